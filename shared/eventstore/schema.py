@@ -1,0 +1,94 @@
+"""The tables of the event-sourcing kit, as SQLAlchemy Core, shared by every service database.
+
+`events` is the log: the source of truth, append-only (a trigger refuses UPDATE, DELETE and
+TRUNCATE). `idempotency_keys` remembers the answers to POST requests that carried an
+`Idempotency-Key`, so a retry gets the first answer; it is a cache of answers, not a record.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+events = Table(
+    "events",
+    metadata,
+    # Gapless and in commit order: assigned by the store under the log's lock, not by a sequence
+    # (a sequence leaves holes when a transaction rolls back).
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("stream_id", Text, nullable=False),
+    Column("stream_type", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("schema_version", SmallInteger, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("metadata", JSONB, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("prev_hash", LargeBinary(32), nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    UniqueConstraint("event_id"),
+    UniqueConstraint("stream_id", "version"),
+    CheckConstraint("position > 0", name="position_positive"),
+    CheckConstraint("version > 0", name="version_positive"),
+    CheckConstraint("schema_version > 0", name="schema_version_positive"),
+)
+
+# "A stream as of an instant" walks one stream by time.
+Index("ix_events_stream_recorded_at", events.c.stream_id, events.c.recorded_at)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", LargeBinary(32), nullable=False),
+    Column("state", Text, nullable=False),  # 'pending' | 'done'
+    Column("status_code", Integer),
+    Column("headers", JSONB),
+    Column("body", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("state in ('pending', 'done')", name="state_known"),
+)
+
+# The trigger that makes the log append-only in the database itself. A superuser can still
+# disable it; the hash chain (and, later, signed checkpoints) is what finds such edits.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION cica_events_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the event log is append-only: % on events is refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$
+"""
+
+APPEND_ONLY_TRIGGERS = (
+    "CREATE TRIGGER events_no_update_or_delete BEFORE UPDATE OR DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION cica_events_append_only()",
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION cica_events_append_only()",
+)

@@ -1,0 +1,71 @@
+"""The NATS adapter: the only module of the kit that imports `nats`.
+
+The connection is opened in the background and retried for ever, so a service starts (and
+answers `/healthz`) while NATS is still down; `/readyz` says whether NATS answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import nats
+import structlog
+from nats.aio.client import Client
+from nats.errors import Error as NatsError
+
+log = structlog.get_logger(__name__)
+
+
+class NatsConnection:
+    def __init__(self, servers: list[str], *, name: str) -> None:
+        self._servers = servers
+        self._name = name
+        self._client: Client | None = None
+        self._connecting: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._connecting = asyncio.create_task(self._connect(), name=f"{self._name}-nats-connect")
+
+    async def _connect(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                self._client = await nats.connect(
+                    servers=self._servers,
+                    name=self._name,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    allow_reconnect=True,
+                )
+                log.info("nats.connected", servers=self._servers)
+                return
+            except (OSError, NatsError, TimeoutError) as error:
+                log.warning("nats.unavailable", error=str(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    @property
+    def client(self) -> Client | None:
+        return self._client
+
+    async def ping(self, timeout: float = 1.0) -> bool:
+        """True when the server answers a round trip within `timeout` seconds."""
+        client = self._client
+        if client is None or not client.is_connected:
+            return False
+        try:
+            await client.flush(timeout=timeout)
+        except (NatsError, TimeoutError):
+            return False
+        return True
+
+    async def close(self) -> None:
+        if self._connecting is not None and not self._connecting.done():
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        if self._client is not None and not self._client.is_closed:
+            with contextlib.suppress(NatsError, TimeoutError):
+                await self._client.drain()

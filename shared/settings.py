@@ -1,0 +1,56 @@
+"""Settings every service has, read by pydantic-settings with the service's own prefix.
+
+Each service subclasses `ServiceSettings` in its `settings.py` with ``env_prefix =
+"CICA_<SERVICE>_"``. Two variables are common to the whole system and carry no service
+prefix: ``CICA_DATABASE_URL`` (a PostgreSQL *server*; each service uses its own database
+``cica_<service>`` on it) and ``CICA_NATS_URL``. A service-specific
+``CICA_<SERVICE>_DATABASE_URL`` or ``CICA_<SERVICE>_NATS_URL`` wins over them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
+DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+
+
+def service_database_url(server_url: str, service: str) -> str:
+    """The URL of `service`'s own database on the server `server_url` points at."""
+    return make_url(server_url).set(database=f"cica_{service}").render_as_string(
+        hide_password=False
+    )
+
+
+def asyncpg_url(url: str) -> str:
+    """The same URL with SQLAlchemy's asyncpg driver named in it."""
+    return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str]
+    default_port: ClassVar[int]
+
+    database_url: str | None = None
+    nats_url: str | None = None
+    system_database_url: str = Field(DEFAULT_SERVER_URL, validation_alias="CICA_DATABASE_URL")
+    system_nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="CICA_NATS_URL")
+    log_level: str = "INFO"
+    group_commit_max_events: int = Field(2000, ge=1)
+
+    @property
+    def dsn(self) -> str:
+        """This service's database, as a plain ``postgresql://`` URL."""
+        return self.database_url or service_database_url(
+            self.system_database_url, self.service_name
+        )
+
+    @property
+    def nats_servers(self) -> list[str]:
+        return (self.nats_url or self.system_nats_url).split(",")

@@ -1,0 +1,94 @@
+"""The test session's own PostgreSQL and NATS, on free ports (never the ones `make up` uses),
+unless CICA_DATABASE_URL and CICA_NATS_URL point at external servers.
+
+Each test that needs a database gets a fresh one, copied from a migrated template, so tests
+never see each other's events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from shared.devservers import LocalNats, LocalPostgres, free_port
+from shared.migrate import ensure_database, upgrade
+
+TEMPLATE = "cica_test_template"
+
+
+@dataclass
+class Servers:
+    server_url: str
+    nats_url: str
+    postgres: LocalPostgres | None
+    nats: LocalNats | None
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    external_pg = os.environ.get("CICA_DATABASE_URL")
+    external_nats = os.environ.get("CICA_NATS_URL")
+    workdir = Path(tempfile.mkdtemp(prefix="cica-test-"))
+    postgres = nats = None
+    try:
+        if not external_pg:
+            postgres = LocalPostgres(workdir / "postgres", free_port(), fsync=False)
+            postgres.start()
+        if not external_nats:
+            nats = LocalNats(workdir / "nats", free_port())
+            nats.start()
+        server_url = external_pg or postgres.url  # type: ignore[union-attr]
+        template_url = make_url(server_url).set(database=TEMPLATE).render_as_string(False)
+        asyncio.run(_make_template(template_url))
+        yield Servers(
+            server_url=server_url,
+            nats_url=external_nats or nats.url,  # type: ignore[union-attr]
+            postgres=postgres,
+            nats=nats,
+        )
+    finally:
+        if nats is not None:
+            nats.stop()
+        if postgres is not None:
+            postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def _make_template(template_url: str) -> None:
+    admin = make_url(template_url).set(database="postgres").render_as_string(False)
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    finally:
+        await connection.close()
+    await ensure_database(template_url)
+    # Every service has the same kit tables today; services' own tables are migrated per test.
+    await upgrade("registry", template_url)
+
+
+@pytest.fixture
+async def database_url(servers: Servers) -> AsyncIterator[str]:
+    """A fresh, migrated database of its own for this test (plain postgresql:// URL)."""
+    name = f"cica_t_{uuid.uuid4().hex[:16]}"
+    admin = make_url(servers.server_url).set(database="postgres").render_as_string(False)
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    finally:
+        await connection.close()
+    yield make_url(servers.server_url).set(database=name).render_as_string(False)
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
