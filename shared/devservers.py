@@ -118,7 +118,7 @@ def _open_binaries_to_others() -> None:
 
 @dataclass
 class LocalPostgres:
-    """A PostgreSQL server on 127.0.0.1:`port` with its cluster in `data_dir` (kept between runs)."""
+    """A PostgreSQL server on 127.0.0.1:`port`, its cluster in `data_dir` (kept between runs)."""
 
     data_dir: Path
     port: int
@@ -187,7 +187,7 @@ class LocalPostgres:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet in the child
+            preexec_fn=_die_with_parent,
             **ids,
         )
         log.close()
@@ -275,7 +275,7 @@ class LocalNats:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = time.monotonic() + timeout

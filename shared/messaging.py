@@ -50,13 +50,13 @@ class NatsConnection:
     def client(self) -> Client | None:
         return self._client
 
-    async def ping(self, timeout: float = 1.0) -> bool:
-        """True when the server answers a round trip within `timeout` seconds."""
+    async def ping(self, within: float = 1.0) -> bool:
+        """True when the server answers a round trip within `within` seconds."""
         client = self._client
         if client is None or not client.is_connected:
             return False
         try:
-            await client.flush(timeout=timeout)
+            await client.flush(timeout=within)
         except (NatsError, TimeoutError):
             return False
         return True

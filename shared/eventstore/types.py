@@ -1,0 +1,147 @@
+"""Event types: pydantic models registered by name and schema version, with upcasters that
+turn the stored shape of an older version into the current one when read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.eventstore.errors import UnknownEventTypeError
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+E = TypeVar("E", bound="DomainEvent")
+
+
+class DomainEvent(BaseModel):
+    """Something that happened, in the past tense. Subclasses are registered with an
+    `EventTypes` registry, which sets `event_type` and `schema_version`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 0
+
+
+class EventTypes:
+    """A service's catalogue of event types: name → current model, and the upcasters that
+    lead from every older schema version to the current one."""
+
+    def __init__(self) -> None:
+        self._models: dict[str, type[DomainEvent]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(
+        self, name: str | None = None, *, version: int = 1
+    ) -> Callable[[type[E]], type[E]]:
+        if version < 1:
+            raise ValueError("schema versions start at 1")
+
+        def decorate(model: type[E]) -> type[E]:
+            event_type = name or model.__name__
+            if event_type in self._models:
+                raise ValueError(f"event type {event_type!r} is already registered")
+            model.event_type = event_type
+            model.schema_version = version
+            self._models[event_type] = model
+            return model
+
+        return decorate
+
+    def upcaster(self, name: str, *, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        """Register a function that turns the data of `from_version` into `from_version + 1`."""
+
+        def decorate(function: Upcaster) -> Upcaster:
+            self._upcasters[(name, from_version)] = function
+            return function
+
+        return decorate
+
+    def __iter__(self) -> Iterator[type[DomainEvent]]:
+        return iter(self._models.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._models
+
+    def model(self, name: str) -> type[DomainEvent]:
+        try:
+            return self._models[name]
+        except KeyError:
+            raise UnknownEventTypeError(f"unknown event type {name!r}") from None
+
+    def upcast(self, name: str, schema_version: int, data: dict[str, Any]) -> dict[str, Any]:
+        """The data of `name` stored at `schema_version`, brought to the current version."""
+        current = self.model(name).schema_version
+        if schema_version > current:
+            raise UnknownEventTypeError(
+                f"{name} v{schema_version} is newer than this service knows (v{current})"
+            )
+        for version in range(schema_version, current):
+            try:
+                step = self._upcasters[(name, version)]
+            except KeyError:
+                raise UnknownEventTypeError(
+                    f"no upcaster for {name} from v{version} to v{version + 1}"
+                ) from None
+            data = step(dict(data))
+        return data
+
+    def decode(self, name: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
+        return self.model(name).model_validate(self.upcast(name, schema_version, data))
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event to append, with the id it will be known by (chosen by the caller, so that a
+    retried command appends nothing new) and metadata beyond the current context's."""
+
+    payload: DomainEvent
+    event_id: UUID | None = None
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """A row of the log, as stored (data in its stored schema version)."""
+
+    position: int
+    event_id: UUID
+    stream_id: str
+    stream_type: str
+    version: int
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    prev_hash: bytes
+    hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """Where an append landed. `duplicate` is true when every event was already recorded (a
+    retry): nothing new was written and the positions are those of the first append."""
+
+    stream_id: str
+    first_position: int
+    last_position: int
+    version: int
+    duplicate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The result of recomputing the hash chain. `first_bad_position` names the first position
+    whose row is missing, out of place or altered."""
+
+    ok: bool
+    checked: int
+    head_position: int
+    head_hash: bytes
+    first_bad_position: int | None = None
+    reason: str | None = None

@@ -1,0 +1,144 @@
+"""The routes every service has: liveness, readiness, and the auditors' feed of its log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from shared.eventstore import PostgresEventStore, RecordedEvent
+from shared.eventstore.hashing import format_instant
+
+router = APIRouter(tags=["operations"])
+
+FEED_MAX_LIMIT = 1000
+
+
+def event_store(request: Request) -> PostgresEventStore:
+    return request.app.state.store
+
+
+Store = Annotated[PostgresEventStore, Depends(event_store)]
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    status: str
+    service: str
+    checks: dict[str, bool]
+
+
+class EventOut(BaseModel):
+    """One row of the log, exactly as stored and hashed (see `shared/eventstore/hashing.py`)."""
+
+    position: int
+    event_id: UUID
+    stream_id: str
+    stream_type: str
+    version: int
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: str = Field(description="UTC, microseconds: YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    prev_hash: str = Field(description="hex")
+    hash: str = Field(description="hex")
+
+    @classmethod
+    def of(cls, record: RecordedEvent) -> EventOut:
+        return cls(
+            position=record.position,
+            event_id=record.event_id,
+            stream_id=record.stream_id,
+            stream_type=record.stream_type,
+            version=record.version,
+            event_type=record.event_type,
+            schema_version=record.schema_version,
+            data=record.data,
+            metadata=record.metadata,
+            recorded_at=format_instant(record.recorded_at),
+            prev_hash=record.prev_hash.hex(),
+            hash=record.hash.hex(),
+        )
+
+
+class EventsPage(BaseModel):
+    events: list[EventOut]
+    next_after: int = Field(description="pass as `after` to read on")
+    head: int = Field(description="the last position in the log when this page was read")
+
+
+class ChainOut(BaseModel):
+    ok: bool
+    checked: int
+    head_position: int
+    head_hash: str
+    first_bad_position: int | None = None
+    reason: str | None = None
+    verified_at: datetime
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> Health:
+    """Alive: the process answers. Says nothing of its database or NATS (see /readyz)."""
+    return Health(status="ok", service=request.app.state.settings.service_name)
+
+
+@router.get("/readyz", responses={503: {"model": Readiness}})
+async def readyz(request: Request, response: Response) -> Readiness:
+    """Ready: the service's database and NATS both answer."""
+    state = request.app.state
+    try:
+        async with state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        database = True
+    except Exception:  # any failure to reach the database means "not ready", reported as such
+        database = False
+    nats = await state.nats.ping()
+    ready = database and nats
+    if not ready:
+        response.status_code = 503
+    return Readiness(
+        status="ready" if ready else "not ready",
+        service=state.settings.service_name,
+        checks={"database": database, "nats": nats},
+    )
+
+
+@router.get("/events")
+async def read_events(
+    store: Store,
+    after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
+    limit: Annotated[int, Query(ge=1, le=FEED_MAX_LIMIT)] = 100,
+) -> EventsPage:
+    """The service's log in position order, for auditors and lagging consumers."""
+    head = await store.head_position()
+    records = await store.read_all(after=after, limit=limit)
+    return EventsPage(
+        events=[EventOut.of(r) for r in records],
+        next_after=records[-1].position if records else after,
+        head=head,
+    )
+
+
+@router.get("/events/verify")
+async def verify_events(store: Store) -> ChainOut:
+    """Recompute the hash chain over the whole log and name the first position that fails."""
+    report = await store.verify_chain()
+    return ChainOut(
+        ok=report.ok,
+        checked=report.checked,
+        head_position=report.head_position,
+        head_hash=report.head_hash.hex(),
+        first_bad_position=report.first_bad_position,
+        reason=report.reason,
+        verified_at=datetime.now(UTC),
+    )
