@@ -57,6 +57,7 @@ log = structlog.get_logger(__name__)
 NOTIFY_CHANNEL = "cica_events"
 ANY_VERSION: None = None
 """Pass as `expected_version` to append whatever the stream's version is."""
+MAX_NAME_LENGTH = 512
 NO_STREAM = 0
 """Pass as `expected_version` to append only if the stream does not exist yet."""
 
@@ -170,8 +171,9 @@ class PostgresEventStore:
             raise RuntimeError("the event store is closed")
         if not events_:
             raise InvalidEventError("an append needs at least one event")
-        if not stream_id or "\x00" in stream_id or "\x00" in stream_type or not stream_type:
-            raise InvalidEventError("stream id and stream type must be non-empty text")
+        for name, value in (("stream id", stream_id), ("stream type", stream_type)):
+            if not value or len(value) > MAX_NAME_LENGTH or "\x00" in value:
+                raise InvalidEventError(f"a {name} is 1 to {MAX_NAME_LENGTH} characters, no NUL")
         rows = [self._row(event, metadata) for event in events_]
         if len({row.event_id for row in rows}) != len(rows):
             raise InvalidEventError("the same event id appears twice in one append")

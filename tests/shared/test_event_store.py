@@ -1,0 +1,511 @@
+"""The event store's contract, on the real PostgreSQL the test session starts.
+
+Concurrency, idempotency, gapless commit-ordered positions, the hash chain and its tamper
+detection, the append-only trigger, schema evolution and reads through time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+
+from shared import context
+from shared.eventstore import (
+    NO_STREAM,
+    ConcurrencyError,
+    DomainEvent,
+    EventIdConflictError,
+    EventTypes,
+    InvalidEventError,
+    NewEvent,
+    PostgresEventStore,
+    StreamTypeMismatchError,
+    create_engine,
+)
+
+event_types = EventTypes()
+
+
+@event_types.register("ParagraphAdded")
+class ParagraphAdded(DomainEvent):
+    number: int
+    text: str
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
+    engine = create_engine(database_url)
+    store = PostgresEventStore(engine, event_types)
+    yield store
+    await store.close()
+    await engine.dispose()
+
+
+async def replica(database_url: str) -> PostgresEventStore:
+    """Another store on its own engine: a second process of the same service, in effect."""
+    return PostgresEventStore(create_engine(database_url, pool_size=5), event_types)
+
+
+async def close(*stores: PostgresEventStore) -> None:
+    for s in stores:
+        await s.close()
+        await s.engine.dispose()
+
+
+def stream() -> str:
+    return f"draft-{uuid.uuid4()}"
+
+
+def paragraph(n: int = 1) -> ParagraphAdded:
+    return ParagraphAdded(number=n, text=f"OP{n}. Reaffirm the commitment to dialogue.")
+
+
+async def count_rows(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return await connection.fetchval("SELECT count(*) FROM events")
+    finally:
+        await connection.close()
+
+
+# ------------------------------------------------------------------------------ concurrency
+
+
+async def test_of_fifty_racing_appends_at_one_version_exactly_one_commits(database_url):
+    stores = [await replica(database_url) for _ in range(5)]
+    stream_id = stream()
+    try:
+        results = await asyncio.gather(
+            *(
+                stores[i % 5].append(
+                    stream_id, [paragraph(i)], stream_type="draft", expected_version=NO_STREAM
+                )
+                for i in range(50)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        await close(*stores)
+
+    committed = [r for r in results if not isinstance(r, BaseException)]
+    conflicts = [r for r in results if isinstance(r, ConcurrencyError)]
+    assert len(committed) == 1
+    assert len(conflicts) == 49
+    assert all(c.expected_version == 0 and c.actual_version == 1 for c in conflicts)
+    assert await count_rows(database_url) == 1
+
+
+async def test_a_conflicting_append_fails_alone_and_the_others_of_its_batch_commit(
+    store, database_url
+):
+    stale = stream()
+    await store.append(stale, [paragraph()], stream_type="draft", expected_version=NO_STREAM)
+    fresh = [stream() for _ in range(10)]
+
+    results = await asyncio.gather(
+        store.append(stale, [paragraph(2)], stream_type="draft", expected_version=0),
+        *(store.append(s, [paragraph()], stream_type="draft", expected_version=0) for s in fresh),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[0], ConcurrencyError)
+    assert all(not isinstance(r, BaseException) for r in results[1:])
+    connection = await asyncpg.connect(database_url)
+    try:
+        transactions = await connection.fetchval(
+            "SELECT count(DISTINCT xmin::text) FROM events WHERE stream_id = ANY($1)", fresh
+        )
+    finally:
+        await connection.close()
+    assert transactions == 1, "the ten appends queued together commit in one transaction"
+    assert await count_rows(database_url) == 11
+
+
+async def test_concurrent_appends_are_group_committed(store, database_url):
+    streams = [stream() for _ in range(64)]
+    await asyncio.gather(
+        *(store.append(s, [paragraph()], stream_type="draft", expected_version=0) for s in streams)
+    )
+    connection = await asyncpg.connect(database_url)
+    try:
+        transactions = await connection.fetchval("SELECT count(DISTINCT xmin::text) FROM events")
+    finally:
+        await connection.close()
+    assert transactions < 64
+
+
+async def test_a_tailing_reader_sees_every_position_once_in_order_while_twenty_writers_append(
+    database_url,
+):
+    writers = [await replica(database_url) for _ in range(4)]
+    reader = await replica(database_url)
+    streams = [stream() for _ in range(200)]
+    events_per_stream = 5
+    total = len(streams) * events_per_stream
+
+    async def write(task: int) -> None:
+        own = streams[task::20]
+        for n in range(1, events_per_stream + 1):
+            for s in own:
+                await writers[task % 4].append(
+                    s, [paragraph(n)], stream_type="draft", expected_version=n - 1
+                )
+
+    seen: list[int] = []
+
+    async def tail() -> None:
+        deadline = asyncio.get_running_loop().time() + 120
+        while len(seen) < total:
+            assert asyncio.get_running_loop().time() < deadline, f"reader stuck at {len(seen)}"
+            page = await reader.read_all(after=seen[-1] if seen else 0, limit=97)
+            for record in page:
+                assert record.position == (seen[-1] if seen else 0) + 1, "a gap or a repeat"
+                seen.append(record.position)
+            if not page:
+                await asyncio.sleep(0.005)
+
+    try:
+        await asyncio.gather(tail(), *(write(t) for t in range(20)))
+    finally:
+        await close(*writers, reader)
+
+    assert seen == list(range(1, total + 1))
+    check = await replica(database_url)
+    try:
+        for s in streams[:10]:
+            assert [r.version for r in await check.read_stream(s)] == [1, 2, 3, 4, 5]
+        assert (await check.verify_chain()).ok
+    finally:
+        await close(check)
+
+
+# ------------------------------------------------------------------------------ idempotency
+
+
+async def test_the_same_event_id_twice_appends_once(store, database_url):
+    stream_id = stream()
+    event_id = uuid.uuid4()
+    first = await store.append(
+        stream_id,
+        [NewEvent(paragraph(), event_id=event_id)],
+        stream_type="draft",
+        expected_version=NO_STREAM,
+    )
+    retry = await store.append(
+        stream_id,
+        [NewEvent(paragraph(), event_id=event_id)],
+        stream_type="draft",
+        expected_version=NO_STREAM,
+    )
+
+    assert not first.duplicate
+    assert retry.duplicate
+    assert (retry.first_position, retry.version) == (first.first_position, first.version)
+    assert [r.event_id for r in await store.read_stream(stream_id)] == [event_id]
+    assert await count_rows(database_url) == 1
+
+
+async def test_the_same_event_id_in_concurrent_appends_appends_once(store, database_url):
+    stream_id = stream()
+    event_id = uuid.uuid4()
+    results = await asyncio.gather(
+        *(
+            store.append(
+                stream_id,
+                [NewEvent(paragraph(), event_id=event_id)],
+                stream_type="draft",
+                expected_version=NO_STREAM,
+            )
+            for _ in range(5)
+        )
+    )
+    assert sorted(r.duplicate for r in results) == [False, True, True, True, True]
+    assert {r.first_position for r in results} == {1}
+    assert await count_rows(database_url) == 1
+
+
+async def test_an_event_id_already_used_in_another_stream_is_refused(store, database_url):
+    event_id = uuid.uuid4()
+    await store.append(
+        stream(), [NewEvent(paragraph(), event_id=event_id)], stream_type="draft",
+        expected_version=NO_STREAM,
+    )
+    with pytest.raises(EventIdConflictError):
+        await store.append(
+            stream(), [NewEvent(paragraph(), event_id=event_id)], stream_type="draft",
+            expected_version=NO_STREAM,
+        )
+    assert await count_rows(database_url) == 1
+
+
+async def test_a_stream_keeps_its_type(store):
+    stream_id = stream()
+    await store.append(stream_id, [paragraph()], stream_type="draft", expected_version=0)
+    with pytest.raises(StreamTypeMismatchError):
+        await store.append(stream_id, [paragraph(2)], stream_type="agenda", expected_version=1)
+    assert await store.stream_version(stream_id) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nul \x00 inside", "lone surrogate \ud800"],
+)
+async def test_text_jsonb_cannot_keep_is_refused_before_anything_is_written(
+    store, database_url, text
+):
+    with pytest.raises(InvalidEventError):
+        await store.append(
+            stream(), [ParagraphAdded(number=1, text=text)], stream_type="draft",
+            expected_version=0,
+        )
+    assert await count_rows(database_url) == 0
+
+
+async def test_a_number_beyond_two_to_the_fifty_third_is_refused(store, database_url):
+    with pytest.raises(InvalidEventError, match="2\\*\\*53"):
+        await store.append(
+            stream(), [ParagraphAdded(number=2**53, text="x")], stream_type="draft",
+            expected_version=0,
+        )
+    assert await count_rows(database_url) == 0
+
+
+# ------------------------------------------------------------------------ the hash chain
+
+
+async def _append_some(store: PostgresEventStore, n: int = 6) -> str:
+    stream_id = stream()
+    for i in range(n):
+        await store.append(stream_id, [paragraph(i + 1)], stream_type="draft", expected_version=i)
+    return stream_id
+
+
+async def _as_superuser_without_triggers(database_url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        async with connection.transaction():
+            await connection.execute("SET LOCAL session_replication_role = replica")
+            for statement in statements:
+                await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def test_the_chain_verifies(store):
+    await _append_some(store)
+    report = await store.verify_chain()
+    assert report.ok
+    assert report.checked == report.head_position == 6
+    assert report.first_bad_position is None
+
+
+async def test_the_chain_can_be_recomputed_from_the_documented_recipe(store):
+    """hash = sha256(prev_hash || JCS(document)), written out here without the kit's helpers."""
+    import hashlib
+    import json
+
+    import rfc8785
+
+    await _append_some(store, 3)
+    prev = bytes(32)
+    for record in await store.read_all():
+        document = {
+            "position": record.position,
+            "event_id": str(record.event_id),
+            "stream_id": record.stream_id,
+            "stream_type": record.stream_type,
+            "version": record.version,
+            "event_type": record.event_type,
+            "schema_version": record.schema_version,
+            "data": json.loads(json.dumps(record.data)),
+            "metadata": record.metadata,
+            "recorded_at": record.recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        assert record.prev_hash == prev
+        assert hashlib.sha256(prev + rfc8785.dumps(document)).digest() == record.hash
+        prev = record.hash
+
+
+async def test_an_altered_row_is_found_at_its_position(store, database_url):
+    await _append_some(store)
+    await _as_superuser_without_triggers(
+        database_url,
+        "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP4. Altered.\"') "
+        "WHERE position = 4",
+    )
+    report = await store.verify_chain()
+    assert not report.ok
+    assert report.first_bad_position == 4
+    assert "content" in report.reason
+
+
+async def test_a_deleted_row_is_found_at_its_position(store, database_url):
+    await _append_some(store)
+    await _as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 3")
+    report = await store.verify_chain()
+    assert not report.ok
+    assert report.first_bad_position == 3
+    assert "missing" in report.reason
+
+
+async def test_reordered_rows_are_found_at_the_first_moved_position(store, database_url):
+    await _append_some(store)
+    await _as_superuser_without_triggers(
+        database_url,
+        "UPDATE events SET position = position + 1000 WHERE position IN (2, 5)",
+        "UPDATE events SET position = CASE position WHEN 1002 THEN 5 ELSE 2 END "
+        "WHERE position > 1000",
+    )
+    report = await store.verify_chain()
+    assert not report.ok
+    assert report.first_bad_position == 2
+
+
+async def test_a_rewritten_row_with_a_recomputed_hash_breaks_the_next_link(store, database_url):
+    """An editor who recomputes the edited row's own hash still breaks the row after it."""
+    await _append_some(store)
+    from shared.eventstore.hashing import canonical_document, chain_hash
+
+    record = (await store.read_all(after=2, limit=1))[0]
+    forged = {**record.data, "text": "OP3. Forged."}
+    document = canonical_document(
+        position=record.position, event_id=record.event_id, stream_id=record.stream_id,
+        stream_type=record.stream_type, version=record.version, event_type=record.event_type,
+        schema_version=record.schema_version, data=forged, metadata=record.metadata,
+        recorded_at=record.recorded_at,
+    )
+    new_hash = chain_hash(record.prev_hash, document).hex()
+    await _as_superuser_without_triggers(
+        database_url,
+        "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP3. Forged.\"'), "
+        f"hash = '\\x{new_hash}'::bytea WHERE position = 3",
+    )
+    report = await store.verify_chain()
+    assert not report.ok
+    assert report.first_bad_position == 4
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET data = '{}'::jsonb",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ],
+)
+async def test_the_log_refuses_update_delete_and_truncate(store, database_url, statement):
+    await _append_some(store, 2)
+    connection = await asyncpg.connect(database_url)
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+    assert await count_rows(database_url) == 2
+    assert (await store.verify_chain()).ok
+
+
+# ------------------------------------------------------------------------ schema evolution
+
+
+async def test_an_event_stored_as_version_one_is_read_as_version_two(database_url):
+    old_types = EventTypes()
+
+    @old_types.register("DraftCreated", version=1)
+    class DraftCreatedV1(DomainEvent):
+        symbol: str
+        title: str
+
+    new_types = EventTypes()
+
+    @new_types.register("DraftCreated", version=2)
+    class DraftCreated(DomainEvent):
+        symbol: str
+        title: dict[str, str]
+
+    @new_types.upcaster("DraftCreated", from_version=1)
+    def title_per_language(data: dict) -> dict:
+        return {**data, "title": {"en": data["title"]}}
+
+    engine = create_engine(database_url)
+    old = PostgresEventStore(engine, old_types)
+    new = PostgresEventStore(engine, new_types)
+    try:
+        await old.append(
+            "SUM/2022/DRAFT/1",
+            [DraftCreatedV1(symbol="SUM/2022/DRAFT/1", title="Astana Statement")],
+            stream_type="document",
+            expected_version=NO_STREAM,
+        )
+        events_, version = await new.load("SUM/2022/DRAFT/1")
+        stored = await new.read_stream("SUM/2022/DRAFT/1")
+    finally:
+        await close(old, new)
+
+    assert version == 1
+    assert events_ == [DraftCreated(symbol="SUM/2022/DRAFT/1", title={"en": "Astana Statement"})]
+    assert stored[0].schema_version == 1
+    assert stored[0].data["title"] == "Astana Statement", "the log keeps what was written"
+
+
+# ----------------------------------------------------------------------------------- reads
+
+
+async def test_a_stream_is_read_between_versions(store):
+    stream_id = await _append_some(store, 6)
+    middle = await store.read_stream(stream_id, from_version=2, to_version=4)
+    assert [r.version for r in middle] == [2, 3, 4]
+    assert [store.decode(r).number for r in middle] == [2, 3, 4]
+
+
+async def test_a_stream_is_read_as_it_stood_at_an_instant(store):
+    stream_id = stream()
+    await store.append(stream_id, [paragraph(1)], stream_type="draft", expected_version=0)
+    await store.append(stream_id, [paragraph(2)], stream_type="draft", expected_version=1)
+    first, second = await store.read_stream(stream_id)
+    assert first.recorded_at <= second.recorded_at
+    await asyncio.sleep(0.002)  # so that a third append lands at a later instant
+    await store.append(stream_id, [paragraph(3)], stream_type="draft", expected_version=2)
+
+    as_of = await store.read_stream_as_of(stream_id, second.recorded_at)
+    assert [r.version for r in as_of] == [1, 2]
+    assert await store.read_stream_as_of(stream_id, datetime(2022, 10, 7, tzinfo=UTC)) == []
+
+
+async def test_the_whole_log_is_read_after_a_position(store):
+    await _append_some(store, 5)
+    assert [r.position for r in await store.read_all(after=2, limit=2)] == [3, 4]
+    assert await store.read_all(after=5) == []
+    assert await store.head_position() == 5
+
+
+async def test_metadata_carries_actor_correlation_and_causation(store):
+    stream_id = stream()
+    cause = str(uuid.uuid4())
+    tokens = [
+        context.request_id.set("req-7"),
+        context.actor.set("secretariat:officer-1"),
+        context.causation_id.set(cause),
+    ]
+    try:
+        await store.append(stream_id, [paragraph()], stream_type="draft", expected_version=0)
+    finally:
+        context.causation_id.reset(tokens[2])
+        context.actor.reset(tokens[1])
+        context.request_id.reset(tokens[0])
+    await store.append(
+        stream_id, [paragraph(2)], stream_type="draft", expected_version=1,
+        metadata={"actor": "auditor:x"},
+    )
+    first, second = await store.read_stream(stream_id)
+    assert first.metadata == {
+        "actor": "secretariat:officer-1",
+        "correlation_id": "req-7",
+        "causation_id": cause,
+    }
+    assert second.metadata == {"actor": "auditor:x"}
