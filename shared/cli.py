@@ -1,0 +1,209 @@
+"""The `cica` command.
+
+- ``cica up``: PostgreSQL, NATS and the four services on this machine, until Ctrl-C
+  (see `shared.supervisor`).
+- ``cica migrate``: create the services' databases when missing and apply their migrations,
+  nothing else (what a deployment runs once before starting the services).
+
+Every option has an environment variable, and a flag wins over its variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from shared.migrate import SERVICES, prepare_databases
+from shared.settings import DEFAULT_SERVER_URL
+from shared.supervisor import (
+    DEFAULT_HOST,
+    DEFAULT_NATS_PORT,
+    DEFAULT_PG_PORT,
+    DEFAULT_SERVICE_PORTS,
+    DEFAULT_STATE_DIR,
+    UpOptions,
+    run_up,
+)
+
+T = TypeVar("T")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
+    return port
+
+
+def _service_port(text: str) -> tuple[str, int]:
+    name, sep, port = text.partition("=")
+    if not sep or name not in SERVICES:
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=PORT with SERVICE one of {', '.join(SERVICES)}, not {text!r}"
+        )
+    return name, _port(port)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("a timeout is more than 0 seconds")
+    return seconds
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cica",
+        description="The CICA Secretariat backend: four event-sourced services "
+        "on PostgreSQL and NATS JetStream.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = commands.add_parser(
+        "up",
+        help="run PostgreSQL, NATS and the four services here; Ctrl-C stops everything",
+        description="Start PostgreSQL and NATS (unless CICA_DATABASE_URL / CICA_NATS_URL name "
+        "external servers), create and migrate the databases, start the registry, documents, "
+        "meetings and notifications services, and keep them running until Ctrl-C or SIGTERM.",
+    )
+    up.add_argument(
+        "--state-dir",
+        type=Path,
+        help=f"where data and logs are kept between runs "
+        f"(env CICA_STATE_DIR; default {DEFAULT_STATE_DIR}/ in the current directory)",
+    )
+    up.add_argument(
+        "--host", help=f"the address the services listen on (env CICA_HOST; default {DEFAULT_HOST})"
+    )
+    up.add_argument(
+        "--pg-port",
+        type=_port,
+        help=f"port of the PostgreSQL started here (env CICA_PG_PORT; default {DEFAULT_PG_PORT})",
+    )
+    up.add_argument(
+        "--nats-port",
+        type=_port,
+        help=f"port of the NATS started here (env CICA_NATS_PORT; default {DEFAULT_NATS_PORT})",
+    )
+    defaults = ", ".join(f"{name} {port}" for name, port in DEFAULT_SERVICE_PORTS.items())
+    up.add_argument(
+        "--port",
+        dest="service_ports",
+        type=_service_port,
+        action="append",
+        default=[],
+        metavar="SERVICE=PORT",
+        help=f"a service's port, repeatable (env CICA_<SERVICE>_PORT; defaults {defaults})",
+    )
+    up.add_argument(
+        "--startup-timeout",
+        type=_positive_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long every service has to answer /healthz (default 60)",
+    )
+    up.add_argument(
+        "--stop-timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="how long a service has to stop after SIGTERM before it is killed (default 10)",
+    )
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="create the services' databases when missing and apply their migrations",
+        description="Create cica_registry, cica_documents, cica_meetings and "
+        "cica_notifications on a PostgreSQL server when missing, and apply every migration.",
+    )
+    migrate.add_argument(
+        "--database-url",
+        help=f"the PostgreSQL server (env CICA_DATABASE_URL; default {DEFAULT_SERVER_URL})",
+    )
+    return parser
+
+
+def _setting(
+    parser: argparse.ArgumentParser,
+    environ: Mapping[str, str],
+    flag: T | None,
+    variable: str,
+    convert: Callable[[str], T],
+    default: T,
+) -> T:
+    """The flag if given, else the environment variable if set, else the default."""
+    if flag is not None:
+        return flag
+    value = environ.get(variable, "")
+    if not value:
+        return default
+    try:
+        return convert(value)
+    except argparse.ArgumentTypeError as error:
+        parser.error(f"{variable}: {error}")
+
+
+def up_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+) -> UpOptions:
+    """The options of `cica up`: flags first, then environment variables, then defaults."""
+    service_ports = {
+        name: _setting(
+            parser, environ, None, f"CICA_{name.upper()}_PORT", _port, DEFAULT_SERVICE_PORTS[name]
+        )
+        for name in SERVICES
+    }
+    service_ports.update(dict(args.service_ports))
+    return UpOptions(
+        state_dir=_setting(
+            parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
+        ),
+        host=_setting(parser, environ, args.host, "CICA_HOST", str, DEFAULT_HOST),
+        pg_port=_setting(parser, environ, args.pg_port, "CICA_PG_PORT", _port, DEFAULT_PG_PORT),
+        nats_port=_setting(
+            parser, environ, args.nats_port, "CICA_NATS_PORT", _port, DEFAULT_NATS_PORT
+        ),
+        service_ports=service_ports,
+        external_database_url=environ.get("CICA_DATABASE_URL") or None,
+        external_nats_url=environ.get("CICA_NATS_URL") or None,
+        startup_timeout=args.startup_timeout,
+        stop_timeout=args.stop_timeout,
+    )
+
+
+def migrate(server_url: str) -> int:
+    try:
+        urls = prepare_databases(server_url)
+    except Exception as error:  # reported, and the exit status says it failed
+        print(f"cica migrate: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    for service, url in urls.items():
+        database = url.rsplit("/", 1)[-1].split("?", 1)[0]
+        print(f"{service}: database {database} is at the newest schema")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        return run_up(up_options(parser, args, os.environ))
+    if args.command == "migrate":
+        server_url = args.database_url or os.environ.get("CICA_DATABASE_URL") or DEFAULT_SERVER_URL
+        return migrate(server_url)
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
