@@ -1,7 +1,143 @@
-"""Placeholder until structured logging lands."""
+"""Structured logging: one JSON object per line on stdout, for structlog and stdlib loggers alike.
+
+Every line has ``timestamp`` (ISO 8601, UTC), ``level``, ``logger``, ``event`` and ``service``,
+plus the context variables bound for the request (``request_id``). Values under keys that
+name credentials (``authorization``, ``token``, ``password``, ``secret``, ``cookie``,
+``api_key``...) are replaced by ``[REDACTED]`` wherever they sit in the line.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+REDACTED = "[REDACTED]"
+
+# Whole words of a key, once camelCase and separators are turned into underscores: so
+# "access_token", "X-Api-Key" and "clientSecret" are credentials, "secretariat" is not.
+_CREDENTIAL_KEY = re.compile(
+    r"(?:^|_)(?:authorization|auth|token|tokens|password|passwd|secret|secrets|cookie|"
+    r"set_cookie|api_key|apikey|credentials?|private_key)(?:_|$)"
+)
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[-.\s]+")
+
+
+def is_credential_key(key: object) -> bool:
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if not isinstance(key, str):
+        return False
+    words = _SEPARATORS.sub("_", _CAMEL_HUMP.sub("_", key)).lower()
+    return _CREDENTIAL_KEY.search(words) is not None
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: REDACTED if is_credential_key(key) else _redacted(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        # A (name, value) pair, as in a list of headers.
+        if len(value) == 2 and is_credential_key(value[0]):
+            return type(value)((value[0], REDACTED))
+        return type(value)(_redacted(item) for item in value)
+    return value
+
+
+def redact_credentials(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: no credential leaves the process in a log line."""
+    for key, value in event_dict.items():
+        event_dict[key] = REDACTED if is_credential_key(key) else _redacted(value)
+    return event_dict
+
+
+def _bind_service(service: str) -> Processor:
+    def add_service(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return add_service
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is when a line is emitted (so a replaced stdout, as
+    under test capture, still gets the lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
 
 def configure_logging(*, service: str, level: str = "INFO") -> None:
-    return None
+    """Route structlog and the stdlib loggers (uvicorn, SQLAlchemy, warnings) to one JSON
+    formatter on stdout. Calling it again reconfigures; it never adds a second handler."""
+    numeric_level = logging.getLevelNamesMapping().get(level.upper())
+    if numeric_level is None:
+        raise ValueError(f"unknown log level {level!r}")
+
+    common: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        _bind_service(service),
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *common,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        context_class=dict,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *common],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_credentials,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handler = _StdoutHandler()
+    handler.setFormatter(formatter)
+
+    root = logging.getLogger()
+    for existing in [h for h in root.handlers if isinstance(h, _StdoutHandler)]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(numeric_level)
+
+    # uvicorn's own lines go through the root handler; its access log is replaced by ours
+    # (shared.http.requests), which never writes the query string.
+    for name in ("uvicorn", "uvicorn.error"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers.clear()
+    uvicorn_access.propagate = False
+    uvicorn_access.disabled = True
+
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.captureWarnings(True)

@@ -1,0 +1,340 @@
+"""``Idempotency-Key`` on POST: a retried command gets the first answer instead of running twice.
+
+A pure ASGI middleware. The answers live in the service's own PostgreSQL table
+``idempotency_keys`` (through ``app.state.engine``), so every process of the service shares
+them. For a POST that carries the header:
+
+- the key is claimed (a ``pending`` row holding the request's fingerprint: sha256 over the
+  method, path, query string and body) in a short transaction of its own, then the request
+  runs;
+- an answer below 500 is stored with the row (``done``) before the client receives its last
+  byte; an answer of 500 or more, or an exception, releases the key so the client can retry;
+- the same key with the same request again: the stored answer (status, body, Content-Type,
+  ETag, Location), marked ``Idempotent-Replayed: true``;
+- the same key with another request: 422; while the first request with the key is still
+  running: 409 with ``Retry-After``;
+- a ``pending`` row older than the lease (its request's process died) is taken over by the
+  next request that has the same fingerprint.
+
+A POST without the header passes through untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import Interval, and_, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.eventstore.schema import idempotency_keys
+from shared.http.problems import ProblemError, problem_response
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+REPLAYED_HEADER = "idempotent-replayed"
+DEFAULT_LEASE = timedelta(seconds=60)
+# The headers of an answer that a replay repeats (with the status and the body).
+REPLAYED_RESPONSE_HEADERS = frozenset({"content-type", "etag", "location"})
+
+_VALID_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+_CLAIM_ATTEMPTS = 3
+
+log = structlog.get_logger("cica.idempotency")
+
+
+class InvalidIdempotencyKeyError(ProblemError):
+    status = 400
+    title = "Invalid Idempotency-Key"
+    type_ = "/problems/invalid-idempotency-key"
+
+
+class IdempotencyKeyReusedError(ProblemError):
+    status = 422
+    title = "Idempotency-Key reused"
+    type_ = "/problems/idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was first used with another request (method, path, query or "
+            "body); use a new key for a new request."
+        )
+
+
+class IdempotencyKeyInProgressError(ProblemError):
+    status = 409
+    title = "Request in progress"
+    type_ = "/problems/idempotency-key-in-progress"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry later to "
+            "get its answer."
+        )
+        self.headers["Retry-After"] = "1"
+
+
+def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> bytes:
+    """sha256 over the parts that make two requests "the same request" (length-prefixed, so
+    that no two different requests share the bytes hashed)."""
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), query_string, body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.digest()
+
+
+def idempotency_key_of(headers: Headers) -> str | None:
+    """The request's Idempotency-Key: None when absent; `InvalidIdempotencyKeyError` unless it
+    is one value of 1 to 255 printable ASCII characters."""
+    values = headers.getlist(IDEMPOTENCY_KEY_HEADER)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidIdempotencyKeyError("Send one Idempotency-Key header, not several.")
+    if not _VALID_KEY.fullmatch(values[0]):
+        raise InvalidIdempotencyKeyError(
+            "An Idempotency-Key is 1 to 255 printable ASCII characters (a UUID will do)."
+        )
+    return values[0]
+
+
+@dataclass
+class StoredAnswer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def response(self) -> Response:
+        response = Response(self.body, status_code=self.status)
+        for name, value in self.headers:
+            response.headers.append(name, value)
+        response.headers[REPLAYED_HEADER] = "true"
+        return response
+
+
+@dataclass
+class _Claimed:
+    """This request owns the key; `fence` (the row's updated_at when claimed) tells whether it
+    still does when it comes back to store or release its answer."""
+
+    fence: datetime
+
+
+@dataclass
+class _CapturedAnswer:
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+
+
+class IdempotencyMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
+        methods: Iterable[str] = ("POST",),
+    ) -> None:
+        self.app = app
+        self.lease = lease
+        self.methods = frozenset(method.upper() for method in methods)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in self.methods:
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = idempotency_key_of(Headers(scope=scope))
+        except InvalidIdempotencyKeyError as error:
+            await problem_response(scope, error)(scope, receive, send)
+            return
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+
+        body = await _read_body(receive)
+        if body is None:  # the client went away before sending its request
+            return
+        fingerprint = request_fingerprint(
+            scope["method"], scope["path"], scope.get("query_string", b""), body
+        )
+        engine = _engine_of(scope)
+        try:
+            outcome = await self._claim(engine, key, fingerprint)
+        except (IdempotencyKeyReusedError, IdempotencyKeyInProgressError) as error:
+            await problem_response(scope, error)(scope, receive, send)
+            return
+        if isinstance(outcome, StoredAnswer):
+            await outcome.response()(scope, receive, send)
+            return
+
+        await self._run_and_remember(scope, _replaying(body, receive), send, engine, key, outcome)
+
+    async def _run_and_remember(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        engine: AsyncEngine,
+        key: str,
+        claim: _Claimed,
+    ) -> None:
+        answer = _CapturedAnswer()
+        stored = False
+
+        async def remember_then_send(message: Message) -> None:
+            nonlocal stored
+            if message["type"] == "http.response.start":
+                answer.status = message["status"]
+                answer.headers = [
+                    (name.decode("latin-1").lower(), value.decode("latin-1"))
+                    for name, value in message.get("headers", ())
+                    if name.decode("latin-1").lower() in REPLAYED_RESPONSE_HEADERS
+                ]
+            elif message["type"] == "http.response.body":
+                answer.chunks.append(message.get("body", b""))
+                complete = not message.get("more_body", False)
+                if complete and answer.status is not None and answer.status < 500:
+                    # Stored before the client has the whole answer, so that a retry the
+                    # client makes as soon as it has it finds it.
+                    await self._store(engine, key, claim, answer)
+                    stored = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember_then_send)
+        except BaseException:
+            if not stored:
+                await self._release(engine, key, claim)
+            raise
+        if not stored:
+            await self._release(engine, key, claim)
+
+    async def _claim(
+        self, engine: AsyncEngine, key: str, fingerprint: bytes
+    ) -> _Claimed | StoredAnswer:
+        """Take the key for this request, or find what became of the request that has it."""
+        table = idempotency_keys
+        claim = insert(table).values(
+            key=key,
+            fingerprint=fingerprint,
+            state="pending",
+            created_at=func.now(),
+            updated_at=func.now(),
+        )
+        claim = claim.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"updated_at": func.now()},
+            where=and_(
+                table.c.state == "pending",
+                table.c.fingerprint == claim.excluded.fingerprint,
+                table.c.updated_at < func.now() - literal(self.lease, Interval()),
+            ),
+        ).returning(table.c.updated_at)
+        find = select(
+            table.c.fingerprint, table.c.state, table.c.status_code, table.c.headers, table.c.body
+        ).where(table.c.key == key)
+
+        for _ in range(_CLAIM_ATTEMPTS):
+            async with engine.begin() as connection:
+                fence = (await connection.execute(claim)).scalar_one_or_none()
+            if fence is not None:
+                return _Claimed(fence=fence)
+            async with engine.begin() as connection:
+                row = (await connection.execute(find)).one_or_none()
+            if row is None:
+                continue  # released meanwhile (its answer was a 5xx): claim it again
+            if row.fingerprint != fingerprint:
+                raise IdempotencyKeyReusedError()
+            if row.state == "pending":
+                raise IdempotencyKeyInProgressError()
+            return StoredAnswer(
+                status=row.status_code,
+                headers=[(name, value) for name, value in row.headers],
+                body=row.body,
+            )
+        raise IdempotencyKeyInProgressError()
+
+    async def _store(
+        self, engine: AsyncEngine, key: str, claim: _Claimed, answer: _CapturedAnswer
+    ) -> None:
+        table = idempotency_keys
+        statement = (
+            update(table)
+            .where(
+                table.c.key == key, table.c.state == "pending", table.c.updated_at == claim.fence
+            )
+            .values(
+                state="done",
+                status_code=answer.status,
+                headers=[list(pair) for pair in answer.headers],
+                body=b"".join(answer.chunks),
+                updated_at=func.now(),
+            )
+        )
+        async with engine.begin() as connection:
+            stored = (await connection.execute(statement)).rowcount
+        if not stored:
+            log.warning("idempotency key taken over before its answer was stored", key=key)
+
+    async def _release(self, engine: AsyncEngine, key: str, claim: _Claimed) -> None:
+        table = idempotency_keys
+        statement = delete(table).where(
+            table.c.key == key, table.c.state == "pending", table.c.updated_at == claim.fence
+        )
+        async with engine.begin() as connection:
+            await connection.execute(statement)
+
+
+async def forget_idempotency_keys(engine: AsyncEngine, *, older_than: timedelta) -> int:
+    """Delete the answers (and abandoned claims) last touched more than `older_than` ago; a
+    retry after that runs the request again. Returns how many keys were forgotten."""
+    table = idempotency_keys
+    statement = delete(table).where(
+        table.c.updated_at < func.now() - literal(older_than, Interval())
+    )
+    async with engine.begin() as connection:
+        return (await connection.execute(statement)).rowcount
+
+
+def _engine_of(scope: Scope) -> AsyncEngine:
+    engine: Any = getattr(scope["app"].state, "engine", None)
+    if engine is None:
+        raise RuntimeError("IdempotencyMiddleware needs the service's engine in app.state.engine")
+    return engine
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the app the body already read, then listens to the client."""
+    delivered = False
+
+    async def receive_again() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receive_again

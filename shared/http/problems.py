@@ -1,0 +1,244 @@
+"""Every error an app answers is an RFC 9457 problem (``application/problem+json``).
+
+The vocabulary is `ProblemError`: a domain or kit error subclasses it, naming its HTTP status,
+its title and its problem type, and the handlers installed here render it. Errors raised by
+the framework itself (request validation, unknown routes, wrong methods) are rendered the same
+way, so a client meets one shape of error everywhere:
+
+    {"type": "/problems/version-conflict", "title": "Version conflict", "status": 409,
+     "detail": "...", "instance": "/documents/SUM-2022-DRAFT-1/revisions",
+     "request_id": "...", ...extension members}
+
+Unexpected exceptions are not rendered here: `shared.http.requests.RequestContextMiddleware`
+logs them with their traceback and answers `internal_error_response`, which says nothing of
+the exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
+
+from shared import context
+from shared.eventstore.errors import (
+    EventIdConflictError,
+    InvalidEventError,
+    StreamTypeMismatchError,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Members every problem has; an error's extension members never replace them.
+_STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "request_id"})
+
+
+class ProblemError(Exception):
+    """An error that has a place in the API's vocabulary.
+
+    Subclasses set the class attributes; an instance carries the `detail` (what went wrong
+    this time, for a human) and any extension members (for a program)::
+
+        class DocumentNotEditableError(ProblemError):
+            status = 409
+            title = "Document not editable"
+            type_ = "/problems/document-not-editable"
+
+            def __init__(self, symbol: str) -> None:
+                super().__init__(f"{symbol} is no longer a draft", symbol=symbol)
+
+    `headers` are added to the response (``WWW-Authenticate``, ``Retry-After``...).
+    """
+
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Bad Request"
+    type_: ClassVar[str] = "about:blank"
+
+    def __init__(self, detail: str | None = None, /, **members: Any) -> None:
+        self.detail: str = detail if detail is not None else self.title
+        self.members: dict[str, Any] = members
+        self.headers: dict[str, str] = {}
+        super().__init__(self.detail)
+
+
+class InternalError(ProblemError):
+    """What the client learns of an unexpected failure: that it happened, and its request id."""
+
+    status = 500
+    title = "Internal Server Error"
+    type_ = "/problems/internal-error"
+
+    def __init__(self) -> None:
+        super().__init__("The request failed unexpectedly; quote the request id when reporting it.")
+
+
+def problem_body(
+    scope: Scope,
+    *,
+    status: int,
+    title: str,
+    type_: str,
+    detail: str,
+    members: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON object of a problem answered to the request `scope` describes."""
+    body: dict[str, Any] = {
+        key: value for key, value in (members or {}).items() if key not in _STANDARD_MEMBERS
+    }
+    body.update(
+        type=type_,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=scope.get("path", ""),
+        request_id=context.request_id.get(),
+    )
+    return jsonable_encoder(body)
+
+
+def problem_response(
+    scope: Scope,
+    error: ProblemError,
+    *,
+    status: int | None = None,
+    title: str | None = None,
+    type_: str | None = None,
+) -> JSONResponse:
+    """`error` as a problem+json response; `status`, `title` and `type_` override the class's
+    (a handler that answers the same error differently depending on the request uses them)."""
+    status = status or error.status
+    return JSONResponse(
+        problem_body(
+            scope,
+            status=status,
+            title=title or error.title,
+            type_=type_ or error.type_,
+            detail=error.detail,
+            members=error.members,
+        ),
+        status_code=status,
+        headers=error.headers or None,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def internal_error_response(scope: Scope) -> JSONResponse:
+    return problem_response(scope, InternalError())
+
+
+async def problem_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request.scope, exc)
+
+
+async def request_validation_handler(request: Request, exc: Exception) -> Response:
+    """422 with one entry per invalid field: where it is, what is wrong, and the error's type.
+    The offending input is not echoed back (it may be a password or a token)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
+        for error in exc.errors()
+    ]
+    body = problem_body(
+        request.scope,
+        status=422,
+        title="Unprocessable Content",
+        type_="/problems/validation-error",
+        detail=f"The request is not valid: {len(errors)} error(s), listed in `errors`.",
+        members={"errors": errors},
+    )
+    return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's and FastAPI's `HTTPException` (404 for an unknown route, 405 for a method
+    the route does not have, or one raised by hand) as a problem of type ``about:blank``."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    headers = dict(exc.headers) if exc.headers else None
+    if status < 200 or status in (204, 304):  # these answers have no body
+        return Response(status_code=status, headers=headers)
+    phrase = _phrase(status)
+    members: dict[str, Any] = {}
+    if isinstance(exc.detail, str) and exc.detail:
+        detail = exc.detail
+    else:
+        detail = phrase
+        if exc.detail:
+            members["errors"] = exc.detail
+    body = problem_body(
+        request.scope,
+        status=status,
+        title=phrase,
+        type_="about:blank",
+        detail=detail,
+        members=members,
+    )
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+@dataclass(frozen=True)
+class ForeignProblem:
+    """How an error that is not a `ProblemError` (the event store's: the store knows nothing of
+    HTTP) is answered. Its message is the detail; `members` picks extension members from it."""
+
+    status: int
+    title: str
+    type_: str
+    members: Callable[[Any], Mapping[str, Any]] = lambda _: {}
+
+    async def handle(self, request: Request, exc: Exception) -> Response:
+        body = problem_body(
+            request.scope,
+            status=self.status,
+            title=self.title,
+            type_=self.type_,
+            detail=str(exc),
+            members=self.members(exc),
+        )
+        return JSONResponse(body, status_code=self.status, media_type=PROBLEM_JSON)
+
+
+# The event store's errors. ConcurrencyError is answered by `shared.http.etag` (409 or 412,
+# depending on If-Match); UnknownEventTypeError is a fault of the service: a 500.
+STORE_ERRORS: dict[type[Exception], ForeignProblem] = {
+    EventIdConflictError: ForeignProblem(
+        409,
+        "Event id conflict",
+        "/problems/event-id-conflict",
+        lambda exc: {"stream_id": exc.stream_id, "event_ids": exc.event_ids},
+    ),
+    StreamTypeMismatchError: ForeignProblem(
+        409,
+        "Stream type mismatch",
+        "/problems/stream-type-mismatch",
+        lambda exc: {"stream_id": exc.stream_id},
+    ),
+    InvalidEventError: ForeignProblem(422, "Invalid event", "/problems/invalid-event"),
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render `ProblemError`s, validation errors, `HTTPException`s and the event store's errors
+    (but its `ConcurrencyError`: see `shared.http.etag`) as problems."""
+    app.add_exception_handler(ProblemError, problem_error_handler)
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+    app.add_exception_handler(HTTPException, http_exception_handler)
+    for error, problem in STORE_ERRORS.items():
+        app.add_exception_handler(error, problem.handle)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
