@@ -139,5 +139,7 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     uvicorn_access.propagate = False
     uvicorn_access.disabled = True
 
-    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # httpx writes every URL it calls, query string (and any token in it) included, at INFO.
+    for name in ("sqlalchemy", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)
