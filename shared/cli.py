@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         "external servers), create and migrate the databases, start the registry, documents, "
         "meetings and notifications services, and keep them running until Ctrl-C or SIGTERM.",
     )
+    up.set_defaults(command_parser=up)
     up.add_argument(
         "--state-dir",
         type=Path,
@@ -197,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "up":
-        return run_up(up_options(parser, args, os.environ))
+        return run_up(up_options(args.command_parser, args, os.environ))
     if args.command == "migrate":
         server_url = args.database_url or os.environ.get("CICA_DATABASE_URL") or DEFAULT_SERVER_URL
         return migrate(server_url)

@@ -223,13 +223,15 @@ def _render_tail(path: Path, lines: int = 40) -> str:
             record = json.loads(line)
         except ValueError:
             record = None
-        if isinstance(record, dict):
+        if isinstance(record, dict) and record.get("logger") == "output":
+            text = str(record.get("event", ""))  # a line of plain output: show it as it was
+        elif isinstance(record, dict):
             text = f"{record.get('level', '')} {record.get('event') or record.get('message', '')}"
             if record.get("exception"):
                 text += f"\n{record['exception']}"
         else:
             text = line
-        rendered.extend(f"    {part}" for part in text.strip().splitlines())
+        rendered.extend(f"    {part}" for part in text.rstrip().splitlines())
     return "\n".join(rendered) or "    (empty log)"
 
 
