@@ -59,6 +59,12 @@ def redact_credentials(_: WrappedLogger, __: str, event_dict: EventDict) -> Even
     return event_dict
 
 
+def _drop_color_message(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """uvicorn repeats each message with terminal colour codes as an extra: not for JSON."""
+    event_dict.pop("color_message", None)
+    return event_dict
+
+
 def _bind_service(service: str) -> Processor:
     def add_service(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service", service)
@@ -111,7 +117,7 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
         cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *common],
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), _drop_color_message, *common],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

@@ -106,7 +106,9 @@ def test_credential_keys_are_told_by_their_words(key: str, credential: bool) -> 
 def test_stdlib_loggers_write_the_same_json(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging(service="documents", level="INFO")
 
-    logging.getLogger("uvicorn.error").warning("Started server process [%d]", 42)
+    logging.getLogger("uvicorn.error").warning(
+        "Started server process [%d]", 42, extra={"color_message": "\x1b[36m%d\x1b[0m"}
+    )
     logging.getLogger("sqlalchemy.engine").info("SELECT 1")  # below WARNING: not written
     logging.getLogger("cica.stdlib").info("with extra", extra={"authorization": "Bearer x"})
 
@@ -115,6 +117,7 @@ def test_stdlib_loggers_write_the_same_json(capsys: pytest.CaptureFixture[str]) 
     assert all(line["service"] == "documents" for line in lines)
     assert lines[0]["logger"] == "uvicorn.error"
     assert lines[0]["level"] == "warning"
+    assert "color_message" not in lines[0]
     assert lines[1]["authorization"] == REDACTED
 
 
