@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,12 +89,19 @@ class UpOptions:
 
 
 class _StopSignals:
-    """Turns the first SIGINT/SIGTERM/SIGHUP into `StopRequested` in the main thread; later
-    ones are noted and ignored, so that they cannot interrupt the orderly stop."""
+    """Turns a SIGINT/SIGTERM/SIGHUP into `StopRequested`, raised in the main thread.
+
+    Some steps must not be cut in half: initdb, a server's start, a migration (and asyncio
+    code would take a foreign exception for a failure of its own). Those run `deferred`: a
+    signal then only takes note, and `StopRequested` is raised when the step is done; a
+    second signal raises at once. Once stopping, signals are ignored, so that they cannot
+    interrupt the orderly stop.
+    """
 
     def __init__(self) -> None:
         self.received: int | None = None
         self._armed = False
+        self._deferring: str | None = None
         self._previous: dict[int, Any] = {}
 
     def install(self) -> None:
@@ -112,12 +119,30 @@ class _StopSignals:
             signal.signal(sig, handler)
         self._previous.clear()
 
+    @contextlib.contextmanager
+    def deferred(self, step: str) -> Iterator[None]:
+        """Run a step that a signal must not interrupt; `step` completes "stopping once ..."."""
+        self._deferring = step
+        try:
+            yield
+        finally:
+            self._deferring = None
+        if self.received is not None and self._armed:
+            raise StopRequested(self.received)
+
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
-        if self.received is not None or not self._armed:
-            _say(f"({signal.Signals(signum).name} received: already stopping)")
+        name = signal.Signals(signum).name
+        if not self._armed:
+            _say(f"({name} received: already stopping)")
             return
-        self.received = signum
-        raise StopRequested(signum)
+        if self.received is None:
+            self.received = signum
+            if self._deferring is None:
+                raise StopRequested(signum)
+            _say(f"{name} received: stopping once {self._deferring} (again to stop now)")
+            return
+        if self._deferring is not None:
+            raise StopRequested(signum)
 
 
 def _say(message: str = "", *, error: bool = False) -> None:
@@ -345,15 +370,21 @@ class Supervisor:
 
     # ------------------------------------------------------------------ starting
 
-    def start(self) -> None:
+    def start(self, signals: _StopSignals) -> None:
+        """Start everything in order; a stop signal takes effect between steps (see
+        `_StopSignals`), and at any moment while waiting for the services to answer."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         self._check_ports()
-        self._start_postgres()
-        self._start_nats()
-        self._prepare_databases()
-        self._start_services()
+        with signals.deferred("PostgreSQL has started"):
+            self._start_postgres()
+        with signals.deferred("NATS has started"):
+            self._start_nats()
+        with signals.deferred("the migrations are done"):
+            self._prepare_databases()
+        with signals.deferred("the services are started"):
+            self._start_services()
         self._wait_until_healthy()
 
     def _take_lock(self) -> None:
@@ -583,7 +614,7 @@ def run_up(options: UpOptions) -> int:
     try:
         signals.install()
         try:
-            supervisor.start()
+            supervisor.start(signals)
             _say(supervisor.summary())
             supervisor.watch()
         except UpError as error:

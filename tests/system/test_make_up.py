@@ -211,6 +211,19 @@ def test_data_survives_a_sigterm_and_a_restart_on_the_same_state_dir(cica_up: Ci
     assert open_ports(cica_up.ports) == []
 
 
+def test_a_stop_signal_during_start_up_stops_what_was_started(cica_up: CicaUp) -> None:
+    cica_up.start()
+    deadline = time.monotonic() + START_DEADLINE
+    while "starting PostgreSQL" not in cica_up.output:
+        assert cica_up.process is not None and cica_up.process.poll() is None, cica_up.output
+        assert time.monotonic() < deadline, cica_up.output
+        time.sleep(0.01)
+
+    assert cica_up.stop(signal.SIGTERM) == 0, cica_up.output
+    assert open_ports(cica_up.ports) == []
+    assert "SIGTERM received" in cica_up.output
+
+
 def test_a_busy_port_is_refused_before_anything_starts(cica_up: CicaUp) -> None:
     registry_port = cica_up.ports.services["registry"]
     with socket.socket() as squatter:
