@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -227,6 +228,41 @@ STORE_ERRORS: dict[type[Exception], ForeignProblem] = {
 }
 
 
+UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+
+
+async def unavailable_handler(request: Request, exc: Exception) -> Response:
+    return unavailable_response(request.scope)
+
+
+def unavailable_response(scope: Scope) -> JSONResponse:
+    """The service's database does not answer (down, restarting, unreachable): 503 with
+    `Retry-After`, never a 500. Nothing was written: an append commits whole or not at all."""
+    body = problem_body(
+        scope,
+        status=503,
+        title="Service Unavailable",
+        type_="/problems/unavailable",
+        detail="The service's database is not answering; retry the request shortly.",
+    )
+    return JSONResponse(
+        body,
+        status_code=503,
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
+        media_type=PROBLEM_JSON,
+    )
+
+
+# A server that is down or restarting shows as one of these: refused or reset connections,
+# timeouts, and the driver's operational and interface errors (a dropped connection).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render `ProblemError`s, validation errors, `HTTPException`s and the event store's errors
     (but its `ConcurrencyError`: see `shared.http.etag`) as problems."""
@@ -235,6 +271,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_exception_handler)
     for error, problem in STORE_ERRORS.items():
         app.add_exception_handler(error, problem.handle)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, unavailable_handler)
 
 
 def _phrase(status: int) -> str:

@@ -23,7 +23,11 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
-from shared.http.problems import internal_error_response
+from shared.http.problems import (
+    UNAVAILABLE_ERRORS,
+    internal_error_response,
+    unavailable_response,
+)
 
 REQUEST_ID_HEADER = "x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -72,6 +76,12 @@ class RequestContextMiddleware:
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 try:
                     await self.app(scope, receive, send_with_request_id)
+                except UNAVAILABLE_ERRORS as error:
+                    # Raised outside the app's handlers (e.g. by the idempotency middleware).
+                    error_log.warning("database unavailable", error=repr(error))
+                    if status is not None:
+                        raise
+                    await unavailable_response(scope)(scope, receive, send_with_request_id)
                 except Exception:
                     error_log.exception(
                         "unhandled exception", method=scope["method"], path=scope["path"]
