@@ -1,4 +1,4 @@
-"""What happens in the documents service: its event types, registered by name and schema version."""
+"""The documents service's event types, registered by name and schema version."""
 
 from shared.eventstore import EventTypes
 

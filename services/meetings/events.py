@@ -1,4 +1,4 @@
-"""What happens in the meetings service: its event types, registered by name and schema version."""
+"""The meetings service's event types, registered by name and schema version."""
 
 from shared.eventstore import EventTypes
 

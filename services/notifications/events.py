@@ -1,4 +1,4 @@
-"""What happens in the notifications service: its event types, registered by name and schema version."""
+"""The notifications service's event types, registered by name and schema version."""
 
 from shared.eventstore import EventTypes
 

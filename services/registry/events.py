@@ -1,4 +1,4 @@
-"""What happens in the registry service: its event types, registered by name and schema version."""
+"""The registry service's event types, registered by name and schema version."""
 
 from shared.eventstore import EventTypes
 

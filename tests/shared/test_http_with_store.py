@@ -119,7 +119,7 @@ async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-class _client_on:  # noqa: N801 - reads as a function at its call sites
+class _client_on:
     def __init__(self, database_url: str) -> None:
         self.engine = create_engine(database_url)
         self.store = PostgresEventStore(self.engine, event_types)
