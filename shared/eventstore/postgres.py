@@ -169,6 +169,21 @@ class PostgresEventStore:
         and returns where they were recorded (`duplicate=True`)."""
         if self._closed:
             raise RuntimeError("the event store is closed")
+        rows = self._rows(stream_id, stream_type, events_, metadata)
+        loop = asyncio.get_running_loop()
+        request = _Request(stream_id, stream_type, expected_version, rows, loop.create_future())
+        self._queue.put_nowait(request)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
+        return await asyncio.shield(request.future)
+
+    def _rows(
+        self,
+        stream_id: str,
+        stream_type: str,
+        events_: Sequence[DomainEvent | NewEvent],
+        metadata: dict[str, Any] | None,
+    ) -> list[_Row]:
         if not events_:
             raise InvalidEventError("an append needs at least one event")
         for name, value in (("stream id", stream_id), ("stream type", stream_type)):
@@ -177,12 +192,7 @@ class PostgresEventStore:
         rows = [self._row(event, metadata) for event in events_]
         if len({row.event_id for row in rows}) != len(rows):
             raise InvalidEventError("the same event id appears twice in one append")
-        loop = asyncio.get_running_loop()
-        request = _Request(stream_id, stream_type, expected_version, rows, loop.create_future())
-        self._queue.put_nowait(request)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
-        return await asyncio.shield(request.future)
+        return rows
 
     def _row(self, event: DomainEvent | NewEvent, metadata: dict[str, Any] | None) -> _Row:
         new = event if isinstance(event, NewEvent) else NewEvent(event)
@@ -241,84 +251,112 @@ class PostgresEventStore:
                     _fail(request, error)
 
     async def _commit(self, batch: list[_Request]) -> None:
-        outcomes: dict[int, AppendResult | Exception] = {}
         async with self.engine.begin() as connection:
-            await connection.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-            head = (await connection.execute(_HEAD)).first()
-            position = head.position if head else 0
-            prev_hash = bytes(head.hash) if head else GENESIS_HASH
-            last_instant = head.recorded_at if head else None
-            stream_ids = list({request.stream_id for request in batch})
-            streams = {
-                row[0]: (row[1], row[2])
-                for row in await connection.execute(_STREAM_HEADS, {"stream_ids": stream_ids})
-            }
-            versions = {stream: version for stream, (version, _) in streams.items()}
-            all_ids = [row.event_id for request in batch for row in request.rows]
-            known = {
-                row.event_id: (row.stream_id, row.position, row.version)
-                for row in await connection.execute(_KNOWN_IDS, {"event_ids": all_ids})
-            }
-            now = datetime.now(UTC)
-            recorded_at = now if last_instant is None or now > last_instant else last_instant
-            to_insert: list[dict[str, Any]] = []
-            for index, request in enumerate(batch):
-                outcome = self._decide(request, known, versions, streams)
-                if outcome is not None:
-                    outcomes[index] = outcome
-                    continue
-                version = versions.get(request.stream_id, 0)
-                first = position + 1
-                for row in request.rows:
-                    position += 1
-                    version += 1
-                    document = canonical_document(
-                        position=position,
-                        event_id=row.event_id,
-                        stream_id=request.stream_id,
-                        stream_type=request.stream_type,
-                        version=version,
-                        event_type=row.event_type,
-                        schema_version=row.schema_version,
-                        data=row.data,
-                        metadata=row.metadata,
-                        recorded_at=recorded_at,
-                    )
-                    digest = chain_hash(prev_hash, document)
-                    to_insert.append(
-                        {
-                            "position": position,
-                            "event_id": row.event_id,
-                            "stream_id": request.stream_id,
-                            "stream_type": request.stream_type,
-                            "version": version,
-                            "event_type": row.event_type,
-                            "schema_version": row.schema_version,
-                            "data": row.data,
-                            "metadata": row.metadata,
-                            "recorded_at": recorded_at,
-                            "prev_hash": prev_hash,
-                            "hash": digest,
-                        }
-                    )
-                    known[row.event_id] = (request.stream_id, position, version)
-                    prev_hash = digest
-                versions[request.stream_id] = version
-                streams.setdefault(request.stream_id, (version, request.stream_type))
-                outcomes[index] = AppendResult(request.stream_id, first, position, version)
-            if to_insert:
-                await connection.execute(insert(events), to_insert)
-                await connection.execute(
-                    select(func.pg_notify(NOTIFY_CHANNEL, str(position)))
-                )
-        for index, request in enumerate(batch):
-            outcome = outcomes[index]
+            outcomes = await self._write(connection, batch)
+        for request, outcome in zip(batch, outcomes, strict=True):
             if request.future.done():
                 continue
             if isinstance(outcome, Exception):
                 request.future.set_exception(outcome)
             else:
                 request.future.set_result(outcome)
+
+    async def append_in(
+        self,
+        connection: AsyncConnection,
+        stream_id: str,
+        events_: Sequence[DomainEvent | NewEvent],
+        *,
+        stream_type: str,
+        expected_version: int | None,
+        metadata: dict[str, Any] | None = None,
+    ) -> AppendResult:
+        """`append`, inside the caller's transaction on `connection`: the events commit with
+        whatever else the caller writes there (a reaction's tracking row, say), or not at all.
+        The log stays locked until that transaction ends, so keep it short."""
+        rows = self._rows(stream_id, stream_type, events_, metadata)
+        future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
+        request = _Request(stream_id, stream_type, expected_version, rows, future)
+        (outcome,) = await self._write(connection, [request])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _write(
+        self, connection: AsyncConnection, batch: list[_Request]
+    ) -> list[AppendResult | Exception]:
+        """Lock the log, decide each request, insert the accepted events. Returns each request's
+        outcome in order; commits nothing itself."""
+        outcomes: list[AppendResult | Exception] = []
+        await connection.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+        head = (await connection.execute(_HEAD)).first()
+        position = head.position if head else 0
+        prev_hash = bytes(head.hash) if head else GENESIS_HASH
+        last_instant = head.recorded_at if head else None
+        stream_ids = list({request.stream_id for request in batch})
+        streams = {
+            row[0]: (row[1], row[2])
+            for row in await connection.execute(_STREAM_HEADS, {"stream_ids": stream_ids})
+        }
+        versions = {stream: version for stream, (version, _) in streams.items()}
+        all_ids = [row.event_id for request in batch for row in request.rows]
+        known = {
+            row.event_id: (row.stream_id, row.position, row.version)
+            for row in await connection.execute(_KNOWN_IDS, {"event_ids": all_ids})
+        }
+        now = datetime.now(UTC)
+        recorded_at = now if last_instant is None or now > last_instant else last_instant
+        to_insert: list[dict[str, Any]] = []
+        for request in batch:
+            outcome = self._decide(request, known, versions, streams)
+            if outcome is not None:
+                outcomes.append(outcome)
+                continue
+            version = versions.get(request.stream_id, 0)
+            first = position + 1
+            for row in request.rows:
+                position += 1
+                version += 1
+                document = canonical_document(
+                    position=position,
+                    event_id=row.event_id,
+                    stream_id=request.stream_id,
+                    stream_type=request.stream_type,
+                    version=version,
+                    event_type=row.event_type,
+                    schema_version=row.schema_version,
+                    data=row.data,
+                    metadata=row.metadata,
+                    recorded_at=recorded_at,
+                )
+                digest = chain_hash(prev_hash, document)
+                to_insert.append(
+                    {
+                        "position": position,
+                        "event_id": row.event_id,
+                        "stream_id": request.stream_id,
+                        "stream_type": request.stream_type,
+                        "version": version,
+                        "event_type": row.event_type,
+                        "schema_version": row.schema_version,
+                        "data": row.data,
+                        "metadata": row.metadata,
+                        "recorded_at": recorded_at,
+                        "prev_hash": prev_hash,
+                        "hash": digest,
+                    }
+                )
+                known[row.event_id] = (request.stream_id, position, version)
+                prev_hash = digest
+            versions[request.stream_id] = version
+            streams.setdefault(request.stream_id, (version, request.stream_type))
+            outcomes.append(AppendResult(request.stream_id, first, position, version))
+        if to_insert:
+            await connection.execute(insert(events), to_insert)
+            await connection.execute(
+                select(func.pg_notify(NOTIFY_CHANNEL, str(position)))
+            )
+        return outcomes
 
     @staticmethod
     def _decide(
