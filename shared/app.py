@@ -9,11 +9,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
+from shared.eventstore.follow import LogNotifier
 from shared.http import install_http_conventions
 from shared.logging import configure_logging
 from shared.messaging import NatsConnection
 from shared.ops import router as ops_router
+from shared.parking import router as parking_router
+from shared.relay import JetStreamRelay
 from shared.settings import ServiceSettings
 
 
@@ -22,9 +26,11 @@ def create_service_app(
     *,
     event_types: EventTypes,
     routers: Sequence[APIRouter] = (),
+    reactions: Reactions | None = None,
     description: str = "",
 ) -> FastAPI:
     service = settings.service_name
+    reactions = reactions or Reactions(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,9 +45,40 @@ def create_service_app(
         app.state.engine = engine
         app.state.store = store
         app.state.nats = nats
+        app.state.reactions = reactions
+        notifier = LogNotifier(engine)
+        notifier.start()
+        app.state.notifier = notifier
+        relay = JetStreamRelay(service=service, store=store, nats=nats, notifier=notifier)
+        app.state.relay = relay
+        if settings.relay_enabled:
+            relay.start()
+        feed = FeedClient(settings.service_urls)
+        consumers = [
+            JetStreamConsumer(
+                service=service,
+                producer=producer,
+                reactions=reactions,
+                store=store,
+                nats=nats,
+                feed=feed,
+                max_attempts=settings.consumer_max_attempts,
+                retry_base_delay=settings.consumer_retry_base_delay,
+            )
+            for producer in reactions.producers()
+        ]
+        app.state.consumers = consumers
+        if settings.consumers_enabled:
+            for consumer in consumers:
+                consumer.start()
         try:
             yield
         finally:
+            for consumer in consumers:
+                await consumer.close()
+            await feed.close()
+            await relay.close()
+            await notifier.close()
             await nats.close()
             await store.close()
             await engine.dispose()
@@ -54,6 +91,7 @@ def create_service_app(
     )
     install_http_conventions(app)
     app.include_router(ops_router)
+    app.include_router(parking_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -23,6 +23,7 @@ class NatsConnection:
         self._name = name
         self._client: Client | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
 
     async def start(self) -> None:
         self._connecting = asyncio.create_task(self._connect(), name=f"{self._name}-nats-connect")
@@ -40,6 +41,7 @@ class NatsConnection:
                     allow_reconnect=True,
                 )
                 log.info("nats.connected", servers=self._servers)
+                self._connected.set()
                 return
             except (OSError, NatsError, TimeoutError) as error:
                 log.warning("nats.unavailable", error=str(error), retry_in=delay)
@@ -48,6 +50,12 @@ class NatsConnection:
 
     @property
     def client(self) -> Client | None:
+        return self._client
+
+    async def connected(self) -> Client:
+        """The client, once the first connection is made (it reconnects by itself after)."""
+        await self._connected.wait()
+        assert self._client is not None
         return self._client
 
     async def ping(self, within: float = 1.0) -> bool:

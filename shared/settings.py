@@ -43,6 +43,17 @@ class ServiceSettings(BaseSettings):
     system_nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="CICA_NATS_URL")
     log_level: str = "INFO"
     group_commit_max_events: int = Field(2000, ge=1)
+    # Where the other services answer, for a consumer to heal gaps from a producer's feed.
+    registry_url: str = Field("http://127.0.0.1:8001", validation_alias="CICA_REGISTRY_URL")
+    documents_url: str = Field("http://127.0.0.1:8002", validation_alias="CICA_DOCUMENTS_URL")
+    meetings_url: str = Field("http://127.0.0.1:8003", validation_alias="CICA_MEETINGS_URL")
+    notifications_url: str = Field(
+        "http://127.0.0.1:8004", validation_alias="CICA_NOTIFICATIONS_URL"
+    )
+    relay_enabled: bool = True
+    consumers_enabled: bool = True
+    consumer_max_attempts: int = Field(5, ge=1)
+    consumer_retry_base_delay: float = Field(0.2, gt=0)
 
     @property
     def dsn(self) -> str:
@@ -50,6 +61,15 @@ class ServiceSettings(BaseSettings):
         return self.database_url or service_database_url(
             self.system_database_url, self.service_name
         )
+
+    @property
+    def service_urls(self) -> dict[str, str]:
+        return {
+            "registry": self.registry_url,
+            "documents": self.documents_url,
+            "meetings": self.meetings_url,
+            "notifications": self.notifications_url,
+        }
 
     @property
     def nats_servers(self) -> list[str]:

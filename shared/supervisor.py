@@ -467,6 +467,9 @@ class Supervisor:
         prefix = f"CICA_{name.upper()}_"
         environment[prefix + "DATABASE_URL"] = self.database_urls[name]
         environment[prefix + "NATS_URL"] = self.nats_url
+        # Each service heals gaps from the others' feeds: tell it where they answer.
+        for other in self.services:
+            environment[f"CICA_{other.name.upper()}_URL"] = other.url
         environment["PYTHONUNBUFFERED"] = "1"
         return environment
 

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,18 +77,32 @@ async def _make_template(template_url: str) -> None:
 
 
 @pytest.fixture
-async def database_url(servers: Servers) -> AsyncIterator[str]:
-    """A fresh, migrated database of its own for this test (plain postgresql:// URL)."""
-    name = f"cica_t_{uuid.uuid4().hex[:16]}"
+async def new_database(servers: Servers) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Makes fresh, migrated databases on demand (for tests with several services); each is
+    dropped at the end of the test."""
     admin = make_url(servers.server_url).set(database="postgres").render_as_string(False)
+    made: list[str] = []
+
+    async def make() -> str:
+        name = f"cica_t_{uuid.uuid4().hex[:16]}"
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        finally:
+            await connection.close()
+        made.append(name)
+        return make_url(servers.server_url).set(database=name).render_as_string(False)
+
+    yield make
     connection = await asyncpg.connect(admin)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        for name in made:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
-    yield make_url(servers.server_url).set(database=name).render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+
+
+@pytest.fixture
+async def database_url(new_database: Callable[[], Awaitable[str]]) -> str:
+    """A fresh, migrated database of its own for this test (plain postgresql:// URL)."""
+    return await new_database()

@@ -92,3 +92,47 @@ APPEND_ONLY_TRIGGERS = (
     "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events "
     "FOR EACH STATEMENT EXECUTE FUNCTION cica_events_append_only()",
 )
+
+# ---------------------------------------------------------------------------- the transport
+
+# How far this service's relay has published its log to NATS (one row: the service's stream).
+relay_progress = Table(
+    "relay_progress",
+    metadata,
+    Column("stream", Text, primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Which events of other services this service has handled: one row per (producer, position),
+# committed in the same transaction as the handler's writes. Positions of a producer are
+# handled in order and without gaps, so the greatest position is where the consumer stands.
+tracking = Table(
+    "tracking",
+    metadata,
+    Column("producer", Text, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("outcome", Text, nullable=False),  # 'applied' | 'parked'
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("producer", "event_id"),
+    CheckConstraint("outcome in ('applied', 'parked')", name="outcome_known"),
+)
+
+# Events whose handler kept failing: kept with their error until retried after a fix.
+parked_messages = Table(
+    "parked_messages",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("producer", Text, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    UniqueConstraint("producer", "position"),
+)

@@ -1,0 +1,489 @@
+"""Consumers: a service reacting to other services' events, effectively once.
+
+One durable JetStream pull consumer per (consuming service, producing stream), explicit acks.
+Each event is handled in one PostgreSQL transaction that holds the handler's writes (the
+consuming service's own events, appended with the foreign event as their cause) and a
+tracking row (producer, position, event id); the message is acked only after that commit.
+An event already tracked is acked and skipped, so a message NATS delivers twice, or a crash
+between commit and ack, changes nothing.
+
+A producer's positions are gapless, so a consumer that receives 105 when it stands at 103
+knows 104 is missing: it takes 104 from the producer's `GET /events` feed before going on, and
+a message NATS lost is healed from the producer's log. When nothing arrives for a while it
+asks the feed too, so a lost *last* message is found as well.
+
+A handler that keeps failing is retried with backoff; after `max_attempts` its event is
+parked (kept with its error, tracked as parked, visible at `GET /admin/parked`, retryable by
+`POST /admin/parked/{id}/retry`), and the events after it go on. Replicas of a service share
+a consumer: each handles what it fetched, and a per-producer transaction lock plus the
+tracking rows make sure no event is applied twice or out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import zlib
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import structlog
+from nats.errors import Error as NatsError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import context
+from shared.envelope import EnvelopeError, ForeignEvent, decode, from_feed_item, stream_name
+from shared.eventstore import AppendResult, DomainEvent, NewEvent, PostgresEventStore
+from shared.eventstore.schema import parked_messages, tracking
+from shared.messaging import NatsConnection
+from shared.relay import ensure_stream
+
+log = structlog.get_logger(__name__)
+
+# Failures that say "the database is away", not "the handler is wrong": never parked.
+UNAVAILABLE = (ConnectionError, TimeoutError, OSError, OperationalError, InterfaceError)
+
+
+@dataclass
+class ReactionContext:
+    """What a handler may touch: the transaction it runs in, and its own service's log."""
+
+    connection: AsyncConnection
+    store: PostgresEventStore
+    cause: ForeignEvent
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Sequence[DomainEvent | NewEvent],
+        *,
+        stream_type: str,
+        expected_version: int | None,
+    ) -> AppendResult:
+        """Append to this service's log in the reaction's transaction, caused by the event."""
+        metadata = {"causation_id": str(self.cause.event_id)}
+        correlation = self.cause.metadata.get("correlation_id")
+        if correlation is not None:
+            metadata["correlation_id"] = correlation
+        return await self.store.append_in(
+            self.connection,
+            stream_id,
+            events,
+            stream_type=stream_type,
+            expected_version=expected_version,
+            metadata=metadata,
+        )
+
+
+Handler = Callable[[ReactionContext, ForeignEvent], Awaitable[None]]
+
+
+class Reactions:
+    """A service's policies on other services' events, by (producer, event type)."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._handlers: dict[tuple[str, str], Handler] = {}
+
+    def on(self, producer: str, event_type: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            key = (producer, event_type)
+            if key in self._handlers:
+                raise ValueError(f"{self.service} already reacts to {producer} {event_type}")
+            self._handlers[key] = handler
+            return handler
+
+        return register
+
+    def handler(self, producer: str, event_type: str) -> Handler | None:
+        return self._handlers.get((producer, event_type))
+
+    def producers(self) -> list[str]:
+        return sorted({producer for producer, _ in self._handlers})
+
+    def subscriptions(self) -> list[tuple[str, str]]:
+        return sorted(self._handlers)
+
+
+class FeedClient:
+    """Reads producers' `GET /events` feeds, to heal what NATS lost."""
+
+    def __init__(
+        self,
+        base_urls: dict[str, str],
+        *,
+        headers: Callable[[], dict[str, str]] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.base_urls = base_urls
+        self._headers = headers or dict
+        self._client = httpx.AsyncClient(timeout=timeout)
+
+    def knows(self, producer: str) -> bool:
+        return producer in self.base_urls
+
+    async def events(self, producer: str, *, after: int, limit: int) -> list[ForeignEvent]:
+        response = await self._client.get(
+            f"{self.base_urls[producer].rstrip('/')}/events",
+            params={"after": after, "limit": max(1, min(limit, 1000))},
+            headers=self._headers(),
+        )
+        response.raise_for_status()
+        return [from_feed_item(item, producer) for item in response.json()["events"]]
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class _Gap(Exception):
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+
+def _lock_key(producer: str) -> int:
+    return zlib.crc32(f"cica.consumer.{producer}".encode())
+
+
+def _backoff(attempt: int, base: float) -> float:
+    return min(base * 2 ** (attempt - 1), 5.0)
+
+
+class JetStreamConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        producer: str,
+        reactions: Reactions,
+        store: PostgresEventStore,
+        nats: NatsConnection,
+        feed: FeedClient | None = None,
+        max_attempts: int = 5,
+        retry_base_delay: float = 0.1,
+        batch_size: int = 100,
+        idle_check_after: float = 5.0,
+    ) -> None:
+        self.service = service
+        self.producer = producer
+        self.reactions = reactions
+        self.store = store
+        self.engine = store.engine
+        self.nats = nats
+        self.feed = feed
+        self.max_attempts = max_attempts
+        self.retry_base_delay = retry_base_delay
+        self.batch_size = batch_size
+        self.idle_check_after = idle_check_after
+        self.durable = f"{service}-from-{producer}"
+        self.position = 0
+        self.after_commit: Callable[[ForeignEvent], Awaitable[None] | None] | None = None
+        """Called after each event's transaction commits and before its ack (for tests and
+        instrumentation)."""
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------------- the loop
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name=self.durable)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except (NatsError, *UNAVAILABLE, httpx.HTTPError) as error:
+                log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
+            except Exception:
+                log.exception("consumer.failed", consumer=self.durable)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _consume(self) -> None:
+        client = await self.nats.connected()
+        await ensure_stream(self.nats, self.producer)
+        js = client.jetstream()
+        subscription = await js.pull_subscribe(
+            f"cica.{self.producer}.>",
+            durable=self.durable,
+            stream=stream_name(self.producer),
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=60,
+                max_deliver=-1,
+                max_ack_pending=1000,
+            ),
+        )
+        self.position = await self.tracked_position()
+        idle_since = asyncio.get_running_loop().time()
+        while True:
+            try:
+                messages = await subscription.fetch(self.batch_size, timeout=1.0)
+            except (NatsTimeoutError, TimeoutError):
+                now = asyncio.get_running_loop().time()
+                if now - idle_since >= self.idle_check_after:
+                    await self.catch_up()
+                    idle_since = now
+                continue
+            idle_since = asyncio.get_running_loop().time()
+            for index, message in enumerate(messages):
+                try:
+                    await self._process(message)
+                except BaseException:
+                    for later in messages[index:]:
+                        with contextlib.suppress(Exception):
+                            await later.nak(delay=1.0)
+                    raise
+
+    async def _process(self, message: Any) -> None:
+        try:
+            event = decode(message.data)
+        except EnvelopeError as error:
+            log.error("consumer.poison_message", consumer=self.durable, error=str(error))
+            await message.term()
+            return
+        if event.producer != self.producer:
+            await message.ack()
+            return
+        await self.handle(event, on_retry=message.in_progress)
+        await message.ack()
+
+    async def catch_up(self) -> int:
+        """Take from the producer's feed whatever this consumer has not handled yet."""
+        if self.feed is None or not self.feed.knows(self.producer):
+            return 0
+        handled = 0
+        while True:
+            last = await self.tracked_position()
+            events = await self.feed.events(self.producer, after=last, limit=self.batch_size)
+            if not events:
+                return handled
+            for event in events:
+                await self.handle(event)
+                handled += 1
+
+    # ------------------------------------------------------------------- one event
+
+    async def handle(
+        self, event: ForeignEvent, *, on_retry: Callable[[], Awaitable[Any]] | None = None
+    ) -> None:
+        """Handle `event` once, first healing any gap before it from the producer's feed."""
+        while True:
+            try:
+                await self._apply(event, on_retry)
+                return
+            except _Gap as gap:
+                await self._heal(gap.last, event.position)
+
+    async def _heal(self, last: int, until: int) -> None:
+        if self.feed is None or not self.feed.knows(self.producer):
+            raise ConnectionError(
+                f"{self.durable}: positions {last + 1}..{until - 1} are missing and no feed "
+                f"of {self.producer} is configured"
+            )
+        log.warning("consumer.gap", consumer=self.durable, missing_from=last + 1, until=until)
+        missing = await self.feed.events(self.producer, after=last, limit=until - 1 - last)
+        missing = [m for m in missing if m.position < until]
+        if not missing:
+            raise ConnectionError(f"{self.durable}: the feed of {self.producer} lacks {last + 1}")
+        for event in missing:
+            await self._apply_healed(event)
+
+    async def _apply_healed(self, event: ForeignEvent) -> None:
+        # A gap here means another replica moved on meanwhile; the outer loop looks again.
+        with contextlib.suppress(_Gap):
+            await self._apply(event, None)
+
+    async def _apply(
+        self, event: ForeignEvent, on_retry: Callable[[], Awaitable[Any]] | None
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._apply_once(event)
+                return
+            except (_Gap, asyncio.CancelledError, *UNAVAILABLE):
+                raise
+            except Exception as error:
+                if attempt >= self.max_attempts:
+                    await self._park(event, error, attempt)
+                    return
+                log.warning(
+                    "consumer.handler_failed",
+                    consumer=self.durable,
+                    position=event.position,
+                    event_type=event.event_type,
+                    attempt=attempt,
+                    error=repr(error),
+                )
+                if on_retry is not None:
+                    with contextlib.suppress(Exception):
+                        await on_retry()
+                await asyncio.sleep(_backoff(attempt, self.retry_base_delay))
+
+    async def _locked_position(self, connection: AsyncConnection) -> int:
+        await connection.execute(select(func.pg_advisory_xact_lock(_lock_key(self.producer))))
+        query = select(func.coalesce(func.max(tracking.c.position), 0)).where(
+            tracking.c.producer == self.producer
+        )
+        return int((await connection.execute(query)).scalar_one())
+
+    async def _apply_once(self, event: ForeignEvent) -> None:
+        async with self.engine.begin() as connection:
+            last = await self._locked_position(connection)
+            if event.position <= last:
+                self.position = max(self.position, last)
+                return
+            if event.position != last + 1:
+                raise _Gap(last)
+            handler = self.reactions.handler(self.producer, event.event_type)
+            if handler is not None:
+                token = context.causation_id.set(str(event.event_id))
+                try:
+                    await handler(ReactionContext(connection, self.store, event), event)
+                finally:
+                    context.causation_id.reset(token)
+            await connection.execute(self._tracking_row(event, "applied"))
+        self.position = event.position
+        if self.after_commit is not None:
+            result = self.after_commit(event)
+            if result is not None:
+                await result
+
+    def _tracking_row(self, event: ForeignEvent, outcome: str) -> Any:
+        return insert(tracking).values(
+            producer=self.producer,
+            position=event.position,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            outcome=outcome,
+            handled_at=datetime.now(UTC),
+        )
+
+    async def _park(self, event: ForeignEvent, error: Exception, attempts: int) -> None:
+        log.error(
+            "consumer.parked",
+            consumer=self.durable,
+            position=event.position,
+            event_type=event.event_type,
+            error=repr(error),
+        )
+        async with self.engine.begin() as connection:
+            last = await self._locked_position(connection)
+            if event.position <= last:
+                return
+            if event.position != last + 1:
+                raise _Gap(last)
+            await connection.execute(self._tracking_row(event, "parked"))
+            await connection.execute(
+                insert(parked_messages).values(
+                    producer=self.producer,
+                    position=event.position,
+                    event_id=event.event_id,
+                    event_type=event.event_type,
+                    envelope=_as_feed_item(event),
+                    error=f"{type(error).__name__}: {error}",
+                    attempts=attempts,
+                    parked_at=datetime.now(UTC),
+                )
+            )
+        self.position = event.position
+
+    async def tracked_position(self) -> int:
+        query = select(func.coalesce(func.max(tracking.c.position), 0)).where(
+            tracking.c.producer == self.producer
+        )
+        async with self.engine.connect() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+
+def _as_feed_item(event: ForeignEvent) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "event_id": str(event.event_id),
+        "stream_id": event.stream_id,
+        "stream_type": event.stream_type,
+        "version": event.version,
+        "event_type": event.event_type,
+        "schema_version": event.schema_version,
+        "data": event.data,
+        "metadata": event.metadata,
+        "recorded_at": event.recorded_at,
+        "hash": event.hash,
+        "prev_hash": event.prev_hash,
+    }
+
+
+class ParkedNotFoundError(LookupError):
+    pass
+
+
+class StillFailingError(RuntimeError):
+    pass
+
+
+async def retry_parked(
+    *, parked_id: int, reactions: Reactions, store: PostgresEventStore
+) -> ForeignEvent:
+    """Run a parked event's handler again; on success it is applied, once, and resolved."""
+    async with store.engine.begin() as connection:
+        row = (
+            await connection.execute(
+                select(parked_messages)
+                .where(parked_messages.c.id == parked_id)
+                .with_for_update()
+            )
+        ).first()
+        if row is None or row.resolved_at is not None:
+            raise ParkedNotFoundError(parked_id)
+        event = from_feed_item(row.envelope, row.producer)
+        handler = reactions.handler(row.producer, row.event_type)
+        try:
+            async with connection.begin_nested():
+                if handler is not None:
+                    token = context.causation_id.set(str(event.event_id))
+                    try:
+                        await handler(ReactionContext(connection, store, event), event)
+                    finally:
+                        context.causation_id.reset(token)
+        except UNAVAILABLE:
+            raise
+        except Exception as error:
+            await connection.execute(
+                update(parked_messages)
+                .where(parked_messages.c.id == parked_id)
+                .values(attempts=row.attempts + 1, error=f"{type(error).__name__}: {error}")
+            )
+            failure = StillFailingError(f"{type(error).__name__}: {error}")
+        else:
+            now = datetime.now(UTC)
+            await connection.execute(
+                update(parked_messages)
+                .where(parked_messages.c.id == parked_id)
+                .values(resolved_at=now, attempts=row.attempts + 1)
+            )
+            await connection.execute(
+                update(tracking)
+                .where(tracking.c.producer == row.producer, tracking.c.position == row.position)
+                .values(outcome="applied", handled_at=now)
+            )
+            return event
+    raise failure

@@ -1,0 +1,162 @@
+"""Events on the wire: CloudEvents 1.0 in structured JSON mode.
+
+    {"specversion": "1.0", "id": <event_id>, "source": "/cica/<service>",
+     "type": "int.cica.<service>.<EventType>.v<N>", "subject": <stream id>,
+     "time": <recorded_at>, "datacontenttype": "application/json", "data": {...},
+     "sequence": <position>, "hash": <hex>, "prevhash": <hex>, "streamtype": ...,
+     "streamversion": <version>, "correlationid": ..., "causationid": ..., "actor": ...}
+
+The extensions carry everything a consumer needs to place the event in its producer's log
+(`sequence` is the position: gapless, so a consumer notices what it has not received) and
+everything an auditor needs to recompute its hash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shared.eventstore.hashing import format_instant
+from shared.eventstore.types import RecordedEvent
+
+SPEC_VERSION = "1.0"
+_TYPE = re.compile(r"^int\.cica\.(?P<service>[a-z]+)\.(?P<event_type>[A-Za-z0-9_]+)\.v(?P<v>\d+)$")
+_SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
+_METADATA_EXTENSIONS = {
+    "correlation_id": "correlationid",
+    "causation_id": "causationid",
+    "actor": "actor",
+}
+
+
+class EnvelopeError(ValueError):
+    """A message that is not a CloudEvent of this system."""
+
+
+def stream_name(service: str) -> str:
+    return f"CICA_{service.upper()}"
+
+
+def subject_token(value: str) -> str:
+    """`value` as one NATS subject token (no dots, spaces or wildcards)."""
+    return _SUBJECT_TOKEN.sub("_", value) or "_"
+
+
+def subject(service: str, stream_type: str, event_type: str) -> str:
+    return f"cica.{service}.{subject_token(stream_type)}.{subject_token(event_type)}"
+
+
+def event_type_uri(service: str, event_type: str, schema_version: int) -> str:
+    return f"int.cica.{service}.{event_type}.v{schema_version}"
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignEvent:
+    """An event of another service, as a consumer receives it."""
+
+    producer: str
+    position: int
+    event_id: UUID
+    stream_id: str
+    stream_type: str
+    version: int
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: str
+    hash: str
+    prev_hash: str
+
+
+def to_cloudevent(record: RecordedEvent, service: str) -> dict[str, Any]:
+    envelope: dict[str, Any] = {
+        "specversion": SPEC_VERSION,
+        "id": str(record.event_id),
+        "source": f"/cica/{service}",
+        "type": event_type_uri(service, record.event_type, record.schema_version),
+        "subject": record.stream_id,
+        "time": format_instant(record.recorded_at),
+        "datacontenttype": "application/json",
+        "data": record.data,
+        "sequence": record.position,
+        "hash": record.hash.hex(),
+        "prevhash": record.prev_hash.hex(),
+        "streamtype": record.stream_type,
+        "streamversion": record.version,
+    }
+    for key, extension in _METADATA_EXTENSIONS.items():
+        value = record.metadata.get(key)
+        if value is not None:
+            envelope[extension] = str(value)
+    return envelope
+
+
+def encode(record: RecordedEvent, service: str) -> bytes:
+    return json.dumps(to_cloudevent(record, service), separators=(",", ":")).encode()
+
+
+def decode(payload: bytes) -> ForeignEvent:
+    try:
+        envelope = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise EnvelopeError(f"not JSON: {error}") from None
+    return from_cloudevent(envelope)
+
+
+def from_cloudevent(envelope: Any) -> ForeignEvent:
+    if not isinstance(envelope, dict) or envelope.get("specversion") != SPEC_VERSION:
+        raise EnvelopeError("not a CloudEvents 1.0 structured message")
+    match = _TYPE.match(str(envelope.get("type", "")))
+    source = str(envelope.get("source", ""))
+    if match is None or source != f"/cica/{match['service']}":
+        raise EnvelopeError(f"not an event of this system: {envelope.get('type')!r}")
+    try:
+        return ForeignEvent(
+            producer=match["service"],
+            position=int(envelope["sequence"]),
+            event_id=UUID(str(envelope["id"])),
+            stream_id=str(envelope["subject"]),
+            stream_type=str(envelope["streamtype"]),
+            version=int(envelope["streamversion"]),
+            event_type=match["event_type"],
+            schema_version=int(match["v"]),
+            data=dict(envelope.get("data") or {}),
+            metadata={
+                key: envelope[extension]
+                for key, extension in _METADATA_EXTENSIONS.items()
+                if extension in envelope
+            },
+            recorded_at=str(envelope["time"]),
+            hash=str(envelope["hash"]),
+            prev_hash=str(envelope.get("prevhash", "")),
+        )
+    except (KeyError, ValueError, TypeError) as error:
+        raise EnvelopeError(f"incomplete envelope: {error}") from None
+
+
+def from_feed_item(item: dict[str, Any], producer: str) -> ForeignEvent:
+    """An event as a producer's `GET /events` feed serves it (see `shared.ops.EventOut`)."""
+    return ForeignEvent(
+        producer=producer,
+        position=int(item["position"]),
+        event_id=UUID(str(item["event_id"])),
+        stream_id=item["stream_id"],
+        stream_type=item["stream_type"],
+        version=int(item["version"]),
+        event_type=item["event_type"],
+        schema_version=int(item["schema_version"]),
+        data=item["data"],
+        metadata=item["metadata"],
+        recorded_at=item["recorded_at"],
+        hash=item["hash"],
+        prev_hash=item["prev_hash"],
+    )
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
