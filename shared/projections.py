@@ -1,0 +1,739 @@
+"""Projections: read models folded from the service's own log, and rebuildable from it.
+
+A projection is a set of SQLAlchemy Core tables, one handler per event type, a name and a
+version::
+
+    members = Table("members", projection_metadata, Column("code", Text, primary_key=True), ...)
+    member_list = Projection("member_list", version=1, tables=[members])
+
+    @member_list.on(MemberAdmitted)
+    async def when_member_admitted(connection, record, event):
+        await connection.execute(insert(members).values(code=event.state_code, ...))
+
+Its checkpoint (the last position applied) is a row of `projection_checkpoints`, written in the
+same transaction as the rows its handlers write: a crash or a failing handler leaves both or
+neither. A `ProjectionRunner` follows the log and applies each batch to every projection; on
+start-up it rebuilds (deletes the rows, then replays from position 0) every projection whose
+declared version differs from its checkpoint's. `digest` hashes a projection's rows in primary
+key order, so a rebuilt projection can be compared with the live one, byte for byte.
+
+Several processes of one service may run projections on the same database: each batch locks
+the projection's checkpoint row and applies only the events after the position it finds there,
+so no event is applied twice, and a process whose code declares another version than the one
+stored stops applying (another process has rebuilt the projection under a newer declaration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+import rfc8785
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.schema import sort_tables
+
+from shared.eventstore.follow import LogNotifier, follow
+from shared.eventstore.hashing import format_instant
+from shared.eventstore.postgres import PostgresEventStore
+from shared.eventstore.schema import NAMING_CONVENTION, metadata
+from shared.eventstore.types import DomainEvent, EventTypes, RecordedEvent
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncConnection, RecordedEvent, DomainEvent], Awaitable[None]]
+H = TypeVar("H", bound=Handler)
+
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("position >= 0", name="position_not_negative"),
+)
+
+
+def projection_metadata() -> MetaData:
+    """A MetaData for a service's projection tables, with the kit's naming convention."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProjectionError(Exception):
+    """A projection that cannot be applied as declared."""
+
+
+class ProjectionSupersededError(ProjectionError):
+    """The stored checkpoint has another version than this process declares: another process
+    rebuilt the projection under its own declaration, and this one must not write into it."""
+
+    def __init__(self, name: str, declared: int, stored: int) -> None:
+        super().__init__(
+            f"projection {name!r} is stored at version {stored}, this process declares {declared}"
+        )
+        self.name, self.declared, self.stored = name, declared, stored
+
+
+class _BehindError(ProjectionError):
+    """The stored checkpoint is behind the batch in hand (the projection was reset, by a
+    rebuild elsewhere): read again from `position`."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(f"the checkpoint is at {position}, behind the batch in hand")
+        self.position = position
+
+
+class Projection:
+    """A read model: tables, one handler per event type, a name and a version.
+
+    Bump `version` whenever the handlers or the tables change what the projection holds: the
+    next start-up rebuilds it from the log.
+    """
+
+    def __init__(
+        self, name: str, *, version: int, tables: Sequence[Table], description: str = ""
+    ) -> None:
+        if not name or len(name) > 200:
+            raise ValueError("a projection's name is 1 to 200 characters")
+        if version < 1:
+            raise ValueError("projection versions start at 1")
+        for table in tables:
+            if not table.primary_key.columns:
+                raise ValueError(f"table {table.name!r} needs a primary key (the digest's order)")
+        self.name = name
+        self.version = version
+        self.tables: tuple[Table, ...] = tuple(tables)
+        self.description = description
+        self._handlers: dict[str, Handler] = {}
+
+    def __repr__(self) -> str:
+        return f"Projection({self.name!r}, version={self.version})"
+
+    def on(self, *event_types: str | type[DomainEvent]) -> Callable[[H], H]:
+        """Register the decorated function as the handler of these event types (models or
+        names). Each event type has at most one handler in a projection."""
+        if not event_types:
+            raise ValueError("name at least one event type")
+        names = [t if isinstance(t, str) else t.event_type for t in event_types]
+        for name in names:
+            if not name:
+                raise ValueError("register the event model with an EventTypes registry first")
+            if name in self._handlers:
+                raise ValueError(f"{self.name}: {name} already has a handler")
+
+        def decorate(handler: H) -> H:
+            for name in names:
+                self._handlers[name] = handler
+            return handler
+
+        return decorate
+
+    @property
+    def handled(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def handles(self, event_type: str) -> bool:
+        return event_type in self._handlers
+
+    def check(self, event_types: EventTypes) -> None:
+        """Raise if a handler names an event type the service does not know."""
+        unknown = sorted(name for name in self._handlers if name not in event_types)
+        if unknown:
+            raise ProjectionError(f"{self.name} handles unknown event types: {unknown}")
+
+    async def apply(
+        self, connection: AsyncConnection, record: RecordedEvent, event: DomainEvent
+    ) -> None:
+        await self._handlers[record.event_type](connection, record, event)
+
+    async def clear(self, connection: AsyncConnection) -> None:
+        """Delete every row of the projection's tables (dependants first)."""
+        for table in reversed(sort_tables(self.tables)):
+            await connection.execute(delete(table))
+
+    async def digest(self, connection: AsyncConnection) -> str:
+        """sha256, hex, over the projection's rows: tables by name, rows in primary-key order,
+        each as RFC 8785 canonical JSON. Identical state gives an identical digest."""
+        hasher = hashlib.sha256()
+        for table in sorted(self.tables, key=lambda t: t.name):
+            columns = list(table.columns)
+            hasher.update(rfc8785.dumps(["table", table.name, [c.name for c in columns]]))
+            query = select(*columns).order_by(*table.primary_key.columns)
+            result = await connection.stream(query)
+            async for rows in result.partitions(1000):
+                for row in rows:
+                    hasher.update(rfc8785.dumps([_canonical(value) for value in row]))
+        return hasher.hexdigest()
+
+
+_SAFE_INTEGER = 2**53
+
+
+def _canonical(value: Any) -> Any:
+    """A column value as a JSON value that means the same in every run."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < _SAFE_INTEGER else str(value)
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, datetime):
+        return format_instant(value) if value.tzinfo is not None else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, Enum):
+        return _canonical(value.value)
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return str(value)
+
+
+def check_projections(projections: Iterable[Projection], event_types: EventTypes) -> None:
+    """Raise if two projections share a name or a handler names an unknown event type."""
+    names = [p.name for p in projections]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ProjectionError(f"projection names must be unique: {duplicates}")
+    for projection in projections:
+        projection.check(event_types)
+
+
+# ----------------------------------------------------------------------------- checkpoints
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    name: str
+    version: int
+    position: int
+    updated_at: datetime
+
+
+async def read_checkpoint(
+    connection: AsyncConnection, name: str, *, lock: bool = False
+) -> Checkpoint | None:
+    query = select(projection_checkpoints).where(projection_checkpoints.c.name == name)
+    if lock:
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return None if row is None else Checkpoint(row.name, row.version, row.position, row.updated_at)
+
+
+async def _locked_checkpoint(connection: AsyncConnection, projection: Projection) -> Checkpoint:
+    """The projection's checkpoint, locked until the transaction ends; created at position 0
+    and the declared version when missing."""
+    await connection.execute(
+        pg_insert(projection_checkpoints)
+        .values(name=projection.name, version=projection.version, position=0, updated_at=_now())
+        .on_conflict_do_nothing(index_elements=[projection_checkpoints.c.name])
+    )
+    checkpoint = await read_checkpoint(connection, projection.name, lock=True)
+    assert checkpoint is not None
+    return checkpoint
+
+
+async def _save_checkpoint(
+    connection: AsyncConnection, projection: Projection, position: int
+) -> None:
+    await connection.execute(
+        projection_checkpoints.update()
+        .where(projection_checkpoints.c.name == projection.name)
+        .values(version=projection.version, position=position, updated_at=_now())
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------- applying and rebuilding
+
+
+class _Decoder:
+    """Decodes each record at most once per batch, however many projections handle it."""
+
+    def __init__(self, store: PostgresEventStore) -> None:
+        self._store = store
+        self._events: dict[int, DomainEvent] = {}
+
+    def __call__(self, record: RecordedEvent) -> DomainEvent:
+        event = self._events.get(record.position)
+        if event is None:
+            event = self._events[record.position] = self._store.decode(record)
+        return event
+
+
+async def apply_batch(
+    engine: AsyncEngine,
+    projection: Projection,
+    records: Sequence[RecordedEvent],
+    decode: Callable[[RecordedEvent], DomainEvent],
+) -> int:
+    """Apply the records after the projection's checkpoint, and move the checkpoint to the end
+    of `records`, in one transaction. Returns the checkpoint's new position.
+
+    Raises ProjectionSupersededError when the stored version is not the declared one, and
+    `_BehindError` when the checkpoint is behind the first record (read again from there)."""
+    async with engine.begin() as connection:
+        checkpoint = await _locked_checkpoint(connection, projection)
+        if checkpoint.version != projection.version:
+            raise ProjectionSupersededError(projection.name, projection.version, checkpoint.version)
+        todo = [r for r in records if r.position > checkpoint.position]
+        if not todo:
+            return checkpoint.position
+        if todo[0].position != checkpoint.position + 1:
+            raise _BehindError(checkpoint.position)
+        for record in todo:
+            if projection.handles(record.event_type):
+                await projection.apply(connection, record, decode(record))
+        await _save_checkpoint(connection, projection, todo[-1].position)
+        return todo[-1].position
+
+
+async def reset(engine: AsyncEngine, projection: Projection) -> None:
+    """Delete the projection's rows and set its checkpoint to position 0 at the declared
+    version, in one transaction."""
+    async with engine.begin() as connection:
+        await _locked_checkpoint(connection, projection)
+        await projection.clear(connection)
+        await _save_checkpoint(connection, projection, 0)
+    log.info("projection.reset", projection=projection.name, version=projection.version)
+
+
+async def prepare(engine: AsyncEngine, projection: Projection) -> bool:
+    """Make sure the projection has a checkpoint, and reset it when its stored version is not
+    the declared one (the caller then replays it). True if it was reset."""
+    async with engine.begin() as connection:
+        checkpoint = await _locked_checkpoint(connection, projection)
+        if checkpoint.version == projection.version:
+            return False
+        log.info(
+            "projection.version_changed",
+            projection=projection.name,
+            stored=checkpoint.version,
+            declared=projection.version,
+        )
+        await projection.clear(connection)
+        await _save_checkpoint(connection, projection, 0)
+        return True
+
+
+async def catch_up(
+    store: PostgresEventStore,
+    projections: Sequence[Projection],
+    *,
+    until: int | None = None,
+    batch_size: int = 1000,
+) -> int:
+    """Apply the log to `projections` up to `until` (the head when this is called, if None),
+    batch by batch. Returns the number of events read."""
+    target = await store.head_position() if until is None else until
+    async with store.engine.connect() as connection:
+        checkpoints = [await read_checkpoint(connection, p.name) for p in projections]
+    after = min((c.position if c else 0 for c in checkpoints), default=target)
+    read = 0
+    while after < target:
+        records = await store.read_all(after=after, limit=min(batch_size, target - after))
+        if not records:
+            break
+        read += len(records)
+        decode = _Decoder(store)
+        after = records[-1].position
+        for projection in projections:
+            try:
+                await apply_batch(store.engine, projection, records, decode)
+            except _BehindError as behind:  # reset meanwhile, by another process: read again
+                after = min(after, behind.position)
+    return read
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildReport:
+    name: str
+    version: int
+    digest_before: str
+    position_before: int
+    digest_after: str
+    position_after: int
+    events: int
+    seconds: float
+
+
+async def rebuild(
+    store: PostgresEventStore,
+    projection: Projection,
+    *,
+    until: int | None = None,
+    batch_size: int = 1000,
+) -> RebuildReport:
+    """Delete the projection's rows, replay the log from position 0 up to `until` (the head,
+    if None), and report its digest before and after."""
+    engine = store.engine
+    before = await projection_state(engine, projection)
+    started = time.perf_counter()
+    await reset(engine, projection)
+    events = await catch_up(store, [projection], until=until, batch_size=batch_size)
+    seconds = time.perf_counter() - started
+    after = await projection_state(engine, projection)
+    log.info("projection.rebuilt", projection=projection.name, events=events, seconds=seconds)
+    return RebuildReport(
+        name=projection.name,
+        version=projection.version,
+        digest_before=before.digest,
+        position_before=before.position,
+        digest_after=after.digest,
+        position_after=after.position,
+        events=events,
+        seconds=seconds,
+    )
+
+
+async def replay_digest(
+    store: PostgresEventStore, projection: Projection, *, until: int, batch_size: int = 1000
+) -> str:
+    """The digest the projection would have at position `until`, replayed from position 0
+    into a scratch schema: the live tables are neither read nor written."""
+    schema = f"cica_scratch_{uuid.uuid4().hex[:16]}"
+    engine = store.engine.execution_options(schema_translate_map={None: schema})
+    async with engine.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        for table in sort_tables(projection.tables):
+            await connection.run_sync(lambda sync, t=table: t.create(sync))
+    try:
+        after = 0
+        while after < until:
+            records = await store.read_all(after=after, limit=min(batch_size, until - after))
+            if not records:
+                break
+            decode = _Decoder(store)
+            async with engine.begin() as connection:
+                for record in records:
+                    if projection.handles(record.event_type):
+                        await projection.apply(connection, record, decode(record))
+            after = records[-1].position
+        async with engine.connect() as connection:
+            return await projection.digest(connection)
+    finally:
+        async with store.engine.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionState:
+    """What `GET /projections` shows of a projection: its checkpoint and the digest of its
+    rows, read in one snapshot so that they agree."""
+
+    name: str
+    version: int
+    declared_version: int
+    position: int
+    digest: str
+    updated_at: datetime | None
+
+
+async def projection_state(engine: AsyncEngine, projection: Projection) -> ProjectionState:
+    async with engine.connect() as connection:
+        snapshot = await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with snapshot.begin():
+            checkpoint = await read_checkpoint(snapshot, projection.name)
+            digest = await projection.digest(snapshot)
+    return ProjectionState(
+        name=projection.name,
+        version=checkpoint.version if checkpoint else projection.version,
+        declared_version=projection.version,
+        position=checkpoint.position if checkpoint else 0,
+        digest=digest,
+        updated_at=checkpoint.updated_at if checkpoint else None,
+    )
+
+
+# --------------------------------------------------------------------------------- the runner
+
+
+class _Outcome(Enum):
+    APPLIED = "applied"
+    BEHIND = "behind"
+    SUPERSEDED = "superseded"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class _Progress:
+    projection: Projection
+    position: int = 0
+    error: str | None = None
+    superseded: bool = False
+    failures: int = 0
+
+
+class ProjectionRunner:
+    """Follows the service's own log and applies each batch to every projection.
+
+    `start` spawns the work and returns: it prepares the projections (rebuilding those whose
+    version changed), then follows the log. A projection whose handler fails is retried with
+    backoff on its own follower, so it holds up neither the others nor the service. `stop`
+    finishes the batch in hand and returns.
+    """
+
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        projections: Sequence[Projection],
+        *,
+        notifier: LogNotifier | None = None,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        retry_delay: float = 0.1,
+        max_retry_delay: float = 30.0,
+    ) -> None:
+        check_projections(projections, store.event_types)
+        self.store = store
+        self.projections: tuple[Projection, ...] = tuple(projections)
+        self.notifier = notifier
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self._progress = {p.name: _Progress(p) for p in projections}
+        self._changed = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._busy: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._prepared = False
+
+    # ------------------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._tasks or not self.projections:
+            return
+        self._stopping = False
+        self._spawn(self._prepare_then_follow(), "projections")
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Finish the batch in hand, then stop."""
+        self._stopping = True
+        for task in list(self._tasks):
+            if task not in self._busy:
+                task.cancel()
+        tasks = list(self._tasks)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        if self._stopping:
+            work.close()
+            return
+        task = asyncio.create_task(work, name=f"projection-runner:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @contextlib.contextmanager
+    def _batch_in_hand(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        assert task is not None
+        self._busy.add(task)  # type: ignore[arg-type]
+        try:
+            yield
+        finally:
+            self._busy.discard(task)  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------------------- progress
+
+    def positions(self) -> dict[str, int]:
+        """The position each projection has committed, as this process last saw it."""
+        return {name: p.position for name, p in self._progress.items()}
+
+    def errors(self) -> dict[str, str]:
+        """The last error of each projection that is failing now."""
+        return {name: p.error for name, p in self._progress.items() if p.error is not None}
+
+    async def wait_for(self, position: int, *, within: float = 10.0) -> None:
+        """Return once every projection has applied the log up to `position`; raise
+        TimeoutError (naming the laggards and their errors) after `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            changed = self._changed
+            lagging = {
+                name: p
+                for name, p in self._progress.items()
+                if not self._prepared or p.position < position
+            }
+            if not lagging:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                detail = ", ".join(
+                    f"{name} at {p.position}" + (f" ({p.error})" if p.error else "")
+                    for name, p in lagging.items()
+                )
+                raise TimeoutError(f"projections not at position {position}: {detail}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+
+    async def wait_until_caught_up(self, *, within: float = 10.0) -> int:
+        """Wait until every projection has applied the log up to its head as of now."""
+        head = await self.store.head_position()
+        await self.wait_for(head, within=within)
+        return head
+
+    def _advanced(self) -> None:
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    # -------------------------------------------------------------------------------- work
+
+    async def _prepare_then_follow(self) -> None:
+        delay = self.retry_delay
+        while not self._prepared:
+            try:
+                with self._batch_in_hand():
+                    for projection in self.projections:
+                        await prepare(self.store.engine, projection)
+                    async with self.store.engine.connect() as connection:
+                        for progress in self._progress.values():
+                            checkpoint = await read_checkpoint(connection, progress.projection.name)
+                            progress.position = checkpoint.position if checkpoint else 0
+                self._prepared = True
+            except (OSError, SQLAlchemyError) as error:
+                log.warning("projections.prepare_failed", error=str(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_retry_delay)
+        self._advanced()
+        await self._follow(list(self._progress.values()))
+
+    async def _follow(self, group: list[_Progress]) -> None:
+        """Follow the log for `group`, from the lowest of their positions. A member that fails
+        leaves for a follower of its own; a lone member that fails is retried with backoff."""
+        while group and not self._stopping:
+            after = min(p.position for p in group)
+            restart = False
+            try:
+                async for records in follow(
+                    self.store,
+                    after=after,
+                    notifier=self.notifier,
+                    batch_size=self.batch_size,
+                    poll_interval=self.poll_interval,
+                ):
+                    with self._batch_in_hand():
+                        decode = _Decoder(self.store)
+                        for progress in list(group):
+                            outcome = await self._apply(progress, records, decode)
+                            if outcome is _Outcome.BEHIND:
+                                restart = True
+                            elif outcome is _Outcome.SUPERSEDED:
+                                group.remove(progress)
+                            elif outcome is _Outcome.FAILED and len(group) > 1:
+                                group.remove(progress)
+                                self._spawn(self._follow_alone(progress), progress.projection.name)
+                            elif outcome is _Outcome.FAILED:
+                                restart = True
+                        self._advanced()
+                    if self._stopping or restart or not group:
+                        break
+            except (OSError, SQLAlchemyError) as error:
+                log.warning("projections.read_failed", error=str(error))
+                restart = True
+            if restart and group and not self._stopping:
+                failures = max(p.failures for p in group)
+                if failures:
+                    await asyncio.sleep(self._delay(failures))
+
+    async def _follow_alone(self, progress: _Progress) -> None:
+        await asyncio.sleep(self._delay(progress.failures))
+        await self._follow([progress])
+
+    def _delay(self, failures: int) -> float:
+        return min(self.retry_delay * 2 ** max(failures - 1, 0), self.max_retry_delay)
+
+    async def _apply(
+        self,
+        progress: _Progress,
+        records: list[RecordedEvent],
+        decode: Callable[[RecordedEvent], DomainEvent],
+    ) -> _Outcome:
+        projection = progress.projection
+        if records[-1].position <= progress.position:
+            return _Outcome.APPLIED
+        try:
+            progress.position = await apply_batch(self.store.engine, projection, records, decode)
+        except _BehindError as behind:
+            log.info("projection.behind", projection=projection.name, position=behind.position)
+            progress.position = behind.position
+            return _Outcome.BEHIND
+        except ProjectionSupersededError as error:
+            log.warning("projection.superseded", projection=projection.name, error=str(error))
+            progress.error = str(error)
+            progress.superseded = True
+            return _Outcome.SUPERSEDED
+        except Exception as error:  # a failing handler must not stop the runner: retried later
+            progress.failures += 1
+            progress.error = f"{type(error).__name__}: {error}"
+            log.exception(
+                "projection.failed",
+                projection=projection.name,
+                position=progress.position,
+                failures=progress.failures,
+            )
+            return _Outcome.FAILED
+        progress.failures = 0
+        progress.error = None
+        return _Outcome.APPLIED
+
+
+__all__ = [
+    "Checkpoint",
+    "Handler",
+    "Projection",
+    "ProjectionError",
+    "ProjectionRunner",
+    "ProjectionState",
+    "ProjectionSupersededError",
+    "RebuildReport",
+    "apply_batch",
+    "catch_up",
+    "check_projections",
+    "prepare",
+    "projection_checkpoints",
+    "projection_metadata",
+    "projection_state",
+    "rebuild",
+    "replay_digest",
+    "reset",
+]
