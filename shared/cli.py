@@ -4,6 +4,9 @@
   (see `shared.supervisor`).
 - ``cica migrate``: create the services' databases when missing and apply their migrations,
   nothing else (what a deployment runs once before starting the services).
+- ``cica rebuild <service> [<projection>]``: replay a service's log into its projections from
+  position 0, printing their digests before and after (see `shared.rebuild`).
+- ``cica asyncapi [--check]``: write the event catalogue to deploy/asyncapi.json.
 
 Every option has an environment variable, and a flag wins over its variable.
 """
@@ -131,6 +134,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help=f"the PostgreSQL server (env CICA_DATABASE_URL; default {DEFAULT_SERVER_URL})",
     )
+
+    rebuild = commands.add_parser(
+        "rebuild",
+        help="rebuild a service's projections from its log; print digests before and after",
+        description="Delete a service's projections (all, or the one named) and replay its "
+        "event log into them from position 0, printing each one's position and digest before "
+        "and after. Safe while the service runs.",
+    )
+    rebuild.add_argument("service", choices=SERVICES)
+    rebuild.add_argument("projection", nargs="?", help="only this projection (default: all)")
+    rebuild.add_argument(
+        "--database-url",
+        help="the PostgreSQL server holding cica_<service> (default: the service's settings, "
+        "CICA_<SERVICE>_DATABASE_URL or CICA_DATABASE_URL)",
+    )
+
+    asyncapi = commands.add_parser(
+        "asyncapi",
+        help="write the event catalogue (AsyncAPI 3.0) to deploy/asyncapi.json",
+        description="Generate the whole system's AsyncAPI 3.0 document from the services' "
+        "event models and reactions.",
+    )
+    asyncapi.add_argument("--output", type=Path, help="where to write it")
+    asyncapi.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the file is stale"
+    )
     return parser
 
 
@@ -202,6 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         server_url = args.database_url or os.environ.get("CICA_DATABASE_URL") or DEFAULT_SERVER_URL
         return migrate(server_url)
+    if args.command == "rebuild":
+        from shared.rebuild import rebuild_command
+
+        return rebuild_command(args.service, args.projection, server_url=args.database_url)
+    if args.command == "asyncapi":
+        from shared.asyncapi import SYSTEM_DOCUMENT, asyncapi_command
+
+        return asyncapi_command(args.output or SYSTEM_DOCUMENT, check=args.check)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -1,0 +1,119 @@
+"""``cica rebuild <service> [<projection>]``: delete a service's projections and replay its log
+into them from position 0, printing each one's digest before and after.
+
+A service declares its projections in ``services/<service>/projections.py`` as ``projections
+= [...]`` (and passes the same list to `create_service_app`); a service without that module
+has none. The rebuild may run while the service does: each batch locks the projection's
+checkpoint, so the two never apply an event twice, and the running service follows on from
+wherever the rebuild has got to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from shared.eventstore import EventTypes, PostgresEventStore, create_engine
+from shared.projections import Projection, RebuildReport, check_projections, rebuild
+from shared.settings import ServiceSettings, service_database_url
+
+
+def load_projections(service: str) -> list[Projection]:
+    """`services.<service>.projections.projections`, or none when the module is missing."""
+    try:
+        module = importlib.import_module(f"services.{service}.projections")
+    except ModuleNotFoundError as error:
+        if error.name != f"services.{service}.projections":
+            raise
+        return []
+    return list(getattr(module, "projections", []))
+
+
+def load_event_types(service: str) -> EventTypes:
+    return importlib.import_module(f"services.{service}.events").event_types
+
+
+def load_settings(service: str) -> ServiceSettings:
+    module = importlib.import_module(f"services.{service}.settings")
+    return getattr(module, f"{service.capitalize()}Settings")()
+
+
+async def rebuild_projections(
+    database_url: str,
+    event_types: EventTypes,
+    projections: Sequence[Projection],
+    *,
+    report: Callable[[RebuildReport], None] = lambda _: None,
+) -> list[RebuildReport]:
+    """Rebuild each of `projections` on the database `database_url`, one after the other."""
+    check_projections(projections, event_types)
+    engine = create_engine(database_url, pool_size=2, max_overflow=0)
+    store = PostgresEventStore(engine, event_types)
+    reports = []
+    try:
+        for projection in projections:
+            reports.append(await rebuild(store, projection))
+            report(reports[-1])
+    finally:
+        await store.close()
+        await engine.dispose()
+    return reports
+
+
+def describe(service: str, report: RebuildReport) -> str:
+    rate = report.events / report.seconds if report.seconds > 0 else float("inf")
+    same = "same" if report.digest_after == report.digest_before else "changed"
+    return (
+        f"{service} {report.name} v{report.version}: replayed {report.events} events "
+        f"in {report.seconds:.2f} s ({rate:,.0f} events/s)\n"
+        f"  before  position {report.position_before:>10}  digest {report.digest_before}\n"
+        f"  after   position {report.position_after:>10}  digest {report.digest_after}  ({same})"
+    )
+
+
+def rebuild_command(
+    service: str,
+    projection: str | None,
+    *,
+    server_url: str | None = None,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    """What ``cica rebuild`` does. `server_url` (``--database-url``) names a PostgreSQL server
+    whose `cica_<service>` database to use; without it, the service's own settings decide
+    (``CICA_<SERVICE>_DATABASE_URL``, else ``CICA_DATABASE_URL``)."""
+    declared = load_projections(service)
+    if projection is not None:
+        chosen = [p for p in declared if p.name == projection]
+        if not chosen:
+            known = ", ".join(p.name for p in declared) or "none"
+            print(
+                f"cica rebuild: {service} has no projection {projection!r} (it has: {known})",
+                file=stderr,
+            )
+            return 2
+    else:
+        chosen = declared
+    if not chosen:
+        print(f"{service} declares no projections: nothing to rebuild", file=stdout)
+        return 0
+    database_url = (
+        service_database_url(server_url, service) if server_url else load_settings(service).dsn
+    )
+
+    def show(report: RebuildReport) -> None:
+        print(describe(service, report), file=stdout, flush=True)
+
+    try:
+        asyncio.run(
+            rebuild_projections(database_url, load_event_types(service), chosen, report=show)
+        )
+    except (OSError, SQLAlchemyError) as error:
+        print(f"cica rebuild: {service}: {type(error).__name__}: {error}", file=stderr)
+        return 1
+    return 0
