@@ -169,6 +169,7 @@ class JetStreamConsumer:
         retry_base_delay: float = 0.1,
         batch_size: int = 100,
         idle_check_after: float = 5.0,
+        ack_wait: float = 30.0,
     ) -> None:
         self.service = service
         self.producer = producer
@@ -181,6 +182,7 @@ class JetStreamConsumer:
         self.retry_base_delay = retry_base_delay
         self.batch_size = batch_size
         self.idle_check_after = idle_check_after
+        self.ack_wait = ack_wait
         self.durable = f"{service}-from-{producer}"
         self.position = 0
         self.after_commit: Callable[[ForeignEvent], Awaitable[None] | None] | None = None
@@ -226,7 +228,7 @@ class JetStreamConsumer:
             config=ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
                 deliver_policy=DeliverPolicy.ALL,
-                ack_wait=60,
+                ack_wait=self.ack_wait,
                 max_deliver=-1,
                 max_ack_pending=1000,
             ),
@@ -243,27 +245,66 @@ class JetStreamConsumer:
                     idle_since = now
                 continue
             idle_since = asyncio.get_running_loop().time()
-            for index, message in enumerate(messages):
-                try:
-                    await self._process(message)
-                except BaseException:
-                    for later in messages[index:]:
-                        with contextlib.suppress(Exception):
-                            await later.nak(delay=1.0)
-                    raise
+            await self._process(messages)
 
-    async def _process(self, message: Any) -> None:
+    async def _process(self, messages: list[Any]) -> None:
+        """Handle a fetched batch: first all together in one transaction (the fast path), then
+        each one that is not handled yet on its own, with retries and parking; ack each only
+        once it is committed."""
+        pending: list[tuple[Any, ForeignEvent]] = []
+        for message in messages:
+            try:
+                event = decode(message.data)
+            except EnvelopeError as error:
+                log.error("consumer.poison_message", consumer=self.durable, error=str(error))
+                await message.term()
+                continue
+            if event.producer != self.producer:
+                await message.ack()
+                continue
+            pending.append((message, event))
         try:
-            event = decode(message.data)
-        except EnvelopeError as error:
-            log.error("consumer.poison_message", consumer=self.durable, error=str(error))
-            await message.term()
-            return
-        if event.producer != self.producer:
-            await message.ack()
-            return
-        await self.handle(event, on_retry=message.in_progress)
-        await message.ack()
+            await self._apply_run([event for _, event in pending])
+        except (asyncio.CancelledError, *UNAVAILABLE):
+            await self._nak(message for message, _ in pending)
+            raise
+        except Exception as error:  # a handler failed: the slow path below retries and parks
+            log.info("consumer.batch_fallback", consumer=self.durable, error=repr(error))
+        for index, (message, event) in enumerate(pending):
+            try:
+                await self.handle(event, on_retry=message.in_progress)
+                await message.ack()
+            except BaseException:
+                await self._nak(m for m, _ in pending[index:])
+                raise
+
+    @staticmethod
+    async def _nak(messages: Any) -> None:
+        for message in messages:
+            with contextlib.suppress(Exception):
+                await message.nak(delay=1.0)
+
+    async def _apply_run(self, events: list[ForeignEvent]) -> None:
+        """Apply the events that follow on from the tracked position, in one transaction,
+        stopping at the first gap; raises (and commits nothing) if any handler fails."""
+        applied: list[ForeignEvent] = []
+        async with self.engine.begin() as connection:
+            last = await self._locked_position(connection)
+            for event in sorted(events, key=lambda e: e.position):
+                if event.position <= last:
+                    continue
+                if event.position != last + 1:
+                    break
+                await self._run_handler(connection, event)
+                applied.append(event)
+                last = event.position
+            if applied:
+                await connection.execute(
+                    insert(tracking), [self._tracking_values(e, "applied") for e in applied]
+                )
+        self.position = max(self.position, last)
+        for event in applied:
+            await self._after_commit(event)
 
     async def catch_up(self) -> int:
         """Take from the producer's feed whatever this consumer has not handled yet."""
@@ -285,6 +326,8 @@ class JetStreamConsumer:
         self, event: ForeignEvent, *, on_retry: Callable[[], Awaitable[Any]] | None = None
     ) -> None:
         """Handle `event` once, first healing any gap before it from the producer's feed."""
+        if event.position <= self.position:
+            return  # committed already (tracked positions never go back)
         while True:
             try:
                 await self._apply(event, on_retry)
@@ -354,29 +397,38 @@ class JetStreamConsumer:
                 return
             if event.position != last + 1:
                 raise _Gap(last)
-            handler = self.reactions.handler(self.producer, event.event_type)
-            if handler is not None:
-                token = context.causation_id.set(str(event.event_id))
-                try:
-                    await handler(ReactionContext(connection, self.store, event), event)
-                finally:
-                    context.causation_id.reset(token)
-            await connection.execute(self._tracking_row(event, "applied"))
-        self.position = event.position
+            await self._run_handler(connection, event)
+            await connection.execute(
+                insert(tracking).values(self._tracking_values(event, "applied"))
+            )
+        self.position = max(self.position, event.position)
+        await self._after_commit(event)
+
+    async def _run_handler(self, connection: AsyncConnection, event: ForeignEvent) -> None:
+        handler = self.reactions.handler(self.producer, event.event_type)
+        if handler is None:
+            return
+        token = context.causation_id.set(str(event.event_id))
+        try:
+            await handler(ReactionContext(connection, self.store, event), event)
+        finally:
+            context.causation_id.reset(token)
+
+    async def _after_commit(self, event: ForeignEvent) -> None:
         if self.after_commit is not None:
             result = self.after_commit(event)
             if result is not None:
                 await result
 
-    def _tracking_row(self, event: ForeignEvent, outcome: str) -> Any:
-        return insert(tracking).values(
-            producer=self.producer,
-            position=event.position,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            outcome=outcome,
-            handled_at=datetime.now(UTC),
-        )
+    def _tracking_values(self, event: ForeignEvent, outcome: str) -> dict[str, Any]:
+        return {
+            "producer": self.producer,
+            "position": event.position,
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "outcome": outcome,
+            "handled_at": datetime.now(UTC),
+        }
 
     async def _park(self, event: ForeignEvent, error: Exception, attempts: int) -> None:
         log.error(
@@ -392,7 +444,9 @@ class JetStreamConsumer:
                 return
             if event.position != last + 1:
                 raise _Gap(last)
-            await connection.execute(self._tracking_row(event, "parked"))
+            await connection.execute(
+                insert(tracking).values(self._tracking_values(event, "parked"))
+            )
             await connection.execute(
                 insert(parked_messages).values(
                     producer=self.producer,
@@ -405,7 +459,7 @@ class JetStreamConsumer:
                     parked_at=datetime.now(UTC),
                 )
             )
-        self.position = event.position
+        self.position = max(self.position, event.position)
 
     async def tracked_position(self) -> int:
         query = select(func.coalesce(func.max(tracking.c.position), 0)).where(

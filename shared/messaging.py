@@ -75,5 +75,8 @@ class NatsConnection:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._connecting
         if self._client is not None and not self._client.is_closed:
-            with contextlib.suppress(NatsError, TimeoutError):
-                await self._client.drain()
+            try:
+                await asyncio.wait_for(self._client.drain(), 5)
+            except (NatsError, TimeoutError):
+                with contextlib.suppress(NatsError, TimeoutError):
+                    await asyncio.wait_for(self._client.close(), 5)

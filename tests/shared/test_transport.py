@@ -1,0 +1,352 @@
+"""Events between services on the real NATS JetStream and PostgreSQL: whatever NATS loses,
+repeats or delays, each event is applied exactly once, in its producer's order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import asyncpg
+import nats
+import pytest
+from cloudevents.core.formats.json import JSONFormat
+
+from shared.devservers import LocalNats, free_port
+from shared.envelope import encode, stream_name, subject
+from shared.eventstore.types import RecordedEvent
+from shared.relay import JetStreamRelay
+from tests.shared.transport import Pair
+
+
+async def assert_applied_once_in_order(pair: Pair, streams: dict[str, int]) -> None:
+    """The consumer's log holds one ParagraphSeen per producer event, in each stream's order,
+    and one tracking row per producer position."""
+    head = await pair.producer.head_position()
+    for stream_id, count in streams.items():
+        seen = await pair.consumer.read_stream(f"seen-{stream_id}")
+        assert [r.data["number"] for r in seen] == list(range(1, count + 1)), stream_id
+    url = pair.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(url)
+    try:
+        positions = await connection.fetch(
+            "SELECT position, outcome FROM tracking WHERE producer = $1 ORDER BY position",
+            pair.producer_name,
+        )
+        causes = await connection.fetchval(
+            "SELECT count(DISTINCT metadata->>'causation_id') FROM events"
+        )
+        total = await connection.fetchval("SELECT count(*) FROM events")
+    finally:
+        await connection.close()
+    assert [r["position"] for r in positions] == list(range(1, head + 1))
+    assert {r["outcome"] for r in positions} <= {"applied"}
+    assert total == causes == sum(streams.values())
+
+
+@pytest.fixture
+async def pair(new_database, servers):
+    made: list[Pair] = []
+
+    async def make(**options: object) -> Pair:
+        p = await Pair.make(new_database, servers.nats_url, **options)  # type: ignore[arg-type]
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        await p.close()
+
+
+async def test_ten_thousand_events_reach_the_consumer_once_each_in_order(pair):
+    p = await pair()
+    await p.start_relay()
+    await p.start_consumer()
+    streams = {f"SUM/2022/DRAFT/{i}": 0 for i in range(20)}
+    for _ in range(5):
+        await asyncio.gather(*(p.append_paragraphs(s, 100, per_append=25) for s in streams))
+        for s in streams:
+            streams[s] += 100
+    assert await p.producer.head_position() == 10_000
+
+    await p.wait_until_tracked(10_000, within=240)
+    await assert_applied_once_in_order(p, streams)
+
+
+class TwiceRelay(JetStreamRelay):
+    """A relay that publishes everything twice, under distinct message ids, so that JetStream's
+    own deduplication cannot hide the repeat from the consumer."""
+
+    async def publish(self, records: list[RecordedEvent]) -> None:
+        await super().publish(records)
+        client = self.nats.client
+        assert client is not None
+        js = client.jetstream()
+        for record in records:
+            await js.publish(
+                subject(self.service, record.stream_type, record.event_type),
+                encode(record, self.service),
+                headers={"Nats-Msg-Id": f"again-{record.event_id}"},
+            )
+
+
+async def test_every_event_published_twice_is_applied_once(pair, servers):
+    p = await pair(relay_class=TwiceRelay)
+    await p.start_relay()
+    await p.append_paragraphs("SOC/2022-III/Agenda/2", 30, per_append=3)
+    await p.append_paragraphs("SUM/2022/DRAFT/5", 20)
+    client = await nats.connect(servers.nats_url)
+    try:
+        js = client.jetstream()
+        deadline = asyncio.get_running_loop().time() + 30
+        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 100:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+    finally:
+        await client.close()
+
+    await p.start_consumer()
+    await p.wait_until_tracked(50)
+    await asyncio.sleep(0.5)  # let the repeats arrive: they must change nothing
+    await assert_applied_once_in_order(p, {"SOC/2022-III/Agenda/2": 30, "SUM/2022/DRAFT/5": 20})
+
+
+async def test_nats_stopped_in_the_middle_of_the_appends_loses_and_repeats_nothing(
+    new_database,
+):
+    store_dir = Path(tempfile.mkdtemp(prefix="cica-nats-"))
+    server = LocalNats(store_dir / "nats", free_port())
+    server.start()
+    p = await Pair.make(new_database, server.url)
+    try:
+        await p.start_relay()
+        await p.start_consumer()
+        await p.append_paragraphs("SUM/2022/DRAFT/1", 40, per_append=4)
+        await p.wait_until_tracked(40)
+
+        server.stop()
+        await p.append_paragraphs("SUM/2022/DRAFT/1", 40, per_append=4)  # while NATS is down
+        await asyncio.sleep(2)
+        assert await p.tracked() == 40, "nothing can arrive while NATS is away"
+        server.start()
+        await p.append_paragraphs("SUM/2022/DRAFT/1", 40, per_append=4)
+
+        await p.wait_until_tracked(120, within=60)
+        await assert_applied_once_in_order(p, {"SUM/2022/DRAFT/1": 120})
+    finally:
+        await p.close()
+        server.stop()
+
+
+async def test_a_message_deleted_from_the_stream_is_taken_from_the_producers_feed(
+    pair, servers
+):
+    p = await pair()
+    await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 6)
+    client = await nats.connect(servers.nats_url)
+    try:
+        js = client.jetstream()
+        deadline = asyncio.get_running_loop().time() + 30
+        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 6:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        await js.delete_msg(stream_name(p.producer_name), 3)
+        assert (await js.stream_info(stream_name(p.producer_name))).state.messages == 5
+    finally:
+        await client.close()
+
+    await p.start_consumer()
+    await p.wait_until_tracked(6)
+    await assert_applied_once_in_order(p, {"SUM/2022/DRAFT/1": 6})
+
+
+async def test_a_lost_last_message_is_found_when_the_consumer_is_idle(pair, servers):
+    p = await pair()
+    await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 4)
+    client = await nats.connect(servers.nats_url)
+    try:
+        js = client.jetstream()
+        deadline = asyncio.get_running_loop().time() + 30
+        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 4:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        await js.delete_msg(stream_name(p.producer_name), 4)
+    finally:
+        await client.close()
+
+    await p.start_consumer()
+    await p.wait_until_tracked(4, within=30)
+    await assert_applied_once_in_order(p, {"SUM/2022/DRAFT/1": 4})
+
+
+async def test_a_failing_handler_parks_its_event_and_the_others_go_on(pair):
+    broken = {"number": 3}
+
+    async def fragile(ctx, event):  # type: ignore[no-untyped-def]
+        if event.data["number"] == broken["number"]:
+            raise RuntimeError("OP3 cannot be read")
+        await see_paragraph_any_order(ctx, event)
+
+    p = await pair(handler=fragile)
+    await p.start_relay()
+    await p.start_consumer(max_attempts=3)
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
+    await p.wait_until_tracked(5)
+
+    url = p.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(url)
+    try:
+        parked = await connection.fetch("SELECT * FROM parked_messages")
+        outcomes = await connection.fetch("SELECT position, outcome FROM tracking ORDER BY 1")
+    finally:
+        await connection.close()
+    assert len(parked) == 1
+    assert parked[0]["position"] == 3
+    assert parked[0]["attempts"] == 3
+    assert "OP3 cannot be read" in parked[0]["error"]
+    assert [(r["position"], r["outcome"]) for r in outcomes] == [
+        (1, "applied"), (2, "applied"), (3, "parked"), (4, "applied"), (5, "applied"),
+    ]
+    seen = [r.data["number"] for r in await p.consumer.read_all()]
+    assert seen == [1, 2, 4, 5]
+
+    # The fix lands; the retry applies the event once, and a second retry finds nothing.
+    from shared.consumers import ParkedNotFoundError, retry_parked
+
+    broken["number"] = -1
+    await retry_parked(parked_id=parked[0]["id"], reactions=p.reactions, store=p.consumer)
+    with pytest.raises(ParkedNotFoundError):
+        await retry_parked(parked_id=parked[0]["id"], reactions=p.reactions, store=p.consumer)
+    seen = [r.data["number"] for r in await p.consumer.read_all()]
+    assert sorted(seen) == [1, 2, 3, 4, 5]
+    assert len(seen) == 5
+
+
+async def see_paragraph_any_order(ctx, event):  # type: ignore[no-untyped-def]
+    from tests.shared.transport import ParagraphSeen
+
+    await ctx.append(
+        f"seen-{event.stream_id}-{event.position}",
+        [ParagraphSeen(stream_id=event.stream_id, number=event.data["number"],
+                       position=event.position)],
+        stream_type="seen",
+        expected_version=0,
+    )
+
+
+async def test_every_message_on_the_wire_is_a_cloudevent(pair, servers):
+    p = await pair()
+    await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 3)
+    client = await nats.connect(servers.nats_url)
+    try:
+        js = client.jetstream()
+        subscription = await js.pull_subscribe(
+            f"cica.{p.producer_name}.>", durable=None, stream=stream_name(p.producer_name)
+        )
+        messages = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(messages) < 3:
+            assert asyncio.get_running_loop().time() < deadline
+            with contextlib.suppress(nats.errors.TimeoutError):
+                messages += await subscription.fetch(3 - len(messages), timeout=1)
+    finally:
+        await client.close()
+
+    records = await p.producer.read_all()
+    for message, record in zip(messages, records, strict=True):
+        event = JSONFormat().read(None, message.data)  # the SDK validates the attributes
+        assert event.get_specversion() == "1.0"
+        assert event.get_id() == str(record.event_id) == message.headers["Nats-Msg-Id"]
+        assert event.get_source() == f"/cica/{p.producer_name}"
+        assert event.get_type() == f"int.cica.{p.producer_name}.ParagraphAdded.v1"
+        assert event.get_subject() == "SUM/2022/DRAFT/1"
+        assert event.get_time() == record.recorded_at
+        assert event.get_extension("sequence") == record.position
+        assert event.get_extension("hash") == record.hash.hex()
+        assert event.get_data() == record.data
+        assert message.subject == f"cica.{p.producer_name}.draft.ParagraphAdded"
+
+
+ROOT = str(Path(__file__).resolve().parents[2])
+CONSUMER_PROCESS = """
+import asyncio, os, signal, sys
+sys.path.insert(0, {root!r})
+from shared.consumers import JetStreamConsumer, Reactions
+from shared.eventstore import PostgresEventStore, create_engine
+from shared.messaging import NatsConnection
+from tests.shared.transport import consumer_types, see_paragraph
+
+async def main():
+    store = PostgresEventStore(create_engine({db!r}), consumer_types)
+    reactions = Reactions({consumer!r})
+    reactions.on({producer!r}, "ParagraphAdded")(see_paragraph)
+    connection = NatsConnection([{nats!r}], name="killed-consumer")
+    await connection.start()
+    consumer = JetStreamConsumer(service={consumer!r}, producer={producer!r},
+                                 reactions=reactions, store=store, nats=connection,
+                                 ack_wait=2.0)
+    kill_at = int(os.environ.get("KILL_AFTER_COMMIT_OF", "0"))
+    def after_commit(event):
+        if event.position == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)  # committed, not yet acked
+    consumer.after_commit = after_commit
+    await consumer.run()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_consumer_killed_between_commit_and_ack_does_not_apply_twice(pair):
+    p = await pair()
+    await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 10)
+    script = CONSUMER_PROCESS.format(
+        root=ROOT,
+        db=p.consumer.engine.url.set(drivername="postgresql").render_as_string(False),
+        consumer=p.consumer_name,
+        producer=p.producer_name,
+        nats=p.nats_url,
+    )
+    env = {**os.environ, "KILL_AFTER_COMMIT_OF": "4"}
+    killed = subprocess.Popen([sys.executable, "-c", script], env=env)  # noqa: ASYNC220
+    assert await asyncio.to_thread(killed.wait, 60) == -signal.SIGKILL
+    url = p.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
+    connection = await asyncpg.connect(url)
+    try:
+        # Committed (4 and whatever came in its batch), acked: nothing.
+        assert await connection.fetchval("SELECT max(position) FROM tracking") >= 4
+    finally:
+        await connection.close()
+
+    env["KILL_AFTER_COMMIT_OF"] = "0"
+    restarted = subprocess.Popen([sys.executable, "-c", script], env=env)  # noqa: ASYNC220
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while True:
+            connection = await asyncpg.connect(url)
+            try:
+                tracked = await connection.fetchval("SELECT max(position) FROM tracking")
+            finally:
+                await connection.close()
+            if tracked == 10:
+                break
+            assert asyncio.get_running_loop().time() < deadline, f"stuck at {tracked}"
+            await asyncio.sleep(0.05)
+    finally:
+        restarted.terminate()
+        await asyncio.to_thread(restarted.wait, 30)
+
+    seen = await p.consumer.read_stream("seen-SUM/2022/DRAFT/1")
+    assert [r.data["number"] for r in seen] == list(range(1, 11))
+    assert len({json.dumps(r.metadata["causation_id"]) for r in seen}) == 10
+    assert uuid.UUID(seen[3].metadata["causation_id"])
