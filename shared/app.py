@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from shared.access import StreamDistributions, install_access
+from shared.access.tokens import ServiceCredentials, TokenVerifier
 from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
@@ -28,6 +30,7 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     reactions: Reactions | None = None,
     description: str = "",
+    stream_distributions: StreamDistributions | None = None,
 ) -> FastAPI:
     service = settings.service_name
     reactions = reactions or Reactions(service)
@@ -53,7 +56,10 @@ def create_service_app(
         app.state.relay = relay
         if settings.relay_enabled:
             relay.start()
-        feed = FeedClient(settings.service_urls)
+        credentials = ServiceCredentials(
+            service, settings.tokens, token=settings.service_token
+        )
+        feed = FeedClient(settings.service_urls, headers=credentials.headers)
         consumers = [
             JetStreamConsumer(
                 service=service,
@@ -90,6 +96,12 @@ def create_service_app(
         lifespan=lifespan,
     )
     install_http_conventions(app)
+    # Before any route: every route is guarded by its declared access rule (shared/access).
+    install_access(
+        app,
+        TokenVerifier.from_settings(settings.tokens),
+        stream_distributions=stream_distributions,
+    )
     app.include_router(ops_router)
     app.include_router(parking_router)
     for router in routers:

@@ -4,6 +4,8 @@
   (see `shared.supervisor`).
 - ``cica migrate``: create the services' databases when missing and apply their migrations,
   nothing else (what a deployment runs once before starting the services).
+- ``cica token --role ROLE [--state XXX] [--ttl 1h]``: print a development bearer token, signed
+  with this machine's HMAC secret (the one `cica up` gives the services).
 - ``cica rebuild <service> [<projection>]``: replay a service's log into its projections from
   position 0, printing their digests before and after (see `shared.rebuild`).
 - ``cica asyncapi [--check]``: write the event catalogue to deploy/asyncapi.json.
@@ -15,13 +17,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from shared.access.principals import TOKEN_ROLES, is_state_code
+from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
 from shared.migrate import SERVICES, prepare_databases
-from shared.settings import DEFAULT_SERVER_URL
+from shared.settings import DEFAULT_SERVER_URL, TokenSettings, read_secret_file
 from shared.supervisor import (
     DEFAULT_HOST,
     DEFAULT_NATS_PORT,
@@ -62,6 +68,26 @@ def _positive_seconds(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError("a timeout is more than 0 seconds")
     return seconds
+
+
+_DURATION = re.compile(r"([1-9][0-9]*)([smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"a duration is like 90s, 30m, 1h or 7d, not {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _state_code(text: str) -> str:
+    code = text.strip().upper()
+    if not is_state_code(code):
+        raise argparse.ArgumentTypeError(
+            f"a state is an ISO 3166 alpha-3 code such as KAZ, not {text!r}"
+        )
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +148,36 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         metavar="SECONDS",
         help="how long a service has to stop after SIGTERM before it is killed (default 10)",
+    )
+
+    token = commands.add_parser(
+        "token",
+        help="print a development bearer token for a role",
+        description="Print a bearer token (JWT, HS256) signed with this machine's secret: "
+        "CICA_JWT_SECRET or CICA_JWT_SECRET_FILE if set, else <state dir>/jwt-secret (made "
+        "if missing; `cica up` gives the same file to the services). For development: a real "
+        "deployment's tokens come from its identity provider.",
+    )
+    token.set_defaults(command_parser=token)
+    token.add_argument(
+        "--role", required=True, choices=sorted(role.value for role in TOKEN_ROLES)
+    )
+    token.add_argument(
+        "--state",
+        type=_state_code,
+        help="the member state's ISO 3166 alpha-3 code (with --role member_state only)",
+    )
+    token.add_argument(
+        "--ttl",
+        type=_duration,
+        default=timedelta(hours=1),
+        help="how long it is valid: 90s, 30m, 1h, 7d (default 1h)",
+    )
+    token.add_argument("--subject", help="the token's sub (default dev:<role>[:<state>])")
+    token.add_argument(
+        "--state-dir",
+        type=Path,
+        help=f"where `cica up` keeps its data (env CICA_STATE_DIR; default {DEFAULT_STATE_DIR}/)",
     )
 
     migrate = commands.add_parser(
@@ -223,11 +279,42 @@ def migrate(server_url: str) -> int:
     return 0
 
 
+def token(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+) -> int:
+    if (args.role == "member_state") != (args.state is not None):
+        parser.error("--state goes with --role member_state, and with no other role")
+    settings = TokenSettings()
+    try:
+        secret = settings.hmac_secret()
+        if secret is None:
+            state_dir = _setting(
+                parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
+            )
+            secret = read_secret_file(ensure_secret_file(state_dir / SECRET_FILE_NAME))
+        minted = mint_token(
+            secret,
+            role=args.role,
+            state=args.state,
+            subject=args.subject,
+            ttl=args.ttl,
+            issuer=settings.issuer,
+            audience=settings.audience,
+        )
+    except (OSError, ValueError) as error:
+        print(f"cica token: {error}", file=sys.stderr)
+        return 1
+    print(minted)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "up":
         return run_up(up_options(args.command_parser, args, os.environ))
+    if args.command == "token":
+        return token(args.command_parser, args, os.environ)
     if args.command == "migrate":
         server_url = args.database_url or os.environ.get("CICA_DATABASE_URL") or DEFAULT_SERVER_URL
         return migrate(server_url)

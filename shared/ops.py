@@ -1,4 +1,10 @@
-"""The routes every service has: liveness, readiness, and the auditors' feed of its log."""
+"""The routes every service has: liveness, readiness, and the auditors' feed of its log.
+
+Who reads what: /healthz and /readyz are public. The feed (/events) is whole for the
+Secretariat, auditors and services; member states and the public read it only where the
+service declares its streams' distribution (`create_service_app(stream_distributions=...)`),
+and then only the events of streams they may see. /events/verify is for the log readers.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from shared.access import ANYONE, FEED_READERS, LOG_READERS, CallerView, visible_records
 from shared.eventstore import PostgresEventStore, RecordedEvent
 from shared.eventstore.hashing import format_instant
 
@@ -87,12 +94,14 @@ class ChainOut(BaseModel):
 
 
 @router.get("/healthz")
+@ANYONE
 async def healthz(request: Request) -> Health:
     """Alive: the process answers. Says nothing of its database or NATS (see /readyz)."""
     return Health(status="ok", service=request.app.state.settings.service_name)
 
 
 @router.get("/readyz", responses={503: {"model": Readiness}})
+@ANYONE
 async def readyz(request: Request, response: Response) -> Readiness:
     """Ready: the service's database and NATS both answer."""
     state = request.app.state
@@ -114,22 +123,36 @@ async def readyz(request: Request, response: Response) -> Readiness:
 
 
 @router.get("/events")
+@FEED_READERS
 async def read_events(
+    request: Request,
     store: Store,
+    viewer: CallerView,
     after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=FEED_MAX_LIMIT)] = 100,
 ) -> EventsPage:
-    """The service's log in position order, for auditors and lagging consumers."""
+    """The service's log in position order, for auditors and lagging consumers.
+
+    A member state or the public reads only the events of streams whose distribution lets
+    them: such a page may hold fewer than `limit` events (none, even) while more follow, so
+    read on from `next_after` until it reaches `head`."""
     head = await store.head_position()
     records = await store.read_all(after=after, limit=limit)
+    visible = await visible_records(
+        viewer,
+        records,
+        engine=store.engine,
+        stream_distributions=request.app.state.stream_distributions,
+    )
     return EventsPage(
-        events=[EventOut.of(r) for r in records],
+        events=[EventOut.of(r) for r in visible],
         next_after=records[-1].position if records else after,
         head=head,
     )
 
 
 @router.get("/events/verify")
+@LOG_READERS
 async def verify_events(store: Store) -> ChainOut:
     """Recompute the hash chain over the whole log and name the first position that fails."""
     report = await store.verify_chain()

@@ -9,14 +9,18 @@ prefix: ``CICA_DATABASE_URL`` (a PostgreSQL *server*; each service uses its own 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+DEFAULT_ISSUER = "cica"
+DEFAULT_AUDIENCE = "cica"
+MIN_SECRET_BYTES = 32
 
 
 def service_database_url(server_url: str, service: str) -> str:
@@ -29,6 +33,37 @@ def service_database_url(server_url: str, service: str) -> str:
 def asyncpg_url(url: str) -> str:
     """The same URL with SQLAlchemy's asyncpg driver named in it."""
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def read_secret_file(path: Path) -> bytes:
+    return path.read_bytes().strip()
+
+
+class TokenSettings(BaseSettings):
+    """How bearer tokens are verified (and, on one machine, signed): ``CICA_JWT_*``, one
+    configuration for the whole system. See `shared.access.tokens`."""
+
+    model_config = SettingsConfigDict(env_prefix="CICA_JWT_", extra="ignore")
+
+    issuer: str = DEFAULT_ISSUER
+    audience: str = DEFAULT_AUDIENCE
+    secret: SecretStr | None = None
+    secret_file: Path | None = None
+    public_key_file: Path | None = None
+    jwks_file: Path | None = None
+    leeway_seconds: int = Field(30, ge=0, le=600)
+
+    def hmac_secret(self) -> bytes | None:
+        """The HMAC secret, from ``CICA_JWT_SECRET`` or the file ``CICA_JWT_SECRET_FILE``."""
+        if self.secret is not None:
+            value = self.secret.get_secret_value().encode()
+        elif self.secret_file is not None:
+            value = read_secret_file(self.secret_file)
+        else:
+            return None
+        if len(value) < MIN_SECRET_BYTES:
+            raise ValueError(f"the JWT HMAC secret must be at least {MIN_SECRET_BYTES} bytes")
+        return value
 
 
 class ServiceSettings(BaseSettings):
@@ -54,6 +89,11 @@ class ServiceSettings(BaseSettings):
     consumers_enabled: bool = True
     consumer_max_attempts: int = Field(5, ge=1)
     consumer_retry_base_delay: float = Field(0.2, gt=0)
+    # How bearer tokens are verified: CICA_JWT_* (see shared/access/tokens.py), system-wide.
+    tokens: TokenSettings = Field(default_factory=TokenSettings)
+    # The token this service shows when it reads another's feed, where no HMAC secret lets
+    # it mint its own (a deployment with an identity provider): CICA_<SERVICE>_SERVICE_TOKEN.
+    service_token: SecretStr | None = None
 
     @property
     def dsn(self) -> str:

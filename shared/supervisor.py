@@ -37,6 +37,7 @@ from typing import IO, Any
 import httpx
 from sqlalchemy.engine import make_url
 
+from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_configured
 from shared.devservers import (
     LocalNats,
     LocalPostgres,
@@ -367,6 +368,9 @@ class Supervisor:
             for name in SERVICES
         ]
         self._lock: IO[str] | None = None
+        # The HMAC secret this machine's tokens are signed with (None: the environment
+        # configures the token keys itself, CICA_JWT_*).
+        self.jwt_secret_file: Path | None = None
 
     # ------------------------------------------------------------------ starting
 
@@ -377,6 +381,8 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         self._check_ports()
+        if not keys_configured(os.environ):
+            self.jwt_secret_file = ensure_secret_file(self.state_dir / SECRET_FILE_NAME)
         with signals.deferred("PostgreSQL has started"):
             self._start_postgres()
         with signals.deferred("NATS has started"):
@@ -467,6 +473,8 @@ class Supervisor:
         prefix = f"CICA_{name.upper()}_"
         environment[prefix + "DATABASE_URL"] = self.database_urls[name]
         environment[prefix + "NATS_URL"] = self.nats_url
+        if self.jwt_secret_file is not None:  # the path, never the secret itself
+            environment["CICA_JWT_SECRET_FILE"] = str(self.jwt_secret_file)
         # Each service heals gaps from the others' feeds: tell it where they answer.
         for other in self.services:
             environment[f"CICA_{other.name.upper()}_URL"] = other.url
@@ -536,8 +544,25 @@ class Supervisor:
         logs = [_shown(self.log_dir / "<service>.log")]
         logs += [_shown(server.log_path) for server in (self.postgres, self.nats) if server]
         lines.append(f"  {'logs':<{width}}  {', '.join(logs)}")
+        lines += ["", *self._token_help()]
         lines += ["", "Ctrl-C stops everything.", ""]
         return "\n".join(lines)
+
+    def _token_help(self) -> list[str]:
+        """How to call the services with a token (never a token itself)."""
+        if self.jwt_secret_file is None:
+            return ["Tokens: the services verify them with the keys CICA_JWT_* configure."]
+        cica = Path(sys.executable).parent / "cica"
+        command = (_shown(cica) if cica.exists() else "cica") + " token"
+        if self.state_dir != DEFAULT_STATE_DIR.resolve():
+            command += f" --state-dir {_shown(self.state_dir)}"
+        url = self.services[0].url
+        return [
+            f"Tokens are signed with {_shown(self.jwt_secret_file)}; get one with",
+            f"  {command} --role secretariat|member_state|auditor|service "
+            "[--state KAZ] [--ttl 1h]",
+            f'  curl -H "Authorization: Bearer $({command} --role auditor)" {url}/events',
+        ]
 
     def watch(self) -> None:
         """Return never: raise UpError when a child exits on its own (a stop signal raises

@@ -16,7 +16,9 @@ them. For a POST that carries the header:
 - a ``pending`` row older than the lease (its request's process died) is taken over by the
   next request that has the same fingerprint.
 
-A POST without the header passes through untouched.
+A POST without the header passes through untouched. Keys belong to the caller: the same key
+sent by two callers (two principals, see `shared.access`) names two entries, so one client can
+neither replay nor block another's answer; a caller keeps its keys across new tokens.
 """
 
 from __future__ import annotations
@@ -162,6 +164,11 @@ class IdempotencyMiddleware:
         if key is None:
             await self.app(scope, receive, send)
             return
+        owner = _owner_of(scope)
+        if owner is None:  # credentials that do not verify: the app refuses, nothing is kept
+            await self.app(scope, receive, send)
+            return
+        key = scoped_key(owner, key)
 
         body = await _read_body(receive)
         if body is None:  # the client went away before sending its request
@@ -306,6 +313,21 @@ async def forget_idempotency_keys(engine: AsyncEngine, *, older_than: timedelta)
     )
     async with engine.begin() as connection:
         return (await connection.execute(statement)).rowcount
+
+
+def scoped_key(owner: str, key: str) -> str:
+    """The stored key: the client's key within its caller's scope, so that one caller can
+    neither replay nor block another's answer. (A key has no newline, so the pair is
+    unambiguous.)"""
+    return f"{owner}\n{key}" if owner else key
+
+
+def _owner_of(scope: Scope) -> str | None:
+    """Whose keys the request uses: the app's ``idempotency_scope(scope)`` (installed by
+    `shared.access.install_access`: the caller, or None for credentials that do not verify);
+    one scope for all when the app has no access control."""
+    resolve: Any = getattr(scope["app"].state, "idempotency_scope", None)
+    return resolve(scope) if resolve is not None else ""
 
 
 def _engine_of(scope: Scope) -> AsyncEngine:

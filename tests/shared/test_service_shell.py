@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from shared.devservers import free_port
 from shared.eventstore import NO_STREAM, DomainEvent
+from tests.access import bearer, token_settings
 
 SERVICES = ["registry", "documents", "meetings", "notifications"]
 
@@ -25,7 +26,7 @@ class ShellProbe(DomainEvent):
 def settings_for(service: str, database_url: str, nats_url: str):  # type: ignore[no-untyped-def]
     module = importlib.import_module(f"services.{service}.settings")
     cls = getattr(module, f"{service.capitalize()}Settings")
-    return cls(database_url=database_url, nats_url=nats_url)
+    return cls(database_url=database_url, nats_url=nats_url, tokens=token_settings())
 
 
 @asynccontextmanager
@@ -91,9 +92,14 @@ async def test_the_feed_serves_the_log_in_pages_with_its_hashes(database_url, se
                 f"probe-{i}", [ShellProbe(note=f"n{i}")], stream_type="probe",
                 expected_version=NO_STREAM,
             )
-        first = (await client.get("/events", params={"after": 0, "limit": 2})).json()
-        rest = (await client.get("/events", params={"after": first["next_after"]})).json()
-        verify = (await client.get("/events/verify")).json()
+        auditor = bearer("auditor")
+        first = (
+            await client.get("/events", params={"after": 0, "limit": 2}, headers=auditor)
+        ).json()
+        rest = (
+            await client.get("/events", params={"after": first["next_after"]}, headers=auditor)
+        ).json()
+        verify = (await client.get("/events/verify", headers=auditor)).json()
 
     assert [e["position"] for e in first["events"]] == [1, 2]
     assert first["head"] == 5
@@ -122,7 +128,7 @@ async def test_a_bad_feed_query_gets_422_problem_json(query, field, database_url
 
     app = create_app(settings_for("registry", database_url, servers.nats_url))
     async with running(app) as client:
-        response = await client.get(f"/events?{query}")
+        response = await client.get(f"/events?{query}", headers=bearer("auditor"))
 
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")

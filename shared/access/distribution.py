@@ -1,0 +1,237 @@
+"""Distribution: who may read a document (or a stream's events), as one rule of the kit that
+every read path applies: single reads, lists, searches, the ``/events`` feed, live streams and
+webhooks.
+
+- ``general``: everyone, the public included;
+- ``member_states_only``: the Secretariat, auditors, services, and every admitted member state
+  (admitted at or before the read: see `shared.access.members`);
+- ``restricted``: the Secretariat, auditors, services, and the states it names, members or not
+  (a state applying for membership may be sent the papers on its application).
+
+A `Viewer` is a caller together with what the rule needs to know of it (whether its state is an
+admitted member). Get one per request with the `CallerView` dependency, or with `load_viewer`
+outside a request (a webhook delivery, a live stream's subscriber); then:
+
+- a single read: ``viewer.require(doc.distribution, DocumentNotFoundError(symbol))`` raises the
+  route's own 404 when the caller may not see it, so that a hidden document and a missing one
+  look the same;
+- a list held in memory: ``viewer.filter(items, lambda d: d.distribution)``;
+- a list or search in SQL: ``select(...).where(viewer.where(t.c.distribution,
+  t.c.distribution_states))`` on a projection with the `distribution_columns`, so that paging
+  counts only what the caller sees;
+- the feed and live streams: `visible_records`, with the service's `StreamDistributions` hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from sqlalchemy import Column, ColumnElement, Text, and_, any_, false, literal, or_, true
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from shared.access.members import member_since
+from shared.access.principals import Principal, Role, StateCode
+from shared.eventstore import RecordedEvent
+from shared.http.problems import ProblemError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
+
+
+class DistributionKind(StrEnum):
+    GENERAL = "general"
+    MEMBER_STATES_ONLY = "member_states_only"
+    RESTRICTED = "restricted"
+
+
+class Distribution(BaseModel):
+    """A document's (or a stream's) distribution, as events and projections carry it::
+
+        {"kind": "restricted", "states": ["KAZ", "KWT"]}
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: DistributionKind
+    states: tuple[StateCode, ...] = ()
+
+    @field_validator("states")
+    @classmethod
+    def _sorted_once_each(cls, states: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(states)))
+
+    @model_validator(mode="after")
+    def _states_only_when_restricted(self) -> Self:
+        if self.kind is DistributionKind.RESTRICTED and not self.states:
+            raise ValueError("a restricted distribution names at least one state")
+        if self.kind is not DistributionKind.RESTRICTED and self.states:
+            raise ValueError(f"a {self.kind.value} distribution names no states")
+        return self
+
+    @classmethod
+    def general(cls) -> Distribution:
+        return cls(kind=DistributionKind.GENERAL)
+
+    @classmethod
+    def member_states_only(cls) -> Distribution:
+        return cls(kind=DistributionKind.MEMBER_STATES_ONLY)
+
+    @classmethod
+    def restricted(cls, *states: str) -> Distribution:
+        return cls(kind=DistributionKind.RESTRICTED, states=tuple(states))
+
+    def as_row(self) -> dict[str, Any]:
+        """The values of the `distribution_columns` of a projection row."""
+        return {"distribution": self.kind.value, "distribution_states": list(self.states)}
+
+    @classmethod
+    def of_row(cls, kind: str, states: Sequence[str] | None) -> Distribution:
+        return cls(kind=DistributionKind(kind), states=tuple(states or ()))
+
+
+GENERAL = Distribution.general()
+MEMBER_STATES_ONLY = Distribution.member_states_only()
+
+
+def distribution_columns() -> tuple[Column[Any], Column[Any]]:
+    """The two columns a projection table holds a distribution in, for `Viewer.where`:
+    ``distribution`` (the kind) and ``distribution_states`` (the restricted list)."""
+    return (
+        Column("distribution", Text, nullable=False),
+        Column("distribution_states", ARRAY(Text), nullable=False, server_default="{}"),
+    )
+
+
+class NotVisibleError(ProblemError):
+    """The generic 404 of something the caller may not see (or that does not exist: the
+    caller cannot tell which). A route with its own not-found error passes that instead."""
+
+    status = 404
+    title = "Not Found"
+    type_ = "/problems/not-found"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A caller as the distribution rule sees it: its principal, and whether its state is an
+    admitted member at the moment of reading."""
+
+    principal: Principal
+    is_member: bool = False
+
+    def sees(self, distribution: Distribution) -> bool:
+        if self.principal.sees_everything:
+            return True
+        if distribution.kind is DistributionKind.GENERAL:
+            return True
+        if self.principal.role is not Role.MEMBER_STATE:
+            return False
+        if distribution.kind is DistributionKind.MEMBER_STATES_ONLY:
+            return self.is_member
+        return self.principal.state in distribution.states
+
+    def require(self, distribution: Distribution, not_found: ProblemError | None = None) -> None:
+        """Raise `not_found` (the route's own 404; a generic one if None) unless the caller
+        may see something of this distribution."""
+        if not self.sees(distribution):
+            raise not_found if not_found is not None else NotVisibleError()
+
+    def filter(self, items: Iterable[T], distribution_of: Callable[[T], Distribution]) -> list[T]:
+        return [item for item in items if self.sees(distribution_of(item))]
+
+    def where(
+        self, kind_column: ColumnElement[str], states_column: ColumnElement[Any]
+    ) -> ColumnElement[bool]:
+        """The rule as a SQL condition on a projection's `distribution_columns`."""
+        if self.principal.sees_everything:
+            return true()
+        general = kind_column == DistributionKind.GENERAL.value
+        if self.principal.role is not Role.MEMBER_STATE:
+            return general
+        member_states = (
+            kind_column == DistributionKind.MEMBER_STATES_ONLY.value
+            if self.is_member
+            else false()
+        )
+        named = and_(
+            kind_column == DistributionKind.RESTRICTED.value,
+            literal(self.principal.state) == any_(states_column),
+        )
+        return or_(general, member_states, named)
+
+
+async def load_viewer(
+    engine: AsyncEngine, principal: Principal, *, at: datetime | None = None
+) -> Viewer:
+    """The `Viewer` of `principal` at `at` (now if None): for a member state, whether its
+    state was admitted by then, read from the service's ``admitted_member_states``."""
+    if principal.role is not Role.MEMBER_STATE or principal.state is None:
+        return Viewer(principal)
+    async with engine.connect() as connection:
+        since = await member_since(connection, principal.state)
+    moment = at or datetime.now(UTC)
+    return Viewer(principal, is_member=since is not None and since <= moment)
+
+
+StreamDistributions = Callable[
+    ["AsyncEngine", Sequence[RecordedEvent]], Awaitable[Mapping[str, Distribution]]
+]
+"""A service's declaration of the distribution of its streams: given the service's engine and
+some recorded events, the distribution of each of their streams, by stream id. A stream it
+leaves out is seen only by those who see everything (Secretariat, auditors, services)."""
+
+
+def every_stream(distribution: Distribution) -> StreamDistributions:
+    """A `StreamDistributions` that gives every stream the same distribution (e.g. the
+    registry's public record: `GENERAL`)."""
+
+    async def distributions(
+        _engine: AsyncEngine, records: Sequence[RecordedEvent]
+    ) -> Mapping[str, Distribution]:
+        return {record.stream_id: distribution for record in records}
+
+    return distributions
+
+
+def by_stream_type(distributions: Mapping[str, Distribution]) -> StreamDistributions:
+    """A `StreamDistributions` by stream type; streams of other types stay unseen."""
+
+    async def of_records(
+        _engine: AsyncEngine, records: Sequence[RecordedEvent]
+    ) -> Mapping[str, Distribution]:
+        return {
+            record.stream_id: distributions[record.stream_type]
+            for record in records
+            if record.stream_type in distributions
+        }
+
+    return of_records
+
+
+async def visible_records(
+    viewer: Viewer,
+    records: Sequence[RecordedEvent],
+    *,
+    engine: AsyncEngine,
+    stream_distributions: StreamDistributions | None,
+) -> list[RecordedEvent]:
+    """The events of `records` the viewer may see: all of them for those who see everything;
+    for the others, the events of streams whose declared distribution they may see (none at
+    all when the service declares no `StreamDistributions`)."""
+    if viewer.principal.sees_everything:
+        return list(records)
+    if stream_distributions is None or not records:
+        return []
+    distributions = await stream_distributions(engine, records)
+    return [
+        record
+        for record in records
+        if (d := distributions.get(record.stream_id)) is not None and viewer.sees(d)
+    ]

@@ -1,0 +1,309 @@
+"""Who may call a route: each route declares a rule, one app-wide dependency enforces it.
+
+A route states its rule with a decorator placed *under* the router's::
+
+    from shared.access import Caller, Role, allow
+
+    @router.post("/documents/{document_id}/amendments", status_code=201)
+    @allow(Role.MEMBER_STATE, Role.SECRETARIAT)
+    async def propose_amendment(document_id: UUID, body: AmendmentIn, caller: Caller) -> ...:
+        ...
+
+or with one of the named rules: `ANYONE` (the public included), `SECRETARIAT_ONLY`,
+`LOG_READERS` (Secretariat, auditors, services), `FEED_READERS` (the log readers, and member
+states and the public where the service declares its streams' distribution).
+
+`install_access` (called by `create_service_app` before any route is added) makes
+`authenticate` a dependency of every route of the app, so a route is guarded whether or not it
+asks for the `Caller`:
+
+- no token, and the rule does not admit the public: 401 with ``WWW-Authenticate: Bearer``;
+- a token that does not verify (expired, not yet valid, another key, another issuer or
+  audience, malformed): 401 with the RFC 6750 ``invalid_token`` challenge, on every route;
+- a valid token whose role the rule does not admit: 403 problem+json;
+- a route that declares no rule admits nobody (and fails `check_access_rules`);
+- auditors and the public never write: a rule is never taken to admit them on a POST, PUT,
+  PATCH or DELETE.
+
+Each operation of the app's OpenAPI document carries its rule as ``x-cica-access``
+(``{"roles": [...]}``) and its bearer-token security requirement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import fastapi.routing
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.routing import Route
+from starlette.types import Scope
+
+from shared import context
+from shared.access.distribution import StreamDistributions, Viewer, load_viewer
+from shared.access.principals import (
+    NEVER_WRITE,
+    ForbiddenError,
+    Principal,
+    Role,
+    UnauthenticatedError,
+)
+from shared.access.tokens import TokenVerifier
+
+ACCESS_EXTENSION = "x-cica-access"
+SECURITY_SCHEME = "bearer"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RULE_ATTRIBUTE = "__cica_access__"
+
+E = TypeVar("E", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """The roles that may call a route. Applied to an endpoint as a decorator."""
+
+    roles: frozenset[Role]
+
+    def __call__(self, endpoint: E) -> E:
+        setattr(endpoint, _RULE_ATTRIBUTE, self)
+        return endpoint
+
+    def roles_in(self, app: FastAPI) -> frozenset[Role]:
+        """The roles admitted in `app` (a rule may depend on what the app declares)."""
+        return self.roles
+
+    def roles_for(self, app: FastAPI, method: str) -> frozenset[Role]:
+        """The roles admitted to call `method` in `app`: never a role that does not write,
+        for a method that writes."""
+        roles = self.roles_in(app)
+        if method.upper() not in SAFE_METHODS:
+            roles = roles - NEVER_WRITE
+        return roles
+
+
+def allow(*roles: Role | str) -> AccessRule:
+    """The rule admitting exactly `roles` (`Role.PUBLIC` for callers with no token)."""
+    if not roles:
+        raise ValueError("name at least one role; a route nobody may call is no route")
+    return AccessRule(frozenset(Role(role) for role in roles))
+
+
+@dataclass(frozen=True)
+class FeedRule(AccessRule):
+    """A log's readers: `roles` always; member states and the public too when the app
+    declares the distribution of its streams (they then read only what it lets them see)."""
+
+    def roles_in(self, app: FastAPI) -> frozenset[Role]:
+        if getattr(app.state, "stream_distributions", None) is None:
+            return self.roles
+        return self.roles | {Role.MEMBER_STATE, Role.PUBLIC}
+
+
+ANYONE = allow(*Role)
+SECRETARIAT_ONLY = allow(Role.SECRETARIAT)
+LOG_READERS = allow(Role.SECRETARIAT, Role.AUDITOR, Role.SERVICE)
+FEED_READERS = FeedRule(LOG_READERS.roles)
+
+
+def rule_of(endpoint: Callable[..., Any]) -> AccessRule | None:
+    rule = getattr(endpoint, _RULE_ATTRIBUTE, None)
+    return rule if isinstance(rule, AccessRule) else None
+
+
+# ------------------------------------------------------------------ the caller
+
+
+def bearer_token(headers: Headers) -> str | None:
+    """The request's bearer token; None when it sends no Authorization header."""
+    values = headers.getlist("authorization")
+    if not values:
+        return None
+    if len(values) > 1:
+        raise UnauthenticatedError("Send one Authorization header.", invalid_token=True)
+    scheme, _, token = values[0].strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise UnauthenticatedError(
+            "Send the token as `Authorization: Bearer <token>`.", invalid_token=True
+        )
+    return token
+
+
+def principal_of(headers: Headers, verifier: TokenVerifier) -> Principal:
+    """Who the request's headers say is calling: the public without a token, the token's
+    principal with a valid one; `UnauthenticatedError` for a token that does not verify."""
+    token = bearer_token(headers)
+    if token is None:
+        return Principal.public()
+    return verifier.verify(token)
+
+
+def _verifier_of(app: Any) -> TokenVerifier:
+    verifier = getattr(app.state, "token_verifier", None)
+    if verifier is None:
+        raise RuntimeError("this app has no access control: call install_access(app, ...)")
+    return verifier
+
+
+async def authenticate(request: Request) -> AsyncIterator[Principal]:
+    """The app-wide dependency: who is calling, and whether the route admits them. While the
+    request runs, the principal is the actor recorded in the metadata of the events it
+    appends."""
+    principal = principal_of(request.headers, _verifier_of(request.app))
+    route = request.scope.get("route")
+    endpoint = getattr(route, "endpoint", None)
+    rule = rule_of(endpoint) if endpoint is not None else None
+    admitted = rule is not None and principal.role in rule.roles_for(request.app, request.method)
+    if not admitted:
+        if principal.is_public:
+            raise UnauthenticatedError("This needs a bearer token (Authorization: Bearer ...).")
+        if rule is None:
+            raise ForbiddenError("This route declares no access rule, so nobody may call it.")
+        raise ForbiddenError(f"A {principal.role.value} caller may not do this.")
+    request.state.principal = principal
+    token = context.actor.set(actor_of(principal))
+    try:
+        yield principal
+    finally:
+        context.actor.reset(token)
+
+
+def actor_of(principal: Principal) -> str:
+    """How event metadata names the caller: ``member_state:KAZ:delegation-kaz-01``."""
+    return ":".join(part for part in (principal.role.value, principal.state, principal.subject)
+                    if part)
+
+
+Caller = Annotated[Principal, Depends(authenticate)]
+"""The principal of the request (already admitted by the route's rule)."""
+
+
+async def current_viewer(request: Request, caller: Caller) -> Viewer:
+    if caller.role is not Role.MEMBER_STATE:  # no membership to look up
+        return Viewer(caller)
+    return await load_viewer(request.app.state.engine, caller)
+
+
+CallerView = Annotated[Viewer, Depends(current_viewer)]
+"""The caller as the distribution rule sees it (see `shared.access.distribution`)."""
+
+
+def idempotency_scope(scope: Scope) -> str | None:
+    """Whose Idempotency-Key a request uses: the caller's `Principal.scope_key` (the same for
+    every token of one caller), or None when its token does not verify (the request is then
+    refused, and no answer is stored)."""
+    try:
+        return principal_of(Headers(scope=scope), _verifier_of(scope["app"])).scope_key
+    except UnauthenticatedError:
+        return None
+
+
+# ------------------------------------------------------------------ the app
+
+
+def install_access(
+    app: FastAPI,
+    verifier: TokenVerifier,
+    *,
+    stream_distributions: StreamDistributions | None = None,
+) -> None:
+    """Guard every route of `app` with `authenticate` and describe the rules in its OpenAPI
+    document. Call it before adding any route (a route added before is not guarded: this
+    raises rather than leave one so). `stream_distributions` declares the distribution of the
+    app's streams, for the feed (see `FEED_READERS`)."""
+    if any(type(route) is not Route for route in app.routes):
+        raise RuntimeError("install_access must come before the app's routes are added")
+    app.state.token_verifier = verifier
+    app.state.stream_distributions = stream_distributions
+    app.state.idempotency_scope = idempotency_scope
+    app.router.dependencies.append(Depends(authenticate))
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return describe_access(app, generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    method: str
+    path: str
+    endpoint: str
+    roles: frozenset[Role] | None  # None: the route declares no rule
+
+
+def _api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iterate is None:  # FastAPI before lazily included routers: app.routes is flat
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path_format, route
+        return
+    for route_context in iterate(app.routes):
+        route = route_context.original_route
+        if isinstance(route, APIRoute):
+            yield route_context.path_format, route
+
+
+def access_table(app: FastAPI) -> list[RouteAccess]:
+    """Every operation of `app` (hidden ones included) and the roles it admits."""
+    table = []
+    for path, route in _api_routes(app):
+        rule = rule_of(route.endpoint)
+        for method in sorted(route.methods or ()):
+            table.append(
+                RouteAccess(
+                    method=method,
+                    path=path,
+                    endpoint=f"{route.endpoint.__module__}.{route.endpoint.__qualname__}",
+                    roles=rule.roles_for(app, method) if rule is not None else None,
+                )
+            )
+    return table
+
+
+def check_access_rules(app: FastAPI) -> list[str]:
+    """What is wrong with the app's rules: routes that declare none, and write routes whose
+    rule names a role that never writes. Empty when all is well."""
+    faults = []
+    for path, route in _api_routes(app):
+        rule = rule_of(route.endpoint)
+        for method in sorted(route.methods or ()):
+            where = f"{method} {path} ({route.endpoint.__module__}.{route.endpoint.__qualname__})"
+            if rule is None:
+                faults.append(f"{where} declares no access rule")
+            elif method not in SAFE_METHODS and rule.roles_in(app) & NEVER_WRITE:
+                names = ", ".join(sorted(r.value for r in rule.roles_in(app) & NEVER_WRITE))
+                faults.append(f"{where} writes, yet its rule admits {names}")
+    return faults
+
+
+def describe_access(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Write each operation's rule (``x-cica-access``) and security requirement into the
+    OpenAPI `schema`, in place; returns it."""
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "`cica token --role ROLE [--state XXX]` mints one on a machine "
+        "running `cica up`.",
+    }
+    paths = schema.get("paths", {})
+    for row in access_table(app):
+        operation = paths.get(row.path, {}).get(row.method.lower())
+        if operation is None:
+            continue
+        if row.roles is None:
+            operation.pop(ACCESS_EXTENSION, None)
+            operation["security"] = [{SECURITY_SCHEME: []}]
+            continue
+        operation[ACCESS_EXTENSION] = {"roles": sorted(role.value for role in row.roles)}
+        operation["security"] = (
+            [{}, {SECURITY_SCHEME: []}] if Role.PUBLIC in row.roles else [{SECURITY_SCHEME: []}]
+        )
+    return schema
