@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from shared.access import SECRETARIAT_ONLY, Role, allow
 from shared.consumers import ParkedNotFoundError, Reactions, StillFailingError, retry_parked
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.schema import parked_messages
@@ -61,6 +62,7 @@ ServiceReactions = Annotated[Reactions, Depends(_reactions)]
 
 
 @router.get("")
+@allow(Role.SECRETARIAT, Role.AUDITOR)
 async def list_parked(
     store: Store,
     include_resolved: Annotated[bool, Query(description="also those retried successfully")] = False,
@@ -75,6 +77,7 @@ async def list_parked(
 
 
 @router.post("/{parked_id}/retry")
+@SECRETARIAT_ONLY
 async def retry(
     parked_id: Annotated[int, Path(ge=1)], store: Store, reactions: ServiceReactions
 ) -> ParkedOut:

@@ -1,0 +1,145 @@
+"""The access matrix: every route of every service, as its OpenAPI document lists it, called
+with no token, an expired token, a token signed by another key, and a token of each role; each
+answer must be what the route's declared rule (``x-cica-access``) says. A route that declares
+no rule fails here."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from shared.access import ACCESS_EXTENSION, Role, check_access_rules
+from shared.app import create_service_app
+from shared.eventstore import EventTypes
+from tests.access import bearer, expired_bearer, foreign_bearer
+from tests.shared.test_service_shell import eventually_ready, running, settings_for
+
+SERVICES = ["registry", "documents", "meetings", "notifications"]
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+SAFE_METHODS = {"get", "head", "options"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    headers: dict[str, str]
+    role: Role | None  # None: a token that must not verify
+
+
+CALLERS = [
+    Caller("no token", {}, Role.PUBLIC),
+    Caller("an expired token", expired_bearer(Role.SECRETARIAT), None),
+    Caller("a token signed by another key", foreign_bearer(Role.SECRETARIAT), None),
+    Caller("secretariat", bearer(Role.SECRETARIAT), Role.SECRETARIAT),
+    Caller("member_state KAZ", bearer(Role.MEMBER_STATE, "KAZ"), Role.MEMBER_STATE),
+    Caller("auditor", bearer(Role.AUDITOR), Role.AUDITOR),
+    Caller("service", bearer(Role.SERVICE, subject="service:meetings"), Role.SERVICE),
+]
+
+
+def concrete(path: str) -> str:
+    """A URL for the path template; "1" fits both a string and an integer path parameter."""
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def is_problem(response: httpx.Response) -> bool:
+    return response.headers.get("content-type", "").startswith("application/problem+json")
+
+
+def judge(caller: Caller, roles: set[str], method: str, response: httpx.Response) -> str | None:
+    """What is wrong with `response` to `caller`, given the roles the route admits."""
+    status = response.status_code
+    challenge = response.headers.get("www-authenticate", "")
+    if caller.role is None:
+        if status == 401 and 'error="invalid_token"' in challenge and is_problem(response):
+            return None
+        return f"expected 401 invalid_token, got {status} {challenge!r}"
+    if caller.role.value in roles:
+        if status in (401, 403) or status >= 500:
+            return f"admitted by the rule, yet got {status}: {response.text[:200]}"
+        return None
+    if caller.role is Role.PUBLIC:
+        if status == 401 and challenge.startswith("Bearer") and is_problem(response):
+            return None
+        return f"expected 401 with a Bearer challenge, got {status} {challenge!r}"
+    if status == 403 and is_problem(response):
+        return None
+    return f"expected 403 problem+json, got {status}"
+
+
+async def walk(client: httpx.AsyncClient) -> tuple[list[str], int]:
+    """Call every operation of the app's OpenAPI document as every caller; the mismatches,
+    and how many operations were walked."""
+    schema = (await client.get("/openapi.json")).json()
+    faults: list[str] = []
+    operations = 0
+    for path, item in sorted(schema["paths"].items()):
+        for method, operation in sorted(item.items()):
+            if method not in HTTP_METHODS:
+                continue
+            operations += 1
+            where = f"{method.upper()} {path}"
+            rule = operation.get(ACCESS_EXTENSION)
+            if rule is None:
+                faults.append(f"{where}: declares no access rule ({ACCESS_EXTENSION})")
+                continue
+            roles = set(rule["roles"])
+            if method not in SAFE_METHODS and roles & {"auditor", "public"}:
+                faults.append(f"{where}: writes, yet admits {sorted(roles)}")
+            for caller in CALLERS:
+                response = await client.request(
+                    method,
+                    concrete(path),
+                    headers=caller.headers,
+                    json={} if method not in SAFE_METHODS else None,
+                )
+                fault = judge(caller, roles, method, response)
+                if fault:
+                    faults.append(f"{where} as {caller.name}: {fault}")
+    return faults, operations
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_every_route_answers_every_caller_as_its_rule_says(service, database_url, servers):
+    app = importlib.import_module(f"services.{service}.app").create_app(
+        settings_for(service, database_url, servers.nats_url)
+    )
+    async with running(app) as client:
+        assert (await eventually_ready(client)).status_code == 200
+        faults, operations = await walk(client)
+
+    assert check_access_rules(app) == []
+    assert faults == []
+    assert operations >= 4, "the operational routes at least"
+
+
+async def test_a_route_without_a_rule_fails_the_matrix_and_admits_nobody(database_url, servers):
+    from services.registry.settings import RegistrySettings
+
+    forgotten = APIRouter()
+
+    @forgotten.get("/forgotten")
+    async def forgotten_route() -> dict[str, str]:
+        return {"status": "should never answer"}
+
+    base = settings_for("registry", database_url, servers.nats_url)
+    settings = RegistrySettings(**{**base.model_dump(), "tokens": base.tokens})
+    app: FastAPI = create_service_app(settings, event_types=EventTypes(), routers=[forgotten])
+    async with running(app) as client:
+        public = await client.get("/forgotten")
+        secretariat = await client.get("/forgotten", headers=bearer(Role.SECRETARIAT))
+        faults, _ = await walk(client)
+
+    assert public.status_code == 401
+    assert secretariat.status_code == 403
+    assert "declares no access rule" in secretariat.json()["detail"]
+    assert "GET /forgotten: declares no access rule (x-cica-access)" in faults
+    assert [f for f in check_access_rules(app) if "/forgotten" in f] == [
+        "GET /forgotten (tests.shared.test_access_matrix.test_a_route_without_a_rule_fails_the_"
+        "matrix_and_admits_nobody.<locals>.forgotten_route) declares no access rule"
+    ]
