@@ -43,7 +43,8 @@ class TokenSettings(BaseSettings):
     """How bearer tokens are verified (and, on one machine, signed): ``CICA_JWT_*``, one
     configuration for the whole system. See `shared.access.tokens`."""
 
-    model_config = SettingsConfigDict(env_prefix="CICA_JWT_", extra="ignore")
+    # An empty variable (docker compose's ${CICA_JWT_SECRET:-}) is no key at all.
+    model_config = SettingsConfigDict(env_prefix="CICA_JWT_", extra="ignore", env_ignore_empty=True)
 
     issuer: str = DEFAULT_ISSUER
     audience: str = DEFAULT_AUDIENCE

@@ -11,6 +11,7 @@ import asyncio
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -108,6 +109,15 @@ class CicaUp:
                         del waiting[service]
                 time.sleep(0.1)
 
+    def token(self, role: str) -> str:
+        """`cica token`, as the printout tells a user to run it."""
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
+        return subprocess.run(
+            [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(self.state_dir),
+             "--role", role],
+            cwd=REPO, env=environment, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+
     def stop(self, sig: signal.Signals) -> int:
         """Send `sig` and return the exit status, failing if it takes too long."""
         assert self.process is not None
@@ -173,6 +183,10 @@ def test_cica_up_serves_every_service_and_says_where(cica_up: CicaUp) -> None:
     assert f"127.0.0.1:{cica_up.ports.postgres}" in output
     assert f"nats://127.0.0.1:{cica_up.ports.nats}" in output
     assert "Ctrl-C stops everything" in output
+    secret = cica_up.state_dir / "jwt-secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert f"token --state-dir {cica_up.state_dir} --role auditor" in output
+    assert secret.read_text().strip() not in output
     with httpx.Client(timeout=5.0, trust_env=False) as client:
         registry = f"http://127.0.0.1:{cica_up.ports.services['registry']}"
         ready = client.get(f"{registry}/readyz")
@@ -203,7 +217,11 @@ def test_data_survives_a_sigterm_and_a_restart_on_the_same_state_dir(cica_up: Ci
     assert probe in asyncio.run(read_probes(cica_up.ports.postgres))
     with httpx.Client(timeout=5.0, trust_env=False) as client:
         registry = f"http://127.0.0.1:{cica_up.ports.services['registry']}"
-        feed = client.get(f"{registry}/events", params={"after": 0, "limit": 10})
+        anonymous = client.get(f"{registry}/events", params={"after": 0, "limit": 10})
+        auditor = {"Authorization": f"Bearer {cica_up.token('auditor')}"}
+        feed = client.get(f"{registry}/events", params={"after": 0, "limit": 10},
+                          headers=auditor)
+        assert anonymous.status_code == 401
         assert feed.status_code == 200
         assert isinstance(feed.json()["events"], list)
 
