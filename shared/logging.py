@@ -3,7 +3,9 @@
 Every line has ``timestamp`` (ISO 8601, UTC), ``level``, ``logger``, ``event`` and ``service``,
 plus the context variables bound for the request (``request_id``). Values under keys that
 name credentials (``authorization``, ``token``, ``password``, ``secret``, ``cookie``,
-``api_key``...) are replaced by ``[REDACTED]`` wherever they sit in the line.
+``api_key``, ``jwt``...) are replaced by ``[REDACTED]`` wherever they sit in the line, and so
+is anything that looks like a bearer token or a JWT inside any string (an error message that
+quotes a header, say).
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ REDACTED = "[REDACTED]"
 # "access_token", "X-Api-Key" and "clientSecret" are credentials, "secretariat" is not.
 _CREDENTIAL_KEY = re.compile(
     r"(?:^|_)(?:authorization|auth|token|tokens|password|passwd|secret|secrets|cookie|"
-    r"set_cookie|api_key|apikey|credentials?|private_key)(?:_|$)"
+    r"set_cookie|api_key|apikey|credentials?|private_key|jwt|bearer)(?:_|$)"
+)
+# A JWT (three base64url parts, the first a JSON header: "eyJ...") or a bearer credential
+# (long enough not to be a word: "the bearer of the note" stays), wherever it is in a string.
+_TOKEN_IN_TEXT = re.compile(
+    r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}"
 )
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[-.\s]+")
@@ -39,6 +46,8 @@ def is_credential_key(key: object) -> bool:
 
 
 def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return _TOKEN_IN_TEXT.sub(REDACTED, value)
     if isinstance(value, Mapping):
         return {
             key: REDACTED if is_credential_key(key) else _redacted(item)

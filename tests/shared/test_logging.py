@@ -84,6 +84,26 @@ def test_credentials_are_redacted_wherever_they_sit(capsys: pytest.CaptureFixtur
     assert line["secretariat"] == "SOC/OI/1280"
 
 
+def test_a_token_quoted_inside_a_message_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(service="documents")
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYXVkaXRvciJ9.c2lnbmF0dXJl"
+
+    structlog.get_logger("cica.test").warning(
+        f"feed refused Authorization: Bearer {jwt}",
+        error=f"401 for token {jwt} at /events",
+        detail={"note": "bearer opaque.service-token-42", "by": "the bearer of the note"},
+        id_token=jwt,
+    )
+
+    out = capsys.readouterr().out
+    [line] = json_lines(out)
+    assert jwt not in out and "opaque.service-token-42" not in out
+    assert line["detail"]["by"] == "the bearer of the note"
+    assert line["event"] == f"feed refused Authorization: {REDACTED}"
+    assert line["error"] == f"401 for token {REDACTED} at /events"
+    assert line["id_token"] == REDACTED
+
+
 @pytest.mark.parametrize(
     ("key", "credential"),
     [
