@@ -15,10 +15,12 @@ from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
 from shared.http import install_http_conventions
+from shared.introspection import router as introspection_router
 from shared.logging import configure_logging
 from shared.messaging import NatsConnection
 from shared.ops import router as ops_router
 from shared.parking import router as parking_router
+from shared.projections import Projection, ProjectionRunner, check_projections
 from shared.relay import JetStreamRelay
 from shared.settings import ServiceSettings
 
@@ -29,11 +31,14 @@ def create_service_app(
     event_types: EventTypes,
     routers: Sequence[APIRouter] = (),
     reactions: Reactions | None = None,
+    projections: Sequence[Projection] = (),
     description: str = "",
     stream_distributions: StreamDistributions | None = None,
 ) -> FastAPI:
     service = settings.service_name
     reactions = reactions or Reactions(service)
+    projections = tuple(projections)
+    check_projections(projections, event_types)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +57,10 @@ def create_service_app(
         notifier = LogNotifier(engine)
         notifier.start()
         app.state.notifier = notifier
+        app.state.projections = projections
+        runner = ProjectionRunner(store, projections, notifier=notifier)
+        app.state.projection_runner = runner
+        runner.start()
         relay = JetStreamRelay(service=service, store=store, nats=nats, notifier=notifier)
         app.state.relay = relay
         if settings.relay_enabled:
@@ -84,6 +93,7 @@ def create_service_app(
                 await consumer.close()
             await feed.close()
             await relay.close()
+            await runner.stop()
             await notifier.close()
             await nats.close()
             await store.close()
@@ -104,6 +114,7 @@ def create_service_app(
     )
     app.include_router(ops_router)
     app.include_router(parking_router)
+    app.include_router(introspection_router)
     for router in routers:
         app.include_router(router)
     return app
