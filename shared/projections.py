@@ -66,7 +66,11 @@ from shared.eventstore.types import DomainEvent, EventTypes, RecordedEvent
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, RecordedEvent, DomainEvent], Awaitable[None]]
+BatchHandler = Callable[
+    [AsyncConnection, Sequence[tuple[RecordedEvent, DomainEvent]]], Awaitable[None]
+]
 H = TypeVar("H", bound=Handler)
+B = TypeVar("B", bound=BatchHandler)
 
 projection_checkpoints = Table(
     "projection_checkpoints",
@@ -130,6 +134,8 @@ class Projection:
         self.tables: tuple[Table, ...] = tuple(tables)
         self.description = description
         self._handlers: dict[str, Handler] = {}
+        self._batch_handler: BatchHandler | None = None
+        self._batch_types: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return f"Projection({self.name!r}, version={self.version})"
@@ -137,14 +143,9 @@ class Projection:
     def on(self, *event_types: str | type[DomainEvent]) -> Callable[[H], H]:
         """Register the decorated function as the handler of these event types (models or
         names). Each event type has at most one handler in a projection."""
-        if not event_types:
-            raise ValueError("name at least one event type")
-        names = [t if isinstance(t, str) else t.event_type for t in event_types]
-        for name in names:
-            if not name:
-                raise ValueError("register the event model with an EventTypes registry first")
-            if name in self._handlers:
-                raise ValueError(f"{self.name}: {name} already has a handler")
+        names = self._names(event_types)
+        if self._batch_handler is not None:
+            raise ValueError(f"{self.name} has a batch handler: it takes no per-event handler")
 
         def decorate(handler: H) -> H:
             for name in names:
@@ -153,23 +154,66 @@ class Projection:
 
         return decorate
 
+    def on_batch(self, *event_types: str | type[DomainEvent]) -> Callable[[B], B]:
+        """Register the decorated function as the one handler of these event types, called
+        once per batch with all of the batch's events of these types, in log order, as
+        (record, event) pairs. For read models that fold a batch in memory and write it
+        with a few set-based statements, rather than a statement per event (a round trip
+        each): a rebuild is then bound by reading and decoding the log, not by the database's
+        latency. A projection has either per-event handlers or one batch handler."""
+        names = self._names(event_types)
+        if self._handlers or self._batch_handler is not None:
+            raise ValueError(f"{self.name} has handlers already: one batch handler, or none")
+
+        def decorate(handler: B) -> B:
+            self._batch_handler = handler
+            self._batch_types = frozenset(names)
+            return handler
+
+        return decorate
+
+    def _names(self, event_types: Sequence[str | type[DomainEvent]]) -> list[str]:
+        if not event_types:
+            raise ValueError("name at least one event type")
+        names = [t if isinstance(t, str) else t.event_type for t in event_types]
+        for name in names:
+            if not name:
+                raise ValueError("register the event model with an EventTypes registry first")
+            if name in self._handlers or name in self._batch_types:
+                raise ValueError(f"{self.name}: {name} already has a handler")
+        return names
+
     @property
     def handled(self) -> frozenset[str]:
-        return frozenset(self._handlers)
+        return frozenset(self._handlers) | self._batch_types
 
     def handles(self, event_type: str) -> bool:
-        return event_type in self._handlers
+        return event_type in self._handlers or event_type in self._batch_types
 
     def check(self, event_types: EventTypes) -> None:
         """Raise if a handler names an event type the service does not know."""
-        unknown = sorted(name for name in self._handlers if name not in event_types)
+        unknown = sorted(name for name in self.handled if name not in event_types)
         if unknown:
             raise ProjectionError(f"{self.name} handles unknown event types: {unknown}")
 
     async def apply(
-        self, connection: AsyncConnection, record: RecordedEvent, event: DomainEvent
+        self,
+        connection: AsyncConnection,
+        records: Sequence[RecordedEvent],
+        decode: Callable[[RecordedEvent], DomainEvent],
     ) -> None:
-        await self._handlers[record.event_type](connection, record, event)
+        """Apply `records` in order, on `connection`: each to its handler, or all that the
+        batch handler takes to it at once. Events nothing handles are skipped, undecoded."""
+        if self._batch_handler is not None:
+            items = [(r, decode(r)) for r in records if r.event_type in self._batch_types]
+            if items:
+                await self._batch_handler(connection, items)
+            return
+        handlers = self._handlers
+        for record in records:
+            handler = handlers.get(record.event_type)
+            if handler is not None:
+                await handler(connection, record, decode(record))
 
     async def clear(self, connection: AsyncConnection) -> None:
         """Delete every row of the projection's tables (dependants first)."""
@@ -252,15 +296,17 @@ async def read_checkpoint(
 
 async def _locked_checkpoint(connection: AsyncConnection, projection: Projection) -> Checkpoint:
     """The projection's checkpoint, locked until the transaction ends; created at position 0
-    and the declared version when missing."""
-    await connection.execute(
-        pg_insert(projection_checkpoints)
-        .values(name=projection.name, version=projection.version, position=0, updated_at=_now())
-        .on_conflict_do_nothing(index_elements=[projection_checkpoints.c.name])
+    and the declared version when missing. One statement: an upsert that changes nothing on a
+    conflict still locks the row, and returns it."""
+    statement = pg_insert(projection_checkpoints).values(
+        name=projection.name, version=projection.version, position=0, updated_at=_now()
     )
-    checkpoint = await read_checkpoint(connection, projection.name, lock=True)
-    assert checkpoint is not None
-    return checkpoint
+    statement = statement.on_conflict_do_update(
+        index_elements=[projection_checkpoints.c.name],
+        set_={"name": statement.excluded.name},
+    ).returning(*projection_checkpoints.c)
+    row = (await connection.execute(statement)).one()
+    return Checkpoint(row.name, row.version, row.position, row.updated_at)
 
 
 async def _save_checkpoint(
@@ -314,9 +360,7 @@ async def apply_batch(
             return checkpoint.position
         if todo[0].position != checkpoint.position + 1:
             raise _BehindError(checkpoint.position)
-        for record in todo:
-            if projection.handles(record.event_type):
-                await projection.apply(connection, record, decode(record))
+        await projection.apply(connection, todo, decode)
         await _save_checkpoint(connection, projection, todo[-1].position)
         return todo[-1].position
 
@@ -357,24 +401,45 @@ async def catch_up(
     batch_size: int = 1000,
 ) -> int:
     """Apply the log to `projections` up to `until` (the head when this is called, if None),
-    batch by batch. Returns the number of events read."""
+    batch by batch, reading the next batch while the current one is applied. Returns the
+    number of events read."""
     target = await store.head_position() if until is None else until
     async with store.engine.connect() as connection:
         checkpoints = [await read_checkpoint(connection, p.name) for p in projections]
     after = min((c.position if c else 0 for c in checkpoints), default=target)
+
+    def read_from(position: int) -> asyncio.Task[list[RecordedEvent]] | None:
+        if position >= target:
+            return None
+        limit = min(batch_size, target - position)
+        return asyncio.create_task(store.read_all(after=position, limit=limit))
+
     read = 0
-    while after < target:
-        records = await store.read_all(after=after, limit=min(batch_size, target - after))
-        if not records:
-            break
-        read += len(records)
-        decode = _Decoder(store)
-        after = records[-1].position
-        for projection in projections:
-            try:
-                await apply_batch(store.engine, projection, records, decode)
-            except _BehindError as behind:  # reset meanwhile, by another process: read again
-                after = min(after, behind.position)
+    ahead = read_from(after)
+    try:
+        while ahead is not None:
+            records = await ahead
+            if not records:
+                break
+            read += len(records)
+            end = records[-1].position
+            ahead = read_from(end)
+            decode = _Decoder(store)
+            resume = end
+            for projection in projections:
+                try:
+                    await apply_batch(store.engine, projection, records, decode)
+                except _BehindError as behind:  # reset meanwhile, by another process
+                    resume = min(resume, behind.position)
+            if resume < end:
+                if ahead is not None:
+                    ahead.cancel()
+                ahead = read_from(resume)
+    finally:
+        if ahead is not None and not ahead.done():
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ahead
     return read
 
 
@@ -436,11 +501,8 @@ async def replay_digest(
             records = await store.read_all(after=after, limit=min(batch_size, until - after))
             if not records:
                 break
-            decode = _Decoder(store)
             async with engine.begin() as connection:
-                for record in records:
-                    if projection.handles(record.event_type):
-                        await projection.apply(connection, record, decode(record))
+                await projection.apply(connection, records, _Decoder(store))
             after = records[-1].position
         async with engine.connect() as connection:
             return await projection.digest(connection)
@@ -718,6 +780,7 @@ class ProjectionRunner:
 
 
 __all__ = [
+    "BatchHandler",
     "Checkpoint",
     "Handler",
     "Projection",

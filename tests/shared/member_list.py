@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Column, Date, Integer, Table, Text, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -122,6 +125,58 @@ def member_list(version: int = 1, switches: Switches | None = None) -> Projectio
             .values(name=name, renames=states.c.renames + 1, last_position=record.position)
         )
         await tally(connection, record)
+
+    return projection
+
+
+def member_list_batched(version: int = 1) -> Projection:
+    """The same read model as `member_list`, written by one batch handler: it folds a batch in
+    memory and writes it with a statement per table (and one update per state applied in an
+    earlier batch). It must give the very same rows."""
+    projection = Projection("test_member_list", version=version, tables=[states, tallies])
+
+    @projection.on_batch(StateApplied, StateAdmitted, StateRenamed)
+    async def fold(
+        connection: AsyncConnection, items: Sequence[tuple[RecordedEvent, DomainEvent]]
+    ) -> None:
+        new: dict[str, dict[str, Any]] = {}  # states applied in this batch
+        changed: dict[str, dict[str, Any]] = {}  # states applied before it
+        counts: Counter[str] = Counter()
+        for record, event in items:
+            counts[record.event_type] += 1
+            if isinstance(event, StateApplied):
+                new[event.code] = {
+                    "code": event.code,
+                    "name": event.name,
+                    "admitted_on": None,
+                    "renames": 0,
+                    "last_position": record.position,
+                }
+                continue
+            row = new.get(record.stream_id) or changed.setdefault(record.stream_id, {"renames": 0})
+            if isinstance(event, StateRenamed):
+                row["name"] = event.name
+                row["renames"] += 1
+            elif isinstance(event, StateAdmitted):
+                row["admitted_on"] = date.fromisoformat(event.admitted_on)
+            row["last_position"] = record.position
+        if new:
+            await connection.execute(insert(states), list(new.values()))
+        for state, row in changed.items():
+            values = {key: value for key, value in row.items() if key != "renames"}
+            await connection.execute(
+                update(states)
+                .where(states.c.code == state)
+                .values(**values, renames=states.c.renames + row["renames"])
+            )
+        statement = pg_insert(tallies)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[tallies.c.event_type],
+                set_={"applied": tallies.c.applied + statement.excluded.applied},
+            ),
+            [{"event_type": name, "applied": n} for name, n in sorted(counts.items())],
+        )
 
     return projection
 

@@ -32,9 +32,11 @@ from shared.projections import (
 from tests.shared.member_list import (
     StateApplied,
     Switches,
+    Unrelated,
     code,
     event_types,
     member_list,
+    member_list_batched,
     rows,
     state_history,
     states,
@@ -93,6 +95,31 @@ async def test_a_live_projection_has_the_digest_of_its_replay_from_position_zero
     assert report.digest_after == live.digest, "a rebuild in place gives the same state"
     assert report.position_after == head
     assert report.events == head
+
+
+async def test_a_batch_handler_gives_the_rows_of_the_per_event_handlers(store, notifier):
+    runner = ProjectionRunner(store, [member_list_batched()], notifier=notifier, batch_size=23)
+    runner.start()
+    try:
+        await asyncio.gather(
+            *(state_history(store, code(), renames=random.randint(0, 9)) for _ in range(40))
+        )
+        head = await runner.wait_until_caught_up(within=30)
+    finally:
+        await runner.stop()
+    live = await projection_state(store.engine, member_list_batched())
+
+    assert live.position == head
+    assert live.digest == await replay_digest(store, member_list(), until=head)
+    assert dict(await rows(store.engine, tallies))["StateApplied"] == 40
+
+
+def test_a_projection_has_per_event_handlers_or_one_batch_handler():
+    projection = member_list_batched()
+    with pytest.raises(ValueError, match="batch handler"):
+        projection.on(Unrelated)(lambda *_: None)
+    with pytest.raises(ValueError, match="one batch handler"):
+        member_list().on_batch(Unrelated)(lambda *_: None)
 
 
 async def test_the_digest_changes_with_any_row_and_not_with_insert_order(store):
