@@ -11,7 +11,16 @@ Two ways in:
   directly (a deployment's set-up);
 - `record_admission`: one admission, from the registry's ``MemberAdmitted`` event, called by
   a reaction in the reaction's own transaction (so the admission and the reaction's tracking
-  row commit together). Recording the same admission again changes nothing.
+  row commit together). Recording the same admission again changes nothing::
+
+      @reactions.on("registry", "MemberAdmitted")
+      async def when_member_admitted_count_it_among_readers(ctx, event):
+          await record_admission(
+              ctx.connection,
+              state=event.data["state"],
+              admitted_at=admitted_at_of(event),  # the date the decision took effect
+              event_id=event.event_id,
+          )
 """
 
 from __future__ import annotations
