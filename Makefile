@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test lint install clean-data
+.PHONY: up test bench lint install clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ up: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Benchmarks (not part of `make test`): results under tests/benchmarks/results/.
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
