@@ -77,6 +77,6 @@ class NatsConnection:
         if self._client is not None and not self._client.is_closed:
             try:
                 await asyncio.wait_for(self._client.drain(), 5)
-            except (NatsError, TimeoutError):
-                with contextlib.suppress(NatsError, TimeoutError):
+            except (NatsError, TimeoutError, OSError):  # e.g. closed while reconnecting
+                with contextlib.suppress(NatsError, TimeoutError, OSError):
                     await asyncio.wait_for(self._client.close(), 5)

@@ -117,6 +117,7 @@ class Pair:
         install_access(app, TokenVerifier.from_settings(token_settings()))
         app.include_router(ops_router)
         app.state.store = self.producer
+        app.state.engine = self.producer.engine
         self.feed = FeedClientOnApp(self.producer_name, app)
         consumer = JetStreamConsumer(
             service=self.consumer_name,
