@@ -349,3 +349,38 @@ async def test_a_consumer_killed_between_commit_and_ack_does_not_apply_twice(pai
     assert [r.data["number"] for r in seen] == list(range(1, 11))
     assert len({json.dumps(r.metadata["causation_id"]) for r in seen}) == 10
     assert uuid.UUID(seen[3].metadata["causation_id"])
+
+
+async def test_two_relays_of_one_service_publish_one_at_a_time_and_the_other_takes_over(
+    pair, servers
+):
+    p = await pair()
+    first = await p.start_relay()
+    second = await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (first.is_leader or second.is_leader):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    assert first.is_leader != second.is_leader, "exactly one relay publishes"
+    leader, standby = (first, second) if first.is_leader else (second, first)
+
+    await leader.close()  # its lock connection closes, as when its process dies
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
+    while not standby.is_leader:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    await p.start_consumer()
+    await p.wait_until_tracked(10)
+    await assert_applied_once_in_order(p, {"SUM/2022/DRAFT/1": 10})
+
+
+async def test_two_replicas_of_a_consumer_share_the_work_and_apply_each_event_once(pair):
+    p = await pair()
+    await p.start_relay()
+    await p.start_consumer()
+    await p.start_consumer()
+    streams = {f"SOC/2022-III/Agenda/{i}": 60 for i in range(5)}
+    await asyncio.gather(*(p.append_paragraphs(s, 60, per_append=6) for s in streams))
+    await p.wait_until_tracked(300)
+    await assert_applied_once_in_order(p, streams)
