@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import structlog
@@ -78,9 +80,11 @@ class JetStreamRelay:
         store: PostgresEventStore,
         nats: NatsConnection,
         notifier: LogNotifier | None = None,
-        batch_size: int = 1000,
+        batch_size: int = 500,
         poll_interval: float = 1.0,
         ack_timeout: float = 10.0,
+        max_batches_in_flight: int = 4,
+        record_interval: float = 0.5,
     ) -> None:
         self.service = service
         self.store = store
@@ -89,6 +93,8 @@ class JetStreamRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.ack_timeout = ack_timeout
+        self.max_batches_in_flight = max_batches_in_flight
+        self.record_interval = record_interval
         self.stream = stream_name(service)
         self.published = 0
         self.is_leader = False
@@ -138,34 +144,76 @@ class JetStreamRelay:
                 await asyncio.wait_for(lock.close(), 2)
 
     async def _publish_forever(self, lock: asyncpg.Connection) -> None:
+        """Read and send batch after batch without waiting for JetStream's acks; a second task
+        waits for them in order and records the progress. Reading the next batch, publishing
+        this one and recording the last overlap, so no round trip stalls the pipeline."""
         await self.nats.connected()
         await ensure_stream(self.nats, self.service)
         self.published = await self._progress()
-        while True:
-            if lock.is_closed():
-                raise ConnectionError("lost the relay's lock connection")
-            waiter = self.notifier.waiter() if self.notifier is not None else None
-            records = await self.store.read_all(after=self.published, limit=self.batch_size)
-            if not records:
-                if waiter is not None and self.notifier is not None:
-                    await self.notifier.wait(waiter, self.poll_interval)
-                else:
-                    await asyncio.sleep(self.poll_interval)
-                continue
-            await self.publish(records)
-            await self._record(records[-1].position)
-            self.published = records[-1].position
+        sent_up_to = self.published
+        in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]]] = asyncio.Queue(
+            maxsize=self.max_batches_in_flight
+        )
+        confirming = asyncio.create_task(self._confirm(in_flight), name="relay-confirm")
+        try:
+            while True:
+                if confirming.done():
+                    confirming.result()  # its failure ends this round; `run` starts over
+                    raise ConnectionError("the relay's confirmation task ended")
+                if lock.is_closed():
+                    raise ConnectionError("lost the relay's lock connection")
+                waiter = self.notifier.waiter() if self.notifier is not None else None
+                records = await self.store.read_all(after=sent_up_to, limit=self.batch_size)
+                if not records:
+                    if waiter is not None and self.notifier is not None:
+                        await self.notifier.wait(waiter, self.poll_interval)
+                    else:
+                        await asyncio.sleep(self.poll_interval)
+                    continue
+                futures = await self.send(records)
+                await in_flight.put((records[-1].position, futures))
+                sent_up_to = records[-1].position
+        finally:
+            confirming.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await confirming
+            while not in_flight.empty():
+                for future in in_flight.get_nowait()[1]:
+                    future.cancel()
 
-    async def publish(self, records: list[RecordedEvent]) -> None:
-        """Publish `records` pipelined, and return once JetStream has acknowledged all."""
+    async def _confirm(
+        self, in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]]]
+    ) -> None:
+        """Wait for each batch's acks, in order; record the progress when caught up, and at
+        least every `record_interval` seconds while busy."""
+        recorded = self.published
+        last_recorded_at = time.monotonic()
+        while True:
+            position, futures = await in_flight.get()
+            try:
+                await asyncio.wait_for(asyncio.gather(*futures), self.ack_timeout)
+            finally:
+                for future in futures:
+                    future.cancel()
+            self.published = position
+            due = in_flight.empty() or (
+                time.monotonic() - last_recorded_at >= self.record_interval
+            )
+            if due and position != recorded:
+                await self._record(position)
+                recorded = position
+                last_recorded_at = time.monotonic()
+
+    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
+        """Publish `records` without waiting: the futures of JetStream's acks, in order."""
         client = self.nats.client
         if client is None:
             raise ConnectionError("NATS is not connected")
         js = client.jetstream()
-        pending = []
+        futures: list[asyncio.Future[Any]] = []
         try:
             for record in records:
-                pending.append(
+                futures.append(
                     await js.publish_async(
                         subject(self.service, record.stream_type, record.event_type),
                         encode(record, self.service),
@@ -173,10 +221,11 @@ class JetStreamRelay:
                         wait_stall=self.ack_timeout,
                     )
                 )
-            await asyncio.wait_for(asyncio.gather(*pending), self.ack_timeout)
-        finally:
-            for future in pending:
+        except BaseException:
+            for future in futures:
                 future.cancel()
+            raise
+        return futures
 
     async def _progress(self) -> int:
         query = select(relay_progress.c.position).where(relay_progress.c.stream == self.stream)

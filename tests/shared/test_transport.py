@@ -13,6 +13,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import nats
@@ -84,17 +85,20 @@ class TwiceRelay(JetStreamRelay):
     """A relay that publishes everything twice, under distinct message ids, so that JetStream's
     own deduplication cannot hide the repeat from the consumer."""
 
-    async def publish(self, records: list[RecordedEvent]) -> None:
-        await super().publish(records)
+    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
+        futures = await super().send(records)
         client = self.nats.client
         assert client is not None
         js = client.jetstream()
         for record in records:
-            await js.publish(
-                subject(self.service, record.stream_type, record.event_type),
-                encode(record, self.service),
-                headers={"Nats-Msg-Id": f"again-{record.event_id}"},
+            futures.append(
+                await js.publish_async(
+                    subject(self.service, record.stream_type, record.event_type),
+                    encode(record, self.service),
+                    headers={"Nats-Msg-Id": f"again-{record.event_id}"},
+                )
             )
+        return futures
 
 
 async def test_every_event_published_twice_is_applied_once(pair, servers):
