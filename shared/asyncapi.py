@@ -217,10 +217,28 @@ def _data_schemas(events: Sequence[_Event]) -> tuple[dict[str, Any], dict[str, A
             ref_template=f"#/components/schemas/{producer}.{{model}}",
         )
         for name, schema in definitions.get("$defs", {}).items():
-            shared[f"{producer}.{name}"] = schema
+            shared[f"{producer}.{name}"] = _asyncapi_schema(schema)
         for event in mine:
             data[event.channel_id] = keys[(event.model, "serialization")]
     return data, shared
+
+
+def _asyncapi_schema(value: Any) -> Any:
+    """A pydantic JSON schema as an AsyncAPI Schema Object. They differ in one keyword:
+    pydantic writes OpenAPI's ``discriminator`` object (``propertyName`` and ``mapping``),
+    AsyncAPI's is the property name alone; the mapping is kept as an extension (the variants'
+    ``const`` values already say which is which)."""
+    if isinstance(value, list):
+        return [_asyncapi_schema(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {key: _asyncapi_schema(item) for key, item in value.items()}
+    discriminator = converted.get("discriminator")
+    if isinstance(discriminator, dict) and "propertyName" in discriminator:
+        converted["discriminator"] = discriminator["propertyName"]
+        if "mapping" in discriminator:
+            converted["x-discriminator-mapping"] = discriminator["mapping"]
+    return converted
 
 
 def _message(event: _Event, data_schema: dict[str, Any]) -> dict[str, Any]:

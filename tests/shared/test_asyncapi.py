@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import jsonschema
 import pytest
@@ -90,6 +90,16 @@ class BodyRenamed(DomainEvent):
     new_name: str
 
 
+class DocumentSubject(BaseModel):
+    kind: Literal["document"] = "document"
+    symbol: str
+
+
+class ApplicationSubject(BaseModel):
+    kind: Literal["membership_application"] = "membership_application"
+    state: str
+
+
 class Paragraph(BaseModel):
     number: str
     text: dict[Language, str]
@@ -114,6 +124,9 @@ class DraftRevised(DomainEvent):
     paragraphs: list[Paragraph]
     incorporates: list[uuid.UUID] = Field(default_factory=list)
     title: DocumentNames  # type: ignore[valid-type]
+    considered_under: Annotated[
+        DocumentSubject | ApplicationSubject, Field(discriminator="kind")
+    ] = DocumentSubject(symbol="SUM/2022/DRAFT/1")
 
 
 def catalogues() -> list[ServiceCatalogue]:
@@ -187,6 +200,11 @@ def test_the_system_document_is_valid_asyncapi_3_with_every_event_its_producer_a
     assert {"registry.Names", "registry.Language", "documents.Paragraph"} <= set(schemas)
     assert set(schemas["registry.Names"]["properties"]) == {"language", "short", "formal"}
     assert set(schemas["documents.Names"]["properties"]) == {"words"}
+    union = schemas["documents.DraftRevised"]["properties"]["considered_under"]
+    assert union["discriminator"] == "kind", "AsyncAPI's discriminator is the property name"
+    assert union["x-discriminator-mapping"]["membership_application"] == (
+        "#/components/schemas/documents.ApplicationSubject"
+    )
     envelope_fields = set(schemas["CloudEvent"]["properties"])
     assert {
         "specversion",
