@@ -2,10 +2,25 @@
 
 from fastapi import FastAPI
 
+from services.registry.api import router
 from services.registry.events import event_types
+from services.registry.projections import projections
+from services.registry.reactions import reactions
 from services.registry.settings import RegistrySettings
 from shared.app import create_service_app
 
+DESCRIPTION = """The single owner of who belongs to CICA: member states (applications,
+admissions), observers and partners, chairmanships, coordinators of the priority areas, and the
+organisation's bodies and their names over time. Every read takes `?effective=<date>` and
+`?as_of=<instant>`. Other services learn of members only from `MemberAdmitted` and its kin."""
+
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
-    return create_service_app(settings or RegistrySettings(), event_types=event_types)
+    return create_service_app(
+        settings or RegistrySettings(),
+        event_types=event_types,
+        routers=[router],
+        reactions=reactions,
+        projections=projections,
+        description=DESCRIPTION,
+    )

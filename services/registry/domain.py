@@ -1,0 +1,435 @@
+"""The registry's rules: each aggregate folds its stream's events into state, and each decision
+is a pure function from that state to new events, or an error that says why not. No I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from services.registry.events import (
+    AdmissionRecommended,
+    BodyEstablished,
+    BodyRenamed,
+    ChairmanshipAssigned,
+    ChairmanshipPeriodOpened,
+    CoordinatorAppointed,
+    CoordinatorRole,
+    DecisionRef,
+    Dimension,
+    FoundingMemberRegistered,
+    MemberAdmitted,
+    MembershipApplied,
+    NoteRef,
+    ObserverKind,
+    ObserverRegistered,
+    PartnerAgreementSigned,
+    PriorityAreaEstablished,
+    RenamingProposed,
+)
+from shared.eventstore import DomainEvent
+from shared.http.problems import ProblemError
+
+KEY_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{0,39}$"
+_KEY = re.compile(KEY_PATTERN)
+PERIOD_PATTERN = r"^[0-9]{4}-[0-9]{4}$"
+AREA_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+class RegistryError(ProblemError):
+    """A decision the registry's rules refuse; nothing is recorded."""
+
+    status = 409
+    title = "Refused by the registry's rules"
+    type_ = "/problems/registry-refused"
+
+
+class NeverAppliedError(RegistryError):
+    title = "No membership application"
+    type_ = "/problems/no-membership-application"
+
+    def __init__(self, state: str, what: str) -> None:
+        super().__init__(
+            f"{state} has never applied for membership (no MembershipApplied is recorded), so "
+            f"{what} cannot be recorded; record its application first.",
+            state=state,
+        )
+
+
+class AlreadyMemberError(RegistryError):
+    title = "Already a member"
+    type_ = "/problems/already-a-member"
+
+    def __init__(self, state: str, since: date | None) -> None:
+        super().__init__(f"{state} is a member state already (since {since}).", state=state)
+
+
+class AlreadyRegisteredError(RegistryError):
+    title = "Already registered"
+    type_ = "/problems/already-registered"
+
+    def __init__(self, what: str, **members: object) -> None:
+        super().__init__(f"{what} is registered already; nothing was changed.", **members)
+
+
+class NotFoundError(RegistryError):
+    status = 404
+    title = "Not Found"
+    type_ = "/problems/not-found"
+
+    def __init__(self, what: str, **members: object) -> None:
+        super().__init__(f"{what} is not in the registry.", **members)
+
+
+class InvalidFactError(RegistryError):
+    status = 422
+    title = "Invalid fact"
+    type_ = "/problems/invalid-fact"
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+class MembershipStatus(StrEnum):
+    APPLICANT = "applicant"
+    MEMBER = "member"
+
+
+@dataclass
+class MemberState:
+    code: str
+    names: dict[str, str] = field(default_factory=dict)
+    status: MembershipStatus | None = None
+    applied_on: date | None = None
+    recommendation: DecisionRef | None = None
+    member_since: date | None = None
+    admitted_by: DecisionRef | None = None
+
+    @property
+    def exists(self) -> bool:
+        return self.status is not None
+
+
+def member_state(code: str, events: Iterable[DomainEvent]) -> MemberState:
+    state = MemberState(code)
+    for event in events:
+        if isinstance(event, FoundingMemberRegistered):
+            state.names = dict(event.names)
+            state.status = MembershipStatus.MEMBER
+            state.member_since = event.member_since
+        elif isinstance(event, MembershipApplied):
+            state.names = dict(event.names)
+            state.status = MembershipStatus.APPLICANT
+            state.applied_on = event.applied_on
+        elif isinstance(event, AdmissionRecommended):
+            state.recommendation = event.decision
+        elif isinstance(event, MemberAdmitted):
+            state.status = MembershipStatus.MEMBER
+            state.member_since = event.admitted_on
+            state.admitted_by = event.decision
+    return state
+
+
+def register_founding_member(
+    state: MemberState, *, names: dict[str, str], member_since: date
+) -> FoundingMemberRegistered:
+    if state.exists:
+        raise AlreadyRegisteredError(f"{state.code} ({state.status})", state=state.code)
+    return FoundingMemberRegistered(state=state.code, names=names, member_since=member_since)
+
+
+def apply_for_membership(
+    state: MemberState, *, names: dict[str, str], applied_on: date, note: NoteRef
+) -> MembershipApplied:
+    if state.status is MembershipStatus.MEMBER:
+        raise AlreadyMemberError(state.code, state.member_since)
+    if state.status is MembershipStatus.APPLICANT:
+        raise AlreadyRegisteredError(
+            f"{state.code}'s application of {state.applied_on}", state=state.code
+        )
+    if note.dated > applied_on:
+        raise InvalidFactError(
+            f"The application note {note.number} is dated {note.dated}, after the application "
+            f"date {applied_on}."
+        )
+    return MembershipApplied(
+        state=state.code, names=names, applied_on=applied_on, application_note=note
+    )
+
+
+def recommend_admission(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
+    """The SOC's recommendation; recording the same decision again records nothing."""
+    if state.status is None:
+        raise NeverAppliedError(state.code, "a recommendation of its admission")
+    if state.status is MembershipStatus.MEMBER:
+        raise AlreadyMemberError(state.code, state.member_since)
+    recommended = state.recommendation
+    if recommended is not None and recommended.decision_id == decision.decision_id:
+        return []
+    return [AdmissionRecommended(state=state.code, recommended_on=decision.decided_on,
+                                 decision=decision)]
+
+
+def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
+    """The Summit's adoption of the state's application: a member from the decision's date.
+    The same decision again records nothing; a state that never applied is refused."""
+    if state.status is MembershipStatus.MEMBER:
+        if state.admitted_by is not None and state.admitted_by.decision_id == decision.decision_id:
+            return []
+        raise AlreadyMemberError(state.code, state.member_since)
+    if state.status is None:
+        raise NeverAppliedError(state.code, "its admission")
+    if state.applied_on is not None and decision.decided_on < state.applied_on:
+        raise InvalidFactError(
+            f"{state.code} applied on {state.applied_on}; it cannot be admitted before, on "
+            f"{decision.decided_on}.",
+            state=state.code,
+        )
+    return [
+        MemberAdmitted(
+            state=state.code,
+            names=state.names,
+            admitted_on=decision.decided_on,
+            decision=decision,
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------ observers, partners
+
+
+def register_observer(
+    existing: Iterable[DomainEvent],
+    *,
+    kind: ObserverKind,
+    key: str,
+    names: dict[str, str],
+    effective_on: date,
+) -> ObserverRegistered:
+    if any(isinstance(e, ObserverRegistered) for e in existing):
+        raise AlreadyRegisteredError(f"The observer {key}", key=key)
+    if kind is ObserverKind.STATE and not re.fullmatch(r"[A-Z]{3}", key):
+        raise InvalidFactError(
+            f"An observer state's key is its ISO 3166 alpha-3 code, not {key!r}."
+        )
+    return ObserverRegistered(kind=kind, key=key, names=names, effective_on=effective_on)
+
+
+def sign_partner_agreement(
+    existing: Iterable[DomainEvent],
+    *,
+    key: str,
+    names: dict[str, str],
+    agreement: str,
+    signed_on: date,
+) -> PartnerAgreementSigned:
+    for event in existing:
+        if isinstance(event, PartnerAgreementSigned) and event.agreement == agreement:
+            raise AlreadyRegisteredError(f"{key}'s agreement {agreement!r}", key=key)
+    return PartnerAgreementSigned(key=key, names=names, agreement=agreement, signed_on=signed_on)
+
+
+# ------------------------------------------------------------------------------ chairmanships
+
+
+@dataclass
+class Chairmanship:
+    period: str
+    opened: bool = False
+    chair: str | None = None
+    decided_on: date | None = None
+    decision: DecisionRef | None = None
+
+
+def check_period(period: str) -> tuple[int, int]:
+    if not re.fullmatch(PERIOD_PATTERN, period):
+        raise InvalidFactError(
+            f"A chairmanship period is YYYY-YYYY, like 2024-2026, not {period!r}."
+        )
+    start, end = (int(part) for part in period.split("-"))
+    if end <= start:
+        raise InvalidFactError(f"The period {period} ends before it starts.")
+    return start, end
+
+
+def chairmanship(period: str, events: Iterable[DomainEvent]) -> Chairmanship:
+    chair = Chairmanship(period)
+    for event in events:
+        if isinstance(event, ChairmanshipPeriodOpened):
+            chair.opened = True
+        elif isinstance(event, ChairmanshipAssigned):
+            chair.opened = True
+            chair.chair = event.chair
+            chair.decided_on = event.effective_on
+            chair.decision = event.decision
+    return chair
+
+
+def open_chairmanship(chair: Chairmanship, *, effective_on: date) -> ChairmanshipPeriodOpened:
+    check_period(chair.period)
+    if chair.opened:
+        raise AlreadyRegisteredError(f"The chairmanship {chair.period}", period=chair.period)
+    return ChairmanshipPeriodOpened(period=chair.period, effective_on=effective_on)
+
+
+def assign_chairmanship(
+    chair: Chairmanship, *, state: str, effective_on: date, decision: DecisionRef | None
+) -> list[DomainEvent]:
+    """The chair of the period; the same chair by the same decision again records nothing."""
+    check_period(chair.period)
+    if chair.chair is not None:
+        if chair.chair == state and (
+            decision is None or chair.decision is None
+            or chair.decision.decision_id == decision.decision_id
+        ):
+            return []
+        raise AlreadyRegisteredError(
+            f"The chair of {chair.period} ({chair.chair}, since {chair.decided_on})",
+            period=chair.period,
+        )
+    return [
+        ChairmanshipAssigned(
+            period=chair.period, chair=state, effective_on=effective_on, decision=decision
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------ coordinators
+
+
+@dataclass
+class PriorityArea:
+    area: str
+    dimension: Dimension | None = None
+    appointments: list[CoordinatorAppointed] = field(default_factory=list)
+
+
+def priority_area(area: str, events: Iterable[DomainEvent]) -> PriorityArea:
+    state = PriorityArea(area)
+    for event in events:
+        if isinstance(event, PriorityAreaEstablished):
+            state.dimension = event.dimension
+        elif isinstance(event, CoordinatorAppointed):
+            state.appointments.append(event)
+    return state
+
+
+def establish_priority_area(
+    area: PriorityArea, *, dimension: Dimension, names: dict[str, str], effective_on: date
+) -> PriorityAreaEstablished:
+    if area.dimension is not None:
+        raise AlreadyRegisteredError(f"The priority area {area.area}", area=area.area)
+    return PriorityAreaEstablished(
+        area=area.area, dimension=dimension, names=names, effective_on=effective_on
+    )
+
+
+def appoint_coordinator(
+    area: PriorityArea,
+    *,
+    state: str,
+    role: CoordinatorRole,
+    effective_on: date,
+    term_ends_on: date | None,
+    decision: DecisionRef | None,
+) -> CoordinatorAppointed:
+    if area.dimension is None:
+        raise NotFoundError(f"The priority area {area.area}", area=area.area)
+    if term_ends_on is not None and term_ends_on <= effective_on:
+        raise InvalidFactError(
+            f"The term ends on {term_ends_on}, not after it begins ({effective_on})."
+        )
+    for held in area.appointments:
+        if held.state == state and (held.term_ends_on is None or held.term_ends_on > effective_on):
+            raise AlreadyRegisteredError(
+                f"{state} as {held.role} of {area.area} (from {held.effective_on})",
+                area=area.area, state=state,
+            )
+    return CoordinatorAppointed(
+        area=area.area, state=state, role=role, effective_on=effective_on,
+        term_ends_on=term_ends_on, decision=decision,
+    )
+
+
+# ------------------------------------------------------------------------------ bodies
+
+
+@dataclass
+class Body:
+    code: str
+    established_on: date | None = None
+    names: dict[str, str] = field(default_factory=dict)
+    renamed_on: date | None = None
+    open_proposals: dict[UUID, RenamingProposed] = field(default_factory=dict)
+
+
+def body(code: str, events: Iterable[DomainEvent]) -> Body:
+    state = Body(code)
+    for event in events:
+        if isinstance(event, BodyEstablished):
+            state.established_on = event.effective_on
+            state.names = dict(event.names)
+        elif isinstance(event, RenamingProposed):
+            state.open_proposals[event.proposal_id] = event
+        elif isinstance(event, BodyRenamed):
+            state.names = dict(event.names)
+            state.renamed_on = event.effective_on
+            if event.proposal_id is not None:
+                state.open_proposals.pop(event.proposal_id, None)
+    return state
+
+
+def establish_body(state: Body, *, names: dict[str, str], effective_on: date) -> BodyEstablished:
+    if state.established_on is not None:
+        raise AlreadyRegisteredError(f"The body {state.code}", body=state.code)
+    return BodyEstablished(body=state.code, names=names, effective_on=effective_on)
+
+
+def propose_renaming(
+    state: Body, *, proposal_id: UUID, names: dict[str, str], proposed_by: list[str],
+    proposed_on: date,
+) -> RenamingProposed:
+    if state.established_on is None:
+        raise NotFoundError(f"The body {state.code}", body=state.code)
+    return RenamingProposed(
+        proposal_id=proposal_id, body=state.code, names=names,
+        proposed_by=sorted(set(proposed_by)), proposed_on=proposed_on,
+    )
+
+
+def rename_body(
+    state: Body,
+    *,
+    names: dict[str, str],
+    effective_on: date,
+    decision: DecisionRef | None,
+    proposal_id: UUID | None,
+) -> BodyRenamed:
+    if state.established_on is None:
+        raise NotFoundError(f"The body {state.code}", body=state.code)
+    if effective_on < state.established_on:
+        raise InvalidFactError(
+            f"{state.code} exists from {state.established_on}; it cannot be renamed before, "
+            f"on {effective_on}."
+        )
+    if proposal_id is not None and proposal_id not in state.open_proposals:
+        raise NotFoundError(f"An open renaming proposal {proposal_id} of {state.code}",
+                            body=state.code)
+    return BodyRenamed(
+        body=state.code, names=names, effective_on=effective_on, decision=decision,
+        proposal_id=proposal_id,
+    )
+
+
+def check_key(key: str, what: str) -> str:
+    if not _KEY.fullmatch(key):
+        raise InvalidFactError(
+            f"{what} {key!r} is not a key of the registry: capitals, digits, '-' or '_', up to 40."
+        )
+    return key

@@ -1,0 +1,103 @@
+"""The registry's policies on the meetings service's decisions (`DecisionRecorded`, stream
+`CICA_MEETINGS`, schema v1).
+
+- The SOC recommends a membership application for adoption → `AdmissionRecommended`.
+- The Summit adopts a membership application → `MemberAdmitted`, admitted on the decision's
+  date, and the state counted among the admitted members (shared.access) from then on.
+- The Summit adopts a chairmanship → `ChairmanshipAssigned` for the period.
+
+Each is appended in the reaction's transaction with the decision's event as its cause, and
+with event ids derived from that event's id: delivered twice, a decision records nothing new
+(the consumer's tracking skips it; and the domain and the store would too).
+
+A decision the registry's rules refuse (an adoption for a state that never applied, a state
+already a member by another decision, a chair already assigned) is a business refusal, not a
+fault: the reaction records nothing, logs ``registry.decision_refused`` with the reason, and
+the consumer goes on. Only a malformed event (not the v1 contract) raises, so that it is
+retried and then parked with its error (`GET /admin/parked`).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.registry import commands
+from services.registry.domain import RegistryError
+from services.registry.events import DecisionRef
+from shared.consumers import ReactionContext, Reactions
+from shared.envelope import ForeignEvent
+
+log = structlog.get_logger("cica.registry.reactions")
+
+reactions = Reactions("registry")
+
+MEETINGS = "meetings"
+
+
+def decision_of(event: ForeignEvent) -> DecisionRef:
+    data = event.data
+    return DecisionRef(
+        decision_id=data["decision_id"],
+        body=data["body"],
+        session=data["session"],
+        decided_on=data["decided_on"],
+        outcome=data["outcome"],
+    )
+
+
+def _metadata(ctx: ReactionContext) -> dict[str, str]:
+    metadata = {"causation_id": str(ctx.cause.event_id), "actor": "service:registry"}
+    correlation = ctx.cause.metadata.get("correlation_id")
+    if correlation is not None:
+        metadata["correlation_id"] = str(correlation)
+    return metadata
+
+
+@reactions.on(MEETINGS, "DecisionRecorded")
+async def when_a_decision_is_recorded_follow_it_in_the_registry(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    if event.schema_version != 1:
+        raise ValueError(f"DecisionRecorded v{event.schema_version} is not the v1 contract")
+    subject = event.data["subject"]
+    body, outcome = event.data["body"], event.data["outcome"]
+    kind = subject.get("kind")
+    decision = decision_of(event)
+    try:
+        if kind == "membership_application" and body == "SOC" and (
+            outcome == "recommended_for_adoption"
+        ):
+            recorded = await commands.recommend_admission(
+                ctx.connection, ctx.store, state=subject["state"], decision=decision,
+                cause=event.event_id, metadata=_metadata(ctx),
+            )
+        elif kind == "membership_application" and body == "SUMMIT" and outcome == "adopted":
+            recorded = await commands.admit_member(
+                ctx.connection, ctx.store, state=subject["state"], decision=decision,
+                cause=event.event_id, metadata=_metadata(ctx),
+            )
+        elif kind == "chairmanship" and body == "SUMMIT" and outcome == "adopted":
+            recorded = await commands.assign_chairmanship(
+                ctx.connection, ctx.store, period=subject["period"], state=subject["state"],
+                effective_on=decision.decided_on, decision=decision, cause=event.event_id,
+                metadata=_metadata(ctx),
+            )
+        else:
+            return
+    except RegistryError as refusal:
+        log.warning(
+            "registry.decision_refused",
+            decision_id=str(decision.decision_id),
+            event_id=str(event.event_id),
+            body=body,
+            outcome=outcome,
+            subject=subject,
+            reason=refusal.detail,
+        )
+        return
+    log.info(
+        "registry.decision_followed",
+        decision_id=str(decision.decision_id),
+        stream_id=recorded.stream_id,
+        recorded=[e.event_type for e in recorded.events],
+    )
