@@ -1,0 +1,149 @@
+"""The registry as the tests run it: the real app on a fresh database and the session's NATS,
+the 27 member states of October 2022, and a meetings service's log that records decisions
+(`DecisionRecorded`, the contract of services/meetings/events.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+from fastapi import FastAPI
+
+from services.meetings.events import DecisionRecorded
+from services.meetings.events import event_types as meetings_types
+from services.registry.app import create_app
+from services.registry.seed import FOUNDING_BASELINE, KUWAIT, MEMBER_STATES_2022
+from services.registry.settings import RegistrySettings
+from shared.envelope import ForeignEvent, from_cloudevent, to_cloudevent
+from shared.eventstore import ANY_VERSION, PostgresEventStore, RecordedEvent, create_engine
+from tests.access import bearer, token_settings
+from tests.shared.test_service_shell import running
+
+SECRETARIAT = bearer("secretariat")
+NOWHERE = "http://127.0.0.1:9"  # no producer feed answers here: the tests' NATS is the road
+
+
+def registry_settings(database_url: str, nats_url: str, **overrides: Any) -> RegistrySettings:
+    return RegistrySettings(
+        database_url=database_url,
+        nats_url=nats_url,
+        tokens=token_settings(),
+        consumer_retry_base_delay=0.01,
+        CICA_MEETINGS_URL=NOWHERE,
+        **overrides,
+    )
+
+
+@asynccontextmanager
+async def registry(
+    database_url: str, nats_url: str, **overrides: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(registry_settings(database_url, nats_url, **overrides))
+    async with running(app) as client:
+        yield app, client
+
+
+async def register_founding_members(
+    client: httpx.AsyncClient, *, member_since: date = FOUNDING_BASELINE
+) -> httpx.Response:
+    """The 27 member states of October 2022, registered by the Secretariat."""
+    response = await client.post(
+        "/member-states/founding-members",
+        json={"members": [
+            {"state": code, "names": names, "member_since": member_since.isoformat()}
+            for code, names in MEMBER_STATES_2022.items()
+        ]},
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
+async def kuwait_applies(client: httpx.AsyncClient) -> httpx.Response:
+    """Kuwait's application, circulated by note verbale SOC/OI/88 of 3 February 2022."""
+    response = await client.post(
+        "/member-states/KWT/application",
+        json={"names": KUWAIT, "applied_on": "2022-02-03",
+              "application_note": {"number": "SOC/OI/88", "dated": "2022-02-03"}},
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
+async def members(client: httpx.AsyncClient, **params: str) -> list[str]:
+    response = await client.get("/members", params=params)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["member_states"])
+    return [m["code"] for m in body["member_states"]]
+
+
+def decision(
+    body: str, outcome: str, decided_on: str, subject: dict[str, str], *, session: str,
+    decision_id: UUID | None = None,
+) -> DecisionRecorded:
+    return DecisionRecorded(
+        decision_id=decision_id or uuid4(),
+        meeting_id=f"{body}-{decided_on}",
+        body=body,  # type: ignore[arg-type]
+        session=session,
+        decided_on=date.fromisoformat(decided_on),
+        outcome=outcome,  # type: ignore[arg-type]
+        subject=subject,  # type: ignore[arg-type]
+        text=f"{body} {outcome} {subject}",
+    )
+
+
+def soc_recommends_kuwait() -> DecisionRecorded:
+    return decision("SOC", "recommended_for_adoption", "2022-10-11",
+                    {"kind": "membership_application", "state": "KWT"}, session="SOC/2022-III")
+
+
+def summit_admits(state: str = "KWT") -> DecisionRecorded:
+    return decision("SUMMIT", "adopted", "2022-10-12",
+                    {"kind": "membership_application", "state": state}, session="SUM/2022")
+
+
+@dataclass
+class Meetings:
+    """A meetings service's own log: the producer of the decisions the registry follows."""
+
+    store: PostgresEventStore
+
+    @classmethod
+    async def make(cls, new_database: Callable[[], Awaitable[str]]) -> Meetings:
+        return cls(PostgresEventStore(create_engine(await new_database()), meetings_types))
+
+    async def record(self, *decisions: DecisionRecorded, meeting: str = "m-2022") -> list[int]:
+        positions = []
+        for event in decisions:
+            result = await self.store.append(
+                f"meeting-{meeting}", [event], stream_type="meeting",
+                expected_version=ANY_VERSION,
+            )
+            positions.append(result.last_position)
+        return positions
+
+    async def as_delivered(self) -> list[ForeignEvent]:
+        """Every event of the log as a consumer receives it off the wire."""
+        records: list[RecordedEvent] = await self.store.read_all(after=0)
+        return [from_cloudevent(to_cloudevent(r, "meetings")) for r in records]
+
+    async def close(self) -> None:
+        await self.store.close()
+        await self.store.engine.dispose()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,245 @@
+"""Member states through the HTTP API: the 27 of October 2022, Kuwait's application, the SOC's
+recommendation and the Summit's adoption arriving as the meetings service's `DecisionRecorded`
+events (handed to the registry's own consumer), the member list effective before and after
+12 October 2022, and the refusals that record nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from services.registry.seed import MEMBER_STATES_2022
+from shared.access import admitted_members
+from tests.access import bearer
+from tests.registry.support import (
+    SECRETARIAT,
+    Meetings,
+    kuwait_applies,
+    members,
+    register_founding_members,
+    registry,
+    soc_recommends_kuwait,
+    summit_admits,
+)
+
+
+async def log_of(app) -> list:  # type: ignore[no-untyped-def]
+    return await app.state.store.read_all(after=0)
+
+
+async def test_the_27_member_states_of_october_2022_are_registered_and_public(
+    database_url, servers
+):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        registered = await register_founding_members(client)
+        listed = await members(client, effective="2022-10-12")
+        kazakhstan = await client.get("/member-states/KAZ")
+        async with app.state.engine.connect() as connection:
+            counted = await admitted_members(connection)
+
+    assert len(registered.json()["registered"]) == 27
+    assert sorted(listed) == sorted(MEMBER_STATES_2022)
+    assert kazakhstan.status_code == 200
+    assert kazakhstan.headers["etag"] == '"1"'
+    body = kazakhstan.json()
+    assert body["names"] == {"en": "Kazakhstan", "kk": "Қазақстан", "ru": "Казахстан"}
+    assert body["status"] == "member" and body["founding_member"] is True
+    assert sorted(counted) == sorted(MEMBER_STATES_2022), "distribution knows them as members"
+
+
+async def test_kuwait_is_admitted_once_by_the_summit_after_the_socs_recommendation(
+    database_url, servers, new_database
+):
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(soc_recommends_kuwait(), summit_admits())
+        delivered = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            await register_founding_members(client)
+            await kuwait_applies(client)
+            before_admission = datetime.now(UTC)
+            consumer = app.state.consumers[0]
+            for event in delivered:  # delivered, then delivered again
+                await consumer.handle(event)
+            for event in delivered:
+                await consumer.handle(event)
+            records = await log_of(app)
+            before = await members(client, effective="2022-10-11")
+            on_the_day = await members(client, effective="2022-10-12")
+            said_before = await members(
+                client, effective="2022-10-12", as_of=before_admission.isoformat()
+            )
+            kuwait = (await client.get("/member-states/KWT", params={"effective": "2022-10-12"}))
+            kuwait_applicant = (
+                await client.get("/member-states/KWT", params={"effective": "2022-10-11"})
+            ).json()
+            async with app.state.engine.connect() as connection:
+                counted = await admitted_members(connection)
+    finally:
+        await meetings.close()
+
+    admitted = [r for r in records if r.event_type == "MemberAdmitted"]
+    assert len(admitted) == 1, "exactly one MemberAdmitted, however often the decision arrives"
+    assert [r.event_type for r in records if r.stream_id == "state-KWT"] == [
+        "MembershipApplied", "AdmissionRecommended", "MemberAdmitted"
+    ]
+    summit = delivered[1]
+    assert admitted[0].metadata["causation_id"] == str(summit.event_id)
+    assert admitted[0].data["admitted_on"] == "2022-10-12"
+    assert admitted[0].data["decision"]["decision_id"] == summit.data["decision_id"]
+    assert admitted[0].data["names"]["en"] == "Kuwait"
+    assert len(before) == 27 and "KWT" not in before
+    assert len(on_the_day) == 28 and "KWT" in on_the_day
+    assert len(said_before) == 27, "as recorded before the Summit, the member list was 27"
+    assert kuwait.headers["etag"] == '"3"'
+    body = kuwait.json()
+    assert body["status"] == "member" and body["since"] == "2022-10-12"
+    assert body["application_note"] == {"number": "SOC/OI/88", "dated": "2022-02-03"}
+    assert body["recommendation"]["body"] == "SOC"
+    assert body["admission"]["session"] == "SUM/2022"
+    assert kuwait_applicant["status"] == "applicant"
+    assert counted["KWT"] == datetime(2022, 10, 12, tzinfo=UTC)
+
+
+async def test_a_decision_recorded_twice_by_the_meetings_service_admits_once(
+    database_url, servers, new_database
+):
+    """Not the same message twice (the consumer's tracking skips that) but the same decision in
+    two events of the meetings log: the registry's rules see it is the same decision."""
+    meetings = await Meetings.make(new_database)
+    adoption = summit_admits()
+    try:
+        await meetings.record(soc_recommends_kuwait(), adoption, adoption)
+        delivered = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, _client
+        ):
+            await kuwait_applies(_client)
+            for event in delivered:
+                await app.state.consumers[0].handle(event)
+            records = await log_of(app)
+            tracked = await app.state.consumers[0].tracked_position()
+    finally:
+        await meetings.close()
+
+    assert [r.event_type for r in records] == [
+        "MembershipApplied", "AdmissionRecommended", "MemberAdmitted"
+    ]
+    assert tracked == 3
+
+
+async def test_an_adoption_for_a_state_that_never_applied_records_nothing(
+    database_url, servers, new_database
+):
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(summit_admits("NZL"))
+        (delivered,) = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            await register_founding_members(client)
+            head = await app.state.store.head_position()
+            await app.state.consumers[0].handle(delivered)
+            after = await app.state.store.head_position()
+            tracked = await app.state.consumers[0].tracked_position()
+            parked = await client.get("/admin/parked", headers=SECRETARIAT)
+            nzl = await client.get("/member-states/NZL")
+            by_request = await client.post(
+                "/member-states/NZL/admission",
+                json={"decision": {
+                    "decision_id": delivered.data["decision_id"], "body": "SUMMIT",
+                    "session": "SUM/2022", "decided_on": "2022-10-12", "outcome": "adopted",
+                }},
+                headers=SECRETARIAT,
+            )
+            listed = await members(client, effective="2022-10-13")
+            final = await app.state.store.head_position()
+    finally:
+        await meetings.close()
+
+    assert after == head, "the refused adoption recorded nothing"
+    assert tracked == 1, "a business refusal is handled, not retried or parked"
+    assert parked.json()["parked"] == []
+    assert nzl.status_code == 404
+    assert by_request.status_code == 409
+    assert by_request.headers["content-type"].startswith("application/problem+json")
+    assert "NZL has never applied for membership" in by_request.json()["detail"]
+    assert final == head
+    assert "NZL" not in listed and len(listed) == 27
+
+
+async def test_bad_input_gets_a_problem_and_records_nothing(database_url, servers):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await kuwait_applies(client)
+        head = await app.state.store.head_position()
+        malformed = await client.post(
+            "/member-states/KUW1/application",
+            json={"names": {"en": "Kuwait"}, "applied_on": "2022-02-03",
+                  "application_note": {"number": "SOC/OI/88", "dated": "2022-02-03"}},
+            headers=SECRETARIAT,
+        )
+        lower = await client.post(
+            "/member-states/founding-members",
+            json={"members": [{"state": "kaz", "names": {"en": "Kazakhstan"},
+                               "member_since": "1999-09-14"}]},
+            headers=SECRETARIAT,
+        )
+        no_english = await client.post(
+            "/member-states/FJI/application",
+            json={"names": {"ru": "Фиджи"}, "applied_on": "2022-02-03",
+                  "application_note": {"number": "SOC/OI/99", "dated": "2022-02-03"}},
+            headers=SECRETARIAT,
+        )
+        twice = await client.post(
+            "/member-states/KWT/application",
+            json={"names": {"en": "Kuwait"}, "applied_on": "2022-03-03",
+                  "application_note": {"number": "SOC/OI/90", "dated": "2022-03-03"}},
+            headers=SECRETARIAT,
+        )
+        stale = await client.post(
+            "/member-states/KWT/admission",
+            json={"decision": {"decision_id": str(UUID(int=1)), "body": "SUMMIT",
+                               "session": "SUM/2022", "decided_on": "2022-10-12",
+                               "outcome": "adopted"}},
+            headers={**SECRETARIAT, "If-Match": '"7"'},
+        )
+        naive_as_of = await client.get("/members", params={"as_of": "2022-10-01T00:00:00"})
+        as_member_state = await client.post(
+            "/member-states/KWT/application", json={}, headers=bearer("member_state", "KAZ")
+        )
+        after = await app.state.store.head_position()
+
+    for response in (malformed, lower, no_english):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert any("code" in e["loc"] for e in malformed.json()["errors"])
+    assert twice.status_code == 409
+    assert "registered already" in twice.json()["detail"]
+    assert stale.status_code == 412
+    assert stale.json()["actual_version"] == 1
+    assert naive_as_of.status_code == 422
+    assert as_member_state.status_code == 403
+    assert after == head
+
+
+async def test_an_admission_by_request_honours_if_match(database_url, servers):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        applied = await kuwait_applies(client)
+        admitted = await client.post(
+            "/member-states/KWT/admission",
+            json={"decision": {"decision_id": str(UUID(int=2)), "body": "SUMMIT",
+                               "session": "SUM/2022", "decided_on": "2022-10-12",
+                               "outcome": "adopted"}},
+            headers={**SECRETARIAT, "If-Match": applied.headers["etag"]},
+        )
+        listed = await members(client, effective="2022-10-12")
+
+    assert applied.headers["etag"] == '"1"'
+    assert admitted.status_code == 201, admitted.text
+    assert admitted.headers["etag"] == '"2"'
+    assert admitted.json() == {"stream_id": "state-KWT", "version": 2,
+                               "recorded": ["MemberAdmitted"]}
+    assert listed == ["KWT"]
