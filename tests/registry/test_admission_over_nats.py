@@ -1,0 +1,115 @@
+"""End to end on the test session's NATS: a meetings service's log and its relay publish the
+SOC's recommendation and the Summit's adoption on `CICA_MEETINGS` (every message twice, under
+distinct message ids, so JetStream's deduplication cannot hide the repeat), and the registry
+app's own consumer follows them: exactly one `MemberAdmitted`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+
+from shared.envelope import encode, stream_name, subject
+from shared.eventstore import RecordedEvent
+from shared.eventstore.follow import LogNotifier
+from shared.messaging import NatsConnection
+from shared.relay import JetStreamRelay
+from tests.registry.support import (
+    Meetings,
+    decision,
+    eventually,
+    kuwait_applies,
+    members,
+    register_founding_members,
+    registry,
+    soc_recommends_kuwait,
+    summit_admits,
+)
+
+
+class TwiceRelay(JetStreamRelay):
+    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
+        futures = await super().send(records)
+        client = self.nats.client
+        assert client is not None
+        js = client.jetstream()
+        for record in records:
+            futures.append(
+                await js.publish_async(
+                    subject(self.service, record.stream_type, record.event_type),
+                    encode(record, self.service),
+                    headers={"Nats-Msg-Id": f"again-{record.event_id}"},
+                )
+            )
+        return futures
+
+
+@pytest.fixture
+async def fresh_meetings_stream(servers):
+    """The producer's name is fixed ("meetings"), so its stream is shared by the session: each
+    test starts from none (and no durable consumer of it)."""
+    client = await nats.connect(servers.nats_url)
+    try:
+        with contextlib.suppress(NotFoundError):
+            await client.jetstream().delete_stream(stream_name("meetings"))
+    finally:
+        await client.close()
+
+
+async def test_the_summits_adoption_over_nats_admits_kuwait_once(
+    fresh_meetings_stream, database_url, servers, new_database
+):
+    meetings = await Meetings.make(new_database)
+    connection = NatsConnection([servers.nats_url], name="meetings-relay-test")
+    await connection.start()
+    notifier = LogNotifier(meetings.store.engine)
+    notifier.start()
+    relay = TwiceRelay(service="meetings", store=meetings.store, nats=connection,
+                       notifier=notifier, poll_interval=0.2)
+    relay.start()
+    try:
+        async with registry(database_url, servers.nats_url) as (app, client):
+            await register_founding_members(client)
+            await kuwait_applies(client)
+            await meetings.record(
+                soc_recommends_kuwait(),
+                summit_admits(),
+                decision("SUMMIT", "noted", "2022-10-13",
+                         {"kind": "document", "symbol": "SUM/2022/DRAFT/5"},
+                         session="SUM/2022"),
+            )
+            consumer = app.state.consumers[0]
+
+            async def all_three_handled() -> bool:
+                return await consumer.tracked_position() == 3
+
+            await eventually(all_three_handled)
+            # One more decision, published after every repeat of the first three: once it is
+            # handled, so are the repeats before it on the stream.
+            await meetings.record(
+                decision("SUMMIT", "noted", "2022-10-13",
+                         {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"},
+                         session="SUM/2022"),
+            )
+
+            async def the_fourth_handled() -> bool:
+                return await consumer.tracked_position() == 4
+
+            await eventually(the_fourth_handled)
+            records = await app.state.store.read_all(after=0)
+            listed = await members(client, effective="2022-10-12")
+    finally:
+        await relay.close()
+        await notifier.close()
+        await connection.close()
+        await meetings.close()
+
+    admitted = [r for r in records if r.event_type == "MemberAdmitted"]
+    assert len(admitted) == 1, "published twice, applied once"
+    assert admitted[0].stream_id == "state-KWT"
+    assert len([r for r in records if r.event_type == "AdmissionRecommended"]) == 1
+    assert len(listed) == 28 and "KWT" in listed
