@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from shared.app import create_service_app
-from shared.eventstore import PostgresEventStore, create_engine
+from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.projections import Projection, ProjectionError, catch_up, replay_digest
-from shared.rebuild import describe, rebuild_command, rebuild_projections
+from shared.rebuild import describe, load_projections, rebuild_command, rebuild_projections
 from tests.shared.member_list import (
     code,
     event_types,
@@ -78,9 +78,8 @@ async def test_get_projections_shows_each_projection_position_and_digest_to_anyo
 
 
 async def test_a_service_without_projections_lists_none(database_url, servers):
-    from services.meetings.app import create_app
-
-    app = create_app(settings_for("meetings", database_url, servers.nats_url))
+    settings = settings_for("meetings", database_url, servers.nats_url)
+    app = create_service_app(settings, event_types=EventTypes())
     async with running(app) as client:
         response = await client.get("/projections")
 
@@ -148,8 +147,10 @@ async def test_rebuilding_gives_the_live_digest_back_and_says_so(database_url):
 
 def test_cica_rebuild_names_the_projections_a_service_has_when_asked_for_another():
     out, err = io.StringIO(), io.StringIO()
-    assert rebuild_command("registry", "no_such_projection", stdout=out, stderr=err) == 2
-    assert "registry has no projection 'no_such_projection'" in err.getvalue()
+    declared = ", ".join(p.name for p in load_projections("registry")) or "none"
 
-    assert rebuild_command("registry", None, stdout=out, stderr=err) == 0
-    assert "registry declares no projections" in out.getvalue()
+    assert rebuild_command("registry", "no_such_projection", stdout=out, stderr=err) == 2
+    assert err.getvalue() == (
+        f"cica rebuild: registry has no projection 'no_such_projection' (it has: {declared})\n"
+    )
+    assert out.getvalue() == ""
