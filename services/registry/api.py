@@ -79,6 +79,10 @@ At = Annotated[Moment, Depends(_moment)]
 class Written(BaseModel):
     """What a write recorded: the stream, its version now (also the ETag), the events."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"stream_id": "state-KWT", "version": 1, "recorded": ["MembershipApplied"]}
+    ]})
+
     stream_id: str = Field(examples=["state-KWT"])
     version: int = Field(examples=[2])
     recorded: list[str] = Field(examples=[["MembershipApplied"]])
@@ -128,6 +132,10 @@ class FoundingMembersIn(BaseModel):
 
 
 class FoundingMembersOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"registered": [
+        {"stream_id": "state-KAZ", "version": 1, "recorded": ["FoundingMemberRegistered"]}
+    ]}]})
+
     registered: list[Written]
 
 
@@ -191,12 +199,33 @@ class MemberStateOut(BaseModel):
 
 
 class MemberStateDetailOut(MemberStateOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "KWT", "names": KUWAIT, "status": "applicant", "since": "2022-02-03",
+        "founding_member": False, "applied_on": "2022-02-03",
+        "application_note": KUWAIT_APPLICATION_NOTE,
+        "facts": [{"fact": "applied", "effective_on": "2022-02-03",
+                   "recorded_at": "2022-02-04T06:12:00Z", "decision": None,
+                   "note": KUWAIT_APPLICATION_NOTE}],
+    }]})
+
     facts: list[dict[str, Any]] = Field(
         description="every fact in force on the effective date, as recorded by `as_of`"
     )
 
 
 class MemberStatesOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z", "count": 28,
+        "member_states": [
+            {"code": "KAZ", "names": MEMBER_STATES_2022["KAZ"], "status": "member",
+             "since": "1999-09-14", "founding_member": True},
+            {"code": "KWT", "names": KUWAIT, "status": "member", "since": "2022-10-12",
+             "founding_member": False, "applied_on": "2022-02-03",
+             "application_note": KUWAIT_APPLICATION_NOTE,
+             "admission": {"admitted_on": "2022-10-12", **KUWAIT_DECISION}},
+        ],
+    }]})
+
     count: int = Field(examples=[28])
     member_states: list[MemberStateOut]
 
@@ -223,7 +252,9 @@ def _state_out(view: queries.StateView, cls: type[MemberStateOut] = MemberStateO
 async def list_member_states(
     request: Request,
     at: At,
-    status: Annotated[str | None, Query(pattern="^(applicant|member)$")] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(applicant|member)$", examples=["applicant"])
+    ] = None,
 ) -> MemberStatesOut:
     """Every state the registry knows on the effective date (members and applicants)."""
     async with request.app.state.engine.connect() as connection:
@@ -348,6 +379,12 @@ class ObserverOut(BaseModel):
 
 
 class ObserversOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z",
+        "observers": [{"key": "UN", "kind": "organisation", "names": {"en": "United Nations"},
+                       "effective_on": "2002-06-04", "recorded_at": "2022-10-01T09:00:00Z"}],
+    }]})
+
     observers: list[ObserverOut]
 
 
@@ -365,6 +402,7 @@ async def register_observer(body: ObserverIn, store: Store, response: Response) 
 @router.get("/observers", tags=["observers and partners"])
 @ANYONE
 async def list_observers(request: Request, at: At) -> ObserversOut:
+    """Observer states and organisations on the effective date."""
     async with request.app.state.engine.connect() as connection:
         rows = await queries.observer_list(connection, at)
     return ObserversOut(effective=at.effective, as_of=at.as_of,
@@ -395,6 +433,13 @@ class PartnerOut(BaseModel):
 
 
 class PartnersOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z",
+        "partners": [{"key": "IOM", "names": {"en": "International Organization for Migration"},
+                      "agreement": "Memorandum of Understanding", "signed_on": "2021-06-01",
+                      "recorded_at": "2022-10-01T09:00:00Z"}],
+    }]})
+
     partners: list[PartnerOut]
 
 
@@ -412,6 +457,8 @@ async def sign_partner_agreement(body: PartnerIn, store: Store, response: Respon
 @router.get("/partners", tags=["observers and partners"])
 @ANYONE
 async def list_partners(request: Request, at: At) -> PartnersOut:
+    """Partner organisations' memoranda of understanding signed by the effective date (the
+    IOM, ECO, SCO, UNODC and others named in PP4 of SUM/2022/DRAFT/1/Rev.8)."""
     async with request.app.state.engine.connect() as connection:
         rows = await queries.partner_list(connection, at)
     return PartnersOut(
@@ -445,6 +492,11 @@ class ChairIn(BaseModel):
 
 
 class ChairmanshipOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "period": "2024-2026", "starts": 2024, "ends": 2026, "chair": None,
+        "decided_on": None, "decision": None,
+    }]})
+
     period: str = Field(examples=["2022-2024"])
     starts: int
     ends: int
@@ -455,6 +507,16 @@ class ChairmanshipOut(BaseModel):
 
 
 class ChairmanshipsOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-11", "as_of": "2022-10-11T09:00:00Z",
+        "chairmanships": [
+            {"period": "2022-2024", "starts": 2022, "ends": 2024, "chair": "KAZ",
+             "decided_on": "2022-01-01", "decision": None},
+            {"period": "2024-2026", "starts": 2024, "ends": 2026, "chair": None,
+             "decided_on": None, "decision": None},
+        ],
+    }]})
+
     chairmanships: list[ChairmanshipOut]
 
 
@@ -489,6 +551,8 @@ async def assign_chairmanship(
 @router.get("/chairmanships", tags=["chairmanships"])
 @ANYONE
 async def list_chairmanships(request: Request, at: At) -> ChairmanshipsOut:
+    """Every chairmanship period with its chair on the effective date (None: still open, like
+    the draft conclusions' "____ in 2024-2026")."""
     async with request.app.state.engine.connect() as connection:
         rows = await queries.chairmanship_list(connection, at)
     return ChairmanshipsOut(effective=at.effective, as_of=at.as_of,
@@ -504,6 +568,7 @@ async def get_chairmanship(
     at: At,
     period: Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2024-2026"])],
 ) -> ChairmanshipOut:
+    """One chairmanship period on the effective date; ETag = the period's stream version."""
     async with request.app.state.engine.connect() as connection:
         rows = await queries.chairmanship_list(connection, at, period=period)
     if not rows:
@@ -561,6 +626,17 @@ class PriorityAreaOut(BaseModel):
 
 
 class CoordinatorsOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-11", "as_of": "2022-10-14T09:00:00Z",
+        "priority_areas": [{
+            "area": "trade-and-investment", "dimension": "economic",
+            "names": {"en": "Trade and Investment"},
+            "coordinators": [{"state": "KGZ", "role": "co_coordinator",
+                              "effective_on": "2022-10-11", "term_ends_on": None,
+                              "decision": None}],
+        }],
+    }]})
+
     priority_areas: list[PriorityAreaOut]
 
 
@@ -663,6 +739,19 @@ class ProposalOut(BaseModel):
 
 
 class BodyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "code": "SUMMIT",
+        "names": {"en": "Council of Heads of State or Government (Summit)"},
+        "since": "2022-10-13",
+        "history": [
+            {"fact": "established", "effective_on": "2002-06-04", "decision": None,
+             "names": {"en": "Meeting of Heads of State or Government (Summit)"}},
+            {"fact": "renamed", "effective_on": "2022-10-13", "decision": None,
+             "names": {"en": "Council of Heads of State or Government (Summit)"}},
+        ],
+        "proposals": [],
+    }]})
+
     code: str = Field(examples=["SUMMIT"])
     names: dict[str, str]
     since: date | None
@@ -671,6 +760,12 @@ class BodyOut(BaseModel):
 
 
 class BodiesOut(TimeOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "effective": "2022-10-13", "as_of": "2022-10-14T09:00:00Z",
+        "bodies": [{"code": "EXECUTIVE_DIRECTOR", "names": {"en": "Secretary General"},
+                    "since": "2022-10-13", "history": [], "proposals": []}],
+    }]})
+
     bodies: list[BodyOut]
 
 
@@ -721,6 +816,7 @@ async def propose_renaming(
 @router.get("/bodies", tags=["bodies"])
 @ANYONE
 async def list_bodies(request: Request, at: At) -> BodiesOut:
+    """Every body and title of the organisation with its names on the effective date."""
     async with request.app.state.engine.connect() as connection:
         rows = await queries.body_list(connection, at)
     return BodiesOut(effective=at.effective, as_of=at.as_of,
