@@ -5,6 +5,7 @@ events (handed to the registry's own consumer), the member list effective before
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -243,3 +244,26 @@ async def test_an_admission_by_request_honours_if_match(database_url, servers):
     assert admitted.json() == {"stream_id": "state-KWT", "version": 2,
                                "recorded": ["MemberAdmitted"]}
     assert listed == ["KWT"]
+
+
+async def test_concurrent_admissions_of_one_applicant_record_one(database_url, servers):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await kuwait_applies(client)
+
+        async def admit(n: int):  # type: ignore[no-untyped-def]
+            return await client.post(
+                "/member-states/KWT/admission",
+                json={"decision": {"decision_id": str(UUID(int=100 + n)), "body": "SUMMIT",
+                                   "session": "SUM/2022", "decided_on": "2022-10-12",
+                                   "outcome": "adopted"}},
+                headers=SECRETARIAT,
+            )
+
+        answers = await asyncio.gather(*(admit(n) for n in range(12)))
+        records = await log_of(app)
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 11
+    assert all(a.headers["content-type"].startswith("application/problem+json")
+               for a in answers if a.status_code == 409)
+    assert [r.event_type for r in records] == ["MembershipApplied", "MemberAdmitted"]
