@@ -189,7 +189,9 @@ class MemberStateOut(BaseModel):
 
     code: str
     names: dict[str, str]
-    status: str | None = Field(description="applicant or member, on the effective date")
+    status: str | None = Field(
+        description="applicant, member, suspended or withdrawn, on the effective date"
+    )
     since: date | None = Field(description="the date the status took effect")
     founding_member: bool
     applied_on: date | None = None
@@ -253,10 +255,12 @@ async def list_member_states(
     request: Request,
     at: At,
     status: Annotated[
-        str | None, Query(pattern="^(applicant|member)$", examples=["applicant"])
+        str | None,
+        Query(pattern="^(applicant|member|suspended|withdrawn)$", examples=["applicant"]),
     ] = None,
 ) -> MemberStatesOut:
-    """Every state the registry knows on the effective date (members and applicants)."""
+    """Every state the registry knows on the effective date (applicants, members, suspended
+    and withdrawn members)."""
     async with request.app.state.engine.connect() as connection:
         views = await queries.member_states(connection, at)
     if status is not None:
@@ -349,6 +353,90 @@ async def admit_member(
     refused (409), and nothing is recorded."""
     recorded = await commands.admit_member_by_request(
         store=store, state=code, decision=body.decision, expected=expected
+    )
+    return _written(response, recorded)
+
+
+class SuspensionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"effective_on": "2023-01-01",
+                                         "reason": "decision of the Ministerial Council"}]},
+    )
+
+    effective_on: date
+    reason: str = Field(min_length=1, max_length=1000)
+    decision: DecisionRef | None = None
+
+
+class ReinstatementIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"effective_on": "2024-01-01"}]}
+    )
+
+    effective_on: date
+    decision: DecisionRef | None = None
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"effective_on": "2024-01-01",
+                                         "note": {"number": "SOC/OI/1300",
+                                                  "dated": "2023-10-01"}}]},
+    )
+
+    effective_on: date
+    note: NoteRef | None = None
+
+
+@router.post("/member-states/{code}/suspension", status_code=201, tags=["member states"])
+@SECRETARIAT_ONLY
+async def suspend_membership(
+    code: Annotated[str, Path(pattern=STATE_CODE, examples=["KWT"])],
+    body: SuspensionIn,
+    store: Store,
+    response: Response,
+    expected: ExpectedVersion,
+) -> Written:
+    """Suspend a member from a date: not counted among the members while suspended."""
+    recorded = await commands.suspend_membership(
+        store=store, state=code, effective_on=body.effective_on, reason=body.reason,
+        decision=body.decision, expected=expected,
+    )
+    return _written(response, recorded)
+
+
+@router.post("/member-states/{code}/reinstatement", status_code=201, tags=["member states"])
+@SECRETARIAT_ONLY
+async def reinstate_membership(
+    code: Annotated[str, Path(pattern=STATE_CODE, examples=["KWT"])],
+    body: ReinstatementIn,
+    store: Store,
+    response: Response,
+    expected: ExpectedVersion,
+) -> Written:
+    """A suspended member is a member again from a date."""
+    recorded = await commands.reinstate_membership(
+        store=store, state=code, effective_on=body.effective_on, decision=body.decision,
+        expected=expected,
+    )
+    return _written(response, recorded)
+
+
+@router.post("/member-states/{code}/withdrawal", status_code=201, tags=["member states"])
+@SECRETARIAT_ONLY
+async def withdraw_membership(
+    code: Annotated[str, Path(pattern=STATE_CODE, examples=["KWT"])],
+    body: WithdrawalIn,
+    store: Store,
+    response: Response,
+    expected: ExpectedVersion,
+) -> Written:
+    """A member left the organisation on a date."""
+    recorded = await commands.withdraw_membership(
+        store=store, state=code, effective_on=body.effective_on, note=body.note,
+        expected=expected,
     )
     return _written(response, recorded)
 

@@ -257,6 +257,45 @@ async def admit_member_by_request(
     return recorded
 
 
+async def suspend_membership(
+    *, store: PostgresEventStore, state: str, effective_on: date, reason: str,
+    decision: DecisionRef | None, expected: int | None,
+) -> Recorded:
+    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
+        return [domain.suspend(domain.member_state(state, history), effective_on=effective_on,
+                               reason=reason, decision=decision)]
+
+    return await _in_transaction(
+        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    )
+
+
+async def reinstate_membership(
+    *, store: PostgresEventStore, state: str, effective_on: date,
+    decision: DecisionRef | None, expected: int | None,
+) -> Recorded:
+    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
+        return [domain.reinstate(domain.member_state(state, history), effective_on=effective_on,
+                                 decision=decision)]
+
+    return await _in_transaction(
+        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    )
+
+
+async def withdraw_membership(
+    *, store: PostgresEventStore, state: str, effective_on: date, note: NoteRef | None,
+    expected: int | None,
+) -> Recorded:
+    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
+        return [domain.withdraw(domain.member_state(state, history), effective_on=effective_on,
+                                note=note)]
+
+    return await _in_transaction(
+        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    )
+
+
 # ------------------------------------------------------------------------------ observers, partners
 
 

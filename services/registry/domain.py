@@ -23,6 +23,9 @@ from services.registry.events import (
     FoundingMemberRegistered,
     MemberAdmitted,
     MembershipApplied,
+    MembershipReinstated,
+    MembershipSuspended,
+    MemberWithdrew,
     NoteRef,
     ObserverKind,
     ObserverRegistered,
@@ -99,6 +102,20 @@ class InvalidFactError(RegistryError):
 class MembershipStatus(StrEnum):
     APPLICANT = "applicant"
     MEMBER = "member"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+
+
+class NotAMemberError(RegistryError):
+    title = "Not a member"
+    type_ = "/problems/not-a-member"
+
+    def __init__(self, state: str, status: MembershipStatus | None, what: str) -> None:
+        super().__init__(
+            f"{state} is {status.value if status else 'not in the registry'}, so {what} "
+            "cannot be recorded.",
+            state=state,
+        )
 
 
 @dataclass
@@ -110,6 +127,7 @@ class MemberState:
     recommendation: DecisionRef | None = None
     member_since: date | None = None
     admitted_by: DecisionRef | None = None
+    changed_on: date | None = None
 
     @property
     def exists(self) -> bool:
@@ -127,12 +145,22 @@ def member_state(code: str, events: Iterable[DomainEvent]) -> MemberState:
             state.names = dict(event.names)
             state.status = MembershipStatus.APPLICANT
             state.applied_on = event.applied_on
+            state.recommendation = None
         elif isinstance(event, AdmissionRecommended):
             state.recommendation = event.decision
         elif isinstance(event, MemberAdmitted):
             state.status = MembershipStatus.MEMBER
             state.member_since = event.admitted_on
             state.admitted_by = event.decision
+        elif isinstance(event, MembershipSuspended):
+            state.status = MembershipStatus.SUSPENDED
+            state.changed_on = event.effective_on
+        elif isinstance(event, MembershipReinstated):
+            state.status = MembershipStatus.MEMBER
+            state.changed_on = event.effective_on
+        elif isinstance(event, MemberWithdrew):
+            state.status = MembershipStatus.WITHDRAWN
+            state.changed_on = event.effective_on
     return state
 
 
@@ -147,7 +175,7 @@ def register_founding_member(
 def apply_for_membership(
     state: MemberState, *, names: dict[str, str], applied_on: date, note: NoteRef
 ) -> MembershipApplied:
-    if state.status is MembershipStatus.MEMBER:
+    if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
         raise AlreadyMemberError(state.code, state.member_since)
     if state.status is MembershipStatus.APPLICANT:
         raise AlreadyRegisteredError(
@@ -167,8 +195,10 @@ def recommend_admission(state: MemberState, decision: DecisionRef) -> list[Domai
     """The SOC's recommendation; recording the same decision again records nothing."""
     if state.status is None:
         raise NeverAppliedError(state.code, "a recommendation of its admission")
-    if state.status is MembershipStatus.MEMBER:
+    if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
         raise AlreadyMemberError(state.code, state.member_since)
+    if state.status is not MembershipStatus.APPLICANT:
+        raise NotAMemberError(state.code, state.status, "a recommendation (no application)")
     recommended = state.recommendation
     if recommended is not None and recommended.decision_id == decision.decision_id:
         return []
@@ -179,12 +209,14 @@ def recommend_admission(state: MemberState, decision: DecisionRef) -> list[Domai
 def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
     """The Summit's adoption of the state's application: a member from the decision's date.
     The same decision again records nothing; a state that never applied is refused."""
-    if state.status is MembershipStatus.MEMBER:
-        if state.admitted_by is not None and state.admitted_by.decision_id == decision.decision_id:
-            return []
+    if state.admitted_by is not None and state.admitted_by.decision_id == decision.decision_id:
+        return []
+    if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
         raise AlreadyMemberError(state.code, state.member_since)
     if state.status is None:
         raise NeverAppliedError(state.code, "its admission")
+    if state.status is not MembershipStatus.APPLICANT:
+        raise NotAMemberError(state.code, state.status, "an admission (it is not an applicant)")
     if state.applied_on is not None and decision.decided_on < state.applied_on:
         raise InvalidFactError(
             f"{state.code} applied on {state.applied_on}; it cannot be admitted before, on "
@@ -199,6 +231,41 @@ def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
             decision=decision,
         )
     ]
+
+
+def _not_before(state: MemberState, on: date, what: str) -> None:
+    last = max((d for d in (state.member_since, state.changed_on) if d is not None), default=None)
+    if last is not None and on < last:
+        raise InvalidFactError(
+            f"{state.code}'s {what} on {on} would come before its last change, on {last}."
+        )
+
+
+def suspend(
+    state: MemberState, *, effective_on: date, reason: str, decision: DecisionRef | None
+) -> MembershipSuspended:
+    if state.status is not MembershipStatus.MEMBER:
+        raise NotAMemberError(state.code, state.status, "a suspension")
+    _not_before(state, effective_on, "suspension")
+    return MembershipSuspended(
+        state=state.code, effective_on=effective_on, reason=reason, decision=decision
+    )
+
+
+def reinstate(
+    state: MemberState, *, effective_on: date, decision: DecisionRef | None
+) -> MembershipReinstated:
+    if state.status is not MembershipStatus.SUSPENDED:
+        raise NotAMemberError(state.code, state.status, "a reinstatement (it is not suspended)")
+    _not_before(state, effective_on, "reinstatement")
+    return MembershipReinstated(state=state.code, effective_on=effective_on, decision=decision)
+
+
+def withdraw(state: MemberState, *, effective_on: date, note: NoteRef | None) -> MemberWithdrew:
+    if state.status not in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
+        raise NotAMemberError(state.code, state.status, "a withdrawal")
+    _not_before(state, effective_on, "withdrawal")
+    return MemberWithdrew(state=state.code, effective_on=effective_on, note=note)
 
 
 # ------------------------------------------------------------------------------ observers, partners

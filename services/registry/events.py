@@ -124,6 +124,36 @@ class MemberAdmitted(DomainEvent):
     decision: DecisionRef
 
 
+@event_types.register("MembershipSuspended")
+class MembershipSuspended(DomainEvent):
+    """A member's participation is suspended from `effective_on` (it stays a state of the
+    registry; it is not counted among the members while suspended)."""
+
+    state: StateCode
+    effective_on: date
+    reason: str
+    decision: DecisionRef | None = None
+
+
+@event_types.register("MembershipReinstated")
+class MembershipReinstated(DomainEvent):
+    """A suspended member is a member again from `effective_on`."""
+
+    state: StateCode
+    effective_on: date
+    decision: DecisionRef | None = None
+
+
+@event_types.register("MemberWithdrew")
+class MemberWithdrew(DomainEvent):
+    """A member (or a suspended member) left the organisation on `effective_on`, by the note
+    that notified it."""
+
+    state: StateCode
+    effective_on: date
+    note: NoteRef | None = None
+
+
 @event_types.register("ObserverRegistered")
 class ObserverRegistered(DomainEvent):
     """A state or an organisation has observer status from `effective_on`."""

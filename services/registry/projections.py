@@ -24,6 +24,9 @@ from services.registry.events import (
     FoundingMemberRegistered,
     MemberAdmitted,
     MembershipApplied,
+    MembershipReinstated,
+    MembershipSuspended,
+    MemberWithdrew,
     ObserverRegistered,
     PartnerAgreementSigned,
     PriorityAreaEstablished,
@@ -46,7 +49,8 @@ membership_facts = Table(
     tables,
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("state", Text, nullable=False, index=True),
-    Column("fact", Text, nullable=False),  # founding_member, applied, recommended, admitted
+    # founding_member, applied, recommended, admitted, suspended, reinstated, withdrew
+    Column("fact", Text, nullable=False),
     Column("status", Text),  # the status from `effective_on` on; None: the status is unchanged
     Column("names", JSONB),
     Column("effective_on", Date, nullable=False),
@@ -96,6 +100,26 @@ async def when_member_admitted(connection, record, event) -> None:  # type: igno
     await _fact(connection, record, state=event.state, fact="admitted", status="member",
                 names=event.names, effective_on=event.admitted_on,
                 decision=_decision(event.decision))
+
+
+@member_states.on(MembershipSuspended)
+async def when_membership_suspended(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _fact(connection, record, state=event.state, fact="suspended", status="suspended",
+                effective_on=event.effective_on, decision=_decision(event.decision),
+                note={"reason": event.reason})
+
+
+@member_states.on(MembershipReinstated)
+async def when_membership_reinstated(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _fact(connection, record, state=event.state, fact="reinstated", status="member",
+                effective_on=event.effective_on, decision=_decision(event.decision))
+
+
+@member_states.on(MemberWithdrew)
+async def when_member_withdrew(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _fact(connection, record, state=event.state, fact="withdrew", status="withdrawn",
+                effective_on=event.effective_on,
+                note=event.note.model_dump(mode="json") if event.note else None)
 
 
 # ------------------------------------------------------------------------------ observers, partners

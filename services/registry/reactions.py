@@ -13,8 +13,9 @@ with event ids derived from that event's id: delivered twice, a decision records
 A decision the registry's rules refuse (an adoption for a state that never applied, a state
 already a member by another decision, a chair already assigned) is a business refusal, not a
 fault: the reaction records nothing, logs ``registry.decision_refused`` with the reason, and
-the consumer goes on. Only a malformed event (not the v1 contract) raises, so that it is
-retried and then parked with its error (`GET /admin/parked`).
+the consumer goes on. A subject kind, body or outcome the registry has no policy on is ignored.
+Only a malformed event (lacking the v1 contract's fields) raises, so that it is retried and
+then parked with its error (`GET /admin/parked`).
 """
 
 from __future__ import annotations
@@ -57,9 +58,7 @@ def _metadata(ctx: ReactionContext) -> dict[str, str]:
 async def when_a_decision_is_recorded_follow_it_in_the_registry(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    if event.schema_version != 1:
-        raise ValueError(f"DecisionRecorded v{event.schema_version} is not the v1 contract")
-    subject = event.data["subject"]
+    subject = event.data["subject"]  # v1 and later (its fields only grow)
     body, outcome = event.data["body"], event.data["outcome"]
     kind = subject.get("kind")
     decision = decision_of(event)

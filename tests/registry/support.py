@@ -9,23 +9,49 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import httpx
 from fastapi import FastAPI
 
-from services.meetings.events import DecisionRecorded
-from services.meetings.events import event_types as meetings_types
 from services.registry.app import create_app
 from services.registry.seed import FOUNDING_BASELINE, KUWAIT, MEMBER_STATES_2022
 from services.registry.settings import RegistrySettings
 from shared.envelope import ForeignEvent, from_cloudevent, to_cloudevent
-from shared.eventstore import ANY_VERSION, PostgresEventStore, RecordedEvent, create_engine
+from shared.eventstore import (
+    ANY_VERSION,
+    DomainEvent,
+    EventTypes,
+    PostgresEventStore,
+    RecordedEvent,
+    create_engine,
+)
 from tests.access import bearer, token_settings
 from tests.shared.test_service_shell import running
 
 SECRETARIAT = bearer("secretariat")
+
+meetings_types = EventTypes()
+
+
+@meetings_types.register("DecisionRecorded", version=1)
+class DecisionRecorded(DomainEvent):
+    """The contract of the meetings service's decisions (stream ``CICA_MEETINGS``, stream type
+    ``meeting``), as the registry relies on it: written here from the contract, not imported
+    from the meetings service, so that these tests pin what the registry consumes."""
+
+    decision_id: UUID
+    meeting_id: str
+    body: Literal["SWG", "SOC", "MC", "SUMMIT"]
+    session: str
+    decided_on: date
+    outcome: Literal["approved", "recommended_for_adoption", "adopted",
+                     "continue_consideration", "deferred", "noted"]
+    subject: dict[str, str]
+    text: str
+
+
 NOWHERE = "http://127.0.0.1:9"  # no producer feed answers here: the tests' NATS is the road
 
 
@@ -92,11 +118,11 @@ def decision(
     return DecisionRecorded(
         decision_id=decision_id or uuid4(),
         meeting_id=f"{body}-{decided_on}",
-        body=body,  # type: ignore[arg-type]
+        body=body,
         session=session,
         decided_on=date.fromisoformat(decided_on),
-        outcome=outcome,  # type: ignore[arg-type]
-        subject=subject,  # type: ignore[arg-type]
+        outcome=outcome,
+        subject=subject,
         text=f"{body} {outcome} {subject}",
     )
 

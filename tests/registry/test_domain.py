@@ -192,3 +192,42 @@ def test_names_need_english():
     with pytest.raises(ValueError, match="at least the English name"):
         MembershipApplied(state="KWT", names={"ru": "Кувейт"}, applied_on=date(2022, 2, 3),
                           application_note=NOTE)
+
+
+def kuwait_member() -> list:
+    history = kuwait_applied()
+    return history + domain.admit(domain.member_state("KWT", history), decision())
+
+
+def test_a_member_suspended_then_reinstated_then_withdrawn():
+    history = kuwait_member()
+    suspended = domain.suspend(domain.member_state("KWT", history), effective_on=date(2023, 1, 1),
+                               reason="a hypothetical decision", decision=None)
+    history.append(suspended)
+    assert domain.member_state("KWT", history).status is domain.MembershipStatus.SUSPENDED
+    with pytest.raises(domain.AlreadyMemberError):
+        domain.apply_for_membership(domain.member_state("KWT", history), names=KUWAIT,
+                                    applied_on=date(2023, 2, 1), note=NOTE)
+    history.append(domain.reinstate(domain.member_state("KWT", history),
+                                    effective_on=date(2024, 1, 1), decision=None))
+    assert domain.member_state("KWT", history).status is domain.MembershipStatus.MEMBER
+    history.append(domain.withdraw(domain.member_state("KWT", history),
+                                   effective_on=date(2025, 1, 1), note=None))
+    assert domain.member_state("KWT", history).status is domain.MembershipStatus.WITHDRAWN
+
+
+def test_only_members_are_suspended_and_only_the_suspended_reinstated():
+    with pytest.raises(domain.NotAMemberError, match="KWT is applicant"):
+        domain.suspend(domain.member_state("KWT", kuwait_applied()),
+                       effective_on=date(2023, 1, 1), reason="x", decision=None)
+    with pytest.raises(domain.NotAMemberError, match="not suspended"):
+        domain.reinstate(domain.member_state("KWT", kuwait_member()),
+                         effective_on=date(2023, 1, 1), decision=None)
+    with pytest.raises(domain.NotAMemberError):
+        domain.withdraw(domain.member_state("NZL", []), effective_on=date(2023, 1, 1), note=None)
+
+
+def test_a_suspension_dated_before_the_admission_is_refused():
+    with pytest.raises(domain.InvalidFactError, match="before its last change"):
+        domain.suspend(domain.member_state("KWT", kuwait_member()),
+                       effective_on=date(2022, 10, 1), reason="x", decision=None)

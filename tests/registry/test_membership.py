@@ -267,3 +267,36 @@ async def test_concurrent_admissions_of_one_applicant_record_one(database_url, s
     assert all(a.headers["content-type"].startswith("application/problem+json")
                for a in answers if a.status_code == 409)
     assert [r.event_type for r in records] == ["MembershipApplied", "MemberAdmitted"]
+
+
+async def test_a_suspended_or_withdrawn_member_is_not_counted_from_the_date(database_url, servers):
+    """A hypothetical history (no member has been suspended or has withdrawn): the member list
+    follows each change from its effective date."""
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        await kuwait_applies(client)
+        for path, body in [
+            ("admission", {"decision": {"decision_id": str(UUID(int=3)), "body": "SUMMIT",
+                                        "session": "SUM/2022", "decided_on": "2022-10-12",
+                                        "outcome": "adopted"}}),
+            ("suspension", {"effective_on": "2023-01-01", "reason": "hypothetical"}),
+            ("reinstatement", {"effective_on": "2024-01-01"}),
+            ("withdrawal", {"effective_on": "2025-01-01",
+                            "note": {"number": "SOC/OI/1300", "dated": "2024-10-01"}}),
+        ]:
+            response = await client.post(f"/member-states/KWT/{path}", json=body,
+                                         headers=SECRETARIAT)
+            assert response.status_code == 201, (path, response.text)
+        again = await client.post("/member-states/KWT/withdrawal",
+                                  json={"effective_on": "2025-02-01"}, headers=SECRETARIAT)
+        by_date = {
+            day: await members(client, effective=day)
+            for day in ("2022-10-12", "2023-06-01", "2024-01-01", "2025-01-01")
+        }
+        withdrawn = (await client.get("/member-states", params={
+            "effective": "2025-01-01", "status": "withdrawn"})).json()
+
+    assert by_date == {"2022-10-12": ["KWT"], "2023-06-01": [], "2024-01-01": ["KWT"],
+                       "2025-01-01": []}
+    assert [s["code"] for s in withdrawn["member_states"]] == ["KWT"]
+    assert again.status_code == 409
+    assert "KWT is withdrawn" in again.json()["detail"]
