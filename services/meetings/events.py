@@ -1,54 +1,262 @@
-"""The meetings service's event types, registered by name and schema version."""
+"""The meetings service's event types, registered by name and schema version.
 
-from datetime import date
-from typing import Literal
+Streams:
+
+- ``meeting-<id>`` (stream type ``meeting``): a body's session: its schedule, its agenda from
+  the draft to the agenda as adopted, the documents its items consider, and its decisions;
+- ``silence-<id>`` (``silence_procedure``): a decision taken by written procedure;
+- ``member-states`` (``membership``): the member states as the meetings service knows them
+  (founding members registered by the Secretariat, admissions from the registry's
+  ``MemberAdmitted``), which give a meeting its participants.
+
+``DecisionRecorded`` v1 is the contract the registry and the documents service follow; its
+fields only grow (``item`` is optional, and a subject kind a consumer does not know is one it
+ignores).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.access import StateCode
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
 
+BodyCode = Literal["SWG", "SOC", "MC", "SUMMIT"]
+Outcome = Literal[
+    "approved",
+    "recommended_for_adoption",
+    "adopted",
+    "continue_consideration",
+    "deferred",
+    "noted",
+]
+ItemNumber = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}$")]
+SubItemLetter = Annotated[str, StringConstraints(pattern=r"^[a-z]$")]
+ItemRef = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}(\([a-z]\))?$")]
+"""An item ("3") or a sub-item ("3(c)") of an agenda."""
+DocumentSymbol = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9-]*(/[A-Za-z0-9.-]+)+$", max_length=120)
+]
+Action = Literal[
+    "adopt_agenda", "approve", "recommend_for_adoption", "consider", "take_note", "elect",
+    "continue_consideration", "report",
+]
 
-class DocumentSubject(BaseModel):
+
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ------------------------------------------------------------------------------ decisions
+
+
+class DocumentSubject(_Frozen):
     kind: Literal["document"]
     symbol: str
 
 
-class MembershipApplicationSubject(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class MembershipApplicationSubject(_Frozen):
     kind: Literal["membership_application"]
     state: str = Field(pattern=r"^[A-Z]{3}$")
 
 
-class ChairmanshipSubject(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ChairmanshipSubject(_Frozen):
     kind: Literal["chairmanship"]
     state: str = Field(pattern=r"^[A-Z]{3}$")
     period: str = Field(pattern=r"^[0-9]{4}-[0-9]{4}$")
 
 
+class AgendaItemSubject(_Frozen):
+    """A decision on an item itself (the adoption of the agenda, a nomination, a concept paper
+    with no symbol yet): what the item's title says."""
+
+    kind: Literal["agenda_item"]
+    item: ItemRef
+
+
+Subject = Annotated[
+    DocumentSubject | MembershipApplicationSubject | ChairmanshipSubject | AgendaItemSubject,
+    Field(discriminator="kind"),
+]
+
+
 @event_types.register("DecisionRecorded", version=1)
 class DecisionRecorded(DomainEvent):
-    """A body's decision at a session (stream_type "meeting"). The contract the registry's
-    reactions read (services/registry/reactions.py); the meetings service (issue 6) owns it."""
+    """A body's decision at a session (stream_type "meeting"), or by silence procedure
+    ("silence_procedure"). The contract the registry's reactions read
+    (services/registry/reactions.py); the meetings service owns it."""
 
     decision_id: UUID
     meeting_id: str
-    body: Literal["SWG", "SOC", "MC", "SUMMIT"]
+    body: BodyCode
     session: str
     decided_on: date
-    outcome: Literal[
-        "approved",
-        "recommended_for_adoption",
-        "adopted",
-        "continue_consideration",
-        "deferred",
-        "noted",
-    ]
-    subject: DocumentSubject | MembershipApplicationSubject | ChairmanshipSubject = Field(
-        discriminator="kind"
-    )
+    outcome: Outcome
+    subject: Subject
     text: str
+    item: ItemRef | None = None
+    """The agenda item the decision was taken under, when it was taken at a meeting."""
+
+
+# ------------------------------------------------------------------------------ meetings
+
+
+@event_types.register("MeetingScheduled", version=1)
+class MeetingScheduled(DomainEvent):
+    """A body's session: local wall-clock start and end in an IANA zone, so that 10:00 in
+    Asia/Almaty in October 2022 stays UTC+6 whatever the zone's rules became later."""
+
+    meeting_id: str
+    body: BodyCode
+    session: str
+    title: str
+    venue: str
+    starts_local: datetime
+    ends_local: datetime
+    time_zone: str
+    utc_offset_minutes: int
+    """The zone's offset at the start, as the tz database gave it when scheduled."""
+    participants: tuple[StateCode, ...]
+
+
+@event_types.register("ParticipantAdded", version=1)
+class ParticipantAdded(DomainEvent):
+    """A state admitted before the meeting starts takes part in it."""
+
+    state: StateCode
+    member_since: date
+
+
+# ------------------------------------------------------------------------------ agendas
+
+
+class DocumentRef(_Frozen):
+    """A document an item considers, by its symbol as circulated (with its revision)."""
+
+    symbol: DocumentSymbol = Field(examples=["SUM/2022/DRAFT/1/Rev.8"])
+    dated: date | None = Field(default=None, examples=["2022-10-07"])
+    note: str = Field(default="", max_length=500,
+                      examples=["recommended by the Special Working Group (SWG)"])
+
+
+class SubItem(_Frozen):
+    letter: SubItemLetter
+    title: str = Field(min_length=1, max_length=1000)
+    annotation: str = Field(default="", max_length=5000)
+    considers: tuple[DocumentRef, ...] = ()
+    action: Action | None = None
+
+
+class AgendaItem(_Frozen):
+    number: ItemNumber
+    title: str = Field(min_length=1, max_length=1000)
+    annotation: str = Field(default="", max_length=5000)
+    considers: tuple[DocumentRef, ...] = ()
+    action: Action | None = None
+    sub_items: tuple[SubItem, ...] = ()
+
+
+@event_types.register("AgendaDrafted", version=1)
+class AgendaDrafted(DomainEvent):
+    symbol: DocumentSymbol
+    circulated_on: date
+    items: tuple[AgendaItem, ...]
+
+
+@event_types.register("AgendaRevised", version=1)
+class AgendaRevised(DomainEvent):
+    """A new version of the draft (annotated, or amended), circulated under its own symbol."""
+
+    symbol: DocumentSymbol
+    circulated_on: date
+    items: tuple[AgendaItem, ...]
+    basis: str = ""
+
+
+@event_types.register("AgendaAdopted", version=1)
+class AgendaAdopted(DomainEvent):
+    """The agenda as the meeting adopted it; `amended` when it differs from the last draft."""
+
+    adopted_on: date
+    symbol: DocumentSymbol
+    items: tuple[AgendaItem, ...]
+    amended: bool
+
+
+@event_types.register("AgendaAmendedByDecision", version=1)
+class AgendaAmendedByDecision(DomainEvent):
+    """An adopted agenda changed, by a decision the meeting recorded."""
+
+    decision_id: UUID
+    items: tuple[AgendaItem, ...]
+
+
+@event_types.register("ConsideredDocumentRevised", version=1)
+class ConsideredDocumentRevised(DomainEvent):
+    """The documents service revised a draft an item considers: the item now considers the
+    new revision (the previous one stays in the history)."""
+
+    item: ItemRef
+    previous: DocumentRef
+    current: DocumentRef
+
+
+# ------------------------------------------------------------------------------ silence procedure
+
+
+class DraftDecision(_Frozen):
+    outcome: Outcome
+    subject: Subject
+    text: str = Field(min_length=1, max_length=20000)
+
+
+@event_types.register("SilenceProcedureStarted", version=1)
+class SilenceProcedureStarted(DomainEvent):
+    procedure_id: UUID
+    body: BodyCode
+    session: str
+    meeting_id: str | None = None
+    draft: DraftDecision
+    started_at: AwareDatetime
+    deadline: AwareDatetime
+    participants: tuple[StateCode, ...]
+
+
+@event_types.register("ObjectionRaised", version=1)
+class ObjectionRaised(DomainEvent):
+    state: StateCode
+    raised_at: AwareDatetime
+    reason: str = ""
+
+
+@event_types.register("SilenceProcedureConcluded", version=1)
+class SilenceProcedureConcluded(DomainEvent):
+    outcome: Literal["adopted", "not_adopted"]
+    concluded_at: AwareDatetime
+    objections: tuple[StateCode, ...]
+    decision_id: UUID | None = None
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+@event_types.register("MemberStatesRegistered", version=1)
+class MemberStatesRegistered(DomainEvent):
+    """States that were members before this log began (a deployment's set-up)."""
+
+    states: tuple[StateCode, ...]
+    member_since: date
+
+
+@event_types.register("MemberStateAdmitted", version=1)
+class MemberStateAdmitted(DomainEvent):
+    """The registry admitted `state` from `admitted_on` (its ``MemberAdmitted`` is the cause)."""
+
+    state: StateCode
+    admitted_on: date

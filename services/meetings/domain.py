@@ -1,0 +1,591 @@
+"""The meetings service's rules: a meeting, a silence procedure and the member-state list each
+fold their stream's events into state, and each decision is a pure function from that state to
+new events, or an error that says why not. No I/O: the present instant is an argument."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid5
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import TypeAdapter
+
+from services.meetings.events import (
+    AgendaAdopted,
+    AgendaAmendedByDecision,
+    AgendaDrafted,
+    AgendaItem,
+    AgendaItemSubject,
+    AgendaRevised,
+    ConsideredDocumentRevised,
+    DecisionRecorded,
+    DocumentRef,
+    DocumentSubject,
+    DraftDecision,
+    MeetingScheduled,
+    MemberStateAdmitted,
+    MemberStatesRegistered,
+    ObjectionRaised,
+    ParticipantAdded,
+    SilenceProcedureConcluded,
+    SilenceProcedureStarted,
+    SubItem,
+    Subject,
+)
+from shared.eventstore import DomainEvent
+from shared.http.problems import ProblemError
+
+# ------------------------------------------------------------------------------ bodies
+
+BODIES: dict[str, str] = {
+    "SUMMIT": "Council of Heads of State or Government (Summit)",
+    "MC": "Council of Ministers of Foreign Affairs (Ministerial Council)",
+    "SOC": "Senior Officials Committee",
+    "SWG": "Special Working Group",
+}
+
+RECOMMENDS_TO: dict[str, tuple[str, ...]] = {
+    "SWG": ("SOC",),
+    "SOC": ("MC", "SUMMIT"),
+    "MC": ("SUMMIT",),
+    "SUMMIT": (),
+}
+"""Which bodies a body's recommendation goes to: the SWG recommends to the SOC, the SOC to
+the Ministerial Council and the Summit, the Ministerial Council to the Summit."""
+
+
+def recommendation_goes_to(body: str) -> tuple[str, ...]:
+    return RECOMMENDS_TO[body]
+
+
+SESSION_PREFIX = {"SWG": "SWG", "SOC": "SOC", "MC": "MC", "SUMMIT": "SUM"}
+_REVISION = re.compile(r"^(?P<base>.+?)/Rev\.(?P<n>[1-9][0-9]*)$")
+DECISIONS = UUID("3f0b8f2e-6a44-4d0e-9b8e-5a8d2c1e7f10")
+_SUBJECT: TypeAdapter[Subject] = TypeAdapter(Subject)
+
+
+def base_symbol(symbol: str) -> tuple[str, int]:
+    """``SUM/2022/DRAFT/1/Rev.8`` → (``SUM/2022/DRAFT/1``, 8); an original is revision 0."""
+    match = _REVISION.match(symbol)
+    return (match["base"], int(match["n"])) if match else (symbol, 0)
+
+
+def meeting_id_of(session: str) -> str:
+    """A session is one meeting: its id is the session symbol, made URL-safe."""
+    return session.replace("/", "-")
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+class MeetingsError(ProblemError):
+    """A decision the meetings service's rules refuse; nothing is recorded."""
+
+    status = 409
+    title = "Refused by the meetings service's rules"
+    type_ = "/problems/meetings-refused"
+
+
+class NotFoundError(MeetingsError):
+    status = 404
+    title = "Not Found"
+    type_ = "/problems/not-found"
+
+    def __init__(self, what: str, **members: Any) -> None:
+        super().__init__(f"{what} does not exist.", **members)
+
+
+class InvalidRequestError(MeetingsError):
+    status = 422
+    title = "Invalid request"
+    type_ = "/problems/invalid-request"
+
+
+class AgendaAdoptedError(MeetingsError):
+    title = "Agenda already adopted"
+    type_ = "/problems/agenda-adopted"
+
+
+class NotParticipantError(MeetingsError):
+    status = 403
+    title = "Not a participant"
+    type_ = "/problems/not-a-participant"
+
+
+class DeadlinePassedError(MeetingsError):
+    title = "Deadline passed"
+    type_ = "/problems/deadline-passed"
+
+
+class ProcedureConcludedError(MeetingsError):
+    title = "Silence procedure concluded"
+    type_ = "/problems/silence-procedure-concluded"
+
+
+class DeadlineNotReachedError(MeetingsError):
+    title = "Deadline not reached"
+    type_ = "/problems/deadline-not-reached"
+
+
+# ------------------------------------------------------------------------------ time
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidRequestError(f"{name!r} is not an IANA time zone.", time_zone=name) from error
+
+
+def instant(local: datetime, time_zone: str) -> datetime:
+    """The UTC instant of a local wall-clock time in `time_zone` (as the tz database says)."""
+    return local.replace(tzinfo=zone(time_zone)).astimezone(UTC)
+
+
+# ------------------------------------------------------------------------------ meetings
+
+
+@dataclass
+class Decision:
+    decision_id: UUID
+    item: str | None
+    outcome: str
+    subject: dict[str, Any]
+    decided_on: date
+    text: str
+
+
+@dataclass
+class Meeting:
+    meeting_id: str
+    scheduled: MeetingScheduled | None = None
+    participants: list[str] = field(default_factory=list)
+    circulated: AgendaDrafted | None = None
+    revisions: list[AgendaRevised] = field(default_factory=list)
+    adopted: AgendaAdopted | None = None
+    items: tuple[AgendaItem, ...] = ()
+    """The agenda as it stands: the last draft, or as adopted, with current documents."""
+    document_history: list[ConsideredDocumentRevised] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return self.scheduled is not None
+
+    @property
+    def agenda_symbol(self) -> str | None:
+        if self.adopted is not None:
+            return self.adopted.symbol
+        if self.revisions:
+            return self.revisions[-1].symbol
+        return self.circulated.symbol if self.circulated else None
+
+    def item(self, ref: str) -> AgendaItem | SubItem | None:
+        number, _, letter = ref.partition("(")
+        for item in self.items:
+            if item.number == number:
+                if not letter:
+                    return item
+                return next((s for s in item.sub_items if s.letter == letter[0]), None)
+        return None
+
+
+def _replace_document(
+    items: tuple[AgendaItem, ...], ref: str, current: DocumentRef
+) -> tuple[AgendaItem, ...]:
+    base = base_symbol(current.symbol)[0]
+
+    def swap(considers: tuple[DocumentRef, ...]) -> tuple[DocumentRef, ...]:
+        return tuple(
+            current if base_symbol(d.symbol)[0] == base else d for d in considers
+        )
+
+    number, _, letter = ref.partition("(")
+    out = []
+    for item in items:
+        if item.number == number and not letter:
+            item = item.model_copy(update={"considers": swap(item.considers)})
+        elif item.number == number:
+            subs = tuple(
+                s.model_copy(update={"considers": swap(s.considers)}) if s.letter == letter[0]
+                else s
+                for s in item.sub_items
+            )
+            item = item.model_copy(update={"sub_items": subs})
+        out.append(item)
+    return tuple(out)
+
+
+def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
+    state = Meeting(meeting_id)
+    for event in events:
+        if isinstance(event, MeetingScheduled):
+            state.scheduled = event
+            state.participants = list(event.participants)
+        elif isinstance(event, ParticipantAdded):
+            state.participants = sorted({*state.participants, event.state})
+        elif isinstance(event, AgendaDrafted):
+            state.circulated = event
+            state.items = event.items
+        elif isinstance(event, AgendaRevised):
+            state.revisions.append(event)
+            state.items = event.items
+        elif isinstance(event, AgendaAdopted):
+            state.adopted = event
+            state.items = event.items
+        elif isinstance(event, AgendaAmendedByDecision):
+            state.items = event.items
+        elif isinstance(event, ConsideredDocumentRevised):
+            state.document_history.append(event)
+            state.items = _replace_document(state.items, event.item, event.current)
+        elif isinstance(event, DecisionRecorded):
+            state.decisions.append(Decision(
+                event.decision_id, event.item, event.outcome,
+                event.subject.model_dump(mode="json"), event.decided_on, event.text,
+            ))
+    return state
+
+
+def _must_exist(state: Meeting) -> MeetingScheduled:
+    if state.scheduled is None:
+        raise NotFoundError(f"The meeting {state.meeting_id}", meeting_id=state.meeting_id)
+    return state.scheduled
+
+
+def schedule(
+    state: Meeting,
+    *,
+    body: str,
+    session: str,
+    title: str,
+    venue: str,
+    starts_local: datetime,
+    ends_local: datetime,
+    time_zone: str,
+    participants: Sequence[str],
+) -> list[MeetingScheduled]:
+    if state.exists:
+        raise MeetingsError(f"The session {session} is scheduled already.", session=session)
+    if not session.startswith(SESSION_PREFIX[body] + "/"):
+        raise InvalidRequestError(
+            f"A {body} session symbol begins with {SESSION_PREFIX[body]}/: {session!r}.",
+            session=session,
+        )
+    if starts_local.tzinfo is not None or ends_local.tzinfo is not None:
+        raise InvalidRequestError(
+            "starts_local and ends_local are wall-clock times without an offset; the zone is "
+            "time_zone."
+        )
+    if ends_local <= starts_local:
+        raise InvalidRequestError("A meeting ends after it starts.")
+    if not participants:
+        raise InvalidRequestError(
+            "A meeting has participants: name them, or register the member states first."
+        )
+    tz = zone(time_zone)
+    offset = starts_local.replace(tzinfo=tz).utcoffset() or timedelta(0)
+    return [MeetingScheduled(
+        meeting_id=state.meeting_id, body=body, session=session,  # type: ignore[arg-type]
+        title=title, venue=venue, starts_local=starts_local, ends_local=ends_local,
+        time_zone=time_zone, utc_offset_minutes=int(offset.total_seconds() // 60),
+        participants=tuple(sorted(set(participants))),
+    )]
+
+
+def _check_items(items: Sequence[AgendaItem]) -> None:
+    if not items:
+        raise InvalidRequestError("An agenda has at least one item.")
+    for index, item in enumerate(items, start=1):
+        if item.number != str(index):
+            raise InvalidRequestError(
+                f"Agenda items are numbered 1, 2, 3…: item {index} is numbered {item.number}.",
+                item=item.number,
+            )
+        for position, sub in enumerate(item.sub_items):
+            expected = chr(ord("a") + position)
+            if sub.letter != expected:
+                raise InvalidRequestError(
+                    f"Sub-items of item {item.number} are lettered (a), (b), (c)…: sub-item "
+                    f"{position + 1} is ({sub.letter}).", item=item.number,
+                )
+
+
+def draft_agenda(
+    state: Meeting, *, symbol: str, circulated_on: date, items: Sequence[AgendaItem]
+) -> list[AgendaDrafted]:
+    _must_exist(state)
+    if state.circulated is not None:
+        raise MeetingsError(
+            f"The draft agenda was circulated already as {state.circulated.symbol}; revise it.",
+            symbol=state.circulated.symbol,
+        )
+    _check_items(items)
+    return [AgendaDrafted(symbol=symbol, circulated_on=circulated_on, items=tuple(items))]
+
+
+def revise_agenda(
+    state: Meeting, *, symbol: str, circulated_on: date, items: Sequence[AgendaItem],
+    basis: str = "",
+) -> list[AgendaRevised]:
+    _must_exist(state)
+    if state.circulated is None:
+        raise MeetingsError("There is no draft agenda to revise; draft it first.")
+    if state.adopted is not None:
+        raise AgendaAdoptedError(
+            "The agenda is adopted: it changes only by a decision the meeting records."
+        )
+    used = {state.circulated.symbol, *(r.symbol for r in state.revisions)}
+    if symbol in used:
+        raise MeetingsError(f"{symbol} was circulated already; a revision has a new symbol.",
+                            symbol=symbol)
+    _check_items(items)
+    return [AgendaRevised(symbol=symbol, circulated_on=circulated_on, items=tuple(items),
+                          basis=basis)]
+
+
+def adopt_agenda(
+    state: Meeting, *, adopted_on: date, items: Sequence[AgendaItem] | None = None
+) -> list[AgendaAdopted]:
+    scheduled = _must_exist(state)
+    if state.circulated is None:
+        raise MeetingsError("There is no draft agenda to adopt.")
+    if state.adopted is not None:
+        raise AgendaAdoptedError(f"The agenda was adopted on {state.adopted.adopted_on}.")
+    if not scheduled.starts_local.date() <= adopted_on <= scheduled.ends_local.date():
+        raise InvalidRequestError(
+            f"The agenda is adopted at the meeting ({scheduled.starts_local.date()} to "
+            f"{scheduled.ends_local.date()}), not on {adopted_on}."
+        )
+    adopted = tuple(items) if items is not None else state.items
+    _check_items(adopted)
+    return [AgendaAdopted(adopted_on=adopted_on, symbol=state.agenda_symbol or "",
+                          items=adopted, amended=adopted != state.items)]
+
+
+def amend_adopted_agenda(
+    state: Meeting, *, decision_id: UUID, items: Sequence[AgendaItem]
+) -> list[AgendaAmendedByDecision]:
+    _must_exist(state)
+    if state.adopted is None:
+        raise MeetingsError("The agenda is not adopted: revise the draft instead.")
+    if all(d.decision_id != decision_id for d in state.decisions):
+        raise MeetingsError(
+            f"An adopted agenda changes only by a decision this meeting recorded; {decision_id} "
+            "is not one.", decision_id=str(decision_id),
+        )
+    _check_items(items)
+    return [AgendaAmendedByDecision(decision_id=decision_id, items=tuple(items))]
+
+
+def record_decision(
+    state: Meeting,
+    *,
+    decision_id: UUID,
+    item: str,
+    outcome: str,
+    subject: Subject,
+    text: str,
+    decided_on: date,
+) -> list[DecisionRecorded]:
+    scheduled = _must_exist(state)
+    subject = _SUBJECT.validate_python(subject)
+    if any(d.decision_id == decision_id for d in state.decisions):
+        return []  # the same decision, recorded once
+    if state.adopted is None:
+        raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
+    on = state.item(item)
+    if on is None:
+        raise InvalidRequestError(f"The agenda has no item {item}.", item=item)
+    if not scheduled.starts_local.date() <= decided_on <= scheduled.ends_local.date():
+        raise InvalidRequestError(
+            f"The meeting sits from {scheduled.starts_local.date()} to "
+            f"{scheduled.ends_local.date()}; a decision on {decided_on} is not its own."
+        )
+    if outcome == "recommended_for_adoption" and not recommendation_goes_to(scheduled.body):
+        raise InvalidRequestError(f"The {scheduled.body} recommends to no other body.")
+    if isinstance(subject, DocumentSubject):
+        considered = {d.symbol for d in on.considers}
+        if subject.symbol not in considered:
+            raise InvalidRequestError(
+                f"Item {item} considers {sorted(considered) or 'no document'}, not "
+                f"{subject.symbol}.", item=item, symbol=subject.symbol,
+            )
+    if isinstance(subject, AgendaItemSubject) and subject.item != item:
+        raise InvalidRequestError(f"A decision under item {item} is on item {item}.")
+    return [DecisionRecorded(
+        decision_id=decision_id, meeting_id=state.meeting_id, body=scheduled.body,
+        session=scheduled.session, decided_on=decided_on, outcome=outcome,  # type: ignore[arg-type]
+        subject=subject, text=text, item=item,
+    )]
+
+
+def _refs(state: Meeting) -> Iterable[tuple[str, DocumentRef]]:
+    for item in state.items:
+        for doc in item.considers:
+            yield item.number, doc
+        for sub in item.sub_items:
+            for doc in sub.considers:
+                yield f"{item.number}({sub.letter})", doc
+
+
+def follow_document_revision(
+    state: Meeting, *, symbol: str, dated: date | None
+) -> list[ConsideredDocumentRevised]:
+    """The documents service revised a draft: each item considering an earlier revision of it
+    now considers `symbol`."""
+    base, revision = base_symbol(symbol)
+    new = []
+    for ref, doc in _refs(state):
+        doc_base, doc_revision = base_symbol(doc.symbol)
+        if doc_base == base and doc_revision < revision:
+            current = DocumentRef(symbol=symbol, dated=dated, note=doc.note)
+            new.append(ConsideredDocumentRevised(item=ref, previous=doc, current=current))
+    return new
+
+
+def add_participant(
+    state: Meeting, *, state_code: str, member_since: date
+) -> list[ParticipantAdded]:
+    scheduled = _must_exist(state)
+    if state_code in state.participants or scheduled.starts_local.date() < member_since:
+        return []
+    return [ParticipantAdded(state=state_code, member_since=member_since)]
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+def members(events: Iterable[DomainEvent]) -> dict[str, date]:
+    """Every member state the meetings service knows, and the date it became a member."""
+    known: dict[str, date] = {}
+    for event in events:
+        if isinstance(event, MemberStatesRegistered):
+            for code in event.states:
+                known.setdefault(code, event.member_since)
+        elif isinstance(event, MemberStateAdmitted):
+            known[event.state] = min(known.get(event.state, event.admitted_on), event.admitted_on)
+    return known
+
+
+def members_on(known: dict[str, date], day: date) -> list[str]:
+    return sorted(code for code, since in known.items() if since <= day)
+
+
+def admit(known: dict[str, date], *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:
+    if state in known and known[state] <= admitted_on:
+        return []
+    return [MemberStateAdmitted(state=state, admitted_on=admitted_on)]
+
+
+# ------------------------------------------------------------------------------ silence procedure
+
+
+@dataclass
+class SilenceProcedure:
+    procedure_id: UUID
+    started: SilenceProcedureStarted | None = None
+    objections: list[ObjectionRaised] = field(default_factory=list)
+    concluded: SilenceProcedureConcluded | None = None
+
+
+def silence_procedure(procedure_id: UUID, events: Iterable[DomainEvent]) -> SilenceProcedure:
+    state = SilenceProcedure(procedure_id)
+    for event in events:
+        if isinstance(event, SilenceProcedureStarted):
+            state.started = event
+        elif isinstance(event, ObjectionRaised):
+            state.objections.append(event)
+        elif isinstance(event, SilenceProcedureConcluded):
+            state.concluded = event
+    return state
+
+
+def _started(state: SilenceProcedure) -> SilenceProcedureStarted:
+    if state.started is None:
+        raise NotFoundError(f"The silence procedure {state.procedure_id}",
+                            procedure_id=str(state.procedure_id))
+    return state.started
+
+
+def start_silence_procedure(
+    state: SilenceProcedure,
+    *,
+    body: str,
+    session: str,
+    meeting_id: str | None,
+    draft: DraftDecision,
+    now: datetime,
+    deadline: datetime,
+    participants: Sequence[str],
+) -> list[SilenceProcedureStarted]:
+    if state.started is not None:
+        return []  # started once; a retry records nothing
+    if deadline.tzinfo is None:
+        raise InvalidRequestError("The deadline is an exact instant: give its offset.")
+    if deadline <= now:
+        raise InvalidRequestError(f"The deadline {deadline.isoformat()} has passed already.")
+    if not participants:
+        raise InvalidRequestError("A silence procedure needs the member states it is sent to.")
+    return [SilenceProcedureStarted(
+        procedure_id=state.procedure_id, body=body, session=session,  # type: ignore[arg-type]
+        meeting_id=meeting_id, draft=draft, started_at=now, deadline=deadline,
+        participants=tuple(sorted(set(participants))),
+    )]
+
+
+def raise_objection(
+    state: SilenceProcedure, *, member_state: str, now: datetime, reason: str = ""
+) -> list[ObjectionRaised]:
+    started = _started(state)
+    if state.concluded is not None:
+        raise ProcedureConcludedError(
+            f"The silence procedure was concluded ({state.concluded.outcome}).")
+    if now >= started.deadline:
+        raise DeadlinePassedError(
+            f"The silence was to be broken before {started.deadline.isoformat()}.",
+            deadline=started.deadline.isoformat(),
+        )
+    if member_state not in started.participants:
+        raise NotParticipantError(
+            f"{member_state} is not among the member states the procedure was sent to.",
+            state=member_state,
+        )
+    if any(o.state == member_state for o in state.objections):
+        return []
+    return [ObjectionRaised(state=member_state, raised_at=now, reason=reason)]
+
+
+def conclude_silence_procedure(
+    state: SilenceProcedure, *, now: datetime
+) -> list[SilenceProcedureConcluded | DecisionRecorded]:
+    """At the deadline: adopted if no member state objected, else not adopted. Exactly once:
+    a procedure concluded already records nothing more."""
+    started = _started(state)
+    if state.concluded is not None:
+        return []
+    if now < started.deadline:
+        raise DeadlineNotReachedError(
+            f"The silence procedure runs until {started.deadline.isoformat()}.",
+            deadline=started.deadline.isoformat(),
+        )
+    objections = tuple(o.state for o in state.objections)
+    if objections:
+        return [SilenceProcedureConcluded(outcome="not_adopted", concluded_at=now,
+                                          objections=objections)]
+    decision_id = uuid5(DECISIONS, f"silence/{state.procedure_id}")
+    return [
+        SilenceProcedureConcluded(outcome="adopted", concluded_at=now, objections=(),
+                                  decision_id=decision_id),
+        DecisionRecorded(
+            decision_id=decision_id,
+            meeting_id=started.meeting_id or f"silence-{state.procedure_id}",
+            body=started.body, session=started.session,
+            decided_on=started.deadline.astimezone(UTC).date(),
+            outcome=started.draft.outcome, subject=started.draft.subject,
+            text=started.draft.text,
+        ),
+    ]

@@ -1,0 +1,263 @@
+"""The meetings service's rules with no database: given events, when a decision, then these
+events or this error."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from services.meetings import domain
+from services.meetings.events import (
+    AgendaItem,
+    ConsideredDocumentRevised,
+    DecisionRecorded,
+    DraftDecision,
+    MemberStateAdmitted,
+    MemberStatesRegistered,
+    ObjectionRaised,
+    ParticipantAdded,
+    SilenceProcedureConcluded,
+)
+from services.meetings.seed import (
+    MEMBER_STATES_2022,
+    RECOMMEND_KUWAIT,
+    SOC_AGENDA_ANNOTATED,
+    SOC_AGENDA_DRAFT,
+    SOC_MEETING,
+)
+from shared.eventstore import DomainEvent
+
+MEETING = "SOC-2022-III"
+
+
+def items(raw: list[dict]) -> list[AgendaItem]:
+    return [AgendaItem.model_validate(i) for i in raw]
+
+
+def scheduled() -> list[DomainEvent]:
+    fields = {**SOC_MEETING,
+              "starts_local": datetime.fromisoformat(SOC_MEETING["starts_local"]),
+              "ends_local": datetime.fromisoformat(SOC_MEETING["ends_local"])}
+    return list(domain.schedule(domain.meeting(MEETING, []), participants=MEMBER_STATES_2022,
+                                **fields))
+
+
+def drafted_and_revised() -> list[DomainEvent]:
+    history = scheduled()
+    history += domain.draft_agenda(
+        domain.meeting(MEETING, history), symbol=SOC_AGENDA_DRAFT["symbol"],
+        circulated_on=date(2022, 9, 7), items=items(SOC_AGENDA_DRAFT["items"]))
+    history += domain.revise_agenda(
+        domain.meeting(MEETING, history), symbol=SOC_AGENDA_ANNOTATED["symbol"],
+        circulated_on=date(2022, 10, 7), items=items(SOC_AGENDA_ANNOTATED["items"]))
+    return history
+
+
+def adopted() -> list[DomainEvent]:
+    history = drafted_and_revised()
+    return history + domain.adopt_agenda(domain.meeting(MEETING, history),
+                                         adopted_on=date(2022, 10, 10))
+
+
+def test_each_body_recommends_to_the_next():
+    assert domain.recommendation_goes_to("SWG") == ("SOC",)
+    assert domain.recommendation_goes_to("SOC") == ("MC", "SUMMIT")
+    assert domain.recommendation_goes_to("MC") == ("SUMMIT",)
+    assert domain.recommendation_goes_to("SUMMIT") == ()
+
+
+def test_ten_oclock_in_astana_in_2022_is_utc_plus_six():
+    (event,) = scheduled()
+    assert event.utc_offset_minutes == 360
+    assert domain.instant(event.starts_local, event.time_zone) == datetime(
+        2022, 10, 10, 4, 0, tzinfo=UTC)
+    assert len(event.participants) == 27
+
+
+def test_a_session_is_scheduled_once_and_in_a_real_zone():
+    with pytest.raises(domain.MeetingsError):
+        domain.schedule(domain.meeting(MEETING, scheduled()), participants=["KAZ"],
+                        **{**SOC_MEETING, "starts_local": datetime(2022, 10, 10, 10),
+                           "ends_local": datetime(2022, 10, 11, 18)})
+    with pytest.raises(domain.InvalidRequestError):
+        domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
+                        **{**SOC_MEETING, "time_zone": "Asia/Nowhere",
+                           "starts_local": datetime(2022, 10, 10, 10),
+                           "ends_local": datetime(2022, 10, 11, 18)})
+    with pytest.raises(domain.InvalidRequestError):
+        domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
+                        **{**SOC_MEETING, "starts_local": datetime(2022, 10, 11, 10),
+                           "ends_local": datetime(2022, 10, 10, 18)})
+
+
+def test_the_agenda_is_drafted_revised_and_adopted_as_circulated():
+    state = domain.meeting(MEETING, adopted())
+    assert state.circulated.symbol == "SOC/2022-III/Agenda/1"
+    assert [r.symbol for r in state.revisions] == ["SOC/2022-III/Agenda/2"]
+    assert state.adopted.symbol == "SOC/2022-III/Agenda/2"
+    assert state.adopted.amended is False
+    assert [i.number for i in state.items] == ["1", "2", "3", "4", "5"]
+    assert [s.letter for s in state.items[2].sub_items] == ["a", "b", "c", "d", "e"]
+    assert state.item("3(c)").considers[0].symbol == "SUM/2022/DRAFT/1/Rev.8"
+
+
+def test_items_are_numbered_and_sub_items_lettered_in_order():
+    raw = SOC_AGENDA_DRAFT["items"]
+    skipped = [raw[0], {**raw[2], "number": "3"}]
+    with pytest.raises(domain.InvalidRequestError, match="numbered"):
+        domain.draft_agenda(domain.meeting(MEETING, scheduled()), symbol="SOC/2022-III/Agenda/1",
+                            circulated_on=date(2022, 9, 7), items=items(skipped))
+    bad = [dict(raw[0]), {**raw[1]}, {**raw[2], "sub_items": raw[2]["sub_items"][1:]}]
+    with pytest.raises(domain.InvalidRequestError, match="lettered"):
+        domain.draft_agenda(domain.meeting(MEETING, scheduled()), symbol="SOC/2022-III/Agenda/1",
+                            circulated_on=date(2022, 9, 7), items=items(bad))
+
+
+def test_an_adopted_agenda_changes_only_by_a_recorded_decision():
+    history = adopted()
+    state = domain.meeting(MEETING, history)
+    with pytest.raises(domain.AgendaAdoptedError):
+        domain.revise_agenda(state, symbol="SOC/2022-III/Agenda/3",
+                             circulated_on=date(2022, 10, 10), items=state.items)
+    with pytest.raises(domain.MeetingsError, match="only by a decision"):
+        domain.amend_adopted_agenda(state, decision_id=uuid4(), items=state.items)
+    decision = domain.record_decision(
+        state, decision_id=uuid4(), item="1", outcome="adopted",
+        subject={"kind": "agenda_item", "item": "1"}, text="Agenda amended", decided_on=date(
+            2022, 10, 10))
+    history += decision
+    amended = domain.amend_adopted_agenda(domain.meeting(MEETING, history),
+                                          decision_id=decision[0].decision_id,
+                                          items=state.items[:4])
+    assert len(domain.meeting(MEETING, history + amended).items) == 4
+
+
+def test_an_agenda_adopted_with_amendments_says_so():
+    history = drafted_and_revised()
+    state = domain.meeting(MEETING, history)
+    (event,) = domain.adopt_agenda(state, adopted_on=date(2022, 10, 10), items=state.items[:4])
+    assert event.amended is True
+
+
+def test_decisions_are_on_items_of_the_adopted_agenda():
+    from services.meetings.events import MembershipApplicationSubject
+
+    state = domain.meeting(MEETING, adopted())
+    subject = MembershipApplicationSubject(kind="membership_application", state="KWT")
+    (event,) = domain.record_decision(
+        state, decision_id=RECOMMEND_KUWAIT["decision_id"], item="2",
+        outcome="recommended_for_adoption", subject=subject, text=RECOMMEND_KUWAIT["text"],
+        decided_on=date(2022, 10, 11))
+    assert isinstance(event, DecisionRecorded)
+    assert (event.body, event.session, event.item) == ("SOC", "SOC/2022-III", "2")
+    assert domain.record_decision(
+        domain.meeting(MEETING, [*adopted(), event]), decision_id=event.decision_id, item="2",
+        outcome="recommended_for_adoption", subject=subject, text="again",
+        decided_on=date(2022, 10, 11)) == []
+    with pytest.raises(domain.InvalidRequestError, match="no item"):
+        domain.record_decision(state, decision_id=uuid4(), item="6", outcome="noted",
+                               subject=subject, text="x", decided_on=date(2022, 10, 11))
+    with pytest.raises(domain.InvalidRequestError, match="considers"):
+        domain.record_decision(state, decision_id=uuid4(), item="3(c)", outcome="approved",
+                               subject={"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.7"},
+                               text="x", decided_on=date(2022, 10, 11))
+    with pytest.raises(domain.InvalidRequestError, match="sits"):
+        domain.record_decision(state, decision_id=uuid4(), item="2", outcome="noted",
+                               subject=subject, text="x", decided_on=date(2022, 10, 12))
+    with pytest.raises(domain.MeetingsError, match="adopt the agenda"):
+        domain.record_decision(domain.meeting(MEETING, drafted_and_revised()),
+                               decision_id=uuid4(), item="2", outcome="noted", subject=subject,
+                               text="x", decided_on=date(2022, 10, 11))
+
+
+def test_a_revised_draft_moves_the_item_to_its_newest_revision_and_keeps_the_history():
+    history = adopted()
+    revised = domain.follow_document_revision(
+        domain.meeting(MEETING, history), symbol="SUM/2022/DRAFT/1/Rev.9", dated=date(2022, 10,
+                                                                                      11))
+    assert [(e.item, e.previous.symbol, e.current.symbol) for e in revised] == [
+        ("3(c)", "SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/1/Rev.9")]
+    assert isinstance(revised[0], ConsideredDocumentRevised)
+    state = domain.meeting(MEETING, history + revised)
+    assert state.item("3(c)").considers[0].symbol == "SUM/2022/DRAFT/1/Rev.9"
+    assert state.document_history == revised
+    assert domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/1/Rev.9",
+                                           dated=None) == []
+    assert domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/7/Rev.2",
+                                           dated=None) == []
+
+
+def test_a_state_admitted_before_a_meeting_takes_part_in_it():
+    state = domain.meeting(MEETING, scheduled())
+    assert domain.add_participant(state, state_code="KWT", member_since=date(2022, 10, 12)) == []
+    (event,) = domain.add_participant(state, state_code="KWT", member_since=date(2022, 10, 1))
+    assert isinstance(event, ParticipantAdded)
+    assert "KWT" in domain.meeting(MEETING, [*scheduled(), event]).participants
+    assert domain.add_participant(state, state_code="KAZ", member_since=date(2022, 1, 1)) == []
+
+
+def test_member_states_over_time():
+    known = domain.members([
+        MemberStatesRegistered(states=MEMBER_STATES_2022, member_since=date(1999, 9, 14)),
+        MemberStateAdmitted(state="KWT", admitted_on=date(2022, 10, 12)),
+    ])
+    assert len(domain.members_on(known, date(2022, 10, 11))) == 27
+    assert len(domain.members_on(known, date(2022, 10, 12))) == 28
+    assert domain.admit(known, state="KWT", admitted_on=date(2022, 10, 12)) == []
+
+
+# ------------------------------------------------------------------------------ silence procedure
+
+STARTED_AT = datetime(2022, 11, 1, 9, 0, tzinfo=UTC)
+DEADLINE = datetime(2022, 11, 15, 12, 0, tzinfo=UTC)
+DRAFT = DraftDecision(outcome="approved",
+                      subject={"kind": "document", "symbol": "SOC/2021/DRAFT/3/Rev.6"},
+                      text="The SOC approves the Plan of Action.")
+
+
+def started(procedure_id=None) -> tuple[domain.SilenceProcedure, list[DomainEvent]]:
+    procedure_id = procedure_id or uuid4()
+    events = domain.start_silence_procedure(
+        domain.silence_procedure(procedure_id, []), body="SOC", session="SOC/2022-III",
+        meeting_id=None, draft=DRAFT, now=STARTED_AT, deadline=DEADLINE,
+        participants=MEMBER_STATES_2022)
+    return domain.silence_procedure(procedure_id, events), list(events)
+
+
+def test_silence_kept_to_the_deadline_adopts_the_decision_once():
+    state, history = started()
+    with pytest.raises(domain.DeadlineNotReachedError):
+        domain.conclude_silence_procedure(state, now=DEADLINE - timedelta(seconds=1))
+    concluded, decision = domain.conclude_silence_procedure(state, now=DEADLINE)
+    assert isinstance(concluded, SilenceProcedureConcluded) and concluded.outcome == "adopted"
+    assert isinstance(decision, DecisionRecorded)
+    assert (decision.outcome, decision.decision_id) == ("approved", concluded.decision_id)
+    after = domain.silence_procedure(state.procedure_id, [*history, concluded, decision])
+    assert domain.conclude_silence_procedure(after, now=DEADLINE + timedelta(days=1)) == []
+
+
+def test_an_objection_before_the_deadline_breaks_the_silence():
+    state, history = started()
+    (objection,) = domain.raise_objection(state, member_state="IND", now=DEADLINE - timedelta(
+        minutes=1))
+    assert isinstance(objection, ObjectionRaised)
+    state = domain.silence_procedure(state.procedure_id, [*history, objection])
+    (concluded,) = domain.conclude_silence_procedure(state, now=DEADLINE)
+    assert (concluded.outcome, concluded.objections) == ("not_adopted", ("IND",))
+
+
+def test_an_objection_at_or_after_the_deadline_or_by_a_non_participant_is_refused():
+    state, _ = started()
+    with pytest.raises(domain.DeadlinePassedError):
+        domain.raise_objection(state, member_state="IND", now=DEADLINE)
+    with pytest.raises(domain.NotParticipantError):
+        domain.raise_objection(state, member_state="FRA", now=STARTED_AT)
+
+
+def test_a_deadline_in_the_past_is_refused():
+    with pytest.raises(domain.InvalidRequestError):
+        domain.start_silence_procedure(
+            domain.silence_procedure(uuid4(), []), body="SOC", session="SOC/2022-III",
+            meeting_id=None, draft=DRAFT, now=DEADLINE, deadline=STARTED_AT, participants=["KAZ"])
