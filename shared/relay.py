@@ -218,7 +218,9 @@ class JetStreamRelay:
                         subject(self.service, record.stream_type, record.event_type),
                         encode(record, self.service),
                         headers={"Nats-Msg-Id": str(record.event_id)},
-                        wait_stall=self.ack_timeout,
+                        # No stall timeout: with one, every publish waits on a timer and the
+                        # client flushes its socket once per message. A stalled sender is freed
+                        # when `_confirm` times out and cancels the unacknowledged futures.
                     )
                 )
         except BaseException:
