@@ -28,7 +28,8 @@ from services.registry.events import (
 )
 from services.registry.queries import Moment
 from services.registry.seed import KUWAIT, KUWAIT_APPLICATION_NOTE, MEMBER_STATES_2022
-from shared.access import ANYONE, SECRETARIAT_ONLY, StateCode
+from services.registry.visibility import sees_state
+from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView, StateCode
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import ExpectedVersion, set_etag
 from shared.projections import ProjectionRunner
@@ -254,15 +255,18 @@ def _state_out(view: queries.StateView, cls: type[MemberStateOut] = MemberStateO
 async def list_member_states(
     request: Request,
     at: At,
+    viewer: CallerView,
     status: Annotated[
         str | None,
         Query(pattern="^(applicant|member|suspended|withdrawn)$", examples=["applicant"]),
     ] = None,
 ) -> MemberStatesOut:
     """Every state the registry knows on the effective date (applicants, members, suspended
-    and withdrawn members)."""
+    and withdrawn members). A pending application is shown to member states, the applicant
+    and the Secretariat only."""
     async with request.app.state.engine.connect() as connection:
         views = await queries.member_states(connection, at)
+    views = [v for v in views if sees_state(viewer, v.code, v.status)]
     if status is not None:
         views = [v for v in views if v.status == status]
     return MemberStatesOut(
@@ -290,12 +294,14 @@ async def get_member_state(
     response: Response,
     store: Store,
     at: At,
+    viewer: CallerView,
     code: Annotated[str, Path(pattern=STATE_CODE, examples=["KWT"])],
 ) -> MemberStateDetailOut:
-    """One state's membership on the effective date, with its facts; ETag = stream version."""
+    """One state's membership on the effective date, with its facts; ETag = stream version.
+    A pending application answers 404 to the public, as a state the registry does not know."""
     async with request.app.state.engine.connect() as connection:
         views = await queries.member_states(connection, at, state=code)
-    if not views:
+    if not views or not sees_state(viewer, code, views[0].status):
         raise NotFoundError(f"The state {code} (effective {at.effective}, as of {at.as_of})",
                             state=code)
     set_etag(response, await store.stream_version(commands.state_stream(code)))

@@ -7,12 +7,15 @@ from services.registry.events import event_types
 from services.registry.projections import projections
 from services.registry.reactions import reactions
 from services.registry.settings import RegistrySettings
+from services.registry.visibility import stream_distributions
 from shared.app import create_service_app
 
 DESCRIPTION = """The single owner of who belongs to CICA: member states (applications,
 admissions), observers and partners, chairmanships, coordinators of the priority areas, and the
 organisation's bodies and their names over time. Every read takes `?effective=<date>` and
-`?as_of=<instant>`. Other services learn of members only from `MemberAdmitted` and its kin."""
+`?as_of=<instant>`. The record is public, but for pending membership applications, which only
+member states (and the applicant) see until the admission. Other services learn of members
+only from `MemberAdmitted` and its kin."""
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -23,4 +26,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=projections,
         description=DESCRIPTION,
+        stream_distributions=stream_distributions,
     )

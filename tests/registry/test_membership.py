@@ -74,8 +74,12 @@ async def test_kuwait_is_admitted_once_by_the_summit_after_the_socs_recommendati
             )
             kuwait = (await client.get("/member-states/KWT", params={"effective": "2022-10-12"}))
             kuwait_applicant = (
-                await client.get("/member-states/KWT", params={"effective": "2022-10-11"})
+                await client.get("/member-states/KWT", params={"effective": "2022-10-11"},
+                                 headers=bearer("member_state", "KAZ"))
             ).json()
+            applicant_to_the_public = await client.get(
+                "/member-states/KWT", params={"effective": "2022-10-11"}
+            )
             async with app.state.engine.connect() as connection:
                 counted = await admitted_members(connection)
     finally:
@@ -101,6 +105,7 @@ async def test_kuwait_is_admitted_once_by_the_summit_after_the_socs_recommendati
     assert body["recommendation"]["body"] == "SOC"
     assert body["admission"]["session"] == "SUM/2022"
     assert kuwait_applicant["status"] == "applicant"
+    assert applicant_to_the_public.status_code == 404, "a pending application is not public"
     assert counted["KWT"] == datetime(2022, 10, 12, tzinfo=UTC)
 
 
@@ -300,3 +305,52 @@ async def test_a_suspended_or_withdrawn_member_is_not_counted_from_the_date(data
     assert [s["code"] for s in withdrawn["member_states"]] == ["KWT"]
     assert again.status_code == 409
     assert "KWT is withdrawn" in again.json()["detail"]
+
+
+async def test_a_pending_application_is_for_member_states_and_the_applicant_only(
+    database_url, servers
+):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        await register_founding_members(client)
+        await kuwait_applies(client)
+        seen = {}
+        for who, headers in [
+            ("public", {}),
+            ("KAZ", bearer("member_state", "KAZ")),
+            ("KWT", bearer("member_state", "KWT")),
+            ("NZL", bearer("member_state", "NZL")),
+            ("auditor", bearer("auditor")),
+        ]:
+            listed = (await client.get("/member-states", params={"status": "applicant"},
+                                       headers=headers)).json()
+            single = await client.get("/member-states/KWT", headers=headers)
+            feed = (await client.get("/events", params={"after": 0, "limit": 1000},
+                                     headers=headers)).json()
+            seen[who] = (
+                [s["code"] for s in listed["member_states"]],
+                single.status_code,
+                "state-KWT" in {e["stream_id"] for e in feed["events"]},
+                "state-KAZ" in {e["stream_id"] for e in feed["events"]},
+            )
+        await client.post(
+            "/member-states/KWT/admission",
+            json={"decision": {"decision_id": str(UUID(int=4)), "body": "SUMMIT",
+                               "session": "SUM/2022", "decided_on": "2022-10-12",
+                               "outcome": "adopted"}},
+            headers=SECRETARIAT,
+        )
+        public_after = await client.get("/member-states/KWT")
+        feed_after = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
+
+    assert seen == {
+        "public": ([], 404, False, True),
+        "KAZ": (["KWT"], 200, True, True),
+        "KWT": (["KWT"], 200, False, True),
+        "NZL": ([], 404, False, True),
+        "auditor": (["KWT"], 200, True, True),
+    }
+    assert public_after.status_code == 200
+    assert public_after.json()["application_note"]["number"] == "SOC/OI/88"
+    assert [e["event_type"] for e in feed_after["events"] if e["stream_id"] == "state-KWT"] == [
+        "MembershipApplied", "MemberAdmitted"
+    ]
