@@ -4,8 +4,11 @@ drains them on shutdown. Nothing connects at import time."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 
@@ -15,6 +18,7 @@ from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
 from shared.http import install_http_conventions
+from shared.http.idempotency import forget_idempotency_keys_periodically
 from shared.introspection import router as introspection_router
 from shared.logging import configure_logging
 from shared.messaging import NatsConnection
@@ -86,9 +90,20 @@ def create_service_app(
         if settings.consumers_enabled:
             for consumer in consumers:
                 consumer.start()
+        forgetting = asyncio.create_task(
+            forget_idempotency_keys_periodically(
+                engine,
+                older_than=timedelta(hours=settings.idempotency_retention_hours),
+                every=timedelta(hours=1),
+            ),
+            name=f"{service}-forget-idempotency-keys",
+        )
         try:
             yield
         finally:
+            forgetting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await forgetting
             for consumer in consumers:
                 await consumer.close()
             await feed.close()

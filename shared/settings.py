@@ -87,6 +87,8 @@ class ServiceSettings(BaseSettings):
         "http://127.0.0.1:8004", validation_alias="CICA_NOTIFICATIONS_URL"
     )
     relay_enabled: bool = True
+    # How long an Idempotency-Key's answer is kept for retries (then forgotten hourly).
+    idempotency_retention_hours: float = Field(24.0, gt=0)
     consumers_enabled: bool = True
     consumer_max_attempts: int = Field(5, ge=1)
     consumer_retry_base_delay: float = Field(0.2, gt=0)

@@ -23,6 +23,7 @@ neither replay nor block another's answer; a caller keeps its keys across new to
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from sqlalchemy import Interval, and_, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -313,6 +315,20 @@ async def forget_idempotency_keys(engine: AsyncEngine, *, older_than: timedelta)
     )
     async with engine.begin() as connection:
         return (await connection.execute(statement)).rowcount
+
+
+async def forget_idempotency_keys_periodically(
+    engine: AsyncEngine, *, older_than: timedelta, every: timedelta
+) -> None:
+    """`forget_idempotency_keys` for ever, every `every` (a service's background task)."""
+    while True:
+        try:
+            forgotten = await forget_idempotency_keys(engine, older_than=older_than)
+            if forgotten:
+                log.info("idempotency.forgotten", keys=forgotten)
+        except (OSError, SQLAlchemyError) as error:  # the database is away: try next time
+            log.warning("idempotency.forget_failed", error=repr(error))
+        await asyncio.sleep(every.total_seconds())
 
 
 def scoped_key(owner: str, key: str) -> str:

@@ -246,3 +246,30 @@ async def test_a_database_that_does_not_answer_gives_503_with_retry_after():
         assert response.status_code == 503
         assert response.headers["retry-after"] == "2"
         assert response.json()["type"] == "/problems/unavailable"
+
+
+async def test_old_idempotency_keys_are_forgotten_and_recent_ones_kept(client, database_url):
+    from datetime import timedelta
+
+    from shared.http.idempotency import forget_idempotency_keys
+
+    await client.post("/drafts", json={"symbol": "SUM/2022/DRAFT/1"},
+                      headers={"Idempotency-Key": "old-key"})
+    await client.post("/drafts", json={"symbol": "SUM/2022/DRAFT/5"},
+                      headers={"Idempotency-Key": "new-key"})
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "UPDATE idempotency_keys SET updated_at = now() - interval '2 days' "
+            "WHERE key LIKE '%old-key'"
+        )
+        engine = create_engine(database_url)
+        try:
+            forgotten = await forget_idempotency_keys(engine, older_than=timedelta(hours=24))
+        finally:
+            await engine.dispose()
+        keys = [r["key"] for r in await connection.fetch("SELECT key FROM idempotency_keys")]
+    finally:
+        await connection.close()
+    assert forgotten == 1
+    assert len(keys) == 1 and keys[0].endswith("new-key")
