@@ -1,11 +1,71 @@
-"""The meetings service's composition root."""
+"""The meetings service's composition root: the kit's app, and one task of its own that
+concludes silence procedures whose deadline has come (at start-up, then every
+`silence_check_interval` seconds). Replicas may all run it: a conclusion is recorded once."""
 
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import structlog
 from fastapi import FastAPI
 
+from services.meetings import commands
+from services.meetings.api import router
 from services.meetings.events import event_types
+from services.meetings.projections import projections
+from services.meetings.reactions import reactions
 from services.meetings.settings import MeetingsSettings
+from shared.access import MEMBER_STATES_ONLY, every_stream
 from shared.app import create_service_app
+
+log = structlog.get_logger("cica.meetings")
+
+DESCRIPTION = """Meetings of CICA's bodies (Summit, Ministerial Council, Senior Officials
+Committee, Special Working Group): schedules in local time with an IANA zone, agendas from the
+draft as circulated to the agenda as adopted (items, lettered sub-items, the documents they
+consider at their newest revision), decisions by consensus, and decisions by silence procedure,
+concluded by the service at the deadline. Distributed to member states only."""
+
+
+async def conclude_due(app: FastAPI) -> None:
+    interval = app.state.settings.silence_check_interval
+    while True:
+        try:
+            concluded = await commands.conclude_due_silence_procedures(
+                store=app.state.store, now=datetime.now(UTC))
+            for recorded in concluded:
+                log.info("meetings.silence_procedure_concluded", stream_id=recorded.stream_id)
+        except (ConnectionError, OSError, TimeoutError) as error:
+            log.warning("meetings.silence_check_failed", error=str(error))
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
-    return create_service_app(settings or MeetingsSettings(), event_types=event_types)
+    app = create_service_app(
+        settings or MeetingsSettings(),
+        event_types=event_types,
+        routers=[router],
+        reactions=reactions,
+        projections=projections,
+        description=DESCRIPTION,
+        stream_distributions=every_stream(MEMBER_STATES_ONLY),
+    )
+    kit_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with kit_lifespan(app):
+            task = asyncio.create_task(conclude_due(app), name="meetings-silence-procedures")
+            try:
+                yield
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -10,3 +10,7 @@ class MeetingsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "meetings"
     default_port: ClassVar[int] = 8003
+
+    silence_check_interval: float = 5.0
+    """Seconds between the service's checks for silence procedures whose deadline has come
+    (and one check at start-up, for those that came while it was down)."""

@@ -1,0 +1,72 @@
+"""The meetings service as the tests run it: the real app on a fresh database and the session's
+NATS, the SOC's meeting of October 2022 from the seed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.meetings.app import create_app
+from services.meetings.seed import (
+    MEMBER_STATES_2022,
+    SOC_AGENDA_ANNOTATED,
+    SOC_AGENDA_DRAFT,
+    SOC_MEETING,
+)
+from services.meetings.settings import MeetingsSettings
+from shared.access import Role
+from tests.access import bearer, token_settings
+from tests.shared.test_service_shell import running
+
+SECRETARIAT = bearer(Role.SECRETARIAT)
+NOWHERE = "http://127.0.0.1:9"
+SOC = "SOC-2022-III"
+
+
+def meetings_settings(database_url: str, nats_url: str, **overrides: Any) -> MeetingsSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url, "nats_url": nats_url, "tokens": token_settings(),
+        "consumer_retry_base_delay": 0.01, "silence_check_interval": 0.1,
+        "CICA_DOCUMENTS_URL": NOWHERE, "CICA_REGISTRY_URL": NOWHERE,
+    }
+    values.update(overrides)
+    return MeetingsSettings(**values)
+
+
+@asynccontextmanager
+async def meetings(
+    database_url: str, nats_url: str, **overrides: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(meetings_settings(database_url, nats_url, **overrides))
+    async with running(app) as client:
+        yield app, client
+
+
+async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any],
+               headers: dict[str, str] | None = None, status: int = 201) -> httpx.Response:
+    response = await client.post(path, json=body, headers=headers or SECRETARIAT)
+    assert response.status_code == status, response.text
+    return response
+
+
+async def soc_meeting_with_adopted_agenda(client: httpx.AsyncClient) -> None:
+    """The 27, the SOC's meeting scheduled, its agenda drafted, annotated and adopted."""
+    await post(client, "/member-states",
+               {"states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"})
+    await post(client, "/meetings", SOC_MEETING)
+    await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
+    await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
+    await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(0.05)

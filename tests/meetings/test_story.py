@@ -1,0 +1,169 @@
+"""The SOC's meeting of 10–11 October 2022 in Astana, through the HTTP API: scheduled at 10:00
+Asia/Almaty (UTC+6), its agenda circulated as SOC/2022-III/Agenda/1, annotated as
+SOC/2022-III/Agenda/2 and adopted; the decisions of items 2 and 3 recorded, and the Summit
+adopting; refusals record nothing."""
+
+from __future__ import annotations
+
+from services.meetings.seed import (
+    MEMBER_STATES_2022,
+    RECOMMEND_ASTANA_STATEMENT,
+    RECOMMEND_KUWAIT,
+    SOC_AGENDA_ANNOTATED,
+    SOC_MEETING,
+    SUMMIT_MEETING,
+)
+from shared.access import Role
+from tests.access import bearer
+from tests.meetings.support import (
+    SECRETARIAT,
+    SOC,
+    meetings,
+    post,
+    soc_meeting_with_adopted_agenda,
+)
+
+KAZ = bearer(Role.MEMBER_STATE, "KAZ")
+
+
+async def test_the_soc_meeting_of_october_2022(database_url, servers):
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        await soc_meeting_with_adopted_agenda(client)
+
+        meeting = (await client.get(f"/meetings/{SOC}", headers=KAZ)).json()
+        assert meeting["starts_at"] == "2022-10-10T04:00:00Z"
+        assert meeting["utc_offset_minutes"] == 360
+        assert meeting["time_zone"] == "Asia/Almaty"
+        assert meeting["participants"] == sorted(MEMBER_STATES_2022)
+        assert (meeting["agenda_symbol"], meeting["agenda_status"]) == (
+            "SOC/2022-III/Agenda/2", "adopted")
+
+        agenda = (await client.get(f"/meetings/{SOC}/agenda", headers=KAZ)).json()
+        assert agenda["circulated"] == ["SOC/2022-III/Agenda/1", "SOC/2022-III/Agenda/2"]
+        assert agenda["amended"] is False
+        assert [i["number"] for i in agenda["items"]] == ["1", "2", "3", "4", "5"]
+        assert [s["letter"] for s in agenda["items"][2]["sub_items"]] == list("abcde")
+        assert agenda["items"][2]["sub_items"][2]["considers"][0]["symbol"] == (
+            "SUM/2022/DRAFT/1/Rev.8")
+        circulated = (await client.get(f"/meetings/{SOC}/agenda",
+                                       params={"view": "circulated"}, headers=KAZ)).json()
+        assert circulated["symbol"] == "SOC/2022-III/Agenda/1"
+        assert circulated["items"][0]["annotation"] == ""
+        assert agenda["items"][0]["annotation"].startswith("The draft agenda has been circulated")
+
+        etag = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).headers["etag"]
+        for decision in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT):
+            response = await client.post(f"/meetings/{SOC}/decisions", json=decision,
+                                         headers={**SECRETARIAT, "If-Match": etag})
+            assert response.status_code == 201, response.text
+            etag = response.headers["etag"]
+        stale = await client.post(f"/meetings/{SOC}/decisions",
+                                  json={**RECOMMEND_KUWAIT,
+                                        "decision_id": "11111111-1111-4111-8111-111111111111"},
+                                  headers={**SECRETARIAT, "If-Match": '"1"'})
+        assert stale.status_code == 412
+        again = await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)
+        assert again.json()["recorded"] == []
+        await post(client, f"/meetings/{SOC}/decisions", {
+            "item": "3(d)", "outcome": "continue_consideration",
+            "subject": {"kind": "document", "symbol": "SOC/2021/DRAFT/3/Rev.6"},
+            "decided_on": "2022-10-11", "text": "The SOC will continue consideration."})
+        await post(client, f"/meetings/{SOC}/decisions", {
+            "item": "4(a)", "outcome": "approved",
+            "subject": {"kind": "agenda_item", "item": "4(a)"}, "decided_on": "2022-10-11",
+            "text": "The SOC approved Kyrgyzstan as Co-coordinator in \"Trade and Investment\"."})
+
+        decisions = (await client.get(f"/meetings/{SOC}/decisions", headers=KAZ)).json()
+        assert [(d["item"], d["outcome"]) for d in decisions["decisions"]] == [
+            ("2", "recommended_for_adoption"), ("3(c)", "recommended_for_adoption"),
+            ("3(d)", "continue_consideration"), ("4(a)", "approved")]
+        before = (await client.get(f"/meetings/{SOC}/decisions",
+                                   params={"as_of": "2022-10-01T00:00:00Z"},
+                                   headers=SECRETARIAT))
+        assert before.status_code == 404  # the meeting was recorded after that instant
+
+        await post(client, "/meetings", SUMMIT_MEETING)
+        summit = "SUM-2022"
+        await post(client, f"/meetings/{summit}/agenda", {
+            "symbol": "SUM/2022/Agenda/1", "circulated_on": "2022-10-11", "items": [
+                {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
+                {"number": "2", "title": "Admission of Kuwait", "action": "approve",
+                 "considers": [{"symbol": "SUM/2022/DRAFT/4", "dated": "2022-10-05"}]},
+                {"number": "3", "title": "Astana Statement on CICA Transformation",
+                 "action": "approve",
+                 "considers": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07"}]},
+            ]})
+        await post(client, f"/meetings/{summit}/agenda/adoption", {"adopted_on": "2022-10-12"})
+        await post(client, f"/meetings/{summit}/decisions", {
+            "item": "2", "outcome": "adopted",
+            "subject": {"kind": "membership_application", "state": "KWT"},
+            "decided_on": "2022-10-12", "text": "Kuwait is admitted as a CICA Member State."})
+        await post(client, f"/meetings/{summit}/decisions", {
+            "item": "3", "outcome": "adopted",
+            "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"},
+            "decided_on": "2022-10-12", "text": "The Summit adopted the Astana Statement."})
+        everything = (await client.get("/decisions", headers=SECRETARIAT)).json()["decisions"]
+        assert [(d["body"], d["outcome"], d["subject"]) for d in everything][-2:] == [
+            ("SUMMIT", "adopted", {"kind": "membership_application", "state": "KWT"}),
+            ("SUMMIT", "adopted", {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"}),
+        ]
+        listed = (await client.get("/meetings", headers=SECRETARIAT)).json()["meetings"]
+        assert [m["meeting_id"] for m in listed] == [SOC, summit]
+
+
+async def test_refusals_are_problems_and_record_nothing(database_url, servers):
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        await soc_meeting_with_adopted_agenda(client)
+        version = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).headers["etag"]
+
+        cases = [
+            ("/meetings", SOC_MEETING, 409),  # the session is scheduled already
+            ("/meetings", {**SOC_MEETING, "session": "SOC/2023-I", "time_zone": "Mars/Base"},
+             422),
+            ("/meetings", {**SOC_MEETING, "session": "SUM/2023"}, 422),
+            (f"/meetings/{SOC}/agenda/revisions",
+             {**SOC_AGENDA_ANNOTATED, "symbol": "SOC/2022-III/Agenda/3"}, 409),  # adopted
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "item": "9"}, 422),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "outcome": "vetoed"}, 422),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_ASTANA_STATEMENT,
+             "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.7"}}, 422),
+            (f"/meetings/{SOC}/agenda/amendments",
+             {"decision_id": RECOMMEND_KUWAIT["decision_id"],
+              "items": SOC_AGENDA_ANNOTATED["items"]}, 409),  # not a recorded decision
+            ("/meetings/SOC-2099-I/agenda", {"symbol": "SOC/2099-I/Agenda/1",
+                                             "circulated_on": "2099-01-01",
+                                             "items": SOC_AGENDA_ANNOTATED["items"]}, 404),
+        ]
+        for path, body, status in cases:
+            response = await client.post(path, json=body, headers=SECRETARIAT)
+            assert response.status_code == status, (path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["detail"]
+
+        kaz = await client.post(f"/meetings/{SOC}/decisions", json=RECOMMEND_KUWAIT,
+                                headers=KAZ)
+        assert kaz.status_code == 403
+        public = await client.get(f"/meetings/{SOC}")
+        assert public.status_code == 401
+        kuwait = await client.get(f"/meetings/{SOC}", headers=bearer(Role.MEMBER_STATE, "KWT"))
+        assert kuwait.status_code == 404  # not (yet) a member: member states only
+        after = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).headers["etag"]
+        assert after == version
+
+
+async def test_the_openapi_document_describes_every_route_with_examples(database_url, servers):
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        schema = (await client.get("/openapi.json")).json()
+    ours = {path: ops for path, ops in schema["paths"].items()
+            if path.startswith(("/meetings", "/member-states", "/agenda-items", "/decisions",
+                                "/silence-procedures"))}
+    assert len(ours) >= 12
+    for path, operations in ours.items():
+        for method, operation in operations.items():
+            assert operation.get("description") or operation.get("summary"), (method, path)
+            assert "x-cica-access" in operation, (method, path)
+    components = schema["components"]["schemas"]
+    for name in ("MeetingIn", "AgendaIn", "AgendaRevisionIn", "DecisionIn", "SilenceProcedureIn",
+                 "ObjectionIn", "MeetingOut", "AgendaOut", "SilenceProcedureOut"):
+        assert components[name].get("examples"), name
+    assert components["AgendaRevisionIn"]["examples"][0]["symbol"] == "SOC/2022-III/Agenda/2"
