@@ -1,0 +1,100 @@
+"""The meetings service following the documents service and the registry: a `DraftRevised` of
+SUM/2022/DRAFT/1 moves item 3(c) to the new revision and keeps the history; a `MemberAdmitted`
+of Kuwait adds it to the meetings that start on or after its admission, once, and lets it read
+what is distributed to member states."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from services.meetings.seed import SUMMIT_MEETING
+from shared.access import Role
+from shared.envelope import ForeignEvent
+from tests.access import bearer
+from tests.meetings.support import (
+    SECRETARIAT,
+    SOC,
+    meetings,
+    post,
+    soc_meeting_with_adopted_agenda,
+)
+
+
+def foreign(producer: str, position: int, stream_id: str, event_type: str, data: dict,
+            recorded_at: str = "2022-10-11T09:30:00+00:00") -> ForeignEvent:
+    return ForeignEvent(
+        producer=producer, position=position, event_id=uuid4(), stream_id=stream_id,
+        stream_type="document" if producer == "documents" else "member_state", version=position,
+        event_type=event_type, schema_version=1, data=data, metadata={},
+        recorded_at=recorded_at, hash="00" * 32, prev_hash="00" * 32,
+    )
+
+
+def consumer(app, producer: str):  # type: ignore[no-untyped-def]
+    return next(c for c in app.state.consumers if c.producer == producer)
+
+
+async def test_a_revised_draft_moves_item_3c_to_its_newest_revision(database_url, servers):
+    revised = foreign("documents", 1, "document-SUM-2022-DRAFT-1", "DraftRevised",
+                      {"revision": 9, "symbol": "SUM/2022/DRAFT/1/Rev.9", "basis": ""})
+    other = foreign("documents", 2, "document-SUM-2022-DRAFT-7", "DraftRevised",
+                    {"revision": 2, "symbol": "SUM/2022/DRAFT/7/Rev.2", "basis": ""})
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        before = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        for event in (revised, revised, other):
+            await consumer(app, "documents").handle(event)
+
+        agenda = (await client.get(f"/meetings/{SOC}/agenda", headers=SECRETARIAT)).json()
+        as_adopted = (await client.get(f"/meetings/{SOC}/agenda", params={"view": "adopted"},
+                                       headers=SECRETARIAT)).json()
+        items = (await client.get("/agenda-items", params={"document": "SUM/2022/DRAFT/1"},
+                                  headers=SECRETARIAT)).json()["items"]
+        after = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        records = await app.state.store.read_stream(f"meeting-{SOC}")
+
+    item_3c = agenda["items"][2]["sub_items"][2]
+    assert item_3c["considers"] == [
+        {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-11", "note": ""}]
+    assert agenda["document_history"] == [{
+        "item": "3(c)",
+        "previous": {"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""},
+        "current": {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-11", "note": ""},
+    }]
+    assert as_adopted["items"][2]["sub_items"][2]["considers"][0]["symbol"] == (
+        "SUM/2022/DRAFT/1/Rev.8")
+    assert [(i["ref"], i["considers"][0]["symbol"]) for i in items] == [
+        ("3(c)", "SUM/2022/DRAFT/1/Rev.9")]
+    assert after == before + 1, "delivered twice, followed once; another document, nothing"
+    assert records[-1].metadata["causation_id"] == str(revised.event_id)
+
+
+async def test_kuwait_admitted_takes_part_in_later_meetings_only(database_url, servers):
+    admitted = foreign("registry", 1, "state-KWT", "MemberAdmitted", {
+        "state": "KWT", "names": {"en": "Kuwait"}, "admitted_on": "2022-10-12",
+        "decision": {"decision_id": str(uuid4()), "body": "SUMMIT", "session": "SUM/2022",
+                     "decided_on": "2022-10-12", "outcome": "adopted"}})
+    kuwait = bearer(Role.MEMBER_STATE, "KWT")
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, "/meetings", SUMMIT_MEETING)
+        unseen = (await client.get(f"/meetings/{SOC}", headers=kuwait)).status_code
+        await consumer(app, "registry").handle(admitted)
+        await consumer(app, "registry").handle(admitted)
+
+        soc = (await client.get(f"/meetings/{SOC}", headers=kuwait)).json()
+        summit = (await client.get("/meetings/SUM-2022", headers=SECRETARIAT)).json()
+        members = (await client.get("/member-states", params={"on": "2022-10-12"},
+                                    headers=SECRETARIAT)).json()
+        later = await post(client, "/meetings", {
+            **SUMMIT_MEETING, "body": "MC", "session": "MC/2024", "title": "Ministerial Council",
+            "starts_local": "2024-09-26T10:00:00", "ends_local": "2024-09-26T18:00:00"})
+        ministerial = (await client.get("/meetings/MC-2024", headers=SECRETARIAT)).json()
+
+    assert unseen == 404
+    assert "KWT" not in soc["participants"] and len(soc["participants"]) == 27
+    assert "KWT" in summit["participants"] and len(summit["participants"]) == 28
+    assert summit["version"] == 2, "admitted twice, added once"
+    assert members["count"] == 28
+    assert later.status_code == 201
+    assert len(ministerial["participants"]) == 28
