@@ -7,7 +7,6 @@ from services.registry.events import event_types
 from services.registry.projections import projections
 from services.registry.reactions import reactions
 from services.registry.settings import RegistrySettings
-from services.registry.visibility import stream_distributions
 from shared.app import create_service_app
 
 DESCRIPTION = """The single owner of who belongs to CICA: member states (applications,
@@ -26,5 +25,4 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=projections,
         description=DESCRIPTION,
-        stream_distributions=stream_distributions,
     )

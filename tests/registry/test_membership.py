@@ -324,14 +324,7 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
             listed = (await client.get("/member-states", params={"status": "applicant"},
                                        headers=headers)).json()
             single = await client.get("/member-states/KWT", headers=headers)
-            feed = (await client.get("/events", params={"after": 0, "limit": 1000},
-                                     headers=headers)).json()
-            seen[who] = (
-                [s["code"] for s in listed["member_states"]],
-                single.status_code,
-                "state-KWT" in {e["stream_id"] for e in feed["events"]},
-                "state-KAZ" in {e["stream_id"] for e in feed["events"]},
-            )
+            seen[who] = ([s["code"] for s in listed["member_states"]], single.status_code)
         await client.post(
             "/member-states/KWT/admission",
             json={"decision": {"decision_id": str(UUID(int=4)), "body": "SUMMIT",
@@ -340,17 +333,15 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
             headers=SECRETARIAT,
         )
         public_after = await client.get("/member-states/KWT")
-        feed_after = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
+        public_feed = await client.get("/events")
 
     assert seen == {
-        "public": ([], 404, False, True),
-        "KAZ": (["KWT"], 200, True, True),
-        "KWT": (["KWT"], 200, False, True),
-        "NZL": ([], 404, False, True),
-        "auditor": (["KWT"], 200, True, True),
+        "public": ([], 404),
+        "KAZ": (["KWT"], 200),
+        "KWT": (["KWT"], 200),
+        "NZL": ([], 404),
+        "auditor": (["KWT"], 200),
     }
     assert public_after.status_code == 200
     assert public_after.json()["application_note"]["number"] == "SOC/OI/88"
-    assert [e["event_type"] for e in feed_after["events"] if e["stream_id"] == "state-KWT"] == [
-        "MembershipApplied", "MemberAdmitted"
-    ]
+    assert public_feed.status_code == 401, "the registry's log is for its log readers"
