@@ -6,6 +6,7 @@ events (handed to the registry's own consumer), the member list effective before
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -345,3 +346,30 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
     assert public_after.status_code == 200
     assert public_after.json()["application_note"]["number"] == "SOC/OI/88"
     assert public_feed.status_code == 401, "the registry's log is for its log readers"
+
+
+async def test_a_decision_without_the_contracts_fields_is_parked_and_the_next_goes_on(
+    database_url, servers, new_database
+):
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(soc_recommends_kuwait(), summit_admits())
+        recommendation, adoption = await meetings.as_delivered()
+        broken = dataclasses.replace(
+            recommendation, data={k: v for k, v in recommendation.data.items() if k != "subject"}
+        )
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            await kuwait_applies(client)
+            consumer = app.state.consumers[0]
+            await consumer.handle(broken)
+            await consumer.handle(adoption)
+            parked = (await client.get("/admin/parked", headers=SECRETARIAT)).json()["parked"]
+            records = await log_of(app)
+    finally:
+        await meetings.close()
+
+    assert [(p["position"], p["event_type"]) for p in parked] == [(1, "DecisionRecorded")]
+    assert "subject" in parked[0]["error"]
+    assert [r.event_type for r in records] == ["MembershipApplied", "MemberAdmitted"]
