@@ -48,16 +48,22 @@ class TwiceRelay(JetStreamRelay):
         return futures
 
 
-@pytest.fixture
-async def fresh_meetings_stream(servers):
-    """The producer's name is fixed ("meetings"), so its stream is shared by the session: each
-    test starts from none (and no durable consumer of it)."""
-    client = await nats.connect(servers.nats_url)
+async def delete_meetings_stream(nats_url: str) -> None:
+    client = await nats.connect(nats_url)
     try:
         with contextlib.suppress(NotFoundError):
             await client.jetstream().delete_stream(stream_name("meetings"))
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def fresh_meetings_stream(servers):
+    """The producer's name is fixed ("meetings"), so its stream is shared by the session: the
+    test starts from none (and no durable consumer of it), and leaves none behind for others."""
+    await delete_meetings_stream(servers.nats_url)
+    yield
+    await delete_meetings_stream(servers.nats_url)
 
 
 async def test_the_summits_adoption_over_nats_admits_kuwait_once(
