@@ -507,8 +507,28 @@ class DecisionOut(BaseModel):
     text: str
 
 
+class ProposalOut(BaseModel):
+    decision_id: UUID
+    item: str
+    outcome: str
+    subject: dict[str, Any]
+    text: str
+    objections: list[str]
+    taken: bool
+
+
 class DecisionsOut(BaseModel):
     decisions: list[DecisionOut]
+    proposals: list[ProposalOut] = Field(
+        default_factory=list, description="draft decisions put to the meeting, and who objected")
+
+
+class DecisionObjectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"state": "IND", "reason": "The draft needs further consultations in the SWG."}]})
+
+    state: StateCode
+    reason: str = Field(default="", max_length=5000)
 
 
 @router.post("/meetings/{meeting_id}/decisions", status_code=201, tags=["decisions"])
@@ -527,6 +547,37 @@ async def record_decision(
     return _written(response, recorded)
 
 
+@router.post("/meetings/{meeting_id}/decision-proposals", status_code=201, tags=["decisions"])
+@SECRETARIAT_ONLY
+async def propose_decision(
+    meeting_id: MeetingId, body: DecisionIn, store: Store, response: Response,
+    expected: ExpectedVersion,
+) -> Written:
+    """Put a draft decision to the meeting. Decisions are by consensus: once any participant
+    objects, recording it (`POST .../decisions` with its `decision_id`) is refused (409)."""
+    recorded = await commands.propose_decision(
+        store=store, meeting_id=meeting_id, decision_id=body.decision_id, item=body.item,
+        outcome=body.outcome, subject=body.subject, text=body.text,
+        decided_on=body.decided_on, expected=expected)
+    return _written(response, recorded)
+
+
+@router.post("/meetings/{meeting_id}/decision-proposals/{decision_id}/objections",
+             status_code=201, tags=["decisions"])
+@OBJECTORS
+async def object_to_decision(
+    meeting_id: MeetingId, decision_id: UUID, body: DecisionObjectionIn, store: Store,
+    caller: Caller, response: Response, expected: ExpectedVersion,
+) -> Written:
+    """A participating member state objects to a draft decision, in its own name only (403
+    for another state's, or for a state that does not take part in the meeting)."""
+    state = act_for(caller, body.state)
+    recorded = await commands.object_to_decision(
+        store=store, meeting_id=meeting_id, decision_id=decision_id, state=state,
+        reason=body.reason, expected=expected)
+    return _written(response, recorded)
+
+
 @router.get("/meetings/{meeting_id}/decisions", tags=["decisions"])
 @READERS
 async def list_decisions(
@@ -541,7 +592,13 @@ async def list_decisions(
     return DecisionsOut(decisions=[DecisionOut(
         decision_id=d.decision_id, meeting_id=meeting_id, body=state.scheduled.body,
         session=state.scheduled.session, item=d.item, outcome=d.outcome, subject=d.subject,
-        decided_on=d.decided_on, text=d.text) for d in state.decisions])
+        decided_on=d.decided_on, text=d.text) for d in state.decisions],
+        proposals=[ProposalOut(
+            decision_id=p.decision_id, item=p.item, outcome=p.outcome,
+            subject=p.subject.model_dump(mode="json"), text=p.text,
+            objections=[o.state for o in state.objections.get(p.decision_id, [])],
+            taken=any(d.decision_id == p.decision_id for d in state.decisions))
+            for p in state.proposals.values()])
 
 
 @router.get("/decisions", tags=["decisions"])

@@ -247,6 +247,32 @@ async def record_decision(
     )
 
 
+async def propose_decision(
+    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, item: str, outcome: str,
+    subject: Subject, text: str, decided_on: date, expected: int | None,
+) -> Recorded:
+    return await _in_transaction(
+        store, meeting_stream(meeting_id), MEETING,
+        lambda history: domain.propose_decision(
+            domain.meeting(meeting_id, history), decision_id=decision_id, item=item,
+            outcome=outcome, subject=subject, text=text, decided_on=decided_on),
+        expected=expected,
+    )
+
+
+async def object_to_decision(
+    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, state: str, reason: str,
+    expected: int | None,
+) -> Recorded:
+    return await _in_transaction(
+        store, meeting_stream(meeting_id), MEETING,
+        lambda history: domain.object_to_decision(
+            domain.meeting(meeting_id, history), decision_id=decision_id, member_state=state,
+            reason=reason),
+        expected=expected,
+    )
+
+
 # ------------------------------------------------------------------------------ silence procedure
 
 

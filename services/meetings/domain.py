@@ -22,6 +22,8 @@ from services.meetings.events import (
     AgendaItemSubject,
     AgendaRevised,
     ConsideredDocumentRevised,
+    DecisionObjected,
+    DecisionProposed,
     DecisionRecorded,
     DocumentRef,
     DocumentSubject,
@@ -126,6 +128,11 @@ class ProcedureConcludedError(MeetingsError):
     type_ = "/problems/silence-procedure-concluded"
 
 
+class NoConsensusError(MeetingsError):
+    title = "No consensus"
+    type_ = "/problems/no-consensus"
+
+
 class DeadlineNotReachedError(MeetingsError):
     title = "Deadline not reached"
     type_ = "/problems/deadline-not-reached"
@@ -171,6 +178,8 @@ class Meeting:
     """The agenda as it stands: the last draft, or as adopted, with current documents."""
     document_history: list[ConsideredDocumentRevised] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
+    proposals: dict[UUID, DecisionProposed] = field(default_factory=dict)
+    objections: dict[UUID, list[DecisionObjected]] = field(default_factory=dict)
 
     @property
     def exists(self) -> bool:
@@ -242,6 +251,11 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
         elif isinstance(event, ConsideredDocumentRevised):
             state.document_history.append(event)
             state.items = _replace_document(state.items, event.item, event.current)
+        elif isinstance(event, DecisionProposed):
+            state.proposals[event.decision_id] = event
+            state.objections.setdefault(event.decision_id, [])
+        elif isinstance(event, DecisionObjected):
+            state.objections.setdefault(event.decision_id, []).append(event)
         elif isinstance(event, DecisionRecorded):
             state.decisions.append(Decision(
                 event.decision_id, event.item, event.outcome,
@@ -397,6 +411,13 @@ def record_decision(
         return []  # the same decision, recorded once
     if state.adopted is None:
         raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
+    objected = state.objections.get(decision_id)
+    if objected:
+        raise NoConsensusError(
+            f"{', '.join(o.state for o in objected)} objected to the draft decision "
+            f"{decision_id}: a decision with an objection is not taken.",
+            decision_id=str(decision_id), objections=[o.state for o in objected],
+        )
     on = state.item(item)
     if on is None:
         raise InvalidRequestError(f"The agenda has no item {item}.", item=item)
@@ -421,6 +442,41 @@ def record_decision(
         session=scheduled.session, decided_on=decided_on, outcome=outcome,  # type: ignore[arg-type]
         subject=subject, text=text, item=item,
     )]
+
+
+def propose_decision(
+    state: Meeting, *, decision_id: UUID, item: str, outcome: str, subject: Subject, text: str,
+    decided_on: date,
+) -> list[DecisionProposed]:
+    """Put a draft decision to the meeting: checked as `record_decision` checks it."""
+    if decision_id in state.proposals:
+        return []
+    (checked,) = record_decision(state, decision_id=decision_id, item=item, outcome=outcome,
+                                 subject=subject, text=text, decided_on=decided_on) or [None]
+    if checked is None:
+        raise MeetingsError(f"The decision {decision_id} is recorded already.",
+                            decision_id=str(decision_id))
+    return [DecisionProposed(decision_id=decision_id, item=item, outcome=checked.outcome,
+                             subject=checked.subject, text=text)]
+
+
+def object_to_decision(
+    state: Meeting, *, decision_id: UUID, member_state: str, reason: str = ""
+) -> list[DecisionObjected]:
+    _must_exist(state)
+    if decision_id not in state.proposals:
+        raise NotFoundError(f"The draft decision {decision_id}", decision_id=str(decision_id))
+    if any(d.decision_id == decision_id for d in state.decisions):
+        raise MeetingsError(f"The decision {decision_id} is taken already.",
+                            decision_id=str(decision_id))
+    if member_state not in state.participants:
+        raise NotParticipantError(
+            f"{member_state} does not take part in this meeting; only participants object.",
+            state=member_state,
+        )
+    if any(o.state == member_state for o in state.objections.get(decision_id, [])):
+        return []
+    return [DecisionObjected(decision_id=decision_id, state=member_state, reason=reason)]
 
 
 def _refs(state: Meeting) -> Iterable[tuple[str, DocumentRef]]:

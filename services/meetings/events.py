@@ -80,8 +80,22 @@ class AgendaItemSubject(_Frozen):
     item: ItemRef
 
 
+class CoordinatorSubject(_Frozen):
+    """A nomination: a state as coordinator or co-coordinator of a priority area (Kyrgyzstan
+    as co-coordinator of "Trade and Investment")."""
+
+    kind: Literal["coordinator"]
+    state: str = Field(pattern=r"^[A-Z]{3}$")
+    area: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")
+    role: Literal["coordinator", "co_coordinator"]
+
+
 Subject = Annotated[
-    DocumentSubject | MembershipApplicationSubject | ChairmanshipSubject | AgendaItemSubject,
+    DocumentSubject
+    | MembershipApplicationSubject
+    | ChairmanshipSubject
+    | AgendaItemSubject
+    | CoordinatorSubject,
     Field(discriminator="kind"),
 ]
 
@@ -102,6 +116,27 @@ class DecisionRecorded(DomainEvent):
     text: str
     item: ItemRef | None = None
     """The agenda item the decision was taken under, when it was taken at a meeting."""
+
+
+@event_types.register("DecisionProposed", version=1)
+class DecisionProposed(DomainEvent):
+    """A draft decision put to the meeting under an item; taken by consensus, so any
+    participating member state's objection stops it."""
+
+    decision_id: UUID
+    item: ItemRef
+    outcome: Outcome
+    subject: Subject
+    text: str
+
+
+@event_types.register("DecisionObjected", version=1)
+class DecisionObjected(DomainEvent):
+    """A participating member state objected to a proposed decision: there is no consensus."""
+
+    decision_id: UUID
+    state: StateCode
+    reason: str = ""
 
 
 # ------------------------------------------------------------------------------ meetings

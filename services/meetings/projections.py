@@ -30,6 +30,8 @@ from services.meetings.events import (
     AgendaItem,
     AgendaRevised,
     ConsideredDocumentRevised,
+    DecisionObjected,
+    DecisionProposed,
     DecisionRecorded,
     MeetingScheduled,
     ObjectionRaised,
@@ -188,6 +190,11 @@ async def when_considered_document_revised(connection, record, event) -> None:  
     base = base_symbol(event.current.symbol)[0]
     considers = [current if base_symbol(d["symbol"])[0] == base else d for d in considers]
     await connection.execute(update(agenda_items).where(key).values(considers=considers))
+    await _touch(connection, record)
+
+
+@meetings.on(DecisionProposed, DecisionObjected)
+async def when_decision_proposed_or_objected(connection, record, event) -> None:  # type: ignore[no-untyped-def]
     await _touch(connection, record)
 
 

@@ -261,3 +261,26 @@ def test_a_deadline_in_the_past_is_refused():
         domain.start_silence_procedure(
             domain.silence_procedure(uuid4(), []), body="SOC", session="SOC/2022-III",
             meeting_id=None, draft=DRAFT, now=DEADLINE, deadline=STARTED_AT, participants=["KAZ"])
+
+
+def test_a_proposed_decision_with_an_objection_is_not_taken():
+    history = adopted()
+    subject = {"kind": "membership_application", "state": "KWT"}
+    decision_id = uuid4()
+    proposed = domain.propose_decision(
+        domain.meeting(MEETING, history), decision_id=decision_id, item="2",
+        outcome="recommended_for_adoption", subject=subject, text="Kuwait",
+        decided_on=date(2022, 10, 11))
+    history += proposed
+    with pytest.raises(domain.NotParticipantError):
+        domain.object_to_decision(domain.meeting(MEETING, history), decision_id=decision_id,
+                                  member_state="FRA")
+    objected = domain.object_to_decision(domain.meeting(MEETING, history),
+                                         decision_id=decision_id, member_state="IND")
+    history += objected
+    assert domain.object_to_decision(domain.meeting(MEETING, history), decision_id=decision_id,
+                                     member_state="IND") == []
+    with pytest.raises(domain.NoConsensusError):
+        domain.record_decision(domain.meeting(MEETING, history), decision_id=decision_id,
+                               item="2", outcome="recommended_for_adoption", subject=subject,
+                               text="Kuwait", decided_on=date(2022, 10, 11))

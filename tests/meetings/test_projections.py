@@ -34,11 +34,12 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
         "state": "KWT", "names": {"en": "Kuwait"}, "admitted_on": "2022-10-12",
         "decision": {"decision_id": str(uuid4()), "body": "SUMMIT", "session": "SUM/2022",
                      "decided_on": "2022-10-12", "outcome": "adopted"}})
-    kept = {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()),
-            "deadline": (datetime.now(UTC) + timedelta(seconds=0.5)).isoformat(),
-            "participants": list(MEMBER_STATES_2022)}
-    broken = {**kept, "procedure_id": str(uuid4()),
-              "deadline": (datetime.now(UTC) + timedelta(seconds=60)).isoformat()}
+
+    def procedure(seconds: float) -> dict:
+        deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+        return {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()),
+                "deadline": deadline.isoformat(), "participants": list(MEMBER_STATES_2022)}
+
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=0.1) as (app, client):
         await soc_meeting_with_adopted_agenda(client)
@@ -47,6 +48,7 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
             await post(client, f"/meetings/{SOC}/decisions", decision)
         await consumer(app, "documents").handle(revised)
         await consumer(app, "registry").handle(admitted)
+        kept, broken = procedure(0.5), procedure(600)
         await post(client, "/silence-procedures", kept)
         await post(client, "/silence-procedures", broken)
         await post(client, f"/silence-procedures/{broken['procedure_id']}/objections",

@@ -24,6 +24,12 @@ def procedure(seconds: float) -> dict:
             "participants": list(MEMBER_STATES_2022)}
 
 
+async def until(deadline: str) -> None:
+    """Wait for a deadline instant to pass (the clock is what the test is about)."""
+    remaining = (datetime.fromisoformat(deadline) - datetime.now(UTC)).total_seconds()
+    await asyncio.sleep(max(remaining, 0) + 0.05)
+
+
 async def status_of(client, procedure_id: str) -> dict:  # type: ignore[no-untyped-def]
     response = await client.get(f"/silence-procedures/{procedure_id}", headers=SECRETARIAT)
     assert response.status_code == 200, response.text
@@ -33,8 +39,8 @@ async def status_of(client, procedure_id: str) -> dict:  # type: ignore[no-untyp
 async def test_silence_kept_adopts_the_decision_and_silence_broken_does_not(
     database_url, servers
 ):
-    kept, broken = procedure(1.0), procedure(1.0)
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        kept, broken = procedure(1.0), procedure(1.0)
         for body in (kept, broken):
             await post(client, "/silence-procedures", body)
         objection = await post(client, f"/silence-procedures/{broken['procedure_id']}/objections",
@@ -61,10 +67,9 @@ async def test_silence_kept_adopts_the_decision_and_silence_broken_does_not(
 async def test_objections_that_are_not_a_participants_own_before_the_deadline_are_refused(
     database_url, servers
 ):
-    running = procedure(60)
-    short = procedure(0.5)
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (_, client):
+        running, short = procedure(600), procedure(1.0)
         await post(client, "/silence-procedures", running)
         await post(client, "/silence-procedures", short)
         path = f"/silence-procedures/{running['procedure_id']}/objections"
@@ -73,7 +78,7 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
                                      headers=bearer(Role.MEMBER_STATE, "FRA"))
         auditor = await client.post(path, json={"state": "IND"}, headers=bearer(Role.AUDITOR))
         bad = await client.post(path, json={"state": "india"}, headers=IND)
-        await asyncio.sleep(0.6)  # the short procedure's deadline passes
+        await until(short["deadline"])
         late = await client.post(f"/silence-procedures/{short['procedure_id']}/objections",
                                  json={"state": "IND"}, headers=IND)
         early = await client.post(f"/silence-procedures/{running['procedure_id']}/conclusion",
@@ -91,11 +96,11 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
 
 
 async def test_a_conclusion_triggered_twice_is_recorded_once(database_url, servers):
-    body = procedure(0.3)
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (app, client):
+        body = procedure(1.0)
         await post(client, "/silence-procedures", body)
-        await asyncio.sleep(0.4)
+        await until(body["deadline"])
         path = f"/silence-procedures/{body['procedure_id']}/conclusion"
         answers = await asyncio.gather(*[
             client.post(path, headers=SECRETARIAT) for _ in range(4)
@@ -112,11 +117,11 @@ async def test_a_conclusion_triggered_twice_is_recorded_once(database_url, serve
 async def test_a_service_started_after_the_deadline_concludes_on_start_up_once(
     database_url, servers
 ):
-    body = procedure(0.3)
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (_, client):
+        body = procedure(1.0)
         await post(client, "/silence-procedures", body)
-    await asyncio.sleep(0.4)  # the deadline passes while the service is down
+    await until(body["deadline"])  # the deadline passes while the service is down
     for _ in range(2):  # started twice: concluded by the first start, not again by the second
         async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                             silence_check_interval=3600) as (app, client):

@@ -167,3 +167,49 @@ async def test_the_openapi_document_describes_every_route_with_examples(database
                  "ObjectionIn", "MeetingOut", "AgendaOut", "SilenceProcedureOut"):
         assert components[name].get("examples"), name
     assert components["AgendaRevisionIn"]["examples"][0]["symbol"] == "SOC/2022-III/Agenda/2"
+
+
+async def test_an_objection_by_a_participant_stops_a_consensus_decision(database_url, servers):
+    proposal = {**RECOMMEND_ASTANA_STATEMENT, "decision_id": "2c9d7e51-3a8b-4f60-9d12-7b4e0a6c5f83"}
+    kuwait_proposal = {**RECOMMEND_KUWAIT, "decision_id": "4e6a8c20-1b3d-4f57-a9e2-c0d8b6f41a97"}
+    path = f"/meetings/{SOC}/decision-proposals"
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, path, proposal)
+        await post(client, path, kuwait_proposal)
+        objections = f"{path}/{proposal['decision_id']}/objections"
+        for_another = await client.post(objections, json={"state": "CHN"}, headers=KAZ)
+        outsider = await client.post(objections, json={"state": "FRA"},
+                                     headers=bearer(Role.MEMBER_STATE, "FRA"))
+        objected = await client.post(objections, json={"state": "KAZ", "reason": "OP5"},
+                                     headers=KAZ)
+        refused = await client.post(f"/meetings/{SOC}/decisions", json=proposal,
+                                    headers=SECRETARIAT)
+        taken = await client.post(f"/meetings/{SOC}/decisions", json=kuwait_proposal,
+                                  headers=SECRETARIAT)
+        kyrgyzstan = await client.post(f"/meetings/{SOC}/decisions", json={
+            "item": "4(a)", "outcome": "approved", "decided_on": "2022-10-11",
+            "subject": {"kind": "coordinator", "state": "KGZ", "area": "trade-and-investment",
+                        "role": "co_coordinator"},
+            "text": "The SOC approved Kyrgyzstan as Co-coordinator in \"Trade and Investment\"."},
+            headers=SECRETARIAT)
+        listed = (await client.get(f"/meetings/{SOC}/decisions", headers=KAZ)).json()
+
+    assert for_another.status_code == 403
+    assert outsider.status_code == 403
+    assert objected.status_code == 201, objected.text
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "/problems/no-consensus"
+    assert refused.json()["objections"] == ["KAZ"]
+    assert taken.status_code == 201 and kyrgyzstan.status_code == 201
+    first = listed["decisions"][0]
+    assert (first["decision_id"], first["subject"]["kind"]) == (
+        kuwait_proposal["decision_id"], "membership_application")
+    assert listed["decisions"][1]["subject"] == {
+        "kind": "coordinator", "state": "KGZ", "area": "trade-and-investment",
+        "role": "co_coordinator"}
+    assert len(listed["decisions"]) == 2
+    assert {p["decision_id"]: (p["objections"], p["taken"]) for p in listed["proposals"]} == {
+        proposal["decision_id"]: (["KAZ"], False),
+        kuwait_proposal["decision_id"]: ([], True),
+    }
