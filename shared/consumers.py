@@ -198,7 +198,12 @@ class JetStreamConsumer:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            # Cancel until it ends: on Python 3.11 a cancellation that lands as an inner wait
+            # completes (asyncio.wait_for, which nats-py's fetch uses) can be swallowed, and a
+            # single cancel() would then leave shutdown waiting forever.
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None

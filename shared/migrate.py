@@ -18,13 +18,17 @@ SERVICES = ("registry", "documents", "meetings", "notifications")
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-def alembic_config(service: str, database_url: str) -> Config:
+def alembic_config(service: str | tuple[str, ...], database_url: str) -> Config:
+    """The alembic configuration of `service`'s database: the kit's migrations and the
+    service's own. Several services (a tuple) share one database only in the tests' template,
+    which then holds every head in its one version table."""
     config = Config()
     config.set_main_option("script_location", str(_ROOT / "shared" / "migrations"))
     locations = [_ROOT / "shared" / "migrations" / "versions"]
-    own = _ROOT / "services" / service / "migrations" / "versions"
-    if own.is_dir():
-        locations.append(own)
+    for name in (service,) if isinstance(service, str) else service:
+        own = _ROOT / "services" / name / "migrations" / "versions"
+        if own.is_dir():
+            locations.append(own)
     config.set_main_option("version_locations", " ".join(str(p) for p in locations))
     config.set_main_option("path_separator", "space")
     config.set_main_option("sqlalchemy.url", asyncpg_url(database_url).replace("%", "%%"))
@@ -53,7 +57,7 @@ async def ensure_database(database_url: str) -> bool:
         await connection.close()
 
 
-async def upgrade(service: str, database_url: str) -> None:
+async def upgrade(service: str | tuple[str, ...], database_url: str) -> None:
     """Apply every migration of the kit and of `service` to `database_url` (alembic heads)."""
     config = alembic_config(service, database_url)
     engine = create_async_engine(asyncpg_url(database_url))

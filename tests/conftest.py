@@ -72,8 +72,9 @@ async def _make_template(template_url: str) -> None:
     finally:
         await connection.close()
     await ensure_database(template_url)
-    # Every service has the same kit tables today; services' own tables are migrated per test.
-    await upgrade("registry", template_url)
+    # The kit's tables and the read models of the services that have them, in one alembic run
+    # (one version table holding every head).
+    await upgrade(("registry", "documents", "meetings"), template_url)
 
 
 @pytest.fixture

@@ -1,0 +1,290 @@
+"""Read models of the documents service, folded from its own log and rebuildable from it.
+
+- `document_list`: one row per document (its newest revision, status, languages, open blanks
+  and distribution), what `GET /documents` pages through, filtered by the caller's
+  distribution in SQL;
+- `open_amendments`: the amendments still open, per document, with the document's
+  distribution alongside (its own copy, so the projection replays from the log alone).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, Table, Text, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.documents.domain import open_points
+from services.documents.events import (
+    STREAM_TYPE,
+    AmendmentDeclined,
+    AmendmentProposed,
+    AmendmentWithdrawn,
+    DistributionChanged,
+    DocumentStatusChanged,
+    DraftCreated,
+    DraftRevised,
+    Status,
+    TranslationAdded,
+)
+from services.documents.symbols import parse_symbol
+from shared.access import distribution_columns
+from shared.eventstore import RecordedEvent
+from shared.projections import Projection, projection_metadata
+
+tables = projection_metadata()
+
+documents = Table(
+    "documents_list",
+    tables,
+    Column("stream_id", Text, primary_key=True),
+    Column("symbol", Text, nullable=False),
+    Column("series", Text, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("document_type", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("revision_languages", ARRAY(Text), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("status_body", Text),
+    Column("open_points", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    *distribution_columns(),
+)
+
+amendments = Table(
+    "documents_open_amendments",
+    tables,
+    Column("amendment_id", Text, primary_key=True),
+    Column("stream_id", Text, nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("paragraph_id", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("new_paragraph_id", Text),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    *distribution_columns(),
+)
+
+amendment_documents = Table(
+    "documents_amendment_distributions",
+    tables,
+    Column("stream_id", Text, primary_key=True),
+    *distribution_columns(),
+)
+
+document_list = Projection(
+    "document_list",
+    version=1,
+    tables=[documents],
+    description="Every document: its newest revision, status, languages and distribution.",
+)
+open_amendments = Projection(
+    "open_amendments",
+    version=1,
+    tables=[amendments, amendment_documents],
+    description="The amendments still open, per document.",
+)
+
+
+def _mine(record: RecordedEvent) -> bool:
+    return record.stream_type == STREAM_TYPE
+
+
+async def _touch(connection: AsyncConnection, record: RecordedEvent, **values: object) -> None:
+    await connection.execute(
+        update(documents)
+        .where(documents.c.stream_id == record.stream_id)
+        .values(version=record.version, updated_at=record.recorded_at, **values)
+    )
+
+
+@document_list.on(DraftCreated)
+async def when_draft_created_list_it(
+    connection: AsyncConnection, record: RecordedEvent, event: DraftCreated
+) -> None:
+    if not _mine(record):
+        return
+    symbol = parse_symbol(event.symbol)
+    await connection.execute(
+        insert(documents).values(
+            stream_id=record.stream_id,
+            symbol=event.symbol,
+            series=str(symbol.series),
+            number=symbol.number,
+            document_type=event.document_type.value,
+            language=event.language,
+            title=event.text.title[event.language],
+            revision=0,
+            revision_languages=sorted(event.text.title),
+            status=Status.DRAFT.value,
+            status_body=None,
+            open_points=len(open_points(event.text, event.language)),
+            version=record.version,
+            created_at=record.recorded_at,
+            updated_at=record.recorded_at,
+            **event.distribution.as_row(),
+        )
+    )
+
+
+@document_list.on(DraftRevised)
+async def when_draft_revised_show_the_new_revision(
+    connection: AsyncConnection, record: RecordedEvent, event: DraftRevised
+) -> None:
+    if not _mine(record):
+        return
+    language = (
+        await connection.execute(
+            select(documents.c.language).where(documents.c.stream_id == record.stream_id)
+        )
+    ).scalar_one()
+    await _touch(
+        connection,
+        record,
+        symbol=event.symbol,
+        title=event.text.title.get(language, ""),
+        revision=event.revision,
+        revision_languages=sorted(event.text.title),
+        open_points=len(open_points(event.text, language)),
+    )
+
+
+@document_list.on(TranslationAdded)
+async def when_translation_added_count_its_language(
+    connection: AsyncConnection, record: RecordedEvent, event: TranslationAdded
+) -> None:
+    if not _mine(record):
+        return
+    row = (
+        await connection.execute(
+            select(documents.c.revision, documents.c.revision_languages).where(
+                documents.c.stream_id == record.stream_id
+            )
+        )
+    ).one()
+    languages = list(row.revision_languages)
+    if event.revision == row.revision:
+        languages = sorted({*languages, event.language})
+    await _touch(connection, record, revision_languages=languages)
+
+
+@document_list.on(DocumentStatusChanged)
+async def when_status_changed_show_it(
+    connection: AsyncConnection, record: RecordedEvent, event: DocumentStatusChanged
+) -> None:
+    if not _mine(record):
+        return
+    await _touch(connection, record, status=event.status.value, status_body=event.body)
+
+
+@document_list.on(DistributionChanged)
+async def when_distribution_changed_show_it(
+    connection: AsyncConnection, record: RecordedEvent, event: DistributionChanged
+) -> None:
+    if not _mine(record):
+        return
+    await _touch(connection, record, **event.distribution.as_row())
+
+
+@document_list.on(AmendmentProposed, AmendmentWithdrawn, AmendmentDeclined)
+async def when_amended_note_the_version(
+    connection: AsyncConnection, record: RecordedEvent, event: object
+) -> None:
+    if not _mine(record):
+        return
+    await _touch(connection, record)
+
+
+# ----------------------------------------------------------------------- open amendments
+
+
+@open_amendments.on(DraftCreated)
+async def when_draft_created_note_its_distribution(
+    connection: AsyncConnection, record: RecordedEvent, event: DraftCreated
+) -> None:
+    if not _mine(record):
+        return
+    await connection.execute(
+        insert(amendment_documents).values(
+            stream_id=record.stream_id, **event.distribution.as_row()
+        )
+    )
+
+
+@open_amendments.on(DistributionChanged)
+async def when_distribution_changed_follow_it(
+    connection: AsyncConnection, record: RecordedEvent, event: DistributionChanged
+) -> None:
+    if not _mine(record):
+        return
+    for table in (amendment_documents, amendments):
+        await connection.execute(
+            update(table)
+            .where(table.c.stream_id == record.stream_id)
+            .values(**event.distribution.as_row())
+        )
+
+
+@open_amendments.on(AmendmentProposed)
+async def when_amendment_proposed_list_it(
+    connection: AsyncConnection, record: RecordedEvent, event: AmendmentProposed
+) -> None:
+    if not _mine(record):
+        return
+    distribution = (
+        await connection.execute(
+            select(
+                amendment_documents.c.distribution, amendment_documents.c.distribution_states
+            ).where(amendment_documents.c.stream_id == record.stream_id)
+        )
+    ).one()
+    await connection.execute(
+        insert(amendments).values(
+            amendment_id=str(event.amendment_id),
+            stream_id=record.stream_id,
+            revision=event.revision,
+            paragraph_id=event.paragraph_id,
+            action=event.action.value,
+            state=event.state,
+            language=event.language,
+            text=event.text,
+            new_paragraph_id=event.new_paragraph_id,
+            proposed_at=record.recorded_at,
+            distribution=distribution.distribution,
+            distribution_states=list(distribution.distribution_states),
+        )
+    )
+
+
+@open_amendments.on(AmendmentWithdrawn, AmendmentDeclined)
+async def when_amendment_closed_drop_it(
+    connection: AsyncConnection,
+    record: RecordedEvent,
+    event: AmendmentWithdrawn | AmendmentDeclined,
+) -> None:
+    if not _mine(record):
+        return
+    await connection.execute(
+        delete(amendments).where(amendments.c.amendment_id == str(event.amendment_id))
+    )
+
+
+@open_amendments.on(DraftRevised)
+async def when_revision_takes_amendments_in_drop_them(
+    connection: AsyncConnection, record: RecordedEvent, event: DraftRevised
+) -> None:
+    if not _mine(record) or not event.incorporates:
+        return
+    await connection.execute(
+        delete(amendments).where(
+            amendments.c.amendment_id.in_([str(i) for i in event.incorporates])
+        )
+    )
+
+
+PROJECTIONS = (document_list, open_amendments)

@@ -1,0 +1,80 @@
+"""The documents service's policies on other services' events.
+
+- The meetings service's `DecisionRecorded` on a document (SOC recommends, Summit adopts)
+  changes the document's status: a `DocumentStatusChanged` caused by that decision.
+- The registry's `MemberAdmitted` counts the new member among the readers of documents
+  distributed to member states only, from its admission on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from uuid import UUID
+
+import structlog
+
+from services.documents import domain
+from services.documents.commands import load
+from services.documents.domain import DocumentNotFoundError, InvalidStatusChangeError
+from services.documents.events import STREAM_TYPE
+from services.documents.symbols import SymbolError, parse_symbol
+from shared.access import record_admission
+from shared.consumers import ReactionContext, Reactions
+from shared.envelope import ForeignEvent
+
+log = structlog.get_logger(__name__)
+
+reactions = Reactions("documents")
+
+
+@reactions.on("meetings", "DecisionRecorded")
+async def when_a_body_decides_on_a_document_change_its_status(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    data = event.data
+    subject = data.get("subject") or {}
+    if subject.get("kind") != "document":
+        return
+    try:
+        symbol = parse_symbol(subject["symbol"])
+    except (KeyError, SymbolError) as error:
+        log.warning("documents.decision_on_unknown_symbol", error=str(error))
+        return
+    stream_id = str(symbol.base)
+    try:
+        loaded = await load(ctx.store, stream_id)
+    except DocumentNotFoundError:
+        log.warning("documents.decision_on_unknown_document", symbol=stream_id)
+        return
+    try:
+        change = domain.status_for_decision(
+            loaded.document,
+            outcome=data["outcome"],
+            body=data["body"],
+            decision_id=UUID(data["decision_id"]),
+            session=data.get("session"),
+            decided_on=date.fromisoformat(data["decided_on"]) if data.get("decided_on") else None,
+        )
+    except InvalidStatusChangeError as error:
+        # A decision the document's life cannot take (adopted already): recorded nowhere here.
+        log.warning("documents.decision_not_applicable", symbol=stream_id, error=error.detail)
+        return
+    if change is None:
+        return
+    await ctx.append(
+        stream_id, [change], stream_type=STREAM_TYPE, expected_version=loaded.version
+    )
+
+
+@reactions.on("registry", "MemberAdmitted")
+async def when_a_member_is_admitted_count_it_among_readers(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    data = event.data
+    admitted_on = date.fromisoformat(str(data["admitted_on"])[:10])
+    await record_admission(
+        ctx.connection,
+        state=data.get("state_code") or data["state"],
+        admitted_at=datetime.combine(admitted_on, time(0, 0), tzinfo=UTC),
+        event_id=event.event_id,
+    )

@@ -1,0 +1,255 @@
+"""Texts from the seed documents (``../shared/seed/``): the draft Astana Statement on CICA
+Transformation as circulated in its eighth revision (SUM/2022/DRAFT/1/Rev.8, 7 October 2022)
+and paragraph 5 of the draft conclusions of the Sixth Summit (SUM/2022/DRAFT/5) with its blank.
+They give the OpenAPI document its examples and the tests their story. The Russian version is
+the Secretariat's working translation for the examples, shortened where marked."""
+
+from __future__ import annotations
+
+ASTANA_TITLE = {
+    "en": "DRAFT ASTANA STATEMENT ON CICA TRANSFORMATION",
+    "ru": "ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ О ТРАНСФОРМАЦИИ СВМДА",
+}
+ASTANA_OPENING = {
+    "en": "We, the Heads of State or Government of the Member States of the Conference on "
+    "Interaction and Confidence Building Measures in Asia (CICA), having met on 12-13 October "
+    "2022 in Astana on the occasion of the 30th anniversary of the CICA process,",
+    "ru": "Мы, главы государств и правительств государств-членов Совещания по взаимодействию и "
+    "мерам доверия в Азии (СВМДА), собравшись 12-13 октября 2022 года в Астане по случаю "
+    "30-летия процесса СВМДА,",
+}
+ASTANA_HEADING = {
+    "en": "DECIDED TO CHART THE FUTURE COURSE OF OUR COOPERATION AS FOLLOWS:",
+    "ru": "ПРИНЯЛИ РЕШЕНИЕ ОПРЕДЕЛИТЬ БУДУЩИЙ КУРС НАШЕГО СОТРУДНИЧЕСТВА СЛЕДУЮЩИМ ОБРАЗОМ:",
+}
+
+# (id, English, Russian) of each preambular paragraph of Rev.8, PP1..PP11 in order.
+ASTANA_PREAMBLE_REV8: list[tuple[str, str, str]] = [
+    ("pp-changes",
+     "Recognizing that rapid changes taking place all around the world require stronger "
+     "cooperation among our Member States in response to new challenges, threats and "
+     "opportunities and in promoting peace, security, stability and sustainable development, "
+     "based on our shared principles and common goals, and in order to set directions for "
+     "future development of our forum for the benefit of our peoples;",
+     "Признавая, что стремительные изменения, происходящие во всем мире, требуют более тесного "
+     "сотрудничества между нашими государствами-членами в ответ на новые вызовы, угрозы и "
+     "возможности, а также в содействии миру, безопасности, стабильности и устойчивому "
+     "развитию, и в целях определения направлений будущего развития нашего форума;"),
+    ("pp-asia",
+     "Cognizant that Asia, being vast, populous and rich in resources, economically and "
+     "culturally diverse and an increasingly interdependent region in the multipolar world, is "
+     "transforming into a driving force of the global progress, economic development and "
+     "growth for years to come, and aiming at developing these resources so as to attain "
+     "sustainable growth and equitable development of our countries, reduce economic "
+     "disparities, facilitate the growth of trade and investment and improve the economic and "
+     "social well-being of our peoples;",
+     "Сознавая, что Азия, обширный, густонаселенный и богатый ресурсами регион, превращается в "
+     "движущую силу глобального прогресса, экономического развития и роста на годы вперед, и "
+     "стремясь развивать эти ресурсы для достижения устойчивого роста и справедливого "
+     "развития наших стран;"),
+    ("pp-un",
+     "Recognizing the central role of the United Nations as the universal multilateral "
+     "organization, reaffirming our commitment to the UN Charter, its principles and purposes "
+     "and to universally recognized norms and principles of the international law, including "
+     "respect for the principles of sovereign equality, territorial integrity, political "
+     "independence, non-interference in internal affairs, refraining from the threat or use of "
+     "force, and settlement of disputes by peaceful means, and resolutely upholding the "
+     "authority and status of the UN;",
+     "Признавая центральную роль Организации Объединенных Наций как универсальной "
+     "многосторонней организации, подтверждая нашу приверженность Уставу ООН, его целям и "
+     "принципам и общепризнанным нормам и принципам международного права, и решительно "
+     "поддерживая авторитет и статус ООН;"),
+    ("pp-partners",
+     "Taking into account the evolution of various multilateral processes, and underscoring "
+     "the need to strengthen cooperation between regional and international organizations and "
+     "forums, and supporting platforms focused on constructive cooperation, which have signed "
+     "to date memoranda of understanding with CICA, such as the International Organization for "
+     "Migration, Economic Cooperation Organization, Assembly of People of Kazakhstan, Shanghai "
+     "Cooperation Organization (SCO), UN Office on Drugs and Crime, and SCO Regional "
+     "Anti-Terrorist Structure.",
+     "Принимая во внимание эволюцию различных многосторонних процессов и подчеркивая "
+     "необходимость укрепления сотрудничества между региональными и международными "
+     "организациями и форумами, подписавшими меморандумы о взаимопонимании с СВМДА."),
+    ("pp-values",
+     "Remaining committed to our common values, principles and objectives enshrined in the "
+     "Declaration on the Principles Guiding Relations between the CICA Member States of 14 "
+     "September 1999 and the Almaty Act of 4 June 2002, which have laid down a firm foundation "
+     "to the CICA process, and to all documents adopted by the Meetings of Heads of State or "
+     "Government, the Meetings of Ministers of Foreign Affairs and the Senior Officials "
+     "Committee by consensus;",
+     "Сохраняя приверженность нашим общим ценностям, принципам и целям, закрепленным в "
+     "Декларации о принципах, регулирующих отношения между государствами-членами СВМДА, от 14 "
+     "сентября 1999 года и Алматинском акте от 4 июня 2002 года;"),
+    ("pp-forum",
+     "Acknowledging the role and contribution of CICA, as a forum for dialogue, consultations "
+     "and consensus-based decision-making on a broad spectrum of practical issues, to building "
+     "a sustainable environment conducive to peace, security and prosperity throughout the "
+     "region;",
+     "Признавая роль и вклад СВМДА как форума для диалога, консультаций и принятия решений на "
+     "основе консенсуса в создание устойчивой среды, благоприятствующей миру, безопасности и "
+     "процветанию во всем регионе;"),
+    ("pp-mechanism",
+     "Acknowledging that our forum has successfully served as an effective multilateral "
+     "mechanism for interaction, confidence building and cooperation with a mature and "
+     "permanently functioning institutional structure, and building on what CICA has achieved "
+     "in thirty years of its history;",
+     "Признавая, что наш форум успешно служит эффективным многосторонним механизмом "
+     "взаимодействия, укрепления доверия и сотрудничества, и опираясь на достигнутое СВМДА за "
+     "тридцать лет его истории;"),
+    ("pp-catalogue",
+     "Underlining the importance of the CICA Catalogue of Confidence Building Measures as the "
+     "core instrument of CICA for guiding practical implementation of specific confidence "
+     "building measures (CBMs) in and across the five dimensions of cooperation - the "
+     "military-political, new threats and challenges, economic, environmental and human "
+     "dimensions, on bilateral and/or multilateral basis;",
+     "Подчеркивая важность Каталога мер доверия СВМДА как основного инструмента СВМДА для "
+     "практической реализации конкретных мер доверия в пяти измерениях сотрудничества;"),
+    ("pp-principles",
+     "Emphasizing that our cooperation in CICA is aimed at promoting peace, security, "
+     "stability and development in the region on the basis of the principles of voluntary "
+     "implementation of CBMs, equal partnership, mutual trust, mutual benefit, dialogue and "
+     "consultation, consensus in decision-making, respect for national economic and social "
+     "development and cultural diversity, while taking into account specific features and "
+     "characteristics in various parts of our region;",
+     "Подчеркивая, что наше сотрудничество в СВМДА направлено на содействие миру, "
+     "безопасности, стабильности и развитию в регионе на основе принципов добровольного "
+     "осуществления мер доверия, равноправного партнерства и взаимного доверия;"),
+    ("pp-resolve",
+     "Expressing our strong resolve to gradually and incrementally move our cooperation "
+     "forward, which will enhance the prospects of dynamic, balanced, equitable and "
+     "sustainable development in our region and will benefit all our peoples;",
+     "Выражая нашу твердую решимость постепенно и поэтапно продвигать наше сотрудничество, что "
+     "улучшит перспективы динамичного, сбалансированного и устойчивого развития в нашем "
+     "регионе;"),
+    ("pp-founder",
+     "Expressing appreciation of the personal role of the CICA Founder, First President of the "
+     "Republic of Kazakhstan Nursultan Nazarbayev, who initiated CICA thirty years ago and made "
+     "a significant contribution to the development of the CICA process and common efforts for "
+     "peace, security and cooperation in Asia;",
+     "Выражая признательность за личную роль Основателя СВМДА, Первого Президента Республики "
+     "Казахстан Нурсултана Назарбаева, выступившего с инициативой созыва СВМДА тридцать лет "
+     "назад;"),
+]
+
+# (id, English, Russian, sub-items as (id, English, Russian)) of OP1..OP7 of Rev.8.
+ASTANA_OPERATIVE_REV8: list[tuple[str, str, str, list[tuple[str, str, str]]]] = [
+    ("op-launch",
+     "We hereby launch the structured, inclusive and transparent negotiations process of "
+     "gradual, incremental and consensus-based transformation of CICA into a full-fledged "
+     "regional international organization;",
+     "Настоящим мы начинаем структурированный, инклюзивный и транспарентный переговорный "
+     "процесс постепенной, поэтапной и основанной на консенсусе трансформации СВМДА в "
+     "полноценную региональную международную организацию;", []),
+    ("op-goals",
+     "The process of transforming CICA will pursue the following major goals: defining the "
+     "overarching areas of our future cooperation and strengthening the organizational and "
+     "institutional base of our interaction;",
+     "Процесс трансформации СВМДА будет преследовать следующие основные цели: определение "
+     "всеобъемлющих областей нашего будущего сотрудничества и укрепление организационной и "
+     "институциональной базы нашего взаимодействия;", []),
+    ("op-vision",
+     "We also envision our organization as contributing to dynamic, equitable, comprehensive "
+     "and balanced economic growth, connectivity, social and cultural development of its "
+     "Member States. We will strengthen our collective work within our organization in order "
+     "to seek joint solutions for our common challenges of the twenty first century towards a "
+     "secure and prosperous region and to pursue peaceful settlement of disputes in accordance "
+     "with the UN Charter;",
+     "Мы также видим нашу организацию содействующей динамичному, справедливому, всестороннему "
+     "и сбалансированному экономическому росту, взаимосвязанности, социальному и культурному "
+     "развитию ее государств-членов;", []),
+    ("op-interaction",
+     "Our organization will interact and cooperate in areas of interest of all Member States "
+     "with other states, organizations and fora sharing the same goals and principles for the "
+     "purpose of strengthening results-oriented and consensus-based multilateral cooperation "
+     "in our region;",
+     "Наша организация будет взаимодействовать и сотрудничать в областях, представляющих "
+     "интерес для всех государств-членов, с другими государствами, организациями и форумами, "
+     "разделяющими те же цели и принципы;", []),
+    ("op-first-step",
+     "As the first step of the transformation process, we decide that:",
+     "В качестве первого шага процесса трансформации мы решаем, что:",
+     [("op-first-step-names",
+       "The Meeting of Heads of State or Government (Summit) and the Meeting of Ministers of "
+       "Foreign Affairs (Ministerial Meeting) shall henceforth be referred to, respectively, as "
+       "the Council of Heads of State or Government (Summit) and the Council of Ministers of "
+       "Foreign Affairs (Ministerial Council);",
+       "Совещание глав государств и правительств (Саммит) и Совещание министров иностранных "
+       "дел впредь именуются соответственно Советом глав государств и правительств (Саммит) и "
+       "Советом министров иностранных дел (Министерский совет);"),
+      ("op-first-step-secretary-general",
+       "The Executive Director of the CICA Secretariat shall henceforth be referred to as "
+       "Secretary General;",
+       "Исполнительный директор Секретариата СВМДА впредь именуется Генеральным секретарем;"),
+      ("op-first-step-amendments",
+       "The Secretariat will submit to the Member States, through the Chairmanship, proposals "
+       "for amendments to the relevant CICA documents for approval by the respective governing "
+       "bodies;",
+       "Секретариат представит государствам-членам через Председательство предложения о "
+       "внесении изменений в соответствующие документы СВМДА;")]),
+    ("op-road-map",
+     "The Member States will determine, when and as appropriate, the details of the "
+     "transformation process, including criteria for membership, and, with a view to taking a "
+     "meaningful practical step to that end, we request the Chairmanship to make proposals in "
+     "2023, with the assistance of the Secretary General and in close consultation with Member "
+     "States, on a road map of necessary measures in the transformation process for "
+     "consideration by the Member States;",
+     "Государства-члены определят, когда это целесообразно, детали процесса трансформации, "
+     "включая критерии членства, и мы просим Председательство внести в 2023 году предложения "
+     "по дорожной карте необходимых мер в процессе трансформации;", []),
+    ("op-progress",
+     "We congratulate CICA on the considerable progress it has achieved in 30 years of "
+     "evolution and request the Chairmanship to submit progress reports on the transformation "
+     "process to the next meetings of the Ministerial Council and the Council of Heads of "
+     "State or Government.",
+     "Мы поздравляем СВМДА со значительным прогрессом, достигнутым за 30 лет эволюции, и "
+     "просим Председательство представлять доклады о ходе процесса трансформации очередным "
+     "заседаниям Министерского совета и Совета глав государств и правительств.", []),
+]
+
+
+def astana_rev8_text(languages: tuple[str, ...] = ("en",)) -> dict:
+    """The text of SUM/2022/DRAFT/1/Rev.8 as a request body's `text`, in `languages`."""
+
+    def pick(values: dict[str, str]) -> dict[str, str]:
+        return {language: values[language] for language in languages}
+
+    def of(english: str, russian: str) -> dict[str, str]:
+        return pick({"en": english, "ru": russian})
+
+    paragraphs = [
+        {"id": pid, "part": "preamble", "text": of(en, ru)}
+        for pid, en, ru in ASTANA_PREAMBLE_REV8
+    ]
+    for pid, en, ru, items in ASTANA_OPERATIVE_REV8:
+        paragraph: dict = {"id": pid, "part": "operative", "text": of(en, ru)}
+        if items:
+            paragraph["items"] = [{"id": i, "text": of(ie, ir)} for i, ie, ir in items]
+        paragraphs.append(paragraph)
+    return {
+        "title": pick(ASTANA_TITLE),
+        "opening": pick(ASTANA_OPENING),
+        "operative_heading": pick(ASTANA_HEADING),
+        "paragraphs": paragraphs,
+    }
+
+
+def astana_rev8_russian() -> dict:
+    """The Russian language version of Rev.8, as a `TranslationAdded` request body."""
+    return {
+        "revision": 8,
+        "language": "ru",
+        "title": ASTANA_TITLE["ru"],
+        "opening": ASTANA_OPENING["ru"],
+        "operative_heading": ASTANA_HEADING["ru"],
+        "paragraphs": {pid: ru for pid, _, ru in ASTANA_PREAMBLE_REV8}
+        | {pid: ru for pid, _, ru, _ in ASTANA_OPERATIVE_REV8},
+        "items": {i: ir for *_, items in ASTANA_OPERATIVE_REV8 for i, _, ir in items},
+    }
+
+
+CONCLUSIONS_TITLE = {"en": "DRAFT CONCLUSIONS OF THE SIXTH CICA SUMMIT"}
+CONCLUSIONS_PARAGRAPH_5 = (
+    "Welcomed Kuwait as a new CICA Member State, took decisions on CICA Chairmanships of "
+    "Kazakhstan in 2022-2024 and ______ in 2024-2026, and on the next meetings of the CICA "
+    "Summit in 2026 and CICA Ministerial Council in 2024, and concluded the following."
+)

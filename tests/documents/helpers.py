@@ -1,0 +1,153 @@
+"""The documents app running in-process on the test session's PostgreSQL and NATS, and the
+calls its tests make."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.documents.app import create_app
+from services.documents.seed import astana_rev8_text
+from shared.access import register_founding_members
+from tests.access import bearer
+from tests.shared.test_service_shell import running, settings_for
+
+SECRETARIAT = bearer("secretariat")
+AUDITOR = bearer("auditor")
+PUBLIC: dict[str, str] = {}
+
+
+def member(state: str) -> dict[str, str]:
+    return bearer("member_state", state)
+
+
+@dataclass
+class Documents:
+    app: FastAPI
+    http: httpx.AsyncClient
+
+    async def caught_up(self) -> int:
+        return await self.app.state.projection_runner.wait_until_caught_up(within=20)
+
+    async def create(
+        self, body: dict[str, Any], headers: dict[str, str] = SECRETARIAT
+    ) -> httpx.Response:
+        return await self.http.post("/documents", json=body, headers=headers)
+
+    async def revise(
+        self,
+        symbol: str,
+        text: dict[str, Any],
+        *,
+        etag: str | None,
+        basis: str = "",
+        incorporates: list[str] | None = None,
+    ) -> httpx.Response:
+        headers = dict(SECRETARIAT)
+        if etag is not None:
+            headers["If-Match"] = etag
+        return await self.http.post(
+            f"/documents/{symbol}/revisions",
+            json={"text": text, "basis": basis, "incorporates": incorporates or []},
+            headers=headers,
+        )
+
+    async def read(
+        self, symbol: str, headers: dict[str, str] = SECRETARIAT, **params: Any
+    ) -> httpx.Response:
+        return await self.http.get(f"/documents/{symbol}", params=params, headers=headers)
+
+    async def etag(self, symbol: str) -> str:
+        response = await self.read(symbol)
+        assert response.status_code == 200, response.text
+        return response.headers["ETag"]
+
+
+FOUNDED = datetime(1999, 9, 14, tzinfo=UTC)
+MEMBERS_BEFORE_KUWAIT = [
+    "AFG",
+    "AZE",
+    "BGD",
+    "BHR",
+    "CHN",
+    "EGY",
+    "IND",
+    "IRN",
+    "IRQ",
+    "ISR",
+    "JOR",
+    "KAZ",
+    "KGZ",
+    "KHM",
+    "KOR",
+    "LKA",
+    "MNG",
+    "PAK",
+    "PSE",
+    "QAT",
+    "RUS",
+    "TJK",
+    "THA",
+    "TUR",
+    "ARE",
+    "UZB",
+    "VNM",
+]
+
+
+@asynccontextmanager
+async def documents_app(
+    database_url: str, nats_url: str, **settings: Any
+) -> AsyncIterator[Documents]:
+    """The app, with the 27 member states of 2022 recorded as founding members. Its consumers
+    of other services' streams are off unless asked for (`consumers_enabled=True`): the
+    session's NATS streams carry other tests' decisions."""
+    base = settings_for("documents", database_url, nats_url)
+    app = create_app(base.model_copy(update={"consumers_enabled": False, **settings}))
+    async with running(app) as http:
+        await register_founding_members(
+            app.state.engine, MEMBERS_BEFORE_KUWAIT, admitted_at=FOUNDED
+        )
+        yield Documents(app, http)
+
+
+def small_text(title: str = "Draft statement", *paragraphs: tuple[str, str, str]) -> dict[str, Any]:
+    """A text: (id, part, English) paragraphs."""
+    paragraphs = paragraphs or (
+        ("pp-a", "preamble", "Recognizing change"),
+        ("op-a", "operative", "We act"),
+    )
+    return {
+        "title": {"en": title},
+        "paragraphs": [{"id": i, "part": p, "text": {"en": t}} for i, p, t in paragraphs],
+    }
+
+
+def draft(
+    series: str = "SUM/2022/DRAFT",
+    distribution: str = "member_states_only",
+    text: dict[str, Any] | None = None,
+    document_type: str = "statement",
+    states: list[str] | None = None,
+) -> dict[str, Any]:
+    dist: dict[str, Any] = {"kind": distribution}
+    if states:
+        dist["states"] = states
+    return {
+        "series": series,
+        "document_type": document_type,
+        "language": "en",
+        "text": text or small_text(),
+        "distribution": dist,
+    }
+
+
+def rev8_text() -> dict[str, Any]:
+    return copy.deepcopy(astana_rev8_text())

@@ -1,0 +1,188 @@
+"""Reactions, end to end on the test session's NATS: a meetings log and a registry log, each
+with its relay publishing to JetStream, and the documents app's own consumers following them.
+The SOC's recommendation and the Summit's adoption change the document's status (caused by
+those decisions), after which it takes no further revision; Kuwait's admission lets Kuwait
+read what is distributed to member states only."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+
+import nats
+import pytest
+from nats.js.errors import NotFoundError
+
+from services.meetings.events import DecisionRecorded
+from services.meetings.events import event_types as meetings_types
+from services.registry.events import MemberAdmitted
+from services.registry.events import event_types as registry_types
+from shared.envelope import stream_name
+from shared.eventstore import (
+    ANY_VERSION,
+    DomainEvent,
+    EventTypes,
+    PostgresEventStore,
+    create_engine,
+)
+from shared.eventstore.follow import LogNotifier
+from shared.messaging import NatsConnection
+from shared.relay import JetStreamRelay
+from tests.documents.helpers import SECRETARIAT, documents_app, draft, member, small_text
+
+
+class Producer:
+    """Another service's log and its relay to JetStream."""
+
+    def __init__(self, service: str, store: PostgresEventStore, nats_url: str) -> None:
+        self.service = service
+        self.store = store
+        self.connection = NatsConnection([nats_url], name=f"{service}-producer-test")
+        self.notifier = LogNotifier(store.engine)
+        self.relay = JetStreamRelay(service=service, store=store, nats=self.connection,
+                                    notifier=self.notifier, poll_interval=0.2)
+
+    async def start(self) -> None:
+        await self.connection.start()
+        self.notifier.start()
+        self.relay.start()
+
+    async def record(self, stream_id: str, stream_type: str, *events: DomainEvent) -> list:
+        appended = []
+        for event in events:
+            appended.append(await self.store.append(
+                stream_id, [event], stream_type=stream_type, expected_version=ANY_VERSION))
+        return appended
+
+    async def close(self) -> None:
+        await self.relay.close()
+        await self.notifier.close()
+        await self.connection.close()
+        await self.store.close()
+        await self.store.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def producer(service: str, types: EventTypes, new_database, nats_url: str
+                   ) -> AsyncIterator[Producer]:
+    made = Producer(service, PostgresEventStore(create_engine(await new_database()), types),
+                    nats_url)
+    await made.start()
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture
+async def fresh_streams(servers):
+    """The producers' names are fixed, so their streams are shared by the session: start from
+    none (and no durable consumer of them)."""
+    client = await nats.connect(servers.nats_url)
+    try:
+        for service in ("meetings", "registry"):
+            with contextlib.suppress(NotFoundError):
+                await client.jetstream().delete_stream(stream_name(service))
+    finally:
+        await client.close()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the condition did not come true in time")
+        await asyncio.sleep(0.05)
+
+
+def decision(body: str, outcome: str, decided_on: str, symbol: str, session: str
+             ) -> DecisionRecorded:
+    return DecisionRecorded(
+        decision_id=uuid.uuid4(),
+        meeting_id=f"{body}-{decided_on}",
+        body=body,  # type: ignore[arg-type]
+        session=session,
+        decided_on=date.fromisoformat(decided_on),
+        outcome=outcome,  # type: ignore[arg-type]
+        subject={"kind": "document", "symbol": symbol},  # type: ignore[arg-type]
+        text=f"The {body} decided: {outcome}.",
+    )
+
+
+async def test_decisions_on_a_document_change_its_status_and_adoption_freezes_it(
+    fresh_streams, database_url, servers, new_database
+):
+    async with (
+        producer("meetings", meetings_types, new_database, servers.nats_url) as meetings,
+        documents_app(database_url, servers.nats_url, consumers_enabled=True) as docs,
+    ):
+        symbol = (await docs.create(draft())).json()["symbol"]
+        await docs.revise(symbol, small_text("Rev 1"), etag=await docs.etag(symbol))
+        swg = decision("SWG", "continue_consideration", "2022-10-04", f"{symbol}/Rev.1",
+                       "SWG/2022")
+        soc = decision("SOC", "recommended_for_adoption", "2022-10-11", f"{symbol}/Rev.1",
+                       "SOC/2022-III")
+        other = decision("SOC", "adopted", "2022-10-11", "SUM/2030/DRAFT/9", "SOC/2022-III")
+        summit = decision("SUMMIT", "adopted", "2022-10-13", f"{symbol}/Rev.1", "SUM/2022")
+        await meetings.record("meeting-soc", "meeting", swg, soc, other, summit)
+        consumer = next(c for c in docs.app.state.consumers if c.producer == "meetings")
+
+        async def all_handled() -> bool:
+            return await consumer.tracked_position() == 4
+
+        await eventually(all_handled)
+        read = (await docs.read(symbol)).json()
+        ninth = await docs.revise(symbol, small_text("Rev 2"), etag=await docs.etag(symbol))
+        log = await docs.app.state.store.read_all(after=0)
+        published = {r.data["decision_id"]: str(r.event_id)
+                     for r in await meetings.store.read_all(after=0)}
+
+    assert read["status"] == "adopted"
+    assert [(e["status"], e["body"], e["outcome"]) for e in read["status_history"]] == [
+        ("recommended", "SOC", "recommended_for_adoption"),
+        ("adopted", "SUMMIT", "adopted"),
+    ]
+    changes = [r for r in log if r.event_type == "DocumentStatusChanged"]
+    assert [r.metadata["causation_id"] for r in changes] == [
+        published[str(soc.decision_id)], published[str(summit.decision_id)]]
+    assert [r.data["decision_id"] for r in changes] == [
+        str(soc.decision_id), str(summit.decision_id)]
+    assert ninth.status_code == 409
+
+
+async def test_a_state_admitted_reads_what_goes_to_member_states_only(
+    fresh_streams, database_url, servers, new_database
+):
+    async with (
+        producer("registry", registry_types, new_database, servers.nats_url) as registry,
+        documents_app(database_url, servers.nats_url, consumers_enabled=True) as docs,
+    ):
+        symbol = (await docs.create(draft())).json()["symbol"]
+        await docs.caught_up()
+        before = await docs.read(symbol, member("KWT"))
+        listed_before = (await docs.http.get("/documents", headers=member("KWT"))).json()
+        await registry.record("state-KWT", "state", MemberAdmitted(
+            state="KWT",
+            names={"en": "Kuwait", "ru": "Кувейт"},
+            admitted_on=date(2022, 10, 12),
+            decision={"decision_id": uuid.uuid4(), "body": "SUMMIT", "session": "SUM/2022",
+                      "decided_on": date(2022, 10, 12), "outcome": "adopted"},
+        ))
+        consumer = next(c for c in docs.app.state.consumers if c.producer == "registry")
+
+        async def handled() -> bool:
+            return await consumer.tracked_position() == 1
+
+        await eventually(handled)
+        after = await docs.read(symbol, member("KWT"))
+        listed_after = (await docs.http.get("/documents", headers=member("KWT"))).json()
+        secretariat = await docs.read(symbol, SECRETARIAT)
+
+    assert before.status_code == 404
+    assert listed_before["documents"] == []
+    assert after.status_code == 200
+    assert [d["symbol"] for d in listed_after["documents"]] == [symbol]
+    assert secretariat.status_code == 200
