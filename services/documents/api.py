@@ -131,6 +131,19 @@ def _require_version(if_match: str | None) -> int | None:
     return expected_version_from_if_match(if_match)
 
 
+RevisionQuery = Annotated[
+    int | None, Query(ge=0, description="Read the document as it stood at this revision.")
+]
+AsOfQuery = Annotated[
+    datetime | None,
+    Query(description="Read the document as it stood at this instant (with a time zone)."),
+]
+LangQuery = Annotated[
+    LanguageTag | None, Query(description="A language tag; wins over Accept-Language.")
+]
+
+
+
 # ------------------------------------------------------------------------------ models
 
 
@@ -462,6 +475,22 @@ async def _visible(store: PostgresEventStore, viewer: Viewer, symbol: Symbol) ->
     return loaded
 
 
+async def _document_at(
+    store: PostgresEventStore, viewer: Viewer, symbol_text: str, as_of: datetime | None
+) -> Document:
+    """The document now, or as it stood at `as_of` (readable by who may read it now)."""
+    symbol = symbol_of(symbol_text)
+    loaded = await _visible(store, viewer, symbol)
+    if as_of is None:
+        return loaded.document
+    if as_of.tzinfo is None:
+        raise InvalidQueryError("as_of needs a time zone, e.g. 2022-10-07T12:00:00Z.")
+    document = Document.fold([(e, at) for e, at in loaded.events if at <= as_of])
+    if document is None:
+        raise DocumentNotFoundError(str(symbol.base))
+    return document
+
+
 async def _as_it_stood(
     store: PostgresEventStore,
     viewer: Viewer,
@@ -668,8 +697,11 @@ async def revise_draft(
 
 @router.get("/documents/{symbol:path}/revisions", response_model=list[RevisionSummary])
 @ANYONE
-async def list_revisions(symbol: str, store: Store, viewer: CallerView) -> list[RevisionSummary]:
-    loaded = await _visible(store, viewer, symbol_of(symbol))
+async def list_revisions(
+    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+) -> list[RevisionSummary]:
+    """Every revision of the document (as of an instant, with `?as_of=`)."""
+    document = await _document_at(store, viewer, symbol, as_of)
     return [
         RevisionSummary(
             revision=r.number,
@@ -679,7 +711,7 @@ async def list_revisions(symbol: str, store: Store, viewer: CallerView) -> list[
             incorporates=list(r.incorporates),
             languages=r.languages,
         )
-        for r in loaded.document.revisions
+        for r in document.revisions
     ]
 
 
@@ -693,11 +725,12 @@ async def compare_revisions(
     to_revision: Annotated[int | None, Query(alias="to", ge=0)] = None,
     lang: LanguageTag | None = None,
     accept_language: AcceptLanguage = None,
+    as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """Two revisions compared: paragraphs added, removed, moved and changed (matched by their
-    stable ids), and within a changed paragraph the words that changed."""
-    loaded = await _visible(store, viewer, symbol_of(symbol))
-    document = loaded.document
+    stable ids), and within a changed paragraph the words that changed. Without `to`, the
+    latest revision (as of `as_of`, if given)."""
+    document = await _document_at(store, viewer, symbol, as_of)
     before = document.revision(from_revision)
     after = document.revision(to_revision if to_revision is not None else document.latest.number)
     common = sorted(set(before.languages) & set(after.languages)) or [document.language]
@@ -707,11 +740,12 @@ async def compare_revisions(
 
 @router.get("/documents/{symbol:path}/translations", response_model=TranslationsOut)
 @ANYONE
-async def list_translations(symbol: str, store: Store, viewer: CallerView) -> TranslationsOut:
+async def list_translations(
+    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+) -> TranslationsOut:
     """Each language version with the revision it translates (stale when older than the
-    latest), and what needs translating for the latest revision."""
-    loaded = await _visible(store, viewer, symbol_of(symbol))
-    document = loaded.document
+    latest), and what needs translating for the latest revision (as of `as_of`, if given)."""
+    document = await _document_at(store, viewer, symbol, as_of)
     return TranslationsOut(
         document=document.stream_id,
         latest_revision=document.latest.number,
@@ -859,10 +893,14 @@ async def propose_amendment(
 @router.get("/documents/{symbol:path}/amendments", response_model=list[AmendmentOut])
 @ANYONE
 async def list_open_amendments(
-    symbol: str, request: Request, viewer: CallerView
+    symbol: str, request: Request, store: Store, viewer: CallerView, as_of: AsOfQuery = None
 ) -> list[AmendmentOut]:
-    """The document's open amendments (a read model: it follows the log within moments)."""
+    """The document's open amendments (a read model: it follows the log within moments);
+    with `?as_of=`, those open at that instant, read from the log."""
     parsed = symbol_of(symbol)
+    if as_of is not None:
+        document = await _document_at(store, viewer, symbol, as_of)
+        return [_amendment_out(document, a) for a in document.open_amendments()]
     t = amendments_table
     query = (
         select(t)
@@ -932,18 +970,6 @@ async def change_distribution(
     )
     set_etag(response, version)
     return _document_out(document, document.latest, requested=[], as_of=None)
-
-
-RevisionQuery = Annotated[
-    int | None, Query(ge=0, description="Read the document as it stood at this revision.")
-]
-AsOfQuery = Annotated[
-    datetime | None,
-    Query(description="Read the document as it stood at this instant (with a time zone)."),
-]
-LangQuery = Annotated[
-    LanguageTag | None, Query(description="A language tag; wins over Accept-Language.")
-]
 
 
 @router.get(

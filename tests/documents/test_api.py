@@ -225,3 +225,55 @@ async def test_the_secretariat_declines_an_amendment_and_an_open_blank_is_listed
     assert listed["documents"][0]["open_points"] == 1
     assert read["open_points"][0]["paragraph_id"] == "c5"
     assert "______ in 2024-2026" in read["open_points"][0]["context"]
+
+
+async def test_a_retried_creation_with_its_idempotency_key_allocates_one_number(
+    database_url, servers
+):
+    async with documents_app(database_url, servers.nats_url) as docs:
+        headers = {**SECRETARIAT, "Idempotency-Key": "create-astana-1"}
+        first = await docs.http.post("/documents", json=draft(), headers=headers)
+        retry = await docs.http.post("/documents", json=draft(), headers=headers)
+        other = await docs.create(draft())
+        await docs.caught_up()
+        listed = (await docs.http.get("/documents", headers=SECRETARIAT)).json()
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.headers.get("Idempotent-Replayed") == "true"
+    assert retry.json()["symbol"] == first.json()["symbol"] == "SUM/2022/DRAFT/1"
+    assert other.json()["symbol"] == "SUM/2022/DRAFT/2"
+    assert listed["total"] == 2
+
+
+async def test_a_translation_of_a_revision_goes_stale_when_the_next_revision_comes(
+    database_url, servers
+):
+    async with documents_app(database_url, servers.nats_url) as docs:
+        symbol = (await docs.create(draft())).json()["symbol"]
+        russian = {"revision": 0, "language": "ru", "title": "Проект заявления",
+                   "paragraphs": {"pp-a": "Признавая перемены", "op-a": "Мы действуем"}}
+        added = await docs.http.post(f"/documents/{symbol}/translations", json=russian,
+                                     headers=SECRETARIAT)
+        partial = await docs.http.post(
+            f"/documents/{symbol}/translations",
+            json={**russian, "language": "kk", "paragraphs": {"pp-a": "Өзгерістерді мойындай"}},
+            headers=SECRETARIAT)
+        await docs.revise(symbol, small_text("Draft statement", ("pp-a", "preamble",
+                                                                  "Recognizing change"),
+                                             ("op-a", "operative", "We act now")),
+                          etag=await docs.etag(symbol))
+        status = (await docs.http.get(f"/documents/{symbol}/translations",
+                                      headers=SECRETARIAT)).json()
+        read = await docs.read(symbol, {**SECRETARIAT, "Accept-Language": "ru"})
+        old = await docs.read(symbol, {**SECRETARIAT, "Accept-Language": "ru"}, revision=0)
+
+    assert added.status_code == 201
+    assert partial.status_code == 422
+    assert partial.json()["missing"] == ["op-a"]
+    assert {v["language"]: v["stale"] for v in status["versions"]} == {"en": False, "ru": True}
+    needs = {n["language"]: n for n in status["needs_translating"]}
+    assert needs["ru"] == {"language": "ru", "translated_revision": 0, "paragraphs": ["op-a"]}
+    assert needs["kk"]["translated_revision"] is None
+    assert (read.json()["language"], read.json()["language_fallback"]) == ("en", True)
+    assert read.headers["Content-Language"] == "en"
+    assert old.json()["title"] == "Проект заявления"

@@ -8,6 +8,7 @@ The early revisions are shorter, plausible texts; Rev.8 is the seed's."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.documents.seed import astana_rev8_russian
@@ -164,6 +165,18 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
         assert [r["symbol"] for r in revisions] == ["SUM/2022/DRAFT/1"] + [
             f"SUM/2022/DRAFT/1/Rev.{n}" for n in range(1, 9)]
         assert revisions[6]["incorporates"] == [amendment_id]
+
+        # --- the history as it stood just before Rev.6 took Kazakhstan's amendment in
+        before_rev6 = (datetime.fromisoformat(revisions[6]["recorded_at"])
+                       - timedelta(microseconds=1)).isoformat()
+        open_then = (await docs.http.get(f"/documents/{symbol}/amendments",
+                                         params={"as_of": before_rev6},
+                                         headers=SECRETARIAT)).json()
+        assert [(a["amendment_id"], a["state"]) for a in open_then] == [(amendment_id, "KAZ")]
+        revisions_then = (await docs.http.get(f"/documents/{symbol}/revisions",
+                                              params={"as_of": before_rev6},
+                                              headers=SECRETARIAT)).json()
+        assert [r["revision"] for r in revisions_then] == [0, 1, 2, 3, 4, 5]
 
         # --- Rev.7 compared with Rev.8
         diff = (await docs.http.get(f"/documents/{symbol}/compare",
