@@ -24,6 +24,7 @@ from shared.eventstore import NO_STREAM, ConcurrencyError, DomainEvent, Postgres
 from shared.eventstore.schema import events as events_table
 
 MAX_ALLOCATION_ATTEMPTS = 10
+MAX_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,30 @@ async def _decide_and_append(
     expected_version: int | None = None,
 ) -> tuple[Document, int]:
     """Load, check the client's expected version (a stale one appends nothing), decide,
-    append expecting the version decided on. Returns the document after and its version."""
-    loaded = await load(store, stream_id)
-    if expected_version is not None and expected_version != loaded.version:
-        raise ConcurrencyError(stream_id, expected_version, loaded.version)
-    event = decide(loaded.document)
-    if event is None:
-        return loaded.document, loaded.version
-    result = await store.append(
-        stream_id, [event], stream_type=STREAM_TYPE, expected_version=loaded.version
-    )
-    loaded.document.apply(event)
-    return loaded.document, result.version
+    append expecting the version decided on. Returns the document after and its version.
+
+    A client that stated no version (no If-Match) gets its command decided again on the newer
+    state when another write got in between (two states proposing amendments at once), a few
+    times; one that stated a version gets the conflict."""
+    attempts = 1 if expected_version is not None else MAX_RETRIES
+    for attempt in range(1, attempts + 1):
+        loaded = await load(store, stream_id)
+        if expected_version is not None and expected_version != loaded.version:
+            raise ConcurrencyError(stream_id, expected_version, loaded.version)
+        event = decide(loaded.document)
+        if event is None:
+            return loaded.document, loaded.version
+        try:
+            result = await store.append(
+                stream_id, [event], stream_type=STREAM_TYPE, expected_version=loaded.version
+            )
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+            continue
+        loaded.document.apply(event)
+        return loaded.document, result.version
+    raise AssertionError("unreachable")
 
 
 async def taken_in_series(store: PostgresEventStore, series: Series) -> list[str]:

@@ -277,3 +277,24 @@ async def test_a_translation_of_a_revision_goes_stale_when_the_next_revision_com
     assert (read.json()["language"], read.json()["language_fallback"]) == ("en", True)
     assert read.headers["Content-Language"] == "en"
     assert old.json()["title"] == "Проект заявления"
+
+
+async def test_states_proposing_amendments_at_once_are_all_recorded(database_url, servers):
+    states = ["KAZ", "RUS", "CHN", "IND", "TUR"]
+    async with documents_app(database_url, servers.nats_url) as docs:
+        symbol = (await docs.create(draft())).json()["symbol"]
+        answers = await asyncio.gather(*(
+            docs.http.post(
+                f"/documents/{symbol}/amendments",
+                json={"state": state, "revision": 0, "paragraph_id": "op-a",
+                      "action": "replace", "text": f"We act, says {state}"},
+                headers=member(state),
+            )
+            for state in states
+        ))
+        await docs.caught_up()
+        listed = (await docs.http.get(f"/documents/{symbol}/amendments",
+                                      headers=SECRETARIAT)).json()
+
+    assert [a.status_code for a in answers] == [201] * len(states)
+    assert sorted(a["state"] for a in listed) == sorted(states)
