@@ -392,6 +392,65 @@ AMENDMENT_EXAMPLES = {
 }
 
 
+
+def _read_example() -> dict[str, Any]:
+    text = astana_rev8_text()
+    pp1 = text["paragraphs"][0]
+    op5 = next(p for p in text["paragraphs"] if p["id"] == "op-first-step")
+    return {
+        "symbol": "SUM/2022/DRAFT/1/Rev.8",
+        "document": ASTANA,
+        "document_type": "statement",
+        "revision": 8,
+        "latest_revision": 8,
+        "status": "draft",
+        "recommended_by": None,
+        "distribution": {"kind": "member_states_only", "states": []},
+        "language": "en",
+        "language_fallback": False,
+        "requested_languages": ["en"],
+        "languages": ["en", "ru"],
+        "title": text["title"]["en"],
+        "opening": text["opening"]["en"],
+        "operative_heading": text["operative_heading"]["en"],
+        "paragraphs": [
+            {"id": pp1["id"], "number": "PP1", "part": "preamble", "text": pp1["text"]["en"],
+             "items": [], "sponsors": []},
+            {"id": op5["id"], "number": "OP5", "part": "operative", "text": op5["text"]["en"],
+             "items": [{"id": i["id"], "number": f"({n})", "text": i["text"]["en"]}
+                       for n, i in enumerate(op5["items"], start=1)],
+             "sponsors": []},
+        ],
+        "open_points": [],
+        "basis": "for the SOC meeting of 10-11 October 2022",
+        "incorporates": [],
+        "revised_at": "2022-10-07T09:00:00Z",
+        "as_of": None,
+        "status_history": [],
+    }
+
+
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "SUM/2022/DRAFT/1/Rev.8 (two of its eighteen paragraphs shown)",
+        "content": {"application/json": {"example": _read_example()}},
+    }
+}
+COMPARE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Rev.7 -> Rev.8 of SUM/2022/DRAFT/1 (in part)",
+        "content": {"application/json": {"example": {
+            "language": "en", "from_revision": 7, "to_revision": 8,
+            "from_symbol": "SUM/2022/DRAFT/1/Rev.7", "to_symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "title_changes": [], "added": [], "removed": [], "moved": [], "renumbered": [],
+            "changed": [{"id": "op-launch", "from_number": "OP1", "to_number": "OP1",
+                         "words": [{"op": "insert", "before": "",
+                                    "after": "structured, inclusive and transparent"}]}],
+            "language_fallback": False,
+        }}},
+    }
+}
+
 # ------------------------------------------------------------------------------ shaping
 
 
@@ -715,7 +774,7 @@ async def list_revisions(
     ]
 
 
-@router.get("/documents/{symbol:path}/compare")
+@router.get("/documents/{symbol:path}/compare", responses=COMPARE_RESPONSES)
 @ANYONE
 async def compare_revisions(
     symbol: str,
@@ -1026,7 +1085,7 @@ async def render_akoma_ntoso(
     )
 
 
-@router.get("/documents/{symbol:path}", response_model=DocumentOut)
+@router.get("/documents/{symbol:path}", response_model=DocumentOut, responses=READ_RESPONSES)
 @ANYONE
 async def read_document(
     symbol: str,

@@ -40,3 +40,9 @@ def test_every_documents_route_is_described_with_seed_examples():
     russian = examples("/documents/{symbol}/translations")["russian"]["value"]
     assert russian["title"].startswith("ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ")
     assert examples("/documents/{symbol}/amendments")["replace"]["value"]["state"] == "KAZ"
+    read = paths["/documents/{symbol}"]["get"]["responses"]["200"]["content"]
+    example = read["application/json"]["example"]
+    assert example["symbol"] == "SUM/2022/DRAFT/1/Rev.8"
+    assert [p["number"] for p in example["paragraphs"]] == ["PP1", "OP5"]
+    compared = paths["/documents/{symbol}/compare"]["get"]["responses"]["200"]["content"]
+    assert compared["application/json"]["example"]["to_symbol"] == "SUM/2022/DRAFT/1/Rev.8"
