@@ -65,8 +65,10 @@ class Symbol:
 
     @property
     def base(self) -> Symbol:
-        """The document itself, without suffixes: the stream it lives in."""
-        return Symbol(self.body, self.session, self.kind, self.number)
+        """The document itself, without its revision suffix: the stream it lives in. An
+        addendum or a corrigendum (/Add.N, /Corr.N) is a document of its own, so it keeps
+        those suffixes."""
+        return replace(self, rev=None)
 
     def with_revision(self, revision: int) -> Symbol:
         """This document's symbol at `revision` (0: the original, no /Rev suffix)."""

@@ -298,3 +298,17 @@ async def test_states_proposing_amendments_at_once_are_all_recorded(database_url
 
     assert [a.status_code for a in answers] == [201] * len(states)
     assert sorted(a["state"] for a in listed) == sorted(states)
+
+
+async def test_an_addendum_is_a_document_of_its_own_not_the_main_text(database_url, servers):
+    async with documents_app(database_url, servers.nats_url) as docs:
+        symbol = (await docs.create(draft())).json()["symbol"]
+        main = await docs.read(symbol)
+        addendum = await docs.read(f"{symbol}/Add.1")
+        missing_revision = await docs.read(f"{symbol}/Rev.4")
+
+    assert main.status_code == 200
+    assert addendum.status_code == 404
+    assert addendum.json()["type"] == "/problems/document-not-found"
+    assert missing_revision.status_code == 404
+    assert missing_revision.json()["type"] == "/problems/revision-not-found"

@@ -40,6 +40,7 @@ def test_the_revision_suffix_follows_from_the_revision_number():
     assert str(symbol.with_revision(0)) == "SUM/2022/DRAFT/1"
     assert symbol.series == Series("SUM", "2022", "DRAFT")
     assert symbol.year == 2022
+    assert str(parse_symbol("SUM/2022/DRAFT/5/Rev.2/Add.1").base) == "SUM/2022/DRAFT/5/Add.1"
 
 
 @pytest.mark.parametrize(
