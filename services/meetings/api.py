@@ -112,6 +112,34 @@ async def _load(
     return [store.decode(r) for r in records], (records[-1].version if records else 0)
 
 
+# ------------------------------------------------------------------------------ bodies
+
+
+class BodyOut(BaseModel):
+    code: str
+    name: str
+    recommends_to: list[str]
+
+
+class BodiesOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"bodies": [
+        {"code": "SOC", "name": "Senior Officials Committee", "recommends_to": ["MC", "SUMMIT"]},
+        {"code": "SWG", "name": "Special Working Group", "recommends_to": ["SOC"]},
+    ]}]})
+
+    bodies: list[BodyOut]
+
+
+@router.get("/bodies", tags=["bodies"])
+@READERS
+async def list_bodies() -> BodiesOut:
+    """The bodies that meet, and which bodies each one's recommendations go to."""
+    return BodiesOut(bodies=[
+        BodyOut(code=code, name=name, recommends_to=list(domain.recommendation_goes_to(code)))
+        for code, name in domain.BODIES.items()
+    ])
+
+
 # ------------------------------------------------------------------------------ member states
 
 

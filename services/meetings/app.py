@@ -21,6 +21,7 @@ from services.meetings.reactions import reactions
 from services.meetings.settings import MeetingsSettings
 from shared.access import MEMBER_STATES_ONLY, every_stream
 from shared.app import create_service_app
+from shared.consumers import UNAVAILABLE
 
 log = structlog.get_logger("cica.meetings")
 
@@ -39,7 +40,7 @@ async def conclude_due(app: FastAPI) -> None:
                 store=app.state.store, now=datetime.now(UTC))
             for recorded in concluded:
                 log.info("meetings.silence_procedure_concluded", stream_id=recorded.stream_id)
-        except (ConnectionError, OSError, TimeoutError) as error:
+        except UNAVAILABLE as error:  # the database is away: try again at the next check
             log.warning("meetings.silence_check_failed", error=str(error))
         await asyncio.sleep(interval)
 

@@ -21,7 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.meetings import domain
-from services.meetings.events import AgendaItem, DraftDecision, Subject
+from services.meetings.events import (
+    AgendaItem,
+    DraftDecision,
+    MemberStatesRegistered,
+    Subject,
+)
 from shared.access import record_admission
 from shared.eventstore import ConcurrencyError, DomainEvent, NewEvent, PostgresEventStore
 from shared.eventstore.schema import events as events_table
@@ -133,8 +138,6 @@ async def register_member_states(
 ) -> Recorded:
     """The member states before the log began, as the Secretariat registers them; they read
     what is distributed to member states (the kit's admitted list) from `member_since`."""
-    from services.meetings.events import MemberStatesRegistered
-
     async with store.engine.begin() as connection:
         def decide(history: list[DomainEvent]) -> list[DomainEvent]:
             known = domain.members(history)

@@ -135,3 +135,22 @@ async def test_a_service_started_after_the_deadline_concludes_on_start_up_once(
 
 async def _concluded(client, procedure_id: str) -> bool:  # type: ignore[no-untyped-def]
     return (await status_of(client, procedure_id))["status"] == "adopted"
+
+
+async def test_two_replicas_watching_the_deadline_conclude_it_once(
+    database_url, servers
+):
+    options = {"consumers_enabled": False, "relay_enabled": False,
+               "silence_check_interval": 0.02}
+    async with (
+        meetings(database_url, servers.nats_url, **options) as (app, client),
+        meetings(database_url, servers.nats_url, **options) as (_, other),
+    ):
+        body = procedure(1.0)
+        await post(client, "/silence-procedures", body)
+        await eventually(lambda: _concluded(other, body["procedure_id"]))
+        await until(body["deadline"])
+        records = await app.state.store.read_stream(f"silence-{body['procedure_id']}")
+
+    assert [r.event_type for r in records] == [
+        "SilenceProcedureStarted", "SilenceProcedureConcluded", "DecisionRecorded"]
