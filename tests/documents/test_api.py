@@ -312,3 +312,26 @@ async def test_an_addendum_is_a_document_of_its_own_not_the_main_text(database_u
     assert addendum.json()["type"] == "/problems/document-not-found"
     assert missing_revision.status_code == 404
     assert missing_revision.json()["type"] == "/problems/revision-not-found"
+
+
+async def test_a_paragraph_speaks_for_the_states_that_sponsor_it(database_url, servers):
+    text = {
+        "title": {"en": "DRAFT CONCLUSIONS OF THE SIXTH CICA SUMMIT"},
+        "paragraphs": [
+            {"id": "c-multilateral", "part": "body",
+             "text": {"en": "Member States remain convinced that effective multilateral "
+                            "cooperation ... is an important element in maintaining "
+                            "international peace and security;"}},
+            {"id": "c-community", "part": "body", "sponsors": ["CHN"],
+             "text": {"en": "The People's Republic of China and other Member States reaffirm "
+                            "the importance of initiatives aimed at promoting interaction;"}},
+        ],
+    }
+    async with documents_app(database_url, servers.nats_url) as docs:
+        created = await docs.create(draft(text=text, document_type="conclusions"))
+        bad = await docs.create(draft(text={**text, "paragraphs": [
+            {**text["paragraphs"][1], "sponsors": ["China"]}]}))
+
+    paragraphs = created.json()["paragraphs"]
+    assert [(p["number"], p["sponsors"]) for p in paragraphs] == [("1", []), ("2", ["CHN"])]
+    assert bad.status_code == 422
