@@ -659,7 +659,8 @@ async def list_documents(
     if document_type is not None:
         query = query.where(t.c.document_type == document_type.value)
     if q:
-        query = query.where(t.c.title.ilike(f"%{q}%", escape="\\"))
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(t.c.title.ilike(f"%{pattern}%", escape="\\"))
     count = select(func.count()).select_from(query.subquery())
     async with request.app.state.engine.connect() as connection:
         total = (await connection.execute(count)).scalar_one()

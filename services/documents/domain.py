@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from services.documents.events import (
@@ -543,7 +543,7 @@ def change_status(
     body: str | None = None,
     decision_id: UUID | None = None,
     session: str | None = None,
-    decided_on: object = None,
+    decided_on: date | None = None,
     outcome: str | None = None,
     note: str = "",
 ) -> DocumentStatusChanged:
@@ -555,7 +555,7 @@ def change_status(
         body=body,  # type: ignore[arg-type]
         decision_id=decision_id,
         session=session,
-        decided_on=decided_on,  # type: ignore[arg-type]
+        decided_on=decided_on,
         outcome=outcome,
         note=note,
     )
@@ -568,7 +568,7 @@ def status_for_decision(
     body: str,
     decision_id: UUID,
     session: str | None,
-    decided_on: object,
+    decided_on: date | None,
 ) -> DocumentStatusChanged | None:
     """What a body's decision on the document changes: None when it changes nothing
     (deferred, noted, continue consideration of a draft, or a decision already recorded)."""

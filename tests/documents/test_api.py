@@ -106,6 +106,10 @@ async def test_every_read_applies_the_distribution(database_url, servers):
         assert await listed(member("KWT")) == [general], "not yet a member"
         assert await listed(AUDITOR) == [general, members, kaz_only]
         assert await fed(PUBLIC) == [general]
+        searched = await docs.http.get("/documents", params={"q": "statement"})
+        assert [d["symbol"] for d in searched.json()["documents"]] == [general]
+        literal = await docs.http.get("/documents", params={"q": "%"}, headers=SECRETARIAT)
+        assert literal.json() == {"documents": [], "total": 0}
         assert await fed(member("RUS")) == [general, members]
         for symbol in (members, kaz_only):
             hidden = await docs.read(symbol, PUBLIC)
