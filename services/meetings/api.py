@@ -33,6 +33,7 @@ from services.meetings.events import (
 from services.meetings.projections import agenda_items, decisions, meetings_table
 from services.meetings.seed import (
     MEMBER_STATES_2022,
+    RECOMMEND_ASTANA_STATEMENT,
     RECOMMEND_KUWAIT,
     SILENCE_PROCEDURE,
     SOC_AGENDA_ANNOTATED,
@@ -68,6 +69,9 @@ def _store(request: Request) -> PostgresEventStore:
 
 Store = Annotated[PostgresEventStore, Depends(_store)]
 MeetingId = Annotated[str, Path(pattern=MEETING_ID, examples=[SOC_ID])]
+PROCEDURE_EXAMPLE = "5d0c2e7a-1f3b-4a9e-8c61-0b7d9e2f4a13"
+ProcedureId = Annotated[UUID, Path(examples=[PROCEDURE_EXAMPLE])]
+DecisionId = Annotated[UUID, Path(examples=[RECOMMEND_ASTANA_STATEMENT["decision_id"]])]
 AsOf = Annotated[
     AwareDatetime | None,
     Query(description="Read it as it stood at this instant (with its offset; now if absent).",
@@ -231,6 +235,12 @@ class MeetingOut(BaseModel):
 
 
 class MeetingsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"meetings": [{
+        "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
+        "ends_at": "2022-10-11T12:00:00Z", "participants": list(MEMBER_STATES_2022),
+        "agenda_symbol": "SOC/2022-III/Agenda/2", "agenda_status": "adopted", "version": 5,
+    }]}]})
+
     meetings: list[MeetingOut]
 
 
@@ -431,7 +441,8 @@ async def get_agenda(
     meeting_id: MeetingId, store: Store, response: Response, viewer: CallerView,
     view: Annotated[Literal["current", "circulated", "adopted"], Query(
         description="current: as it stands (documents at their newest revision); circulated: "
-        "the first draft as circulated; adopted: as the meeting adopted it")] = "current",
+        "the first draft as circulated; adopted: as the meeting adopted it",
+        examples=["adopted"])] = "current",
     as_of: AsOf = None,
 ) -> AgendaOut:
     """The agenda as circulated, as adopted, or as it stands (or stood at `as_of`)."""
@@ -546,6 +557,14 @@ class ProposalOut(BaseModel):
 
 
 class DecisionsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "decisions": [{**d, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
+                      for d in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)],
+        "proposals": [{key: RECOMMEND_KUWAIT[key]
+                       for key in ("decision_id", "item", "outcome", "subject", "text")}
+                      | {"objections": [], "taken": True}],
+    }]})
+
     decisions: list[DecisionOut]
     proposals: list[ProposalOut] = Field(
         default_factory=list, description="draft decisions put to the meeting, and who objected")
@@ -594,7 +613,7 @@ async def propose_decision(
              status_code=201, tags=["decisions"])
 @OBJECTORS
 async def object_to_decision(
-    meeting_id: MeetingId, decision_id: UUID, body: DecisionObjectionIn, store: Store,
+    meeting_id: MeetingId, decision_id: DecisionId, body: DecisionObjectionIn, store: Store,
     caller: Caller, response: Response, expected: ExpectedVersion,
 ) -> Written:
     """A participating member state objects to a draft decision, in its own name only (403
@@ -744,7 +763,7 @@ async def start_silence_procedure(
 @router.get("/silence-procedures/{procedure_id}", tags=["silence procedure"])
 @READERS
 async def get_silence_procedure(
-    procedure_id: UUID, store: Store, response: Response, viewer: CallerView,
+    procedure_id: ProcedureId, store: Store, response: Response, viewer: CallerView,
     as_of: AsOf = None,
 ) -> SilenceProcedureOut:
     """A silence procedure, its objections and its outcome (as it stood at `as_of`)."""
@@ -758,7 +777,7 @@ async def get_silence_procedure(
              tags=["silence procedure"])
 @OBJECTORS
 async def raise_objection(
-    procedure_id: UUID, body: ObjectionIn, store: Store, caller: Caller, response: Response,
+    procedure_id: ProcedureId, body: ObjectionIn, store: Store, caller: Caller, response: Response,
     expected: ExpectedVersion,
 ) -> Written:
     """A member state breaks the silence, in its own name only (403 for another state's);
@@ -774,7 +793,7 @@ async def raise_objection(
              tags=["silence procedure"])
 @SECRETARIAT_ONLY
 async def conclude_silence_procedure(
-    procedure_id: UUID, store: Store, response: Response
+    procedure_id: ProcedureId, store: Store, response: Response
 ) -> Written:
     """Conclude a procedure whose deadline has passed now, rather than at the service's next
     check; a procedure concluded already records nothing (`recorded` is empty)."""
