@@ -644,10 +644,18 @@ async def list_documents(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    as_of: AsOfQuery = None,
 ) -> DocumentList:
-    """The documents the caller may read (their distribution applied in the query)."""
+    """The documents the caller may read (their distribution applied in the query); with
+    `?as_of=`, the documents as they stood then (folded from the log), among those the caller
+    may read now."""
     t = documents_table
     condition = viewer.where(t.c.distribution, t.c.distribution_states)
+    if as_of is not None:
+        return await _list_as_of(
+            request, condition, as_of, status=status, series=series,
+            document_type=document_type, q=q, limit=limit, offset=offset,
+        )
     query = select(t).where(condition)
     if status is not None:
         query = query.where(t.c.status == status.value)
@@ -688,6 +696,72 @@ async def list_documents(
             )
             for row in rows
         ],
+    )
+
+
+def _summary_of(document: Document) -> DocumentSummary:
+    latest = document.latest
+    return DocumentSummary(
+        symbol=latest.symbol,
+        document=document.stream_id,
+        document_type=document.document_type.value,
+        title=latest.text.title.get(document.language, ""),
+        revision=latest.number,
+        languages=latest.languages,
+        status=document.status,
+        recommended_by=document.recommended_by if document.status is Status.RECOMMENDED else None,
+        open_points=len(domain.open_points(latest.text, document.language)),
+        distribution=document.distribution,
+        created_at=document.created_at,  # type: ignore[arg-type]
+        updated_at=document.updated_at,  # type: ignore[arg-type]
+    )
+
+
+async def _list_as_of(
+    request: Request,
+    condition: Any,
+    as_of: datetime,
+    *,
+    status: Status | None,
+    series: str | None,
+    document_type: DocumentType | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> DocumentList:
+    if as_of.tzinfo is None:
+        raise InvalidQueryError("as_of needs a time zone, e.g. 2022-10-07T12:00:00Z.")
+    wanted_series = None
+    if series is not None:
+        try:
+            wanted_series = parse_series(series)
+        except SymbolError as error:
+            raise InvalidSymbolError(error) from None
+    t = documents_table
+    async with request.app.state.engine.connect() as connection:
+        visible = list(
+            (await connection.execute(select(t.c.stream_id).where(condition))).scalars()
+        )
+    store: PostgresEventStore = request.app.state.store
+    found: list[Document] = []
+    for stream_id in visible:
+        records = await store.read_stream_as_of(stream_id, as_of)
+        document = Document.fold([(store.decode(r), r.recorded_at) for r in records])
+        if document is None:
+            continue
+        if status is not None and document.status is not status:
+            continue
+        if wanted_series is not None and document.symbol.series != wanted_series:
+            continue
+        if document_type is not None and document.document_type is not document_type:
+            continue
+        title = document.latest.text.title.get(document.language, "")
+        if q and q.lower() not in title.lower():
+            continue
+        found.append(document)
+    found.sort(key=lambda d: (str(d.symbol.series), d.symbol.number))
+    return DocumentList(
+        total=len(found), documents=[_summary_of(d) for d in found[offset : offset + limit]]
     )
 
 

@@ -260,6 +260,11 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
         then = (await docs.read(symbol, PUBLIC, as_of=before_change)).json()
         assert then["distribution"]["kind"] == "member_states_only"
         assert then["symbol"] == "SUM/2022/DRAFT/1/Rev.8"
+        listed_then = (await docs.http.get("/documents", params={"as_of": before_change},
+                                           headers=PUBLIC)).json()
+        assert [(d["symbol"], d["distribution"]["kind"], d["languages"])
+                for d in listed_then["documents"]] == [
+            ("SUM/2022/DRAFT/1/Rev.8", "member_states_only", ["en"])]
         at_rev3 = (await docs.read(symbol, PUBLIC, as_of=revisions[3]["recorded_at"])).json()
         assert at_rev3["symbol"] == "SUM/2022/DRAFT/1/Rev.3"
         assert at_rev3["latest_revision"] == 3
