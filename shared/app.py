@@ -51,7 +51,11 @@ def create_service_app(
         store = PostgresEventStore(
             engine, event_types, max_batch_events=settings.group_commit_max_events
         )
-        nats = NatsConnection(settings.nats_servers, name=f"cica-{service}")
+        nats = NatsConnection(
+            settings.nats_servers,
+            name=f"cica-{service}",
+            stream_replicas=settings.nats_stream_replicas,
+        )
         await nats.start()
         app.state.settings = settings
         app.state.engine = engine

@@ -18,9 +18,12 @@ log = structlog.get_logger(__name__)
 
 
 class NatsConnection:
-    def __init__(self, servers: list[str], *, name: str) -> None:
+    def __init__(self, servers: list[str], *, name: str, stream_replicas: int = 1) -> None:
         self._servers = servers
         self._name = name
+        self.stream_replicas = stream_replicas
+        """How many nodes keep each stream created over this connection (the cluster's
+        size, ``CICA_NATS_STREAM_REPLICAS``)."""
         self._client: Client | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()

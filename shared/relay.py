@@ -42,12 +42,14 @@ DUPLICATE_WINDOW_SECONDS = 300.0
 """How long JetStream remembers a `Nats-Msg-Id` (at least two minutes, as the issue asks)."""
 
 
-def stream_config(service: str) -> StreamConfig:
-    """The service's stream: file storage, keeping everything, duplicates dropped."""
+def stream_config(service: str, replicas: int = 1) -> StreamConfig:
+    """The service's stream: file storage on `replicas` nodes, keeping everything,
+    duplicates dropped."""
     return StreamConfig(
         name=stream_name(service),
         subjects=[f"cica.{service}.>"],
         storage=StorageType.FILE,
+        num_replicas=replicas,
         max_age=0,
         max_msgs=-1,
         max_bytes=-1,
@@ -61,7 +63,7 @@ async def ensure_stream(nats: NatsConnection, service: str) -> None:
     if client is None:
         raise ConnectionError("NATS is not connected")
     js = client.jetstream()
-    config = stream_config(service)
+    config = stream_config(service, nats.stream_replicas)
     try:
         await js.add_stream(config)
     except BadRequestError:  # it exists with another configuration

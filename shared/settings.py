@@ -75,6 +75,9 @@ class ServiceSettings(BaseSettings):
 
     database_url: str | None = None
     nats_url: str | None = None
+    # How many NATS nodes keep a copy of each JetStream stream (and, by inheritance, of each
+    # durable consumer): 1 on one machine, 3 on a three-node cluster. System-wide.
+    nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="CICA_NATS_STREAM_REPLICAS")
     system_database_url: str = Field(DEFAULT_SERVER_URL, validation_alias="CICA_DATABASE_URL")
     system_nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="CICA_NATS_URL")
     log_level: str = "INFO"
