@@ -231,6 +231,7 @@ class RevisionSummary(BaseModel):
     basis: str
     incorporates: list[UUID]
     languages: list[str]
+    held: bool = Field(True, description="False: from before the system, its text not held.")
 
 
 class SymbolOut(BaseModel):
@@ -252,6 +253,12 @@ class CreateDraftIn(BaseModel):
     language: LanguageTag = Field("en", description="The language the draft is written in.")
     text: DocumentText
     distribution: Distribution = MEMBER_STATES_ONLY
+    symbol: str | None = Field(
+        None,
+        description="Only to import a document that existed before the system: its symbol at "
+        "the revision it enters at (`SUM/2022/DRAFT/1/Rev.8`), in `series`. The earlier "
+        "revisions are recorded as not held (reading one answers 410); 409 if it is taken.",
+    )
 
 
 class ReviseIn(BaseModel):
@@ -615,19 +622,35 @@ async def create_draft(
     store: Store,
     response: Response,
 ) -> DocumentOut:
-    """Create a draft: the service gives it the next number of its series."""
+    """Create a draft: the service gives it the next number of its series. With `symbol`,
+    import a document from before the system under its own symbol and revision."""
     try:
         series = parse_series(body.series)
     except SymbolError as error:
         raise InvalidSymbolError(error) from None
-    document, version = await commands.create_draft(
-        store,
-        series=series,
-        document_type=body.document_type,
-        language=body.language,
-        text=body.text,
-        distribution=body.distribution,
-    )
+    if body.symbol is None:
+        document, version = await commands.create_draft(
+            store,
+            series=series,
+            document_type=body.document_type,
+            language=body.language,
+            text=body.text,
+            distribution=body.distribution,
+        )
+    else:
+        imported = symbol_of(body.symbol)
+        if imported.series != series or imported.add is not None or imported.corr is not None:
+            raise InvalidQueryError(
+                f"{imported} is not a document of the series {series} at a revision."
+            )
+        document, version = await commands.import_draft(
+            store,
+            symbol=imported,
+            document_type=body.document_type,
+            language=body.language,
+            text=body.text,
+            distribution=body.distribution,
+        )
     set_etag(response, version)
     response.headers["Location"] = f"/documents/{document.stream_id}"
     return _document_out(document, document.latest, requested=[], as_of=None)
@@ -844,6 +867,7 @@ async def list_revisions(
             basis=r.basis,
             incorporates=list(r.incorporates),
             languages=r.languages,
+            held=r.held,
         )
         for r in document.revisions
     ]

@@ -18,7 +18,7 @@ from services.documents.events import (
     DocumentType,
     Status,
 )
-from services.documents.symbols import Series, next_number
+from services.documents.symbols import Series, Symbol, next_number
 from shared.access import Distribution
 from shared.eventstore import NO_STREAM, ConcurrencyError, DomainEvent, PostgresEventStore
 from shared.eventstore.schema import events as events_table
@@ -126,6 +126,33 @@ async def create_draft(
         assert document is not None
         return document, result.version
     raise RuntimeError(f"could not allocate a number in {series}")
+
+
+async def import_draft(
+    store: PostgresEventStore,
+    *,
+    symbol: Symbol,
+    document_type: DocumentType,
+    language: str,
+    text: DocumentText,
+    distribution: Distribution,
+) -> tuple[Document, int]:
+    """A document that existed before the system, entered under its own symbol at its revision
+    (`SUM/2022/DRAFT/1/Rev.8`: Rev.0-7 recorded as not held). 409 if the symbol is taken."""
+    event = domain.create_draft(
+        symbol=symbol,
+        document_type=document_type,
+        language=language,
+        text=text,
+        distribution=distribution,
+        revision=symbol.rev or 0,
+    )
+    result = await store.append(
+        str(symbol.base), [event], stream_type=STREAM_TYPE, expected_version=NO_STREAM
+    )
+    document = Document.fold([event])
+    assert document is not None
+    return document, result.version
 
 
 async def revise_draft(

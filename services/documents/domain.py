@@ -62,6 +62,21 @@ class RevisionNotFoundError(ProblemError):
         )
 
 
+class RevisionNotHeldError(ProblemError):
+    status = 410
+    title = "Revision not held by the system"
+    type_ = "/problems/revision-not-held"
+
+    def __init__(self, symbol: str, revision: int, imported_at: int) -> None:
+        super().__init__(
+            f"{symbol} existed before the system and was imported at revision {imported_at}: "
+            f"revision {revision} is not held by the system.",
+            symbol=symbol,
+            revision=revision,
+            imported_at_revision=imported_at,
+        )
+
+
 class DocumentNotEditableError(ProblemError):
     status = 409
     title = "Document not editable"
@@ -151,6 +166,8 @@ class Revision:
     recorded_at: datetime | None
     basis: str = ""
     incorporates: tuple[UUID, ...] = ()
+    held: bool = True
+    """False for a revision from before the system (the document imported at a later one)."""
 
     @property
     def languages(self) -> list[str]:
@@ -225,7 +242,11 @@ class Document:
     def revision(self, number: int) -> Revision:
         if not 0 <= number < len(self.revisions):
             raise RevisionNotFoundError(self.stream_id, number)
-        return self.revisions[number]
+        found = self.revisions[number]
+        if not found.held:
+            imported_at = next(r.number for r in self.revisions if r.held)
+            raise RevisionNotHeldError(self.stream_id, number, imported_at)
+        return found
 
     def open_amendments(self) -> list[Amendment]:
         return [a for a in self.amendments.values() if a.status == "open"]
@@ -250,7 +271,16 @@ class Document:
                     created_at=at,
                     updated_at=at,
                 )
-                document.revisions.append(Revision(0, str(symbol), event.text, at))
+                empty = DocumentText(title={})
+                document.revisions.extend(
+                    Revision(n, str(symbol.with_revision(n)), empty, None, held=False)
+                    for n in range(event.revision)
+                )
+                document.revisions.append(
+                    Revision(
+                        event.revision, str(symbol.with_revision(event.revision)), event.text, at
+                    )
+                )
             elif document is None:
                 raise ValueError(f"{type(event).__name__} before DraftCreated")
             else:
@@ -429,7 +459,10 @@ def create_draft(
     language: str,
     text: DocumentText,
     distribution: Distribution,
+    revision: int = 0,
 ) -> DraftCreated:
+    """A new draft; with `revision` > 0, a document from before the system imported at that
+    revision (the earlier ones recorded as not held)."""
     check_text(text, language)
     return DraftCreated(
         symbol=str(symbol.base),
@@ -437,6 +470,7 @@ def create_draft(
         language=language,
         text=text,
         distribution=distribution,
+        revision=revision,
     )
 
 

@@ -106,6 +106,10 @@ class DraftCreated(DomainEvent):
     text: DocumentText
     distribution: Distribution
     author: str = "Secretariat"
+    revision: int = Field(0, ge=0)
+    """The revision the document entered the system at: more than 0 for a document that
+    existed before the system, imported at its revision (`SUM/2022/DRAFT/1/Rev.8`); the
+    revisions before it are recorded as not held, and no text of them is ever invented."""
 
 
 @event_types.register("DraftRevised", version=1)

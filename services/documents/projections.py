@@ -113,13 +113,13 @@ async def when_draft_created_list_it(
     await connection.execute(
         insert(documents).values(
             stream_id=record.stream_id,
-            symbol=event.symbol,
+            symbol=str(symbol.with_revision(event.revision)),
             series=str(symbol.series),
             number=symbol.number,
             document_type=event.document_type.value,
             language=event.language,
             title=event.text.title[event.language],
-            revision=0,
+            revision=event.revision,
             revision_languages=sorted(event.text.title),
             status=Status.DRAFT.value,
             status_body=None,
