@@ -26,9 +26,17 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# Benchmarks (not part of `make test`): results under tests/benchmarks/results/.
-bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks.run
+# Benchmarks (not part of `make test`): one report under tests/benchmarks/results/.
+# `make bench BENCH_ARGS=--quick` for the small sizes (a few minutes).
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
