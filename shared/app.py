@@ -14,6 +14,8 @@ from fastapi import APIRouter, FastAPI
 
 from shared.access import StreamDistributions, install_access
 from shared.access.tokens import ServiceCredentials, TokenVerifier
+from shared.checkpoints import checkpointing
+from shared.checkpoints import router as checkpoints_router
 from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
@@ -103,7 +105,9 @@ def create_service_app(
             name=f"{service}-forget-idempotency-keys",
         )
         try:
-            yield
+            # The log's signed checkpoints, periodic and on demand (shared/checkpoints.py).
+            async with checkpointing(app, settings, engine, nats):
+                yield
         finally:
             forgetting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -132,6 +136,7 @@ def create_service_app(
         stream_distributions=stream_distributions,
     )
     app.include_router(ops_router)
+    app.include_router(checkpoints_router)
     app.include_router(parking_router)
     app.include_router(introspection_router)
     for router in routers:

@@ -100,6 +100,11 @@ class ServiceSettings(BaseSettings):
     # The token this service shows when it reads another's feed, where no HMAC secret lets
     # it mint its own (a deployment with an identity provider): CICA_<SERVICE>_SERVICE_TOKEN.
     service_token: SecretStr | None = None
+    # The Ed25519 key the log's checkpoints are signed with (PEM, or the 32-byte seed raw or in
+    # base64): CICA_<SERVICE>_SIGNING_KEY_FILE. None: an ephemeral key (see shared/checkpoints).
+    signing_key_file: Path | None = None
+    # How often the log's head is signed, if it grew: CICA_<SERVICE>_CHECKPOINT_INTERVAL_SECONDS.
+    checkpoint_interval_seconds: float = Field(300.0, gt=0)
 
     @property
     def dsn(self) -> str:
