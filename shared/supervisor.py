@@ -38,6 +38,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_configured
+from shared.checkpoints import ensure_signing_key_file
 from shared.devservers import (
     LocalNats,
     LocalPostgres,
@@ -475,6 +476,11 @@ class Supervisor:
         environment[prefix + "NATS_URL"] = self.nats_url
         if self.jwt_secret_file is not None:  # the path, never the secret itself
             environment["CICA_JWT_SECRET_FILE"] = str(self.jwt_secret_file)
+        # Each service signs its log's checkpoints with its own key, kept between runs so that
+        # auditors' pinned keys stay valid (shared/checkpoints.py); the environment's wins.
+        if not environment.get(prefix + "SIGNING_KEY_FILE"):
+            key_file = self.state_dir / "keys" / f"{name}-checkpoints.pem"
+            environment[prefix + "SIGNING_KEY_FILE"] = str(ensure_signing_key_file(key_file))
         # Each service heals gaps from the others' feeds: tell it where they answer.
         for other in self.services:
             environment[f"CICA_{other.name.upper()}_URL"] = other.url
