@@ -1,0 +1,211 @@
+"""Webhooks as the Standard Webhooks specification has them: per-endpoint secrets, signed
+requests, and the addresses a webhook may be sent to. No I/O but name resolution.
+
+- **Secrets** never enter the log: an endpoint's secret of generation *g* is
+  ``whsec_`` + base64(HMAC-SHA256(webhook key, "<endpoint id>/<g>")), so any replica holding
+  the service's webhook key derives it again, and a leaked log reveals none.
+- **Signing** is the `standardwebhooks` library's: ``webhook-id`` (the delivery id, the same
+  for every attempt of one message to one state), ``webhook-timestamp`` and
+  ``webhook-signature``, which carries one ``v1,<signature>`` per secret in force (the new and
+  the previous one while a rotation's grace period lasts), separated by spaces.
+- **Addresses**: a URL must be ``https`` and every address its host resolves to must be
+  global (not private, loopback, link-local, multicast, reserved or unspecified), unless the
+  deployment allows private endpoints for development. It is checked when an endpoint is
+  registered and again before each attempt (the name may resolve elsewhere by then).
+- **The body** a ministry receives: one JSON object per message, in the endpoint's languages
+  (`webhook_body`, documented there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from standardwebhooks import Webhook
+
+from shared.http.problems import ProblemError
+
+SECRET_PREFIX = "whsec_"
+MIN_KEY_BYTES = 32
+
+
+class EndpointAddressRefusedError(ProblemError):
+    """422: the URL is not one the service may send webhooks to."""
+
+    status = 422
+    title = "Endpoint address refused"
+    type_ = "/problems/endpoint-address-refused"
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url} cannot receive webhooks: {reason}", url=url, reason=reason)
+
+
+def endpoint_secret(key: bytes, endpoint_id: UUID, generation: int) -> str:
+    """The endpoint's signing secret of `generation`, derived from the service's webhook key."""
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the webhook key must be at least {MIN_KEY_BYTES} bytes")
+    digest = hmac.new(key, f"{endpoint_id}/{generation}".encode(), hashlib.sha256).digest()
+    return SECRET_PREFIX + base64.b64encode(digest).decode()
+
+
+def signature_headers(
+    secrets: Sequence[str], *, webhook_id: str, timestamp: datetime, body: str
+) -> dict[str, str]:
+    """The Standard Webhooks headers of `body`, signed with every one of `secrets`."""
+    if not secrets:
+        raise ValueError("sign with at least one secret")
+    instant = timestamp.astimezone(UTC)
+    signatures = [
+        Webhook(secret).sign(msg_id=webhook_id, timestamp=instant, data=body) for secret in secrets
+    ]
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(instant.timestamp())),
+        "webhook-signature": " ".join(signatures),
+    }
+
+
+# ------------------------------------------------------------------------------ addresses
+
+
+def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a webhook may not go to `address`; None when it is a global unicast address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return refusal(address.ipv4_mapped)
+    for reason, flag in (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+    ):
+        if flag:
+            return f"{address} is a {reason} address"
+    if not address.is_global:  # shared address space (100.64/10) and the like
+        return f"{address} is not a global address"
+    return None
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to, by the event loop's resolver."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise OSError(f"{host} does not resolve: {error.strerror}") from error
+    return sorted({str(info[4][0]) for info in infos})
+
+
+async def check_address(url: str, *, allow_private: bool) -> None:
+    """Raise `EndpointAddressRefusedError` unless a webhook may be sent to `url`: https, a
+    host, no credentials in it, and every address the host resolves to global. With
+    `allow_private` (development), http and any address will do."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise EndpointAddressRefusedError(url, f"not a URL ({error})") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise EndpointAddressRefusedError(url, "an endpoint is an https URL with a host")
+    if parts.username or parts.password:
+        raise EndpointAddressRefusedError(url, "an endpoint's URL carries no credentials")
+    if parts.fragment:
+        raise EndpointAddressRefusedError(url, "an endpoint's URL has no fragment")
+    if allow_private:
+        return
+    if parts.scheme != "https":
+        raise EndpointAddressRefusedError(url, "webhooks go over https only")
+    host = parts.hostname
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            resolved = await resolve(host, port or 443)
+        except OSError as error:
+            raise EndpointAddressRefusedError(url, str(error)) from None
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
+        if not addresses:
+            raise EndpointAddressRefusedError(url, f"{host} resolves to no address") from None
+    for address in addresses:
+        reason = refusal(address)
+        if reason is not None:
+            raise EndpointAddressRefusedError(url, reason)
+
+
+# ------------------------------------------------------------------------------ the body
+
+
+def _in(texts: Mapping[str, str], languages: Iterable[str]) -> dict[str, str]:
+    return {language: texts[language] for language in languages if language in texts}
+
+
+def body_languages(message_languages: Sequence[str], wanted: Sequence[str]) -> list[str]:
+    """The languages a ministry receives a message in: those it asked for that the message
+    has; all of the message's when it has none of them (never an empty text)."""
+    common = [language for language in message_languages if language in wanted]
+    return common or list(message_languages)
+
+
+def webhook_body(
+    message: Mapping[str, Any],
+    *,
+    kind: str,
+    delivery_id: UUID,
+    state: str,
+    languages: Sequence[str],
+) -> dict[str, Any]:
+    """The JSON object a ministry receives for a message (`message` is the data of its
+    ``NoteVerbaleIssued`` or ``NoticeIssued``)::
+
+        {"type": "cica.note_verbale", "delivery_id": ..., "message_id": ..., "recipient": "KAZ",
+         "number": "SOC/OI/1280", "place": "Astana", "dated": "2022-10-07",
+         "languages": ["en", "ru"], "subject": {"en": ..., "ru": ...}, "text": {...},
+         "enclosures": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "pages": 6, "title": {...}}],
+         "corrects": null, "reference": "", "issued_at": "...",
+         "links": {"message": "/notes/<id>", "delivery": "/deliveries/<id>"}}
+
+    ``number``, ``place``, ``dated``, ``enclosures`` and ``corrects`` are a note verbale's
+    (null or empty for a notice); ``reference`` a notice's."""
+    is_note = kind == "note_verbale"
+    message_id = message["note_id"] if is_note else message["notice_id"]
+    chosen = body_languages(message.get("languages") or [], languages)
+    enclosures = [
+        {**enclosure, "title": _in(enclosure.get("title") or {}, chosen)}
+        for enclosure in message.get("enclosures") or []
+    ]
+    return {
+        "type": f"cica.{kind}",
+        "delivery_id": str(delivery_id),
+        "message_id": str(message_id),
+        "recipient": state,
+        "number": message.get("number"),
+        "place": message.get("place"),
+        "dated": message.get("dated"),
+        "languages": chosen,
+        "subject": _in(message.get("subject") or {}, chosen),
+        "text": _in(message.get("text") or {}, chosen),
+        "enclosures": enclosures,
+        "corrects": message.get("corrects"),
+        "reference": message.get("reference", ""),
+        "issued_at": message.get("issued_at"),
+        "links": {
+            "message": f"/notes/{message_id}" if is_note else f"/notices/{message_id}",
+            "delivery": f"/deliveries/{delivery_id}",
+        },
+    }
+
+
+def encode_body(body: Mapping[str, Any]) -> str:
+    """The exact text that is signed and sent (UTF-8 JSON, no ASCII escaping)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
