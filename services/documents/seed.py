@@ -253,3 +253,111 @@ CONCLUSIONS_PARAGRAPH_5 = (
     "Kazakhstan in 2022-2024 and ______ in 2024-2026, and on the next meetings of the CICA "
     "Summit in 2026 and CICA Ministerial Council in 2024, and concluded the following."
 )
+
+
+CONCLUSIONS_OPENING = {
+    "en": "We, the Heads of State or Government of the Member States of the Conference on "
+    "Interaction and Confidence Building Measures in Asia (CICA), having met at the Sixth CICA "
+    "Summit in Astana on 12-13 October 2022,"
+}
+
+# (id, English, sponsoring states) of paragraphs 1..15 of SUM/2022/DRAFT/5, in order.
+CONCLUSIONS_PARAGRAPHS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("c-vision",
+     "Discussed our vision towards a new Asia in the emerging new world and have decided to "
+     "chart the future course of our cooperation as reflected in the Astana Statement on CICA "
+     "Transformation, by which we launch the structured, inclusive and transparent negotiations "
+     "process of gradual, incremental and consensus-based transformation of CICA into a "
+     "full-fledged regional international organization;", ()),
+    ("c-ict",
+     "Issued the CICA Leaders' Statement on Cooperation in the Field of Security of and in the "
+     "Use of Information and Communication Technologies (ICTs), reflecting our decision to stand "
+     "in solidarity and support further strengthening of cooperation among the CICA Member "
+     "States in ensuring security of and in the use of ICTs with equal emphasis on development "
+     "and security;", ()),
+    ("c-fund",
+     "Established the CICA Fund as a special mechanism for identification of CICA projects and "
+     "mobilization of voluntary funding for their implementation, with the objective to "
+     "facilitate realization of CICA goals in practice by financing project activities "
+     "implemented within the mandate and framework of CICA;", ()),
+    ("c-counter-terrorism",
+     "Adopted the CICA Plan of Action on the Implementation of the United Nations Global "
+     "Counter-Terrorism Strategy, aimed at implementation, on a voluntary basis, of this "
+     "Strategy in a comprehensive manner within the CICA region;", ()),
+    ("c-kuwait-chairs", CONCLUSIONS_PARAGRAPH_5, ()),
+    ("c-oica",
+     "The Republic of Kazakhstan and other Member States have proposed that the Conference on "
+     "Interaction and Confidence Building Measures in Asia be referred to as the Organization "
+     "for Interaction and Cooperation in Asia (OICA).", ("KAZ",)),
+    ("c-un-charter",
+     "Member States remain convinced that effective multilateral cooperation based on the "
+     "purposes and principles stipulated in the UN Charter is an important element in "
+     "maintaining international peace and security;", ()),
+    ("c-new-relations",
+     "The People's Republic of China and other Member States reaffirm the importance of "
+     "initiatives aimed at promoting interaction for the development of a new kind of "
+     "international relations in the spirit of mutual respect, justice, equality and mutually "
+     "beneficial cooperation, as well as forging a common vision for creating a community with "
+     "a shared future for humankind;", ("CHN",)),
+    ("c-architecture",
+     "Member States reiterate the importance of preserving and strengthening the regional "
+     "multilateral architecture to tackle pressing common regional security and development "
+     "issues and to support a regional and international order based on international law:",
+     ()),
+    ("c-security",
+     "The People's Republic of China and other Member States share the understanding that "
+     "security is common, comprehensive, cooperative, sustainable, indivisible and equal, and "
+     "the challenges in the CICA region, including traditional and non-traditional security "
+     "issues, are complex and interrelated and require stronger cooperation;", ("CHN",)),
+    ("c-navigation",
+     "Vietnam and other Member States reaffirm the importance of the shared commitment to "
+     "maintaining and promoting peace and stability, pursuing peaceful settlement of disputes "
+     "without resorting to the threat or use of force, as well as ensuring safety, security, "
+     "and freedom of navigation and overflight, in accordance with the UN Charter and "
+     "international law, including relevant UN conventions:", ("VNM",)),
+    ("c-gdi",
+     "The People's Republic of China and other Member States welcome the Global Development "
+     "Initiative and are willing to actively participate in cooperation on the initiative, "
+     "further align their development strategies, accelerate the implementation of the 2030 "
+     "Agenda for Sustainable Development of UN, and promote a stronger, greener, and healthier "
+     "global development;", ("CHN",)),
+    ("c-middle-east",
+     "The State of Palestine and other Member States note that the situation in the Middle "
+     "East continues to cause concern and call on all interested parties to implement related "
+     "UN resolutions to achieve a peace, security and stability in this region. They also "
+     "consider it essential to revive negotiations on the Middle East Peace Process, in order "
+     "to achieve the two state solution, based on international law, relevant UN resolutions "
+     "and the Arab Peace Initiative on two sovereign states living next to each other in "
+     "peace, harmony, tranquility and security. They stay committed to the right of "
+     "Palestinians to have an independent, and fully sovereign Palestinian state on the border "
+     "lines of 4 June 1967, with East Jerusalem as its capital, and they strongly support the "
+     "Historic Hashemite Custodianship of the Holy sites in the Holy City of Jerusalem. They "
+     "stand firm against any unilateral decision that might lead to changing the status quo of "
+     "the holy city of Jerusalem. They remain fully concerned about the current financial "
+     "situation of The United Nations Relief and Works Agency.", ("PSE",)),
+    ("c-abraham-accords",
+     "The State of Israel expresses support of the recent developments in the Middle East with "
+     "the historic signing of the \"Abraham accords\" and the tripartite declaration. These "
+     "peace agreements that established full diplomatic relations between CICA Member States "
+     "Israel, UAE and Bahrain will strengthen regional cooperation in various fields and "
+     "promote peace, economic growth and prosperity. Israel calls on all interested parties to "
+     "support the efforts to achieve peace, security and stability in this region. Israel also "
+     "considers it essential to revive negotiations on the Middle East Peace Process, in order "
+     "to achieve an agreed solution between Israel and the Palestinians.", ("ISR",)),
+    ("c-gratitude",
+     "Member States express gratitude to the Republic of Kazakhstan for the hospitality and "
+     "excellent organization of the Sixth CICA Summit.", ()),
+]
+
+
+def conclusions_text() -> dict:
+    """The whole text of SUM/2022/DRAFT/5 (7 October 2022), its blank in paragraph 5 still
+    open, as a request body's `text`."""
+    return {
+        "title": dict(CONCLUSIONS_TITLE),
+        "opening": dict(CONCLUSIONS_OPENING),
+        "paragraphs": [
+            {"id": pid, "part": "body", "text": {"en": text}, "sponsors": list(sponsors)}
+            for pid, text, sponsors in CONCLUSIONS_PARAGRAPHS
+        ],
+    }
