@@ -74,7 +74,7 @@ async def _make_template(template_url: str) -> None:
     await ensure_database(template_url)
     # The kit's tables and the read models of the services that have them, in one alembic run
     # (one version table holding every head).
-    await upgrade(("registry", "documents", "meetings"), template_url)
+    await upgrade(("registry", "documents", "meetings", "notifications"), template_url)
 
 
 @pytest.fixture

@@ -1,11 +1,39 @@
-"""The notifications service's composition root."""
+"""The notifications service's composition root: the kit's app with the routers, reactions and
+projections below. The delivery side adds its router to `ROUTERS`, its projections to
+`PROJECTIONS`, and its worker to the lifespan (see `create_app`)."""
 
-from fastapi import FastAPI
+from __future__ import annotations
 
+from fastapi import APIRouter, FastAPI
+
+from services.notifications.api import router
 from services.notifications.events import event_types
+from services.notifications.projections import projections
+from services.notifications.reactions import reactions
 from services.notifications.settings import NotificationsSettings
 from shared.app import create_service_app
+from shared.projections import Projection
+
+DESCRIPTION = """Notes verbales and notices to the member states' foreign ministries: notes
+numbered in a gapless series per originating office (`SOC/OI/1280`, then 1281), written from
+templates with the diplomatic formulas in English, Russian and Kazakh or given in full, to all
+member states at the moment of issue or to the states named; corrections as new notes; notices
+of the service's own when a document distributed to member states is revised, an agenda is
+adopted or a member is admitted (a restricted document's revision is told to the states it
+names only). Ministries pull what is addressed to them (`GET /inbox`) and acknowledge receipt
+for their own state; the Secretariat sees who has and has not acknowledged. A note is named in
+paths by its number with `-` for `/`: `/notes/SOC-OI-1280`."""
+
+ROUTERS: list[APIRouter] = [router]
+PROJECTIONS: tuple[Projection, ...] = tuple(projections)
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
-    return create_service_app(settings or NotificationsSettings(), event_types=event_types)
+    return create_service_app(
+        settings or NotificationsSettings(),
+        event_types=event_types,
+        routers=ROUTERS,
+        reactions=reactions,
+        projections=PROJECTIONS,
+        description=DESCRIPTION,
+    )

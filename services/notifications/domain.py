@@ -1,0 +1,304 @@
+"""The notifications service's rules: a note series, the member-state list, what the service
+knows of a document's distribution and a delivery's receipt each fold their stream's events
+into state, and each decision is a pure function from that state to new events, or an error
+that says why not. No I/O: the present instant is an argument."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from services.notifications.events import (
+    DocumentDistributionNoted,
+    Enclosure,
+    MemberStateAdmitted,
+    MemberStatesRegistered,
+    NoteSeriesOpened,
+    NoteVerbaleIssued,
+    ReceiptAcknowledged,
+    Texts,
+)
+from shared.access import Distribution, DistributionKind
+from shared.eventstore import DomainEvent
+from shared.http.problems import ProblemError
+
+# ------------------------------------------------------------------------------ errors
+
+
+class NotificationsError(ProblemError):
+    """A decision the notifications service's rules refuse; nothing is recorded."""
+
+    status = 409
+    title = "Refused by the notifications service's rules"
+    type_ = "/problems/notifications-refused"
+
+
+class NotFoundError(NotificationsError):
+    status = 404
+    title = "Not Found"
+    type_ = "/problems/not-found"
+
+    def __init__(self, what: str, **members: Any) -> None:
+        super().__init__(f"{what} does not exist.", **members)
+
+
+class InvalidRequestError(NotificationsError):
+    status = 422
+    title = "Invalid request"
+    type_ = "/problems/invalid-request"
+
+
+class SeriesOpenError(NotificationsError):
+    title = "Series already open"
+    type_ = "/problems/series-open"
+
+
+class NoMembersError(NotificationsError):
+    title = "No member states known"
+    type_ = "/problems/no-member-states"
+
+
+# ------------------------------------------------------------------------------ numbers
+
+_NUMBER = re.compile(
+    r"^(?P<office>[A-Z][A-Z0-9]{0,15}(/[A-Z][A-Z0-9]{0,15}){0,3})/"
+    r"(?P<sequence>[1-9][0-9]{0,8})$"
+)
+_KEY = re.compile(
+    r"^(?P<office>[A-Z][A-Z0-9]{0,15}(-[A-Z][A-Z0-9]{0,15}){0,3})-"
+    r"(?P<sequence>[1-9][0-9]{0,8})$"
+)
+NOTE_KEY = _KEY.pattern
+"""A note's number made URL-safe, as its path names it: ``SOC-OI-1280`` for ``SOC/OI/1280``."""
+
+
+def parse_number(number: str) -> tuple[str, int]:
+    """``SOC/OI/1280`` → (``SOC/OI``, 1280); `InvalidRequestError` if it is no note number."""
+    match = _NUMBER.match(number)
+    if match is None:
+        raise InvalidRequestError(
+            f"{number!r} is not a note number like SOC/OI/1280.", number=number
+        )
+    return match["office"], int(match["sequence"])
+
+
+def number_of_key(key: str) -> str:
+    """``SOC-OI-1280`` → ``SOC/OI/1280`` (offices have no ``-``, so this is unambiguous)."""
+    match = _KEY.match(key)
+    if match is None:
+        raise NotFoundError(f"The note {key}", note=key)
+    return f"{match['office'].replace('-', '/')}/{match['sequence']}"
+
+
+def key_of_number(number: str) -> str:
+    return number.replace("/", "-")
+
+
+# ------------------------------------------------------------------------------ note series
+
+
+@dataclass
+class Series:
+    office: str
+    opened: NoteSeriesOpened | None = None
+    notes: list[NoteVerbaleIssued] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return self.opened is not None
+
+    @property
+    def next_number(self) -> int:
+        assert self.opened is not None
+        return self.opened.next_number + len(self.notes)
+
+    def note(self, sequence: int) -> NoteVerbaleIssued | None:
+        if self.opened is None:
+            return None
+        index = sequence - self.opened.next_number
+        return self.notes[index] if 0 <= index < len(self.notes) else None
+
+    def note_by_id(self, note_id: UUID) -> NoteVerbaleIssued | None:
+        return next((n for n in self.notes if n.note_id == note_id), None)
+
+
+def series(office: str, events: Iterable[DomainEvent]) -> Series:
+    state = Series(office)
+    for event in events:
+        if isinstance(event, NoteSeriesOpened):
+            state.opened = event
+        elif isinstance(event, NoteVerbaleIssued):
+            state.notes.append(event)
+    return state
+
+
+def open_series(state: Series, *, next_number: int) -> list[NoteSeriesOpened]:
+    """Open the office's series at `next_number`; opening it again at the same number records
+    nothing (a retry), at another number is refused: a series is numbered once."""
+    if state.opened is not None:
+        if state.opened.next_number == next_number:
+            return []
+        raise SeriesOpenError(
+            f"The series {state.office} is open already (it began at "
+            f"{state.opened.next_number}); a series is never renumbered.",
+            office=state.office,
+        )
+    return [NoteSeriesOpened(office=state.office, next_number=next_number)]
+
+
+def issue_note(
+    state: Series,
+    *,
+    note_id: UUID,
+    place: str,
+    dated: date,
+    subject: Texts,
+    text: Texts,
+    enclosures: Sequence[Enclosure],
+    recipients: Sequence[str],
+    addressed_to_all_members: bool,
+    corrects: str | None,
+    corrected_exists: bool,
+    now: datetime,
+) -> list[NoteVerbaleIssued]:
+    """The series' next note, numbered with the next number of the series. A note whose
+    `note_id` the series holds already is not issued again (a retried request)."""
+    if state.opened is None:
+        raise NotFoundError(f"The note series {state.office}", office=state.office)
+    if state.note_by_id(note_id) is not None:
+        return []
+    if not recipients:
+        raise InvalidRequestError("A note goes to at least one state.")
+    languages = tuple(text)
+    if not languages:
+        raise InvalidRequestError("A note has its text in at least one language.")
+    missing = sorted(set(languages) - set(subject))
+    if missing:
+        raise InvalidRequestError(
+            f"The subject is missing in {', '.join(missing)}: a note's subject is in every "
+            "language of its text.",
+            languages=missing,
+        )
+    if corrects is not None and not corrected_exists:
+        raise InvalidRequestError(
+            f"{corrects} was never issued: a correction refers to a note that exists.",
+            corrects=corrects,
+        )
+    sequence = state.next_number
+    return [
+        NoteVerbaleIssued(
+            note_id=note_id,
+            number=f"{state.office}/{sequence}",
+            office=state.office,
+            sequence=sequence,
+            place=place,
+            dated=dated,
+            subject=subject,
+            text=text,
+            languages=languages,
+            enclosures=tuple(enclosures),
+            recipients=tuple(sorted(set(recipients))),
+            addressed_to_all_members=addressed_to_all_members,
+            corrects=corrects,
+            issued_at=now,
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+def members(events: Iterable[DomainEvent]) -> dict[str, date]:
+    """Every member state the notifications service knows, and the date it became a member."""
+    known: dict[str, date] = {}
+    for event in events:
+        if isinstance(event, MemberStatesRegistered):
+            for code in event.states:
+                known[code] = min(known.get(code, event.member_since), event.member_since)
+        elif isinstance(event, MemberStateAdmitted):
+            known[event.state] = min(known.get(event.state, event.admitted_on), event.admitted_on)
+    return known
+
+
+def members_on(known: dict[str, date], day: date) -> list[str]:
+    """The member states on `day`: the recipients of a note to all members issued that day."""
+    return sorted(code for code, since in known.items() if since <= day)
+
+
+def register_members(
+    known: dict[str, date], *, states: Sequence[str], member_since: date
+) -> list[MemberStatesRegistered]:
+    new = tuple(sorted(set(states) - set(known)))
+    return [MemberStatesRegistered(states=new, member_since=member_since)] if new else []
+
+
+def admit(known: dict[str, date], *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:
+    if state in known and known[state] <= admitted_on:
+        return []
+    return [MemberStateAdmitted(state=state, admitted_on=admitted_on)]
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+def distribution(events: Iterable[DomainEvent]) -> Distribution | None:
+    """A document's distribution as last noted; None if the service never heard of it."""
+    current = None
+    for event in events:
+        if isinstance(event, DocumentDistributionNoted):
+            current = event.distribution
+    return current
+
+
+def note_distribution(
+    events: Iterable[DomainEvent], *, symbol: str, noted: Distribution
+) -> list[DocumentDistributionNoted]:
+    if distribution(events) == noted:
+        return []
+    return [DocumentDistributionNoted(symbol=symbol, distribution=noted)]
+
+
+def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) -> list[str]:
+    """Who is told of a document's revision: every member state for a document of general or
+    member-states-only distribution; for a restricted one, the states it names and no other."""
+    if noted.kind is DistributionKind.RESTRICTED:
+        return sorted(noted.states)
+    return members_on(known, day)
+
+
+# ------------------------------------------------------------------------------ receipts
+
+
+def receipt(events: Iterable[DomainEvent]) -> ReceiptAcknowledged | None:
+    """The first receipt recorded in a delivery's stream (the other events are the attempts)."""
+    return next((e for e in events if isinstance(e, ReceiptAcknowledged)), None)
+
+
+def acknowledge(
+    events: Iterable[DomainEvent],
+    *,
+    delivery_id: UUID,
+    message_id: UUID,
+    state: str,
+    recipients: Sequence[str],
+    reference: str,
+    now: datetime,
+) -> list[ReceiptAcknowledged]:
+    """A state acknowledges a message addressed to it, once: again, nothing changes."""
+    if state not in recipients:
+        raise NotFoundError(f"A message {message_id} to {state}", message_id=str(message_id))
+    if receipt(events) is not None:
+        return []
+    return [
+        ReceiptAcknowledged(
+            delivery_id=delivery_id,
+            message_id=message_id,
+            state=state,
+            acknowledged_at=now,
+            reference=reference,
+        )
+    ]

@@ -1,0 +1,312 @@
+"""The notifications service's read models: the messages it sent (notes verbales and
+notices) and, for each, one row per recipient state with its delivery id and its receipt; the
+note series; the member states and the documents' distributions as the service knows them.
+Every row comes from the log alone, so a rebuild from position 0 gives the same digest as the
+live tables.
+
+``notifications_recipients`` is where a delivery worker finds what to send: one row per
+(message, state), keyed by ``delivery_id`` (`events.delivery_id(message_id, state)`), in log
+order by ``position``; the message itself is the ``notifications_messages`` row of the same
+``message_id``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    Table,
+    Text,
+    insert,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.notifications.events import (
+    DocumentDistributionNoted,
+    MemberStateAdmitted,
+    MemberStatesRegistered,
+    NoteSeriesOpened,
+    NoteVerbaleIssued,
+    NoticeIssued,
+    NoticeKind,
+    ReceiptAcknowledged,
+    delivery_id,
+)
+from shared.access import distribution_columns
+from shared.eventstore import RecordedEvent
+from shared.projections import Projection, projection_metadata
+
+tables = projection_metadata()
+
+# ------------------------------------------------------------------------------ messages
+
+messages_table = Table(
+    "notifications_messages",
+    tables,
+    Column("message_id", Text, primary_key=True),  # a note's note_id, a notice's notice_id
+    Column("position", BigInteger, nullable=False, unique=True),
+    Column("stream_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # note_verbale, document_revised, ...
+    Column("number", Text, unique=True),  # SOC/OI/1280 (notes only)
+    Column("office", Text),
+    Column("sequence", Integer),
+    Column("reference", Text, nullable=False),  # a note's number, a notice's reference
+    Column("place", Text),
+    Column("dated", Date),
+    Column("subject", JSONB, nullable=False),
+    Column("text", JSONB, nullable=False),
+    Column("languages", JSONB, nullable=False),
+    Column("enclosures", JSONB, nullable=False),
+    Column("recipients", JSONB, nullable=False),
+    Column("addressed_to_all_members", Boolean, nullable=False),
+    Column("corrects", Text),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("causation_id", Text),  # the foreign event a notice answers
+)
+
+recipients_table = Table(
+    "notifications_recipients",
+    tables,
+    Column("message_id", Text, primary_key=True),
+    Column("state", Text, primary_key=True),
+    Column("delivery_id", Text, nullable=False, unique=True),
+    Column("position", BigInteger, nullable=False),  # the message's position in the log
+    Column("kind", Text, nullable=False),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    Column("receipt_reference", Text),
+    Index("ix_notifications_recipients_state_position", "state", "position"),
+)
+
+messages = Projection(
+    "notifications_messages",
+    version=1,
+    tables=[messages_table, recipients_table],
+    description="Notes verbales and notices as sent, and one row per recipient state with its "
+    "delivery id and receipt: the inbox of every state, and the worklist of deliveries.",
+)
+
+
+def _recipient_rows(
+    message_id: str, recipients: tuple[str, ...], position: int, kind: str
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "message_id": message_id,
+            "state": state,
+            "delivery_id": str(delivery_id(UUID(message_id), state)),
+            "position": position,
+            "kind": kind,
+            "acknowledged_at": None,
+            "receipt_reference": None,
+        }
+        for state in recipients
+    ]
+
+
+@messages.on(NoteVerbaleIssued)
+async def when_note_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    message_id = str(event.note_id)
+    await connection.execute(
+        insert(messages_table).values(
+            message_id=message_id,
+            position=record.position,
+            stream_id=record.stream_id,
+            kind=NoticeKind.NOTE_VERBALE.value,
+            number=event.number,
+            office=event.office,
+            sequence=event.sequence,
+            reference=event.number,
+            place=event.place,
+            dated=event.dated,
+            subject=event.subject,
+            text=event.text,
+            languages=list(event.languages),
+            enclosures=[e.model_dump(mode="json") for e in event.enclosures],
+            recipients=list(event.recipients),
+            addressed_to_all_members=event.addressed_to_all_members,
+            corrects=event.corrects,
+            issued_at=event.issued_at,
+            causation_id=None,
+        )
+    )
+    await connection.execute(
+        insert(recipients_table),
+        _recipient_rows(
+            message_id, event.recipients, record.position, NoticeKind.NOTE_VERBALE.value
+        ),
+    )
+
+
+@messages.on(NoticeIssued)
+async def when_notice_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    message_id = str(event.notice_id)
+    await connection.execute(
+        insert(messages_table).values(
+            message_id=message_id,
+            position=record.position,
+            stream_id=record.stream_id,
+            kind=event.kind.value,
+            number=None,
+            office=None,
+            sequence=None,
+            reference=event.reference,
+            place=None,
+            dated=None,
+            subject=event.subject,
+            text=event.text,
+            languages=list(event.languages),
+            enclosures=[],
+            recipients=list(event.recipients),
+            addressed_to_all_members=False,
+            corrects=None,
+            issued_at=event.issued_at,
+            causation_id=record.metadata.get("causation_id"),
+        )
+    )
+    if event.recipients:
+        await connection.execute(
+            insert(recipients_table),
+            _recipient_rows(message_id, event.recipients, record.position, event.kind.value),
+        )
+
+
+@messages.on(ReceiptAcknowledged)
+async def when_receipt_acknowledged(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await connection.execute(
+        update(recipients_table)
+        .where(
+            recipients_table.c.message_id == str(event.message_id),
+            recipients_table.c.state == event.state,
+            recipients_table.c.acknowledged_at.is_(None),
+        )
+        .values(acknowledged_at=event.acknowledged_at, receipt_reference=event.reference)
+    )
+
+
+# ------------------------------------------------------------------------------ series
+
+series_table = Table(
+    "notifications_series",
+    tables,
+    Column("office", Text, primary_key=True),
+    Column("stream_id", Text, nullable=False, unique=True),
+    Column("first_number", Integer, nullable=False),
+    Column("next_number", Integer, nullable=False),
+    Column("issued", Integer, nullable=False),
+    Column("last_number", Text),
+    Column("version", Integer, nullable=False),
+)
+
+series = Projection(
+    "notifications_series",
+    version=1,
+    tables=[series_table],
+    description="The note series of each office: where it began, the number it gives next.",
+)
+
+
+@series.on(NoteSeriesOpened)
+async def when_series_opened(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await connection.execute(
+        insert(series_table).values(
+            office=event.office,
+            stream_id=record.stream_id,
+            first_number=event.next_number,
+            next_number=event.next_number,
+            issued=0,
+            last_number=None,
+            version=record.version,
+        )
+    )
+
+
+@series.on(NoteVerbaleIssued)
+async def when_series_note_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await connection.execute(
+        update(series_table)
+        .where(series_table.c.office == event.office)
+        .values(
+            next_number=event.sequence + 1,
+            issued=series_table.c.issued + 1,
+            last_number=event.number,
+            version=record.version,
+        )
+    )
+
+
+# ------------------------------------------------------------------------------ what it learns
+
+member_states_table = Table(
+    "notifications_member_states",
+    tables,
+    Column("state", Text, primary_key=True),
+    Column("member_since", Date, nullable=False),
+    Column("admitted", Boolean, nullable=False),  # by a MemberAdmitted; false: founding member
+    Column("position", BigInteger, nullable=False),
+)
+
+documents_table = Table(
+    "notifications_documents",
+    tables,
+    Column("symbol", Text, primary_key=True),  # the base symbol: SUM/2022/DRAFT/1
+    *distribution_columns(),
+    Column("version", Integer, nullable=False),
+)
+
+knowledge = Projection(
+    "notifications_knowledge",
+    version=1,
+    tables=[member_states_table, documents_table],
+    description="The member states (the default recipients of a note) and each document's "
+    "distribution (who is told of its revisions), as the service learnt them.",
+)
+
+
+async def _member(
+    connection: AsyncConnection, record: RecordedEvent, state: str, since: date, admitted: bool
+) -> None:
+    statement = pg_insert(member_states_table).values(
+        state=state, member_since=since, admitted=admitted, position=record.position
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[member_states_table.c.state],
+            set_={"member_since": since, "admitted": admitted, "position": record.position},
+            where=member_states_table.c.member_since > since,
+        )
+    )
+
+
+@knowledge.on(MemberStatesRegistered)
+async def when_members_registered(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    for state in event.states:
+        await _member(connection, record, state, event.member_since, False)
+
+
+@knowledge.on(MemberStateAdmitted)
+async def when_member_admitted(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _member(connection, record, event.state, event.admitted_on, True)
+
+
+@knowledge.on(DocumentDistributionNoted)
+async def when_distribution_noted(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    values = {**event.distribution.as_row(), "version": record.version}
+    statement = pg_insert(documents_table).values(symbol=event.symbol, **values)
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=[documents_table.c.symbol], set_=values)
+    )
+
+
+projections = [messages, series, knowledge]

@@ -1,0 +1,268 @@
+"""The notifications service's policies on other services' events. Each appends the
+notifications service's own events in the reaction's transaction, with the foreign event as
+their cause and event ids derived from it, so the service rebuilds from its own log alone and a
+redelivered event records nothing new (a notice's id, too, is derived from its cause).
+
+- The documents service created a draft or changed its distribution (`DraftCreated`,
+  `DistributionChanged`) → the service notes who is told of the document's revisions
+  (`DocumentDistributionNoted`).
+- The documents service revised a draft (`DraftRevised`) → a notice ``document_revised`` to
+  every member state when the document is distributed to member states (or generally), to the
+  states it names when it is restricted, and never to a state that is not among its readers;
+  nobody is told of a document whose distribution the service never learnt.
+- The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
+  ``agenda_adopted`` to the member states.
+- The registry admitted a member state (`MemberAdmitted`) → the service counts it among the
+  member states (`MemberStateAdmitted`, and the kit's admitted list): a recipient of every note
+  to all members from its admission on; and a notice ``member_admitted`` to all the member
+  states, the new one included.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from uuid import UUID, uuid5
+
+import structlog
+
+from services.notifications import commands, domain
+from services.notifications.events import NoticeIssued, NoticeKind, Texts
+from shared.access import Distribution, record_admission
+from shared.consumers import ReactionContext, Reactions
+from shared.envelope import ForeignEvent
+
+log = structlog.get_logger("cica.notifications.reactions")
+
+reactions = Reactions("notifications")
+
+DOCUMENTS = "documents"
+MEETINGS = "meetings"
+REGISTRY = "registry"
+_REVISION = re.compile(r"^(?P<base>.+?)/Rev\.[1-9][0-9]*$")
+
+
+def _metadata(ctx: ReactionContext) -> dict[str, str]:
+    metadata = {"causation_id": str(ctx.cause.event_id), "actor": "service:notifications"}
+    correlation = ctx.cause.metadata.get("correlation_id")
+    if correlation is not None:
+        metadata["correlation_id"] = str(correlation)
+    return metadata
+
+
+def _ids(cause: UUID, stream_id: str):  # type: ignore[no-untyped-def]
+    def ids(version: int, index: int) -> UUID:
+        return uuid5(cause, f"{stream_id}/{index}")
+
+    return ids
+
+
+def base_symbol(symbol: str) -> str:
+    """``SUM/2022/DRAFT/1/Rev.9`` → ``SUM/2022/DRAFT/1``."""
+    match = _REVISION.match(symbol)
+    return match["base"] if match else symbol
+
+
+async def _notice(
+    ctx: ReactionContext,
+    *,
+    kind: NoticeKind,
+    subject: Texts,
+    text: Texts,
+    recipients: list[str],
+    reference: str,
+) -> UUID:
+    """Issue a notice whose id (and whose event's id) derive from the cause."""
+    notice_id = uuid5(ctx.cause.event_id, f"notice/{kind.value}")
+    stream_id = commands.notice_stream(notice_id)
+    notice = NoticeIssued(
+        notice_id=notice_id,
+        kind=kind,
+        subject=subject,
+        text=text,
+        languages=tuple(text),
+        recipients=tuple(sorted(set(recipients))),
+        reference=reference,
+        issued_at=datetime.now(UTC),
+    )
+    await commands.decide_and_append(
+        ctx.connection,
+        ctx.store,
+        stream_id,
+        commands.NOTICE,
+        lambda history: [] if history else [notice],
+        expected=None,
+        metadata=_metadata(ctx),
+        event_ids=_ids(ctx.cause.event_id, stream_id),
+    )
+    return notice_id
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+@reactions.on(DOCUMENTS, "DraftCreated")
+async def when_a_draft_is_created_its_distribution_is_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _note_distribution(ctx, event)
+
+
+@reactions.on(DOCUMENTS, "DistributionChanged")
+async def when_a_distribution_changes_it_is_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _note_distribution(ctx, event)
+
+
+async def _note_distribution(ctx: ReactionContext, event: ForeignEvent) -> None:
+    symbol = base_symbol(event.data.get("symbol") or event.stream_id)
+    noted = Distribution.model_validate(event.data["distribution"])
+    stream_id = commands.document_stream(symbol)
+    await commands.decide_and_append(
+        ctx.connection,
+        ctx.store,
+        stream_id,
+        commands.DOCUMENT,
+        lambda history: domain.note_distribution(history, symbol=symbol, noted=noted),
+        expected=None,
+        metadata=_metadata(ctx),
+        event_ids=_ids(event.event_id, stream_id),
+    )
+
+
+REVISED_SUBJECT = {
+    "en": "{symbol} circulated",
+    "ru": "Распространен документ {symbol}",
+    "kk": "{symbol} құжаты таратылды",
+}
+REVISED_TEXT = {
+    "en": "The Secretariat circulates {symbol}, revision {revision} of {base}.",
+    "ru": "Секретариат распространяет документ {symbol}, ревизию {revision} документа {base}.",
+    "kk": "Хатшылық {base} құжатының {revision}-ревизиясын ({symbol}) таратады.",
+}
+
+
+@reactions.on(DOCUMENTS, "DraftRevised")
+async def when_a_draft_is_revised_its_readers_are_told(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    symbol = event.data["symbol"]
+    base = base_symbol(event.stream_id if "/" in event.stream_id else symbol)
+    history, _ = await commands.load_in(ctx.connection, ctx.store, commands.document_stream(base))
+    noted = domain.distribution(history)
+    if noted is None:
+        log.warning("notifications.revision_of_unknown_document", symbol=symbol)
+        return
+    known = await commands.known_members(ctx.connection, ctx.store)
+    recipients = domain.told_of_revisions(noted, known, datetime.now(UTC).date())
+    values = {"symbol": symbol, "base": base, "revision": event.data.get("revision", "")}
+    notice_id = await _notice(
+        ctx,
+        kind=NoticeKind.DOCUMENT_REVISED,
+        subject={k: v.format(**values) for k, v in REVISED_SUBJECT.items()},
+        text={k: v.format(**values) for k, v in REVISED_TEXT.items()},
+        recipients=recipients,
+        reference=symbol,
+    )
+    log.info(
+        "notifications.revision_notice",
+        symbol=symbol,
+        notice_id=str(notice_id),
+        recipients=len(recipients),
+    )
+
+
+# ------------------------------------------------------------------------------ meetings
+
+ADOPTED_SUBJECT = {
+    "en": "Agenda {symbol} adopted",
+    "ru": "Утверждена повестка дня {symbol}",
+    "kk": "{symbol} күн тәртібі бекітілді",
+}
+ADOPTED_TEXT = {
+    "en": "The agenda {symbol} of the meeting {meeting} was adopted on {adopted_on}.",
+    "ru": "Повестка дня {symbol} заседания {meeting} утверждена {adopted_on}.",
+    "kk": "{meeting} отырысының {symbol} күн тәртібі {adopted_on} бекітілді.",
+}
+
+
+@reactions.on(MEETINGS, "AgendaAdopted")
+async def when_an_agenda_is_adopted_the_member_states_are_told(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    meeting = event.stream_id.removeprefix("meeting-")
+    values = {
+        "symbol": event.data["symbol"],
+        "meeting": meeting,
+        "adopted_on": event.data["adopted_on"],
+    }
+    known = await commands.known_members(ctx.connection, ctx.store)
+    recipients = domain.members_on(known, datetime.now(UTC).date())
+    await _notice(
+        ctx,
+        kind=NoticeKind.AGENDA_ADOPTED,
+        subject={k: v.format(**values) for k, v in ADOPTED_SUBJECT.items()},
+        text={k: v.format(**values) for k, v in ADOPTED_TEXT.items()},
+        recipients=recipients,
+        reference=event.data["symbol"],
+    )
+
+
+# ------------------------------------------------------------------------------ registry
+
+ADMITTED_SUBJECT = {
+    "en": "{name} admitted to CICA",
+    "ru": "{name} принят в СВМДА",
+    "kk": "{name} Азия Кеңесіне қабылданды",
+}
+ADMITTED_TEXT = {
+    "en": "{name} ({state}) is a Member State of CICA from {admitted_on}.",
+    "ru": "{name} ({state}) является государством-членом СВМДА с {admitted_on}.",
+    "kk": "{name} ({state}) {admitted_on} бастап Азия Кеңесінің мүше мемлекеті болып табылады.",
+}
+
+
+@reactions.on(REGISTRY, "MemberAdmitted")
+async def when_a_member_is_admitted_it_receives_notes_to_all_members(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    state = event.data["state"]
+    admitted_on = date.fromisoformat(event.data["admitted_on"])
+    await record_admission(
+        ctx.connection,
+        state=state,
+        admitted_at=datetime.combine(admitted_on, time.min, UTC),
+        event_id=event.event_id,
+    )
+    await commands.decide_and_append(
+        ctx.connection,
+        ctx.store,
+        commands.MEMBERS_STREAM,
+        commands.MEMBERSHIP,
+        lambda history: domain.admit(domain.members(history), state=state, admitted_on=admitted_on),
+        expected=None,
+        metadata=_metadata(ctx),
+        event_ids=_ids(event.event_id, commands.MEMBERS_STREAM),
+    )
+    known = await commands.known_members(ctx.connection, ctx.store)
+    recipients = {*domain.members_on(known, datetime.now(UTC).date()), state}
+    names = event.data.get("names") or {}
+    texts: dict[str, Texts] = {"subject": {}, "text": {}}
+    for language in ADMITTED_SUBJECT:
+        values = {
+            "name": names.get(language) or names.get("en") or state,
+            "state": state,
+            "admitted_on": admitted_on.isoformat(),
+        }
+        texts["subject"][language] = ADMITTED_SUBJECT[language].format(**values)
+        texts["text"][language] = ADMITTED_TEXT[language].format(**values)
+    await _notice(
+        ctx,
+        kind=NoticeKind.MEMBER_ADMITTED,
+        subject=texts["subject"],
+        text=texts["text"],
+        recipients=sorted(recipients),
+        reference=state,
+    )
+    log.info("notifications.member_admitted", state=state, recipients=len(recipients))
