@@ -1,0 +1,113 @@
+"""The notifications service as the tests run it: the real app on a fresh database and the
+session's NATS, with the seed's note No. SOC/OI/1280 and the 27 member states of 2022."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+import httpx
+from fastapi import FastAPI
+
+from services.notifications.app import create_app
+from services.notifications.seed import FIRST_NUMBER, MEMBER_STATES_2022, OFFICE
+from services.notifications.settings import NotificationsSettings
+from shared.access import Role
+from shared.envelope import ForeignEvent
+from tests.access import bearer, token_settings
+from tests.shared.test_service_shell import running
+
+SECRETARIAT = bearer(Role.SECRETARIAT)
+AUDITOR = bearer(Role.AUDITOR)
+NOWHERE = "http://127.0.0.1:9"
+
+
+def member(state: str) -> dict[str, str]:
+    return bearer(Role.MEMBER_STATE, state)
+
+
+def notifications_settings(
+    database_url: str, nats_url: str, **overrides: Any
+) -> NotificationsSettings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "nats_url": nats_url,
+        "tokens": token_settings(),
+        "consumer_retry_base_delay": 0.01,
+        "consumers_enabled": False,
+        "CICA_DOCUMENTS_URL": NOWHERE,
+        "CICA_REGISTRY_URL": NOWHERE,
+        "CICA_MEETINGS_URL": NOWHERE,
+    }
+    values.update(overrides)
+    return NotificationsSettings(**values)
+
+
+@asynccontextmanager
+async def notifications(
+    database_url: str, nats_url: str, **overrides: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(notifications_settings(database_url, nats_url, **overrides))
+    async with running(app) as client:
+        yield app, client
+
+
+async def post(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    status: int = 201,
+) -> httpx.Response:
+    response = await client.post(path, json=body, headers=headers or SECRETARIAT)
+    assert response.status_code == status, response.text
+    return response
+
+
+async def get(
+    client: httpx.AsyncClient,
+    path: str,
+    headers: dict[str, str] | None = None,
+    status: int = 200,
+    **params: Any,
+) -> Any:
+    response = await client.get(path, params=params, headers=headers or SECRETARIAT)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+async def the_27_and_the_soc_oi_series(client: httpx.AsyncClient) -> None:
+    await post(
+        client, "/member-states", {"states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"}
+    )
+    await post(client, "/series", {"office": OFFICE, "next_number": FIRST_NUMBER})
+
+
+def foreign(
+    producer: str,
+    stream_id: str,
+    event_type: str,
+    data: dict[str, Any],
+    stream_type: str = "document",
+) -> ForeignEvent:
+    return ForeignEvent(
+        producer=producer,
+        position=1,
+        event_id=uuid4(),
+        stream_id=stream_id,
+        stream_type=stream_type,
+        version=1,
+        event_type=event_type,
+        schema_version=1,
+        data=data,
+        metadata={"correlation_id": str(uuid4())},
+        recorded_at="2022-10-11T09:30:00+00:00",
+        hash="00" * 32,
+        prev_hash="00" * 32,
+    )
+
+
+def consumer(app: FastAPI, producer: str):  # type: ignore[no-untyped-def]
+    return next(c for c in app.state.consumers if c.producer == producer)
