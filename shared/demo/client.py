@@ -1,0 +1,143 @@
+"""A small HTTP client for the demo: one base URL per service, the Secretariat's bearer token on
+every request, a deterministic ``Idempotency-Key`` on every POST (so a retried or repeated step
+is answered, not run twice), and an RFC 9457 problem shown as what it says, not as a trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from shared.supervisor import DEFAULT_HOST, DEFAULT_SERVICE_PORTS
+
+DEFAULT_URLS: Mapping[str, str] = {
+    name: f"http://{DEFAULT_HOST}:{port}" for name, port in DEFAULT_SERVICE_PORTS.items()
+}
+KEY_PREFIX = "cica-demo"
+
+
+class DemoError(Exception):
+    """A request that failed: the service, the request, and the problem it answered."""
+
+
+def problem_text(response: httpx.Response) -> str:
+    """`409 Conflict: KWT has applied already (/problems/...)`, or the body's start if it is
+    no problem+json."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{response.status_code}: {response.text[:300]}"
+    if not isinstance(body, dict):
+        return f"{response.status_code}: {str(body)[:300]}"
+    title = body.get("title") or response.reason_phrase
+    detail = body.get("detail")
+    if isinstance(detail, list):  # a validation error: the first few complaints
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}" for d in detail[:3]
+        )
+    kind = f" ({body['type']})" if body.get("type") else ""
+    return f"{response.status_code} {title}: {detail or ''}{kind}".rstrip(": ")
+
+
+def idempotency_key(step: str, body: Any) -> str:
+    """The same step with the same body always sends the same key; a changed body, a new one
+    (else the service would answer 422 for a key reused with another request)."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{KEY_PREFIX}:{step}:{digest[:16]}"
+
+
+class DemoClient:
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        token: str,
+        *,
+        auditor_token: str | None = None,
+        timeout: float = 15.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.urls = {name: url.rstrip("/") for name, url in urls.items()}
+        self.token = token
+        self.auditor_token = auditor_token or token
+        self.http = httpx.Client(timeout=timeout, trust_env=False, transport=transport)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> DemoClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _url(self, service: str, path: str) -> str:
+        try:
+            return self.urls[service] + path
+        except KeyError:
+            raise DemoError(f"no URL for the {service} service") from None
+
+    def _send(
+        self, method: str, service: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.token}", **kwargs.pop("headers", {})}
+        url = self._url(service, path)
+        try:
+            return self.http.request(method, url, headers=headers, **kwargs)
+        except httpx.TransportError as error:
+            raise DemoError(
+                f"{service} does not answer at {self.urls[service]} ({type(error).__name__}): "
+                "is the system running (`make up`)?"
+            ) from None
+
+    def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The answer, whatever its status: the caller decides what a 404 means."""
+        return self._send("GET", service, path, **kwargs)
+
+    def read(self, service: str, path: str, **kwargs: Any) -> Any:
+        """The JSON of a 200; anything else is a `DemoError` with the problem."""
+        response = self.get(service, path, **kwargs)
+        if response.status_code != 200:
+            raise DemoError(f"{service}: GET {path} answered {problem_text(response)}")
+        return response.json()
+
+    def find(self, service: str, path: str, **kwargs: Any) -> Any | None:
+        """The JSON of a 200, None for a 404; anything else is a `DemoError`."""
+        response = self.get(service, path, **kwargs)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise DemoError(f"{service}: GET {path} answered {problem_text(response)}")
+        return response.json()
+
+    def post(
+        self, service: str, path: str, body: Any, *, step: str, headers: Mapping[str, str] = {}
+    ) -> Any:
+        """POST with the step's Idempotency-Key; a 2xx answer's JSON, else a `DemoError`."""
+        key = idempotency_key(f"{service}:{step}", body)
+        response = self._send(
+            "POST", service, path, json=body, headers={"Idempotency-Key": key, **headers}
+        )
+        if not 200 <= response.status_code < 300:
+            raise DemoError(f"{service}: POST {path} answered {problem_text(response)}")
+        return response.json()
+
+    def wait_for(
+        self,
+        what: str,
+        check: Callable[[], bool],
+        *,
+        within: float = 30.0,
+        every: float = 0.2,
+    ) -> float:
+        """Poll `check` until it holds (a reaction has reached a read model); the seconds it
+        took, or a `DemoError` naming what did not happen within `within` seconds."""
+        started = time.monotonic()
+        while not check():
+            if time.monotonic() - started > within:
+                raise DemoError(f"not within {within:.0f}s: {what}")
+            time.sleep(every)
+        return time.monotonic() - started
