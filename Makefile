@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up test bench lint install clean-data
+.PHONY: up demo test bench lint install clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(STAMP)
 
 up: $(STAMP)
 	$(BIN)/cica up
+
+# With `make up` running (in another terminal): load the October 2022 scenario through the
+# services' HTTP APIs. Safe to run again.
+demo: $(STAMP)
+	$(BIN)/cica demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,8 @@
 - ``cica rebuild <service> [<projection>]``: replay a service's log into its projections from
   position 0, printing their digests before and after (see `shared.rebuild`).
 - ``cica asyncapi [--check]``: write the event catalogue to deploy/asyncapi.json.
+- ``cica demo [--url SERVICE=URL] [--token T]``: load the October 2022 scenario into a running
+  system through its HTTP APIs (see `shared.demo`); safe to run again.
 
 Every option has an environment variable, and a flag wins over its variable.
 """
@@ -216,7 +218,51 @@ def build_parser() -> argparse.ArgumentParser:
     asyncapi.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the file is stale"
     )
+
+    demo = commands.add_parser(
+        "demo",
+        help="load the October 2022 scenario into the running system, through its HTTP APIs",
+        description="Load the seed's world (27 member states, the SOC's agenda, SUM/2022/DRAFT/1/"
+        "Rev.8, Kuwait's admission) into a running system (`cica up`) through the services' "
+        "public HTTP APIs, then print what each service holds and verify every log. Safe to run "
+        "again: a second run records nothing.",
+    )
+    demo.set_defaults(command_parser=demo)
+    demo.add_argument(
+        "--url",
+        dest="urls",
+        type=_service_url,
+        action="append",
+        default=[],
+        metavar="SERVICE=URL",
+        help="a service's base URL, repeatable (default: the ports of `cica up`, "
+        "http://127.0.0.1:8001 to 8004)",
+    )
+    demo.add_argument(
+        "--token",
+        help="the Secretariat's bearer token (default: one minted from the state dir's secret, "
+        "as `cica token --role secretariat` does)",
+    )
+    demo.add_argument(
+        "--auditor-token",
+        help="the token that verifies the logs (default: minted as an auditor's when --token is "
+        "not given, else --token)",
+    )
+    demo.add_argument(
+        "--state-dir",
+        type=Path,
+        help=f"where `cica up` keeps its data (env CICA_STATE_DIR; default {DEFAULT_STATE_DIR}/)",
+    )
     return parser
+
+
+def _service_url(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or name not in SERVICES or not url.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=URL with SERVICE one of {', '.join(SERVICES)}, not {text!r}"
+        )
+    return name, url
 
 
 def _setting(
@@ -308,6 +354,38 @@ def token(
     return 0
 
 
+def demo(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+) -> int:
+    from shared.demo import DEFAULT_URLS, DemoClient, DemoError, run_demo
+
+    urls = {**DEFAULT_URLS, **dict(args.urls)}
+    token, auditor_token = args.token, args.auditor_token
+    if token is None:
+        settings = TokenSettings()
+        try:
+            secret = settings.hmac_secret()
+            if secret is None:
+                state_dir = _setting(
+                    parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
+                )
+                secret = read_secret_file(ensure_secret_file(state_dir / SECRET_FILE_NAME))
+            token, minted_auditor = (
+                mint_token(secret, role=role, issuer=settings.issuer, audience=settings.audience)
+                for role in ("secretariat", "auditor")
+            )
+        except (OSError, ValueError) as error:
+            print(f"cica demo: {error}", file=sys.stderr)
+            return 1
+        auditor_token = auditor_token or minted_auditor
+    try:
+        with DemoClient(urls, token, auditor_token=auditor_token) as client:
+            return run_demo(client)
+    except DemoError as error:
+        print(f"cica demo: {error}", file=sys.stderr)
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -322,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shared.rebuild import rebuild_command
 
         return rebuild_command(args.service, args.projection, server_url=args.database_url)
+    if args.command == "demo":
+        return demo(args.command_parser, args, os.environ)
     if args.command == "asyncapi":
         from shared.asyncapi import SYSTEM_DOCUMENT, asyncapi_command
 
