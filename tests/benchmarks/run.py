@@ -1,19 +1,25 @@
-"""``make bench``: run every benchmark in this folder against servers of its own, and write each
-one's results, with the machine they ran on, as JSON and as a Markdown table under
-``tests/benchmarks/results/``.
+"""``make bench``: run every benchmark in this folder against servers of its own, and write ONE
+report for the run, with the machine it ran on and the versions used, as JSON and as a Markdown
+table under ``tests/benchmarks/results/`` (``full.json``/``full.md``, or ``quick.*`` with
+``--quick``; a run of chosen benchmarks only adds their names to the file name).
 
 A benchmark is a module ``tests/benchmarks/bench_<name>.py`` with
 
     async def run(env: BenchEnvironment) -> list[Measurement]
 
-Each measurement states its rate *and* a baseline measured in the same run on the same data
-(the ratio is what to compare across machines), and the aim the project sets for that ratio.
+Each measurement states its figure *and* a baseline measured in the same run on the same data
+(the ratio is what to compare across machines), and the aim the project sets for that ratio:
+at least ``aim_ratio`` for rates, at most ``aim_ratio`` where lower is better (latencies).
 
-    .venv/bin/python -m tests.benchmarks.run                 # every benchmark
-    .venv/bin/python -m tests.benchmarks.run projection_rebuild
+    .venv/bin/python -m tests.benchmarks.run                 # every benchmark, full sizes
+    .venv/bin/python -m tests.benchmarks.run --quick         # small sizes, a few minutes
+    .venv/bin/python -m tests.benchmarks.run event_store http
 
-Like the tests, it starts its own PostgreSQL and NATS from the wheels on free ports, unless
-CICA_DATABASE_URL / CICA_NATS_URL name servers to use.
+``--quick`` sets CICA_BENCH_PROFILE=quick, which each benchmark reads for its sizes (any size
+variable set in the environment still wins). Like the tests, it starts its own PostgreSQL and
+NATS from the wheels on free ports, unless CICA_DATABASE_URL / CICA_NATS_URL name servers to
+use. The peak resident memory of every process the benchmarks start (and of the runner itself,
+which hosts the in-process event stores) is reported with the figures.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ import importlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import nats
 from sqlalchemy.engine import make_url
 
 from shared.devservers import LocalNats, LocalPostgres, free_port
@@ -44,7 +53,57 @@ from shared.migrate import prepare
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-PACKAGES = ("sqlalchemy", "asyncpg", "pydantic", "fastapi", "nats-py", "rfc8785")
+PACKAGES = (
+    "sqlalchemy",
+    "asyncpg",
+    "pydantic",
+    "fastapi",
+    "uvicorn",
+    "httpx",
+    "nats-py",
+    "rfc8785",
+    "eventsourcing",
+    "psycopg",
+)
+
+# What `--quick` gives the benchmarks that predate the profile (their own size variables).
+QUICK_SIZES = {
+    "CICA_BENCH_EVENTS": "10000",
+    "CICA_BENCH_REPEATS": "1",
+    "CICA_BENCH_RELAY_EVENTS": "5000",
+    "CICA_BENCH_SECONDS": "4",
+}
+
+
+def quick() -> bool:
+    """Whether this run is the quick profile (small sizes)."""
+    return os.environ.get("CICA_BENCH_PROFILE", "full") == "quick"
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """The peak resident set size of process `pid` so far (Linux: VmHWM), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_line = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat_line.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
 
 
 @dataclass
@@ -56,6 +115,7 @@ class Measurement:
     baseline_value: float
     aim_ratio: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    lower_is_better: bool = False
 
     @property
     def ratio(self) -> float:
@@ -63,7 +123,11 @@ class Measurement:
 
     @property
     def meets_aim(self) -> bool | None:
-        return None if self.aim_ratio is None else self.ratio >= self.aim_ratio
+        if self.aim_ratio is None:
+            return None
+        if self.lower_is_better:
+            return self.ratio <= self.aim_ratio
+        return self.ratio >= self.aim_ratio
 
 
 @dataclass
@@ -71,6 +135,16 @@ class BenchEnvironment:
     server_url: str
     nats_url: str
     postgres_version: str = ""
+    nats_version: str = ""
+    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+    peak_memory_mib: dict[str, float] = field(default_factory=dict)
+
+    def record_peak_memory(self, name: str, pid: int) -> None:
+        """Note the peak resident size of process `pid` (call it just before it ends)."""
+        kib = peak_rss_kib(pid)
+        if kib is not None:
+            previous = self.peak_memory_mib.get(name, 0.0)
+            self.peak_memory_mib[name] = max(previous, round(kib / 1024, 1))
 
     async def new_database(self, service: str = "registry") -> str:
         """A new database on the server, migrated like `service`'s; its URL."""
@@ -124,59 +198,111 @@ def machine(env: BenchEnvironment) -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "postgresql": env.postgres_version,
+        "nats_server": env.nats_version,
         "packages": versions,
         "commit": commit or None,
     }
 
 
-def markdown(name: str, when: str, host: dict[str, Any], results: list[Measurement]) -> str:
+def figure(value: float, unit: str) -> str:
+    """A value with as many digits as tell something: 12,345 events/s, 3.42 ms, 0.087 ms."""
+    magnitude = abs(value)
+    if magnitude >= 100 or magnitude == 0:
+        text = f"{value:,.0f}"
+    elif magnitude >= 10:
+        text = f"{value:.1f}"
+    elif magnitude >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3g}"
+    return f"{text} {unit}"
+
+
+def aim_text(m: Measurement) -> str:
+    if m.aim_ratio is None:
+        return ""
+    sign = "≤" if m.lower_is_better else "≥"
+    return f"{sign} {m.aim_ratio:g} " + ("(met)" if m.meets_aim else "(**not met**)")
+
+
+def markdown(report: dict[str, Any], results: dict[str, list[Measurement]]) -> str:
+    host = report["machine"]
+    packages = ", ".join(f"{k} {v}" for k, v in host["packages"].items() if v)
     lines = [
-        f"# Benchmark: {name}",
+        f"# Benchmarks ({report['profile']} profile)",
         "",
-        f"Run {when} at commit `{host['commit']}`.",
-        "",
-        "| measurement | rate | baseline | baseline rate | ratio | aim |",
-        "| --- | ---: | --- | ---: | ---: | --- |",
-    ]
-    for m in results:
-        aim = (
-            ""
-            if m.aim_ratio is None
-            else f"≥ {m.aim_ratio:g} " + ("(met)" if m.meets_aim else "(**not met**)")
-        )
-        lines.append(
-            f"| {m.name} | {m.value:,.0f} {m.unit} | {m.baseline_name} | "
-            f"{m.baseline_value:,.0f} {m.unit} | {m.ratio:.2f} | {aim} |"
-        )
-    packages = ", ".join(f"{k} {v}" for k, v in host["packages"].items())
-    lines += [
+        f"Run {report['run_at']} at commit `{host['commit']}`, {report['seconds']:.0f} s in all.",
         "",
         f"Machine: {host['cores']} cores ({host['cores_usable']} usable), {host['cpu']}, "
         f"{host['memory_gib']} GiB memory; {host['platform']}; Python {host['python']}; "
-        f"PostgreSQL {host['postgresql']}; {packages}.",
+        f"PostgreSQL {host['postgresql']}; NATS server {host['nats_server']}; {packages}.",
         "",
+        "Every ratio is the figure divided by its baseline, both measured in this run on this "
+        "machine; the aim is on the ratio (≤ where lower is better).",
     ]
-    for m in results:
-        if m.details:
-            lines.append(f"- {m.name}: " + ", ".join(f"{k} {v}" for k, v in m.details.items()))
+    for name, measurements in results.items():
+        seconds = report["benchmarks"][name]["seconds"]
+        lines += [
+            "",
+            f"## {name} ({seconds:.0f} s)",
+            "",
+            "| measurement | figure | baseline | baseline figure | ratio | aim |",
+            "| --- | ---: | --- | ---: | ---: | --- |",
+        ]
+        for m in measurements:
+            lines.append(
+                f"| {m.name} | {figure(m.value, m.unit)} | {m.baseline_name} | "
+                f"{figure(m.baseline_value, m.unit)} | {m.ratio:.2f} | {aim_text(m)} |"
+            )
+        details = [m for m in measurements if m.details]
+        if details:
+            lines.append("")
+        for m in details:
+            lines.append(f"- {m.name}: " + "; ".join(f"{k} {v}" for k, v in m.details.items()))
+    if report["peak_memory_mib"]:
+        lines += [
+            "",
+            "## Peak resident memory",
+            "",
+            "| process | peak RSS |",
+            "| --- | ---: |",
+        ]
+        for process, mib in report["peak_memory_mib"].items():
+            lines.append(f"| {process} | {mib:,.1f} MiB |")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(name: str, host: dict[str, Any], results: list[Measurement]) -> tuple[Path, Path]:
+def write(
+    stem: str,
+    profile: str,
+    host: dict[str, Any],
+    results: dict[str, list[Measurement]],
+    seconds: dict[str, float],
+    env: BenchEnvironment,
+    total_seconds: float,
+) -> tuple[Path, Path]:
     RESULTS.mkdir(exist_ok=True)
-    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    payload = {
-        "benchmark": name,
-        "run_at": when,
+    report = {
+        "profile": profile,
+        "run_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(total_seconds, 1),
         "machine": host,
-        "measurements": [
-            {**asdict(m), "ratio": round(m.ratio, 4), "meets_aim": m.meets_aim} for m in results
-        ],
+        "benchmarks": {
+            name: {
+                "seconds": round(seconds[name], 1),
+                "measurements": [
+                    {**asdict(m), "ratio": round(m.ratio, 4), "meets_aim": m.meets_aim}
+                    for m in measurements
+                ],
+            }
+            for name, measurements in results.items()
+        },
+        "peak_memory_mib": env.peak_memory_mib,
     }
-    json_path = RESULTS / f"{name}.json"
-    md_path = RESULTS / f"{name}.md"
-    json_path.write_text(json.dumps(payload, indent=2) + "\n")
-    md_path.write_text(markdown(name, when, host, results))
+    json_path = RESULTS / f"{stem}.json"
+    md_path = RESULTS / f"{stem}.md"
+    json_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    md_path.write_text(markdown(report, results))
     return json_path, md_path
 
 
@@ -202,13 +328,48 @@ async def _postgres_version(server_url: str) -> str:
         await connection.close()
 
 
+async def _nats_version(nats_url: str) -> str:
+    client = await nats.connect(nats_url)
+    try:
+        return str(client._server_info.get("version", ""))
+    finally:
+        await client.close()
+
+
+def _record_server_memory(
+    env: BenchEnvironment, postgres: LocalPostgres | None, nats_server: LocalNats | None
+) -> None:
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
+    env.peak_memory_mib["benchmark runner (in-process stores, load of its own)"] = round(
+        kib / 1024, 1
+    )
+    if nats_server is not None and nats_server.process is not None:
+        env.record_peak_memory("nats-server", nats_server.process.pid)
+    if postgres is not None and postgres.process is not None:
+        backends = [peak_rss_kib(pid) or 0 for pid in children_of(postgres.process.pid)]
+        if backends:
+            env.peak_memory_mib["PostgreSQL, largest process (counts shared buffers touched)"] = (
+                round(max(backends) / 1024, 1)
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.run")
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: the whole run in a few minutes"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        os.environ["CICA_BENCH_PROFILE"] = "quick"
+        for key, value in QUICK_SIZES.items():
+            os.environ.setdefault(key, value)
+    profile = "quick" if quick() else "full"
+    stem = "-".join([profile, *args.names])
     chosen = benchmarks(args.names)
     workdir = Path(tempfile.mkdtemp(prefix="cica-bench-"))
-    postgres = nats = None
+    postgres = nats_server = None
+    began = time.perf_counter()
     try:
         server_url = os.environ.get("CICA_DATABASE_URL")
         if not server_url:
@@ -217,26 +378,35 @@ def main(argv: list[str] | None = None) -> int:
             server_url = postgres.url
         nats_url = os.environ.get("CICA_NATS_URL")
         if not nats_url:
-            nats = LocalNats(workdir / "nats", free_port())
-            nats.start()
-            nats_url = nats.url
-        env = BenchEnvironment(server_url, nats_url)
+            nats_server = LocalNats(workdir / "nats", free_port())
+            nats_server.start()
+            nats_url = nats_server.url
+        env = BenchEnvironment(server_url, nats_url, workdir=workdir)
         env.postgres_version = asyncio.run(_postgres_version(server_url))
+        env.nats_version = asyncio.run(_nats_version(nats_url))
         host = machine(env)
+        results: dict[str, list[Measurement]] = {}
+        seconds: dict[str, float] = {}
         for name, run in chosen.items():
-            print(f"== {name}", flush=True)
-            results = asyncio.run(run(env))
-            json_path, md_path = write(name, host, results)
-            for m in results:
+            print(f"== {name} ({profile})", flush=True)
+            started = time.perf_counter()
+            results[name] = asyncio.run(run(env))
+            seconds[name] = time.perf_counter() - started
+            for m in results[name]:
                 verdict = "" if m.meets_aim is None else "  aim met" if m.meets_aim else "  NOT MET"
                 print(
-                    f"{m.name}: {m.value:,.0f} {m.unit} vs {m.baseline_name} "
-                    f"{m.baseline_value:,.0f} {m.unit}: ratio {m.ratio:.2f}{verdict}"
+                    f"{m.name}: {figure(m.value, m.unit)} vs {m.baseline_name} "
+                    f"{figure(m.baseline_value, m.unit)}: ratio {m.ratio:.2f}{verdict}"
                 )
-            print(f"-> {json_path}, {md_path}", flush=True)
+            print(f"   ({seconds[name]:.0f} s)", flush=True)
+        _record_server_memory(env, postgres, nats_server)
+        json_path, md_path = write(
+            stem, profile, host, results, seconds, env, time.perf_counter() - began
+        )
+        print(f"-> {json_path}, {md_path}", flush=True)
     finally:
-        if nats is not None:
-            nats.stop()
+        if nats_server is not None:
+            nats_server.stop()
         if postgres is not None:
             postgres.stop()
         shutil.rmtree(workdir, ignore_errors=True)
