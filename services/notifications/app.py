@@ -7,6 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from services.notifications.api import router
+from services.notifications.delivery import install_delivery
+from services.notifications.delivery_api import router as delivery_router
+from services.notifications.delivery_projections import projections as delivery_projections
 from services.notifications.events import event_types
 from services.notifications.projections import projections
 from services.notifications.reactions import reactions
@@ -24,12 +27,12 @@ names only). Ministries pull what is addressed to them (`GET /inbox`) and acknow
 for their own state; the Secretariat sees who has and has not acknowledged. A note is named in
 paths by its number with `-` for `/`: `/notes/SOC-OI-1280`."""
 
-ROUTERS: list[APIRouter] = [router]
-PROJECTIONS: tuple[Projection, ...] = tuple(projections)
+ROUTERS: list[APIRouter] = [router, delivery_router]
+PROJECTIONS: tuple[Projection, ...] = (*projections, *delivery_projections)
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         settings or NotificationsSettings(),
         event_types=event_types,
         routers=ROUTERS,
@@ -37,3 +40,5 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         projections=PROJECTIONS,
         description=DESCRIPTION,
     )
+    install_delivery(app)  # the webhook delivery worker, started and stopped with the app
+    return app
