@@ -1,0 +1,511 @@
+"""The system on containers and on a cluster, checked without a container engine or a cluster.
+
+`docker-compose.yml` is validated against the Compose Specification's JSON Schema and the
+manifests in `deploy/k8s/` against the Kubernetes schemas of a fixed version, both offline
+(the schemas are vendored, or shipped by a dev dependency). Beyond the schemas: every
+service, port and `CICA_*` variable they name exists in the code, every variable the code
+needs on containers is set, and the NATS configurations are accepted by the real
+`nats-server` (the wheel `make up` uses) and fsync before acknowledging.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+from sqlalchemy.engine import make_url
+
+from shared.access.tokens import KEY_VARIABLES
+from shared.migrate import SERVICES
+from shared.relay import stream_config
+from shared.settings import ServiceSettings
+
+REPO = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = REPO / "docker-compose.yml"
+COMPOSE_SCHEMA = Path(__file__).parent / "schemas" / "compose-spec.json"
+K8S = REPO / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.33"
+"""The Kubernetes version the manifests are validated for (its schemas ship with
+kubernetes-validate); strict, so an unknown or misspelt field fails too."""
+
+CICA_VARIABLE = re.compile(r"\bCICA_[A-Z0-9_]+\b")
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+# ------------------------------------------------------------------------- what the code reads
+
+
+def settings_class(service: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"services.{service}.settings")
+    found = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and getattr(value, "service_name", None) == service
+    ]
+    assert len(found) == 1, f"services/{service}/settings.py: one settings class"
+    return found[0]
+
+
+def _aliases(alias: Any) -> list[str]:
+    if isinstance(alias, str):
+        return [alias]
+    choices = getattr(alias, "choices", None)  # AliasChoices
+    return [choice for choice in choices or () if isinstance(choice, str)]
+
+
+def variables_of(cls: type[BaseSettings]) -> dict[str, Any]:
+    """Every environment variable a settings class reads, with the field's default."""
+    prefix = cls.model_config.get("env_prefix", "")
+    variables: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseSettings):
+            variables.update(variables_of(annotation))  # reads its own prefix (CICA_JWT_*)
+        elif field.validation_alias is not None:
+            for alias in _aliases(field.validation_alias):
+                variables[alias.upper()] = field.default
+        else:
+            variables[(prefix + name).upper()] = field.default
+    return variables
+
+
+@cache
+def code_variables() -> dict[str, dict[str, Any]]:
+    """Per service, the variables its settings read (and their defaults)."""
+    return {service: variables_of(settings_class(service)) for service in SERVICES}
+
+
+def known_variables() -> set[str]:
+    return {name for variables in code_variables().values() for name in variables}
+
+
+def needed_on_containers(service: str) -> set[str]:
+    """The variables whose default points at this machine (127.0.0.1): on containers they
+    must be set, or the service looks for PostgreSQL, NATS and the others in itself. A
+    service-specific CICA_<SERVICE>_* of the same setting is not needed when the common one
+    is set (CICA_DATABASE_URL serves for CICA_REGISTRY_DATABASE_URL)."""
+    return {
+        name
+        for name, default in code_variables()[service].items()
+        if isinstance(default, str) and any(host in default for host in LOOPBACK)
+    }
+
+
+def default_port(service: str) -> int:
+    return settings_class(service).default_port
+
+
+def test_the_code_reads_what_the_deployments_rely_on() -> None:
+    """The derivation above finds the variables the deployments set, so an empty result
+    cannot make the checks below pass vacuously."""
+    for service in SERVICES:
+        needed = needed_on_containers(service)
+        assert {"CICA_DATABASE_URL", "CICA_NATS_URL"} <= needed
+        assert {f"CICA_{other.upper()}_URL" for other in SERVICES} <= needed
+        assert set(KEY_VARIABLES) <= set(code_variables()[service])
+        assert "CICA_NATS_STREAM_REPLICAS" in code_variables()[service]
+    assert [default_port(service) for service in SERVICES] == [8001, 8002, 8003, 8004]
+
+
+def test_stream_replicas_come_from_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CICA_NATS_STREAM_REPLICAS", "3")
+    settings = settings_class("registry")()
+    assert settings.nats_stream_replicas == 3
+    assert stream_config("registry", settings.nats_stream_replicas).num_replicas == 3
+    monkeypatch.delenv("CICA_NATS_STREAM_REPLICAS")
+    assert settings_class("registry")().nats_stream_replicas == 1
+
+
+# ----------------------------------------------------------------------------- docker compose
+
+
+@cache
+def compose() -> dict[str, Any]:
+    # safe_load resolves the anchors and the `<<` merge keys, as Compose itself does.
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def compose_services() -> dict[str, dict[str, Any]]:
+    return compose()["services"]
+
+
+def project_containers() -> dict[str, dict[str, Any]]:
+    """The containers of this project's image (the four services, migrate, keys)."""
+    return {
+        name: spec
+        for name, spec in compose_services().items()
+        if spec.get("build", {}).get("dockerfile") == "deploy/Dockerfile"
+    }
+
+
+def nats_nodes() -> list[str]:
+    return sorted(
+        name for name, spec in compose_services().items() if spec["image"].startswith("nats:")
+    )
+
+
+def test_compose_file_is_valid_by_the_compose_specification() -> None:
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(compose()), key=lambda error: list(error.path))
+    assert not errors, "\n".join(
+        f"{'/'.join(map(str, error.path))}: {error.message}" for error in errors
+    )
+
+
+def test_compose_schema_check_catches_a_mistake() -> None:
+    """The vendored schema is strict enough to matter: a misspelt key fails."""
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    broken = json.loads(json.dumps(compose()))
+    broken["services"]["registry"]["healthcheck"]["intervall"] = "5s"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_compose_runs_the_four_services_of_the_code_on_their_ports() -> None:
+    containers = project_containers()
+    assert set(containers) == {*SERVICES, "migrate", "keys"}
+    for service in SERVICES:
+        spec = containers[service]
+        port = default_port(service)
+        command = spec["command"]
+        assert command[:3] == ["uvicorn", f"services.{service}.app:create_app", "--factory"]
+        assert command[command.index("--port") + 1] == str(port)
+        assert callable(importlib.import_module(f"services.{service}.app").create_app)
+        assert spec["ports"] == [f"{port}:{port}"]
+        probe = " ".join(spec["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/readyz" in probe, service
+        # Only after the key exists and every migration is applied; NATS up.
+        depends = spec["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["keys"]["condition"] == "service_completed_successfully"
+        assert all(depends[node]["condition"] == "service_healthy" for node in nats_nodes())
+    assert containers["migrate"]["command"] == ["cica", "migrate"]
+    assert containers["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_compose_names_only_variables_the_code_reads() -> None:
+    known = known_variables()
+    for name, spec in compose_services().items():
+        named = set(CICA_VARIABLE.findall(json.dumps(spec.get("environment", {}))))
+        assert named <= known, f"{name}: {sorted(named - known)} are read by no code"
+
+
+def test_compose_sets_what_the_code_needs_on_containers() -> None:
+    services = compose_services()
+    for name in SERVICES:
+        environment = services[name]["environment"]
+        for variable in needed_on_containers(name):
+            assert environment.get(variable), f"{name}: {variable} is not set"
+        # ... and to addresses that exist here.
+        database = make_url(environment["CICA_DATABASE_URL"])
+        assert database.host in services and services[database.host]["image"].startswith(
+            "postgres:"
+        )
+        nats = [urlsplit(url) for url in environment["CICA_NATS_URL"].split(",")]
+        assert sorted(url.hostname for url in nats) == nats_nodes()
+        assert {url.port for url in nats} == {4222}
+        for other in SERVICES:
+            url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
+            assert (url.hostname, url.port) == (other, default_port(other))
+        # A key for the tokens (the file that `keys` writes, on the volume it writes to).
+        assert any(environment.get(variable) for variable in KEY_VARIABLES)
+        secret_file = Path(environment["CICA_JWT_SECRET_FILE"])
+        mounts = [volume.split(":") for volume in services[name]["volumes"]]
+        assert [("keys", str(secret_file.parent))] == [(m[0], m[1]) for m in mounts]
+        assert str(secret_file) in " ".join(services["keys"]["command"])
+        # Streams on every NATS node.
+        assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == len(nats_nodes()) == 3
+
+
+def test_compose_files_it_names_exist() -> None:
+    assert (REPO / "deploy" / "Dockerfile").is_file()
+    for name, spec in compose_services().items():
+        for volume in spec.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (REPO / source).is_file(), f"{name}: {source}"
+            else:
+                assert source in compose()["volumes"], f"{name}: volume {source}"
+
+
+def nats_config_ok(config: Path, environment: dict[str, str] | None = None) -> None:
+    """The real nats-server accepts the file (`-t`), and it fsyncs before acknowledging."""
+    binary = Path(sys.executable).parent / "nats-server"
+    checked = subprocess.run(
+        [str(binary), "-t", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr + checked.stdout
+    text = config.read_text()
+    jetstream = re.search(r"^jetstream\s*\{(.*?)^\}", text, re.MULTILINE | re.DOTALL)
+    assert jetstream, f"{config}: no jetstream block"
+    assert re.search(r"^\s*sync_interval:\s*always\s*$", jetstream.group(1), re.MULTILINE)
+    assert re.search(r"^\s*store_dir:", jetstream.group(1), re.MULTILINE)
+
+
+def test_compose_nats_nodes_form_a_cluster_that_fsyncs() -> None:
+    nodes = nats_nodes()
+    for node in nodes:
+        mounted = [v.split(":") for v in compose_services()[node]["volumes"]]
+        config = REPO / next(source for source, target, *_ in mounted if target.endswith(".conf"))
+        nats_config_ok(config)
+        text = config.read_text()
+        assert re.search(rf"^server_name:\s*{node}\s*$", text, re.MULTILINE)
+        routes = set(re.findall(r"nats-route://([\w-]+):6222", text))
+        assert routes == set(nodes), f"{config}: routes to {sorted(routes)}"
+
+
+# -------------------------------------------------------------------------------- kubernetes
+
+
+def manifest_files() -> list[Path]:
+    return sorted(path for path in K8S.glob("*.yaml") if path.name != "kustomization.yaml")
+
+
+@cache
+def manifests() -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(file name, object) for every object of every manifest."""
+    return tuple(
+        (path.name, document)
+        for path in manifest_files()
+        for document in yaml.safe_load_all(path.read_text())
+        if document is not None
+    )
+
+
+def objects(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in manifests() if doc["kind"] == kind}
+
+
+def pods() -> Iterator[tuple[str, dict[str, Any]]]:
+    for _, doc in manifests():
+        if doc["kind"] in ("Deployment", "StatefulSet", "Job"):
+            yield doc["metadata"]["name"], doc["spec"]["template"]["spec"]
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert kustomization["kind"] == "Kustomization"
+    assert sorted(kustomization["resources"]) == [path.name for path in manifest_files()]
+    assert kustomization["namespace"] == next(iter(objects("Namespace")))
+
+
+@pytest.mark.parametrize(
+    ("file", "index"),
+    [
+        (path.name, index)
+        for path in sorted(K8S.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+        for index, document in enumerate(yaml.safe_load_all(path.read_text()))
+        if document is not None
+    ],
+)
+def test_manifest_is_valid_by_the_kubernetes_schemas(file: str, index: int) -> None:
+    document = list(yaml.safe_load_all((K8S / file).read_text()))[index]
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as error:
+        path = ".".join(str(part) for part in error.path)
+        pytest.fail(f"{file} {document['kind']}/{document['metadata']['name']}: {path}: {error}")
+
+
+def test_kubernetes_schema_check_catches_a_mistake() -> None:
+    deployment = json.loads(json.dumps(objects("Deployment")["registry"]))
+    deployment["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    deployment = json.loads(json.dumps(objects("Deployment")["registry"]))
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessProbes"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def container_port(container: dict[str, Any], port: int | str) -> int:
+    if isinstance(port, int):
+        return port
+    return next(p["containerPort"] for p in container["ports"] if p.get("name") == port)
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_runs_replicated_with_probes_on_its_port(service: str) -> None:
+    deployment = objects("Deployment")[service]
+    assert deployment["spec"]["replicas"] >= 2
+    pod = deployment["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+    assert selects(deployment["spec"]["selector"]["matchLabels"], labels)
+    (container,) = pod["spec"]["containers"]
+    port = default_port(service)
+    command = container["command"]
+    assert command[:3] == ["uvicorn", f"services.{service}.app:create_app", "--factory"]
+    assert command[command.index("--port") + 1] == str(port)
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = container[probe]["httpGet"]
+        assert get["path"] == path, f"{service} {probe}"
+        assert container_port(container, get["port"]) == port, f"{service} {probe}"
+    # Resources and a locked-down container, as non-root.
+    assert {"requests", "limits"} <= set(container["resources"])
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["securityContext"]["runAsUser"] != 0
+    for each in (*pod["spec"]["containers"], *pod["spec"].get("initContainers", [])):
+        assert each["securityContext"]["readOnlyRootFilesystem"] is True
+        assert each["securityContext"]["allowPrivilegeEscalation"] is False
+        assert {"requests", "limits"} <= set(each["resources"])
+    # A Service in front of it on its port, and a disruption budget for it.
+    front = objects("Service")[service]
+    assert selects(front["spec"]["selector"], labels)
+    (service_port,) = front["spec"]["ports"]
+    assert service_port["port"] == port
+    assert container_port(container, service_port["targetPort"]) == port
+    budget = [
+        pdb
+        for pdb in objects("PodDisruptionBudget").values()
+        if selects(pdb["spec"]["selector"]["matchLabels"], labels)
+    ]
+    assert len(budget) == 1
+    assert budget[0]["spec"].get("minAvailable", 0) < deployment["spec"]["replicas"]
+    # It waits for the migration Job before it starts.
+    (init,) = pod["spec"]["initContainers"]
+    assert init["command"][-1] == service
+
+
+def pod_environment(pod: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+    """Each container and what it gets: its env entries and the ConfigMaps it reads whole
+    (value None where it comes from a Secret)."""
+    config_maps = objects("ConfigMap")
+    for container in (*pod["containers"], *pod.get("initContainers", [])):
+        environment: dict[str, Any] = {}
+        for source in container.get("envFrom", []):
+            assert "configMapRef" in source, "Secrets go in by key (env), not whole"
+            environment.update(config_maps[source["configMapRef"]["name"]]["data"])
+        for entry in container.get("env", []):
+            environment[entry["name"]] = entry.get("value")
+        yield container, environment
+
+
+def test_manifests_name_only_variables_the_code_reads() -> None:
+    known = known_variables()
+    for name, pod in pods():
+        for container, environment in pod_environment(pod):
+            named = {key for key in environment if key.startswith("CICA_")}
+            named |= set(CICA_VARIABLE.findall(json.dumps(container.get("env", []))))
+            assert named <= known, f"{name}: {sorted(named - known)} are read by no code"
+    config = objects("ConfigMap")["cica-config"]["data"]
+    assert set(config) <= known
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
+    pod = objects("Deployment")[service]["spec"]["template"]["spec"]
+    (main, environment), *_ = pod_environment(pod)
+    for variable in needed_on_containers(service):
+        assert variable in environment, f"{service}: {variable} is not set"
+    # The database URL from a Secret, never in the clear.
+    (database,) = [e for e in main["env"] if e["name"] == "CICA_DATABASE_URL"]
+    assert database["valueFrom"]["secretKeyRef"]["name"] == "cica-database"
+    # The other services at their Service names and ports.
+    for other in SERVICES:
+        url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
+        assert (url.hostname, url.port) == (other, default_port(other))
+    # NATS: every node of the StatefulSet, through its headless Service.
+    nats = objects("StatefulSet")["nats"]
+    hosts = {urlsplit(url).hostname for url in environment["CICA_NATS_URL"].split(",")}
+    assert hosts == {f"nats-{n}.{nats['spec']['serviceName']}" for n in range(3)}
+    assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == nats["spec"]["replicas"]
+    # The JWT secret is a file inside a mounted Secret.
+    secret_file = Path(environment["CICA_JWT_SECRET_FILE"])
+    mounts = {m["name"]: m["mountPath"] for m in main["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    (volume,) = [name for name, path in mounts.items() if path == str(secret_file.parent)]
+    assert volumes[volume]["secret"]["secretName"] == "cica-jwt"
+    assert "optional" not in volumes[volume]["secret"]
+
+
+def test_migrations_run_once_in_a_job() -> None:
+    job = objects("Job")["cica-migrate"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["cica", "migrate"]
+    assert [e["name"] for e in container["env"]] == ["CICA_DATABASE_URL"]
+
+
+def test_nats_is_a_three_node_cluster_that_fsyncs(tmp_path: Path) -> None:
+    nats = objects("StatefulSet")["nats"]
+    assert nats["spec"]["replicas"] == 3
+    assert objects("Service")[nats["spec"]["serviceName"]]["spec"]["clusterIP"] == "None"
+    (claim,) = nats["spec"]["volumeClaimTemplates"]
+    (container,) = nats["spec"]["template"]["spec"]["containers"]
+    assert {m["name"]: m["mountPath"] for m in container["volumeMounts"]}[
+        claim["metadata"]["name"]
+    ] == "/data"
+    conf = objects("ConfigMap")["nats-config"]["data"]["nats.conf"]
+    (tmp_path / "nats.conf").write_text(conf)
+    nats_config_ok(tmp_path / "nats.conf", {"POD_NAME": "nats-0"})
+    assert re.search(r"store_dir:\s*/data\s*$", conf, re.MULTILINE)
+    routes = set(re.findall(r"nats://(nats-\d)\.nats-headless:6222", conf))
+    assert routes == {f"nats-{n}" for n in range(3)}
+    budget = objects("PodDisruptionBudget")["nats"]
+    assert budget["spec"]["maxUnavailable"] == 1
+
+
+# ------------------------------------------------------------- the init container's wait
+
+
+def wait_for_schema(tmp_path: Path, service: str, database_url: str) -> int:
+    script = tmp_path / "wait_for_schema.py"
+    script.write_text(objects("ConfigMap")["cica-scripts"]["data"]["wait_for_schema.py"])
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
+    environment[f"CICA_{service.upper()}_DATABASE_URL"] = database_url
+    finished = subprocess.run(
+        [sys.executable, str(script), service, "0"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=REPO,
+        timeout=60,
+    )
+    return finished.returncode
+
+
+async def test_pods_wait_for_the_schema_and_start_once_it_is_current(
+    tmp_path: Path, database_url: str, servers: Any
+) -> None:
+    # A migrated database (the tests' template holds the registry's heads): current.
+    assert wait_for_schema(tmp_path, "registry", database_url) == 0
+    # An empty one, as before the Job has run: not current (and it says so, with no wait).
+    empty = "cica_t_unmigrated"
+    admin = make_url(servers.server_url).set(database="postgres").render_as_string(False)
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{empty}"')
+        await connection.execute(f'CREATE DATABASE "{empty}"')
+        url = make_url(servers.server_url).set(database=empty).render_as_string(False)
+        assert wait_for_schema(tmp_path, "registry", url) == 1
+    finally:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)')
+        await connection.close()
