@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -15,6 +16,7 @@ from services.notifications.app import create_app
 from services.notifications.seed import FIRST_NUMBER, MEMBER_STATES_2022, OFFICE
 from services.notifications.settings import NotificationsSettings
 from shared.access import Role
+from shared.consumers import ReactionContext
 from shared.envelope import ForeignEvent
 from tests.access import bearer, token_settings
 from tests.shared.test_service_shell import running
@@ -111,3 +113,21 @@ def foreign(
 
 def consumer(app: FastAPI, producer: str):  # type: ignore[no-untyped-def]
     return next(c for c in app.state.consumers if c.producer == producer)
+
+
+async def deliver(app: FastAPI, event: ForeignEvent) -> None:
+    """Hand `event` to the app's consumer of its producer, at the producer's next position the
+    first time, at the same position again (a redelivery) after."""
+    handler = consumer(app, event.producer)
+    positions = app.state.__dict__.setdefault("test_positions", {})
+    position = positions.setdefault(event.event_id, handler.position + 1)
+    await handler.handle(replace(event, position=position))
+
+
+async def react_again(app: FastAPI, event: ForeignEvent) -> None:
+    """Run the reaction to `event` once more, bypassing the consumer's tracking (as if the
+    tracking row were lost): what it appends must be what it appended before, so nothing."""
+    handler = app.state.reactions.handler(event.producer, event.event_type)
+    store = app.state.store
+    async with store.engine.begin() as connection:
+        await handler(ReactionContext(connection=connection, store=store, cause=event), event)

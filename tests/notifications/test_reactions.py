@@ -1,0 +1,164 @@
+"""The notifications service following the documents service, the meetings service and the
+registry: a revision of a document distributed to member states is told to every member, of a
+restricted one to the states it names and no other; an adopted agenda is told to the members;
+Kuwait's admission makes it a recipient of the next note to all (28) and is itself told to the
+28. A redelivered event records nothing new."""
+
+from __future__ import annotations
+
+from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED, MEMBER_STATES_2022
+from tests.notifications.support import (
+    deliver,
+    foreign,
+    get,
+    member,
+    notifications,
+    post,
+    react_again,
+    the_27_and_the_soc_oi_series,
+)
+
+TEXT = {"title": {"en": "Draft"}, "paragraphs": []}
+
+
+def created(symbol: str, distribution: dict) -> object:
+    return foreign(
+        "documents",
+        symbol,
+        "DraftCreated",
+        {
+            "symbol": symbol,
+            "document_type": "statement",
+            "language": "en",
+            "text": TEXT,
+            "distribution": distribution,
+            "author": "Secretariat",
+        },
+    )
+
+
+def revised(symbol: str, revision: int) -> object:
+    return foreign(
+        "documents",
+        symbol,
+        "DraftRevised",
+        {
+            "revision": revision,
+            "symbol": f"{symbol}/Rev.{revision}",
+            "text": TEXT,
+            "incorporates": [],
+            "basis": "",
+        },
+    )
+
+
+async def test_a_revision_is_told_to_the_documents_readers_only(database_url, servers):
+    members_only = {"kind": "member_states_only", "states": []}
+    restricted = {"kind": "restricted", "states": ["KAZ", "KWT"]}
+    statement, papers = "SUM/2022/DRAFT/1", "SUM/2022/DRAFT/4"
+    rev9 = revised(statement, 9)
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, created(statement, members_only))
+        await deliver(app, created(papers, restricted))
+        await deliver(app, rev9)
+        await deliver(app, rev9)
+        await react_again(app, rev9)
+        await deliver(app, revised(papers, 1))
+        await deliver(app, revised("SUM/2022/DRAFT/99", 1))  # never heard of
+        notices = (await get(client, "/notices"))["notices"]
+        india = (await get(client, "/notices", member("IND")))["notices"]
+        kuwait = (await get(client, "/notices", member("KWT")))["notices"]
+        noted = await app.state.store.read_stream("document-SUM/2022/DRAFT/4")
+        stream = await app.state.store.read_stream("notice-" + notices[0]["notice_id"])
+
+    assert [(n["kind"], n["reference"]) for n in notices] == [
+        ("document_revised", "SUM/2022/DRAFT/1/Rev.9"),
+        ("document_revised", "SUM/2022/DRAFT/4/Rev.1"),
+    ]
+    assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
+    assert notices[1]["recipients"] == ["KAZ", "KWT"]
+    assert notices[0]["languages"] == ["en", "ru", "kk"]
+    assert [n["reference"] for n in india] == ["SUM/2022/DRAFT/1/Rev.9"]
+    assert [n["reference"] for n in kuwait] == ["SUM/2022/DRAFT/4/Rev.1"]
+    assert [r.event_type for r in noted] == ["DocumentDistributionNoted"]
+    assert noted[0].data["distribution"] == restricted
+    assert len(stream) == 1, "delivered twice, told once"
+    assert stream[0].metadata["causation_id"] == str(rev9.event_id)
+
+
+async def test_a_changed_distribution_changes_who_is_told(database_url, servers):
+    symbol = "SUM/2022/DRAFT/5"
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, created(symbol, {"kind": "restricted", "states": ["KAZ"]}))
+        await deliver(
+            app,
+            foreign(
+                "documents",
+                symbol,
+                "DistributionChanged",
+                {"distribution": {"kind": "general", "states": []}, "reason": "derestricted"},
+            ),
+        )
+        await deliver(app, revised(symbol, 1))
+        notices = (await get(client, "/notices"))["notices"]
+
+    assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
+
+
+async def test_an_adopted_agenda_is_told_to_the_member_states(database_url, servers):
+    adopted = foreign(
+        "meetings",
+        "meeting-SOC-2022-III",
+        "AgendaAdopted",
+        {
+            "adopted_on": "2022-10-10",
+            "symbol": "SOC/2022-III/Agenda/2",
+            "items": [],
+            "amended": False,
+        },
+        stream_type="meeting",
+    )
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, adopted)
+        await deliver(app, adopted)
+        notices = (await get(client, "/notices", kind="agenda_adopted"))["notices"]
+
+    assert len(notices) == 1
+    assert notices[0]["reference"] == "SOC/2022-III/Agenda/2"
+    assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
+    assert "SOC-2022-III" in notices[0]["text"]["en"]
+
+
+async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
+    admitted = foreign(
+        "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
+    )
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        before = (await post(client, "/notes", ISSUE_1280)).json()
+        kuwait_before = await get(client, "/notes/SOC-OI-1280", member("KWT"), status=404)
+        await deliver(app, admitted)
+        await deliver(app, admitted)
+        await react_again(app, admitted)
+        after = (await post(client, "/notes", ISSUE_1280)).json()
+        members = await get(client, "/member-states")
+        notices = (await get(client, "/notices", member("KWT")))["notices"]
+        membership = await app.state.store.read_stream("member-states")
+
+    assert len(before["recipients"]) == 27 and "KWT" not in before["recipients"]
+    assert kuwait_before["status"] == 404
+    assert len(after["recipients"]) == 28 and "KWT" in after["recipients"]
+    assert members["count"] == 28
+    assert {"state": "KWT", "member_since": "2022-10-12", "admitted": True} in (
+        members["member_states"]
+    )
+    assert [n["kind"] for n in notices] == ["member_admitted"]
+    assert len(notices[0]["recipients"]) == 28
+    assert notices[0]["subject"]["en"] == "Kuwait admitted to CICA"
+    assert [r.event_type for r in membership] == [
+        "MemberStatesRegistered",
+        "MemberStateAdmitted",
+    ], "admitted once"
