@@ -18,6 +18,7 @@ DEFAULT_URLS: Mapping[str, str] = {
     name: f"http://{DEFAULT_HOST}:{port}" for name, port in DEFAULT_SERVICE_PORTS.items()
 }
 KEY_PREFIX = "cica-demo"
+CONFLICT_ATTEMPTS = 5
 
 
 class DemoError(Exception):
@@ -41,6 +42,15 @@ def problem_text(response: httpx.Response) -> str:
         )
     kind = f" ({body['type']})" if body.get("type") else ""
     return f"{response.status_code} {title}: {detail or ''}{kind}".rstrip(": ")
+
+
+def _is_version_conflict(response: httpx.Response) -> bool:
+    if response.status_code != 409:
+        return False
+    try:
+        return response.json().get("type") == "/problems/version-conflict"
+    except ValueError:
+        return False
 
 
 def idempotency_key(step: str, body: Any) -> str:
@@ -116,11 +126,20 @@ class DemoClient:
     def post(
         self, service: str, path: str, body: Any, *, step: str, headers: Mapping[str, str] = {}
     ) -> Any:
-        """POST with the step's Idempotency-Key; a 2xx answer's JSON, else a `DemoError`."""
+        """POST with the step's Idempotency-Key; a 2xx answer's JSON, else a `DemoError`.
+
+        A version conflict (409: a reaction appended to the same stream between the service's
+        read and its write) is sent again, decided on the newer state, under a key of its own
+        (the service keeps the 409 as the first key's answer)."""
         key = idempotency_key(f"{service}:{step}", body)
-        response = self._send(
-            "POST", service, path, json=body, headers={"Idempotency-Key": key, **headers}
-        )
+        for attempt in range(CONFLICT_ATTEMPTS):
+            sent_key = key if attempt == 0 else f"{key}:again{attempt}"
+            response = self._send(
+                "POST", service, path, json=body, headers={"Idempotency-Key": sent_key, **headers}
+            )
+            if not _is_version_conflict(response):
+                break
+            time.sleep(0.2 * (attempt + 1))
         if not 200 <= response.status_code < 300:
             raise DemoError(f"{service}: POST {path} answered {problem_text(response)}")
         return response.json()
