@@ -119,6 +119,8 @@ async def decide_and_append(
         expected_version=version,
         metadata=metadata,
     )
+    if result.duplicate:  # a concurrent writer recorded the same events first
+        return Recorded(stream_id, result.version, [])
     return Recorded(stream_id, result.version, new)
 
 
@@ -256,6 +258,11 @@ async def issue_note(
                     stream_type=NOTE_SERIES,
                     expected_version=version,
                 )
+                if result.duplicate:  # the same note, issued by a concurrent retry: answer it
+                    history, version = await load_in(connection, store, stream_id)
+                    found = domain.series(office, history).note_by_id(note_id)
+                    assert found is not None
+                    return Issued(found, version, new=False)
                 return Issued(new[0], result.version, new=True)
         except ConcurrencyError:
             if attempt == MAX_ISSUE_ATTEMPTS:
@@ -325,13 +332,18 @@ async def acknowledge_receipt(
                     first = domain.receipt(history)
                     assert first is not None
                     return Receipt(first, new=False)
-                await store.append_in(
+                result = await store.append_in(
                     connection,
                     stream_id,
                     [NewEvent(new[0], event_id=uuid5(NAMESPACE, f"receipt/{delivery}"))],
                     stream_type=DELIVERY,
                     expected_version=version,
                 )
+                if result.duplicate:  # a concurrent receipt got in first: answer it
+                    history, _ = await load_in(connection, store, stream_id)
+                    first = domain.receipt(history)
+                    assert first is not None
+                    return Receipt(first, new=False)
                 return Receipt(new[0], new=True)
         except ConcurrencyError:
             if attempt == MAX_RECEIPT_ATTEMPTS:

@@ -95,9 +95,21 @@ async def test_a_retried_note_is_issued_once(database_url, servers):
         first = await post(client, "/notes", {**ISSUE_1280, "note_id": note_id})
         again = await post(client, "/notes", {**ISSUE_1280, "note_id": note_id})
         after = await post(client, "/notes", ISSUE_1280)
+        racing_id = str(uuid4())
+        racing = await asyncio.gather(
+            *(
+                client.post(
+                    "/notes", json={**ISSUE_1280, "note_id": racing_id}, headers=SECRETARIAT
+                )
+                for _ in range(5)
+            )
+        )
 
     assert first.json() == again.json()
     assert after.json()["number"] == "SOC/OI/1281"
+    assert {r.status_code for r in racing} == {201}
+    assert {r.json()["number"] for r in racing} == {"SOC/OI/1282"}, "five retries, one note"
+    assert len({r.json()["issued_at"] for r in racing}) == 1
 
 
 async def test_a_correction_refers_to_a_note_that_exists(database_url, servers):
