@@ -41,17 +41,13 @@ from services.notifications.projections import (
     series_table,
 )
 from services.notifications.seed import (
-    CLOSING_1280,
     CONTENT_1280,
-    DATELINE_1280,
-    ENCLOSURE_1280,
     ENCLOSURES,
     FIRST_NUMBER,
     ISSUE_1280,
     MEMBER_STATES_2022,
     NOTE_1280,
     OFFICE,
-    OPENING_1280_EN,
     SUBJECT,
 )
 from shared.access import (
@@ -76,17 +72,14 @@ OVERSEERS = allow(Role.SECRETARIAT, Role.AUDITOR)
 NOTE_KEY_1280 = domain.key_of_number(NOTE_1280)
 NOTICE_EXAMPLE = "0b6c7d1e-2f3a-5b4c-8d9e-0f1a2b3c4d5e"
 ISSUED_AT = "2022-10-07T09:00:00Z"
-TEXT_1280_EN = "\n\n".join(
-    [
-        OPENING_1280_EN,
-        "- Draft Astana Statement on CICA Transformation (Revision 8);\n"
-        "- Draft Conclusions of the Sixth CICA Summit and Explanatory Note.",
-        CONTENT_1280["paragraphs"]["en"][0],
-        ENCLOSURE_1280["en"],
-        CLOSING_1280["en"],
-        DATELINE_1280["en"],
-    ]
+TEXT_1280 = templates.render(
+    templates.NoteContent.model_validate(CONTENT_1280),
+    place="Astana",
+    dated=date(2022, 10, 7),
+    enclosures=tuple(Enclosure.model_validate(e) for e in ENCLOSURES),
+    addressed_to_all_members=True,
 )
+"""The seed's note as the templates write it: the text of the examples."""
 
 
 def _store(request: Request) -> PostgresEventStore:
@@ -375,7 +368,7 @@ class NoteOut(BaseModel):
                     "place": "Astana",
                     "dated": "2022-10-07",
                     "subject": SUBJECT,
-                    "text": {"en": TEXT_1280_EN},
+                    "text": TEXT_1280,
                     "languages": ["en", "ru", "kk"],
                     "enclosures": ENCLOSURES,
                     "recipients": list(MEMBER_STATES_2022),
@@ -874,7 +867,7 @@ class InboxOut(BaseModel):
                             "number": NOTE_1280,
                             "reference": NOTE_1280,
                             "subject": {"en": SUBJECT["en"]},
-                            "text": {"en": TEXT_1280_EN},
+                            "text": {"en": TEXT_1280["en"]},
                             "languages": ["en"],
                             "enclosures": ENCLOSURES,
                             "corrects": None,

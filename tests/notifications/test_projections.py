@@ -1,0 +1,85 @@
+"""The notifications service's read models rebuilt from its log give the same digest as the
+live ones: into a scratch schema (`replay_digest`) and in place (`rebuild`)."""
+
+from __future__ import annotations
+
+from services.notifications.projections import projections
+from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED
+from shared.projections import rebuild, replay_digest
+from tests.notifications.support import (
+    deliver,
+    foreign,
+    get,
+    member,
+    notifications,
+    post,
+    the_27_and_the_soc_oi_series,
+)
+
+TEXT = {"title": {"en": "Draft"}, "paragraphs": []}
+
+
+async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_url, servers):
+    symbol = "SUM/2022/DRAFT/1"
+    events = [
+        foreign(
+            "documents",
+            symbol,
+            "DraftCreated",
+            {
+                "symbol": symbol,
+                "document_type": "statement",
+                "language": "en",
+                "text": TEXT,
+                "distribution": {"kind": "member_states_only", "states": []},
+            },
+        ),
+        foreign(
+            "documents",
+            symbol,
+            "DraftRevised",
+            {"revision": 9, "symbol": f"{symbol}/Rev.9", "text": TEXT},
+        ),
+        foreign(
+            "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
+        ),
+        foreign(
+            "meetings",
+            "meeting-SOC-2022-III",
+            "AgendaAdopted",
+            {
+                "adopted_on": "2022-10-10",
+                "symbol": "SOC/2022-III/Agenda/2",
+                "items": [],
+                "amended": False,
+            },
+            stream_type="meeting",
+        ),
+    ]
+    ours = {p.name for p in projections}
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await post(client, "/notes", ISSUE_1280)
+        for event in events:
+            await deliver(app, event)
+        await post(client, "/notes", {**ISSUE_1280, "recipients": ["KAZ", "KWT"]})
+        await post(
+            client, "/notes/SOC-OI-1280/receipt", {"reference": "12-1"}, headers=member("KAZ")
+        )
+        notices = (await get(client, "/notices", member("KWT")))["notices"]
+        await post(client, f"/notices/{notices[0]['notice_id']}/receipt", {}, headers=member("KWT"))
+        head = await app.state.projection_runner.wait_until_caught_up()
+        live = await get(client, "/projections")
+        store = app.state.store
+        replayed = {p.name: await replay_digest(store, p, until=head) for p in projections}
+        reports = [await rebuild(store, p) for p in projections]
+        after = await get(client, "/projections")
+
+    mine = [p for p in live["projections"] if p["name"] in ours]
+    digests = {p["name"]: p["digest"] for p in mine}
+    assert {p["name"]: p["position"] for p in mine} == {name: head for name in ours}
+    assert replayed == digests
+    for report in reports:
+        assert report.digest_after == report.digest_before == digests[report.name]
+    assert {p["name"]: p["digest"] for p in after["projections"] if p["name"] in ours} == (digests)
+    assert len(set(digests.values())) == len(projections)
