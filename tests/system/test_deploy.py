@@ -509,3 +509,23 @@ async def test_pods_wait_for_the_schema_and_start_once_it_is_current(
     finally:
         await connection.execute(f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)')
         await connection.close()
+
+
+def test_postgresql_reference_cluster_replicates_synchronously_and_holds_every_database() -> None:
+    """deploy/k8s/postgres/ (CloudNativePG; its own resources, so outside the Kubernetes
+    schemas): three instances, a commit on two machines, the four databases, one owner."""
+    documents = list(yaml.safe_load_all((K8S / "postgres" / "cloudnativepg.yaml").read_text()))
+    assert {doc["apiVersion"] for doc in documents} == {"postgresql.cnpg.io/v1"}
+    (cluster,) = [doc for doc in documents if doc["kind"] == "Cluster"]
+    assert cluster["spec"]["instances"] == 3
+    synchronous = cluster["spec"]["postgresql"]["synchronous"]
+    assert synchronous["number"] >= 1
+    assert synchronous["dataDurability"] == "required"
+    initdb = cluster["spec"]["bootstrap"]["initdb"]
+    databases = {initdb["database"]: initdb["owner"]}
+    for doc in documents:
+        if doc["kind"] == "Database":
+            assert doc["spec"]["cluster"]["name"] == cluster["metadata"]["name"]
+            databases[doc["spec"]["name"]] = doc["spec"]["owner"]
+    assert set(databases) == {f"cica_{service}" for service in SERVICES}
+    assert set(databases.values()) == {initdb["owner"]}
