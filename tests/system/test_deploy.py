@@ -31,6 +31,7 @@ from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 
 from shared.access.tokens import KEY_VARIABLES
+from shared.checkpoints import load_signing_key
 from shared.migrate import SERVICES
 from shared.relay import stream_config
 from shared.settings import ServiceSettings
@@ -227,14 +228,43 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
         for other in SERVICES:
             url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
             assert (url.hostname, url.port) == (other, default_port(other))
-        # A key for the tokens (the file that `keys` writes, on the volume it writes to).
+        # A key for the tokens (see the keys test below for the files).
         assert any(environment.get(variable) for variable in KEY_VARIABLES)
-        secret_file = Path(environment["CICA_JWT_SECRET_FILE"])
-        mounts = [volume.split(":") for volume in services[name]["volumes"]]
-        assert [("keys", str(secret_file.parent))] == [(m[0], m[1]) for m in mounts]
-        assert str(secret_file) in " ".join(services["keys"]["command"])
         # Streams on every NATS node.
         assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == len(nats_nodes()) == 3
+
+
+def test_compose_keys_container_makes_every_key_file_the_services_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run the `keys` container's command (its volume here a temporary directory): every
+    *_FILE variable of every service then names a file it made, on the volume the service
+    mounts, and the service's settings load a usable key from each."""
+    services = compose_services()
+    (volume,) = services["keys"]["volumes"]
+    name, target = volume.split(":")[:2]
+    command = [part.replace(target, str(tmp_path)) for part in services["keys"]["command"]]
+    assert command[0] == "python"
+    made = subprocess.run([sys.executable, *command[1:]], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    for service in SERVICES:
+        environment = services[service]["environment"]
+        assert f"{name}:{target}:ro" in services[service]["volumes"]
+        files = {k: v for k, v in environment.items() if k.endswith("_FILE")}
+        assert f"CICA_{service.upper()}_SIGNING_KEY_FILE" in files
+        for variable, path in files.items():
+            assert Path(path).parent == Path(target), variable
+            local = tmp_path / Path(path).name
+            assert local.is_file(), f"{service}: {variable}: {path} is made by no one"
+            assert local.stat().st_mode & 0o077 == 0, f"{path}: readable by others"
+            monkeypatch.setenv(variable, str(local))
+        settings = settings_class(service)()
+        assert settings.tokens.hmac_secret() is not None
+        assert load_signing_key(settings.signing_key_file) is not None
+        if service == "notifications":
+            assert settings.webhook_key_bytes() is not None
+        for variable in files:
+            monkeypatch.delenv(variable)
 
 
 def test_compose_files_it_names_exist() -> None:
@@ -438,13 +468,20 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
     hosts = {urlsplit(url).hostname for url in environment["CICA_NATS_URL"].split(",")}
     assert hosts == {f"nats-{n}.{nats['spec']['serviceName']}" for n in range(3)}
     assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == nats["spec"]["replicas"]
-    # The JWT secret is a file inside a mounted Secret.
-    secret_file = Path(environment["CICA_JWT_SECRET_FILE"])
-    mounts = {m["name"]: m["mountPath"] for m in main["volumeMounts"]}
+    # Every key is a file inside a mounted Secret that must exist: the JWT secret, its
+    # checkpoint signing key (one for all replicas), the webhook key for notifications.
+    files = {k: v for k, v in environment.items() if k.endswith("_FILE")}
+    assert {"CICA_JWT_SECRET_FILE", f"CICA_{service.upper()}_SIGNING_KEY_FILE"} <= set(files)
+    if service == "notifications":
+        assert "CICA_NOTIFICATIONS_WEBHOOK_KEY_FILE" in files
+    mounts = {m["mountPath"]: m["name"] for m in main["volumeMounts"]}
     volumes = {v["name"]: v for v in pod["volumes"]}
-    (volume,) = [name for name, path in mounts.items() if path == str(secret_file.parent)]
-    assert volumes[volume]["secret"]["secretName"] == "cica-jwt"
-    assert "optional" not in volumes[volume]["secret"]
+    secrets = set()
+    for variable, path in files.items():
+        volume = volumes[mounts[str(Path(path).parent)]]
+        assert "optional" not in volume["secret"], variable
+        secrets.add(volume["secret"]["secretName"])
+    assert {"cica-jwt", f"cica-signing-{service}"} <= secrets
 
 
 def test_migrations_run_once_in_a_job() -> None:
