@@ -253,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"where `cica up` keeps its data (env CICA_STATE_DIR; default {DEFAULT_STATE_DIR}/)",
     )
+    demo.add_argument(
+        "--notifications",
+        action="store_true",
+        help="with the notifications service's steps too: note verbale SOC/OI/1280 to the 27 "
+        "and the notice of Kuwait's admission to the 28",
+    )
     return parser
 
 
@@ -380,7 +386,7 @@ def demo(
         auditor_token = auditor_token or minted_auditor
     try:
         with DemoClient(urls, token, auditor_token=auditor_token) as client:
-            return run_demo(client)
+            return run_demo(client, notifications=args.notifications)
     except DemoError as error:
         print(f"cica demo: {error}", file=sys.stderr)
         return 1

@@ -9,9 +9,10 @@ meetings service records the decisions on them (their reactions follow those dec
 The texts and facts come from the services' own seed modules; what they do not hold (the SWG
 and Summit sessions, the Summit's agenda and decisions, the bodies' names) is set out here.
 
-Steps of the notifications service (note verbale SOC/OI/1280 and its enclosures, the ministries'
-endpoints, the admission notice to 28 recipients) are `NOTIFICATION_STEPS`, kept apart: that
-service's API was not ready when the demo was written.
+The notifications service's steps (note verbale SOC/OI/1280 with its enclosures to the 27, the
+notice of Kuwait's admission to the 28) are kept apart, in their own section below, and run
+only when asked (`cica demo --notifications`): that service was being built when the demo was
+written. The ministries' webhook endpoints and the deliveries to them are not in it yet.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from services.meetings.seed import (
     SOC_MEETING,
     SUMMIT_MEETING,
 )
+from services.notifications.seed import FIRST_NUMBER as NOTE_FIRST_NUMBER
+from services.notifications.seed import ISSUE_1280, NOTE_1280
+from services.notifications.seed import MEMBER_STATES_2022 as NOTE_RECIPIENTS
+from services.notifications.seed import OFFICE as NOTE_OFFICE
 from services.registry.seed import (
     FOUNDING_BASELINE,
     KUWAIT,
@@ -369,8 +374,21 @@ def reactions_followed(client: DemoClient) -> str:
         f"the documents service records {ASTANA} as adopted by the Summit",
         lambda: client.read("documents", f"/documents/{base_of(ASTANA)}")["status"] == "adopted",
     )
+    if client.get("notifications", "/member-states").status_code == 200:
+        waited += client.wait_for(
+            "the notifications service counts Kuwait among the recipients",
+            lambda: (
+                "KWT"
+                in {
+                    s["state"]
+                    for s in client.read("notifications", "/member-states")["member_states"]
+                }
+            ),
+        )
     return f"registry 28 members, meetings 28 participants, {ASTANA} adopted ({waited:.1f}s)"
 
+
+SOC_DECIDES = "the SOC recommends Kuwait's admission and the Astana Statement"
 
 STEPS: list[Step] = [
     Step("registry", "27 member states of 2022 (names in English, Russian, Kazakh)",
@@ -389,7 +407,7 @@ STEPS: list[Step] = [
     Step("documents", "the documents of the agenda, imported at their revisions",
          import_documents),
     Step("documents", f"the Russian version of {ASTANA}", translate_astana_statement),
-    Step("meetings", "the SOC recommends Kuwait's admission and the Astana Statement",
+    Step("meetings", SOC_DECIDES,
          record_decisions(SOC, RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)),
     Step("meetings", f"the Summit's agenda {SUMMIT_AGENDA['symbol']}",
          circulate_agenda(SUMMIT, SUMMIT_AGENDA)),
@@ -400,11 +418,85 @@ STEPS: list[Step] = [
     Step("all", "what follows in every service", reactions_followed),
 ]  # fmt: skip
 
-NOTIFICATION_STEPS: list[Step] = []
-"""The notifications service's steps (its API is not ready yet): the ministries' endpoints,
-note verbale SOC/OI/1280 of 7 October 2022 with its enclosures (SUM/2022/DRAFT/1/Rev.8, the
-draft conclusions and their explanatory note, 10 pages) to the 27 member states, and the
-admission notice to the 28. They run after `STEPS`."""
+
+# ------------------------------------------------------------------------------ notifications
+#
+# Kept apart: the notifications service was being built while the demo was written. They run
+# with `cica demo --notifications` (`scenario(notifications=True)`): the 27 member states and
+# the series SOC/OI, note verbale SOC/OI/1280 of 7 October 2022 to the 27 before the SOC's
+# decisions (a note to all members goes to the members at its issue), and after the Summit the
+# notice of Kuwait's admission to the 28. Not here yet: the ministries' webhook endpoints (the
+# service takes only https URLs on public addresses) and their deliveries.
+
+
+def notifications_members(client: DemoClient) -> str:
+    listed = client.read("notifications", "/member-states")
+    known = {state["state"] for state in listed["member_states"]}
+    missing = sorted(code for code in NOTE_RECIPIENTS if code not in known)
+    if not missing:
+        return "already there (27)"
+    body = {"states": missing, "member_since": FOUNDING_BASELINE.isoformat()}
+    client.post("notifications", "/member-states", body, step="member-states")
+    return f"recorded {len(missing)} member states as recipients"
+
+
+def note_series(client: DemoClient) -> str:
+    series = client.read("notifications", "/series")["series"]
+    if any(s["office"] == NOTE_OFFICE for s in series):
+        return "already there"
+    body = {"office": NOTE_OFFICE, "next_number": NOTE_FIRST_NUMBER}
+    client.post("notifications", "/series", body, step=f"series-{NOTE_OFFICE}")
+    return f"opened {NOTE_OFFICE} at {NOTE_FIRST_NUMBER}"
+
+
+def note_1280(client: DemoClient) -> str:
+    key = NOTE_1280.replace("/", "-")
+    if client.find("notifications", f"/notes/{key}") is not None:
+        return "already there"
+    body = {**ISSUE_1280, "note_id": _decision_id(NOTE_1280)}
+    note = client.post("notifications", "/notes", body, step=f"note-{NOTE_1280}")
+    if note["number"] != NOTE_1280:
+        raise DemoError(f"the note was numbered {note['number']}, not {NOTE_1280}")
+    pages = sum(e["pages"] for e in note["enclosures"])
+    return (
+        f"issued {note['number']} to {len(note['recipients'])} member states in "
+        f"{', '.join(note['languages'])}, {len(note['enclosures'])} enclosures ({pages} p.)"
+    )
+
+
+def _admission_notice(client: DemoClient) -> dict[str, Any] | None:
+    notices = client.read("notifications", "/notices", params={"kind": "member_admitted"})
+    return next((n for n in notices["notices"] if n["reference"] == "KWT"), None)
+
+
+def admission_notice(client: DemoClient) -> str:
+    client.wait_for("the notice of Kuwait's admission", lambda: _admission_notice(client))
+    notice = _admission_notice(client)
+    assert notice is not None
+    return f"notice of Kuwait's admission sent to {len(notice['recipients'])} member states"
+
+
+NOTIFICATIONS_BEFORE_THE_SOC_DECIDES: list[Step] = [
+    Step("notifications", "the 27 member states as recipients", notifications_members),
+    Step("notifications", f"the series {NOTE_OFFICE}", note_series),
+    Step("notifications", f"note verbale {NOTE_1280} with its enclosures", note_1280),
+]
+NOTIFICATIONS_AFTER_THE_SUMMIT: list[Step] = [
+    Step("notifications", "the notice of Kuwait's admission", admission_notice),
+]
+
+
+def scenario(*, notifications: bool = False) -> list[Step]:
+    """The steps in order; with the notifications service's steps where they belong."""
+    if not notifications:
+        return list(STEPS)
+    at = next(i for i, step in enumerate(STEPS) if step.title == SOC_DECIDES)
+    return [
+        *STEPS[:at],
+        *NOTIFICATIONS_BEFORE_THE_SOC_DECIDES,
+        *STEPS[at:],
+        *NOTIFICATIONS_AFTER_THE_SUMMIT,
+    ]
 
 
 # ------------------------------------------------------------------------------ account, audit
@@ -435,14 +527,16 @@ def account(client: DemoClient) -> list[str]:
             f"               {item['meeting_id']} item {item['ref']} considers {considered}"
         )
     notes = client.get("notifications", "/notes")
-    if notes.status_code == 200:
-        body = notes.json()
-        count = (
-            body.get("total", len(body.get("notes", []))) if isinstance(body, dict) else len(body)
-        )
-        lines.append(f"notifications: {count} notes verbales")
+    notices = client.get("notifications", "/notices")
+    if notes.status_code == notices.status_code == 200:
+        numbers = ", ".join(n["number"] for n in notes.json()["notes"]) or "none"
+        kinds: dict[str, int] = {}
+        for notice in notices.json()["notices"]:
+            kinds[notice["kind"]] = kinds.get(notice["kind"], 0) + 1
+        counted = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        lines.append(f"notifications: notes verbales {numbers}; notices {counted or 'none'}")
     else:
-        lines.append("notifications: no notes yet (its steps are not part of this demo yet)")
+        lines.append(f"notifications: GET /notes answered {notes.status_code}")
     return lines
 
 
@@ -477,13 +571,14 @@ def run_demo(
     *,
     out: TextIO = sys.stdout,
     steps: Sequence[Step] | None = None,
+    notifications: bool = False,
 ) -> int:
-    """Run every step, then the account and the audit; 0 if all went well, 1 if a step failed
-    or a chain did not verify."""
-    steps = list(STEPS if steps is None else steps) + NOTIFICATION_STEPS
+    """Run every step (`scenario(notifications=...)` unless `steps` are given), then the account
+    and the audit; 0 if all went well, 1 if a step failed or a chain did not verify."""
+    steps = scenario(notifications=notifications) if steps is None else list(steps)
     print("The October 2022 scenario: the Sixth CICA Summit in Astana", file=out, flush=True)
     for number, step in enumerate(steps, start=1):
-        prefix = f"[{number:2}/{len(steps)}] {step.service:<10} {step.title}"
+        prefix = f"[{number:2}/{len(steps)}] {step.service:<13} {step.title}"
         try:
             outcome = step.run(client)
         except DemoError as error:
