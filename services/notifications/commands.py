@@ -41,6 +41,7 @@ NOTICE = "notice"
 DELIVERY = "delivery"
 MEMBERSHIP = "membership"
 DOCUMENT = "document"
+MEETING = "meeting"
 MEMBERS_STREAM = "member-states"
 MAX_ISSUE_ATTEMPTS = 100
 """How often an issue is tried again after losing the race for a number."""
@@ -57,6 +58,10 @@ def delivery_stream(delivery: UUID) -> str:
 
 def document_stream(base_symbol: str) -> str:
     return f"document-{base_symbol}"
+
+
+def meeting_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}"
 
 
 @dataclass(frozen=True)

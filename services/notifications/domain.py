@@ -15,6 +15,7 @@ from uuid import UUID
 from services.notifications.events import (
     DocumentDistributionNoted,
     Enclosure,
+    MeetingParticipantsNoted,
     MemberStateAdmitted,
     MemberStatesRegistered,
     NoteSeriesOpened,
@@ -268,6 +269,27 @@ def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) ->
     if noted.kind is DistributionKind.RESTRICTED:
         return sorted(noted.states)
     return members_on(known, day)
+
+
+# ------------------------------------------------------------------------------ meetings
+
+
+def participants(events: Iterable[DomainEvent]) -> tuple[str, ...] | None:
+    """A meeting's participants as last noted; None if the service never heard of it."""
+    current = None
+    for event in events:
+        if isinstance(event, MeetingParticipantsNoted):
+            current = event.participants
+    return current
+
+
+def note_participants(
+    events: Iterable[DomainEvent], *, meeting_id: str, states: Iterable[str]
+) -> list[MeetingParticipantsNoted]:
+    noted = tuple(sorted(set(states)))
+    if participants(events) == noted:
+        return []
+    return [MeetingParticipantsNoted(meeting_id=meeting_id, participants=noted)]
 
 
 # ------------------------------------------------------------------------------ receipts

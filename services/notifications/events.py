@@ -22,6 +22,8 @@ Streams:
   ``MemberAdmitted``): the default recipients of a note.
 - ``document-<base symbol>`` (``document``): what the service knows of another service's
   document: its distribution, which decides who is told of its revisions.
+- ``meeting-<meeting id>`` (``meeting``): what the service knows of a meeting of the meetings
+  service: its participants, who are told of the adoption of its agenda.
 """
 
 from __future__ import annotations
@@ -255,4 +257,16 @@ class DocumentDistributionNoted(DomainEvent):
     distribution: Distribution
 
 
-STREAM_TYPES = Literal["note_series", "notice", "endpoint", "delivery", "membership", "document"]
+@event_types.register("MeetingParticipantsNoted", version=1)
+class MeetingParticipantsNoted(DomainEvent):
+    """The meetings service scheduled a meeting or added a participant to it (its
+    ``MeetingScheduled`` or ``ParticipantAdded`` is the cause): who takes part, so that the
+    adoption of its agenda is told to them."""
+
+    meeting_id: str
+    participants: tuple[StateCode, ...]
+
+
+STREAM_TYPES = Literal[
+    "note_series", "notice", "endpoint", "delivery", "membership", "document", "meeting"
+]

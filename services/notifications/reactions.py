@@ -10,8 +10,11 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   every member state when the document is distributed to member states (or generally), to the
   states it names when it is restricted, and never to a state that is not among its readers;
   nobody is told of a document whose distribution the service never learnt.
+- The meetings service scheduled a meeting or added a participant (`MeetingScheduled`,
+  `ParticipantAdded`) → the service notes who takes part (`MeetingParticipantsNoted`).
 - The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
-  ``agenda_adopted`` to the member states.
+  ``agenda_adopted`` to the meeting's participants (to the member states when the service
+  never heard of the meeting).
 - The registry admitted a member state (`MemberAdmitted`) → the service counts it among the
   member states (`MemberStateAdmitted`, and the kit's admitted list): a recipient of every note
   to all members from its admission on; and a notice ``member_admitted`` to all the member
@@ -21,6 +24,7 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid5
 
@@ -31,6 +35,7 @@ from services.notifications.events import NoticeIssued, NoticeKind, Texts
 from shared.access import Distribution, record_admission
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
+from shared.eventstore import DomainEvent
 
 log = structlog.get_logger("cica.notifications.reactions")
 
@@ -187,8 +192,55 @@ ADOPTED_TEXT = {
 }
 
 
+async def _note_participants(
+    ctx: ReactionContext,
+    meeting_id: str,
+    states: Callable[[tuple[str, ...] | None], Iterable[str] | None],
+) -> None:
+    """Note the meeting's participants: `states` maps those noted so far (None: the meeting
+    is unknown) to the new list (None: note nothing)."""
+    stream_id = commands.meeting_stream(meeting_id)
+
+    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
+        chosen = states(domain.participants(history))
+        if chosen is None:
+            return []
+        return list(domain.note_participants(history, meeting_id=meeting_id, states=chosen))
+
+    await commands.decide_and_append(
+        ctx.connection,
+        ctx.store,
+        stream_id,
+        commands.MEETING,
+        decide,
+        expected=None,
+        metadata=_metadata(ctx),
+        event_ids=_ids(ctx.cause.event_id, stream_id),
+    )
+
+
+@reactions.on(MEETINGS, "MeetingScheduled")
+async def when_a_meeting_is_scheduled_its_participants_are_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    scheduled = list(event.data["participants"])
+    await _note_participants(ctx, event.data["meeting_id"], lambda _known: scheduled)
+
+
+@reactions.on(MEETINGS, "ParticipantAdded")
+async def when_a_participant_is_added_it_is_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    state = event.data["state"]
+    await _note_participants(
+        ctx,
+        event.stream_id.removeprefix("meeting-"),
+        lambda known: None if known is None else [*known, state],
+    )
+
+
 @reactions.on(MEETINGS, "AgendaAdopted")
-async def when_an_agenda_is_adopted_the_member_states_are_told(
+async def when_an_agenda_is_adopted_its_participants_are_told(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     meeting = event.stream_id.removeprefix("meeting-")
@@ -197,8 +249,12 @@ async def when_an_agenda_is_adopted_the_member_states_are_told(
         "meeting": meeting,
         "adopted_on": event.data["adopted_on"],
     }
-    known = await commands.known_members(ctx.connection, ctx.store)
-    recipients = domain.members_on(known, datetime.now(UTC).date())
+    history, _ = await commands.load_in(ctx.connection, ctx.store, commands.meeting_stream(meeting))
+    taking_part = domain.participants(history)
+    if taking_part is None:
+        known = await commands.known_members(ctx.connection, ctx.store)
+        taking_part = tuple(domain.members_on(known, datetime.now(UTC).date()))
+    recipients = list(taking_part)
     await _notice(
         ctx,
         kind=NoticeKind.AGENDA_ADOPTED,

@@ -107,29 +107,62 @@ async def test_a_changed_distribution_changes_who_is_told(database_url, servers)
     assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
 
 
-async def test_an_adopted_agenda_is_told_to_the_member_states(database_url, servers):
-    adopted = foreign(
+def adopted(meeting_id: str, symbol: str) -> object:
+    return foreign(
         "meetings",
-        "meeting-SOC-2022-III",
+        f"meeting-{meeting_id}",
         "AgendaAdopted",
-        {
-            "adopted_on": "2022-10-10",
-            "symbol": "SOC/2022-III/Agenda/2",
-            "items": [],
-            "amended": False,
-        },
+        {"adopted_on": "2022-10-10", "symbol": symbol, "items": [], "amended": False},
         stream_type="meeting",
     )
+
+
+def scheduled(meeting_id: str, participants: list[str]) -> object:
+    return foreign(
+        "meetings",
+        f"meeting-{meeting_id}",
+        "MeetingScheduled",
+        {"meeting_id": meeting_id, "participants": participants},
+        stream_type="meeting",
+    )
+
+
+async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_url, servers):
+    soc, swg = adopted("SOC-2022-III", "SOC/2022-III/Agenda/2"), adopted("SWG-2022-5", "SWG/A/1")
     async with notifications(database_url, servers.nats_url) as (app, client):
         await the_27_and_the_soc_oi_series(client)
-        await deliver(app, adopted)
-        await deliver(app, adopted)
+        await deliver(app, scheduled("SWG-2022-5", ["KAZ", "IND"]))
+        await deliver(
+            app,
+            foreign(
+                "meetings",
+                "meeting-SWG-2022-5",
+                "ParticipantAdded",
+                {"state": "KWT", "member_since": "2022-10-12"},
+                stream_type="meeting",
+            ),
+        )
+        await deliver(
+            app,
+            foreign(
+                "meetings",
+                "meeting-SUM-2022",
+                "ParticipantAdded",
+                {"state": "KWT", "member_since": "2022-10-12"},
+                stream_type="meeting",
+            ),
+        )
+        for event in (soc, soc, swg):
+            await deliver(app, event)
+        await react_again(app, soc)
         notices = (await get(client, "/notices", kind="agenda_adopted"))["notices"]
+        unknown_meeting = await app.state.store.read_stream("meeting-SUM-2022")
 
-    assert len(notices) == 1
-    assert notices[0]["reference"] == "SOC/2022-III/Agenda/2"
-    assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
+    assert [n["reference"] for n in notices] == ["SOC/2022-III/Agenda/2", "SWG/A/1"]
+    assert notices[0]["recipients"] == list(MEMBER_STATES_2022), "unknown meeting: the members"
+    assert notices[1]["recipients"] == ["IND", "KAZ", "KWT"]
     assert "SOC-2022-III" in notices[0]["text"]["en"]
+    assert unknown_meeting == [], "a participant of a meeting never heard of is not noted"
 
 
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
