@@ -3,7 +3,8 @@
 - The meetings service's `DecisionRecorded` on a document (SOC recommends, Summit adopts)
   changes the document's status: a `DocumentStatusChanged` caused by that decision.
 - The registry's `MemberAdmitted` counts the new member among the readers of documents
-  distributed to member states only, from its admission on.
+  distributed to member states only, from its admission on; its `FoundingMemberRegistered`
+  counts a member from before the registry's log, from its `member_since` on.
 """
 
 from __future__ import annotations
@@ -77,4 +78,17 @@ async def when_a_member_is_admitted_count_it_among_readers(
         state=data.get("state_code") or data["state"],
         admitted_at=datetime.combine(admitted_on, time(0, 0), tzinfo=UTC),
         event_id=event.event_id,
+    )
+
+
+@reactions.on("registry", "FoundingMemberRegistered")
+async def when_a_founding_member_is_registered_count_it_among_readers(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    data = event.data
+    since = date.fromisoformat(str(data["member_since"])[:10])
+    await record_admission(
+        ctx.connection,
+        state=data["state"],
+        admitted_at=datetime.combine(since, time(0, 0), tzinfo=UTC),
     )
