@@ -270,6 +270,7 @@ def test_compose_keys_container_makes_every_key_file_the_services_read(
 def test_compose_files_it_names_exist() -> None:
     assert (REPO / "deploy" / "Dockerfile").is_file()
     for name, spec in compose_services().items():
+        assert set(spec.get("depends_on", {})) <= set(compose_services()), name
         for volume in spec.get("volumes", []):
             source = volume.split(":")[0]
             if source.startswith("./"):
