@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from services.notifications import commands, domain, templates
+from services.notifications.delivery_projections import endpoints as endpoints_table
 from services.notifications.events import (
     Enclosure,
     LanguageTag,
@@ -99,7 +100,9 @@ NoticeId = Annotated[UUID, Path(examples=[NOTICE_EXAMPLE])]
 Languages = Annotated[
     list[LanguageTag] | None,
     Query(
-        description="only these languages of each text (repeat the parameter); all if absent",
+        alias="lang",
+        description="only these languages of each text (repeat it: ?lang=en&lang=ru); all if "
+        "absent",
         examples=[["en", "ru"]],
     ),
 ]
@@ -112,10 +115,15 @@ async def _caught_up(request: Request) -> None:
             await runner.wait_until_caught_up(within=2.0)
 
 
-def _in(texts: dict[str, Any], languages: list[str] | None) -> dict[str, Any]:
-    if not languages:
-        return dict(texts)
-    return {lang: value for lang, value in texts.items() if lang in languages}
+def _in(texts: dict[str, Any], languages: list[str] | None, order: Any = ()) -> dict[str, Any]:
+    """`texts` in `languages` (all if None), in the message's own order of languages (the
+    read model's JSON keeps its keys in an order of its own)."""
+    ordered = [*order, *sorted(set(texts) - set(order))]
+    return {
+        lang: texts[lang]
+        for lang in ordered
+        if lang in texts and (not languages or lang in languages)
+    }
 
 
 def _may_read(caller: Principal, recipients: tuple[str, ...] | list[str]) -> bool:
@@ -416,8 +424,8 @@ def _note_out(note: NoteVerbaleIssued, languages: list[str] | None = None) -> No
         sequence=note.sequence,
         place=note.place,
         dated=note.dated,
-        subject=_in(note.subject, languages),
-        text=_in(note.text, languages),
+        subject=_in(note.subject, languages, note.languages),
+        text=_in(note.text, languages, note.languages),
         languages=[lang for lang in note.languages if not languages or lang in languages],
         enclosures=list(note.enclosures),
         recipients=list(note.recipients),
@@ -579,8 +587,8 @@ def _notice_out(notice: NoticeIssued, languages: list[str] | None = None) -> Not
     return NoticeOut(
         notice_id=notice.notice_id,
         kind=notice.kind,
-        subject=_in(notice.subject, languages),
-        text=_in(notice.text, languages),
+        subject=_in(notice.subject, languages, notice.languages),
+        text=_in(notice.text, languages, notice.languages),
         languages=[lang for lang in notice.languages if not languages or lang in languages],
         recipients=list(notice.recipients),
         reference=notice.reference,
@@ -615,8 +623,8 @@ async def list_notices(
             NoticeOut(
                 notice_id=UUID(r["message_id"]),
                 kind=NoticeKind(r["kind"]),
-                subject=_in(r["subject"], languages),
-                text=_in(r["text"], languages),
+                subject=_in(r["subject"], languages, r["languages"]),
+                text=_in(r["text"], languages, r["languages"]),
                 languages=[lang for lang in r["languages"] if not languages or lang in languages],
                 recipients=r["recipients"],
                 reference=r["reference"],
@@ -903,8 +911,9 @@ async def read_inbox(
     ] = None,
 ) -> InboxOut:
     """The notes and notices addressed to a state, in the order they were issued, from the
-    cursor `after`: what a ministry that receives no webhooks pulls. Languages: all unless
-    `languages` names some."""
+    cursor `after`: what a ministry that receives no webhooks pulls. Its texts in the languages
+    `lang` names; without it, in the languages of the state's webhook endpoints (a message in
+    none of them comes in all of its own); all when the state has no endpoint."""
     if caller.role is Role.MEMBER_STATE:
         whose = act_for(caller, state or caller.state or "")
     elif state is None:
@@ -921,26 +930,46 @@ async def read_inbox(
         .limit(limit)
     )
     async with request.app.state.engine.connect() as connection:
+        endpoint_languages = None if languages else await _endpoint_languages(connection, whose)
         rows = (await connection.execute(query)).mappings().all()
-    items = [
-        InboxItem(
-            position=row["position"],
-            message_id=UUID(row["message_id"]),
-            delivery_id=UUID(row["delivery_id"]),
-            kind=NoticeKind(row["kind"]),
-            number=row["number"],
-            reference=row["reference"],
-            subject=_in(row["subject"], languages),
-            text=_in(row["text"], languages),
-            languages=[lang for lang in row["languages"] if not languages or lang in languages],
-            enclosures=row["enclosures"],
-            corrects=row["corrects"],
-            dated=row["dated"],
-            issued_at=row["issued_at"],
-            acknowledged_at=row["acknowledged_at"],
-        )
-        for row in rows
-    ]
+
+    def chosen(row: Any) -> list[str] | None:
+        if languages or not endpoint_languages:
+            return languages
+        own = [lang for lang in row["languages"] if lang in endpoint_languages]
+        return own or None
+
+    items = [_inbox_item(row, chosen(row)) for row in rows]
     return InboxOut(
-        state=whose, after=after, next_after=items[-1].position if items else after, items=items
+        state=whose,
+        after=after,
+        next_after=items[-1].position if items else after,
+        items=items,
+    )
+
+
+async def _endpoint_languages(connection: Any, state: str) -> set[str]:
+    """The languages of the state's webhook endpoints (none when it has no endpoint)."""
+    query = select(endpoints_table.c.languages).where(
+        endpoints_table.c.state == state, endpoints_table.c.removed.is_(False)
+    )
+    return {lang for row in (await connection.execute(query)).scalars() for lang in row}
+
+
+def _inbox_item(row: Any, languages: list[str] | None) -> InboxItem:
+    return InboxItem(
+        position=row["position"],
+        message_id=UUID(row["message_id"]),
+        delivery_id=UUID(row["delivery_id"]),
+        kind=NoticeKind(row["kind"]),
+        number=row["number"],
+        reference=row["reference"],
+        subject=_in(row["subject"], languages, row["languages"]),
+        text=_in(row["text"], languages, row["languages"]),
+        languages=[lang for lang in row["languages"] if not languages or lang in languages],
+        enclosures=row["enclosures"],
+        corrects=row["corrects"],
+        dated=row["dated"],
+        issued_at=row["issued_at"],
+        acknowledged_at=row["acknowledged_at"],
     )

@@ -5,8 +5,9 @@ once; the Secretariat sees who has acknowledged a note and who has not."""
 from __future__ import annotations
 
 import asyncio
+from uuid import uuid4
 
-from services.notifications.events import delivery_id
+from services.notifications.events import EndpointRegistered, NoticeKind, delivery_id
 from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED, MEMBER_STATES_2022
 from tests.notifications.support import (
     AUDITOR,
@@ -35,9 +36,7 @@ async def test_a_ministry_pulls_its_inbox_page_by_page_in_its_languages(database
         await deliver(app, admitted)
         third = (await post(client, "/notes", ISSUE_1280)).json()
         page1 = await get(client, "/inbox", KAZ, limit=1)
-        page2 = await get(
-            client, "/inbox", KAZ, after=page1["next_after"], limit=10, languages=["ru"]
-        )
+        page2 = await get(client, "/inbox", KAZ, after=page1["next_after"], limit=10, lang=["ru"])
         page3 = await get(client, "/inbox", KAZ, after=page2["next_after"])
         for_kuwait = await get(client, "/inbox", member("KWT"))
         by_secretariat = await get(client, "/inbox", SECRETARIAT, state="KAZ")
@@ -127,10 +126,47 @@ async def test_a_notice_is_acknowledged_like_a_note(database_url, servers):
         await deliver(app, admitted)
         (notice,) = (await get(client, "/notices"))["notices"]
         path = f"/notices/{notice['notice_id']}"
-        read = await get(client, path, member("KWT"), languages=["kk"])
+        read = await get(client, path, member("KWT"), lang=["kk"])
         await post(client, f"{path}/receipt", {}, headers=member("KWT"))
         receipts = await get(client, f"{path}/receipts")
 
     assert read["subject"] == {"kk": "Кувейт Азия Кеңесіне қабылданды"}
     assert receipts["reference"] == "KWT" and receipts["recipients"] == 28
     assert [r["state"] for r in receipts["acknowledged"]] == ["KWT"]
+
+
+async def test_without_lang_the_inbox_speaks_the_languages_of_the_states_endpoints(
+    database_url, servers
+):
+    endpoint = uuid4()
+    registered = EndpointRegistered(
+        endpoint_id=endpoint,
+        state="KAZ",
+        url="https://mfa.example.kz/cica/notes",
+        languages=("kk", "ru"),
+        kinds=(NoticeKind.NOTE_VERBALE,),
+    )
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await post(client, "/notes", ISSUE_1280)
+        await post(
+            client,
+            "/notes",
+            {
+                **ISSUE_1280,
+                "content": None,
+                "text": {"en": "English only."},
+                "subject": {"en": "English only"},
+            },
+        )
+        await app.state.store.append(
+            f"endpoint-{endpoint}", [registered], stream_type="endpoint", expected_version=0
+        )
+        kazakhstan = await get(client, "/inbox", KAZ)
+        asked = await get(client, "/inbox", KAZ, lang=["en"])
+        india = await get(client, "/inbox", member("IND"))
+
+    assert [i["languages"] for i in kazakhstan["items"]] == [["ru", "kk"], ["en"]]
+    assert list(kazakhstan["items"][0]["text"]) == ["ru", "kk"]
+    assert [i["languages"] for i in asked["items"]] == [["en"], ["en"]]
+    assert india["items"][0]["languages"] == ["en", "ru", "kk"], "no endpoint: all"

@@ -35,6 +35,7 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
         await the_27_and_the_soc_oi_series(client)
         issued = await post(client, "/notes", ISSUE_1280)
         read = await get(client, "/notes/SOC-OI-1280")
+        listed = await get(client, "/notes")
         series = await get(client, "/series")
 
     note = issued.json()
@@ -56,6 +57,7 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
         "ілтипатын білдіріп, Азия Кеңесі Төрағалығының атынан"
     )
     assert read == note
+    assert listed["notes"] == [note], "the read model shows the note as the log holds it"
     assert series["series"] == [
         {
             "office": "SOC/OI",
@@ -182,7 +184,7 @@ async def test_a_state_reads_only_the_notes_addressed_to_it(database_url, server
         await post(client, "/notes", ISSUE_1280)
         named = (await post(client, "/notes", to_two)).json()
         kazakhstan = await get(client, "/notes", member("KAZ"))
-        india = await get(client, "/notes", member("IND"), languages=["en"])
+        india = await get(client, "/notes", member("IND"), lang=["en"])
         india_reads_1281 = await get(client, "/notes/SOC-OI-1281", member("IND"), status=404)
         auditor = await get(client, "/notes", AUDITOR)
         kuwait_reads = await get(client, "/notes/SOC-OI-1281", member("KWT"))
