@@ -185,6 +185,9 @@ class JetStreamConsumer:
         self.ack_wait = ack_wait
         self.durable = f"{service}-from-{producer}"
         self.position = 0
+        self.known_head = 0
+        """The highest position of the producer's log this replica has heard of (a message or
+        the feed): with `position`, the consumer's lag as far as it knows (shared/metrics)."""
         self.after_commit: Callable[[ForeignEvent], Awaitable[None] | None] | None = None
         """Called after each event's transaction commits and before its ack (for tests and
         instrumentation)."""
@@ -270,6 +273,7 @@ class JetStreamConsumer:
             if event.producer != self.producer:
                 await message.ack()
                 continue
+            self.known_head = max(self.known_head, event.position)
             pending.append((message, event))
         try:
             await self._apply_run([event for _, event in pending])
@@ -334,6 +338,7 @@ class JetStreamConsumer:
         self, event: ForeignEvent, *, on_retry: Callable[[], Awaitable[Any]] | None = None
     ) -> None:
         """Handle `event` once, first healing any gap before it from the producer's feed."""
+        self.known_head = max(self.known_head, event.position)
         if event.position <= self.position:
             return  # committed already (tracked positions never go back)
         while True:
