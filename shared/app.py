@@ -22,8 +22,12 @@ from shared.eventstore.follow import LogNotifier
 from shared.http import install_http_conventions
 from shared.http.idempotency import forget_idempotency_keys_periodically
 from shared.introspection import router as introspection_router
+from shared.live import LiveStreams
+from shared.live import router as live_router
 from shared.logging import configure_logging
 from shared.messaging import NatsConnection
+from shared.metrics import install_metrics
+from shared.metrics import router as metrics_router
 from shared.ops import router as ops_router
 from shared.parking import router as parking_router
 from shared.projections import Projection, ProjectionRunner, check_projections
@@ -67,6 +71,7 @@ def create_service_app(
         notifier = LogNotifier(engine)
         notifier.start()
         app.state.notifier = notifier
+        app.state.live = LiveStreams(settings.live_max_subscribers)
         app.state.projections = projections
         runner = ProjectionRunner(store, projections, notifier=notifier)
         app.state.projection_runner = runner
@@ -109,6 +114,9 @@ def create_service_app(
             async with checkpointing(app, settings, engine, nats):
                 yield
         finally:
+            # Live streams end first: under uvicorn they are gone already (sse-starlette ends
+            # them when the server stops); under any other server this ends them.
+            app.state.live.close()
             forgetting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await forgetting
@@ -129,6 +137,8 @@ def create_service_app(
         lifespan=lifespan,
     )
     install_http_conventions(app)
+    # Outermost middleware: counts every request with the status its client gets.
+    install_metrics(app, public=settings.metrics_public)
     # Before any route: every route is guarded by its declared access rule (shared/access).
     install_access(
         app,
@@ -139,6 +149,8 @@ def create_service_app(
     app.include_router(checkpoints_router)
     app.include_router(parking_router)
     app.include_router(introspection_router)
+    app.include_router(live_router)
+    app.include_router(metrics_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -105,6 +105,14 @@ class ServiceSettings(BaseSettings):
     signing_key_file: Path | None = None
     # How often the log's head is signed, if it grew: CICA_<SERVICE>_CHECKPOINT_INTERVAL_SECONDS.
     checkpoint_interval_seconds: float = Field(300.0, gt=0)
+    # Live updates (GET /live, shared/live.py): how many clients may follow the log at once
+    # (more get 503 with Retry-After), and how often an idle stream sends a comment line so
+    # that proxies keep it open.
+    live_max_subscribers: int = Field(100, ge=1)
+    live_heartbeat_seconds: float = Field(15.0, gt=0)
+    # GET /metrics (shared/metrics.py) is for the Secretariat, auditors and services; true
+    # opens it to callers without a token too (a cluster whose scraper carries none).
+    metrics_public: bool = False
 
     @property
     def dsn(self) -> str:

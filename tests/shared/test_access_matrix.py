@@ -5,6 +5,7 @@ no rule fails here."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
 from dataclasses import dataclass
@@ -72,7 +73,59 @@ def judge(caller: Caller, roles: set[str], method: str, response: httpx.Response
     return f"expected 403 problem+json, got {status}"
 
 
-async def walk(client: httpx.AsyncClient) -> tuple[list[str], int]:
+def streams(operation: dict[str, object]) -> bool:
+    """Whether the operation answers with an endless stream (Server-Sent Events)."""
+    content = operation.get("responses", {}).get("200", {}).get("content", {})  # type: ignore[union-attr]
+    return "text/event-stream" in content
+
+
+async def opening(app: FastAPI, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    """A streaming route's answer as far as its status and headers (and its body, for an
+    answer that ends: a problem): the client hangs up once the answer has begun. (An
+    in-process ASGI transport would wait for the endless stream to end.)"""
+    start: dict[str, object] = {}
+    body = bytearray()
+    answered = asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+            answered.set()  # a problem's body still follows; a stream's first event need not
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))  # type: ignore[arg-type]
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method.upper(),
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("cica.test", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), 30)  # type: ignore[arg-type]
+    return httpx.Response(
+        int(start["status"]),  # type: ignore[call-overload]
+        headers=start.get("headers", []),  # type: ignore[arg-type]
+        content=bytes(body),
+    )
+
+
+async def walk(client: httpx.AsyncClient, app: FastAPI) -> tuple[list[str], int]:
     """Call every operation of the app's OpenAPI document as every caller; the mismatches,
     and how many operations were walked."""
     schema = (await client.get("/openapi.json")).json()
@@ -92,6 +145,12 @@ async def walk(client: httpx.AsyncClient) -> tuple[list[str], int]:
             if method not in SAFE_METHODS and roles & {"auditor", "public"}:
                 faults.append(f"{where}: writes, yet admits {sorted(roles)}")
             for caller in CALLERS:
+                if streams(operation):
+                    response = await opening(app, method, concrete(path), caller.headers)
+                    fault = judge(caller, roles, method, response)
+                    if fault:
+                        faults.append(f"{where} as {caller.name}: {fault}")
+                    continue
                 response = await client.request(
                     method,
                     concrete(path),
@@ -111,7 +170,7 @@ async def test_every_route_answers_every_caller_as_its_rule_says(service, databa
     )
     async with running(app) as client:
         assert (await eventually_ready(client)).status_code == 200
-        faults, operations = await walk(client)
+        faults, operations = await walk(client, app)
 
     assert check_access_rules(app) == []
     assert faults == []
@@ -133,7 +192,7 @@ async def test_a_route_without_a_rule_fails_the_matrix_and_admits_nobody(databas
     async with running(app) as client:
         public = await client.get("/forgotten")
         secretariat = await client.get("/forgotten", headers=bearer(Role.SECRETARIAT))
-        faults, _ = await walk(client)
+        faults, _ = await walk(client, app)
 
     assert public.status_code == 401
     assert secretariat.status_code == 403
