@@ -253,6 +253,7 @@ class SeriesOut(BaseModel):
                     "next_number": FIRST_NUMBER + 1,
                     "issued": 1,
                     "last_number": NOTE_1280,
+                    "version": 2,
                 }
             ]
         }
@@ -263,6 +264,10 @@ class SeriesOut(BaseModel):
     next_number: int
     issued: int
     last_number: str | None
+    version: int = Field(
+        description="the series' stream version: send it as If-Match to "
+        "issue a note only if no other was issued since"
+    )
 
 
 class SeriesListOut(BaseModel):
@@ -277,6 +282,7 @@ class SeriesListOut(BaseModel):
                             "next_number": FIRST_NUMBER + 1,
                             "issued": 1,
                             "last_number": NOTE_1280,
+                            "version": 2,
                         }
                     ]
                 }
@@ -437,11 +443,14 @@ def _note_out(note: NoteVerbaleIssued, languages: list[str] | None = None) -> No
 
 @router.post("/notes", status_code=201, tags=["notes verbales"])
 @SECRETARIAT_ONLY
-async def issue_note(body: NoteIn, store: Store, response: Response) -> NoteOut:
+async def issue_note(
+    body: NoteIn, store: Store, response: Response, expected: ExpectedVersion
+) -> NoteOut:
     """Issue a note verbale with the next number of its office's series: to all member states
     at the moment of issue, or to the states named. A correction is a new note whose
     `corrects` names a note that exists. The same `note_id` again issues nothing and answers
-    the note issued under it."""
+    the note issued under it. The ETag is the series' version: with `If-Match`, the note is
+    issued only if no other note was issued since (412 otherwise)."""
     enclosures = tuple(Enclosure.model_validate(e.model_dump()) for e in body.enclosures)
     if body.content is not None:
         try:
@@ -470,6 +479,7 @@ async def issue_note(body: NoteIn, store: Store, response: Response) -> NoteOut:
         enclosures=enclosures,
         recipients=body.recipients,
         corrects=body.corrects,
+        expected=expected,
     )
     response.headers["Location"] = f"/notes/{domain.key_of_number(issued.note.number)}"
     set_etag(response, issued.version)

@@ -214,16 +214,20 @@ async def issue_note(
     enclosures: Sequence[Enclosure],
     recipients: Sequence[str] | None,
     corrects: str | None,
+    expected: int | None = None,
 ) -> Issued:
     """Issue the series' next note. Its recipients are the member states at the moment of
     issue unless the request names them. Losing the race for a number, read the series again
-    and take the next one (bounded)."""
+    and take the next one (bounded), unless the client expected a version of the series
+    (If-Match): then the conflict is the answer."""
     stream_id = series_stream(office)
     for attempt in range(1, MAX_ISSUE_ATTEMPTS + 1):
         now = datetime.now(UTC)
         try:
             async with store.engine.begin() as connection:
                 history, version = await load_in(connection, store, stream_id)
+                if expected is not None and expected != version:
+                    raise ConcurrencyError(stream_id, expected, version)
                 state = domain.series(office, history)
                 found = state.note_by_id(note_id)
                 if found is not None:
@@ -270,8 +274,8 @@ async def issue_note(
                     return Issued(found, version, new=False)
                 return Issued(new[0], result.version, new=True)
         except ConcurrencyError:
-            if attempt == MAX_ISSUE_ATTEMPTS:
-                raise
+            if expected is not None or attempt == MAX_ISSUE_ATTEMPTS:
+                raise  # the client expected a version of the series: 412, no retry
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
     raise AssertionError("unreachable")
 

@@ -65,6 +65,7 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
             "next_number": 1281,
             "issued": 1,
             "last_number": "SOC/OI/1280",
+            "version": 2,
         }
     ]
 
@@ -198,3 +199,25 @@ async def test_a_state_reads_only_the_notes_addressed_to_it(database_url, server
     assert india_reads_1281["type"] == unknown["type"] == "/problems/not-found"
     assert len(auditor["notes"]) == 2
     assert kuwait_reads["number"] == "SOC/OI/1281"
+
+
+async def test_a_note_issued_with_if_match_waits_for_no_other(database_url, servers):
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        (series,) = (await get(client, "/series"))["series"]
+        first = await client.post(
+            "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": f'"{series["version"]}"'}
+        )
+        stale = await client.post(
+            "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": f'"{series["version"]}"'}
+        )
+        fresh = await client.post(
+            "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": first.headers["etag"]}
+        )
+        version = await app.state.store.stream_version("series-SOC-OI")
+
+    assert first.status_code == 201 and first.headers["etag"] == '"2"'
+    assert stale.status_code == 412, stale.text
+    assert stale.json()["type"] == "/problems/precondition-failed"
+    assert fresh.status_code == 201 and fresh.json()["number"] == "SOC/OI/1281"
+    assert version == 3
