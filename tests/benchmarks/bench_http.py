@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 QUICK = os.environ.get("CICA_BENCH_PROFILE", "full") == "quick"
 CLIENTS = int(os.environ.get("CICA_BENCH_HTTP_CLIENTS", "100"))
-SECONDS = float(os.environ.get("CICA_BENCH_HTTP_SECONDS", "8" if QUICK else "30"))
+SECONDS = float(os.environ.get("CICA_BENCH_HTTP_SECONDS", "6" if QUICK else "30"))
 WARMUP = float(os.environ.get("CICA_BENCH_HTTP_WARMUP", "2" if QUICK else "5"))
 ROOT = Path(__file__).resolve().parents[2]
 
