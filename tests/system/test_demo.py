@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -58,6 +59,27 @@ def heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
     return found
 
 
+def member_state_token(system: CicaUp, state: str) -> str:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
+    command = [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(system.state_dir),
+               "--role", "member_state", "--state", state]  # fmt: skip
+    return subprocess.run(
+        command, cwd=REPO, env=environment, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def poll(
+    read: Callable[[], httpx.Response],
+    until: Callable[[httpx.Response], bool],
+    within: float = 30.0,
+) -> httpx.Response:
+    """The first answer `until` accepts, or the last one after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not until(answer := read()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return answer
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -90,6 +112,13 @@ def test_the_demo_loads_october_2022_verifies_every_chain_and_a_second_run_appen
             f"{service['documents']}/documents/SUM/2022/DRAFT/1/Rev.3",
             headers=bearer(secretariat),
         )
+        kazakhstan = member_state_token(system, "KAZ")
+        read_by_kazakhstan = poll(
+            lambda: client.get(
+                f"{service['documents']}/documents/SUM/2022/DRAFT/1", headers=bearer(kazakhstan)
+            ),
+            until=lambda response: response.status_code != 404,
+        )
         chains = {
             name: client.get(f"{url}/events/verify", headers=bearer(auditor)).json()
             for name, url in service.items()
@@ -114,6 +143,8 @@ def test_the_demo_loads_october_2022_verifies_every_chain_and_a_second_run_appen
     assert russian["title"] == "ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ О ТРАНСФОРМАЦИИ СВМДА"
     assert rev3.status_code == 410
     assert rev3.json()["type"] == "/problems/revision-not-held"
+
+    assert read_by_kazakhstan.status_code == 200  # a founding member, learnt from the registry
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():
