@@ -74,7 +74,7 @@ def _size(name: str, quick: int, full: int) -> int:
 
 
 WRITERS = 64
-ROWS_PER_WRITER = _size("CICA_BENCH_WRITER_ROWS", 100, 500)  # a multiple of 100
+ROWS_PER_WRITER = _size("CICA_BENCH_WRITER_ROWS", 100, 200)  # a multiple of 100
 APPEND_REPEATS = _size("CICA_BENCH_APPEND_REPEATS", 1, 3)
 LOG_SMALL = _size("CICA_BENCH_LOG_SMALL", 10_000, 10_000)
 LOG_BIG = _size("CICA_BENCH_LOG_BIG", 100_000, 1_000_000)
