@@ -341,12 +341,14 @@ class JetStreamConsumer:
         self.known_head = max(self.known_head, event.position)
         if event.position <= self.position:
             return  # committed already (tracked positions never go back)
-        while True:
-            try:
-                await self._apply(event, on_retry)
-                return
-            except _Gap as gap:
-                await self._heal(gap.last, event.position)
+        # Its retries, parking and gap healing are logged with its ids.
+        with context.caused_by(str(event.event_id), event.metadata.get("correlation_id")):
+            while True:
+                try:
+                    await self._apply(event, on_retry)
+                    return
+                except _Gap as gap:
+                    await self._heal(gap.last, event.position)
 
     async def _heal(self, last: int, until: int) -> None:
         if self.feed is None or not self.feed.knows(self.producer):
@@ -421,11 +423,8 @@ class JetStreamConsumer:
         handler = self.reactions.handler(self.producer, event.event_type)
         if handler is None:
             return
-        token = context.causation_id.set(str(event.event_id))
-        try:
+        with context.caused_by(str(event.event_id), event.metadata.get("correlation_id")):
             await handler(ReactionContext(connection, self.store, event), event)
-        finally:
-            context.causation_id.reset(token)
 
     async def _after_commit(self, event: ForeignEvent) -> None:
         if self.after_commit is not None:
@@ -526,11 +525,10 @@ async def retry_parked(
         try:
             async with connection.begin_nested():
                 if handler is not None:
-                    token = context.causation_id.set(str(event.event_id))
-                    try:
+                    with context.caused_by(
+                        str(event.event_id), event.metadata.get("correlation_id")
+                    ):
                         await handler(ReactionContext(connection, store, event), event)
-                    finally:
-                        context.causation_id.reset(token)
         except UNAVAILABLE:
             raise
         except Exception as error:

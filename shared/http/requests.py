@@ -73,7 +73,11 @@ class RequestContextMiddleware:
 
         token = context.request_id.set(request_id)
         try:
-            with structlog.contextvars.bound_contextvars(request_id=request_id):
+            # The request id is the correlation id of what the request appends (and of what
+            # other services do about it): its lines carry both, to be found by either.
+            with structlog.contextvars.bound_contextvars(
+                request_id=request_id, correlation_id=request_id
+            ):
                 try:
                     await self.app(scope, receive, send_with_request_id)
                 except UNAVAILABLE_ERRORS as error:

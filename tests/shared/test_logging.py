@@ -14,6 +14,8 @@ import pytest
 import structlog
 from fastapi import FastAPI
 
+from shared import context
+from shared.context import caused_by
 from shared.http.problems import install_problem_handlers
 from shared.http.requests import RequestContextMiddleware
 from shared.logging import REDACTED, configure_logging, is_credential_key
@@ -198,6 +200,7 @@ async def test_a_request_writes_one_access_line_with_its_id_and_no_secrets(
     assert response.status_code == 200
     assert note["event"] == "note read"
     assert note["request_id"] == "req-42"
+    assert note["correlation_id"] == "req-42", "what it appends is correlated by the request id"
     assert access["event"] == "request"
     assert access["logger"] == "cica.access"
     assert {k: access[k] for k in ("method", "path", "status", "request_id", "service")} == {
@@ -230,3 +233,21 @@ async def test_an_unexpected_exception_is_logged_with_its_traceback(
     assert "RuntimeError: could not connect" in error["exception"]
     assert access["status"] == 500
     assert access["request_id"] == "req-500"
+
+
+def test_a_reaction_logs_the_event_it_handles_as_cause_and_its_correlation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(service="registry")
+    log = structlog.get_logger("cica.test")
+
+    with caused_by("3f0c6e9e-decision", "req-soc-42"):
+        assert context.causation_id.get() == "3f0c6e9e-decision"
+        log.info("member admitted", state="KWT")
+    log.info("after the reaction")
+
+    during, after = json_lines(capsys.readouterr().out)
+    assert during["causation_id"] == "3f0c6e9e-decision"
+    assert during["correlation_id"] == "req-soc-42"
+    assert "causation_id" not in after and "correlation_id" not in after
+    assert context.causation_id.get() is None
