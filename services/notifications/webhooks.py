@@ -173,12 +173,20 @@ def webhook_body(
          "languages": ["en", "ru"], "subject": {"en": ..., "ru": ...}, "text": {...},
          "enclosures": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "pages": 6, "title": {...}}],
          "corrects": null, "reference": "", "issued_at": "...",
-         "links": {"message": "/notes/<id>", "delivery": "/deliveries/<id>"}}
+         "links": {"message": "/notes/SOC-OI-1280", "receipt": "/notes/SOC-OI-1280/receipt",
+                   "delivery": "/deliveries/<id>"}}
 
     ``number``, ``place``, ``dated``, ``enclosures`` and ``corrects`` are a note verbale's
-    (null or empty for a notice); ``reference`` a notice's."""
+    (null or empty for a notice); ``reference`` a notice's. ``links`` are paths of this
+    service's API: the message as the ministry may read it, where it acknowledges receipt
+    (``POST``, with its own token), and the delivery's history."""
     is_note = kind == "note_verbale"
     message_id = message["note_id"] if is_note else message["notice_id"]
+    message_path = (
+        f"/notes/{str(message['number']).replace('/', '-')}"
+        if is_note
+        else f"/notices/{message_id}"
+    )
     chosen = body_languages(message.get("languages") or [], languages)
     enclosures = [
         {**enclosure, "title": _in(enclosure.get("title") or {}, chosen)}
@@ -200,7 +208,8 @@ def webhook_body(
         "reference": message.get("reference", ""),
         "issued_at": message.get("issued_at"),
         "links": {
-            "message": f"/notes/{message_id}" if is_note else f"/notices/{message_id}",
+            "message": message_path,
+            "receipt": f"{message_path}/receipt",
             "delivery": f"/deliveries/{delivery_id}",
         },
     }
