@@ -9,6 +9,9 @@
 - ``cica rebuild <service> [<projection>]``: replay a service's log into its projections from
   position 0, printing their digests before and after (see `shared.rebuild`).
 - ``cica asyncapi [--check]``: write the event catalogue to deploy/asyncapi.json.
+- ``cica audit verify|export [--token T] [--service SERVICE=URL]``, ``cica audit verify --file
+  EXPORT``: check every service's log against its signed checkpoints and the ones you kept,
+  or export it for offline checks (see `shared.audit`).
 - ``cica demo [--url SERVICE=URL] [--token T]``: load the October 2022 scenario into a running
   system through its HTTP APIs (see `shared.demo`); safe to run again.
 
@@ -28,6 +31,7 @@ from typing import TypeVar
 
 from shared.access.principals import TOKEN_ROLES, is_state_code
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
+from shared.audit import add_audit_parser, audit_command
 from shared.migrate import SERVICES, prepare_databases
 from shared.settings import DEFAULT_SERVER_URL, TokenSettings, read_secret_file
 from shared.supervisor import (
@@ -161,9 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "deployment's tokens come from its identity provider.",
     )
     token.set_defaults(command_parser=token)
-    token.add_argument(
-        "--role", required=True, choices=sorted(role.value for role in TOKEN_ROLES)
-    )
+    token.add_argument("--role", required=True, choices=sorted(role.value for role in TOKEN_ROLES))
     token.add_argument(
         "--state",
         type=_state_code,
@@ -259,7 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="with the notifications service's steps too: note verbale SOC/OI/1280 to the 27 "
         "and the notice of Kuwait's admission to the 28",
     )
+    add_audit_parser(commands, _audit_service)
     return parser
+
+
+def _audit_service(text: str) -> tuple[str, str]:
+    name, sep, url = text.partition("=")
+    if not sep or not re.fullmatch(r"[a-z]+", name) or not url.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected SERVICE=URL (http or https), not {text!r}")
+    return name, url
 
 
 def _service_url(text: str) -> tuple[str, str]:
@@ -406,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from shared.rebuild import rebuild_command
 
         return rebuild_command(args.service, args.projection, server_url=args.database_url)
+    if args.command == "audit":
+        return audit_command(args)
     if args.command == "demo":
         return demo(args.command_parser, args, os.environ)
     if args.command == "asyncapi":
