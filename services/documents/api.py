@@ -353,6 +353,18 @@ CREATE_EXAMPLES = {
             "distribution": {"kind": "member_states_only"},
         },
     },
+    "imported_at_rev8": {
+        "summary": "Import SUM/2022/DRAFT/1 as it existed before the system: at Rev.8, "
+        "Rev.0-7 recorded as not held",
+        "value": {
+            "series": "SUM/2022/DRAFT",
+            "symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "document_type": "statement",
+            "language": "en",
+            "text": astana_rev8_text(),
+            "distribution": {"kind": "member_states_only"},
+        },
+    },
     "conclusions_with_a_blank": {
         "summary": "Draft conclusions of the Sixth Summit, a blank still open (SUM/2022/DRAFT/5)",
         "value": {
