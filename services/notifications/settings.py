@@ -34,9 +34,10 @@ class NotificationsSettings(ServiceSettings):
 
     def webhook_key_bytes(self) -> bytes | None:
         """The webhook key, from the setting or its file; None when neither is set."""
-        if self.webhook_key is not None:
+        # An empty variable (docker compose's ${...:-}) is no key at all.
+        if self.webhook_key is not None and self.webhook_key.get_secret_value():
             value = self.webhook_key.get_secret_value().encode()
-        elif self.webhook_key_file is not None:
+        elif self.webhook_key_file is not None and str(self.webhook_key_file) not in ("", "."):
             value = read_secret_file(self.webhook_key_file)
         else:
             return None

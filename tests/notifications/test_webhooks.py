@@ -195,3 +195,16 @@ async def test_every_address_a_name_resolves_to_is_checked(monkeypatch):
     await resolves_to("8.8.8.8", "10.0.0.7")
     with pytest.raises(EndpointAddressRefusedError, match=r"10\.0\.0\.7 is a private address"):
         await check_address("https://mfa.example.kz/cica", allow_private=False)
+
+
+def test_the_webhook_key_comes_from_the_setting_or_a_file(tmp_path):
+    from services.notifications.settings import NotificationsSettings
+
+    key_file = tmp_path / "notifications-webhooks.key"
+    key_file.write_text("k" * 48 + "\n")
+    from_file = NotificationsSettings(webhook_key=None, webhook_key_file=key_file)
+    assert from_file.webhook_key_bytes() == b"k" * 48
+    assert NotificationsSettings(webhook_key="w" * 40).webhook_key_bytes() == b"w" * 40
+    assert NotificationsSettings(webhook_key="", webhook_key_file=None).webhook_key_bytes() is None
+    with pytest.raises(ValueError, match="32 bytes"):
+        NotificationsSettings(webhook_key="short").webhook_key_bytes()
