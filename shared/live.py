@@ -44,12 +44,13 @@ from typing import Annotated, Any
 import anyio
 import structlog
 from fastapi import APIRouter, Header, Query, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
 from shared.access import ANYONE, CallerView, Role, Viewer, load_viewer, visible_records
 from shared.envelope import to_cloudevent
-from shared.eventstore import PostgresEventStore, RecordedEvent
+from shared.eventstore import PostgresEventStore
 from shared.http.problems import ProblemError
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,9 @@ FALLBACK_POLL_SECONDS = 15.0
 PROJECTION_WAIT_SECONDS = 5.0
 """How long a filtered stream waits for the projections its distribution hook reads."""
 SHUTDOWN_GRACE_SECONDS = 2.0
+CONCURRENT_READS = 4
+"""How many streams read the database at once: a commit wakes every stream, and they must not
+take the whole connection pool from the requests."""
 RETRY_AFTER_SECONDS = 5
 
 
@@ -72,6 +76,7 @@ class LiveStreams:
         self.limit = limit
         self.open = 0
         self.closing = asyncio.Event()
+        self.reads = asyncio.Semaphore(CONCURRENT_READS)
 
     def enter(self) -> None:
         if self.closing.is_set():
@@ -209,21 +214,34 @@ async def _follow(
     try:
         while not (streams.closing.is_set() or shutdown.is_set()):
             waiter = state.notifier.waiter()
-            records = await store.read_all(after=position, limit=BATCH_SIZE)
+            async with streams.reads:
+                records = await store.read_all(after=position, limit=BATCH_SIZE)
             if not records:
                 await _first_of(
                     (waiter.wait, streams.closing.wait, shutdown.wait), FALLBACK_POLL_SECONDS
                 )
                 continue
             position = records[-1].position
-            viewer = await _current(viewer, store)
-            for record in await _visible(state, viewer, records):
+            if not viewer.principal.sees_everything:
+                await _projections_at(state, position)
+            async with streams.reads:
+                viewer = await _current(viewer, store)
+                visible = await visible_records(
+                    viewer,
+                    records,
+                    engine=store.engine,
+                    stream_distributions=state.stream_distributions,
+                )
+            for record in visible:
                 if wanted is None or record.event_type in wanted:
                     yield ServerSentEvent(
                         data=json.dumps(to_cloudevent(record, service), separators=(",", ":")),
                         event=record.event_type,
                         id=str(record.position),
                     )
+    except (OSError, SQLAlchemyError) as error:
+        # The database is away: end the stream; the client reconnects with Last-Event-ID.
+        log.warning("live.database_unavailable", error=repr(error), position=position)
     finally:
         log.info("live.closed", position=position)
 
@@ -235,18 +253,14 @@ async def _current(viewer: Viewer, store: PostgresEventStore) -> Viewer:
     return await load_viewer(store.engine, viewer.principal)
 
 
-async def _visible(state: Any, viewer: Viewer, records: list[RecordedEvent]) -> list[RecordedEvent]:
-    distributions = state.stream_distributions
-    if not viewer.principal.sees_everything and distributions is not None:
-        # The hook may read projections: let them reach this batch first (at worst the
-        # events of a stream it does not know yet stay hidden, as in /events).
-        with contextlib.suppress(TimeoutError):
-            await state.projection_runner.wait_for(
-                records[-1].position, within=PROJECTION_WAIT_SECONDS
-            )
-    return await visible_records(
-        viewer, records, engine=state.store.engine, stream_distributions=distributions
-    )
+async def _projections_at(state: Any, position: int) -> None:
+    """The distribution hook may read projections: let them reach `position` first (at worst,
+    after `PROJECTION_WAIT_SECONDS`, the events of a stream it does not know yet stay hidden,
+    as in /events)."""
+    if state.stream_distributions is None:
+        return
+    with contextlib.suppress(TimeoutError):
+        await state.projection_runner.wait_for(position, within=PROJECTION_WAIT_SECONDS)
 
 
 async def _first_of(waits: tuple[Callable[[], Awaitable[Any]], ...], at_most: float) -> None:
