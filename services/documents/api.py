@@ -10,7 +10,7 @@ caller may not see answers 404, like one that does not exist.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -232,6 +232,7 @@ class RevisionSummary(BaseModel):
     incorporates: list[UUID]
     languages: list[str]
     held: bool = Field(True, description="False: from before the system, its text not held.")
+    dated: date | None = Field(None, description="The date it bears, if imported.")
 
 
 class SymbolOut(BaseModel):
@@ -258,6 +259,9 @@ class CreateDraftIn(BaseModel):
         description="Only to import a document that existed before the system: its symbol at "
         "the revision it enters at (`SUM/2022/DRAFT/1/Rev.8`), in `series`. The earlier "
         "revisions are recorded as not held (reading one answers 410); 409 if it is taken.",
+    )
+    dated: date | None = Field(
+        None, description="With `symbol`: the date the imported document bears (2022-10-07)."
     )
 
 
@@ -359,6 +363,7 @@ CREATE_EXAMPLES = {
         "value": {
             "series": "SUM/2022/DRAFT",
             "symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "dated": "2022-10-07",
             "document_type": "statement",
             "language": "en",
             "text": astana_rev8_text(),
@@ -641,6 +646,8 @@ async def create_draft(
     except SymbolError as error:
         raise InvalidSymbolError(error) from None
     if body.symbol is None:
+        if body.dated is not None:
+            raise InvalidQueryError("`dated` is the date of an imported document: send `symbol`.")
         document, version = await commands.create_draft(
             store,
             series=series,
@@ -662,6 +669,7 @@ async def create_draft(
             language=body.language,
             text=body.text,
             distribution=body.distribution,
+            dated=body.dated,
         )
     set_etag(response, version)
     response.headers["Location"] = f"/documents/{document.stream_id}"
@@ -880,6 +888,7 @@ async def list_revisions(
             incorporates=list(r.incorporates),
             languages=r.languages,
             held=r.held,
+            dated=r.dated,
         )
         for r in document.revisions
     ]

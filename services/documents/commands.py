@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -136,6 +136,7 @@ async def import_draft(
     language: str,
     text: DocumentText,
     distribution: Distribution,
+    dated: date | None = None,
 ) -> tuple[Document, int]:
     """A document that existed before the system, entered under its own symbol at its revision
     (`SUM/2022/DRAFT/1/Rev.8`: Rev.0-7 recorded as not held). 409 if the symbol is taken."""
@@ -146,6 +147,7 @@ async def import_draft(
         text=text,
         distribution=distribution,
         revision=symbol.rev or 0,
+        dated=dated,
     )
     result = await store.append(
         str(symbol.base), [event], stream_type=STREAM_TYPE, expected_version=NO_STREAM

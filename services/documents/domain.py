@@ -168,6 +168,8 @@ class Revision:
     incorporates: tuple[UUID, ...] = ()
     held: bool = True
     """False for a revision from before the system (the document imported at a later one)."""
+    dated: date | None = None
+    """The date the revision bears when it is not the day it was recorded (an import)."""
 
     @property
     def languages(self) -> list[str]:
@@ -278,7 +280,11 @@ class Document:
                 )
                 document.revisions.append(
                     Revision(
-                        event.revision, str(symbol.with_revision(event.revision)), event.text, at
+                        event.revision,
+                        str(symbol.with_revision(event.revision)),
+                        event.text,
+                        at,
+                        dated=event.dated,
                     )
                 )
             elif document is None:
@@ -460,6 +466,7 @@ def create_draft(
     text: DocumentText,
     distribution: Distribution,
     revision: int = 0,
+    dated: date | None = None,
 ) -> DraftCreated:
     """A new draft; with `revision` > 0, a document from before the system imported at that
     revision (the earlier ones recorded as not held)."""
@@ -471,6 +478,7 @@ def create_draft(
         text=text,
         distribution=distribution,
         revision=revision,
+        dated=dated,
     )
 
 

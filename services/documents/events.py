@@ -110,6 +110,9 @@ class DraftCreated(DomainEvent):
     """The revision the document entered the system at: more than 0 for a document that
     existed before the system, imported at its revision (`SUM/2022/DRAFT/1/Rev.8`); the
     revisions before it are recorded as not held, and no text of them is ever invented."""
+    dated: date | None = None
+    """The date an imported document bears (7 October 2022 for Rev.8); None: the day it was
+    recorded, as for a draft made here."""
 
 
 @event_types.register("DraftRevised", version=1)

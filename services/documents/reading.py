@@ -143,6 +143,8 @@ def compare(before: Revision, after: Revision, language: str) -> dict[str, objec
 
 
 def _date_of(revision: Revision) -> str:
+    if revision.dated is not None:
+        return revision.dated.isoformat()
     return revision.recorded_at.date().isoformat() if revision.recorded_at else ""
 
 

@@ -146,14 +146,15 @@ def base_of(symbol: str) -> str:
     return symbol.split("/Rev.")[0]
 
 
-def agenda_documents() -> list[tuple[str, str]]:
-    """(symbol, title) of every document the SOC's annotated agenda considers, in its order."""
+def agenda_documents() -> list[tuple[str, str, str]]:
+    """(symbol, title, date) of every document the SOC's annotated agenda considers, in its
+    order."""
     found = []
     for item in SOC_AGENDA_ANNOTATED["items"]:
         for entry in [item, *item.get("sub_items", [])]:
             for document in entry.get("considers", []):
                 symbol = document["symbol"]
-                found.append((symbol, TITLES.get(symbol, entry["title"])))
+                found.append((symbol, TITLES.get(symbol, entry["title"]), document["dated"]))
     return found
 
 
@@ -293,13 +294,13 @@ def adopt_agenda(meeting_id: str, adopted_on: str) -> Callable[[DemoClient], str
 
 def import_documents(client: DemoClient) -> str:
     recorded = []
-    for symbol, title in agenda_documents():
+    for symbol, title, dated in agenda_documents():
         base = base_of(symbol)
         if client.find("documents", f"/documents/{base}") is not None:
             continue
         series = base.rsplit("/", 1)[0]
         body = {"series": series, "document_type": DOCUMENT_TYPES[base], "language": "en",
-                "text": document_text(symbol, title), "symbol": symbol,
+                "text": document_text(symbol, title), "symbol": symbol, "dated": dated,
                 "distribution": {"kind": "member_states_only"}}  # fmt: skip
         client.post("documents", "/documents", body, step=f"import-{symbol}")
         recorded.append(symbol)

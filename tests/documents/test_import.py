@@ -7,7 +7,7 @@ from tests.documents.helpers import PUBLIC, SECRETARIAT, documents_app, draft, r
 
 
 def imported(symbol: str, series: str = "SUM/2022/DRAFT") -> dict:
-    return draft(series=series, text=rev8_text()) | {"symbol": symbol}
+    return draft(series=series, text=rev8_text()) | {"symbol": symbol, "dated": "2022-10-07"}
 
 
 async def test_a_document_imported_at_rev8_holds_rev8_and_records_rev0_to_7_as_not_held(
@@ -33,6 +33,7 @@ async def test_a_document_imported_at_rev8_holds_rev8_and_records_rev0_to_7_as_n
         revisions = await docs.http.get(
             "/documents/SUM/2022/DRAFT/1/revisions", headers=SECRETARIAT
         )
+        text8 = await docs.http.get("/documents/SUM/2022/DRAFT/1/text", headers=SECRETARIAT)
         await docs.caught_up()
         listed = await docs.http.get("/documents", headers=SECRETARIAT)
 
@@ -51,6 +52,8 @@ async def test_a_document_imported_at_rev8_holds_rev8_and_records_rev0_to_7_as_n
         (n, "SUM/2022/DRAFT/1" + (f"/Rev.{n}" if n else ""), n == 8) for n in range(9)
     ]
     assert all(r["languages"] == [] for r in revisions.json()[:8])
+    assert revisions.json()[8]["dated"] == "2022-10-07"
+    assert text8.text.startswith("SUM/2022/DRAFT/1/Rev.8    2022-10-07\n")
     [row] = listed.json()["documents"]
     assert (row["symbol"], row["revision"]) == ("SUM/2022/DRAFT/1/Rev.8", 8)
 
@@ -84,6 +87,7 @@ async def test_an_import_of_a_taken_symbol_or_outside_its_series_changes_nothing
         elsewhere = await docs.create(imported("SOC/2021/DRAFT/3/Rev.6"))
         addendum = await docs.create(imported("SUM/2022/DRAFT/2/Add.1"))
         anonymous = await docs.create(imported("SUM/2022/DRAFT/2"), headers=PUBLIC)
+        dated_draft = await docs.create(draft() | {"dated": "2022-10-07"})
         revisions = await docs.http.get(
             "/documents/SUM/2022/DRAFT/1/revisions", headers=SECRETARIAT
         )
@@ -91,7 +95,7 @@ async def test_an_import_of_a_taken_symbol_or_outside_its_series_changes_nothing
 
     assert first.status_code == 201
     assert again.status_code == 409
-    assert elsewhere.status_code == addendum.status_code == 422
+    assert elsewhere.status_code == addendum.status_code == dated_draft.status_code == 422
     assert anonymous.status_code == 401
     assert len(revisions.json()) == 9
     assert missing.status_code == 404

@@ -78,7 +78,7 @@ def test_an_unreachable_service_says_so_and_names_make_up() -> None:
 
 
 def test_the_scenario_imports_every_agenda_document_and_keeps_notifications_apart() -> None:
-    symbols = [symbol for symbol, _title in agenda_documents()]
+    symbols = [symbol for symbol, _title, _dated in agenda_documents()]
     base = scenario()
     with_notifications = scenario(notifications=True)
 
