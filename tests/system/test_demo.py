@@ -59,6 +59,20 @@ def heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
     return found
 
 
+def settled_heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
+    """The heads once no reaction is still landing: the same in two reads half a second apart
+    (the demo waits for the reactions it can see; a service may still note others' events)."""
+    deadline = time.monotonic() + 30.0
+    last = heads(client, system, token)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = heads(client, system, token)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 def member_state_token(system: CicaUp, state: str) -> str:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
     command = [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(system.state_dir),
@@ -95,7 +109,7 @@ def test_the_demo_loads_october_2022_verifies_every_chain_and_a_second_run_appen
     secretariat = system.token("secretariat")
     service = urls(system)
     with httpx.Client(timeout=10.0, trust_env=False) as client:
-        before = heads(client, system, auditor)
+        before = settled_heads(client, system, auditor)
         second = cica_demo(system)
         after = heads(client, system, auditor)
 
