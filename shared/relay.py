@@ -100,23 +100,30 @@ class JetStreamRelay:
         self.stream = stream_name(service)
         self.published = 0
         self.is_leader = False
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self.run(), name=f"{self.service}-relay")
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop sending, let the batches in flight be acknowledged and their progress
+        recorded (for up to `grace` seconds), then stop. What is not recorded by then is
+        published again by the next relay, and dropped by JetStream as a duplicate."""
         if self._task is not None:
+            self._stopping = True
+            await asyncio.wait({self._task}, timeout=grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def run(self) -> None:
-        """Wait for leadership, then publish for ever; on any trouble start over."""
+        """Wait for leadership, then publish until closed; on any trouble start over."""
         delay = 0.2
-        while True:
+        while not self._stopping:
             try:
                 await self._lead()
             except asyncio.CancelledError:
@@ -135,6 +142,8 @@ class JetStreamRelay:
             key = _lock_key(f"cica.relay.{self.service}")
             leading = await lock.fetchval("SELECT pg_try_advisory_lock($1)", key)
             while not leading:
+                if self._stopping:
+                    return
                 await asyncio.sleep(self.poll_interval)
                 leading = await lock.fetchval("SELECT pg_try_advisory_lock($1)", key)
             self.is_leader = True
@@ -153,12 +162,12 @@ class JetStreamRelay:
         await ensure_stream(self.nats, self.service)
         self.published = await self._progress()
         sent_up_to = self.published
-        in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]]] = asyncio.Queue(
+        in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]] | None] = asyncio.Queue(
             maxsize=self.max_batches_in_flight
         )
         confirming = asyncio.create_task(self._confirm(in_flight), name="relay-confirm")
         try:
-            while True:
+            while not self._stopping:
                 if confirming.done():
                     confirming.result()  # its failure ends this round; `run` starts over
                     raise ConnectionError("the relay's confirmation task ended")
@@ -175,23 +184,33 @@ class JetStreamRelay:
                 futures = await self.send(records)
                 await in_flight.put((records[-1].position, futures))
                 sent_up_to = records[-1].position
+            # Closing: the confirmations of what is in flight end the confirming task.
+            await in_flight.put(None)
+            await confirming
         finally:
             confirming.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await confirming
             while not in_flight.empty():
-                for future in in_flight.get_nowait()[1]:
+                batch = in_flight.get_nowait()
+                for future in batch[1] if batch is not None else ():
                     future.cancel()
 
     async def _confirm(
-        self, in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]]]
+        self, in_flight: asyncio.Queue[tuple[int, list[asyncio.Future[Any]]] | None]
     ) -> None:
         """Wait for each batch's acks, in order; record the progress when caught up, and at
-        least every `record_interval` seconds while busy."""
+        least every `record_interval` seconds while busy; on None (closing), record it and
+        end."""
         recorded = self.published
         last_recorded_at = time.monotonic()
         while True:
-            position, futures = await in_flight.get()
+            batch = await in_flight.get()
+            if batch is None:
+                if self.published != recorded:
+                    await self._record(self.published)
+                return
+            position, futures = batch
             try:
                 await asyncio.wait_for(asyncio.gather(*futures), self.ack_timeout)
             finally:

@@ -1,0 +1,47 @@
+"""Shutdown finishes work in flight: a relay closed while batches are on their way to
+JetStream waits for their acknowledgements and records how far it got, so that what it
+records is exactly what the stream holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+from sqlalchemy import select
+
+from shared.envelope import stream_name
+from shared.eventstore.schema import relay_progress
+from tests.shared.transport import Pair
+
+
+async def recorded(p: Pair) -> int:
+    query = select(relay_progress.c.position).where(
+        relay_progress.c.stream == stream_name(p.producer_name)
+    )
+    async with p.producer.engine.connect() as connection:
+        return int((await connection.execute(query)).scalar() or 0)
+
+
+async def test_a_closing_relay_records_what_it_has_in_flight(new_database, servers):
+    p = await Pair.make(new_database, servers.nats_url)
+    try:
+        for n in range(8):
+            await p.append_paragraphs(f"SUM/2022/DRAFT/{n}", 500, per_append=500)
+        relay = await p.start_relay()
+        relay.batch_size = 100  # many small batches, so that some are in flight at the close
+        deadline = asyncio.get_running_loop().time() + 30
+        while relay.published == 0:
+            assert asyncio.get_running_loop().time() < deadline, "the relay never published"
+            await asyncio.sleep(0.001)
+        await relay.close()
+        progress = await recorded(p)
+        client = await nats.connect(servers.nats_url)
+        try:
+            info = await client.jetstream().stream_info(stream_name(p.producer_name))
+        finally:
+            await client.close()
+    finally:
+        await p.close()
+
+    assert progress == relay.published > 0
+    assert info.state.messages == progress, "every message sent was confirmed and recorded"
