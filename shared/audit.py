@@ -46,6 +46,7 @@ import base64
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,16 +107,21 @@ class Checked:
 class Progress:
     """Progress on stderr: a line rewritten in place on a terminal, a line per step else."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, every: float = 5.0) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
+        self.every = every
+        self._last = time.monotonic()
 
     def step(self, message: str, *, final: bool = False) -> None:
+        """Show `message`; off a terminal, only final steps and one every few seconds."""
+        now = time.monotonic()
         if self.tty:
             end = "\n" if final else ""
             self.stream.write(f"\r\x1b[K{message}{end}")
-        elif final:
+        elif final or now - self._last >= self.every:
             self.stream.write(message + "\n")
+            self._last = now
         self.stream.flush()
 
 
@@ -139,7 +145,9 @@ def _record(item: dict[str, Any]) -> RecordedEvent:
     )
 
 
-def check_chain(log: ServiceLog) -> tuple[MerkleTree, Failure | None]:
+def check_chain(
+    log: ServiceLog, progress: Progress | None = None
+) -> tuple[MerkleTree, Failure | None]:
     """Recompute the hash chain; the Merkle tree of the events up to the first failure."""
     tree = MerkleTree()
     prev = GENESIS_HASH
@@ -170,6 +178,8 @@ def check_chain(log: ServiceLog) -> tuple[MerkleTree, Failure | None]:
             return tree, Failure(log.service, expected, "the event does not match its hash")
         tree.append(record.hash)
         prev = record.hash
+        if progress is not None and expected % 10_000 == 0:
+            progress.step(f"{log.service}: {expected}/{len(log.events)} events rehashed")
     return tree, None
 
 
@@ -222,10 +232,13 @@ def first_divergence(
 
 
 def check_log(
-    log: ServiceLog, kept: list[Checkpoint], pinned: dict[str, bytes]
+    log: ServiceLog,
+    kept: list[Checkpoint],
+    pinned: dict[str, bytes],
+    progress: Progress | None = None,
 ) -> tuple[Checked | None, list[Failure]]:
     """Every offline check of one service's log: chain, served checkpoints, kept ones."""
-    tree, failure = check_chain(log)
+    tree, failure = check_chain(log, progress)
     if failure is not None:
         return None, [failure]
     failures: list[Failure] = []
@@ -343,14 +356,8 @@ async def fetch_log(
     """A service's whole log, checkpoints and keys; with its own chain report."""
     report = await _get(client, "/events/verify")
     log = ServiceLog(service)
-    after = 0
-    while True:
-        page = await _get(client, "/events", after=after, limit=PAGE)
-        log.events.extend(page["events"])
-        progress.step(f"{service}: {len(log.events)}/{page['head']} events")
-        if page["next_after"] <= after or page["next_after"] >= page["head"]:
-            break
-        after = page["next_after"]
+    # Checkpoints before events: the log only grows, so every checkpoint read covers
+    # events that the reading of the log after it will find.
     params: dict[str, Any] = {"limit": PAGE}
     while True:
         page = await _get(client, "/checkpoints", **params)
@@ -360,6 +367,14 @@ async def fetch_log(
         params["before"] = page["next_before"]
     keys = await _get(client, "/keys")
     log.keys = {k["key_id"]: base64.b64decode(k["public_key"]) for k in keys["keys"]}
+    after = 0
+    while True:
+        page = await _get(client, "/events", after=after, limit=PAGE)
+        log.events.extend(page["events"])
+        progress.step(f"{service}: {len(log.events)}/{page['head']} events")
+        if page["next_after"] <= after or page["next_after"] >= page["head"]:
+            break
+        after = page["next_after"]
     progress.step(
         f"{service}: {len(log.events)} events, {len(log.checkpoints)} checkpoints", final=True
     )
@@ -432,7 +447,7 @@ async def verify_services(
         if problem is not None:
             service_failures.append(problem)
         else:
-            checked, problems = check_log(log, entry.checkpoints, entry.keys)
+            checked, problems = check_log(log, entry.checkpoints, entry.keys, progress)
             service_failures.extend(problems)
             if checked is not None:
                 service_failures.extend(
@@ -562,7 +577,11 @@ def read_export(path: Path) -> list[ServiceLog]:
 
 
 def verify_export(
-    path: Path, kept_file: Path | None = None, *, out: TextIO | None = None
+    path: Path,
+    kept_file: Path | None = None,
+    *,
+    out: TextIO | None = None,
+    progress: Progress | None = None,
 ) -> list[Failure]:
     """`cica audit verify --file`: the export's chains, checkpoints and signatures, offline.
     With a kept-checkpoints file, its pinned keys and kept checkpoints are held against the
@@ -577,7 +596,9 @@ def verify_export(
         if problem is not None:
             service_failures = [problem]
         else:
-            checked, service_failures = check_log(log, entry.checkpoints, keys)
+            checked, service_failures = check_log(
+                log, entry.checkpoints, keys, progress or Progress()
+            )
             if checked is not None:
                 _summarise(out, log.service, log, checked)
         for failure in _first_by_position(service_failures):

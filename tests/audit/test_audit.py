@@ -28,13 +28,13 @@ SECRETARIAT = bearer(Role.SECRETARIAT)
 
 @asynccontextmanager
 async def services(
-    specs: dict[str, tuple[str, object]],
+    specs: dict[str, tuple[str, object]], nats_url: str
 ) -> AsyncIterator[tuple[dict, dict[str, httpx.AsyncClient]]]:
     """Run a probe service per name (database URL, key file); their apps and auditor clients."""
     async with AsyncExitStack() as stack:
         apps, clients = {}, {}
         for name, (url, key_file) in specs.items():
-            app = probe_app(name, url, "nats://127.0.0.1:1", key_file)
+            app = probe_app(name, url, nats_url, key_file)
             await stack.enter_async_context(running(app))
             apps[name] = app
             clients[name] = await stack.enter_async_context(
@@ -64,14 +64,14 @@ async def superuser(url: str) -> asyncpg.Connection:
 
 
 async def test_a_sound_log_passes_and_the_auditor_keeps_its_newest_checkpoints(
-    new_database, tmp_path
+    new_database, servers, tmp_path
 ):
     specs = {
         "ledger": (await new_database(), tmp_path / "ledger.pem"),
         "annals": (await new_database(), tmp_path / "annals.pem"),
     }
     kept_file = tmp_path / "kept.json"
-    async with services(specs) as (apps, clients):
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", "one", "two", "three")
         await note(apps["annals"], "b", "uno")
         first = await sign(clients["ledger"])
@@ -91,12 +91,12 @@ async def test_a_sound_log_passes_and_the_auditor_keeps_its_newest_checkpoints(
 
 
 async def test_a_row_altered_by_a_superuser_fails_naming_the_service_and_position(
-    new_database, tmp_path
+    new_database, servers, tmp_path
 ):
     url = await new_database()
     specs = {"ledger": (url, tmp_path / "ledger.pem")}
     kept_file = tmp_path / "kept.json"
-    async with services(specs) as (apps, clients):
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", *[f"n{i}" for i in range(6)])
         await sign(clients["ledger"])
         before, _ = await audit(clients, kept_file)
@@ -158,12 +158,12 @@ async def rewrite_from(url: str, position: int) -> None:
 
 
 async def test_a_log_rewritten_with_every_hash_recomputed_fails_against_kept_checkpoints(
-    new_database, tmp_path
+    new_database, servers, tmp_path
 ):
     url = await new_database()
     specs = {"ledger": (url, tmp_path / "ledger.pem")}
     kept_file = tmp_path / "kept.json"
-    async with services(specs) as (apps, clients):
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", "one", "two", "three")
         await sign(clients["ledger"])
         assert (await audit(clients, kept_file))[0] == []
@@ -172,7 +172,7 @@ async def test_a_log_rewritten_with_every_hash_recomputed_fails_against_kept_che
         assert (await audit(clients, kept_file))[0] == []
     await rewrite_from(url, 5)
     # The service restarts on the rewritten log and, holding its key, signs it afresh.
-    async with services(specs) as (apps, clients):
+    async with services(specs, servers.nats_url) as (apps, clients):
         chain = (await clients["ledger"].get("/events/verify")).json()
         resigned = await sign(clients["ledger"])
         failures, report = await audit(clients, kept_file)
@@ -185,14 +185,16 @@ async def test_a_log_rewritten_with_every_hash_recomputed_fails_against_kept_che
     assert "kept checkpoint" in first.reason and "from 4 to 6" in first.reason
 
 
-async def test_a_new_signing_key_is_refused_until_accepted(new_database, tmp_path):
+async def test_a_new_signing_key_is_refused_until_accepted(new_database, servers, tmp_path):
     url = await new_database()
     kept_file = tmp_path / "kept.json"
-    async with services({"ledger": (url, tmp_path / "one.pem")}) as (apps, clients):
+    specs = {"ledger": (url, tmp_path / "one.pem")}
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", "one")
         await sign(clients["ledger"])
         assert (await audit(clients, kept_file))[0] == []
-    async with services({"ledger": (url, tmp_path / "two.pem")}) as (apps, clients):
+    specs = {"ledger": (url, tmp_path / "two.pem")}
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", "two")
         await sign(clients["ledger"])
         refused, report = await audit(clients, kept_file)
@@ -204,14 +206,14 @@ async def test_a_new_signing_key_is_refused_until_accepted(new_database, tmp_pat
 
 
 async def test_an_export_verifies_offline_and_fails_once_one_line_is_edited(
-    new_database, tmp_path, capsys
+    new_database, servers, tmp_path, capsys
 ):
     specs = {
         "ledger": (await new_database(), tmp_path / "ledger.pem"),
         "annals": (await new_database(), tmp_path / "annals.pem"),
     }
     export = tmp_path / "history.jsonl"
-    async with services(specs) as (apps, clients):
+    async with services(specs, servers.nats_url) as (apps, clients):
         await note(apps["ledger"], "a", *[f"n{i}" for i in range(5)])
         await note(apps["annals"], "b", "uno", "dos")
         await sign(clients["ledger"])
