@@ -33,7 +33,7 @@ directory. With none configured the service makes an ephemeral key at start and 
 warning: its checkpoints then verify only against that run's key, so an auditor who pinned an
 earlier key sees them fail, as it should.
 
-Cost. The service keeps its log's Merkle tree in memory (`LogTree`, ~64 bytes per event),
+Cost. The service keeps its log's Merkle tree in memory (`LogTree`, ~96 bytes per event),
 filled from the stored hashes in one pass on first use and extended by the new rows after;
 roots and proofs then cost O(log n).
 """
@@ -266,7 +266,7 @@ class LogTree:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.tree = MerkleTree()
-        self.chain_hashes: list[bytes] = []
+        self._chain_hashes = bytearray()  # 32 bytes an event: the leaves' data
         self._lock = asyncio.Lock()
 
     async def sync(self) -> MerkleTree:
@@ -286,9 +286,13 @@ class LogTree:
                         return self.tree
                     value = bytes(digest)
                     self.tree.append(value)
-                    self.chain_hashes.append(value)
+                    self._chain_hashes += value
                 if len(rows) < _SYNC_BATCH:
                     return self.tree
+
+    def chain_hash(self, position: int) -> bytes:
+        """The chain hash of the event at `position` (as last synchronised)."""
+        return bytes(self._chain_hashes[(position - 1) * 32 : position * 32])
 
 
 class Checkpointer:
@@ -330,7 +334,7 @@ class Checkpointer:
                 service=self.service,
                 tree_size=size,
                 root_hash=tree.root(size),
-                chain_hash=self.tree.chain_hashes[size - 1],
+                chain_hash=self.tree.chain_hash(size),
             )
             statement = pg_insert(checkpoints).values(
                 tree_size=made.tree_size,
@@ -591,7 +595,7 @@ async def inclusion_proof(
         position=position,
         tree_size=tree_size,
         leaf_index=position - 1,
-        event_hash=checkpointer.tree.chain_hashes[position - 1].hex(),
+        event_hash=checkpointer.tree.chain_hash(position).hex(),
         leaf_hash=tree.leaf(position - 1).hex(),
         root_hash=tree.root(tree_size).hex(),
         path=[p.hex() for p in tree.inclusion_proof(position - 1, tree_size)],

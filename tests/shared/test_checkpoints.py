@@ -152,3 +152,30 @@ async def test_the_periodic_checkpoint_signs_a_grown_log(database_url, servers, 
                 break
             assert asyncio.get_running_loop().time() < deadline, latest.text
             await asyncio.sleep(0.05)
+
+
+async def test_the_kit_migration_creates_the_checkpoints_table_as_declared(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import MetaData
+
+    from shared.checkpoints import checkpoints
+    from shared.eventstore import create_engine
+
+    declared = MetaData(naming_convention=checkpoints.metadata.naming_convention)
+    checkpoints.to_metadata(declared)
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            differences = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), declared)
+            )
+    finally:
+        await engine.dispose()
+
+    relevant = [
+        d
+        for d in differences
+        if not (isinstance(d, tuple) and d[0] in ("remove_table", "remove_index"))
+    ]
+    assert relevant == []
