@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from services.documents.app import create_app
 from shared.access import register_founding_members
 from shared.devservers import free_port
+from shared.live import LiveStreams, LiveUnavailableError
 from tests.access import bearer
 from tests.documents.helpers import FOUNDED, MEMBERS_BEFORE_KUWAIT, draft, small_text
 from tests.shared.test_service_shell import settings_for
@@ -351,3 +352,29 @@ async def test_those_who_see_everything_see_every_event(role, database_url, serv
             events = await stream.until(head)
 
     assert [e.position for e in events] == list(range(1, head + 1))
+
+
+async def test_the_end_of_the_lifespan_ends_open_streams(database_url, servers):
+    """Under a server that runs the lifespan's end with streams still open (not uvicorn,
+    which ends them first), the lifespan ends them."""
+    base = settings_for("documents", database_url, servers.nats_url)
+    app = create_app(base.model_copy(update={"consumers_enabled": False}))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
+        async with app.router.lifespan_context(app):
+            # An in-process transport answers once the stream has ended.
+            answer = asyncio.create_task(client.get("/live", headers=SECRETARIAT))
+            deadline = asyncio.get_running_loop().time() + DEADLINE
+            while app.state.live.open == 0:
+                assert not answer.done(), answer.result().text
+                assert asyncio.get_running_loop().time() < deadline, "the stream never opened"
+                await asyncio.sleep(0.01)
+        response = await asyncio.wait_for(answer, DEADLINE)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert app.state.live.open == 0
+    refused = LiveStreams(1)
+    refused.close()
+    with pytest.raises(LiveUnavailableError):
+        refused.enter()
