@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from shared.eventstore.errors import ConcurrencyError
 from shared.http.etag import version_conflict_handler
 from shared.http.idempotency import DEFAULT_LEASE, IdempotencyMiddleware
-from shared.http.problems import install_problem_handlers
+from shared.http.problems import install_problem_documentation, install_problem_handlers
 from shared.http.requests import RequestContextMiddleware
 
 __all__ = ["install_http_conventions"]
@@ -26,6 +26,7 @@ def install_http_conventions(app: FastAPI, *, idempotency_lease: timedelta = DEF
     answered yet before another request may take it over.
     """
     install_problem_handlers(app)
+    install_problem_documentation(app)
     app.add_exception_handler(ConcurrencyError, version_conflict_handler)
     # add_middleware puts each new middleware outside the ones before it.
     app.add_middleware(IdempotencyMiddleware, lease=idempotency_lease)

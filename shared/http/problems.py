@@ -280,3 +280,99 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+# ------------------------------------------------------------------- in the OpenAPI document
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem; extension members may follow.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "examples": ["/problems/version-conflict"]},
+        "title": {"type": "string", "examples": ["Version conflict"]},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "examples": ["/documents/SUM/2022/DRAFT/1/revisions"]},
+        "request_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    },
+    "additionalProperties": True,
+}
+VALIDATION_PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "ValidationProblem",
+    "description": "A 422 problem: for a request that does not match its schema, with one entry "
+    "per invalid field in `errors` (the input is not echoed).",
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {
+            "type": "object",
+            "properties": {
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {
+                                "type": "array",
+                                "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                            },
+                            "msg": {"type": "string"},
+                            "type": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                        },
+                    },
+                }
+            },
+        },
+    ],
+}
+
+
+def _problem(description: str, schema: str = "Problem") -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare in an OpenAPI document what every operation may answer besides its own
+    responses: any 4xx as a problem (a bad body, a missing or refused token, an unknown
+    resource, a conflict, a stale If-Match...), 422 as a validation problem (FastAPI documents
+    its own shape, which this app never sends) and 503 when the database does not answer.
+    Responses a route declares itself are kept. Idempotent."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    components["ValidationProblem"] = VALIDATION_PROBLEM_SCHEMA
+    fastapi_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            declared_422 = responses.get("422", {}).get("content", {})
+            if (
+                "422" not in responses
+                or declared_422.get("application/json", {}).get("schema") == fastapi_422
+            ):
+                responses["422"] = _problem("Validation Error", "ValidationProblem")
+            responses.setdefault("4XX", _problem("A problem with the request (RFC 9457)"))
+            responses.setdefault(
+                "503", _problem("The service's database is not answering; see Retry-After")
+            )
+    if not any(
+        "HTTPValidationError" in str(path_item) for path_item in schema.get("paths", {}).values()
+    ):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema
+
+
+def install_problem_documentation(app: FastAPI) -> None:
+    """Make `app`'s OpenAPI document declare its problem answers (see `document_problems`)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_problems(generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
