@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 from sqlalchemy import select
 
 from services.meetings import commands, domain
@@ -72,6 +72,17 @@ MeetingId = Annotated[str, Path(pattern=MEETING_ID, examples=[SOC_ID])]
 PROCEDURE_EXAMPLE = "5d0c2e7a-1f3b-4a9e-8c61-0b7d9e2f4a13"
 ProcedureId = Annotated[UUID, Path(examples=[PROCEDURE_EXAMPLE])]
 DecisionId = Annotated[UUID, Path(examples=[RECOMMEND_ASTANA_STATEMENT["decision_id"]])]
+LocalDateTime = Annotated[
+    datetime,
+    WithJsonSchema({
+        "type": "string",
+        "format": "local-date-time",
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$",
+        "description": "wall-clock time at the venue, no offset (the zone is time_zone)",
+        "examples": ["2022-10-10T10:00:00"],
+    }),
+]
+"""A wall-clock time without an offset: not an RFC 3339 `date-time`, which must carry one."""
 AsOf = Annotated[
     AwareDatetime | None,
     Query(description="Read it as it stood at this instant (with its offset; now if absent).",
@@ -201,8 +212,8 @@ class MeetingIn(BaseModel):
     session: str = Field(pattern=r"^[A-Z]{2,6}/[0-9A-Za-z/-]{1,40}$", examples=["SOC/2022-III"])
     title: str = Field(min_length=1, max_length=500)
     venue: str = Field(min_length=1, max_length=200)
-    starts_local: datetime = Field(description="wall-clock time at the venue, no offset")
-    ends_local: datetime = Field(description="wall-clock time at the venue, no offset")
+    starts_local: LocalDateTime
+    ends_local: LocalDateTime
     time_zone: str = Field(min_length=1, max_length=64, description="IANA zone",
                            examples=["Asia/Almaty"])
     participants: list[StateCode] | None = Field(
@@ -222,8 +233,8 @@ class MeetingOut(BaseModel):
     session: str
     title: str
     venue: str
-    starts_local: datetime
-    ends_local: datetime
+    starts_local: LocalDateTime
+    ends_local: LocalDateTime
     time_zone: str
     starts_at: datetime
     ends_at: datetime
