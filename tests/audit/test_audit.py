@@ -248,3 +248,57 @@ async def test_an_export_verifies_offline_and_fails_once_one_line_is_edited(
     forged.write_text("\n".join(lines_forged) + "\n")
     failures = verify_export(forged, out=io.StringIO())
     assert failures and "signature does not verify" in failures[0].reason
+
+
+async def test_the_command_verifies_and_exports_services_over_http(
+    new_database, servers, tmp_path, capsys, monkeypatch
+):
+    import asyncio
+
+    import uvicorn
+
+    from shared.devservers import free_port
+    from tests.access import token
+
+    port = free_port()
+    app = probe_app("ledger", await new_database(), servers.nats_url, tmp_path / "ledger.pem")
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    base = f"http://127.0.0.1:{port}"
+    kept = tmp_path / "kept.json"
+    export = tmp_path / "history.jsonl"
+    options = ["--service", f"ledger={base}", "--checkpoints", str(kept)]
+    try:
+        deadline = asyncio.get_running_loop().time() + 15
+        while not server.started:
+            assert asyncio.get_running_loop().time() < deadline, "uvicorn did not start"
+            await asyncio.sleep(0.05)
+        await note(app, "a", "one", "two")
+        async with httpx.AsyncClient(base_url=base, headers=SECRETARIAT) as client:
+            assert (await client.post("/checkpoints")).status_code == 201
+        auditor = ["--token", token(Role.AUDITOR)]
+        verified = await asyncio.to_thread(main, ["audit", "verify", *options, *auditor])
+        verify_output = capsys.readouterr()
+        exported = await asyncio.to_thread(
+            main, ["audit", "export", "--out", str(export), *options, *auditor]
+        )
+        as_member = await asyncio.to_thread(
+            main, ["audit", "verify", *options, "--token", token(Role.MEMBER_STATE, "KAZ")]
+        )
+    finally:
+        server.should_exit = True
+        await serving
+
+    assert verified == 0, verify_output
+    assert "ledger: ok: 2 events chained, 1 checkpoints verified" in verify_output.out
+    assert "ledger: 2 events, 1 checkpoints" in verify_output.err, "progress goes to stderr"
+    assert [
+        c["tree_size"] for c in json.loads(kept.read_text())["services"]["ledger"]["checkpoints"]
+    ] == [2]
+    assert exported == 0
+    assert main(["audit", "verify", "--file", str(export), "--checkpoints", str(kept)]) == 0
+    monkeypatch.delenv("CICA_AUDIT_TOKEN", raising=False)
+    assert main(["audit", "verify", *options]) == 2, "no token, no audit"
+    assert as_member == 2, "a member state's token cannot read the log: the audit cannot run"
