@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.documents.app import create_app
 from shared.access import register_founding_members
@@ -306,10 +307,24 @@ async def test_idle_streams_carry_heartbeats(database_url, servers):
     assert event is not None and event.event == "DraftCreated"
 
 
+LIVE_200 = (("method", "GET"), ("route", "/live"), ("status", "200"))
+LIVE_503 = (("method", "GET"), ("route", "/live"), ("status", "503"))
+
+
+def scraped(response: httpx.Response) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
 async def test_subscribers_beyond_the_limit_get_503_with_retry_after(database_url, servers):
     async with served(database_url, servers.nats_url, live_max_subscribers=1) as service:
         async with live(service.http, SECRETARIAT):
             refused = await service.http.get("/live", headers=SECRETARIAT)
+            metrics = await service.http.get("/metrics", headers=SECRETARIAT)
         # The slot is given back once the first client leaves.
         deadline = asyncio.get_running_loop().time() + DEADLINE
         while True:
@@ -318,11 +333,25 @@ async def test_subscribers_beyond_the_limit_get_503_with_retry_after(database_ur
                     break
             assert asyncio.get_running_loop().time() < deadline, "the slot never came back"
             await asyncio.sleep(0.05)
+        # Streams are counted once they end, and never timed (they last as long as the client).
+        while True:
+            after = scraped(await service.http.get("/metrics", headers=SECRETARIAT))
+            if after.get(("cica_http_requests_total", LIVE_200), 0) >= 2:
+                break
+            assert asyncio.get_running_loop().time() < deadline, "the streams were not counted"
+            await asyncio.sleep(0.05)
 
     assert refused.status_code == 503
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert int(refused.headers["retry-after"]) > 0
     assert refused.json()["limit"] == 1
+    samples = scraped(metrics)
+    assert samples[("cica_live_streams", ())] == 1
+    assert samples[("cica_live_streams_limit", ())] == 1
+    assert samples[("cica_http_requests_total", LIVE_503)] == 1
+    refusals = after[("cica_http_requests_total", LIVE_503)]
+    timed = ("cica_http_request_duration_seconds_count", (("method", "GET"), ("route", "/live")))
+    assert after[timed] == refusals, "the refusals are timed, the streams are not"
 
 
 async def test_the_server_stops_with_streams_open(database_url, servers):
