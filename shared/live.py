@@ -148,7 +148,13 @@ def _event_types(raw: str | None, store: PostgresEventStore) -> frozenset[str] |
             "description": "Server-Sent Events: `id` the log position, `event` the event "
             "type, `data` the event as a CloudEvent (JSON).",
         },
-        503: {"description": "Too many live streams open: retry after `Retry-After`."},
+        503: {
+            "description": "Too many live streams open (or the service is stopping): retry "
+            "after `Retry-After`.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
     },
 )
 @ANYONE
