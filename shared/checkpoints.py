@@ -81,6 +81,7 @@ log = structlog.get_logger(__name__)
 
 FORMAT = "cica-checkpoint/v1"
 LIST_MAX_LIMIT = 1000
+MAX_POSITION = 2**63 - 1  # a BIGINT
 _SYNC_BATCH = 50_000
 
 checkpoints = Table(
@@ -532,9 +533,9 @@ def _checkpointer(request: Request) -> Checkpointer:
 @LOG_READERS
 async def list_checkpoints(
     request: Request,
-    before: Annotated[int | None, Query(ge=1, description="only checkpoints below this size")] = (
-        None
-    ),
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_POSITION, description="only checkpoints below this size")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=LIST_MAX_LIMIT)] = 100,
 ) -> CheckpointsPage:
     """The service's signed checkpoints, newest first."""

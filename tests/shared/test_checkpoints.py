@@ -179,3 +179,23 @@ async def test_the_kit_migration_creates_the_checkpoints_table_as_declared(datab
         if not (isinstance(d, tuple) and d[0] in ("remove_table", "remove_index"))
     ]
     assert relevant == []
+
+
+async def test_bad_checkpoint_and_proof_queries_get_problem_json(database_url, servers, tmp_path):
+    app = probe_app("ledger", database_url, servers.nats_url, tmp_path / "key.pem")
+    async with running(app) as client:
+        await note(app, "z", "a")
+        answers = [
+            await client.get(path, headers=AUDITOR)
+            for path in (
+                f"/checkpoints?before={2**63}",
+                "/checkpoints?limit=0",
+                "/proofs/inclusion?position=0&tree_size=1",
+                "/proofs/inclusion?position=1",  # no checkpoint yet to default to
+                f"/proofs/inclusion?position=1&tree_size={2**70}",
+                "/proofs/consistency?first=1",
+            )
+        ]
+
+    assert [a.status_code for a in answers] == [422, 422, 422, 404, 404, 422]
+    assert all(a.headers["content-type"].startswith("application/problem+json") for a in answers)
