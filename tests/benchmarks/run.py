@@ -30,7 +30,6 @@ import importlib
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -222,7 +221,7 @@ def aim_text(m: Measurement) -> str:
     if m.aim_ratio is None:
         return ""
     sign = "≤" if m.lower_is_better else "≥"
-    return f"{sign} {m.aim_ratio:g} " + ("(met)" if m.meets_aim else "(**not met**)")
+    return f"{sign} {m.aim_ratio:.3g} " + ("(met)" if m.meets_aim else "(**not met**)")
 
 
 def markdown(report: dict[str, Any], results: dict[str, list[Measurement]]) -> str:
@@ -339,10 +338,7 @@ async def _nats_version(nats_url: str) -> str:
 def _record_server_memory(
     env: BenchEnvironment, postgres: LocalPostgres | None, nats_server: LocalNats | None
 ) -> None:
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
-    env.peak_memory_mib["benchmark runner (in-process stores, load of its own)"] = round(
-        kib / 1024, 1
-    )
+    env.record_peak_memory("benchmark runner (in-process stores, load of its own)", os.getpid())
     if nats_server is not None and nats_server.process is not None:
         env.record_peak_memory("nats-server", nats_server.process.pid)
     if postgres is not None and postgres.process is not None:
