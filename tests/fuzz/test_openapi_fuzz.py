@@ -38,9 +38,9 @@ from tests.documents.helpers import documents_app, draft
 from tests.meetings.support import meetings, soc_meeting_with_adopted_agenda
 from tests.registry.support import register_founding_members, registry
 
-CASES_PER_OPERATION = {GenerationMode.POSITIVE: 8, GenerationMode.NEGATIVE: 6}
+CASES_PER_OPERATION = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
 """Per operation and mode: bounded so the three services fuzz in well under a minute."""
-EXAMPLE_CASES = 6
+EXAMPLE_CASES = 4
 """Per operation, drawn from its documented examples, each sent by one of the callers."""
 
 CALLERS: dict[str, dict[str, str]] = {
