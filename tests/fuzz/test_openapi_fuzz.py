@@ -11,6 +11,7 @@ Adding a service is one entry in SERVICES: a function that starts it with a litt
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -38,9 +39,11 @@ from tests.documents.helpers import documents_app, draft
 from tests.meetings.support import meetings, soc_meeting_with_adopted_agenda
 from tests.registry.support import register_founding_members, registry
 
-CASES_PER_OPERATION = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
+SCALE = int(os.environ.get("CICA_FUZZ_SCALE", "1"))
+"""Multiplies every count below: ``CICA_FUZZ_SCALE=10`` for a deeper run by hand."""
+CASES_PER_OPERATION = {GenerationMode.POSITIVE: 6 * SCALE, GenerationMode.NEGATIVE: 4 * SCALE}
 """Per operation and mode: bounded so the three services fuzz in well under a minute."""
-EXAMPLE_CASES = 4
+EXAMPLE_CASES = 4 * SCALE
 """Per operation, drawn from its documented examples, each sent by one of the callers."""
 
 CALLERS: dict[str, dict[str, str]] = {
@@ -169,7 +172,7 @@ def _fuzz_operation(
         assert mode == GenerationMode.NEGATIVE.value, operation.label
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(240 * SCALE)
 @pytest.mark.parametrize("service", sorted(SERVICES))
 async def test_every_operation_answers_as_documented_and_never_with_a_5xx(
     service, database_url, servers
