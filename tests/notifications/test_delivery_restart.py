@@ -43,6 +43,7 @@ def _start(database_url: str, nats_url: str, log: Path, *, timeout: float) -> su
         "CICA_JWT_SECRET": SECRET,
         "CICA_NOTIFICATIONS_WEBHOOK_KEY": WEBHOOK_KEY,
         "CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS": "true",
+        "CICA_NOTIFICATIONS_CONSUMERS_ENABLED": "false",
         "CICA_NOTIFICATIONS_DELIVERY_TIMEOUT": str(timeout),
         "CICA_NOTIFICATIONS_DELIVERY_BASE_DELAY": "0.01",
         "CICA_NOTIFICATIONS_DELIVERY_MAX_DELAY": "0.05",

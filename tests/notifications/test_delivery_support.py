@@ -47,6 +47,8 @@ def settings_for(database_url: str, nats_url: str, **overrides: Any) -> Notifica
         "nats_url": nats_url,
         "tokens": token_settings(),
         "consumer_retry_base_delay": 0.01,
+        # No other service runs in these tests: nothing to consume.
+        "consumers_enabled": False,
         "webhook_key": WEBHOOK_KEY,
         "allow_private_endpoints": True,
         "delivery_timeout": 1.0,
