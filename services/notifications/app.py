@@ -25,7 +25,10 @@ of the service's own when a document distributed to member states is revised, an
 adopted or a member is admitted (a restricted document's revision is told to the states it
 names only). Ministries pull what is addressed to them (`GET /inbox`) and acknowledge receipt
 for their own state; the Secretariat sees who has and has not acknowledged. A note is named in
-paths by its number with `-` for `/`: `/notes/SOC-OI-1280`."""
+paths by its number with `-` for `/`: `/notes/SOC-OI-1280`. Ministries that register an
+endpoint (`POST /endpoints`) are sent each note and notice by webhook, signed per the Standard
+Webhooks specification, retried with backoff, dead-lettered after the last attempt and sent
+again by hand; every attempt is in the delivery's history (`GET /deliveries/{id}`)."""
 
 ROUTERS: list[APIRouter] = [router, delivery_router]
 PROJECTIONS: tuple[Projection, ...] = (*projections, *delivery_projections)
