@@ -104,6 +104,8 @@ async def resolve(host: str, port: int) -> list[str]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise OSError(f"{host} does not resolve: {error.strerror}") from error
+    except UnicodeError:  # not a name IDNA can encode: an empty or overlong label
+        raise OSError(f"{host!r} is not a host name") from None
     return sorted({str(info[4][0]) for info in infos})
 
 
@@ -111,6 +113,8 @@ async def check_address(url: str, *, allow_private: bool) -> None:
     """Raise `EndpointAddressRefusedError` unless a webhook may be sent to `url`: https, a
     host, no credentials in it, and every address the host resolves to global. With
     `allow_private` (development), http and any address will do."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise EndpointAddressRefusedError(url, "not a URL (space or control character)")
     try:
         parts = urlsplit(url)
         port = parts.port

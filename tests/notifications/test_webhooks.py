@@ -106,6 +106,10 @@ def test_a_global_address_may_receive_webhooks(address):
         ("ftp://8.8.8.8/notes", "https URL"),
         ("https://user:pw@8.8.8.8/notes", "credentials"),
         ("https:///notes", "https URL"),
+        ("https://a..b/notes", "not a host name"),
+        ("https://" + "a" * 300 + "/notes", "not a host name"),
+        ("https://mfa example.kz/notes", "space or control character"),
+        ("https://mfa.example.kz/\x00", "space or control character"),
     ],
 )
 async def test_an_address_is_refused_with_its_reason(url, reason):
