@@ -41,6 +41,7 @@ from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_conf
 from shared.checkpoints import ensure_signing_key_file
 from shared.devservers import (
     LocalNats,
+    LocalNatsCluster,
     LocalPostgres,
     ServerStartError,
     _die_with_parent,
