@@ -634,7 +634,7 @@ def clients_for(
 
 def audit_command(args: Any, environ: dict[str, str] | None = None) -> int:
     environ = dict(os.environ if environ is None else environ)
-    kept_file = Path(args.checkpoints)
+    kept_file = Path(getattr(args, "checkpoints", DEFAULT_CHECKPOINTS_FILE))
     try:
         if args.audit_command == "verify" and args.file is not None:
             failures = verify_export(Path(args.file), kept_file if kept_file.exists() else None)
@@ -655,6 +655,10 @@ def audit_command(args: Any, environ: dict[str, str] | None = None) -> int:
 
 async def _run_over_http(args: Any, clients: dict[str, httpx.AsyncClient], kept_file: Path) -> int:
     try:
+        if args.audit_command in ("replay", "state", "trace"):
+            from shared.audit_history import run_history_command
+
+            return await run_history_command(args, clients)
         if args.audit_command == "export":
             count = await export_services(clients, Path(args.out))
             print(f"exported {count} events of {', '.join(clients)} to {args.out}")
@@ -670,7 +674,8 @@ def add_audit_parser(commands: Any, service_argument: Callable[[str], tuple[str,
     """`cica audit ...` on the `cica` command's subparsers."""
     audit = commands.add_parser(
         "audit",
-        help="verify the services' logs against signed checkpoints; export them",
+        help="verify the services' logs against signed checkpoints; export, replay, state "
+        "as of an instant, trace an event",
         description="Check, over HTTP with an auditor token, that every service's log is "
         "complete and unaltered: its hash chain, its signed checkpoints, the checkpoints you "
         "kept from earlier runs, and Merkle proofs; or export the history for offline checks.",
@@ -692,7 +697,10 @@ def add_audit_parser(commands: Any, service_argument: Callable[[str], tuple[str,
         "export", help="write every service's history, checkpoints and keys as JSON lines"
     )
     export.add_argument("--out", required=True, help="the file to write")
-    for parser in (verify, export):
+    from shared.audit_history import add_history_parsers
+
+    history = add_history_parsers(audit_commands)
+    for parser in (verify, export, *history):
         parser.add_argument("--token", help="an auditor bearer token (env CICA_AUDIT_TOKEN)")
         parser.add_argument(
             "--service",
@@ -703,6 +711,7 @@ def add_audit_parser(commands: Any, service_argument: Callable[[str], tuple[str,
             help="a service to audit and where it answers, repeatable (default: all four, at "
             "CICA_<SERVICE>_URL or ports 8001-8004 here)",
         )
+    for parser in (verify, export):
         parser.add_argument(
             "--checkpoints",
             default=str(DEFAULT_CHECKPOINTS_FILE),

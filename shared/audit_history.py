@@ -1,0 +1,764 @@
+"""`cica audit replay`, `cica audit state --as-of` and `cica audit trace`: an auditor's view of
+the history, over HTTP with an auditor token and no access to the Secretariat's databases.
+
+- ``replay``: for each service, its read models' positions and digests (``GET /projections``),
+  its log fetched up to the furthest of those positions and its hash chain recomputed here,
+  the log loaded verbatim (positions, ids, hashes) into a scratch database migrated for that
+  service, and each read model folded afresh, by the service's own projection code, up to the
+  live one's position (`shared.projections.replay_digest`). Identical digests mean the live
+  read model is exactly what the log says; exit 1 when one differs. The scratch database is on
+  a PostgreSQL server of the auditor's own (``--scratch-database-url``), else on one started
+  here in a temporary directory and removed after.
+- ``state --as-of INSTANT``: what the organisation knew at that instant, folded here from every
+  service's log (see `effective`): members, chairs, documents, agendas, decisions, notes and
+  notices with their receipts. The services' own as-of routes are not used: they answer in
+  recording time, one stream at a time, while the history of 2022 was recorded later; and only
+  the whole fetched log can be folded at once and checked against the chain.
+- ``trace EVENT_ID``: the causes (up the ``causation_id`` chain) and effects (down it,
+  recursively, across services) of one event, as a tree. Deliveries and receipts do not carry
+  a ``causation_id``; they are linked to their message by the ``message_id`` their delivery
+  stream carries (see `_message_links`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from shared.audit import AuditError, Progress, ServiceLog, _get, _record, check_chain
+
+PAGE = 1000
+
+# ----------------------------------------------------------------------------- fetching
+
+
+async def fetch_events(
+    service: str, client: httpx.AsyncClient, progress: Progress, *, until: int | None = None
+) -> list[dict[str, Any]]:
+    """A service's log from position 1, all pages (up to `until` if given)."""
+    events: list[dict[str, Any]] = []
+    after = 0
+    while until is None or after < until:
+        limit = PAGE if until is None else min(PAGE, until - after)
+        page = await _get(client, "/events", after=after, limit=limit)
+        events.extend(page["events"])
+        target = page["head"] if until is None else min(until, page["head"])
+        progress.step(f"{service}: {len(events)}/{target} events")
+        if not page["events"] or page["next_after"] <= after or page["next_after"] >= target:
+            break
+        after = page["next_after"]
+    if until is not None:
+        events = [e for e in events if e["position"] <= until]
+    progress.step(f"{service}: {len(events)} events fetched", final=True)
+    return events
+
+
+async def fetch_all(
+    clients: dict[str, httpx.AsyncClient], progress: Progress
+) -> dict[str, list[dict[str, Any]]]:
+    return {s: await fetch_events(s, c, progress) for s, c in clients.items()}
+
+
+# ------------------------------------------------------------------------------- replay
+
+
+@dataclass
+class ReplayResult:
+    service: str
+    projection: str
+    position: int
+    live: str
+    replayed: str | None
+    note: str = ""
+
+    @property
+    def identical(self) -> bool:
+        return self.replayed is not None and self.replayed == self.live
+
+
+_INSERT = """
+INSERT INTO events (position, event_id, stream_id, stream_type, version, event_type,
+                    schema_version, data, metadata, recorded_at, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11, $12)
+"""
+
+
+async def load_into(database_url: str, events: list[dict[str, Any]]) -> None:
+    """The fetched events, verbatim, into the scratch database's `events` table (the
+    append-only trigger lets INSERT through)."""
+    connection = await asyncpg.connect(_plain(database_url))
+    try:
+        rows = []
+        for item in events:
+            record = _record(item)
+            rows.append(
+                (
+                    record.position,
+                    record.event_id,
+                    record.stream_id,
+                    record.stream_type,
+                    record.version,
+                    record.event_type,
+                    record.schema_version,
+                    json.dumps(record.data, ensure_ascii=False),
+                    json.dumps(record.metadata, ensure_ascii=False),
+                    record.recorded_at,
+                    record.prev_hash,
+                    record.hash,
+                )
+            )
+        for start in range(0, len(rows), PAGE):
+            await connection.executemany(_INSERT, rows[start : start + PAGE])
+    finally:
+        await connection.close()
+
+
+async def replay_service(
+    service: str, client: httpx.AsyncClient, server_url: str, progress: Progress
+) -> list[ReplayResult]:
+    """Replay one service's log into a scratch database on `server_url`; a result per live
+    projection (and per projection the code declares that the service does not serve)."""
+    from shared.eventstore import PostgresEventStore, create_engine
+    from shared.migrate import ensure_database, upgrade
+    from shared.projections import replay_digest
+    from shared.rebuild import load_event_types, load_projections
+    from shared.settings import service_database_url
+
+    served = await _get(client, "/projections")
+    live = {p["name"]: p for p in served["projections"]}
+    until = max((p["position"] for p in live.values()), default=0)
+    events = await fetch_events(service, client, progress, until=until)
+    _, failure = check_chain(ServiceLog(service, events))
+    if failure is not None:
+        raise AuditError(f"{failure} (run `cica audit verify`)")
+    declared = {p.name: p for p in load_projections(service)}
+    url = service_database_url(server_url, f"audit_{service}_{secrets.token_hex(4)}")
+    await ensure_database(url)
+    results = []
+    try:
+        await upgrade(service, url)
+        await load_into(url, events)
+        engine = create_engine(url, pool_size=2, max_overflow=0)
+        store = PostgresEventStore(engine, load_event_types(service))
+        try:
+            for name, state in live.items():
+                projection = declared.get(name)
+                if projection is None:
+                    results.append(
+                        ReplayResult(service, name, state["position"], state["digest"], None,
+                                     "not declared by this version of the code")
+                    )  # fmt: skip
+                    continue
+                note = ""
+                if state["version"] != projection.version:
+                    note = f"live version {state['version']}, code declares {projection.version}"
+                progress.step(f"{service}: replaying {name} to {state['position']}")
+                digest = await replay_digest(store, projection, until=state["position"])
+                results.append(
+                    ReplayResult(service, name, state["position"], state["digest"], digest, note)
+                )
+            for name in declared.keys() - live.keys():
+                results.append(ReplayResult(service, name, 0, "", None, "declared but not served"))
+        finally:
+            await store.close()
+            await engine.dispose()
+    finally:
+        await _drop_database(url)
+    return results
+
+
+def _plain(url: str, database: str | None = None) -> str:
+    """`url` as asyncpg takes it (no SQLAlchemy driver name), on `database` if given."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _drop_database(url: str) -> None:
+    parsed = make_url(url)
+    connection = await asyncpg.connect(_plain(url, "postgres"))
+    try:
+        quoted = '"' + str(parsed.database).replace('"', '""') + '"'
+        await connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+    finally:
+        await connection.close()
+
+
+async def replay_services(
+    clients: dict[str, httpx.AsyncClient],
+    server_url: str,
+    *,
+    progress: Progress | None = None,
+    out: TextIO | None = None,
+) -> list[ReplayResult]:
+    """`cica audit replay` on the scratch server `server_url`; every result, printed."""
+    progress = progress or Progress()
+    out = out or sys.stdout
+    results = []
+    for service, client in clients.items():
+        service_results = await replay_service(service, client, server_url, progress)
+        for result in service_results:
+            if result.identical:
+                verdict = "identical"
+            elif result.replayed is None:
+                verdict = "not replayed"
+            else:
+                verdict = "DIFFERS"
+            line = f"{service} {result.projection} at {result.position}: {verdict}"
+            if result.replayed is not None and not result.identical:
+                line += f" (live {result.live[:16]}…, replayed {result.replayed[:16]}…)"
+            elif result.identical:
+                line += f" ({result.live[:16]}…)"
+            if result.note:
+                line += f" [{result.note}]"
+            print(line, file=out)
+        results.extend(service_results)
+    return results
+
+
+def scratch_server(url: str | None) -> tuple[str, Any]:
+    """The scratch PostgreSQL server's URL, and what to stop after (None: the auditor's own)."""
+    if url:
+        return url, None
+    from shared.devservers import LocalPostgres, free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="cica-audit-"))
+    server = LocalPostgres(folder / "pg", free_port(), fsync=False)
+    server.start()
+    return server.url, (server, folder)
+
+
+# -------------------------------------------------------------------------------- as of
+
+# Which time each kind of fact takes effect at, in the domain's own time: the event's field
+# holding a date (on that calendar day) or an instant. An event with none takes the effective
+# time of its cause (its causation_id, across services), and failing that its recorded_at.
+EFFECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
+    "FoundingMemberRegistered": ("member_since",),
+    "MembershipApplied": ("applied_on",),
+    "AdmissionRecommended": ("recommended_on",),
+    "MemberAdmitted": ("admitted_on",),
+    "MembershipSuspended": ("effective_on",),
+    "MembershipReinstated": ("effective_on",),
+    "MemberWithdrew": ("effective_on",),
+    "ChairmanshipPeriodOpened": ("effective_on",),
+    "ChairmanshipAssigned": ("effective_on",),
+    "BodyEstablished": ("effective_on",),
+    "BodyRenamed": ("effective_on",),
+    "DraftCreated": ("dated",),
+    "DocumentStatusChanged": ("decided_on",),
+    "DecisionRecorded": ("decided_on",),
+    "AgendaDrafted": ("circulated_on",),
+    "AgendaRevised": ("circulated_on",),
+    "AgendaAdopted": ("adopted_on",),
+    "SilenceProcedureConcluded": ("concluded_at",),
+    "NoteVerbaleIssued": ("dated",),
+    "ReceiptAcknowledged": ("acknowledged_at",),
+    "MemberStateAdmitted": ("admitted_on",),
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    service: str
+    event: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.event["event_type"])
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.event["data"]  # type: ignore[no-any-return]
+
+    @property
+    def id(self) -> str:
+        return str(self.event["event_id"])
+
+    @property
+    def cause(self) -> str | None:
+        return self.event["metadata"].get("causation_id")
+
+    @property
+    def recorded_at(self) -> datetime:
+        return _instant(self.event["recorded_at"])
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def index(logs: dict[str, list[dict[str, Any]]]) -> dict[str, Item]:
+    return {str(e["event_id"]): Item(s, e) for s, events in logs.items() for e in events}
+
+
+def effective(item: Item, by_id: dict[str, Item], _depth: int = 0) -> date | datetime:
+    """When the fact an event records took effect, in the domain's own time."""
+    for name in EFFECTIVE_FIELDS.get(item.type, ()):
+        value = item.data.get(name)
+        if isinstance(value, str) and value:
+            return _instant(value) if "T" in value else date.fromisoformat(value)
+    cause = by_id.get(item.cause or "")
+    if cause is not None and _depth < 50:
+        return effective(cause, by_id, _depth + 1)
+    return item.recorded_at
+
+
+def known(moment: date | datetime, as_of: datetime) -> bool:
+    """Is a fact that took effect at `moment` known at `as_of`? An instant counts from that
+    instant. A date names a whole day, and an instant within that day cannot tell whether the
+    fact had happened yet (the SOC recommended the Astana Statement on 11 October 2022, at some
+    hour of its meeting): a date counts once its day is over, in the as-of instant's offset."""
+    if isinstance(moment, datetime):
+        return moment <= as_of
+    return moment < as_of.date()
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with an offset (``2022-10-11T12:00+06:00``); a bare date is the end
+    of that day in UTC."""
+    try:
+        if "T" not in text:
+            return datetime.combine(date.fromisoformat(text), datetime.max.time(), UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise AuditError(f"{text!r} is not an ISO 8601 instant") from None
+    if value.tzinfo is None:
+        raise AuditError(f"{text!r} needs an offset, e.g. 2022-10-11T12:00+06:00")
+    return value
+
+
+def _name(names: dict[str, str] | None) -> str:
+    names = names or {}
+    return names.get("en") or next(iter(names.values()), "")
+
+
+def _meeting_start(data: dict[str, Any]) -> str:
+    """A meeting's start as an instant (its local time and UTC offset)."""
+    local = datetime.fromisoformat(data["starts_local"])
+    offset = timedelta(minutes=int(data.get("utc_offset_minutes", 0)))
+    return local.replace(tzinfo=timezone(offset)).isoformat()
+
+
+def _revision_symbol(base: str, revision: int) -> str:
+    return f"{base}/Rev.{revision}" if revision else base
+
+
+def state_as_of(
+    logs: dict[str, list[dict[str, Any]]], as_of: datetime, *, recorded: bool = False
+) -> dict[str, Any]:
+    """The organisation's state at `as_of`: each event whose fact took effect by then (or,
+    `recorded`, each event recorded by then), folded in log order per service."""
+    by_id = index(logs)
+    members: dict[str, dict[str, Any]] = {}
+    applicants: dict[str, dict[str, Any]] = {}
+    chairs: dict[str, str | None] = {}
+    bodies: dict[str, str] = {}
+    documents: dict[str, dict[str, Any]] = {}
+    meetings: dict[str, dict[str, Any]] = {}
+    decisions: list[dict[str, Any]] = []
+    messages: dict[str, dict[str, Any]] = {}
+    receipts: list[tuple[str, dict[str, Any]]] = []
+    counted = 0
+    for service, events in logs.items():
+        for event in events:
+            item = Item(service, event)
+            when = item.recorded_at if recorded else effective(item, by_id)
+            if item.type == "MeetingScheduled" and not recorded:
+                when = date.min  # a meeting is shown once its agenda is out or it has begun
+            if not known(when, as_of):
+                continue
+            counted += 1
+            data, kind = item.data, item.type
+            if service == "registry":
+                if kind in ("FoundingMemberRegistered", "MemberAdmitted"):
+                    since = data.get("member_since") or data.get("admitted_on")
+                    members[data["state"]] = {
+                        "name": _name(data.get("names")), "since": since, "status": "member"
+                    }  # fmt: skip
+                    applicants.pop(data["state"], None)
+                elif kind == "MembershipApplied":
+                    applicants[data["state"]] = {
+                        "name": _name(data.get("names")), "applied_on": data["applied_on"]
+                    }  # fmt: skip
+                elif kind == "MembershipSuspended" and data["state"] in members:
+                    members[data["state"]]["status"] = "suspended"
+                elif kind == "MembershipReinstated" and data["state"] in members:
+                    members[data["state"]]["status"] = "member"
+                elif kind == "MemberWithdrew":
+                    members.pop(data["state"], None)
+                elif kind == "ChairmanshipPeriodOpened":
+                    chairs.setdefault(data["period"], None)
+                elif kind == "ChairmanshipAssigned":
+                    chairs[data["period"]] = data["chair"]
+                elif kind in ("BodyEstablished", "BodyRenamed"):
+                    bodies[data["body"]] = _name(data.get("names"))
+            elif service == "documents":
+                stream = event["stream_id"]
+                if kind == "DraftCreated":
+                    documents[stream] = {
+                        "base": data["symbol"],
+                        "revision": data.get("revision", 0),
+                        "title": _name(data["text"].get("title")),
+                        "status": "draft",
+                        "distribution": data["distribution"],
+                        "dated": data.get("dated") or event["recorded_at"][:10],
+                        "languages": [data["language"]],
+                    }
+                elif stream in documents:
+                    document = documents[stream]
+                    if kind == "DraftRevised":
+                        document["revision"] = data["revision"]
+                        document["status"] = "draft"
+                        document["dated"] = str(when)[:10]
+                        document["languages"] = document["languages"][:1]
+                    elif kind == "DocumentStatusChanged":
+                        document["status"] = data["status"]
+                    elif kind == "DistributionChanged":
+                        document["distribution"] = data["distribution"]
+                    elif (
+                        kind == "TranslationAdded"
+                        and data["revision"] == document["revision"]
+                        and data["language"] not in document["languages"]
+                    ):
+                        document["languages"].append(data["language"])
+            elif service == "meetings":
+                if kind == "MeetingScheduled":
+                    meetings[data["meeting_id"]] = {
+                        "title": data["title"], "session": data["session"],
+                        "body": data["body"], "agenda": None,
+                        "participants": len(data.get("participants", [])),
+                        "starts": _meeting_start(data),
+                    }  # fmt: skip
+                meeting = meetings.get(event["stream_id"].removeprefix("meeting-"))
+                if meeting is not None:
+                    if kind in ("AgendaDrafted", "AgendaRevised"):
+                        meeting["agenda"] = {
+                            "symbol": data["symbol"], "status": "circulated",
+                            "on": data["circulated_on"], "items": len(data["items"]),
+                        }  # fmt: skip
+                    elif kind == "AgendaAdopted":
+                        meeting["agenda"] = {
+                            "symbol": data["symbol"], "status": "adopted",
+                            "on": data["adopted_on"], "items": len(data["items"]),
+                        }  # fmt: skip
+                    elif kind == "AgendaAmendedByDecision" and meeting["agenda"]:
+                        meeting["agenda"]["items"] = len(data["items"])
+                        meeting["agenda"]["amended"] = True
+                    elif kind == "ParticipantAdded":
+                        meeting["participants"] += 1
+                if kind == "DecisionRecorded":
+                    decisions.append(
+                        {
+                            "decision_id": data["decision_id"], "body": data["body"],
+                            "session": data["session"], "decided_on": data["decided_on"],
+                            "item": data.get("item"), "outcome": data["outcome"],
+                            "subject": data["subject"], "text": data["text"],
+                        }
+                    )  # fmt: skip
+            elif service == "notifications":
+                if kind == "NoteVerbaleIssued":
+                    messages[data["note_id"]] = {
+                        "kind": "note verbale", "reference": data["number"],
+                        "dated": data["dated"], "recipients": len(data["recipients"]),
+                        "receipts": {},
+                    }  # fmt: skip
+                elif kind == "NoticeIssued":
+                    messages[data["notice_id"]] = {
+                        "kind": f"notice ({data['kind']})", "reference": data.get("reference"),
+                        "dated": str(when)[:10], "recipients": len(data["recipients"]),
+                        "receipts": {},
+                    }  # fmt: skip
+                elif kind == "ReceiptAcknowledged":
+                    receipts.append((data["message_id"], data))
+    for message_id, data in receipts:
+        if message_id in messages:
+            messages[message_id]["receipts"][data["state"]] = data["acknowledged_at"]
+    return {
+        "as_of": as_of.isoformat(),
+        "time": "recorded" if recorded else "effective",
+        "events_counted": counted,
+        "members": dict(sorted(members.items())),
+        "applicants": dict(sorted(applicants.items())),
+        "chairs": dict(sorted(chairs.items())),
+        "bodies": dict(sorted(bodies.items())),
+        "documents": {
+            _revision_symbol(d["base"], d["revision"]): {k: v for k, v in d.items() if k != "base"}
+            for d in sorted(documents.values(), key=lambda d: d["base"])
+        },
+        "meetings": {
+            meeting_id: meeting
+            for meeting_id, meeting in meetings.items()
+            if recorded or meeting["agenda"] or _instant(meeting["starts"]) <= as_of
+        },
+        "decisions": decisions,
+        "messages": messages,
+    }
+
+
+def describe_state(state: dict[str, Any]) -> Iterable[str]:
+    time = (
+        "events recorded by then"
+        if state["time"] == "recorded"
+        else "facts in effect by then (the domain's own dates)"
+    )
+    yield f"As of {state['as_of']} ({time}; {state['events_counted']} events):"
+    members = state["members"]
+    yield f"  members: {len(members)}"
+    for code, member in members.items():
+        extra = "" if member["status"] == "member" else f" ({member['status']})"
+        yield f"    {code}  {member['name']}, since {member['since']}{extra}"
+    for code, applicant in state["applicants"].items():
+        yield f"  applicant: {code} {applicant['name']}, applied {applicant['applied_on']}"
+    chairs = ", ".join(f"{p} {c or '____'}" for p, c in state["chairs"].items())
+    yield f"  chairs: {chairs or 'none'}"
+    yield f"  documents: {len(state['documents'])}"
+    for symbol, document in state["documents"].items():
+        yield (
+            f"    {symbol}  {document['status']}, {document['distribution']['kind']}, dated "
+            f"{document['dated']}, in {', '.join(document['languages'])}: {document['title']}"
+        )
+    yield f"  meetings: {len(state['meetings'])}"
+    for meeting_id, meeting in state["meetings"].items():
+        agenda = meeting["agenda"]
+        shown = (
+            f"agenda {agenda['symbol']} {agenda['status']} on {agenda['on']}"
+            if agenda
+            else "no agenda"
+        )
+        yield f"    {meeting_id}  {meeting['title']}: {shown}"
+    yield f"  decisions: {len(state['decisions'])}"
+    for decision in state["decisions"]:
+        subject = decision["subject"]
+        about = subject.get("symbol") or subject.get("state") or subject.get("kind")
+        yield (
+            f"    {decision['decided_on']} {decision['session']} item {decision['item']}: "
+            f"{decision['outcome']} ({about})"
+        )
+    yield f"  notes and notices: {len(state['messages'])}"
+    for message in state["messages"].values():
+        yield (
+            f"    {message['kind']} {message['reference']} of {message['dated']} to "
+            f"{message['recipients']}: {len(message['receipts'])} receipts"
+            + (f" ({', '.join(sorted(message['receipts']))})" if message["receipts"] else "")
+        )
+
+
+# -------------------------------------------------------------------------------- trace
+
+
+@dataclass
+class Node:
+    item: Item
+    link: str  # how it hangs on its parent: "caused", "delivery of", "root"
+    children: list[Node] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        event = self.item.event
+        return {
+            "service": self.item.service,
+            "position": event["position"],
+            "event_id": self.item.id,
+            "event_type": self.item.type,
+            "stream_id": event["stream_id"],
+            "recorded_at": event["recorded_at"],
+            "link": self.link,
+            "effects": [child.as_json() for child in self.children],
+        }
+
+
+def _message_links(by_id: dict[str, Item]) -> tuple[dict[str, list[Item]], dict[str, Item]]:
+    """Deliveries and receipts carry no causation_id: link each delivery stream's events to
+    the message (note verbale or notice) its `message_id` names. Returns message event id →
+    the delivery streams' events, and each such event's id → the message's event."""
+    messages: dict[str, Item] = {}
+    for item in by_id.values():
+        if item.service != "notifications":
+            continue
+        if item.type == "NoteVerbaleIssued":
+            messages[str(item.data["note_id"])] = item
+        elif item.type == "NoticeIssued":
+            messages[str(item.data["notice_id"])] = item
+    stream_message: dict[str, str] = {}
+    for item in by_id.values():
+        if item.service == "notifications" and "message_id" in item.data:
+            stream_message.setdefault(item.event["stream_id"], str(item.data["message_id"]))
+    effects: dict[str, list[Item]] = defaultdict(list)
+    cause: dict[str, Item] = {}
+    for item in sorted(by_id.values(), key=lambda i: (i.service, i.event["position"])):
+        message = (
+            messages.get(stream_message.get(item.event["stream_id"], ""))
+            if (item.service == "notifications")
+            else None
+        )
+        if message is not None and item.cause is None:
+            effects[message.id].append(item)
+            cause[item.id] = message
+    return effects, cause
+
+
+def trace(logs: dict[str, list[dict[str, Any]]], event_id: str) -> tuple[list[Item], Node]:
+    """The causes of `event_id` (the root cause first) and the tree of its effects."""
+    by_id = index(logs)
+    start = by_id.get(event_id)
+    if start is None:
+        raise AuditError(f"no service's log holds an event {event_id}")
+    caused: dict[str, list[Item]] = defaultdict(list)
+    for item in by_id.values():
+        if item.cause:
+            caused[item.cause].append(item)
+    delivered, delivery_cause = _message_links(by_id)
+    causes: list[Item] = []
+    seen = {start.id}
+    current = start
+    while True:
+        parent = by_id.get(current.cause or "") or delivery_cause.get(current.id)
+        if parent is None or parent.id in seen:
+            break
+        causes.insert(0, parent)
+        seen.add(parent.id)
+        current = parent
+
+    def grow(node: Node, visited: set[str]) -> None:
+        children = [(i, "caused") for i in caused.get(node.item.id, [])]
+        children += [(i, "delivery of") for i in delivered.get(node.item.id, [])]
+        for child, link in sorted(
+            children, key=lambda c: (c[0].recorded_at, c[0].service, c[0].event["position"])
+        ):
+            if child.id in visited:
+                continue
+            visited.add(child.id)
+            sub = Node(child, link)
+            node.children.append(sub)
+            grow(sub, visited)
+
+    root = Node(start, "root")
+    grow(root, {start.id})
+    return causes, root
+
+
+def _line(item: Item) -> str:
+    event = item.event
+    return (
+        f"{item.service}#{event['position']} {item.type} [{event['stream_id']}] "
+        f"{event['recorded_at']}"
+    )
+
+
+def describe_trace(causes: list[Item], root: Node) -> Iterable[str]:
+    if causes:
+        yield "caused by:"
+        for depth, item in enumerate(causes):
+            yield "  " * (depth + 1) + _line(item)
+    yield "event:"
+    yield "  " + _line(root.item)
+    if root.children:
+        yield "effects:"
+
+    def walk(node: Node, depth: int) -> Iterable[str]:
+        for child in node.children:
+            link = "" if child.link == "caused" else f" ({child.link} the message)"
+            yield "  " * depth + "└ " + _line(child.item) + link
+            yield from walk(child, depth + 1)
+
+    yield from walk(root, 1)
+
+
+def count(node: Node) -> int:
+    return sum(1 + count(child) for child in node.children)
+
+
+# --------------------------------------------------------------------- the command line
+
+
+async def run_history_command(
+    args: Any, clients: dict[str, httpx.AsyncClient], out: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    progress = Progress()
+    if args.audit_command == "replay":
+        server_url, started = await asyncio.to_thread(scratch_server, args.scratch_database_url)
+        try:
+            results = await replay_services(clients, server_url, progress=progress, out=out)
+        finally:
+            if started is not None:
+                server, folder = started
+                await asyncio.to_thread(server.stop)
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
+        bad = [r for r in results if not r.identical]
+        print(
+            f"{len(results) - len(bad)} of {len(results)} projections identical"
+            + ("" if not bad else f"; {len(bad)} not"),
+            file=out,
+        )
+        return 1 if bad else 0
+    logs = await fetch_all(clients, progress)
+    if args.audit_command == "state":
+        state = state_as_of(logs, parse_instant(args.as_of), recorded=args.recorded)
+        if args.json:
+            print(json.dumps(state, ensure_ascii=False, indent=1, default=str), file=out)
+        else:
+            for line in describe_state(state):
+                print(line, file=out)
+        return 0
+    causes, root = trace(logs, args.event_id)
+    if args.json:
+        document = {"causes": [Node(c, "cause").as_json() for c in causes], "event": root.as_json()}
+        print(json.dumps(document, indent=1), file=out)
+    else:
+        for line in describe_trace(causes, root):
+            print(line, file=out)
+        print(f"{len(causes)} causes, {count(root)} effects", file=out)
+    return 0
+
+
+def add_history_parsers(audit_commands: Any) -> list[Any]:
+    """`replay`, `state` and `trace` on `cica audit`'s subparsers; the parsers made."""
+    replay = audit_commands.add_parser(
+        "replay",
+        help="fold every service's log into fresh read models and compare their digests with "
+        "the live ones; exit 1 on any difference",
+    )
+    replay.add_argument(
+        "--scratch-database-url",
+        metavar="URL",
+        help="a PostgreSQL server of your own to replay into (a database is made and dropped "
+        "per service); default: one started here in a temporary directory",
+    )
+    state = audit_commands.add_parser(
+        "state",
+        help="what the organisation knew at an instant: members, chairs, documents, agendas, "
+        "decisions, notes and receipts",
+    )
+    state.add_argument(
+        "--as-of", required=True, metavar="INSTANT", help="e.g. 2022-10-11T12:00+06:00"
+    )
+    state.add_argument(
+        "--recorded",
+        action="store_true",
+        help="recording time: the events recorded by the instant, rather than the facts in "
+        "effect by then (dates the events carry: admitted_on, dated, decided_on, ...)",
+    )
+    state.add_argument("--json", action="store_true", help="the state as JSON")
+    trace_parser = audit_commands.add_parser(
+        "trace", help="an event's causes and effects across every service, as a tree"
+    )
+    trace_parser.add_argument("event_id", help="the event's id (event_id in /events)")
+    trace_parser.add_argument("--json", action="store_true", help="the tree as JSON")
+    return [replay, state, trace_parser]
