@@ -66,6 +66,16 @@ def _service_port(text: str) -> tuple[str, int]:
     return name, _port(port)
 
 
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= count <= 9:
+        raise argparse.ArgumentTypeError(f"a count is 1 to 9, not {count}")
+    return count
+
+
 def _positive_seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -140,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="SERVICE=PORT",
         help=f"a service's port, repeatable (env CICA_<SERVICE>_PORT; defaults {defaults})",
+    )
+    up.add_argument(
+        "--replicas",
+        type=_count,
+        help="processes of each service, replica r on its port + 10*(r-1), all on the same "
+        "databases; with 2 or more a replica that exits is restarted (env CICA_REPLICAS; "
+        "default 1)",
+    )
+    up.add_argument(
+        "--nats-cluster",
+        type=_count,
+        metavar="NODES",
+        help="NATS nodes to start as one JetStream cluster, streams kept on min(3, NODES) of "
+        "them; node i on the NATS port + i (routes + 2000, monitoring + 4000); with 2 or more "
+        "a node that exits is restarted (env CICA_NATS_CLUSTER; default 1)",
     )
     up.add_argument(
         "--startup-timeout",
@@ -326,6 +351,8 @@ def up_options(
         external_nats_url=environ.get("CICA_NATS_URL") or None,
         startup_timeout=args.startup_timeout,
         stop_timeout=args.stop_timeout,
+        replicas=_setting(parser, environ, args.replicas, "CICA_REPLICAS", _count, 1),
+        nats_cluster=_setting(parser, environ, args.nats_cluster, "CICA_NATS_CLUSTER", _count, 1),
     )
 
 

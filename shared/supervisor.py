@@ -60,6 +60,16 @@ DEFAULT_SERVICE_PORTS: Mapping[str, int] = {
     "meetings": 8003,
     "notifications": 8004,
 }
+REPLICA_PORT_STEP = 10
+"""Replica r (1-based) of a service listens on its port + 10 * (r - 1): 8001-8004, 8011-8014."""
+NATS_ROUTE_PORT_OFFSET = 2000
+"""A cluster's node i listens for clients on the NATS port + i, for its peers on the NATS port
++ 2000 + i and for monitoring on the NATS port + 4000 + i (4222, 6222, 8222 by default)."""
+NATS_HTTP_PORT_OFFSET = 4000
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+RESTART_STABLE_AFTER = 60.0
+"""A process that ran this long before exiting is restarted after the first delay again."""
 _WILDCARD_HOSTS = {"0.0.0.0", "::", ""}
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -89,6 +99,13 @@ class UpOptions:
     """NATS server(s) to use instead of starting one (``CICA_NATS_URL``)."""
     startup_timeout: float = 60.0
     stop_timeout: float = 10.0
+    replicas: int = 1
+    """Processes of each service; with 2 or more a replica that exits is restarted."""
+    nats_cluster: int = 1
+    """NATS nodes started here; with 2 or more a node that exits is restarted."""
+
+    def replica_port(self, service: str, replica: int) -> int:
+        return self.service_ports[service] + REPLICA_PORT_STEP * (replica - 1)
 
 
 class _StopSignals:
@@ -282,8 +299,16 @@ class ServiceProcess:
     host: str
     port: int
     log_path: Path
+    replica: int = 1
+    replicated: bool = False
     process: subprocess.Popen[bytes] | None = None
     _pump: _LogPump | None = None
+    restart: _Restart | None = None
+
+    @property
+    def label(self) -> str:
+        """How the supervisor names it: ``registry``, or ``registry-2`` among replicas."""
+        return f"{self.name}-{self.replica}" if self.replicated else self.name
 
     @property
     def url(self) -> str:
@@ -302,6 +327,7 @@ class ServiceProcess:
                 "logger": "cica.up",
                 "event": "starting",
                 "port": self.port,
+                "replica": self.replica,
             }
             log.write(json.dumps(started) + "\n")
         self.process = subprocess.Popen(
@@ -328,7 +354,7 @@ class ServiceProcess:
 
     def start_log_pump(self) -> None:
         assert self.process is not None and self.process.stdout is not None
-        self._pump = _LogPump(self.name, self.process.stdout, self.log_path)
+        self._pump = _LogPump(self.label, self.process.stdout, self.log_path)
         self._pump.start()
 
     def exit_code(self) -> int | None:
@@ -338,6 +364,32 @@ class ServiceProcess:
         if self._pump is not None:
             self._pump.join(timeout)
             self._pump = None
+
+
+@dataclass
+class _Restart:
+    """When a process that exited is started again: after 1 s, then 2, 4, ... up to 30 s;
+    back to 1 s once it has run for a minute."""
+
+    started_at: float = field(default_factory=time.monotonic)
+    delay: float = RESTART_FIRST_DELAY
+    due: float | None = None
+
+    def exited(self) -> float:
+        """Note an exit; the delay before the restart."""
+        if time.monotonic() - self.started_at >= RESTART_STABLE_AFTER:
+            self.delay = RESTART_FIRST_DELAY
+        delay = self.delay
+        self.due = time.monotonic() + delay
+        self.delay = min(self.delay * 2, RESTART_MAX_DELAY)
+        return delay
+
+    def is_due(self) -> bool:
+        return self.due is not None and time.monotonic() >= self.due
+
+    def restarted(self) -> None:
+        self.due = None
+        self.started_at = time.monotonic()
 
 
 def _describe_exit(code: int) -> str:
@@ -360,15 +412,25 @@ class Supervisor:
         self.log_dir = self.state_dir / "logs"
         self.postgres: LocalPostgres | None = None
         self.nats: LocalNats | None = None
+        self.nats_cluster: LocalNatsCluster | None = None
         self.server_url = ""
         self.nats_url = ""
         self.database_urls: dict[str, str] = {}
+        replicated = options.replicas > 1
         self.services = [
             ServiceProcess(
-                name, options.host, options.service_ports[name], self.log_dir / f"{name}.log"
+                name,
+                options.host,
+                options.replica_port(name, replica),
+                self.log_dir / (f"{name}-{replica}.log" if replica > 1 else f"{name}.log"),
+                replica=replica,
+                replicated=replicated,
+                restart=_Restart() if replicated else None,
             )
+            for replica in range(1, options.replicas + 1)
             for name in SERVICES
         ]
+        self._node_restarts: dict[int, _Restart] = {}
         self._lock: IO[str] | None = None
         # The HMAC secret this machine's tokens are signed with (None: the environment
         # configures the token keys itself, CICA_JWT_*).
@@ -410,9 +472,17 @@ class Supervisor:
 
     def _check_ports(self) -> None:
         wanted: list[tuple[str, int, str]] = [
-            (service.name, service.port, f"--port {service.name}=N") for service in self.services
+            (service.label, service.port, f"--port {service.name}=N") for service in self.services
         ]
-        if self.options.external_nats_url is None:
+        if self.options.external_nats_url is None and self.options.nats_cluster > 1:
+            for i in range(self.options.nats_cluster):
+                base = self.options.nats_port + i
+                wanted.append((f"NATS node {i + 1}", base, "--nats-port N"))
+                wanted.append((f"NATS node {i + 1}'s routes", base + NATS_ROUTE_PORT_OFFSET,
+                               "--nats-port N"))  # fmt: skip
+                wanted.append((f"NATS node {i + 1}'s monitoring", base + NATS_HTTP_PORT_OFFSET,
+                               "--nats-port N"))  # fmt: skip
+        elif self.options.external_nats_url is None:
             wanted.append(("NATS", self.options.nats_port, "--nats-port N"))
         if self.options.external_database_url is None:
             wanted.append(("PostgreSQL", self.options.pg_port, "--pg-port N"))
@@ -448,6 +518,9 @@ class Supervisor:
         if self.options.external_nats_url is not None:
             self.nats_url = self.options.external_nats_url
             return
+        if self.options.nats_cluster > 1:
+            self._start_nats_cluster()
+            return
         nats = LocalNats(self.state_dir / "nats", self.options.nats_port)
         _say(
             f"starting NATS with JetStream on 127.0.0.1:{nats.port} "
@@ -459,6 +532,28 @@ class Supervisor:
         except (ServerStartError, OSError) as error:
             raise UpError(f"NATS did not start: {_start_failure(error)}") from error
         self.nats_url = nats.url
+
+    def _start_nats_cluster(self) -> None:
+        port = self.options.nats_port
+        cluster = LocalNatsCluster(
+            self.options.nats_cluster,
+            self.state_dir / "nats-cluster",
+            client_port=port,
+            route_port=port + NATS_ROUTE_PORT_OFFSET,
+            http_port=port + NATS_HTTP_PORT_OFFSET,
+        )
+        last = port + cluster.size - 1
+        _say(
+            f"starting a cluster of {cluster.size} NATS nodes with JetStream on 127.0.0.1:"
+            f"{port}-{last} (stores in {_shown(cluster.base_dir)})"
+        )
+        self.nats_cluster = cluster
+        try:
+            cluster.start(self.options.startup_timeout)
+        except (ServerStartError, OSError) as error:
+            raise UpError(f"the NATS cluster did not start: {_start_failure(error)}") from error
+        self._node_restarts = {i: _Restart() for i in range(cluster.size)}
+        self.nats_url = cluster.url
 
     def _prepare_databases(self) -> None:
         _say("creating and migrating the databases")
@@ -475,6 +570,8 @@ class Supervisor:
         prefix = f"CICA_{name.upper()}_"
         environment[prefix + "DATABASE_URL"] = self.database_urls[name]
         environment[prefix + "NATS_URL"] = self.nats_url
+        if self.nats_cluster is not None and not environment.get("CICA_NATS_STREAM_REPLICAS"):
+            environment["CICA_NATS_STREAM_REPLICAS"] = str(min(3, self.nats_cluster.size))
         if self.jwt_secret_file is not None:  # the path, never the secret itself
             environment["CICA_JWT_SECRET_FILE"] = str(self.jwt_secret_file)
         # Each service signs its log's checkpoints with its own key, kept between runs so that
@@ -482,14 +579,23 @@ class Supervisor:
         if not environment.get(prefix + "SIGNING_KEY_FILE"):
             key_file = self.state_dir / "keys" / f"{name}-checkpoints.pem"
             environment[prefix + "SIGNING_KEY_FILE"] = str(ensure_signing_key_file(key_file))
-        # Each service heals gaps from the others' feeds: tell it where they answer.
+        # The notifications service derives each ministry endpoint's signing secret from its
+        # webhook key (services/notifications/webhooks.py): kept between runs, so secrets
+        # handed to ministries stay valid; the environment's wins.
+        if name == "notifications" and not (
+            environment.get(prefix + "WEBHOOK_KEY") or environment.get(prefix + "WEBHOOK_KEY_FILE")
+        ):
+            key_file = self.state_dir / "keys" / "notifications-webhooks.key"
+            environment[prefix + "WEBHOOK_KEY_FILE"] = str(ensure_secret_file(key_file))
+        # Each service heals gaps from the others' feeds: tell it where they answer (replica 1).
         for other in self.services:
-            environment[f"CICA_{other.name.upper()}_URL"] = other.url
+            if other.replica == 1:
+                environment[f"CICA_{other.name.upper()}_URL"] = other.url
         environment["PYTHONUNBUFFERED"] = "1"
         return environment
 
     def _start_services(self) -> None:
-        _say("starting " + ", ".join(f"{s.name} on :{s.port}" for s in self.services))
+        _say("starting " + ", ".join(f"{s.label} on :{s.port}" for s in self.services))
         for service in self.services:
             service.spawn(self._service_environment(service.name))
         # Threads only now: every child above was forked with no other thread running.
@@ -506,7 +612,7 @@ class Supervisor:
                     code = service.exit_code()
                     if code is not None:
                         raise UpError(
-                            f"{service.name} {_describe_exit(code)} while starting; "
+                            f"{service.label} {_describe_exit(code)} while starting; "
                             f"the end of {_shown(service.log_path)}:\n"
                             f"{_render_tail(service.log_path)}"
                         )
@@ -520,7 +626,7 @@ class Supervisor:
                         f"the end of {_shown(s.log_path)}:\n{_render_tail(s.log_path)}"
                         for s in waiting
                     )
-                    names = ", ".join(s.name for s in waiting)
+                    names = ", ".join(s.label for s in waiting)
                     raise UpError(
                         f"no answer from /healthz of {names} within {timeout:g}s\n{tails}"
                     )
@@ -529,12 +635,15 @@ class Supervisor:
     # ------------------------------------------------------------------ running
 
     def summary(self) -> str:
-        width = max(len(name) for name in (*SERVICES, "PostgreSQL"))
+        width = max(len(name) for name in (*(s.label for s in self.services), "PostgreSQL"))
         lines = ["", "CICA Secretariat is up.", ""]
         for service in self.services:
             lines.append(
-                f"  {service.name:<{width}}  {service.url:<24}  API docs {service.url}/docs"
+                f"  {service.label:<{width}}  {service.url:<24}  API docs {service.url}/docs"
             )
+        if self.options.replicas > 1:
+            lines.append(f"  ({self.options.replicas} replicas of each service, restarted if "
+                         "they exit)")  # fmt: skip
         lines.append("")
         if self.postgres is not None:
             where = f"started here, data in {_shown(self.postgres.data_dir)}"
@@ -545,11 +654,19 @@ class Supervisor:
         lines.append(f"  {'databases':<{width}}  {databases}")
         if self.nats is not None:
             where = f"JetStream, started here, store in {_shown(self.nats.store_dir)}"
+        elif self.nats_cluster is not None:
+            replicas = min(3, self.nats_cluster.size)
+            where = (
+                f"a cluster of {self.nats_cluster.size} started here, streams on {replicas} "
+                f"nodes, stores in {_shown(self.nats_cluster.base_dir)}"
+            )
         else:
             where = "external, from CICA_NATS_URL"
         lines.append(f"  {'NATS':<{width}}  {_without_password(self.nats_url)}  ({where})")
         logs = [_shown(self.log_dir / "<service>.log")]
         logs += [_shown(server.log_path) for server in (self.postgres, self.nats) if server]
+        if self.nats_cluster is not None:
+            logs += [_shown(node.log_path) for node in self.nats_cluster.nodes]
         lines.append(f"  {'logs':<{width}}  {', '.join(logs)}")
         lines += ["", *self._token_help()]
         lines += ["", "Ctrl-C stops everything.", ""]
@@ -573,13 +690,17 @@ class Supervisor:
 
     def watch(self) -> None:
         """Return never: raise UpError when a child exits on its own (a stop signal raises
-        StopRequested from wherever this is)."""
+        StopRequested from wherever this is). A replica of a replicated service, or a node of
+        a NATS cluster, is restarted instead, with backoff."""
         while True:
             for service in self.services:
                 code = service.exit_code()
+                if code is not None and service.restart is not None:
+                    self._restart_service(service, code)
+                    continue
                 if code is not None:
                     raise UpError(
-                        f"{service.name} {_describe_exit(code)} on its own; stopping everything. "
+                        f"{service.label} {_describe_exit(code)} on its own; stopping everything. "
                         f"The end of {_shown(service.log_path)}:\n"
                         f"{_render_tail(service.log_path)}"
                     )
@@ -592,7 +713,53 @@ class Supervisor:
                         f"everything. The end of {_shown(server.log_path)}:\n"
                         f"{_tail_of_file(server.log_path)}"
                     )
+            if self.nats_cluster is not None:
+                self._watch_nats_nodes(self.nats_cluster)
             time.sleep(0.25)
+
+    def _restart_service(self, service: ServiceProcess, code: int) -> None:
+        """A replica exited: say so, and start it again once its backoff is over."""
+        restart = service.restart
+        assert restart is not None and service.process is not None
+        if restart.due is None:
+            delay = restart.exited()
+            _say(
+                f"{service.label} {_describe_exit(code)} on its own; restarting it in "
+                f"{delay:g}s (the other replicas serve meanwhile)",
+                error=True,
+            )
+            return
+        if not restart.is_due():
+            return
+        service.finish_log(0.5)
+        service.spawn(self._service_environment(service.name))
+        service.start_log_pump()
+        restart.restarted()
+        _say(f"{service.label} restarted on :{service.port}")
+
+    def _watch_nats_nodes(self, cluster: LocalNatsCluster) -> None:
+        for i, node in enumerate(cluster.nodes):
+            restart = self._node_restarts[i]
+            if node.process is not None and node.process.poll() is not None:
+                code = node.process.returncode
+                node.process = None
+                delay = restart.exited()
+                _say(
+                    f"NATS node {i + 1} {_describe_exit(code)} on its own; restarting it in "
+                    f"{delay:g}s (the others keep the streams)",
+                    error=True,
+                )
+            elif node.process is None and restart.is_due():
+                try:
+                    node.start(self.options.startup_timeout)
+                except (ServerStartError, OSError) as error:
+                    node.process = None
+                    delay = restart.exited()
+                    _say(f"NATS node {i + 1} did not restart ({error}); again in {delay:g}s",
+                         error=True)  # fmt: skip
+                    continue
+                restart.restarted()
+                _say(f"NATS node {i + 1} restarted on 127.0.0.1:{node.port}")
 
     # ------------------------------------------------------------------ stopping
 
@@ -601,7 +768,7 @@ class Supervisor:
         timeout), then NATS, then PostgreSQL. Safe to call at any point of `start`."""
         running = [s for s in self.services if s.exit_code() is None and s.process is not None]
         if running:
-            _say("stopping " + ", ".join(s.name for s in running))
+            _say("stopping " + ", ".join(s.label for s in running))
             for service in running:
                 assert service.process is not None
                 service.process.terminate()
@@ -612,7 +779,7 @@ class Supervisor:
                     service.process.wait(max(0.0, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     _say(
-                        f"{service.name} did not stop within {self.options.stop_timeout:g}s: "
+                        f"{service.label} did not stop within {self.options.stop_timeout:g}s: "
                         "killing it",
                         error=True,
                     )
@@ -624,6 +791,10 @@ class Supervisor:
             _say("stopping NATS")
             self.nats.stop()
             self.nats = None
+        if self.nats_cluster is not None:
+            _say("stopping the NATS cluster")
+            self.nats_cluster.stop()
+            self.nats_cluster = None
         if self.postgres is not None:
             _say("stopping PostgreSQL")
             self.postgres.stop()
