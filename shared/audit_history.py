@@ -290,6 +290,10 @@ class Item:
         return str(self.event["event_id"])
 
     @property
+    def key(self) -> tuple[str, int]:
+        return (self.service, int(self.event["position"]))
+
+    @property
     def cause(self) -> str | None:
         return self.event["metadata"].get("causation_id")
 
@@ -302,19 +306,50 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def index(logs: dict[str, list[dict[str, Any]]]) -> dict[str, Item]:
-    return {str(e["event_id"]): Item(s, e) for s, events in logs.items() for e in events}
+class History:
+    """Every service's events, with each event's cause resolved.
+
+    Event ids are unique within a service's log, not across logs: two services' reactions to
+    one event may carry the same (derived) id. A causation_id is resolved to the event of that
+    id recorded no later than its effect, preferring another service's (a reaction answers a
+    foreign event), then the earliest."""
+
+    def __init__(self, logs: dict[str, list[dict[str, Any]]]) -> None:
+        self.items = [Item(s, e) for s, events in logs.items() for e in events]
+        self.by_id: dict[str, list[Item]] = defaultdict(list)
+        for item in self.items:
+            self.by_id[item.id].append(item)
+        self.delivered_by = _message_links(self.items)
+        self.parent: dict[tuple[str, int], Item] = {}
+        for item in self.items:
+            parent = self._resolve(item)
+            if parent is not None:
+                self.parent[item.key] = parent
+
+    def _resolve(self, item: Item) -> Item | None:
+        if item.cause:
+            candidates = [c for c in self.by_id.get(item.cause, []) if c.key != item.key]
+            if candidates:
+                return min(
+                    candidates,
+                    key=lambda c: (
+                        c.recorded_at > item.recorded_at,
+                        c.service == item.service,
+                        c.recorded_at,
+                    ),
+                )
+        return self.delivered_by.get(item.key)
 
 
-def effective(item: Item, by_id: dict[str, Item], _depth: int = 0) -> date | datetime:
+def effective(item: Item, history: History, _depth: int = 0) -> date | datetime:
     """When the fact an event records took effect, in the domain's own time."""
     for name in EFFECTIVE_FIELDS.get(item.type, ()):
         value = item.data.get(name)
         if isinstance(value, str) and value:
             return _instant(value) if "T" in value else date.fromisoformat(value)
-    cause = by_id.get(item.cause or "")
+    cause = history.parent.get(item.key)
     if cause is not None and _depth < 50:
-        return effective(cause, by_id, _depth + 1)
+        return effective(cause, history, _depth + 1)
     return item.recorded_at
 
 
@@ -363,7 +398,7 @@ def state_as_of(
 ) -> dict[str, Any]:
     """The organisation's state at `as_of`: each event whose fact took effect by then (or,
     `recorded`, each event recorded by then), folded in log order per service."""
-    by_id = index(logs)
+    history = History(logs)
     members: dict[str, dict[str, Any]] = {}
     applicants: dict[str, dict[str, Any]] = {}
     chairs: dict[str, str | None] = {}
@@ -377,7 +412,7 @@ def state_as_of(
     for service, events in logs.items():
         for event in events:
             item = Item(service, event)
-            when = item.recorded_at if recorded else effective(item, by_id)
+            when = item.recorded_at if recorded else effective(item, history)
             if item.type == "MeetingScheduled" and not recorded:
                 when = date.min  # a meeting is shown once its agenda is out or it has begun
             if not known(when, as_of):
@@ -581,73 +616,74 @@ class Node:
         }
 
 
-def _message_links(by_id: dict[str, Item]) -> tuple[dict[str, list[Item]], dict[str, Item]]:
-    """Deliveries and receipts carry no causation_id: link each delivery stream's events to
-    the message (note verbale or notice) its `message_id` names. Returns message event id →
-    the delivery streams' events, and each such event's id → the message's event."""
+def _message_links(items: list[Item]) -> dict[tuple[str, int], Item]:
+    """Deliveries and receipts carry no causation_id: each event of a delivery stream is
+    linked to the message (note verbale or notice) the stream's `message_id` names."""
     messages: dict[str, Item] = {}
-    for item in by_id.values():
+    stream_message: dict[str, str] = {}
+    for item in items:
         if item.service != "notifications":
             continue
         if item.type == "NoteVerbaleIssued":
             messages[str(item.data["note_id"])] = item
         elif item.type == "NoticeIssued":
             messages[str(item.data["notice_id"])] = item
-    stream_message: dict[str, str] = {}
-    for item in by_id.values():
-        if item.service == "notifications" and "message_id" in item.data:
+        if "message_id" in item.data:
             stream_message.setdefault(item.event["stream_id"], str(item.data["message_id"]))
-    effects: dict[str, list[Item]] = defaultdict(list)
-    cause: dict[str, Item] = {}
-    for item in sorted(by_id.values(), key=lambda i: (i.service, i.event["position"])):
-        message = (
-            messages.get(stream_message.get(item.event["stream_id"], ""))
-            if (item.service == "notifications")
-            else None
-        )
-        if message is not None and item.cause is None:
-            effects[message.id].append(item)
-            cause[item.id] = message
-    return effects, cause
+    links = {}
+    for item in items:
+        if item.service == "notifications" and item.cause is None:
+            message = messages.get(stream_message.get(item.event["stream_id"], ""))
+            if message is not None:
+                links[item.key] = message
+    return links
+
+
+def find(history: History, event: str) -> Item:
+    """The event `event` names: its id, or SERVICE:ID when ids collide, or SERVICE#POSITION."""
+    service, _, rest = event.rpartition(":") if ":" in event else ("", "", event)
+    if "#" in event:
+        service, _, position = event.partition("#")
+        found = [i for i in history.items if i.key == (service, int(position or 0))]
+    else:
+        found = [i for i in history.by_id.get(rest, []) if not service or i.service == service]
+    if not found:
+        raise AuditError(f"no service's log holds an event {event}")
+    if len(found) > 1:
+        names = ", ".join(f"{i.service}:{i.id}" for i in found)
+        raise AuditError(f"{event} names more than one event; say which: {names}")
+    return found[0]
 
 
 def trace(logs: dict[str, list[dict[str, Any]]], event_id: str) -> tuple[list[Item], Node]:
-    """The causes of `event_id` (the root cause first) and the tree of its effects."""
-    by_id = index(logs)
-    start = by_id.get(event_id)
-    if start is None:
-        raise AuditError(f"no service's log holds an event {event_id}")
-    caused: dict[str, list[Item]] = defaultdict(list)
-    for item in by_id.values():
-        if item.cause:
-            caused[item.cause].append(item)
-    delivered, delivery_cause = _message_links(by_id)
+    """The causes of the event (the root cause first) and the tree of its effects."""
+    history = History(logs)
+    start = find(history, event_id)
+    effects: dict[tuple[str, int], list[Item]] = defaultdict(list)
+    for item in history.items:
+        parent = history.parent.get(item.key)
+        if parent is not None:
+            effects[parent.key].append(item)
     causes: list[Item] = []
-    seen = {start.id}
+    seen = {start.key}
     current = start
-    while True:
-        parent = by_id.get(current.cause or "") or delivery_cause.get(current.id)
-        if parent is None or parent.id in seen:
-            break
+    while (parent := history.parent.get(current.key)) is not None and parent.key not in seen:
         causes.insert(0, parent)
-        seen.add(parent.id)
+        seen.add(parent.key)
         current = parent
 
-    def grow(node: Node, visited: set[str]) -> None:
-        children = [(i, "caused") for i in caused.get(node.item.id, [])]
-        children += [(i, "delivery of") for i in delivered.get(node.item.id, [])]
-        for child, link in sorted(
-            children, key=lambda c: (c[0].recorded_at, c[0].service, c[0].event["position"])
+    def grow(node: Node) -> None:
+        for child in sorted(
+            effects.get(node.item.key, []),
+            key=lambda c: (c.recorded_at, c.service, c.event["position"]),
         ):
-            if child.id in visited:
-                continue
-            visited.add(child.id)
+            link = "caused" if child.cause else "delivery of"
             sub = Node(child, link)
             node.children.append(sub)
-            grow(sub, visited)
+            grow(sub)
 
     root = Node(start, "root")
-    grow(root, {start.id})
+    grow(root)
     return causes, root
 
 
