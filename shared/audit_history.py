@@ -23,6 +23,7 @@ the history, over HTTP with an auditor token and no access to the Secretariat's 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import secrets
 import sys
@@ -39,6 +40,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from shared.audit import AuditError, Progress, ServiceLog, _get, _record, check_chain
+from shared.projections import Projection
 
 PAGE = 1000
 
@@ -126,6 +128,24 @@ async def load_into(database_url: str, events: list[dict[str, Any]]) -> None:
         await connection.close()
 
 
+def service_projections(service: str) -> list[Projection]:
+    """The projections the service's app runs: ``PROJECTIONS`` in ``services.<s>.app`` where
+    it assembles them (documents, notifications with its delivery side), else ``projections``
+    in ``services.<s>.projections`` (what `cica rebuild` reads)."""
+    from shared.rebuild import load_projections
+
+    try:
+        app = importlib.import_module(f"services.{service}.app")
+    except ModuleNotFoundError as error:
+        if error.name != f"services.{service}.app":
+            raise
+    else:
+        declared = getattr(app, "PROJECTIONS", None)
+        if declared is not None:
+            return list(declared)
+    return load_projections(service)
+
+
 async def replay_service(
     service: str, client: httpx.AsyncClient, server_url: str, progress: Progress
 ) -> list[ReplayResult]:
@@ -134,7 +154,7 @@ async def replay_service(
     from shared.eventstore import PostgresEventStore, create_engine
     from shared.migrate import ensure_database, upgrade
     from shared.projections import replay_digest
-    from shared.rebuild import load_event_types, load_projections
+    from shared.rebuild import load_event_types
     from shared.settings import service_database_url
 
     served = await _get(client, "/projections")
@@ -144,7 +164,7 @@ async def replay_service(
     _, failure = check_chain(ServiceLog(service, events))
     if failure is not None:
         raise AuditError(f"{failure} (run `cica audit verify`)")
-    declared = {p.name: p for p in load_projections(service)}
+    declared = {p.name: p for p in service_projections(service)}
     url = service_database_url(server_url, f"audit_{service}_{secrets.token_hex(4)}")
     await ensure_database(url)
     results = []
