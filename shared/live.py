@@ -51,6 +51,7 @@ from starlette.types import Receive, Scope, Send
 from shared.access import ANYONE, CallerView, Role, Viewer, load_viewer, visible_records
 from shared.envelope import to_cloudevent
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.schema import BIGINT_MAX
 from shared.http.problems import ProblemError
 
 log = structlog.get_logger(__name__)
@@ -163,7 +164,11 @@ async def live(
     viewer: CallerView,
     after: Annotated[
         int | None,
-        Query(ge=0, description="the last position already seen (if no Last-Event-ID)"),
+        Query(
+            ge=0,
+            le=BIGINT_MAX,
+            description="the last position already seen (if no Last-Event-ID)",
+        ),
     ] = None,
     types: Annotated[
         str | None,
@@ -174,6 +179,7 @@ async def live(
         Header(
             alias="Last-Event-ID",
             ge=0,
+            le=BIGINT_MAX,
             description="the id of the last event received: the stream resumes after it",
         ),
     ] = None,

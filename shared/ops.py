@@ -19,6 +19,7 @@ from sqlalchemy import text
 from shared.access import ANYONE, FEED_READERS, LOG_READERS, CallerView, visible_records
 from shared.eventstore import PostgresEventStore, RecordedEvent
 from shared.eventstore.hashing import format_instant
+from shared.eventstore.schema import BIGINT_MAX
 
 router = APIRouter(tags=["operations"])
 
@@ -128,7 +129,9 @@ async def read_events(
     request: Request,
     store: Store,
     viewer: CallerView,
-    after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=BIGINT_MAX, description="the last position already read")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=FEED_MAX_LIMIT)] = 100,
 ) -> EventsPage:
     """The service's log in position order, for auditors and lagging consumers.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from shared.access import SECRETARIAT_ONLY, Role, allow
 from shared.consumers import ParkedNotFoundError, Reactions, StillFailingError, retry_parked
 from shared.eventstore import PostgresEventStore
-from shared.eventstore.schema import parked_messages
+from shared.eventstore.schema import BIGINT_MAX, parked_messages
 from shared.http.problems import ProblemError
 
 router = APIRouter(prefix="/admin/parked", tags=["operations"])
@@ -79,7 +79,7 @@ async def list_parked(
 @router.post("/{parked_id}/retry")
 @SECRETARIAT_ONLY
 async def retry(
-    parked_id: Annotated[int, Path(ge=1)], store: Store, reactions: ServiceReactions
+    parked_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)], store: Store, reactions: ServiceReactions
 ) -> ParkedOut:
     """Run the parked event's handler again. On success it is applied (once) and resolved;
     if it fails again the answer is 409 with the new error, and it stays parked."""

@@ -33,6 +33,10 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+BIGINT_MAX = 2**63 - 1
+"""The largest position or id the tables hold (BIGINT): a route's integer parameter that is
+compared with one is bounded by it, so a larger one is a 422, not a database error."""
+
 events = Table(
     "events",
     metadata,
