@@ -5,6 +5,9 @@
   service's OpenAPI document (shared/http/problems.py `document_problems`).
 - The meetings service answered `starts_local`/`ends_local` (wall-clock times at the venue,
   without an offset) under a schema that said RFC 3339 `date-time`, which needs one.
+- Every service answered 500 to a position or an id beyond a BIGINT (`GET /events?after=`,
+  `POST /admin/parked/{id}/retry`; `GET /live?after=` and `Last-Event-ID` likewise): the
+  database refused the number. They are now bounded, a 422.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from services.meetings.seed import SOC_MEETING
+from shared.access import Role
 from shared.http import install_http_conventions
+from tests.access import bearer
+from tests.registry.support import registry
 
 SERVICES = ["registry", "documents", "meetings"]
 
@@ -82,3 +88,27 @@ def test_a_meetings_local_times_are_documented_without_an_offset():
             assert declared["format"] != "date-time", (model, field)
             assert re.fullmatch(declared["pattern"], SOC_MEETING[field]), (model, field)
             assert not re.fullmatch(declared["pattern"], "2022-10-10T10:00:00+06:00")
+
+
+BEYOND_BIGINT = 2**66
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "headers"),
+    [
+        ("GET", "/events", {"after": BEYOND_BIGINT}, bearer(Role.AUDITOR)),
+        ("POST", f"/admin/parked/{BEYOND_BIGINT}/retry", {}, bearer(Role.SECRETARIAT)),
+        ("GET", "/live", {"after": BEYOND_BIGINT}, bearer(Role.AUDITOR)),
+        ("GET", "/live", {}, {**bearer(Role.AUDITOR), "Last-Event-ID": str(BEYOND_BIGINT)}),
+    ],
+)
+async def test_a_position_or_an_id_beyond_a_bigint_is_a_422_not_a_500(
+    method, path, params, headers, database_url, servers
+):
+    async with registry(
+        database_url, servers.nats_url, consumers_enabled=False, relay_enabled=False
+    ) as (_, client):
+        response = await client.request(method, path, params=params, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/validation-error"
