@@ -13,7 +13,9 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +23,14 @@ import asyncpg
 import httpx
 import pytest
 
+from shared.audit import AuditError
+from shared.audit_history import History, Item, count, effective, known, parse_instant, trace
 from tests.system.test_demo import member_state_token, settled_heads, urls
 from tests.system.test_make_up import REPO, CicaUp, distinct_free_ports
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
+"""The tests on a whole system; those on made-up logs (at the end) run in make test's quick
+set too."""
 
 ACKNOWLEDGING = ("KAZ", "KWT")
 
@@ -104,6 +110,7 @@ def log(client: httpx.Client, system: CicaUp, service: str) -> list[dict[str, An
     return answer.json()["events"]  # type: ignore[no-any-return]
 
 
+@slow
 def test_replay_reports_identical_digests_for_every_projection_of_every_service(
     system: CicaUp,
 ) -> None:
@@ -125,6 +132,7 @@ def test_replay_reports_identical_digests_for_every_projection_of_every_service(
     assert f"{total} of {total} projections identical" in replay.stdout
 
 
+@slow
 def test_state_on_the_morning_of_the_soc_shows_27_members_and_rev8_as_a_draft(
     system: CicaUp,
 ) -> None:
@@ -150,6 +158,7 @@ def test_state_on_the_morning_of_the_soc_shows_27_members_and_rev8_as_a_draft(
     assert note["recipients"] == 27 and note["receipts"] == {}
 
 
+@slow
 def test_state_after_the_summit_shows_28_members_and_the_statement_adopted(
     system: CicaUp,
 ) -> None:
@@ -174,6 +183,7 @@ def test_state_after_the_summit_shows_28_members_and_the_statement_adopted(
     assert json.loads(recorded.stdout)["members"] == {}
 
 
+@slow
 def test_trace_of_the_summit_admission_reaches_member_admitted_the_notice_and_each_receipt(
     system: CicaUp,
 ) -> None:
@@ -222,6 +232,7 @@ def test_trace_of_the_summit_admission_reaches_member_admitted_the_notice_and_ea
     ]  # fmt: skip
 
 
+@slow
 def test_state_now_counts_the_receipts(system: CicaUp) -> None:
     now = cica(system, "audit", "state", "--as-of", "2100-01-01T00:00Z", "--json", token=True)
     state = json.loads(now.stdout)
@@ -229,6 +240,7 @@ def test_state_now_counts_the_receipts(system: CicaUp) -> None:
     assert sorted(notice["receipts"]) == sorted(ACKNOWLEDGING)
 
 
+@slow
 def test_replay_reports_a_read_model_edited_in_the_database_and_exits_1(system: CicaUp) -> None:
     """Last: it leaves the registry's read model forged."""
 
@@ -254,3 +266,86 @@ def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for child in node["effects"]:
         yield child
         yield from walk(child)
+
+
+# --------------------------------------------------------------- on made-up logs, no server
+
+
+def event(position: int, kind: str, stream: str, data: dict, cause: str | None = None,
+          event_id: str | None = None, at: str = "2026-11-27T10:00:00Z") -> dict:  # fmt: skip
+    metadata = {"causation_id": cause} if cause else {}
+    return {
+        "position": position, "event_id": event_id or str(uuid.uuid4()), "event_type": kind,
+        "stream_id": stream, "data": data, "metadata": metadata, "recorded_at": at,
+    }  # fmt: skip
+
+
+def test_trace_hangs_deliveries_and_receipts_on_their_message_and_tells_equal_ids_apart() -> None:
+    shared_id = str(uuid.uuid4())
+    notice_id, other_notice = str(uuid.uuid4()), str(uuid.uuid4())
+    decision = event(1, "DecisionRecorded", "meeting-SUM-2022", {"decided_on": "2022-10-12"})
+    admitted = event(1, "MemberAdmitted", "state-KWT", {"admitted_on": "2022-10-12"},
+                     cause=decision["event_id"])  # fmt: skip
+    cause = admitted["event_id"]
+    logs = {
+        "meetings": [
+            decision,
+            event(2, "MemberStateAdmitted", "member-states", {}, cause, shared_id),
+        ],
+        "registry": [admitted],
+        "notifications": [
+            event(1, "MemberStateAdmitted", "member-states", {}, cause, shared_id),
+            event(2, "NoticeIssued", f"notice-{notice_id}", {"notice_id": notice_id}, cause),
+            event(3, "NoticeIssued", f"notice-{other_notice}", {"notice_id": other_notice}),
+            event(4, "DeliveryAttempted", "delivery-a", {"message_id": notice_id}),
+            event(5, "DeliveryFailed", "delivery-a", {"attempt": 1}),
+            event(6, "DeliveryAttempted", "delivery-a", {"message_id": notice_id}),
+            event(7, "DeliverySucceeded", "delivery-a", {"attempt": 2}),
+            event(8, "ReceiptAcknowledged", "delivery-b",
+                  {"message_id": notice_id, "state": "KAZ",
+                   "acknowledged_at": "2026-11-27T10:00:00Z"}),
+            event(9, "ReceiptAcknowledged", "delivery-c",
+                  {"message_id": other_notice, "state": "KAZ",
+                   "acknowledged_at": "2026-11-27T10:00:00Z"}),
+        ],
+    }  # fmt: skip
+
+    causes, root = trace(logs, decision["event_id"])
+
+    assert causes == []
+    [member] = root.children
+    below = {(c.item.service, c.item.type) for c in member.children}
+    assert below == {
+        ("meetings", "MemberStateAdmitted"),
+        ("notifications", "MemberStateAdmitted"),
+        ("notifications", "NoticeIssued"),
+    }
+    [notice] = [c for c in member.children if c.item.type == "NoticeIssued"]
+    assert [(c.item.event["position"], c.link) for c in notice.children] == [
+        (4, "delivery of"), (5, "delivery of"), (6, "delivery of"), (7, "delivery of"),
+        (8, "delivery of"),
+    ]  # fmt: skip
+    assert count(root) == 9
+
+    up, _ = trace(logs, "notifications#8")
+    assert [i.type for i in up] == ["DecisionRecorded", "MemberAdmitted", "NoticeIssued"]
+    with pytest.raises(AuditError, match="more than one event"):
+        trace(logs, shared_id)
+    assert trace(logs, f"meetings:{shared_id}")[1].item.service == "meetings"
+
+
+def test_a_fact_counts_from_its_instant_a_date_once_its_day_is_over_and_others_by_cause() -> None:
+    noon = parse_instant("2022-10-11T12:00+06:00")
+    assert not known(date(2022, 10, 11), noon)
+    assert known(date(2022, 10, 10), noon)
+    assert known(parse_instant("2022-10-11T05:59Z"), noon)
+    assert not known(parse_instant("2022-10-11T06:01Z"), noon)
+    with pytest.raises(AuditError):
+        parse_instant("2022-10-11T12:00")
+
+    decision = event(1, "DecisionRecorded", "m", {"decided_on": "2022-10-13"})
+    status = event(1, "DocumentStatusChanged", "d", {}, cause=decision["event_id"])
+    revised = event(2, "DraftRevised", "d", {})
+    history = History({"meetings": [decision], "documents": [status, revised]})
+    assert effective(Item("documents", status), history) == date(2022, 10, 13)
+    assert effective(Item("documents", revised), history) == parse_instant("2026-11-27T10:00:00Z")
