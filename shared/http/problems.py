@@ -261,6 +261,33 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
 )
+# A server shutting down or starting up refuses with SQLSTATE class 57P (admin or crash
+# shutdown, "the database system is shutting down", "... is starting up") or 08 (connection
+# exception); SQLAlchemy wraps asyncpg's error for it in a plain DBAPIError.
+UNAVAILABLE_SQLSTATES = ("08", "57P")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database does not answer (rather than that a statement is
+    wrong): one of `UNAVAILABLE_ERRORS`, or a driver error with an unavailable SQLSTATE."""
+    if isinstance(error, UNAVAILABLE_ERRORS):
+        return True
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    seen: list[BaseException | None] = [error]
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        seen.append(error.orig)
+    seen += [candidate.__cause__ for candidate in list(seen) if candidate is not None]
+    states = [getattr(candidate, "sqlstate", None) for candidate in seen]
+    return any(isinstance(s, str) and s.startswith(UNAVAILABLE_SQLSTATES) for s in states)
+
+
+async def driver_error_handler(request: Request, exc: Exception) -> Response:
+    """A driver error the narrower handlers did not take: 503 if it says the database does
+    not answer; anything else goes on to be logged and answered 500."""
+    if database_unavailable(exc):
+        return unavailable_response(request.scope)
+    raise exc
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -273,6 +300,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, problem.handle)
     for error in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, unavailable_handler)
+    app.add_exception_handler(sqlalchemy.exc.DBAPIError, driver_error_handler)
 
 
 def _phrase(status: int) -> str:

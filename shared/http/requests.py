@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context
 from shared.http.problems import (
-    UNAVAILABLE_ERRORS,
+    database_unavailable,
     internal_error_response,
     unavailable_response,
 )
@@ -80,19 +80,21 @@ class RequestContextMiddleware:
             ):
                 try:
                     await self.app(scope, receive, send_with_request_id)
-                except UNAVAILABLE_ERRORS as error:
-                    # Raised outside the app's handlers (e.g. by the idempotency middleware).
-                    error_log.warning("database unavailable", error=repr(error))
-                    if status is not None:
-                        raise
-                    await unavailable_response(scope)(scope, receive, send_with_request_id)
-                except Exception:
-                    error_log.exception(
-                        "unhandled exception", method=scope["method"], path=scope["path"]
-                    )
-                    if status is not None:
-                        raise  # the answer has begun: the server can only drop the connection
-                    await internal_error_response(scope)(scope, receive, send_with_request_id)
+                except Exception as error:
+                    if database_unavailable(error):
+                        # Raised outside the app's handlers (e.g. by the idempotency middleware,
+                        # or by a handler that re-raised it).
+                        error_log.warning("database unavailable", error=repr(error))
+                        if status is not None:
+                            raise
+                        await unavailable_response(scope)(scope, receive, send_with_request_id)
+                    else:
+                        error_log.exception(
+                            "unhandled exception", method=scope["method"], path=scope["path"]
+                        )
+                        if status is not None:
+                            raise  # the answer has begun: the server can only drop it
+                        await internal_error_response(scope)(scope, receive, send_with_request_id)
                 finally:
                     access_log.info(
                         "request",
