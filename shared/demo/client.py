@@ -19,6 +19,11 @@ DEFAULT_URLS: Mapping[str, str] = {
 }
 KEY_PREFIX = "cica-demo"
 CONFLICT_ATTEMPTS = 5
+RETRY_WITHIN = 90.0
+"""How long one request is sent again while its service is unavailable (its database or the
+service itself restarting), longer than an Idempotency-Key's lease on a request whose process
+died (60 s)."""
+RETRIED_PROBLEMS = frozenset({"/problems/unavailable", "/problems/idempotency-key-in-progress"})
 
 
 class DemoError(Exception):
@@ -53,6 +58,24 @@ def _is_version_conflict(response: httpx.Response) -> bool:
         return False
 
 
+def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds to wait before sending a request again, if its answer asks for that: a 503,
+    or a 409 for a request with the same key still running; None for any other answer."""
+    if response.status_code == 409:
+        try:
+            kind = response.json().get("type")
+        except (ValueError, AttributeError):
+            return None
+        if kind not in RETRIED_PROBLEMS:
+            return None
+    elif response.status_code != 503:
+        return None
+    try:
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.1), 10.0)
+    except ValueError:
+        return 1.0
+
+
 def idempotency_key(step: str, body: Any) -> str:
     """The same step with the same body always sends the same key; a changed body, a new one
     (else the service would answer 422 for a key reused with another request)."""
@@ -69,11 +92,14 @@ class DemoClient:
         auditor_token: str | None = None,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        retry_within: float = RETRY_WITHIN,
     ) -> None:
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
         self.token = token
         self.auditor_token = auditor_token or token
         self.http = httpx.Client(timeout=timeout, trust_env=False, transport=transport)
+        self.retry_within = retry_within
+        self._answered: set[str] = set()
 
     def close(self) -> None:
         self.http.close()
@@ -93,15 +119,29 @@ class DemoClient:
     def _send(
         self, method: str, service: str, path: str, *, token: str | None = None, **kwargs: Any
     ) -> httpx.Response:
+        """One request, sent again while the service says to (503, or 409 for its key still
+        in progress, both with ``Retry-After``) or, once it has answered before, while it does
+        not answer (restarting): within `retry_within` seconds. A repeated POST is safe: it
+        carries the same Idempotency-Key."""
         headers = {"Authorization": f"Bearer {token or self.token}", **kwargs.pop("headers", {})}
         url = self._url(service, path)
-        try:
-            return self.http.request(method, url, headers=headers, **kwargs)
-        except httpx.TransportError as error:
-            raise DemoError(
-                f"{service} does not answer at {self.urls[service]} ({type(error).__name__}): "
-                "is the system running (`make up`)?"
-            ) from None
+        deadline = time.monotonic() + self.retry_within
+        while True:
+            try:
+                response = self.http.request(method, url, headers=headers, **kwargs)
+            except httpx.TransportError as error:
+                if service not in self._answered or time.monotonic() > deadline:
+                    raise DemoError(
+                        f"{service} does not answer at {self.urls[service]} "
+                        f"({type(error).__name__}): is the system running (`make up`)?"
+                    ) from None
+                time.sleep(0.5)
+                continue
+            self._answered.add(service)
+            wait = _retry_after(response)
+            if wait is None or time.monotonic() + wait > deadline:
+                return response
+            time.sleep(wait)
 
     def get(self, service: str, path: str, **kwargs: Any) -> httpx.Response:
         """The answer, whatever its status: the caller decides what a 404 means."""
