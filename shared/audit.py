@@ -678,7 +678,8 @@ def add_audit_parser(commands: Any, service_argument: Callable[[str], tuple[str,
         "as of an instant, trace an event",
         description="Check, over HTTP with an auditor token, that every service's log is "
         "complete and unaltered: its hash chain, its signed checkpoints, the checkpoints you "
-        "kept from earlier runs, and Merkle proofs; or export the history for offline checks.",
+        "kept from earlier runs, and Merkle proofs; or export the history for offline checks; "
+        "replay it into fresh read models, show the state as of an instant, trace an event.",
     )
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     verify = audit_commands.add_parser(

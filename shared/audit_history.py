@@ -815,6 +815,10 @@ def add_history_parsers(audit_commands: Any) -> list[Any]:
     trace_parser = audit_commands.add_parser(
         "trace", help="an event's causes and effects across every service, as a tree"
     )
-    trace_parser.add_argument("event_id", help="the event's id (event_id in /events)")
+    trace_parser.add_argument(
+        "event_id",
+        help="the event's id (event_id in /events); SERVICE:ID when two services' events share "
+        "it, or SERVICE#POSITION",
+    )
     trace_parser.add_argument("--json", action="store_true", help="the tree as JSON")
     return [replay, state, trace_parser]
