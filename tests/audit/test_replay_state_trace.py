@@ -2,9 +2,10 @@
 `cica up` started here, after the October 2022 scenario (`cica demo --notifications`) and two
 receipts of the notice of Kuwait's admission, acknowledged by Kazakhstan and Kuwait.
 
-One system serves every test of the module (its start is most of the time they take). The
-demo registers no ministry's webhook endpoint, so no delivery is attempted: the trace reaches
-the receipts (recorded in the deliveries' streams) and no DeliveryAttempted."""
+One system serves every test on it (its start is most of the time they take). The demo
+registers no ministry's webhook endpoint, so no delivery is attempted: the trace reaches the
+receipts (recorded in the deliveries' streams) and no DeliveryAttempted; the tests on made-up
+logs at the end trace attempts, failures and successes."""
 
 from __future__ import annotations
 
@@ -29,8 +30,7 @@ from tests.system.test_demo import member_state_token, settled_heads, urls
 from tests.system.test_make_up import REPO, CicaUp, distinct_free_ports
 
 slow = pytest.mark.slow
-"""The tests on a whole system; those on made-up logs (at the end) run in make test's quick
-set too."""
+"""The tests on a whole system (`-m "not slow"` leaves them out)."""
 
 ACKNOWLEDGING = ("KAZ", "KWT")
 
