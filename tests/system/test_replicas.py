@@ -1,0 +1,512 @@
+"""Several replicas on a NATS cluster: `cica up --replicas 2 --nats-cluster 3` runs the October
+2022 scenario while one NATS node and one replica of each service are killed (SIGKILL) in the
+middle, and ends where a single-node run of the same steps ends.
+
+Both runs (the single-node baseline first, then the replicated one) do the same things through
+the HTTP APIs: three ministries register webhook endpoints at a receiver of this test, a
+silence procedure is started with a deadline a few seconds off (every meetings replica checks
+for due procedures every half second, so they race to conclude it), and `cica demo
+--notifications` loads the scenario, its calls alternating between replicas 1 and 2. In the
+replicated run, once the demo has reached its eighth step, the replicas it is not calling and
+NATS node 2 are killed; the supervisor restarts them.
+
+The end state must match the baseline's: 28 members, Rev.8 on the SOC's item 3(c), SOC/OI/1280
+issued once to 27, the admission notice to 28, the same count of events of each type in every
+log (delivery attempts aside: a replica killed mid-attempt leaves one unanswered, which is then
+attempted again), every chain verifying, the silence procedure concluded once, and each
+webhook received once — or again only after an attempt whose answer was never recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
+from shared.devservers import _die_with_parent
+from tests.system.test_make_up import REPO, SERVICES, uvicorn_pid
+
+pytestmark = pytest.mark.slow
+
+START_DEADLINE = 90.0
+DEMO_DEADLINE = 180.0
+SETTLE_DEADLINE = 60.0
+REPLICA_STEP = 10  # replica r of a service listens on its port + 10 * (r - 1)
+RECEIVING = ("KAZ", "IND", "TUR")
+KINDS = ["note_verbale", "document_revised", "agenda_adopted", "member_admitted"]
+# The demo's calls alternate between the replicas; the ones it does not call are killed.
+DEMO_REPLICA = {"registry": 1, "documents": 2, "meetings": 1, "notifications": 2}
+KILL_AT_STEP = "[ 8/21]"
+ENVIRONMENT = {
+    "CICA_NOTIFICATIONS_WEBHOOK_KEY": "replica-test-webhook-key-of-forty-bytes!",
+    "CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS": "true",
+    "CICA_NOTIFICATIONS_DELIVERY_POLL_INTERVAL": "0.5",
+    "CICA_NOTIFICATIONS_DELIVERY_TIMEOUT": "3",
+    "CICA_NOTIFICATIONS_DELIVERY_BASE_DELAY": "0.2",
+    "CICA_NOTIFICATIONS_DELIVERY_MAX_DELAY": "1",
+    "CICA_MEETINGS_SILENCE_CHECK_INTERVAL": "0.5",
+}
+
+
+# ------------------------------------------------------------------------------ ports
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_block(ports: Callable[[int], list[int]], taken: set[int]) -> int:
+    """A base port whose every derived port is free and not taken already."""
+    for _ in range(500):
+        base = random.randint(20000, 40000)
+        wanted = ports(base)
+        if not taken.intersection(wanted) and all(_bindable(p) for p in wanted):
+            taken.update(wanted)
+            return base
+    raise AssertionError("no free block of ports found")
+
+
+@dataclass(frozen=True)
+class Ports:
+    postgres: int
+    nats: int
+    service_base: int
+
+    def service(self, name: str, replica: int = 1) -> int:
+        return self.service_base + SERVICES.index(name) + REPLICA_STEP * (replica - 1)
+
+
+def choose_ports(replicas: int, nats_nodes: int) -> Ports:
+    taken: set[int] = set()
+    service_base = _free_block(
+        lambda b: [b + i + REPLICA_STEP * r for r in range(replicas) for i in range(4)], taken
+    )
+    nats = _free_block(
+        lambda b: [b + i + offset for i in range(nats_nodes) for offset in (0, 2000, 4000)], taken
+    )
+    postgres = _free_block(lambda b: [b], taken)
+    return Ports(postgres, nats, service_base)
+
+
+# ------------------------------------------------------------------------------ the system
+
+
+@dataclass
+class System:
+    """One `cica up` process, as a user runs it, with the test's notification settings."""
+
+    state_dir: Path
+    ports: Ports
+    replicas: int = 1
+    nats_cluster: int = 1
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def output_path(self) -> Path:
+        return self.state_dir.parent / f"{self.state_dir.name}.out"
+
+    @property
+    def output(self) -> str:
+        return self.output_path.read_text(errors="replace")
+
+    def environment(self) -> dict[str, str]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
+        environment["PYTHONUNBUFFERED"] = "1"
+        return environment
+
+    def url(self, service: str, replica: int = 1) -> str:
+        return f"http://127.0.0.1:{self.ports.service(service, replica)}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "shared.cli", "up",
+            "--state-dir", str(self.state_dir),
+            "--pg-port", str(self.ports.postgres),
+            "--nats-port", str(self.ports.nats),
+            "--replicas", str(self.replicas),
+            "--nats-cluster", str(self.nats_cluster),
+            "--startup-timeout", str(START_DEADLINE),
+        ]  # fmt: skip
+        for service in SERVICES:
+            command += ["--port", f"{service}={self.ports.service(service)}"]
+        self.state_dir.parent.mkdir(parents=True, exist_ok=True)
+        with self.output_path.open("ab") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env={**self.environment(), **ENVIRONMENT},
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+
+    def wait_until_healthy(self) -> None:
+        assert self.process is not None
+        waiting = {(s, r) for s in SERVICES for r in range(1, self.replicas + 1)}
+        deadline = time.monotonic() + START_DEADLINE
+        with httpx.Client(timeout=1.0, trust_env=False) as client:
+            while waiting:
+                if self.process.poll() is not None:
+                    pytest.fail(f"cica up exited with {self.process.returncode}:\n{self.output}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{sorted(waiting)} not healthy in time:\n{self.output}")
+                for service, replica in list(waiting):
+                    try:
+                        answer = client.get(f"{self.url(service, replica)}/healthz")
+                    except httpx.TransportError:
+                        continue
+                    if answer.status_code == 200:
+                        waiting.discard((service, replica))
+                time.sleep(0.2)
+
+    def token(self, role: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(self.state_dir),
+             "--role", role],
+            cwd=REPO, env=self.environment(), capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    def demo(self, output: Path) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "shared.cli", "demo", "--notifications",
+                   "--state-dir", str(self.state_dir)]  # fmt: skip
+        for service in SERVICES:
+            replica = DEMO_REPLICA[service] if self.replicas > 1 else 1
+            command += ["--url", f"{service}={self.url(service, replica)}"]
+        with output.open("wb") as out:
+            return subprocess.Popen(
+                command, cwd=REPO, env=self.environment(), stdin=subprocess.DEVNULL,
+                stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            )  # fmt: skip
+
+    def nats_node_pid(self, node: int) -> int:
+        config = str((self.state_dir / "nats-cluster" / f"nats-{node}.conf").resolve())
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().decode().split("\0")
+            except OSError:
+                continue
+            if config in argv and any(a.endswith("nats-server") for a in argv[:1]):
+                return int(entry.name)
+        raise AssertionError(f"no nats-server runs {config}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# ------------------------------------------------------------------------------ the receiver
+
+
+class Receiver:
+    """The ministries' webhook receiver: one path per state, 200 to everything; it counts
+    each request by its ``webhook-id`` (the delivery id)."""
+
+    def __init__(self) -> None:
+        self.received: Counter[str] = Counter()
+        self.states: dict[str, str] = {}
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                self.rfile.read(length)
+                webhook_id = self.headers.get("webhook-id", "")
+                with lock:
+                    receiver.received[webhook_id] += 1
+                    receiver.states[webhook_id] = self.path.strip("/")
+                self.send_response(200)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def url(self, state: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{state}"
+
+
+# ------------------------------------------------------------------------------ the run
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Outcome:
+    demo_output: str
+    events: dict[str, list[dict[str, Any]]]
+    chains: dict[str, dict[str, Any]]
+    members: dict[str, Any]
+    agenda: dict[str, Any]
+    note: dict[str, Any]
+    admission: dict[str, Any]
+    procedure_id: str
+    procedure: dict[str, Any]
+    deliveries: list[dict[str, Any]]
+    histories: dict[str, list[dict[str, Any]]]
+    received: Counter[str]
+
+    def counts(self, service: str) -> Counter[str]:
+        return Counter(e["event_type"] for e in self.events[service])
+
+
+def read_log(client: httpx.Client, url: str, token: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = client.get(f"{url}/events", params={"after": after, "limit": 1000},
+                          headers=bearer(token))  # fmt: skip
+        assert page.status_code == 200, page.text
+        body = page.json()
+        events += body["events"]
+        if not body["events"] or body["next_after"] >= body["head"]:
+            return events
+        after = body["next_after"]
+
+
+def wait_for(
+    what: str,
+    check: Callable[[], bool],
+    within: float = SETTLE_DEADLINE,
+    seen: Callable[[], object] = lambda: "",
+) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not in time: {what}; {seen()}")
+        time.sleep(0.3)
+
+
+def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
+    secretariat, auditor = system.token("secretariat"), system.token("auditor")
+    url = {s: system.url(s) for s in SERVICES}
+    with httpx.Client(timeout=15.0, trust_env=False) as client:
+        for state in RECEIVING:
+            endpoint = client.post(
+                f"{url['notifications']}/endpoints",
+                headers=bearer(secretariat),
+                json={"state": state, "url": receiver.url(state), "languages": ["en"],
+                      "kinds": KINDS},
+            )  # fmt: skip
+            assert endpoint.status_code == 201, endpoint.text
+        procedure_id = str(uuid.uuid4())
+        deadline = datetime.now(UTC) + timedelta(seconds=8)
+        started = client.post(
+            f"{url['meetings']}/silence-procedures",
+            headers=bearer(secretariat),
+            json={**SILENCE_PROCEDURE, "procedure_id": procedure_id,
+                  "deadline": deadline.isoformat(), "participants": list(MEMBER_STATES_2022)},
+        )  # fmt: skip
+        assert started.status_code in (200, 201), started.text
+
+        demo_path = system.state_dir.parent / f"{system.state_dir.name}-demo.out"
+        demo = system.demo(demo_path)
+        if kill:
+            wait_for(
+                "the demo's eighth step",
+                lambda: KILL_AT_STEP in demo_path.read_text() or demo.poll() is not None,
+                within=DEMO_DEADLINE,
+            )
+            os.kill(system.nats_node_pid(2), signal.SIGKILL)
+            for service in SERVICES:
+                other = 3 - DEMO_REPLICA[service]
+                os.kill(uvicorn_pid(system.ports.service(service, other)), signal.SIGKILL)
+        try:
+            demo.wait(DEMO_DEADLINE)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            pytest.fail(f"the demo did not finish:\n{demo_path.read_text()}")
+        demo_output = demo_path.read_text()
+        assert demo.returncode == 0, demo_output
+        assert "Every chain verified." in demo_output
+
+        def procedure() -> dict[str, Any]:
+            answer = client.get(f"{url['meetings']}/silence-procedures/{procedure_id}",
+                                headers=bearer(secretariat))  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        wait_for("the silence procedure's conclusion", lambda: procedure()["status"] != "running")
+
+        def deliveries() -> list[dict[str, Any]]:
+            answer = client.get(f"{url['notifications']}/deliveries", params={"limit": 1000},
+                                headers=bearer(secretariat))  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            # Every member state has a delivery; those with no endpoint stay pending.
+            return [d for d in answer.json()["deliveries"] if d["state"] in RECEIVING]
+
+        heads: list[tuple[int, ...]] = []
+
+        def settled() -> bool:
+            """Every delivery done and no log growing between two looks."""
+            listed = deliveries()
+            done = bool(listed) and all(d["status"] == "succeeded" for d in listed)
+            head = tuple(
+                client.get(f"{url[s]}/events", params={"limit": 1}, headers=bearer(auditor)).json()[
+                    "head"
+                ]
+                for s in SERVICES
+            )
+            heads.append(head)
+            return done and len(heads) > 1 and heads[-2] == head
+
+        wait_for(
+            "every delivery succeeded and every log settled",
+            settled,
+            seen=lambda: (heads[-3:], [(d["state"], d["kind"], d["status"]) for d in deliveries()]),
+        )
+
+        listed = deliveries()
+        histories = {}
+        for delivery in listed:
+            answer = client.get(f"{url['notifications']}/deliveries/{delivery['delivery_id']}",
+                                headers=bearer(secretariat))  # fmt: skip
+            histories[delivery["delivery_id"]] = answer.json()["history"]
+        agenda = client.get(f"{url['meetings']}/meetings/SOC-2022-III/agenda",
+                            headers=bearer(secretariat)).json()  # fmt: skip
+        notices = client.get(f"{url['notifications']}/notices",
+                             params={"kind": "member_admitted"},
+                             headers=bearer(secretariat)).json()["notices"]  # fmt: skip
+        return Outcome(
+            demo_output=demo_output,
+            events={s: read_log(client, url[s], auditor) for s in SERVICES},
+            chains={
+                s: client.get(f"{url[s]}/events/verify", headers=bearer(auditor)).json()
+                for s in SERVICES
+            },
+            members=client.get(f"{url['registry']}/members").json(),
+            agenda=agenda,
+            note=client.get(
+                f"{url['notifications']}/notes/SOC-OI-1280", headers=bearer(secretariat)
+            ).json(),
+            admission=next(n for n in notices if n["reference"] == "KWT"),
+            procedure_id=procedure_id,
+            procedure=procedure(),
+            deliveries=listed,
+            histories=histories,
+            received=Counter(receiver.received),
+        )
+
+
+def run_system(root: Path, *, replicas: int, nats_cluster: int, kill: bool) -> Outcome:
+    system = System(root / "state", choose_ports(replicas, nats_cluster), replicas, nats_cluster)
+    try:
+        system.start()
+        system.wait_until_healthy()
+        with Receiver() as receiver:
+            outcome = run_scenario(system, receiver, kill=kill)
+        if kill:
+            assert system.process is not None and system.process.poll() is None, system.output
+            for service in SERVICES:
+                assert f"{service}-{3 - DEMO_REPLICA[service]} restarted" in system.output
+            assert "NATS node 2 restarted" in system.output
+        return outcome
+    finally:
+        system.stop()
+
+
+def item_3c(agenda: dict[str, Any]) -> list[str]:
+    [item3] = [item for item in agenda["items"] if item["number"] == "3"]
+    [item3c] = [sub for sub in item3["sub_items"] if sub["letter"] == "c"]
+    return [d["symbol"] for d in item3c["considers"]]
+
+
+def test_two_replicas_on_three_nats_nodes_survive_kills_and_end_as_one_node_does(
+    tmp_path: Path,
+) -> None:
+    single = run_system(tmp_path / "single", replicas=1, nats_cluster=1, kill=False)
+    replicated = run_system(tmp_path / "replicated", replicas=2, nats_cluster=3, kill=True)
+
+    for outcome in (single, replicated):
+        assert outcome.members["count"] == 28
+        assert "KWT" in {state["code"] for state in outcome.members["member_states"]}
+        assert item_3c(outcome.agenda) == ["SUM/2022/DRAFT/1/Rev.8"]
+        assert outcome.note["number"] == "SOC/OI/1280"
+        assert len(outcome.note["recipients"]) == 27
+        assert len(outcome.admission["recipients"]) == 28
+        for service, chain in outcome.chains.items():
+            assert chain["ok"], (service, chain)
+            assert chain["head_position"] == len(outcome.events[service])
+
+    # The same events, type by type, in every log (delivery attempts and failures aside).
+    for service in SERVICES:
+        expected, found = single.counts(service), replicated.counts(service)
+        if service == "notifications":
+            for counts in (expected, found):
+                for kind in ("DeliveryAttempted", "DeliveryFailed", "DeliveryRequeued"):
+                    counts.pop(kind, None)
+        assert found == expected, service
+    for outcome in (single, replicated):
+        issued = [
+            e for e in outcome.events["notifications"]
+            if e["event_type"] == "NoteVerbaleIssued" and e["data"].get("number") == "SOC/OI/1280"
+        ]  # fmt: skip
+        assert len(issued) == 1
+
+    # The silence procedure: concluded once, though every replica looked for it.
+    for outcome in (single, replicated):
+        conclusions = [
+            e for e in outcome.events["meetings"]
+            if e["event_type"] == "SilenceProcedureConcluded"
+            and e["stream_id"] == f"silence-{outcome.procedure_id}"
+        ]  # fmt: skip
+        assert len(conclusions) == 1
+        assert outcome.procedure["status"] != "running"
+
+    # Webhooks: the same deliveries; each received once, or again only after an attempt
+    # whose answer was never recorded.
+    assert len(replicated.deliveries) == len(single.deliveries) > 0
+    assert {d["state"] for d in replicated.deliveries} == set(RECEIVING)
+    for outcome in (single, replicated):
+        assert set(outcome.received) == {d["delivery_id"] for d in outcome.deliveries}
+        for delivery_id, history in outcome.histories.items():
+            kinds = [entry["event"] for entry in history]
+            assert kinds.count("DeliverySucceeded") == 1, history
+            unanswered = kinds.count("DeliveryAttempted") - (
+                kinds.count("DeliverySucceeded") + kinds.count("DeliveryFailed")
+            )
+            assert 1 <= outcome.received[delivery_id] <= 1 + unanswered, history
