@@ -136,6 +136,9 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    # Known before the lifespan runs, so that `cica rebuild` and `cica audit replay` fold
+    # exactly the read models the running service keeps (shared/rebuild.load_projections).
+    app.state.projections = projections
     install_http_conventions(app)
     # Outermost middleware: counts every request with the status its client gets.
     install_metrics(app, public=settings.metrics_public)

@@ -25,14 +25,16 @@ from shared.settings import ServiceSettings, service_database_url
 
 
 def load_projections(service: str) -> list[Projection]:
-    """`services.<service>.projections.projections`, or none when the module is missing."""
+    """The read models `service`'s app keeps, as its composition root declares them (none
+    when the service has no app module). Read from the app itself, so that a projection added
+    in `app.py` (notifications' deliveries) is never missed."""
     try:
-        module = importlib.import_module(f"services.{service}.projections")
+        module = importlib.import_module(f"services.{service}.app")
     except ModuleNotFoundError as error:
-        if error.name != f"services.{service}.projections":
+        if error.name != f"services.{service}.app":
             raise
         return []
-    return list(getattr(module, "projections", []))
+    return list(module.create_app().state.projections)
 
 
 def load_event_types(service: str) -> EventTypes:
