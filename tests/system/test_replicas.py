@@ -3,11 +3,11 @@
 middle, and ends where a single-node run of the same steps ends.
 
 Both runs (the single-node baseline first, then the replicated one) do the same things through
-the HTTP APIs: three ministries register webhook endpoints at a receiver of this test, a
-silence procedure is started with a deadline a few seconds off (every meetings replica checks
-for due procedures every half second, so they race to conclude it), and `cica demo
---notifications` loads the scenario, its calls alternating between replicas 1 and 2. In the
-replicated run, once the demo has reached its eighth step, the replicas it is not calling and
+the HTTP APIs: three ministries register webhook endpoints at a receiver of this test, `cica
+demo --notifications` loads the scenario (its calls alternating between replicas 1 and 2),
+and when it reaches its eighth step a silence procedure is started with a deadline two seconds
+off (every meetings replica checks for due procedures every half second, so they race to
+conclude it). In the replicated run, at that moment, the replicas the demo is not calling and
 NATS node 2 are killed; the supervisor restarts them.
 
 The end state must match the baseline's: 28 members, Rev.8 on the SOC's item 3(c), SOC/OI/1280
@@ -54,6 +54,8 @@ KINDS = ["note_verbale", "document_revised", "agenda_adopted", "member_admitted"
 # The demo's calls alternate between the replicas; the ones it does not call are killed.
 DEMO_REPLICA = {"registry": 1, "documents": 2, "meetings": 1, "notifications": 2}
 KILL_AT_STEP = "[ 8/21]"
+# The silence procedure, started at that step, falls due while the killed replicas restart.
+SILENCE_SECONDS = 2
 ENVIRONMENT = {
     "CICA_NOTIFICATIONS_WEBHOOK_KEY": "replica-test-webhook-key-of-forty-bytes!",
     "CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS": "true",
@@ -333,8 +335,15 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
                       "kinds": KINDS},
             )  # fmt: skip
             assert endpoint.status_code == 201, endpoint.text
+        demo_path = system.state_dir.parent / f"{system.state_dir.name}-demo.out"
+        demo = system.demo(demo_path)
+        wait_for(
+            "the demo's eighth step",
+            lambda: KILL_AT_STEP in demo_path.read_text() or demo.poll() is not None,
+            within=DEMO_DEADLINE,
+        )
         procedure_id = str(uuid.uuid4())
-        deadline = datetime.now(UTC) + timedelta(seconds=8)
+        deadline = datetime.now(UTC) + timedelta(seconds=SILENCE_SECONDS)
         started = client.post(
             f"{url['meetings']}/silence-procedures",
             headers=bearer(secretariat),
@@ -343,14 +352,7 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
         )  # fmt: skip
         assert started.status_code in (200, 201), started.text
 
-        demo_path = system.state_dir.parent / f"{system.state_dir.name}-demo.out"
-        demo = system.demo(demo_path)
         if kill:
-            wait_for(
-                "the demo's eighth step",
-                lambda: KILL_AT_STEP in demo_path.read_text() or demo.poll() is not None,
-                within=DEMO_DEADLINE,
-            )
             os.kill(system.nats_node_pid(2), signal.SIGKILL)
             for service in SERVICES:
                 other = 3 - DEMO_REPLICA[service]
