@@ -321,6 +321,42 @@ def _operations(event: _Event, services: Iterable[str]) -> dict[str, Any]:
     return operations
 
 
+def _checkpoints(service: str) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The channel on which `service` publishes its signed checkpoints (shared/checkpoints.py):
+    not events of its log, but signed statements of its head that auditors keep."""
+    from shared.checkpoints import CheckpointOut, checkpoint_subject
+
+    channel_id = f"{service}.checkpoints"
+    schema = _asyncapi_schema(CheckpointOut.model_json_schema())
+    message = {
+        "name": "Checkpoint",
+        "title": f"{service}: signed checkpoint",
+        "summary": "The head of the log (size, RFC 9162 Merkle root, chain hash, time) signed "
+        "with the service's Ed25519 key; verify with GET /keys, prove with GET /proofs/*.",
+        "contentType": "application/json",
+        "payload": schema,
+        "x-cica-producer": service,
+    }
+    channel = {
+        "address": checkpoint_subject(service),
+        "title": f"{service}: checkpoints",
+        "description": f"Signed checkpoints of {service}'s log, captured by the JetStream "
+        f"stream {stream_name(service)} too, so a copy lies beyond the database's reach. "
+        "Consumers of events skip them.",
+        "messages": {"Checkpoint": {"$ref": _pointer("components", "messages", channel_id)}},
+        "x-cica-producer": service,
+        "x-cica-stream": stream_name(service),
+    }
+    operation = {
+        "action": "send",
+        "channel": {"$ref": _pointer("channels", channel_id)},
+        "messages": [{"$ref": _pointer("channels", channel_id, "messages", "Checkpoint")}],
+        "title": f"{service} publishes its signed checkpoints",
+        "summary": "At a regular interval when the log grew, and on demand (POST /checkpoints).",
+    }
+    return channel_id, channel, message, operation
+
+
 def _document(
     catalogues: Sequence[ServiceCatalogue],
     *,
@@ -340,6 +376,11 @@ def _document(
         channels[event.channel_id] = _channel(event)
         messages[event.channel_id] = _message(event, data[event.channel_id])
         operations.update(_operations(event, services))
+    for service in services:
+        channel_id, channel, message, operation = _checkpoints(service)
+        channels[channel_id] = channel
+        messages[channel_id] = message
+        operations[f"{service}.send.checkpoints"] = operation
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "info": {

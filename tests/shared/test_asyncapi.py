@@ -153,7 +153,16 @@ def test_the_system_document_is_valid_asyncapi_3_with_every_event_its_producer_a
         "registry.MemberAdmitted",
         "registry.BodyRenamed",
         "documents.DraftRevised",
+        "registry.checkpoints",
+        "documents.checkpoints",
+        "meetings.checkpoints",
     }
+    signed = document["channels"]["documents.checkpoints"]
+    assert signed["address"] == "cica.documents.checkpoints"
+    checkpoint = document["components"]["messages"]["documents.checkpoints"]["payload"]
+    assert {"tree_size", "root_hash", "chain_hash", "key_id", "signature"} <= set(
+        checkpoint["required"]
+    )
     admitted = document["channels"]["registry.MemberAdmitted"]
     assert admitted["address"] == "cica.registry.member_state.MemberAdmitted"
     assert "parameters" not in admitted, "the model names its stream type"
@@ -164,7 +173,9 @@ def test_the_system_document_is_valid_asyncapi_3_with_every_event_its_producer_a
     assert set(renamed["parameters"]) == {"streamType"}
     assert renamed["x-cica-consumers"] == []
 
-    operations = document["operations"]
+    operations = {
+        name: op for name, op in document["operations"].items() if "checkpoints" not in name
+    }
     assert {name: (op["action"], op["channel"]["$ref"]) for name, op in operations.items()} == {
         "registry.send.MemberAdmitted": ("send", "#/channels/registry.MemberAdmitted"),
         "registry.send.BodyRenamed": ("send", "#/channels/registry.BodyRenamed"),
@@ -228,12 +239,21 @@ def test_each_service_document_shows_its_own_channels_and_those_it_consumes():
     validate(documents)
     validate(registry)
 
-    assert set(documents["channels"]) == {"documents.DraftRevised", "registry.MemberAdmitted"}
+    assert set(documents["channels"]) == {
+        "documents.DraftRevised",
+        "registry.MemberAdmitted",
+        "documents.checkpoints",
+    }
     assert set(documents["operations"]) == {
         "documents.send.DraftRevised",
         "documents.receive.registry.MemberAdmitted",
+        "documents.send.checkpoints",
     }
-    assert set(registry["channels"]) == {"registry.MemberAdmitted", "registry.BodyRenamed"}
+    assert set(registry["channels"]) == {
+        "registry.MemberAdmitted",
+        "registry.BodyRenamed",
+        "registry.checkpoints",
+    }
     assert {op["action"] for op in registry["operations"].values()} == {"send"}
 
 
@@ -278,7 +298,10 @@ def test_empty_catalogues_still_give_valid_documents():
     empty = [ServiceCatalogue(s, EventTypes()) for s in ("registry", "documents")]
     validate(system_document(empty))
     validate(service_document("registry", empty))
-    assert system_document(empty)["channels"] == {}
+    assert set(system_document(empty)["channels"]) == {
+        "registry.checkpoints",
+        "documents.checkpoints",
+    }, "no events, but each service still signs its (empty) log's checkpoints"
 
 
 def test_reacting_to_an_event_no_producer_sends_is_refused():
