@@ -12,8 +12,8 @@
 - ``cica audit verify|export [--token T] [--service SERVICE=URL]``, ``cica audit verify --file
   EXPORT``: check every service's log against its signed checkpoints and the ones you kept,
   or export it for offline checks (see `shared.audit`).
-- ``cica demo [--url SERVICE=URL] [--token T]``: load the October 2022 scenario into a running
-  system through its HTTP APIs (see `shared.demo`); safe to run again.
+- ``cica demo [--url SERVICE=URL] [--token T] [--ministries URL]``: load the October 2022
+  scenario into a running system through its HTTP APIs (see `shared.demo`); safe to run again.
 
 Every option has an environment variable, and a flag wins over its variable.
 """
@@ -282,9 +282,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--notifications",
-        action="store_true",
-        help="with the notifications service's steps too: note verbale SOC/OI/1280 to the 27 "
-        "and the notice of Kuwait's admission to the 28",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the notifications service's steps: note verbale SOC/OI/1280 to the 27 and the "
+        "notice of Kuwait's admission to the 28 (default; --no-notifications for a system "
+        "without that service)",
+    )
+    demo.add_argument(
+        "--ministries",
+        metavar="URL",
+        help="register each member state's ministry as a webhook endpoint at URL/<STATE> "
+        "(http on loopback only with CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS=true, for "
+        "development) and wait until every delivery to them has succeeded",
+    )
+    demo.add_argument(
+        "--ministry-secrets",
+        type=Path,
+        metavar="FILE",
+        help="write each newly registered endpoint's signing secret here (JSON, state to "
+        "secret, readable by its owner only): the service shows it once",
     )
     add_audit_parser(commands, _audit_service)
     return parser
@@ -403,6 +419,11 @@ def demo(
     from shared.demo import DEFAULT_URLS, DemoClient, DemoError, run_demo
 
     urls = {**DEFAULT_URLS, **dict(args.urls)}
+    if args.ministries is not None:
+        if not args.notifications:
+            parser.error("--ministries needs the notifications service's steps")
+        if not args.ministries.startswith(("http://", "https://")):
+            parser.error(f"--ministries expects an http or https URL, not {args.ministries!r}")
     token, auditor_token = args.token, args.auditor_token
     if token is None:
         settings = TokenSettings()
@@ -423,7 +444,12 @@ def demo(
         auditor_token = auditor_token or minted_auditor
     try:
         with DemoClient(urls, token, auditor_token=auditor_token) as client:
-            return run_demo(client, notifications=args.notifications)
+            return run_demo(
+                client,
+                notifications=args.notifications,
+                ministries=args.ministries,
+                secrets_file=args.ministry_secrets,
+            )
     except DemoError as error:
         print(f"cica demo: {error}", file=sys.stderr)
         return 1

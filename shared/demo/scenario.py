@@ -9,18 +9,23 @@ meetings service records the decisions on them (their reactions follow those dec
 The texts and facts come from the services' own seed modules; what they do not hold (the SWG
 and Summit sessions, the Summit's agenda and decisions, the bodies' names) is set out here.
 
-The notifications service's steps (note verbale SOC/OI/1280 with its enclosures to the 27, the
-notice of Kuwait's admission to the 28) are kept apart, in their own section below, and run
-only when asked (`cica demo --notifications`): that service was being built when the demo was
-written. The ministries' webhook endpoints and the deliveries to them are not in it yet.
+The notifications service's steps are in their own section below: the member states as
+recipients, note verbale SOC/OI/1280 with its enclosures to the 27, the notice of Kuwait's
+admission to the 28, and, given a base URL (`cica demo --ministries URL`), each ministry's
+webhook endpoint at `URL/<STATE>` and the deliveries to it. `cica demo --no-notifications`
+leaves them out, for a system run without that service.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from services.documents.seed import astana_rev8_russian, astana_rev8_text, conclusions_text
@@ -32,6 +37,7 @@ from services.meetings.seed import (
     SOC_MEETING,
     SUMMIT_MEETING,
 )
+from services.notifications.events import NoticeKind
 from services.notifications.seed import FIRST_NUMBER as NOTE_FIRST_NUMBER
 from services.notifications.seed import ISSUE_1280, NOTE_1280
 from services.notifications.seed import MEMBER_STATES_2022 as NOTE_RECIPIENTS
@@ -422,12 +428,25 @@ STEPS: list[Step] = [
 
 # ------------------------------------------------------------------------------ notifications
 #
-# Kept apart: the notifications service was being built while the demo was written. They run
-# with `cica demo --notifications` (`scenario(notifications=True)`): the 27 member states and
-# the series SOC/OI, note verbale SOC/OI/1280 of 7 October 2022 to the 27 before the SOC's
-# decisions (a note to all members goes to the members at its issue), and after the Summit the
-# notice of Kuwait's admission to the 28. Not here yet: the ministries' webhook endpoints (the
-# service takes only https URLs on public addresses) and their deliveries.
+# The notifications service's steps (`scenario(notifications=True)`, the default): the 27
+# member states as recipients, right after the registry's steps so that every notice the
+# meetings and documents services cause reaches them; the series SOC/OI and note verbale
+# SOC/OI/1280 of 7 October 2022 to the 27, before the SOC's decisions (a note to all members
+# goes to the members at its issue); after the Summit, the notice of Kuwait's admission to the
+# 28.
+#
+# With a base URL for the ministries (`cica demo --ministries URL`), each member state's ministry
+# gets a webhook endpoint at `URL/<STATE>` (Kuwait's once it is admitted), registered by the
+# Secretariat on its behalf, for every kind of message. The service sends an endpoint only what
+# is issued after its registration; what its state was sent before it had any endpoint (the
+# notice of Kuwait's own admission, or everything when an earlier run had no --ministries) is
+# sent to it by redelivery. Each endpoint's signing secret is in the answer to its registration
+# only: the demo keeps it in the `--ministry-secrets` file, if given, for the ministry to verify
+# its webhooks with. The service takes http and loopback addresses only in development
+# (CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS=true); else an https URL on a public address.
+
+ALL_KINDS = [kind.value for kind in NoticeKind]
+UNSETTLED = ("pending", "attempting", "failed")
 
 
 def notifications_members(client: DemoClient) -> str:
@@ -439,6 +458,82 @@ def notifications_members(client: DemoClient) -> str:
     body = {"states": missing, "member_since": FOUNDING_BASELINE.isoformat()}
     client.post("notifications", "/member-states", body, step="member-states")
     return f"recorded {len(missing)} member states as recipients"
+
+
+def ministry_languages(state: str) -> list[str]:
+    """What a ministry reads the notes in: English and Russian, and Kazakh for Kazakhstan."""
+    return ["en", "ru", "kk"] if state == "KAZ" else ["en", "ru"]
+
+
+def save_secrets(path: Path, secrets: dict[str, str]) -> None:
+    """Add `secrets` (state → whsec_...) to the JSON file at `path`, readable by its owner
+    only: each was shown once, by the endpoint's registration."""
+    try:
+        kept = json.loads(path.read_text())
+    except FileNotFoundError:
+        kept = {}
+    except (OSError, ValueError) as error:
+        raise DemoError(f"cannot read the ministries' secrets in {path}: {error}") from None
+    kept.update(secrets)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(path.name + ".new")
+    descriptor = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        os.fchmod(file.fileno(), 0o600)
+        json.dump(dict(sorted(kept.items())), file, indent=2)
+        file.write("\n")
+    os.replace(written, path)
+
+
+def _register_ministry(
+    client: DemoClient, state: str, base_url: str, secrets_file: Path | None
+) -> int | None:
+    """Register `state`'s ministry at `base_url/<state>` unless it is there; then send it,
+    by redelivery, what its state was sent while it had no endpoint. None when it was there,
+    else how many deliveries were sent again."""
+    url = f"{base_url.rstrip('/')}/{state}"
+    listed = client.read("notifications", "/endpoints", params={"state": state})["endpoints"]
+    if any(endpoint["url"] == url for endpoint in listed):
+        return None
+    earlier: list[dict[str, Any]] = []
+    if not listed:  # never sent to any endpoint, and no endpoint will take them
+        pending = _deliveries(client, state=state, status="pending")
+        earlier = [d for d in pending if d["attempts"] == 0]
+    body = {"state": state, "url": url, "languages": ministry_languages(state),
+            "kinds": ALL_KINDS, "endpoint_id": _decision_id(f"endpoint {state} {url}")}  # fmt: skip
+    registered = client.post("notifications", "/endpoints", body, step=f"endpoint-{state}")
+    if secrets_file is not None:
+        save_secrets(secrets_file, {state: registered["secret"]})
+    for delivery in earlier:
+        client.post(
+            "notifications",
+            f"/deliveries/{delivery['delivery_id']}/redeliver",
+            {"reason": "Sent before the ministry had an endpoint."},
+            step=f"redeliver-{delivery['delivery_id']}",
+        )
+    return len(earlier)
+
+
+def register_ministries(
+    states: Sequence[str], base_url: str, secrets_file: Path | None
+) -> Callable[[DemoClient], str]:
+    def run(client: DemoClient) -> str:
+        registered, resent = [], 0
+        for state in states:
+            outcome = _register_ministry(client, state, base_url, secrets_file)
+            if outcome is not None:
+                registered.append(state)
+                resent += outcome
+        if not registered:
+            return f"already there ({len(states)})"
+        said = f"registered {len(registered)} endpoints at {base_url.rstrip('/')}/<STATE>"
+        if resent:
+            said += f", {resent} earlier deliveries sent again"
+        if secrets_file is not None:
+            said += f"; their secrets in {secrets_file}"
+        return said
+
+    return run
 
 
 def note_series(client: DemoClient) -> str:
@@ -477,33 +572,133 @@ def admission_notice(client: DemoClient) -> str:
     return f"notice of Kuwait's admission sent to {len(notice['recipients'])} member states"
 
 
-NOTIFICATIONS_BEFORE_THE_SOC_DECIDES: list[Step] = [
-    Step("notifications", "the 27 member states as recipients", notifications_members),
-    Step("notifications", f"the series {NOTE_OFFICE}", note_series),
-    Step("notifications", f"note verbale {NOTE_1280} with its enclosures", note_1280),
-]
-NOTIFICATIONS_AFTER_THE_SUMMIT: list[Step] = [
-    Step("notifications", "the notice of Kuwait's admission", admission_notice),
-]
+def _deliveries(client: DemoClient, **params: Any) -> list[dict[str, Any]]:
+    """GET /deliveries (at most 1000, the most the service lists at once)."""
+    listed = client.read("notifications", "/deliveries", params={**params, "limit": 1000})
+    return listed["deliveries"]
 
 
-def scenario(*, notifications: bool = False) -> list[Step]:
-    """The steps in order; with the notifications service's steps where they belong."""
+def _unsettled(client: DemoClient, states: set[str]) -> list[dict[str, Any]]:
+    return [
+        d
+        for status in UNSETTLED
+        for d in _deliveries(client, status=status)
+        if d["state"] in states
+    ]
+
+
+def deliveries_settled(client: DemoClient) -> str:
+    """Wait (bounded) until every delivery to a state with an endpoint has succeeded; a dead
+    letter, or one still failing, is the demo's failure, with what the receiver answered."""
+    states = {e["state"] for e in client.read("notifications", "/endpoints")["endpoints"]}
+    try:
+        waited = client.wait_for(
+            "every delivery to the ministries' endpoints succeeds",
+            lambda: not _unsettled(client, states),
+            within=60.0,
+        )
+    except DemoError as error:
+        left = _unsettled(client, states)
+        shown = "; ".join(
+            f"{d['number'] or d['kind']} to {d['state']}: {d['status']} after {d['attempts']} "
+            f"attempts ({d['last_outcome']})"
+            for d in left[:5]
+        )
+        raise DemoError(f"{error}: {len(left)} not delivered, e.g. {shown}") from None
+    dead = [d for d in _deliveries(client, status="dead_lettered") if d["state"] in states]
+    if dead:
+        raise DemoError(
+            f"{len(dead)} deliveries dead-lettered, e.g. {dead[0]['kind']} to "
+            f"{dead[0]['state']} ({dead[0]['last_outcome']})"
+        )
+    count = sum(1 for d in _deliveries(client, status="succeeded") if d["state"] in states)
+    return f"{count} deliveries succeeded to {len(states)} ministries ({waited:.1f}s)"
+
+
+def notifications_before_the_soc_decides(
+    ministries: str | None, secrets_file: Path | None
+) -> list[Step]:
+    steps = [Step("notifications", "the 27 member states as recipients", notifications_members)]
+    if ministries is not None:
+        steps.append(
+            Step("notifications", "the 27 ministries' webhook endpoints",
+                 register_ministries(sorted(NOTE_RECIPIENTS), ministries, secrets_file))
+        )  # fmt: skip
+    return [
+        *steps,
+        Step("notifications", f"the series {NOTE_OFFICE}", note_series),
+        Step("notifications", f"note verbale {NOTE_1280} with its enclosures", note_1280),
+    ]
+
+
+def notifications_after_the_summit(ministries: str | None, secrets_file: Path | None) -> list[Step]:
+    steps = [Step("notifications", "the notice of Kuwait's admission", admission_notice)]
+    if ministries is not None:
+        steps += [
+            Step("notifications", "Kuwait's ministry's webhook endpoint, once admitted",
+                 register_ministries(["KWT"], ministries, secrets_file)),
+            Step("notifications", "the deliveries to the ministries", deliveries_settled),
+        ]  # fmt: skip
+    return steps
+
+
+def scenario(
+    *,
+    notifications: bool = False,
+    ministries: str | None = None,
+    secrets_file: Path | None = None,
+) -> list[Step]:
+    """The steps in order; with the notifications service's steps where they belong, and the
+    ministries' endpoints at `ministries`/<STATE> when it is given."""
     if not notifications:
         return list(STEPS)
     at = next(i for i, step in enumerate(STEPS) if step.title == SOC_DECIDES)
     return [
         *STEPS[:at],
-        *NOTIFICATIONS_BEFORE_THE_SOC_DECIDES,
+        *notifications_before_the_soc_decides(ministries, secrets_file),
         *STEPS[at:],
-        *NOTIFICATIONS_AFTER_THE_SUMMIT,
+        *notifications_after_the_summit(ministries, secrets_file),
     ]
 
 
 # ------------------------------------------------------------------------------ account, audit
 
 
-def account(client: DemoClient) -> list[str]:
+def _receipts_count(client: DemoClient, path: str) -> int:
+    return len(client.read("notifications", path)["acknowledged"])
+
+
+def notifications_account(client: DemoClient) -> list[str]:
+    """The notes (number, recipients, receipts), the notices by kind, the endpoints and the
+    deliveries by status."""
+    notes = client.read("notifications", "/notes")["notes"]
+    shown = ", ".join(
+        f"{n['number']} to {len(n['recipients'])} "
+        f"({_receipts_count(client, '/notes/' + n['key'] + '/receipts')} receipts)"
+        for n in notes
+    )
+    lines = [f"notifications: {len(notes)} notes verbales: {shown or 'none'}"]
+    notices = client.read("notifications", "/notices")["notices"]
+    by_kind: dict[str, list[int]] = {}
+    receipts = 0
+    for notice in notices:
+        by_kind.setdefault(notice["kind"], []).append(len(notice["recipients"]))
+        receipts += _receipts_count(client, f"/notices/{notice['notice_id']}/receipts")
+    kinds = ", ".join(
+        f"{len(counts)} {kind} (to {'+'.join(str(c) for c in counts)})"
+        for kind, counts in sorted(by_kind.items())
+    )
+    lines.append(f"               {len(notices)} notices: {kinds or 'none'}; {receipts} receipts")
+    endpoints = client.read("notifications", "/endpoints")["endpoints"]
+    statuses = Counter(d["status"] for d in _deliveries(client))
+    counted = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    lines.append(
+        f"               {len(endpoints)} ministry endpoints; deliveries {counted or 'none'}"
+    )
+    return lines
+
+
+def account(client: DemoClient, *, notifications: bool = True) -> list[str]:
     """A few lines on what each service holds now."""
     lines = []
     members = client.read("registry", "/members")
@@ -527,17 +722,8 @@ def account(client: DemoClient) -> list[str]:
         lines.append(
             f"               {item['meeting_id']} item {item['ref']} considers {considered}"
         )
-    notes = client.get("notifications", "/notes")
-    notices = client.get("notifications", "/notices")
-    if notes.status_code == notices.status_code == 200:
-        numbers = ", ".join(n["number"] for n in notes.json()["notes"]) or "none"
-        kinds: dict[str, int] = {}
-        for notice in notices.json()["notices"]:
-            kinds[notice["kind"]] = kinds.get(notice["kind"], 0) + 1
-        counted = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        lines.append(f"notifications: notes verbales {numbers}; notices {counted or 'none'}")
-    else:
-        lines.append(f"notifications: GET /notes answered {notes.status_code}")
+    if notifications:
+        lines += notifications_account(client)
     return lines
 
 
@@ -573,10 +759,15 @@ def run_demo(
     out: TextIO = sys.stdout,
     steps: Sequence[Step] | None = None,
     notifications: bool = False,
+    ministries: str | None = None,
+    secrets_file: Path | None = None,
 ) -> int:
-    """Run every step (`scenario(notifications=...)` unless `steps` are given), then the account
-    and the audit; 0 if all went well, 1 if a step failed or a chain did not verify."""
-    steps = scenario(notifications=notifications) if steps is None else list(steps)
+    """Run every step (`scenario(...)` unless `steps` are given), then the account and the
+    audit; 0 if all went well, 1 if a step failed or a chain did not verify."""
+    if steps is None:
+        steps = scenario(
+            notifications=notifications, ministries=ministries, secrets_file=secrets_file
+        )
     print("The October 2022 scenario: the Sixth CICA Summit in Astana", file=out, flush=True)
     for number, step in enumerate(steps, start=1):
         prefix = f"[{number:2}/{len(steps)}] {step.service:<13} {step.title}"
@@ -588,9 +779,10 @@ def run_demo(
         print(f"{prefix}: {outcome}", file=out, flush=True)
     print("\nWhat each service holds now:", file=out)
     try:
-        for line in account(client):
+        for line in account(client, notifications=notifications):
             print(f"  {line}", file=out)
-        ok, lines = audit(client)
+        services = SERVICES if notifications else SERVICES[:-1]
+        ok, lines = audit(client, services)
     except DemoError as error:
         print(f"    {error}", file=out, flush=True)
         return 1
