@@ -1,31 +1,125 @@
 """`cica demo` (what `make demo` runs) against a system `cica up` started here, on free ports and
 a temporary state dir, as a user runs both: the October 2022 scenario lands in every service,
-every chain verifies, and a second run appends nothing to any log.
+the ministries' webhook endpoints (a receiver here, on loopback) get note verbale SOC/OI/1280
+and the notice of Kuwait's admission, signed as Standard Webhooks, every chain verifies, and a
+second run appends nothing to any log and sends nothing.
 
 One system start serves both runs (the start is most of the time this test takes)."""
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
+from services.notifications.seed import MEMBER_STATES_2022
+from shared.devservers import _die_with_parent
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
 
 pytestmark = pytest.mark.slow
 
 DEMO_DEADLINE = 240.0
+NOTE = "SOC/OI/1280"
+
+
+class CicaUpForDevelopment(CicaUp):
+    """`cica up` with CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS=true (the development setting
+    that lets the service send webhooks over http to loopback, where the receiver listens)."""
+
+    def start(self) -> None:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
+        environment["PYTHONUNBUFFERED"] = "1"
+        environment["CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS"] = "true"
+        command = [
+            sys.executable, "-m", "shared.cli", "up",
+            "--state-dir", str(self.state_dir),
+            "--pg-port", str(self.ports.postgres),
+            "--nats-port", str(self.ports.nats),
+        ]  # fmt: skip
+        for service, port in self.ports.services.items():
+            command += ["--port", f"{service}={port}"]
+        with self.output_path.open("ab") as output:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, env=environment, stdin=subprocess.DEVNULL, stdout=output,
+                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Received:
+    state: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Ministries:
+    """The member states' ministries: one HTTP server on a free loopback port, taking
+    POST /<STATE> and keeping every request as it came."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        lock = threading.Lock()
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with lock:
+                    received.append(
+                        Received(
+                            self.path.strip("/"),
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                        )
+                    )
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Ministries:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def verified(self, secrets: dict[str, str]) -> list[tuple[str, str, dict[str, Any]]]:
+        """(state, webhook-id, body) of every webhook, each verified with its state's secret
+        by the `standardwebhooks` library (which raises on a bad signature)."""
+        return [
+            (
+                hook.state,
+                hook.headers["webhook-id"],
+                Webhook(secrets[hook.state]).verify(hook.body, hook.headers),
+            )
+            for hook in list(self.received)
+        ]
 
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[CicaUp]:
-    run = CicaUp(tmp_path / "state", distinct_free_ports(), tmp_path / "cica-up.out")
+    run = CicaUpForDevelopment(tmp_path / "state", distinct_free_ports(), tmp_path / "cica-up.out")
     try:
         run.start()
         run.wait_until_healthy()
@@ -38,10 +132,12 @@ def urls(system: CicaUp) -> dict[str, str]:
     return {name: f"http://127.0.0.1:{port}" for name, port in system.ports.services.items()}
 
 
-def cica_demo(system: CicaUp) -> subprocess.CompletedProcess[str]:
-    """`cica demo` with the system's URLs and state dir: it mints its own tokens."""
+def cica_demo(system: CicaUp, ministries: str, secrets: Path) -> subprocess.CompletedProcess[str]:
+    """`cica demo` with the system's URLs and state dir (it mints its own tokens), the
+    ministries' base URL, and where it keeps their endpoints' secrets."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
-    command = [sys.executable, "-m", "shared.cli", "demo", "--state-dir", str(system.state_dir)]
+    command = [sys.executable, "-m", "shared.cli", "demo", "--state-dir", str(system.state_dir),
+               "--ministries", ministries, "--ministry-secrets", str(secrets)]  # fmt: skip
     for service, url in urls(system).items():
         command += ["--url", f"{service}={url}"]
     return subprocess.run(
@@ -98,50 +194,69 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_the_demo_loads_october_2022_verifies_every_chain_and_a_second_run_appends_nothing(
-    system: CicaUp,
+def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_and_a_second_run_appends_nothing(  # noqa: E501
+    system: CicaUp, tmp_path: Path
 ) -> None:
-    first = cica_demo(system)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "Every chain verified." in first.stdout
+    secrets_file = tmp_path / "ministry-secrets.json"
+    with Ministries() as ministries:
+        first = cica_demo(system, ministries.url, secrets_file)
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "Every chain verified." in first.stdout
 
-    auditor = system.token("auditor")
-    secretariat = system.token("secretariat")
-    service = urls(system)
-    with httpx.Client(timeout=10.0, trust_env=False) as client:
-        before = settled_heads(client, system, auditor)
-        second = cica_demo(system)
-        after = heads(client, system, auditor)
+        auditor = system.token("auditor")
+        secretariat = system.token("secretariat")
+        service = urls(system)
+        with httpx.Client(timeout=10.0, trust_env=False) as client:
+            before = settled_heads(client, system, auditor)
+            sent_before = len(ministries.received)
+            second = cica_demo(system, ministries.url, secrets_file)
+            after = heads(client, system, auditor)
+            sent_after = len(ministries.received)
 
-        members = client.get(f"{service['registry']}/members").json()
-        agenda = client.get(
-            f"{service['meetings']}/meetings/SOC-2022-III/agenda", headers=bearer(secretariat)
-        ).json()
-        russian = client.get(
-            f"{service['documents']}/documents/SUM/2022/DRAFT/1",
-            params={"lang": "ru"},
-            headers=bearer(secretariat),
-        ).json()
-        rev3 = client.get(
-            f"{service['documents']}/documents/SUM/2022/DRAFT/1/Rev.3",
-            headers=bearer(secretariat),
-        )
-        kazakhstan = member_state_token(system, "KAZ")
-        read_by_kazakhstan = poll(
-            lambda: client.get(
-                f"{service['documents']}/documents/SUM/2022/DRAFT/1", headers=bearer(kazakhstan)
-            ),
-            until=lambda response: response.status_code != 404,
-        )
-        chains = {
-            name: client.get(f"{url}/events/verify", headers=bearer(auditor)).json()
-            for name, url in service.items()
-        }
+            members = client.get(f"{service['registry']}/members").json()
+            agenda = client.get(
+                f"{service['meetings']}/meetings/SOC-2022-III/agenda",
+                headers=bearer(secretariat),
+            ).json()
+            russian = client.get(
+                f"{service['documents']}/documents/SUM/2022/DRAFT/1",
+                params={"lang": "ru"},
+                headers=bearer(secretariat),
+            ).json()
+            rev3 = client.get(
+                f"{service['documents']}/documents/SUM/2022/DRAFT/1/Rev.3",
+                headers=bearer(secretariat),
+            )
+            kazakhstan = member_state_token(system, "KAZ")
+            read_by_kazakhstan = poll(
+                lambda: client.get(
+                    f"{service['documents']}/documents/SUM/2022/DRAFT/1",
+                    headers=bearer(kazakhstan),
+                ),
+                until=lambda response: response.status_code != 404,
+            )
+            admitted = client.get(
+                f"{service['notifications']}/notices",
+                params={"kind": "member_admitted"},
+                headers=bearer(secretariat),
+            ).json()["notices"]
+            deliveries = client.get(
+                f"{service['notifications']}/deliveries",
+                params={"limit": 1000},
+                headers=bearer(auditor),
+            ).json()["deliveries"]
+            chains = {
+                name: client.get(f"{url}/events/verify", headers=bearer(auditor)).json()
+                for name, url in service.items()
+            }
+        secrets = json.loads(secrets_file.read_text())
+        webhooks = ministries.verified(secrets)
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert after == before
-    assert all(before[name] > 0 for name in ("registry", "documents", "meetings"))
+    assert all(before[name] > 0 for name in SERVICES)
     assert "recorded" not in second.stdout.split("What each service holds")[0]
+    assert "registered" not in second.stdout.split("What each service holds")[0]
 
     assert members["count"] == 28
     assert "KWT" in {state["code"] for state in members["member_states"]}
@@ -159,6 +274,39 @@ def test_the_demo_loads_october_2022_verifies_every_chain_and_a_second_run_appen
     assert rev3.json()["type"] == "/problems/revision-not-held"
 
     assert read_by_kazakhstan.status_code == 200  # a founding member, learnt from the registry
+
+    # Each ministry's secret, kept by the demo for its owner's eyes only.
+    assert set(secrets) == {*MEMBER_STATES_2022, "KWT"}
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+
+    # The note to the 27, once each, signed with each ministry's own secret (verified above).
+    note = [(state, hook_id, body) for state, hook_id, body in webhooks if body["number"] == NOTE]
+    assert sorted(state for state, _, _ in note) == sorted(MEMBER_STATES_2022)
+    assert all(body["type"] == "cica.note_verbale" for _, _, body in note)
+    assert all(body["recipient"] == state for state, _, body in note)
+    kazakh = next(body for state, _, body in note if state == "KAZ")
+    assert kazakh["languages"] == ["en", "ru", "kk"]
+    assert len(kazakh["enclosures"]) >= 2
+
+    # The notice of Kuwait's admission to the 28, Kuwait's endpoint included.
+    [admission] = [notice for notice in admitted if notice["reference"] == "KWT"]
+    assert len(admission["recipients"]) == 28
+    told = [
+        state
+        for state, _, body in webhooks
+        if body["type"] == "cica.member_admitted" and body["message_id"] == admission["notice_id"]
+    ]
+    assert sorted(told) == sorted([*MEMBER_STATES_2022, "KWT"])
+
+    # Every delivery succeeded, each sent once: one webhook per delivery, none twice.
+    assert deliveries, "no delivery listed"
+    assert Counter(d["status"] for d in deliveries) == {"succeeded": len(deliveries)}
+    hook_ids = [hook_id for _, hook_id, _ in webhooks]
+    assert len(hook_ids) == len(set(hook_ids))
+    assert set(hook_ids) == {d["delivery_id"] for d in deliveries}
+
+    # The second run sent nothing.
+    assert sent_after == sent_before == len(webhooks)
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():
