@@ -799,7 +799,12 @@ async def _receipts(request: Request, message_id: UUID, reference: str) -> Recei
     )
 
 
-@router.post("/notes/{note}/receipt", status_code=201, tags=["receipts"])
+@router.post(
+    "/notes/{note}/receipt",
+    status_code=201,
+    tags=["receipts"],
+    responses={200: {"model": ReceiptOut, "description": "Acknowledged before: the first receipt"}},
+)
 @ACKNOWLEDGERS
 async def acknowledge_note(
     note: NoteKey, body: ReceiptIn, store: Store, caller: Caller, response: Response
@@ -823,7 +828,12 @@ async def note_receipts(
     return await _receipts(request, found.note_id, found.number)
 
 
-@router.post("/notices/{notice_id}/receipt", status_code=201, tags=["receipts"])
+@router.post(
+    "/notices/{notice_id}/receipt",
+    status_code=201,
+    tags=["receipts"],
+    responses={200: {"model": ReceiptOut, "description": "Acknowledged before: the first receipt"}},
+)
 @ACKNOWLEDGERS
 async def acknowledge_notice(
     notice_id: NoticeId, body: ReceiptIn, store: Store, caller: Caller, response: Response

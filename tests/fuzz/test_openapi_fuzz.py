@@ -37,6 +37,7 @@ from shared.access import Role
 from tests.access import bearer
 from tests.documents.helpers import documents_app, draft
 from tests.meetings.support import meetings, soc_meeting_with_adopted_agenda
+from tests.notifications.support import notifications, the_27_and_the_soc_oi_series
 from tests.registry.support import register_founding_members, registry
 
 SCALE = int(os.environ.get("CICA_FUZZ_SCALE", "1"))
@@ -53,8 +54,10 @@ CALLERS: dict[str, dict[str, str]] = {
     "nobody": {},
 }
 
-NOT_FUZZED = {"GET /live"}
-"""Server-sent events: the answer is a stream that does not end, so it has no response to check."""
+NOT_FUZZED = {"GET /live", "POST /endpoints"}
+"""``GET /live``: server-sent events, a stream that does not end, so no response to check.
+``POST /endpoints``: it resolves the host name it is given, and fuzzed names would go out to
+DNS (tests/notifications/test_endpoints.py holds it to its answers instead)."""
 
 CHECKS = [
     not_a_server_error,
@@ -88,10 +91,20 @@ async def seeded_meetings(url: str, nats_url: str) -> AsyncIterator[tuple[FastAP
         yield started
 
 
+@asynccontextmanager
+async def seeded_notifications(url: str, nats_url: str) -> AsyncIterator[tuple[FastAPI, Any]]:
+    async with notifications(
+        url, nats_url, relay_enabled=False, delivery_enabled=False, webhook_key="k" * 32
+    ) as started:
+        await the_27_and_the_soc_oi_series(started[1])
+        yield started
+
+
 SERVICES: dict[str, Started] = {
     "registry": seeded_registry,
     "documents": seeded_documents,
     "meetings": seeded_meetings,
+    "notifications": seeded_notifications,
 }
 
 
