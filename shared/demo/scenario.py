@@ -428,21 +428,21 @@ STEPS: list[Step] = [
 
 # ------------------------------------------------------------------------------ notifications
 #
-# The notifications service's steps (`scenario(notifications=True)`, the default): the 27
-# member states as recipients, right after the registry's steps so that every notice the
-# meetings and documents services cause reaches them; the series SOC/OI and note verbale
-# SOC/OI/1280 of 7 October 2022 to the 27, before the SOC's decisions (a note to all members
-# goes to the members at its issue); after the Summit, the notice of Kuwait's admission to the
-# 28.
+# The notifications service's steps (`scenario(notifications=True)`, what `cica demo` runs
+# unless told --no-notifications): the 27 member states as recipients, the series SOC/OI and
+# note verbale SOC/OI/1280 of 7 October 2022 to the 27, before the SOC's decisions (a note to
+# all members goes to the members at its issue); after the Summit, the notice of Kuwait's
+# admission to the 28.
 #
 # With a base URL for the ministries (`cica demo --ministries URL`), each member state's ministry
 # gets a webhook endpoint at `URL/<STATE>` (Kuwait's once it is admitted), registered by the
 # Secretariat on its behalf, for every kind of message. The service sends an endpoint only what
 # is issued after its registration; what its state was sent before it had any endpoint (the
-# notice of Kuwait's own admission, or everything when an earlier run had no --ministries) is
-# sent to it by redelivery. Each endpoint's signing secret is in the answer to its registration
-# only: the demo keeps it in the `--ministry-secrets` file, if given, for the ministry to verify
-# its webhooks with. The service takes http and loopback addresses only in development
+# notice of the SOC's agenda, Kuwait's own admission, or everything when an earlier run had no
+# --ministries) is sent to it by redelivery, once the notice has reached the service. Each
+# endpoint's signing secret is in the answer to its registration only: the demo keeps it in the
+# `--ministry-secrets` file, if given, for the ministry to verify its webhooks with. The
+# service takes http and loopback addresses only in development
 # (CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS=true); else an https URL on a public address.
 
 ALL_KINDS = [kind.value for kind in NoticeKind]
@@ -514,10 +514,28 @@ def _register_ministry(
     return len(earlier)
 
 
+def soc_agenda_noticed(client: DemoClient) -> bool:
+    """Whether the notice of the SOC's agenda adoption (a reaction to the meetings service's
+    event) has reached the notifications service."""
+    symbols = {SOC_AGENDA_DRAFT["symbol"], SOC_AGENDA_ANNOTATED["symbol"]}
+    notices = client.read("notifications", "/notices", params={"kind": "agenda_adopted"})
+    return any(notice["reference"] in symbols for notice in notices["notices"])
+
+
 def register_ministries(
-    states: Sequence[str], base_url: str, secrets_file: Path | None
+    states: Sequence[str],
+    base_url: str,
+    secrets_file: Path | None,
+    *,
+    after: tuple[str, Callable[[DemoClient], bool]] | None = None,
 ) -> Callable[[DemoClient], str]:
+    """Register the `states`' ministries, `after` the notice that must reach the service first
+    (so that it is sent again to them, not left unsent between the two)."""
+
     def run(client: DemoClient) -> str:
+        if after is not None:
+            what, check = after
+            client.wait_for(what, lambda: check(client))
         registered, resent = [], 0
         for state in states:
             outcome = _register_ministry(client, state, base_url, secrets_file)
@@ -526,7 +544,10 @@ def register_ministries(
                 resent += outcome
         if not registered:
             return f"already there ({len(states)})"
-        said = f"registered {len(registered)} endpoints at {base_url.rstrip('/')}/<STATE>"
+        said = (
+            f"registered {len(registered)} endpoint{'s' if len(registered) > 1 else ''} at "
+            f"{base_url.rstrip('/')}/<STATE>"
+        )
         if resent:
             said += f", {resent} earlier deliveries sent again"
         if secrets_file is not None:
@@ -622,7 +643,9 @@ def notifications_before_the_soc_decides(
     if ministries is not None:
         steps.append(
             Step("notifications", "the 27 ministries' webhook endpoints",
-                 register_ministries(sorted(NOTE_RECIPIENTS), ministries, secrets_file))
+                 register_ministries(sorted(NOTE_RECIPIENTS), ministries, secrets_file,
+                                     after=("the notice of the SOC's agenda adoption",
+                                            soc_agenda_noticed)))
         )  # fmt: skip
     return [
         *steps,
@@ -677,7 +700,7 @@ def notifications_account(client: DemoClient) -> list[str]:
         f"({_receipts_count(client, '/notes/' + n['key'] + '/receipts')} receipts)"
         for n in notes
     )
-    lines = [f"notifications: {len(notes)} notes verbales: {shown or 'none'}"]
+    lines = [f"notifications: notes verbales: {shown or 'none'}"]
     notices = client.read("notifications", "/notices")["notices"]
     by_kind: dict[str, list[int]] = {}
     receipts = 0
@@ -688,7 +711,7 @@ def notifications_account(client: DemoClient) -> list[str]:
         f"{len(counts)} {kind} (to {'+'.join(str(c) for c in counts)})"
         for kind, counts in sorted(by_kind.items())
     )
-    lines.append(f"               {len(notices)} notices: {kinds or 'none'}; {receipts} receipts")
+    lines.append(f"               notices: {kinds or 'none'}; {receipts} receipts")
     endpoints = client.read("notifications", "/endpoints")["endpoints"]
     statuses = Counter(d["status"] for d in _deliveries(client))
     counted = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
