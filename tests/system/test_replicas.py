@@ -40,10 +40,11 @@ import httpx
 import pytest
 
 from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
-from shared.devservers import _die_with_parent
+from shared import supervisor as supervisor_module
+from shared.cli import build_parser, up_options
+from shared.devservers import LocalNatsCluster, _die_with_parent
+from shared.supervisor import Supervisor, UpOptions
 from tests.system.test_make_up import REPO, SERVICES, uvicorn_pid
-
-pytestmark = pytest.mark.slow
 
 START_DEADLINE = 90.0
 DEMO_DEADLINE = 180.0
@@ -457,6 +458,7 @@ def item_3c(agenda: dict[str, Any]) -> list[str]:
     return [d["symbol"] for d in item3c["considers"]]
 
 
+@pytest.mark.slow
 def test_two_replicas_on_three_nats_nodes_survive_kills_and_end_as_one_node_does(
     tmp_path: Path,
 ) -> None:
@@ -512,3 +514,81 @@ def test_two_replicas_on_three_nats_nodes_survive_kills_and_end_as_one_node_does
                 kinds.count("DeliverySucceeded") + kinds.count("DeliveryFailed")
             )
             assert 1 <= outcome.received[delivery_id] <= 1 + unanswered, history
+
+
+# ------------------------------------------------------------------------------ the parts
+
+
+def parsed(argv: list[str], environ: dict[str, str]) -> UpOptions:
+    parser = build_parser()
+    args = parser.parse_args(["up", *argv])
+    return up_options(args.command_parser, args, environ)
+
+
+def test_replicas_and_nats_cluster_come_from_flags_then_environment_then_default() -> None:
+    assert (parsed([], {}).replicas, parsed([], {}).nats_cluster) == (1, 1)
+    from_environment = parsed([], {"CICA_REPLICAS": "2", "CICA_NATS_CLUSTER": "3"})
+    assert (from_environment.replicas, from_environment.nats_cluster) == (2, 3)
+    flags = parsed(["--replicas", "3", "--nats-cluster", "5"], {"CICA_REPLICAS": "2"})
+    assert (flags.replicas, flags.nats_cluster) == (3, 5)
+    for bad in (["--replicas", "0"], ["--nats-cluster", "two"], ["--replicas", "10"]):
+        with pytest.raises(SystemExit):
+            parsed(bad, {})
+    with pytest.raises(SystemExit):
+        parsed([], {"CICA_NATS_CLUSTER": "0"})
+
+
+def test_replicas_take_ports_ten_apart_and_peers_are_told_replica_one(tmp_path: Path) -> None:
+    supervisor = Supervisor(UpOptions(state_dir=tmp_path, replicas=2, nats_cluster=3))
+    layout = {(s.label, s.port, s.log_path.name) for s in supervisor.services}
+    assert layout == {
+        ("registry-1", 8001, "registry.log"), ("documents-1", 8002, "documents.log"),
+        ("meetings-1", 8003, "meetings.log"), ("notifications-1", 8004, "notifications.log"),
+        ("registry-2", 8011, "registry-2.log"), ("documents-2", 8012, "documents-2.log"),
+        ("meetings-2", 8013, "meetings-2.log"), ("notifications-2", 8014, "notifications-2.log"),
+    }  # fmt: skip
+    supervisor.database_urls = {name: f"postgresql://db/cica_{name}" for name in SERVICES}
+    supervisor.nats_cluster = LocalNatsCluster(3, tmp_path / "nats", 4222, 6222, 8222)
+    supervisor.nats_url = supervisor.nats_cluster.url
+    environment = supervisor._service_environment("meetings")
+    assert environment["CICA_MEETINGS_NATS_URL"] == (
+        "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224"
+    )
+    assert environment["CICA_NATS_STREAM_REPLICAS"] == "3"
+    assert environment["CICA_REGISTRY_URL"] == "http://127.0.0.1:8001"
+    assert environment["CICA_NOTIFICATIONS_URL"] == "http://127.0.0.1:8004"
+    single = Supervisor(UpOptions(state_dir=tmp_path / "single"))
+    assert [s.label for s in single.services] == list(SERVICES)
+    assert all(s.restart is None for s in single.services)  # one of each: a death stops all
+
+
+def test_a_restart_waits_one_second_then_doubles_up_to_thirty_and_resets_once_stable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(supervisor_module.time, "monotonic", lambda: now[0])
+    restart = supervisor_module._Restart()
+    delays = []
+    for _ in range(7):
+        delays.append(restart.exited())
+        assert not restart.is_due()
+        now[0] += delays[-1]
+        assert restart.is_due()
+        restart.restarted()
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    now[0] += supervisor_module.RESTART_STABLE_AFTER
+    assert restart.exited() == 1
+
+
+def test_each_cluster_node_routes_to_the_others_and_fsyncs_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    cluster = LocalNatsCluster(3, tmp_path, 4222, 6222, 8222)
+    second = cluster.node_config(1)
+    assert "server_name: nats-2" in second
+    assert "listen: 127.0.0.1:4223" in second and "http: 127.0.0.1:8223" in second
+    assert "nats-route://127.0.0.1:6222" in second and "nats-route://127.0.0.1:6224" in second
+    assert "nats-route://127.0.0.1:6223" not in second
+    assert "sync_interval" not in second
+    durable = LocalNatsCluster(3, tmp_path, 4222, 6222, 8222, sync_interval_always=True)
+    assert "sync_interval: always" in durable.node_config(0)
