@@ -549,7 +549,7 @@ def register_ministries(
             f"{base_url.rstrip('/')}/<STATE>"
         )
         if resent:
-            said += f", {resent} earlier deliveries sent again"
+            said += f", {resent} earlier deliver{'ies' if resent > 1 else 'y'} sent again"
         if secrets_file is not None:
             said += f"; their secrets in {secrets_file}"
         return said
