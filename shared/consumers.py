@@ -42,6 +42,7 @@ from shared import context
 from shared.envelope import EnvelopeError, ForeignEvent, decode, from_feed_item, stream_name
 from shared.eventstore import AppendResult, DomainEvent, NewEvent, PostgresEventStore
 from shared.eventstore.schema import parked_messages, tracking
+from shared.http.problems import database_unavailable
 from shared.messaging import NatsConnection
 from shared.relay import ensure_stream
 
@@ -49,6 +50,13 @@ log = structlog.get_logger(__name__)
 
 # Failures that say "the database is away", not "the handler is wrong": never parked.
 UNAVAILABLE = (ConnectionError, TimeoutError, OSError, OperationalError, InterfaceError)
+
+
+def _unavailable(error: BaseException) -> bool:
+    """One of `UNAVAILABLE`, or a driver error whose SQLSTATE says the server is shutting
+    down or starting (57P..) or the connection failed (08...): SQLAlchemy wraps those in a
+    plain DBAPIError, and a handler meeting one must be retried, never parked."""
+    return isinstance(error, UNAVAILABLE) or database_unavailable(error)
 
 
 @dataclass
@@ -220,8 +228,11 @@ class JetStreamConsumer:
                 raise
             except (NatsError, *UNAVAILABLE, httpx.HTTPError) as error:
                 log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
-            except Exception:
-                log.exception("consumer.failed", consumer=self.durable)
+            except Exception as error:
+                if _unavailable(error):
+                    log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
+                else:
+                    log.exception("consumer.failed", consumer=self.durable)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -281,6 +292,9 @@ class JetStreamConsumer:
             await self._nak(message for message, _ in pending)
             raise
         except Exception as error:  # a handler failed: the slow path below retries and parks
+            if _unavailable(error):
+                await self._nak(message for message, _ in pending)
+                raise
             log.info("consumer.batch_fallback", consumer=self.durable, error=repr(error))
         for index, (message, event) in enumerate(pending):
             try:
@@ -381,6 +395,8 @@ class JetStreamConsumer:
             except (_Gap, asyncio.CancelledError, *UNAVAILABLE):
                 raise
             except Exception as error:
+                if _unavailable(error):
+                    raise
                 if attempt >= self.max_attempts:
                     await self._park(event, error, attempt)
                     return
@@ -513,9 +529,7 @@ async def retry_parked(
     async with store.engine.begin() as connection:
         row = (
             await connection.execute(
-                select(parked_messages)
-                .where(parked_messages.c.id == parked_id)
-                .with_for_update()
+                select(parked_messages).where(parked_messages.c.id == parked_id).with_for_update()
             )
         ).first()
         if row is None or row.resolved_at is not None:
@@ -532,6 +546,8 @@ async def retry_parked(
         except UNAVAILABLE:
             raise
         except Exception as error:
+            if _unavailable(error):
+                raise
             await connection.execute(
                 update(parked_messages)
                 .where(parked_messages.c.id == parked_id)
