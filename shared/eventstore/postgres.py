@@ -1,21 +1,26 @@
 """`PostgresEventStore`: the append-only, hash-chained event log of one service, in PostgreSQL.
 
-How appends work. Every `append` call becomes a request on an in-process queue; one writer task
-takes every request waiting and commits them together in one transaction (group commit), so a
-burst of concurrent commands costs one round of statements and one WAL flush. Inside that
-transaction the writer takes ``LOCK TABLE events IN EXCLUSIVE MODE``, which serialises appends
-across processes (two replicas of a service share one log) while leaving reads free. Holding the
-lock, it reads the head of the log, checks each request's expected version and event ids, and
-gives the accepted events the next positions, so positions are gapless and in commit order: a
-reader that has seen position N has seen everything before it. A request that conflicts fails
-alone; the others in the batch commit. If the batch's transaction fails as a whole, each of its
-requests is retried in a transaction of its own, so one bad request cannot sink the others.
+How appends work. Every `append` call becomes a request on an in-process queue (its events'
+JSON and canonical bytes made there, before any lock); a writer takes every request waiting and
+commits them together in one transaction (group commit), so a burst of concurrent commands
+costs one round of statements and one WAL flush. Inside that transaction the writer takes
+``LOCK TABLE events IN EXCLUSIVE MODE``, which serialises appends across processes (two replicas
+of a service share one log) while leaving reads free. Holding the lock, it reads in one
+statement the head of the log, the streams' versions and which event ids are known, checks each
+request's expected version and event ids, gives the accepted events the next positions, chains
+their hashes and inserts the group in one more statement, so positions are gapless and in
+commit order: a reader that has seen position N has seen everything before it. Two writers take
+turns: the next gathers its group and queues for the lock while the current one commits. A
+request that conflicts fails alone; the others in the batch commit. If the batch's transaction
+fails as a whole, each of its requests is retried in a transaction of its own, so one bad
+request cannot sink the others (a group queued behind it may then commit first).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +29,7 @@ from typing import Any
 
 import structlog
 from pydantic_core import from_json
-from sqlalchemy import Integer, Text, and_, any_, bindparam, func, insert, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -39,8 +43,12 @@ from shared.eventstore.errors import (
 from shared.eventstore.hashing import (
     GENESIS_HASH,
     canonical_document,
+    canonical_text,
     chain_hash,
     check_storable,
+    document_parts,
+    finish_document,
+    instant_json,
 )
 from shared.eventstore.schema import events
 from shared.eventstore.types import (
@@ -61,6 +69,8 @@ ANY_VERSION: None = None
 MAX_NAME_LENGTH = 512
 NO_STREAM = 0
 """Pass as `expected_version` to append only if the stream does not exist yet."""
+_LANES = 2
+"""Writers of one store: one commits while the next gathers its group and waits for the lock."""
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:
@@ -73,11 +83,16 @@ def create_engine(database_url: str, **options: Any) -> AsyncEngine:
 
 @dataclass(slots=True)
 class _Row:
+    """An event ready to be stored: its JSON as text for the JSONB columns, and its canonical
+    document but for the position, version and instant (`document_parts`), made before the
+    log is locked so that only the chaining runs under the lock."""
+
     event_id: uuid.UUID
     event_type: str
     schema_version: int
-    data: dict[str, Any]
-    metadata: dict[str, Any]
+    data_text: str
+    metadata_text: str
+    document: tuple[bytes, bytes]
 
 
 @dataclass(slots=True)
@@ -108,17 +123,37 @@ _COLUMNS = (
     events.c.hash,
 )
 
-_HEAD = select(events.c.position, events.c.hash, events.c.recorded_at).order_by(
-    events.c.position.desc()
-).limit(1)
-_STREAM_HEADS = (
-    select(events.c.stream_id, func.max(events.c.version), func.min(events.c.stream_type))
-    .where(events.c.stream_id == any_(bindparam("stream_ids", type_=ARRAY(Text))))
-    .group_by(events.c.stream_id)
+# The appending statements, as driver SQL ($n parameters): under the log's lock an append costs
+# two statements and the commit, whatever the size of the group.
+_LOCK = "LOCK TABLE events IN EXCLUSIVE MODE"
+# What deciding a group needs, in one round trip: the head of the log (kind 0), the last
+# version and the type of each stream the group appends to (kind 1; one index probe a stream),
+# and where any of the group's event ids is recorded already (kind 2).
+_STATE = (
+    "(SELECT 0 AS kind, NULL::text AS stream_id, position, NULL::integer AS version, "
+    "NULL::text AS stream_type, NULL::uuid AS event_id, hash, recorded_at "
+    "FROM events ORDER BY position DESC LIMIT 1) "
+    "UNION ALL "
+    "(SELECT 1, last.stream_id, NULL, last.version, last.stream_type, NULL, NULL, NULL "
+    "FROM unnest($1::text[]) AS wanted(stream_id) CROSS JOIN LATERAL ("
+    "SELECT e.stream_id, e.version, e.stream_type FROM events AS e "
+    "WHERE e.stream_id = wanted.stream_id ORDER BY e.version DESC LIMIT 1) AS last) "
+    "UNION ALL "
+    "(SELECT 2, stream_id, position, version, NULL, event_id, NULL, NULL "
+    "FROM events WHERE event_id = ANY($2::uuid[]))"
 )
-_KNOWN_IDS = select(
-    events.c.event_id, events.c.stream_id, events.c.position, events.c.version
-).where(events.c.event_id == any_(bindparam("event_ids", type_=ARRAY(UUID(as_uuid=True)))))
+# The whole group in one statement, column arrays unnested, and the notice of the new head
+# (delivered at commit, like the rows).
+_INSERT = (
+    "WITH inserted AS (INSERT INTO events (position, event_id, stream_id, stream_type, version, "
+    "event_type, schema_version, data, metadata, recorded_at, prev_hash, hash) "
+    "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
+    "data::jsonb, metadata::jsonb, $10, prev_hash, hash FROM unnest($1::bigint[], $2::uuid[], "
+    "$3::text[], $4::text[], $5::integer[], $6::text[], $7::smallint[], $8::text[], $9::text[], "
+    "$11::bytea[], $12::bytea[]) AS new (position, event_id, stream_id, stream_type, version, "
+    "event_type, schema_version, data, metadata, prev_hash, hash) RETURNING 1) "
+    f"SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text)"
+)
 
 
 # `read_all` on the driver: the same columns as _COLUMNS, bound parameters ($1 after, $2 limit).
@@ -181,6 +216,7 @@ class PostgresEventStore:
         self._max_batch_events = max_batch_events
         self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
+        self._turn = asyncio.Lock()
         self._closed = False
 
     # ----------------------------------------------------------------------------- appending
@@ -220,12 +256,18 @@ class PostgresEventStore:
         for name, value in (("stream id", stream_id), ("stream type", stream_type)):
             if not value or len(value) > MAX_NAME_LENGTH or "\x00" in value:
                 raise InvalidEventError(f"a {name} is 1 to {MAX_NAME_LENGTH} characters, no NUL")
-        rows = [self._row(event, metadata) for event in events_]
+        rows = [self._row(stream_id, stream_type, event, metadata) for event in events_]
         if len({row.event_id for row in rows}) != len(rows):
             raise InvalidEventError("the same event id appears twice in one append")
         return rows
 
-    def _row(self, event: DomainEvent | NewEvent, metadata: dict[str, Any] | None) -> _Row:
+    def _row(
+        self,
+        stream_id: str,
+        stream_type: str,
+        event: DomainEvent | NewEvent,
+        metadata: dict[str, Any] | None,
+    ) -> _Row:
         new = event if isinstance(event, NewEvent) else NewEvent(event)
         payload = new.payload
         if payload.event_type not in self.event_types:
@@ -236,42 +278,62 @@ class PostgresEventStore:
         meta.update(new.metadata or {})
         check_storable(data, "data")
         check_storable(meta, "metadata")
-        return _Row(
-            event_id=new.event_id or uuid.uuid4(),
+        event_id = new.event_id or uuid.uuid4()
+        data_text, data_plain = canonical_text(data)
+        meta_text, meta_plain = canonical_text(meta)
+        document = document_parts(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_type=stream_type,
             event_type=payload.event_type,
             schema_version=payload.schema_version,
             data=data,
             metadata=meta,
+            data_json=data_text.encode("utf-8"),
+            metadata_json=meta_text.encode("utf-8"),
+        )
+        return _Row(
+            event_id=event_id,
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            # JSONB keeps values, not text: the canonical text stores the same value, except
+            # that JCS writes a float such as 1.0 as 1, so a value with floats goes as JSON.
+            data_text=data_text if data_plain else json.dumps(data, ensure_ascii=False),
+            metadata_text=meta_text if meta_plain else json.dumps(meta, ensure_ascii=False),
+            document=document,
         )
 
     async def _write_forever(self) -> None:
-        stopping = False
-        while not stopping:
-            first = await self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            size = len(first.rows)
-            while not self._queue.empty() and size < self._max_batch_events:
-                request = self._queue.get_nowait()
-                if request is None:
-                    stopping = True
-                    break
-                batch.append(request)
-                size += len(request.rows)
+        await asyncio.gather(*(self._lane() for _ in range(_LANES)))
+
+    async def _lane(self) -> None:
+        """One of the writers: takes its turn to gather the waiting requests, locks the log,
+        hands the turn on, and commits. The next lane gathers while this one commits, and its
+        LOCK waits behind this one's, so groups still commit one after the other, in the order
+        their requests arrived, while the next group forms (and the callers prepare their
+        events) during this one's round trips and WAL flush."""
+        while True:
+            batch: list[_Request] = []
+            await self._turn.acquire()
+            turn = True
             try:
-                await self._commit(batch)
+                first = await self._queue.get()
+                if first is None:  # closing: leave the mark for the other lanes
+                    self._queue.put_nowait(None)
+                    return
+                batch.append(first)
+                async with self.engine.begin() as connection:
+                    await connection.exec_driver_sql(_LOCK)
+                    self._gather(batch)
+                    self._turn.release()
+                    turn = False
+                    outcomes = await self._write(connection, batch, locked=True)
+                _settle(batch, outcomes)
             except DBAPIError as error:
-                if len(batch) == 1:
-                    _fail(batch[0], error)
-                    continue
-                # One request may carry what PostgreSQL refuses; give each its own transaction.
-                log.warning("event_store.batch_failed", error=str(error), requests=len(batch))
-                for request in batch:
-                    try:
-                        await self._commit([request])
-                    except Exception as single_error:  # every waiter must hear of its failure
-                        _fail(request, single_error)
+                if turn:
+                    self._turn.release()
+                    turn = False
+                await self._retry_alone(batch, error)
             except asyncio.CancelledError:
                 for request in batch:
                     _fail(request, RuntimeError("the event store was closed during the append"))
@@ -280,17 +342,37 @@ class PostgresEventStore:
                 log.exception("event_store.batch_error", requests=len(batch))
                 for request in batch:
                     _fail(request, error)
+            finally:
+                if turn:
+                    self._turn.release()
+
+    def _gather(self, batch: list[_Request]) -> None:
+        """Add the requests waiting (up to the batch size) to `batch`."""
+        size = sum(len(request.rows) for request in batch)
+        while not self._queue.empty() and size < self._max_batch_events:
+            request = self._queue.get_nowait()
+            if request is None:  # closing: commit these, then stop
+                self._queue.put_nowait(None)
+                return
+            batch.append(request)
+            size += len(request.rows)
+
+    async def _retry_alone(self, batch: list[_Request], error: DBAPIError) -> None:
+        if len(batch) == 1:
+            _fail(batch[0], error)
+            return
+        # One request may carry what PostgreSQL refuses; give each its own transaction.
+        log.warning("event_store.batch_failed", error=str(error), requests=len(batch))
+        for request in batch:
+            try:
+                await self._commit([request])
+            except Exception as single_error:  # every waiter must hear of its failure
+                _fail(request, single_error)
 
     async def _commit(self, batch: list[_Request]) -> None:
         async with self.engine.begin() as connection:
             outcomes = await self._write(connection, batch)
-        for request, outcome in zip(batch, outcomes, strict=True):
-            if request.future.done():
-                continue
-            if isinstance(outcome, Exception):
-                request.future.set_exception(outcome)
-            else:
-                request.future.set_result(outcome)
+        _settle(batch, outcomes)
 
     async def append_in(
         self,
@@ -314,30 +396,44 @@ class PostgresEventStore:
         return outcome
 
     async def _write(
-        self, connection: AsyncConnection, batch: list[_Request]
+        self, connection: AsyncConnection, batch: list[_Request], *, locked: bool = False
     ) -> list[AppendResult | Exception]:
-        """Lock the log, decide each request, insert the accepted events. Returns each request's
-        outcome in order; commits nothing itself."""
+        """Lock the log (unless `locked`: the caller has), decide each request, insert the
+        accepted events. Returns each request's outcome in order; commits nothing itself."""
         outcomes: list[AppendResult | Exception] = []
-        await connection.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-        head = (await connection.execute(_HEAD)).first()
-        position = head.position if head else 0
-        prev_hash = bytes(head.hash) if head else GENESIS_HASH
-        last_instant = head.recorded_at if head else None
         stream_ids = list({request.stream_id for request in batch})
-        streams = {
-            row[0]: (row[1], row[2])
-            for row in await connection.execute(_STREAM_HEADS, {"stream_ids": stream_ids})
-        }
-        versions = {stream: version for stream, (version, _) in streams.items()}
         all_ids = [row.event_id for request in batch for row in request.rows]
-        known = {
-            row.event_id: (row.stream_id, row.position, row.version)
-            for row in await connection.execute(_KNOWN_IDS, {"event_ids": all_ids})
-        }
+        if not locked:
+            await connection.exec_driver_sql(_LOCK)
+        position, prev_hash, last_instant = 0, GENESIS_HASH, None
+        streams: dict[str, tuple[int, str]] = {}
+        known: dict[uuid.UUID, tuple[str, int, int]] = {}
+        state = await connection.exec_driver_sql(_STATE, (stream_ids, all_ids))
+        for kind, stream_id, at, version, stream_type, event_id, hash_, instant in state:
+            if kind == 0:
+                position, prev_hash, last_instant = at, bytes(hash_), instant
+            elif kind == 1:
+                streams[stream_id] = (version, stream_type)
+            else:
+                known[event_id] = (stream_id, at, version)
+        versions = {stream: version for stream, (version, _) in streams.items()}
         now = datetime.now(UTC)
         recorded_at = now if last_instant is None or now > last_instant else last_instant
-        to_insert: list[dict[str, Any]] = []
+        instant = instant_json(recorded_at)
+        columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [], [], [], [])
+        (
+            positions,
+            event_ids,
+            stream_column,
+            type_column,
+            version_column,
+            event_types,
+            schema_versions,
+            data_column,
+            metadata_column,
+            prev_hashes,
+            hashes,
+        ) = columns
         for request in batch:
             outcome = self._decide(request, known, versions, streams)
             if outcome is not None:
@@ -348,44 +444,28 @@ class PostgresEventStore:
             for row in request.rows:
                 position += 1
                 version += 1
-                document = canonical_document(
-                    position=position,
-                    event_id=row.event_id,
-                    stream_id=request.stream_id,
-                    stream_type=request.stream_type,
-                    version=version,
-                    event_type=row.event_type,
-                    schema_version=row.schema_version,
-                    data=row.data,
-                    metadata=row.metadata,
-                    recorded_at=recorded_at,
+                digest = chain_hash(
+                    prev_hash, finish_document(row.document, position, version, instant)
                 )
-                digest = chain_hash(prev_hash, document)
-                to_insert.append(
-                    {
-                        "position": position,
-                        "event_id": row.event_id,
-                        "stream_id": request.stream_id,
-                        "stream_type": request.stream_type,
-                        "version": version,
-                        "event_type": row.event_type,
-                        "schema_version": row.schema_version,
-                        "data": row.data,
-                        "metadata": row.metadata,
-                        "recorded_at": recorded_at,
-                        "prev_hash": prev_hash,
-                        "hash": digest,
-                    }
-                )
+                positions.append(position)
+                event_ids.append(row.event_id)
+                stream_column.append(request.stream_id)
+                type_column.append(request.stream_type)
+                version_column.append(version)
+                event_types.append(row.event_type)
+                schema_versions.append(row.schema_version)
+                data_column.append(row.data_text)
+                metadata_column.append(row.metadata_text)
+                prev_hashes.append(prev_hash)
+                hashes.append(digest)
                 known[row.event_id] = (request.stream_id, position, version)
                 prev_hash = digest
             versions[request.stream_id] = version
             streams.setdefault(request.stream_id, (version, request.stream_type))
             outcomes.append(AppendResult(request.stream_id, first, position, version))
-        if to_insert:
-            await connection.execute(insert(events), to_insert)
-            await connection.execute(
-                select(func.pg_notify(NOTIFY_CHANNEL, str(position)))
+        if positions:
+            await connection.exec_driver_sql(
+                _INSERT, (*columns[:9], recorded_at, prev_hashes, hashes, str(position))
             )
         return outcomes
 
@@ -521,6 +601,16 @@ class PostgresEventStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         self._writer = None
+
+
+def _settle(batch: list[_Request], outcomes: list[AppendResult | Exception]) -> None:
+    for request, outcome in zip(batch, outcomes, strict=True):
+        if request.future.done():
+            continue
+        if isinstance(outcome, Exception):
+            request.future.set_exception(outcome)
+        else:
+            request.future.set_result(outcome)
 
 
 def _fail(request: _Request, error: Exception) -> None:
