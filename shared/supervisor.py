@@ -6,6 +6,13 @@ every one answers ``/healthz``. From then on it only watches: if any child exits
 everything is stopped and `cica up` exits non-zero, naming it. SIGINT (Ctrl-C), SIGTERM and
 SIGHUP stop everything in order (services, then NATS, then PostgreSQL) and exit 0.
 
+With ``--replicas N`` each service runs as N processes (replica r on its port + 10 * (r - 1),
+all on the same databases, each told that its peers answer at their replica 1), and with
+``--nats-cluster M`` NATS runs as M routed JetStream nodes whose streams are kept on min(3, M)
+of them. Where there are several of a kind, one that exits is restarted instead (after 1 s,
+doubling up to 30 s, back to 1 s once it has run a minute), since the others serve meanwhile:
+that is what running several is for. PostgreSQL, of which there is one, still stops everything.
+
 Every child runs in a session of its own, so a Ctrl-C typed in the terminal reaches only the
 supervisor, which then stops the children in order; and every child asks the kernel for
 SIGTERM when the supervisor dies, so a supervisor killed with SIGKILL leaves nothing behind.
