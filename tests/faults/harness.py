@@ -363,6 +363,19 @@ def _projections_caught_up(client: httpx.Client, url: str) -> bool:
     return all(p["position"] == body["head"] and p["error"] is None for p in body["projections"])
 
 
+def parked(system: FaultSystem) -> dict[str, list[tuple[str, int, str]]]:
+    """Every service's parked reactions (``GET /admin/parked``): each one a reaction not made."""
+    auditor = system.token("auditor")
+    with httpx.Client(timeout=15.0, trust_env=False) as client:
+        return {
+            name: [
+                (p["producer"], p["position"], p["error"])
+                for p in client.get(f"{url}/admin/parked", headers=bearer(auditor)).json()["parked"]
+            ]
+            for name, url in system.urls.items()
+        }
+
+
 def projection_digests(system: FaultSystem) -> dict[str, dict[str, str]]:
     with httpx.Client(timeout=15.0, trust_env=False) as client:
         return {
@@ -505,6 +518,7 @@ class Outcome:
     state: dict[str, Any]
     chains: dict[str, dict[str, Any]]
     digests: dict[str, dict[str, str]]
+    parked: dict[str, list[tuple[str, int, str]]]
 
 
 def keep_for_inspection(outcome: Outcome, baseline: Outcome) -> None:
@@ -536,7 +550,7 @@ def run_scenario(system: FaultSystem, fault: Fault | None = None) -> Outcome:
     system.check_alive()
     logs = settled_logs(system)
     return Outcome(code, demo.output, logs, end_state(system, logs), chains(system),
-                   projection_digests(system))  # fmt: skip
+                   projection_digests(system), parked(system))  # fmt: skip
 
 
 def running_system(root: Path) -> Iterator[FaultSystem]:

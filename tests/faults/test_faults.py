@@ -57,6 +57,7 @@ def assert_same_end_state(outcome: Outcome, baseline: Outcome) -> None:
     assert baseline.demo_code == 0, baseline.demo_output
     assert outcome.demo_code == 0, outcome.demo_output
     assert "Every chain verified." in outcome.demo_output
+    assert outcome.parked == {name: [] for name in outcome.logs}
     for name, events in outcome.logs.items():
         assert harness.duplicated_reactions(events) == [], name
         assert harness.gaps_in_versions(events) == {}, name
@@ -78,6 +79,7 @@ def test_the_undisturbed_run_is_what_the_scenario_says(baseline: Outcome) -> Non
     status, bodies = models["registry /bodies"]
     codes = [body["code"] for body in bodies["bodies"]]
     assert all(codes.count(code) == 1 for code in harness.PROBES)
+    assert baseline.parked == {name: [] for name in baseline.logs}
     for name, events in baseline.logs.items():
         assert harness.duplicated_reactions(events) == [], name
         assert harness.gaps_in_versions(events) == {}, name
