@@ -51,16 +51,29 @@ def port_is_open(host: str, port: int, timeout: float = 0.2) -> bool:
         return False
 
 
+def _load_libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+# Loaded here, in the parent, so that the child does not dlopen between fork and exec: `cica
+# up` restarts replicas while its log threads run, and a forked child must take no lock.
+_LIBC = _load_libc()
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: receive SIGTERM when the parent dies (Linux only).
 
     A supervisor killed with SIGKILL must not leave servers running behind it.
     """
-    if sys.platform.startswith("linux"):
+    if _LIBC is not None:
         with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
             pr_set_pdeathsig = 1
-            libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+            _LIBC.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _tail(path: Path, lines: int = 30) -> str:
