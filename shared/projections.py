@@ -62,6 +62,7 @@ from shared.eventstore.hashing import format_instant
 from shared.eventstore.postgres import PostgresEventStore
 from shared.eventstore.schema import NAMING_CONVENTION, metadata
 from shared.eventstore.types import DomainEvent, EventTypes, RecordedEvent
+from shared.http.problems import database_unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -548,6 +549,7 @@ class _Outcome(Enum):
     BEHIND = "behind"
     SUPERSEDED = "superseded"
     FAILED = "failed"
+    UNAVAILABLE = "unavailable"
 
 
 @dataclass(slots=True)
@@ -702,6 +704,7 @@ class ProjectionRunner:
     async def _follow(self, group: list[_Progress]) -> None:
         """Follow the log for `group`, from the lowest of their positions. A member that fails
         leaves for a follower of its own; a lone member that fails is retried with backoff."""
+        outage = 0  # reads or batches in a row that met the database away
         while group and not self._stopping:
             after = min(p.position for p in group)
             restart = False
@@ -726,16 +729,24 @@ class ProjectionRunner:
                                 self._spawn(self._follow_alone(progress), progress.projection.name)
                             elif outcome is _Outcome.FAILED:
                                 restart = True
+                            elif outcome is _Outcome.UNAVAILABLE:
+                                restart = True
+                                outage += 1
+                        if not restart:
+                            outage = 0
                         self._advanced()
                     if self._stopping or restart or not group:
                         break
             except (OSError, SQLAlchemyError) as error:
                 log.warning("projections.read_failed", error=str(error))
                 restart = True
+                outage += 1
             if restart and group and not self._stopping:
                 failures = max(p.failures for p in group)
                 if failures:
                     await asyncio.sleep(self._delay(failures))
+                elif outage:  # waiting for the database: briefly, not at full speed
+                    await asyncio.sleep(min(self.retry_delay * 2 ** min(outage - 1, 4), 1.0))
 
     async def _follow_alone(self, progress: _Progress) -> None:
         await asyncio.sleep(self._delay(progress.failures))
@@ -765,6 +776,9 @@ class ProjectionRunner:
             progress.superseded = True
             return _Outcome.SUPERSEDED
         except Exception as error:  # a failing handler must not stop the runner: retried later
+            if database_unavailable(error):  # the database is away, not the handler wrong
+                log.warning("projection.unavailable", projection=projection.name, error=str(error))
+                return _Outcome.UNAVAILABLE
             progress.failures += 1
             progress.error = f"{type(error).__name__}: {error}"
             log.exception(
