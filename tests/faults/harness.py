@@ -544,8 +544,11 @@ def run_scenario(system: FaultSystem, fault: Fault | None = None) -> Outcome:
     try:
         if fault is not None:
             fault(system, demo)
-    finally:
-        code = demo.finish()
+    except BaseException:
+        demo.process.kill()  # the fault itself failed: no waiting for the demo
+        demo.process.wait()
+        raise
+    code = demo.finish()
     send_probes_until_recorded(system)
     system.check_alive()
     logs = settled_logs(system)
