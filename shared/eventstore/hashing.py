@@ -36,17 +36,72 @@ def format_instant(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def check_storable(value: Any, where: str = "$") -> None:
-    """Raise InvalidEventError if `value` would not survive JSONB and JCS unchanged."""
+class _Refused(Exception):
+    pass
+
+
+def check_storable(value: Any, where: str = "$") -> bool:
+    """Raise InvalidEventError if `value` would not survive JSONB and JCS unchanged. Returns
+    whether the standard JSON encoder writes it exactly as JCS does (`canonical_text`)."""
+    try:
+        return _storable(value)
+    except _Refused:
+        _check_with_paths(value, where)  # raises, saying where
+        raise AssertionError("a refused value passed the check") from None
+
+
+def _storable(value: Any) -> bool:
+    """`_check_with_paths` without building paths, raising _Refused; returns `_plain(value)`."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _Refused
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Refused from None
+        return True
+    if isinstance(value, dict):
+        plain = True
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _Refused
+            _storable(key)
+            if not key.isascii() and max(key) > "\uffff":
+                plain = False
+            if not _storable(item):
+                plain = False
+        return plain
+    if isinstance(value, list):
+        plain = True
+        for item in value:
+            if not _storable(item):
+                plain = False
+        return plain
+    if isinstance(value, bool) or value is None:
+        return True
+    if isinstance(value, int):
+        if abs(value) >= _SAFE_LIMIT:
+            raise _Refused
+        return True
+    if isinstance(value, float):
+        if not math.isfinite(value) or abs(value) >= _SAFE_LIMIT:
+            raise _Refused
+        return False
+    raise _Refused
+
+
+def _check_with_paths(value: Any, where: str = "$") -> None:
+    """`check_storable` the slow way, naming where the refused part is."""
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidEventError(f"{where}: keys must be strings")
-            check_storable(key, where)
-            check_storable(item, f"{where}.{key}")
+            _check_with_paths(key, where)
+            _check_with_paths(item, f"{where}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            check_storable(item, f"{where}[{index}]")
+            _check_with_paths(item, f"{where}[{index}]")
     elif isinstance(value, str):
         if "\x00" in value:
             raise InvalidEventError(f"{where}: text may not contain NUL characters")
@@ -132,11 +187,15 @@ def _plain(value: Any) -> bool:
     return False
 
 
-def canonical_text(value: Any) -> tuple[str, bool]:
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_text(value: Any, plain: bool | None = None) -> tuple[str, bool]:
     """JCS(`value`) as text, and whether it came by the fast path (then it is also what
-    ``json.dumps`` gives with sorted keys, so it can be stored as it is)."""
-    if _plain(value):
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    ``json.dumps`` gives with sorted keys, so it can be stored as it is). `plain` is what
+    `check_storable` returned for `value`, if it was checked."""
+    if _plain(value) if plain is None else plain:
+        text = _ENCODER.encode(value)
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: the reference raises its own error
@@ -148,9 +207,8 @@ def canonical_text(value: Any) -> tuple[str, bool]:
 def canonical_json(value: Any) -> bytes:
     """JCS(`value`) (RFC 8785), byte-identical to the rfc8785 package's, usually faster."""
     if _plain(value):
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         try:
-            return text.encode("utf-8")
+            return _ENCODER.encode(value).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: the reference raises its own error
             pass
     return rfc8785.dumps(value)

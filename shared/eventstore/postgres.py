@@ -148,9 +148,10 @@ _INSERT = (
     "WITH inserted AS (INSERT INTO events (position, event_id, stream_id, stream_type, version, "
     "event_type, schema_version, data, metadata, recorded_at, prev_hash, hash) "
     "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
-    "data::jsonb, metadata::jsonb, $10, prev_hash, hash FROM unnest($1::bigint[], $2::uuid[], "
-    "$3::text[], $4::text[], $5::integer[], $6::text[], $7::smallint[], $8::text[], $9::text[], "
-    "$11::bytea[], $12::bytea[]) AS new (position, event_id, stream_id, stream_type, version, "
+    "data::jsonb, metadata::jsonb, $10::timestamptz, prev_hash, hash "
+    "FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::text[], "
+    "$7::smallint[], $8::text[], $9::text[], $11::bytea[], $12::bytea[]) "
+    "AS new (position, event_id, stream_id, stream_type, version, "
     "event_type, schema_version, data, metadata, prev_hash, hash) RETURNING 1) "
     f"SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text)"
 )
@@ -276,11 +277,9 @@ class PostgresEventStore:
         meta = _context_metadata()
         meta.update(metadata or {})
         meta.update(new.metadata or {})
-        check_storable(data, "data")
-        check_storable(meta, "metadata")
         event_id = new.event_id or uuid.uuid4()
-        data_text, data_plain = canonical_text(data)
-        meta_text, meta_plain = canonical_text(meta)
+        data_text, data_plain = canonical_text(data, check_storable(data, "data"))
+        meta_text, meta_plain = canonical_text(meta, check_storable(meta, "metadata"))
         document = document_parts(
             event_id=event_id,
             stream_id=stream_id,

@@ -12,14 +12,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import rfc8785
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from shared.eventstore.errors import InvalidEventError
 from shared.eventstore.hashing import (
+    _check_with_paths,
+    _plain,
     canonical_document,
     canonical_json,
     canonical_text,
+    check_storable,
     reference_document,
 )
 
@@ -133,3 +138,21 @@ def test_canonical_document_is_the_reference_byte_for_byte(fields: dict[str, Any
         assert got == expected
     else:
         assert got[0] == "error"
+
+
+@settings(max_examples=1000)
+@given(values | st.dictionaries(keys, values, max_size=4))
+@example({"a": "\x00"})
+@example({"a": [float("nan")]})
+@example({"\ud800": 1})
+def test_the_storable_check_refuses_as_before_and_knows_the_fast_path(value: Any) -> None:
+    """`check_storable` (one walk, no paths) refuses exactly what the path-naming walk refuses,
+    with its message, and says `plain` exactly when the fast encoder is JCS for the value."""
+    try:
+        _check_with_paths(value, "data")
+    except InvalidEventError as error:
+        with pytest.raises(InvalidEventError) as raised:
+            check_storable(value, "data")
+        assert str(raised.value) == str(error)
+        return
+    assert check_storable(value, "data") is _plain(value)
