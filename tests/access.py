@@ -32,9 +32,11 @@ def token(
     *,
     subject: str | None = None,
     secret: str = SECRET,
-    ttl: timedelta = timedelta(minutes=10),
+    ttl: timedelta = timedelta(hours=12),
     now: datetime | None = None,
 ) -> str:
+    """A token valid for `ttl` from `now`. Long by default: modules mint their callers' tokens
+    once, at import, and must still hold them when their tests run late in a long suite."""
     return mint_token(
         secret.encode(), role=role, state=state, subject=subject, ttl=ttl, now=now
     )
