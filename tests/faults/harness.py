@@ -363,6 +363,16 @@ def _projections_caught_up(client: httpx.Client, url: str) -> bool:
     return all(p["position"] == body["head"] and p["error"] is None for p in body["projections"])
 
 
+def answered_500(system: FaultSystem) -> dict[str, list[str]]:
+    """Each service's requests answered 500 (the request middleware logs each as an
+    "unhandled exception"), over the whole run, the demo's requests included."""
+    found: dict[str, list[str]] = {}
+    for name, service in system.services.items():
+        lines = service.log_path.read_text(errors="replace").splitlines()
+        found[name] = [line[:300] for line in lines if '"unhandled exception"' in line]
+    return found
+
+
 def parked(system: FaultSystem) -> dict[str, list[tuple[str, int, str]]]:
     """Every service's parked reactions (``GET /admin/parked``): each one a reaction not made."""
     auditor = system.token("auditor")
@@ -519,6 +529,7 @@ class Outcome:
     chains: dict[str, dict[str, Any]]
     digests: dict[str, dict[str, str]]
     parked: dict[str, list[tuple[str, int, str]]]
+    answered_500: dict[str, list[str]]
 
 
 def keep_for_inspection(outcome: Outcome, baseline: Outcome) -> None:
@@ -553,7 +564,8 @@ def run_scenario(system: FaultSystem, fault: Fault | None = None) -> Outcome:
     system.check_alive()
     logs = settled_logs(system)
     return Outcome(code, demo.output, logs, end_state(system, logs), chains(system),
-                   projection_digests(system), parked(system))  # fmt: skip
+                   projection_digests(system), parked(system),
+                   answered_500(system))  # fmt: skip
 
 
 def running_system(root: Path) -> Iterator[FaultSystem]:

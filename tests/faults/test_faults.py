@@ -1,8 +1,9 @@
 """The October 2022 scenario (`cica demo --notifications`) while a part of the system fails:
 NATS killed and restarted twice, the registry killed with SIGKILL and restarted, PostgreSQL
 restarted. Each run ends in the state of an undisturbed run (`baseline`, once per module): the
-same events in every service's log, nothing lost and nothing applied twice, the same read
-models, and every hash chain verified.
+same events in every service's log, nothing lost and nothing applied twice (no reaction
+recorded twice for one cause, no gap in any stream, nothing parked), the same read models,
+every hash chain verified, and no request of the whole run answered 500.
 
 Each test starts a system of its own (`tests/faults/harness.py`), on free ports and a temporary
 directory, and injects its fault when the demo's output says a chosen step is done, so the
@@ -57,6 +58,7 @@ def assert_same_end_state(outcome: Outcome, baseline: Outcome) -> None:
     assert baseline.demo_code == 0, baseline.demo_output
     assert outcome.demo_code == 0, outcome.demo_output
     assert "Every chain verified." in outcome.demo_output
+    assert outcome.answered_500 == {name: [] for name in outcome.logs}
     assert outcome.parked == {name: [] for name in outcome.logs}
     for name, events in outcome.logs.items():
         assert harness.duplicated_reactions(events) == [], name
@@ -79,6 +81,7 @@ def test_the_undisturbed_run_is_what_the_scenario_says(baseline: Outcome) -> Non
     status, bodies = models["registry /bodies"]
     codes = [body["code"] for body in bodies["bodies"]]
     assert all(codes.count(code) == 1 for code in harness.PROBES)
+    assert baseline.answered_500 == {name: [] for name in baseline.logs}
     assert baseline.parked == {name: [] for name in baseline.logs}
     for name, events in baseline.logs.items():
         assert harness.duplicated_reactions(events) == [], name
