@@ -214,7 +214,7 @@ class JetStreamConsumer:
             # single cancel() would then leave shutdown waiting forever.
             while not self._task.done():
                 self._task.cancel()
-                await asyncio.wait({self._task}, timeout=1.0)
+                await asyncio.wait({self._task}, timeout=0.1)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
@@ -252,19 +252,26 @@ class JetStreamConsumer:
                 max_ack_pending=1000,
             ),
         )
-        self.position = await self.tracked_position()
-        idle_since = asyncio.get_running_loop().time()
-        while True:
-            try:
-                messages = await subscription.fetch(self.batch_size, timeout=1.0)
-            except (NatsTimeoutError, TimeoutError):
-                now = asyncio.get_running_loop().time()
-                if now - idle_since >= self.idle_check_after:
-                    await self.catch_up()
-                    idle_since = now
-                continue
+        try:
+            self.position = await self.tracked_position()
             idle_since = asyncio.get_running_loop().time()
-            await self._process(messages)
+            while True:
+                try:
+                    messages = await subscription.fetch(self.batch_size, timeout=1.0)
+                except (NatsTimeoutError, TimeoutError):
+                    now = asyncio.get_running_loop().time()
+                    if now - idle_since >= self.idle_check_after:
+                        await self.catch_up()
+                        idle_since = now
+                    continue
+                idle_since = asyncio.get_running_loop().time()
+                await self._process(messages)
+        finally:
+            # Leave nothing for the connection's drain to wait on: a pull subscription left
+            # open held every shutdown for the drain's whole timeout (5 s), then failed it.
+            # The durable consumer stays on the server; only this inbox goes.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(subscription.unsubscribe(), 1.0)
 
     async def _process(self, messages: list[Any]) -> None:
         """Handle a fetched batch: first all together in one transaction (the fast path), then

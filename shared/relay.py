@@ -101,11 +101,13 @@ class JetStreamRelay:
         self.published = 0
         self.is_leader = False
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._task is None:
             self._stopping = False
+            self._stop_requested = asyncio.Event()
             self._task = asyncio.create_task(self.run(), name=f"{self.service}-relay")
 
     async def close(self, grace: float = 5.0) -> None:
@@ -114,11 +116,27 @@ class JetStreamRelay:
         published again by the next relay, and dropped by JetStream as a duplicate."""
         if self._task is not None:
             self._stopping = True
+            self._stop_requested.set()  # an idle relay stops at once, not at its next poll
             await asyncio.wait({self._task}, timeout=grace)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    async def _idle(self, waiter: Any) -> None:
+        """Wait for a commit (or the poll interval), or for `close`, whichever comes first."""
+        if waiter is not None and self.notifier is not None:
+            sleeping = self.notifier.wait(waiter, self.poll_interval)
+        else:
+            sleeping = asyncio.sleep(self.poll_interval)
+        stopping = self._stop_requested.wait()
+        tasks = {asyncio.ensure_future(sleeping), asyncio.ensure_future(stopping)}
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run(self) -> None:
         """Wait for leadership, then publish until closed; on any trouble start over."""
@@ -176,10 +194,7 @@ class JetStreamRelay:
                 waiter = self.notifier.waiter() if self.notifier is not None else None
                 records = await self.store.read_all(after=sent_up_to, limit=self.batch_size)
                 if not records:
-                    if waiter is not None and self.notifier is not None:
-                        await self.notifier.wait(waiter, self.poll_interval)
-                    else:
-                        await asyncio.sleep(self.poll_interval)
+                    await self._idle(waiter)
                     continue
                 futures = await self.send(records)
                 await in_flight.put((records[-1].position, futures))

@@ -45,3 +45,35 @@ async def test_a_closing_relay_records_what_it_has_in_flight(new_database, serve
 
     assert progress == relay.published > 0
     assert info.state.messages == progress, "every message sent was confirmed and recorded"
+
+
+async def test_closed_consumers_leave_nothing_for_the_connections_drain(database_url, servers):
+    """A consumer's pull subscription left open made every shutdown wait for the NATS drain's
+    whole timeout and then fail it (asyncio's "_GatheringFuture exception was never
+    retrieved"): a closed consumer unsubscribes its inbox, and the durable stays."""
+    import importlib
+
+    from tests.shared.test_access_matrix import settings_for
+    from tests.shared.test_service_shell import eventually_ready, running
+
+    app = importlib.import_module("services.meetings.app").create_app(
+        settings_for("meetings", database_url, servers.nats_url)
+    )
+    async with running(app) as client:
+        assert (await eventually_ready(client)).status_code == 200
+        consumers = app.state.consumers
+        nats_client = app.state.nats.client
+        deadline = asyncio.get_running_loop().time() + 30
+        # Besides the client's one request inbox (`_INBOX.<id>.*`), each consumer's pull inbox.
+        while len(nats_client._subs) < len(consumers) + 1:
+            assert asyncio.get_running_loop().time() < deadline, "the consumers never subscribed"
+            await asyncio.sleep(0.05)
+        for consumer in consumers:
+            await consumer.close()
+        left = [sub.subject for sub in nats_client._subs.values()]
+        assert len(left) == 1 and left[0].endswith(".*"), f"pull inboxes still open: {left}"
+        durables = {c.durable for c in consumers}
+        js = nats_client.jetstream()
+        for consumer in consumers:
+            info = await js.consumer_info(stream_name(consumer.producer), consumer.durable)
+            assert info.name in durables, "the durable consumer stays on the server"
