@@ -3,9 +3,9 @@
 receipts of the notice of Kuwait's admission, acknowledged by Kazakhstan and Kuwait.
 
 One system serves every test on it (its start is most of the time they take). The demo
-registers no ministry's webhook endpoint, so no delivery is attempted: the trace reaches the
-receipts (recorded in the deliveries' streams) and no DeliveryAttempted; the tests on made-up
-logs at the end trace attempts, failures and successes."""
+registers every ministry's webhook endpoint at a receiver in the test, so the trace reaches
+each delivery of the admission notice and each receipt; the tests on made-up logs at the end
+trace failures and retries too."""
 
 from __future__ import annotations
 
@@ -26,7 +26,14 @@ import pytest
 
 from shared.audit import AuditError
 from shared.audit_history import History, Item, count, effective, known, parse_instant, trace
-from tests.system.test_demo import member_state_token, settled_heads, urls
+from tests.system.test_demo import (
+    CicaUpForDevelopment,
+    Ministries,
+    cica_demo,
+    member_state_token,
+    settled_heads,
+    urls,
+)
 from tests.system.test_make_up import REPO, CicaUp, distinct_free_ports
 
 slow = pytest.mark.slow
@@ -38,11 +45,12 @@ ACKNOWLEDGING = ("KAZ", "KWT")
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CicaUp]:
     folder = tmp_path_factory.mktemp("audit-history")
-    run = CicaUp(folder / "state", distinct_free_ports(), folder / "cica-up.out")
+    run = CicaUpForDevelopment(folder / "state", distinct_free_ports(), folder / "cica-up.out")
+    ministries = Ministries().__enter__()
     try:
         run.start()
         run.wait_until_healthy()
-        demo = cica(run, "demo", "--notifications", "--state-dir", str(run.state_dir), urls=True)
+        demo = cica_demo(run, ministries.url, folder / "ministry-secrets.json")
         assert demo.returncode == 0, demo.stdout + demo.stderr
         notifications = urls(run)["notifications"]
         with httpx.Client(timeout=10.0, trust_env=False) as client:
@@ -59,6 +67,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CicaUp]:
         yield run
     finally:
         run.kill()
+        ministries.__exit__()
 
 
 def cica(
@@ -219,8 +228,11 @@ def test_trace_of_the_summit_admission_reaches_member_admitted_the_notice_and_ea
     receipts = [e for e in issued["effects"] if e["event_type"] == "ReceiptAcknowledged"]
     assert len(receipts) == len(ACKNOWLEDGING)
     assert all(r["link"] == "delivery of" for r in receipts)
-    # No ministry has an endpoint in the demo: no delivery was attempted, so none is traced.
-    assert not [e for e in walk(issued) if e["event_type"].startswith("Delivery")]
+    # Every ministry has an endpoint: each of the 28 deliveries is traced, attempt and success.
+    delivered = [e for e in issued["effects"] if e["event_type"] == "DeliverySucceeded"]
+    attempted = [e for e in issued["effects"] if e["event_type"] == "DeliveryAttempted"]
+    assert len({e["stream_id"] for e in delivered}) == 28
+    assert {e["stream_id"] for e in attempted} == {e["stream_id"] for e in delivered}
 
     receipt = receipts[0]
     up = json.loads(
