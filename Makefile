@@ -42,8 +42,6 @@ $(BENCH_STAMP): pyproject.toml | $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
-	# The load-with-counting test at the issue's full 10,000 commands (make test sends 2,000).
-	CICA_LOAD_COMMANDS=10000 $(BIN)/python -m pytest -q tests/load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
