@@ -118,10 +118,25 @@ async def _in_transaction(
     *,
     expected: int | None,
 ) -> Recorded:
-    async with store.engine.begin() as connection:
-        return await decide_and_append(
-            connection, store, stream_id, stream_type, decide, expected=expected
-        )
+    """A command in its own transaction. A client that stated no version (no If-Match) gets
+    its command decided again on the newer state when another write got in between (a
+    reaction adding a participant to the same meeting, say), a few times; one that stated a
+    version gets the conflict."""
+    attempts = 1 if expected is not None else MAX_RETRIES
+    for attempt in range(1, attempts + 1):
+        try:
+            async with store.engine.begin() as connection:
+                return await decide_and_append(
+                    connection, store, stream_id, stream_type, decide, expected=expected
+                )
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+MAX_RETRIES = 5
+"""Times a command with no If-Match is decided again after another write got in first."""
 
 
 # ------------------------------------------------------------------------------ member states
