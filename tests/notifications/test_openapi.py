@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.notifications import api
 from services.notifications.app import create_app
+from tests.openapi_examples import assert_described_with_examples
 
 PATHS = sorted({route.path for route in api.router.routes})  # type: ignore[attr-defined]
 
@@ -20,31 +21,9 @@ def schema() -> dict:
     return create_app().openapi()
 
 
-def _resolve(schema: dict, node: dict) -> dict:
-    ref = node.get("$ref")
-    if ref is None:
-        return node
-    return schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
-
-
 @pytest.mark.parametrize("path", PATHS)
 def test_every_notifications_route_is_described_with_examples(schema, path):
-    for method, operation in schema["paths"][path].items():
-        where = f"{method.upper()} {path}"
-        assert operation.get("x-cica-access"), where
-        assert operation.get("description"), f"{where} says what it does"
-        for parameter in operation.get("parameters", []):
-            if parameter["in"] in ("path", "query"):
-                assert "examples" in parameter or parameter["schema"].get("examples"), (
-                    f"{where}: {parameter['name']} has an example"
-                )
-        body = operation.get("requestBody")
-        if body is not None:
-            model = _resolve(schema, body["content"]["application/json"]["schema"])
-            assert model.get("examples"), f"{where}: its body has an example"
-        ok = next(v for k, v in operation["responses"].items() if k.startswith("2"))
-        answer = _resolve(schema, ok["content"]["application/json"]["schema"])
-        assert answer.get("examples"), f"{where}: its answer has an example"
+    assert_described_with_examples(schema, path)
 
 
 def test_the_examples_come_from_the_seed(schema):
