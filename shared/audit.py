@@ -350,6 +350,27 @@ async def _get(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
     return response.json()
 
 
+async def fetch_events(
+    service: str, client: httpx.AsyncClient, progress: Progress, *, until: int | None = None
+) -> list[dict[str, Any]]:
+    """A service's log from position 1, all pages (up to `until` if given)."""
+    events: list[dict[str, Any]] = []
+    after = 0
+    while until is None or after < until:
+        limit = PAGE if until is None else min(PAGE, until - after)
+        page = await _get(client, "/events", after=after, limit=limit)
+        events.extend(page["events"])
+        target = page["head"] if until is None else min(until, page["head"])
+        progress.step(f"{service}: {len(events)}/{target} events")
+        if not page["events"] or page["next_after"] <= after or page["next_after"] >= target:
+            break
+        after = page["next_after"]
+    if until is not None:
+        events = [e for e in events if e["position"] <= until]
+    progress.step(f"{service}: {len(events)} events fetched", final=True)
+    return events
+
+
 async def fetch_log(
     service: str, client: httpx.AsyncClient, progress: Progress
 ) -> tuple[ServiceLog, dict[str, Any]]:
@@ -367,14 +388,7 @@ async def fetch_log(
         params["before"] = page["next_before"]
     keys = await _get(client, "/keys")
     log.keys = {k["key_id"]: base64.b64decode(k["public_key"]) for k in keys["keys"]}
-    after = 0
-    while True:
-        page = await _get(client, "/events", after=after, limit=PAGE)
-        log.events.extend(page["events"])
-        progress.step(f"{service}: {len(log.events)}/{page['head']} events")
-        if page["next_after"] <= after or page["next_after"] >= page["head"]:
-            break
-        after = page["next_after"]
+    log.events = await fetch_events(service, client, progress)
     progress.step(
         f"{service}: {len(log.events)} events, {len(log.checkpoints)} checkpoints", final=True
     )

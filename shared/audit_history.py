@@ -23,7 +23,6 @@ the history, over HTTP with an auditor token and no access to the Secretariat's 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import secrets
 import sys
@@ -39,33 +38,21 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from shared.audit import AuditError, Progress, ServiceLog, _get, _record, check_chain
+from shared.audit import (
+    AuditError,
+    Progress,
+    ServiceLog,
+    _get,
+    _record,
+    check_chain,
+    fetch_events,
+)
 from shared.projections import Projection
 
 PAGE = 1000
 
+
 # ----------------------------------------------------------------------------- fetching
-
-
-async def fetch_events(
-    service: str, client: httpx.AsyncClient, progress: Progress, *, until: int | None = None
-) -> list[dict[str, Any]]:
-    """A service's log from position 1, all pages (up to `until` if given)."""
-    events: list[dict[str, Any]] = []
-    after = 0
-    while until is None or after < until:
-        limit = PAGE if until is None else min(PAGE, until - after)
-        page = await _get(client, "/events", after=after, limit=limit)
-        events.extend(page["events"])
-        target = page["head"] if until is None else min(until, page["head"])
-        progress.step(f"{service}: {len(events)}/{target} events")
-        if not page["events"] or page["next_after"] <= after or page["next_after"] >= target:
-            break
-        after = page["next_after"]
-    if until is not None:
-        events = [e for e in events if e["position"] <= until]
-    progress.step(f"{service}: {len(events)} events fetched", final=True)
-    return events
 
 
 async def fetch_all(
@@ -129,20 +116,9 @@ async def load_into(database_url: str, events: list[dict[str, Any]]) -> None:
 
 
 def service_projections(service: str) -> list[Projection]:
-    """The projections the service's app runs: ``PROJECTIONS`` in ``services.<s>.app`` where
-    it assembles them (documents, notifications with its delivery side), else ``projections``
-    in ``services.<s>.projections`` (what `cica rebuild` reads)."""
+    """The projections the service's app runs (what `cica rebuild` folds too)."""
     from shared.rebuild import load_projections
 
-    try:
-        app = importlib.import_module(f"services.{service}.app")
-    except ModuleNotFoundError as error:
-        if error.name != f"services.{service}.app":
-            raise
-    else:
-        declared = getattr(app, "PROJECTIONS", None)
-        if declared is not None:
-            return list(declared)
     return load_projections(service)
 
 
