@@ -39,6 +39,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import context
+from shared.commands import (
+    Decide,
+    EventIds,
+    Recorded,
+    causation_metadata,
+    decide_and_append,
+    derived_event_ids,
+)
 from shared.envelope import EnvelopeError, ForeignEvent, decode, from_feed_item, stream_name
 from shared.eventstore import AppendResult, DomainEvent, NewEvent, PostgresEventStore
 from shared.eventstore.schema import parked_messages, tracking
@@ -67,6 +75,19 @@ class ReactionContext:
     store: PostgresEventStore
     cause: ForeignEvent
 
+    def metadata(self, *, actor: str | None = None) -> dict[str, str]:
+        """The metadata of what the reaction records: the event it follows as the cause, that
+        event's correlation carried on, and the `actor` if given (``service:<name>``)."""
+        metadata = causation_metadata(self.cause.event_id, self.cause.metadata)
+        if actor is not None:
+            metadata["actor"] = actor
+        return metadata
+
+    def event_ids(self, prefix: str) -> EventIds:
+        """Ids of the reaction's new events derived from the event it follows (see
+        `shared.commands.derived_event_ids`): handling the event twice records them once."""
+        return derived_event_ids(self.cause.event_id, prefix)
+
     async def append(
         self,
         stream_id: str,
@@ -76,17 +97,35 @@ class ReactionContext:
         expected_version: int | None,
     ) -> AppendResult:
         """Append to this service's log in the reaction's transaction, caused by the event."""
-        metadata = {"causation_id": str(self.cause.event_id)}
-        correlation = self.cause.metadata.get("correlation_id")
-        if correlation is not None:
-            metadata["correlation_id"] = correlation
         return await self.store.append_in(
             self.connection,
             stream_id,
             events,
             stream_type=stream_type,
             expected_version=expected_version,
-            metadata=metadata,
+            metadata=self.metadata(),
+        )
+
+    async def decide_and_append(
+        self,
+        stream_id: str,
+        stream_type: str,
+        decide: Decide,
+        *,
+        ids: str | None = None,
+        actor: str | None = None,
+    ) -> Recorded:
+        """The kit's command path (`shared.commands.decide_and_append`) in the reaction's
+        transaction: read the stream, decide, append caused by the event, with ids derived
+        from it and `ids` (a prefix naming the place, e.g. the stream) when given."""
+        return await decide_and_append(
+            self.connection,
+            self.store,
+            stream_id,
+            stream_type,
+            decide,
+            metadata=self.metadata(actor=actor),
+            event_ids=self.event_ids(ids) if ids is not None else None,
         )
 
 

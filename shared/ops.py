@@ -12,25 +12,19 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from shared.access import ANYONE, FEED_READERS, LOG_READERS, CallerView, visible_records
-from shared.eventstore import PostgresEventStore, RecordedEvent
+from shared.eventstore import RecordedEvent
 from shared.eventstore.hashing import format_instant
 from shared.eventstore.schema import BIGINT_MAX
+from shared.http.writes import Store
 
 router = APIRouter(tags=["operations"])
 
 FEED_MAX_LIMIT = 1000
-
-
-def event_store(request: Request) -> PostgresEventStore:
-    return request.app.state.store
-
-
-Store = Annotated[PostgresEventStore, Depends(event_store)]
 
 
 class Health(BaseModel):

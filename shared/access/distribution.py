@@ -27,77 +27,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlalchemy import Column, ColumnElement, Text, and_, any_, false, literal, or_, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.access.members import member_since
-from shared.access.principals import Principal, Role, StateCode
+from shared.access.model import Distribution, DistributionKind
+from shared.access.principals import Principal, Role
+from shared.domain import NotFoundError
 from shared.eventstore import RecordedEvent
-from shared.http.problems import ProblemError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 T = TypeVar("T")
-
-
-class DistributionKind(StrEnum):
-    GENERAL = "general"
-    MEMBER_STATES_ONLY = "member_states_only"
-    RESTRICTED = "restricted"
-
-
-class Distribution(BaseModel):
-    """A document's (or a stream's) distribution, as events and projections carry it::
-
-        {"kind": "restricted", "states": ["KAZ", "KWT"]}
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: DistributionKind
-    states: tuple[StateCode, ...] = ()
-
-    @field_validator("states")
-    @classmethod
-    def _sorted_once_each(cls, states: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(set(states)))
-
-    @model_validator(mode="after")
-    def _states_only_when_restricted(self) -> Self:
-        if self.kind is DistributionKind.RESTRICTED and not self.states:
-            raise ValueError("a restricted distribution names at least one state")
-        if self.kind is not DistributionKind.RESTRICTED and self.states:
-            raise ValueError(f"a {self.kind.value} distribution names no states")
-        return self
-
-    @classmethod
-    def general(cls) -> Distribution:
-        return cls(kind=DistributionKind.GENERAL)
-
-    @classmethod
-    def member_states_only(cls) -> Distribution:
-        return cls(kind=DistributionKind.MEMBER_STATES_ONLY)
-
-    @classmethod
-    def restricted(cls, *states: str) -> Distribution:
-        return cls(kind=DistributionKind.RESTRICTED, states=tuple(states))
-
-    def as_row(self) -> dict[str, Any]:
-        """The values of the `distribution_columns` of a projection row."""
-        return {"distribution": self.kind.value, "distribution_states": list(self.states)}
-
-    @classmethod
-    def of_row(cls, kind: str, states: Sequence[str] | None) -> Distribution:
-        return cls(kind=DistributionKind(kind), states=tuple(states or ()))
-
-
-GENERAL = Distribution.general()
-MEMBER_STATES_ONLY = Distribution.member_states_only()
 
 
 def distribution_columns() -> tuple[Column[Any], Column[Any]]:
@@ -109,13 +53,9 @@ def distribution_columns() -> tuple[Column[Any], Column[Any]]:
     )
 
 
-class NotVisibleError(ProblemError):
+class NotVisibleError(NotFoundError):
     """The generic 404 of something the caller may not see (or that does not exist: the
     caller cannot tell which). A route with its own not-found error passes that instead."""
-
-    status = 404
-    title = "Not Found"
-    type_ = "/problems/not-found"
 
 
 @dataclass(frozen=True)
@@ -137,7 +77,7 @@ class Viewer:
             return self.is_member
         return self.principal.state in distribution.states
 
-    def require(self, distribution: Distribution, not_found: ProblemError | None = None) -> None:
+    def require(self, distribution: Distribution, not_found: Exception | None = None) -> None:
         """Raise `not_found` (the route's own 404; a generic one if None) unless the caller
         may see something of this distribution."""
         if not self.sees(distribution):

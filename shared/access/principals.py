@@ -1,8 +1,10 @@
-"""Who is calling: the roles of the system, the principal a request acts as, and the errors a
-caller without the right gets.
+"""Who is calling: the roles of the system, the principal a request acts as, and the refusal a
+caller without the right gets (`ForbiddenError`, a `shared.domain` refusal: pure, like the rest
+of this module, so that events and domain modules may use `StateCode` and `Principal`).
 
 A request with no token is the public (`Principal.public()`, role `Role.PUBLIC`); a request
-with a valid bearer token acts as the principal its claims name (`shared.access.tokens`).
+with a valid bearer token acts as the principal its claims name (`shared.access.tokens`, which
+also holds `UnauthenticatedError`, the 401 of a missing or invalid token).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from shared.http.problems import ProblemError
+from shared.domain import ForbiddenError
 
 # ISO 3166-1 alpha-3, as the registry records a state: three capital letters ("KAZ", "KWT").
 STATE_CODE_PATTERN = r"^[A-Z]{3}$"
@@ -100,33 +102,8 @@ class Principal:
         return f"Principal({', '.join(parts)})"
 
 
-class UnauthenticatedError(ProblemError):
-    """401: no token where one is needed, or a token that does not verify. Carries the
-    ``WWW-Authenticate`` challenge of RFC 6750; never echoes the token."""
-
-    status = 401
-    title = "Unauthorized"
-    type_ = "/problems/unauthorized"
-
-    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
-        super().__init__(detail)
-        challenge = f'Bearer realm="{REALM}"'
-        if invalid_token:
-            description = detail.replace("\\", "").replace('"', "'")
-            challenge += f', error="invalid_token", error_description="{description}"'
-        self.headers["WWW-Authenticate"] = challenge
-
-
-class ForbiddenError(ProblemError):
-    """403: the caller is known, and this is not theirs to do."""
-
-    status = 403
-    title = "Forbidden"
-    type_ = "/problems/forbidden"
-
-
 class ActingForAnotherStateError(ForbiddenError):
-    type_ = "/problems/acting-for-another-state"
+    rule = "acting-for-another-state"
 
     def __init__(self, caller: Principal, state: str) -> None:
         super().__init__(

@@ -44,14 +44,9 @@ from starlette.types import Scope
 
 from shared import context
 from shared.access.distribution import StreamDistributions, Viewer, load_viewer
-from shared.access.principals import (
-    NEVER_WRITE,
-    ForbiddenError,
-    Principal,
-    Role,
-    UnauthenticatedError,
-)
-from shared.access.tokens import TokenVerifier
+from shared.access.principals import NEVER_WRITE, Principal, Role
+from shared.access.tokens import TokenVerifier, UnauthenticatedError
+from shared.domain import ForbiddenError
 
 ACCESS_EXTENSION = "x-cica-access"
 SECURITY_SCHEME = "bearer"

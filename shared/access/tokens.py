@@ -41,17 +41,36 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import SecretStr
 
 from shared.access.principals import (
+    REALM,
     TOKEN_ROLES,
     Principal,
     Role,
-    UnauthenticatedError,
     is_state_code,
 )
+from shared.http.problems import ProblemError
 from shared.settings import (
     DEFAULT_AUDIENCE,
     DEFAULT_ISSUER,
     TokenSettings,
 )
+
+
+class UnauthenticatedError(ProblemError):
+    """401: no token where one is needed, or a token that does not verify. Carries the
+    ``WWW-Authenticate`` challenge of RFC 6750; never echoes the token."""
+
+    status = 401
+    title = "Unauthorized"
+    type_ = "/problems/unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        super().__init__(detail)
+        challenge = f'Bearer realm="{REALM}"'
+        if invalid_token:
+            description = detail.replace("\\", "").replace('"', "'")
+            challenge += f', error="invalid_token", error_description="{description}"'
+        self.headers["WWW-Authenticate"] = challenge
+
 
 SECRET_FILE_NAME = "jwt-secret"
 HMAC_ALGORITHM = "HS256"

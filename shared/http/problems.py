@@ -1,7 +1,10 @@
 """Every error an app answers is an RFC 9457 problem (``application/problem+json``).
 
-The vocabulary is `ProblemError`: a domain or kit error subclasses it, naming its HTTP status,
-its title and its problem type, and the handlers installed here render it. Errors raised by
+Two vocabularies meet here. A domain's refusals are `shared.domain.DomainError`s, plain
+exceptions that know nothing of HTTP: `DOMAIN_STATUSES` gives each kind its status, and its
+`rule` becomes the problem's type (``/problems/<rule>``), in this one place. Errors of the HTTP
+layer itself (a bad If-Match, a missing token) are `ProblemError`s, naming their status, title
+and problem type. The handlers installed here render both. Errors raised by
 the framework itself (request validation, unknown routes, wrong methods) are rendered the same
 way, so a client meets one shape of error everywhere:
 
@@ -31,6 +34,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from shared import context
+from shared.domain import (
+    DomainError,
+    ForbiddenError,
+    GoneError,
+    InvalidError,
+    NotFoundError,
+    RefusedError,
+)
 from shared.eventstore.errors import (
     EventIdConflictError,
     InvalidEventError,
@@ -139,6 +150,45 @@ def internal_error_response(scope: Scope) -> JSONResponse:
 async def problem_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     return problem_response(request.scope, exc)
+
+
+# A domain refusal's status, by its kind (the first that matches). A `DomainError` of no kind
+# is a refusal by the rules.
+DOMAIN_STATUSES: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFoundError, 404),
+    (ForbiddenError, 403),
+    (GoneError, 410),
+    (InvalidError, 422),
+    (RefusedError, 409),
+    (DomainError, 409),
+)
+
+
+def domain_status(error: DomainError) -> int:
+    return next(status for kind, status in DOMAIN_STATUSES if isinstance(error, kind))
+
+
+def domain_problem_type(error: DomainError) -> str:
+    """The problem type of a domain refusal: the rule it applies, as ``/problems/<rule>``."""
+    return f"/problems/{error.rule}"
+
+
+def domain_error_response(scope: Scope, error: DomainError) -> JSONResponse:
+    status = domain_status(error)
+    body = problem_body(
+        scope,
+        status=status,
+        title=error.title,
+        type_=domain_problem_type(error),
+        detail=error.detail,
+        members=error.members,
+    )
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(request.scope, exc)
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> Response:
@@ -291,8 +341,9 @@ async def driver_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render `ProblemError`s, validation errors, `HTTPException`s and the event store's errors
-    (but its `ConcurrencyError`: see `shared.http.etag`) as problems."""
+    """Render domain refusals, `ProblemError`s, validation errors, `HTTPException`s and the
+    event store's errors (but its `ConcurrencyError`: see `shared.http.etag`) as problems."""
+    app.add_exception_handler(DomainError, domain_error_handler)
     app.add_exception_handler(ProblemError, problem_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(HTTPException, http_exception_handler)

@@ -1,0 +1,190 @@
+"""The one command path every service takes: read the stream → decide → append.
+
+A use case of a service is a `decide` function, pure, over the stream's `History`, returning
+the events to record (none, one or several); the kit does the rest::
+
+    async def admit_member(*, store, state, decision, expected=None) -> Recorded:
+        def decide(history: History) -> list[DomainEvent]:
+            return domain.admit(domain.member_state(state, history.events), decision)
+
+        return await run_command(store, state_stream(state), MEMBER_STATE, decide,
+                                 expected=expected)
+
+- `decide_and_append` runs in the caller's transaction (a reaction's, or a command that
+  writes several streams at once): the stream is read on the connection that appends, so the
+  decision is taken on exactly what the append follows, and the append expects that version.
+- `run_command` runs one in a transaction of its own. When the client stated the version it
+  decided on (If-Match: `expected`), a stream that has moved is a conflict (412), and nothing
+  is recorded. When it did not, and another write got in between the read and the append, the
+  command is decided again on the newer state, a few times (`COMMAND_ATTEMPTS`): the rules are
+  asked again every time, so the newer state may refuse it.
+- `event_ids` gives the appended events ids of the caller's choosing (derived from the event a
+  reaction follows, say: `derived_event_ids`), so that doing the same work twice records it
+  once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
+
+from sqlalchemy import select
+
+from shared.eventstore.errors import ConcurrencyError
+from shared.eventstore.schema import events as events_table
+from shared.eventstore.types import DomainEvent, NewEvent
+from shared.retry import retrying
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from shared.eventstore.postgres import PostgresEventStore
+
+COMMAND_ATTEMPTS = 5
+"""Times a command with no stated version is decided in all, when other writes keep getting
+in first."""
+
+EventIds = Callable[[int, int], UUID]
+"""`event_ids(version, i)`: the id of the i-th new event appended after `version`."""
+
+
+@dataclass(frozen=True)
+class History:
+    """A stream as a command reads it: its events (decoded to their current models), when
+    each was recorded, and its version (0: no such stream)."""
+
+    stream_id: str
+    version: int
+    events: list[DomainEvent]
+    recorded_at: list[datetime]
+
+    def timed(self) -> list[tuple[DomainEvent, datetime]]:
+        """Each event with the instant it was recorded."""
+        return list(zip(self.events, self.recorded_at, strict=True))
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a command recorded: the stream, its version now (the ETag), and the new events
+    (none when the rules found nothing to record)."""
+
+    stream_id: str
+    version: int
+    events: list[DomainEvent]
+
+
+Decision = Sequence[DomainEvent] | DomainEvent | None
+Decide = Callable[[History], Decision]
+
+
+async def read_history(
+    connection: AsyncConnection, store: PostgresEventStore, stream_id: str
+) -> History:
+    """The stream's history, read on `connection` (so that a command sees what its own
+    transaction has appended)."""
+    query = (
+        select(
+            events_table.c.event_type,
+            events_table.c.schema_version,
+            events_table.c.data,
+            events_table.c.version,
+            events_table.c.recorded_at,
+        )
+        .where(events_table.c.stream_id == stream_id)
+        .order_by(events_table.c.version)
+    )
+    rows = (await connection.execute(query)).all()
+    decode = store.event_types.decode
+    return History(
+        stream_id=stream_id,
+        version=rows[-1].version if rows else 0,
+        events=[decode(r.event_type, r.schema_version, r.data) for r in rows],
+        recorded_at=[r.recorded_at for r in rows],
+    )
+
+
+def _as_list(decision: Decision) -> list[DomainEvent]:
+    if decision is None:
+        return []
+    if isinstance(decision, DomainEvent):
+        return [decision]
+    return list(decision)
+
+
+async def decide_and_append(
+    connection: AsyncConnection,
+    store: PostgresEventStore,
+    stream_id: str,
+    stream_type: str,
+    decide: Decide,
+    *,
+    expected: int | None = None,
+    metadata: dict[str, Any] | None = None,
+    event_ids: EventIds | None = None,
+) -> Recorded:
+    """Read the stream on `connection`, check the client's `expected` version (a stale one
+    appends nothing: `ConcurrencyError`), decide, and append what was decided in the caller's
+    transaction, expecting the version it was decided on."""
+    history = await read_history(connection, store, stream_id)
+    if expected is not None and expected != history.version:
+        raise ConcurrencyError(stream_id, expected, history.version)
+    new = _as_list(decide(history))
+    if not new:
+        return Recorded(stream_id, history.version, [])
+    to_append: list[DomainEvent | NewEvent] = (
+        [NewEvent(e, event_id=event_ids(history.version, i)) for i, e in enumerate(new)]
+        if event_ids is not None
+        else list(new)
+    )
+    result = await store.append_in(
+        connection,
+        stream_id,
+        to_append,
+        stream_type=stream_type,
+        expected_version=history.version,
+        metadata=metadata,
+    )
+    return Recorded(stream_id, result.version, new)
+
+
+async def run_command(
+    store: PostgresEventStore,
+    stream_id: str,
+    stream_type: str,
+    decide: Decide,
+    *,
+    expected: int | None = None,
+    event_ids: EventIds | None = None,
+) -> Recorded:
+    """`decide_and_append` in a transaction of its own; decided again on the newer state when
+    another write got in first and the client stated no version (see the module's docstring)."""
+    async for attempt in retrying(
+        on=ConcurrencyError, attempts=1 if expected is not None else COMMAND_ATTEMPTS
+    ):
+        with attempt:
+            async with store.engine.begin() as connection:
+                return await decide_and_append(
+                    connection, store, stream_id, stream_type, decide,
+                    expected=expected, event_ids=event_ids,
+                )
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def derived_event_ids(cause: UUID, prefix: str) -> EventIds:
+    """Ids derived from the event that caused the work and the place of each new event
+    (``uuid5(cause, prefix + index)``): a reaction run twice on one event derives the very
+    same ids, and the store records them once."""
+    return lambda version, index: uuid5(cause, f"{prefix}{index}")
+
+
+def causation_metadata(cause_id: UUID, cause_metadata: dict[str, Any]) -> dict[str, str]:
+    """The metadata of events recorded because of another: that event as their cause, and
+    its correlation (the request or conversation it belongs to) carried on."""
+    metadata = {"causation_id": str(cause_id)}
+    correlation = cause_metadata.get("correlation_id")
+    if correlation is not None:
+        metadata["correlation_id"] = str(correlation)
+    return metadata
