@@ -10,7 +10,8 @@ that applies it to a caller, in memory, in SQL and on the feeds, is `shared.acce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from enum import StrEnum
 from typing import Any, Self
 
@@ -72,3 +73,18 @@ class Distribution(BaseModel):
 
 GENERAL = Distribution.general()
 MEMBER_STATES_ONLY = Distribution.member_states_only()
+
+
+def members_since(admissions: Iterable[tuple[str, date]]) -> dict[str, date]:
+    """Each member state and the day it became a member, from (state, day) facts in any order:
+    a state recorded twice (a founding list and an admission, say) is a member from the
+    earlier day."""
+    known: dict[str, date] = {}
+    for state, day in admissions:
+        known[state] = min(known.get(state, day), day)
+    return known
+
+
+def members_on(known: Mapping[str, date], day: date) -> list[str]:
+    """The member states on `day`, sorted, of a `members_since` result."""
+    return sorted(state for state, since in known.items() if since <= day)
