@@ -21,12 +21,16 @@ import hashlib
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import rfc8785
 
 from shared.eventstore.errors import InvalidEventError
+
+if TYPE_CHECKING:
+    from shared.eventstore.types import RecordedEvent
 
 GENESIS_HASH = bytes(32)
 _SAFE_LIMIT = 2**53
@@ -288,3 +292,41 @@ def finish_document(
 
 def chain_hash(prev_hash: bytes, document: bytes) -> bytes:
     return hashlib.sha256(prev_hash + document).digest()
+
+
+class ChainBreak(StrEnum):
+    """How a row of the log breaks the hash chain, at the position where it was expected."""
+
+    MISSING = "missing"
+    """The row at this position is not there (the next one has a later position)."""
+    PREV_HASH = "prev_hash"
+    """Its prev_hash is not the hash of the row before it."""
+    CONTENT = "content"
+    """Its content does not give its hash: it was altered after it was written."""
+
+
+def chain_break(
+    record: RecordedEvent, expected_position: int, prev_hash: bytes
+) -> ChainBreak | None:
+    """The one check of a chain link, for the store's verification and the auditors' alike:
+    whether `record`, read where position `expected_position` was expected after a row whose
+    hash is `prev_hash`, continues the chain (None) or how it breaks it."""
+    if record.position != expected_position:
+        return ChainBreak.MISSING
+    if record.prev_hash != prev_hash:
+        return ChainBreak.PREV_HASH
+    document = canonical_document(
+        position=record.position,
+        event_id=record.event_id,
+        stream_id=record.stream_id,
+        stream_type=record.stream_type,
+        version=record.version,
+        event_type=record.event_type,
+        schema_version=record.schema_version,
+        data=record.data,
+        metadata=record.metadata,
+        recorded_at=record.recorded_at,
+    )
+    if chain_hash(prev_hash, document) != record.hash:
+        return ChainBreak.CONTENT
+    return None

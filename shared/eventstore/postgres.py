@@ -42,8 +42,9 @@ from shared.eventstore.errors import (
 )
 from shared.eventstore.hashing import (
     GENESIS_HASH,
-    canonical_document,
+    ChainBreak,
     canonical_text,
+    chain_break,
     chain_hash,
     check_storable,
     document_parts,
@@ -648,22 +649,13 @@ async def _iterate(connection: AsyncConnection, batch_size: int) -> AsyncIterato
 
 
 def _check(record: RecordedEvent, expected_position: int, prev_hash: bytes) -> str | None:
-    if record.position != expected_position:
-        return f"position {expected_position} is missing (the next row is {record.position})"
-    if record.prev_hash != prev_hash:
-        return "prev_hash does not match the hash of the previous event"
-    document = canonical_document(
-        position=record.position,
-        event_id=record.event_id,
-        stream_id=record.stream_id,
-        stream_type=record.stream_type,
-        version=record.version,
-        event_type=record.event_type,
-        schema_version=record.schema_version,
-        data=record.data,
-        metadata=record.metadata,
-        recorded_at=record.recorded_at,
-    )
-    if chain_hash(prev_hash, document) != record.hash:
-        return "the event's content does not match its hash"
-    return None
+    """The verification's wording of `chain_break`."""
+    match chain_break(record, expected_position, prev_hash):
+        case None:
+            return None
+        case ChainBreak.MISSING:
+            return f"position {expected_position} is missing (the next row is {record.position})"
+        case ChainBreak.PREV_HASH:
+            return "prev_hash does not match the hash of the previous event"
+        case ChainBreak.CONTENT:
+            return "the event's content does not match its hash"
