@@ -53,6 +53,7 @@ from shared.eventstore.schema import parked_messages, tracking
 from shared.http.problems import database_unavailable
 from shared.messaging import NatsConnection
 from shared.relay import ensure_stream
+from shared.retry import Backoff, RetryCallState, backoff, retrying
 
 log = structlog.get_logger(__name__)
 
@@ -194,12 +195,13 @@ class _Gap(Exception):
         self.last = last
 
 
+def _not_to_retry(error: BaseException) -> bool:
+    """A gap or a server that is away: for the outer loops, never retried by the handler's."""
+    return isinstance(error, _Gap) or _unavailable(error)
+
+
 def _lock_key(producer: str) -> int:
     return zlib.crc32(f"cica.consumer.{producer}".encode())
-
-
-def _backoff(attempt: int, base: float) -> float:
-    return min(base * 2 ** (attempt - 1), 5.0)
 
 
 class JetStreamConsumer:
@@ -259,7 +261,7 @@ class JetStreamConsumer:
             self._task = None
 
     async def run(self) -> None:
-        delay = 0.2
+        rounds = 0  # rounds that ended in trouble, over the consumer's life
         while True:
             try:
                 await self._consume()
@@ -272,8 +274,8 @@ class JetStreamConsumer:
                     log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
                 else:
                     log.exception("consumer.failed", consumer=self.durable)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            rounds += 1
+            await asyncio.sleep(backoff(rounds, base=0.2, cap=5.0))
 
     async def _consume(self) -> None:
         client = await self.nats.connected()
@@ -432,32 +434,39 @@ class JetStreamConsumer:
     async def _apply(
         self, event: ForeignEvent, on_retry: Callable[[], Awaitable[Any]] | None
     ) -> None:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await self._apply_once(event)
-                return
-            except (_Gap, asyncio.CancelledError, *UNAVAILABLE):
+        """Apply `event`, retrying a failing handler with backoff; after `max_attempts`, park
+        it. A gap, or a server that is away, is raised at once: never retried here nor
+        parked."""
+
+        async def before_sleep(retry_state: RetryCallState) -> None:
+            assert retry_state.outcome is not None
+            log.warning(
+                "consumer.handler_failed",
+                consumer=self.durable,
+                position=event.position,
+                event_type=event.event_type,
+                attempt=retry_state.attempt_number,
+                error=repr(retry_state.outcome.exception()),
+            )
+            if on_retry is not None:
+                with contextlib.suppress(Exception):
+                    await on_retry()
+
+        attempts = max(self.max_attempts, 1)
+        try:
+            async for attempt in retrying(
+                on=Exception,
+                unless=_not_to_retry,
+                attempts=attempts,
+                wait=Backoff(base=self.retry_base_delay, cap=5.0),
+                before_sleep=before_sleep,
+            ):
+                with attempt:
+                    await self._apply_once(event)
+        except Exception as error:
+            if _not_to_retry(error):
                 raise
-            except Exception as error:
-                if _unavailable(error):
-                    raise
-                if attempt >= self.max_attempts:
-                    await self._park(event, error, attempt)
-                    return
-                log.warning(
-                    "consumer.handler_failed",
-                    consumer=self.durable,
-                    position=event.position,
-                    event_type=event.event_type,
-                    attempt=attempt,
-                    error=repr(error),
-                )
-                if on_retry is not None:
-                    with contextlib.suppress(Exception):
-                        await on_retry()
-                await asyncio.sleep(_backoff(attempt, self.retry_base_delay))
+            await self._park(event, error, attempts)  # failed its last attempt
 
     async def _locked_position(self, connection: AsyncConnection) -> int:
         await connection.execute(select(func.pg_advisory_xact_lock(_lock_key(self.producer))))

@@ -14,6 +14,8 @@ import structlog
 from nats.aio.client import Client
 from nats.errors import Error as NatsError
 
+from shared.retry import Backoff, RetryCallState, retrying
+
 log = structlog.get_logger(__name__)
 
 
@@ -32,9 +34,20 @@ class NatsConnection:
         self._connecting = asyncio.create_task(self._connect(), name=f"{self._name}-nats-connect")
 
     async def _connect(self) -> None:
-        delay = 0.1
-        while True:
-            try:
+        """Connect, trying again with backoff (0.1 s doubling to 5 s) until NATS answers."""
+
+        def before_sleep(retry_state: RetryCallState) -> None:
+            assert retry_state.outcome is not None
+            error = retry_state.outcome.exception()
+            log.warning("nats.unavailable", error=str(error), retry_in=retry_state.upcoming_sleep)
+
+        async for attempt in retrying(
+            on=(OSError, NatsError, TimeoutError),
+            attempts=None,
+            wait=Backoff(base=0.1, cap=5.0),
+            before_sleep=before_sleep,
+        ):
+            with attempt:
                 self._client = await nats.connect(
                     servers=self._servers,
                     name=self._name,
@@ -43,13 +56,8 @@ class NatsConnection:
                     connect_timeout=2,
                     allow_reconnect=True,
                 )
-                log.info("nats.connected", servers=self._servers)
-                self._connected.set()
-                return
-            except (OSError, NatsError, TimeoutError) as error:
-                log.warning("nats.unavailable", error=str(error), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        log.info("nats.connected", servers=self._servers)
+        self._connected.set()
 
     @property
     def client(self) -> Client | None:

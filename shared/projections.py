@@ -63,6 +63,7 @@ from shared.eventstore.postgres import PostgresEventStore
 from shared.eventstore.schema import NAMING_CONVENTION, metadata
 from shared.eventstore.types import DomainEvent, EventTypes, RecordedEvent
 from shared.http.problems import database_unavailable
+from shared.retry import Backoff, RetryCallState, backoff, retrying
 
 log = structlog.get_logger(__name__)
 
@@ -683,21 +684,28 @@ class ProjectionRunner:
     # -------------------------------------------------------------------------------- work
 
     async def _prepare_then_follow(self) -> None:
-        delay = self.retry_delay
-        while not self._prepared:
-            try:
-                with self._batch_in_hand():
+        def before_sleep(retry_state: RetryCallState) -> None:
+            assert retry_state.outcome is not None
+            error = retry_state.outcome.exception()
+            log.warning(
+                "projections.prepare_failed", error=str(error), retry_in=retry_state.upcoming_sleep
+            )
+
+        if not self._prepared:
+            async for attempt in retrying(
+                on=(OSError, SQLAlchemyError),
+                attempts=None,
+                wait=Backoff(base=self.retry_delay, cap=self.max_retry_delay),
+                before_sleep=before_sleep,
+            ):
+                with attempt, self._batch_in_hand():
                     for projection in self.projections:
                         await prepare(self.store.engine, projection)
                     async with self.store.engine.connect() as connection:
                         for progress in self._progress.values():
                             checkpoint = await read_checkpoint(connection, progress.projection.name)
                             progress.position = checkpoint.position if checkpoint else 0
-                self._prepared = True
-            except (OSError, SQLAlchemyError) as error:
-                log.warning("projections.prepare_failed", error=str(error), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_retry_delay)
+            self._prepared = True
         self._advanced()
         await self._follow(list(self._progress.values()))
 
@@ -744,16 +752,16 @@ class ProjectionRunner:
             if restart and group and not self._stopping:
                 failures = max(p.failures for p in group)
                 if failures:
-                    await asyncio.sleep(self._delay(failures))
+                    wait = backoff(failures, base=self.retry_delay, cap=self.max_retry_delay)
+                    await asyncio.sleep(wait)
                 elif outage:  # waiting for the database: briefly, not at full speed
-                    await asyncio.sleep(min(self.retry_delay * 2 ** min(outage - 1, 4), 1.0))
+                    cap = min(self.retry_delay * 2**4, 1.0)
+                    await asyncio.sleep(backoff(outage, base=self.retry_delay, cap=cap))
 
     async def _follow_alone(self, progress: _Progress) -> None:
-        await asyncio.sleep(self._delay(progress.failures))
+        failures = max(progress.failures, 1)
+        await asyncio.sleep(backoff(failures, base=self.retry_delay, cap=self.max_retry_delay))
         await self._follow([progress])
-
-    def _delay(self, failures: int) -> float:
-        return min(self.retry_delay * 2 ** max(failures - 1, 0), self.max_retry_delay)
 
     async def _apply(
         self,

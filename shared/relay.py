@@ -35,6 +35,7 @@ from shared.eventstore.postgres import PostgresEventStore
 from shared.eventstore.schema import relay_progress
 from shared.eventstore.types import RecordedEvent
 from shared.messaging import NatsConnection
+from shared.retry import backoff
 
 log = structlog.get_logger(__name__)
 
@@ -140,8 +141,10 @@ class JetStreamRelay:
 
     async def run(self) -> None:
         """Wait for leadership, then publish until closed; on any trouble start over."""
-        delay = 0.2
+        rounds = 0  # over the relay's life
         while not self._stopping:
+            rounds += 1
+            delay = backoff(rounds, base=0.2, cap=5.0)
             try:
                 await self._lead()
             except asyncio.CancelledError:
@@ -152,7 +155,6 @@ class JetStreamRelay:
                 log.exception("relay.failed", retry_in=delay)
             self.is_leader = False
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
     async def _lead(self) -> None:
         lock = await asyncpg.connect(plain_dsn(self.store.engine))

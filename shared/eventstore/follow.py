@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.eventstore.postgres import NOTIFY_CHANNEL, PostgresEventStore
 from shared.eventstore.types import RecordedEvent
+from shared.retry import Backoff, RetryCallState, retrying
 
 log = structlog.get_logger(__name__)
 
@@ -52,18 +53,31 @@ class LogNotifier:
         wakeup, self._wakeup = self._wakeup, asyncio.Event()
         wakeup.set()
 
+    async def _connect(self) -> asyncpg.Connection:
+        """A listening connection, tried again with backoff (0.1 s doubling to 5 s, from the
+        start again after each loss) until the database answers."""
+
+        def before_sleep(retry_state: RetryCallState) -> None:
+            assert retry_state.outcome is not None
+            error = retry_state.outcome.exception()
+            log.warning(
+                "log_notifier.unavailable", error=str(error), retry_in=retry_state.upcoming_sleep
+            )
+
+        async for attempt in retrying(
+            on=(OSError, asyncpg.PostgresError),
+            attempts=None,
+            wait=Backoff(base=0.1, cap=5.0),
+            before_sleep=before_sleep,
+        ):
+            with attempt:
+                return await asyncpg.connect(self._dsn)
+        raise AssertionError("unreachable: retried until it connects")
+
     async def _listen_forever(self) -> None:
-        delay = 0.1
         while True:
             lost = asyncio.Event()
-            try:
-                connection = await asyncpg.connect(self._dsn)
-            except (OSError, asyncpg.PostgresError) as error:
-                log.warning("log_notifier.unavailable", error=str(error), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            delay = 0.1
+            connection = await self._connect()
             try:
                 connection.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await connection.add_listener(NOTIFY_CHANNEL, self._notify)
