@@ -5,7 +5,7 @@ new events, or an error that says why not. No I/O: the present instant is an arg
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,8 +38,10 @@ from services.meetings.events import (
     SubItem,
     Subject,
 )
+from shared import domain as kinds
+from shared.access.model import members_on as members_on
+from shared.access.model import members_since
 from shared.eventstore import DomainEvent
-from shared.http.problems import ProblemError
 
 # ------------------------------------------------------------------------------ bodies
 
@@ -84,58 +86,53 @@ def meeting_id_of(session: str) -> str:
 # ------------------------------------------------------------------------------ errors
 
 
-class MeetingsError(ProblemError):
+class MeetingsError(kinds.RefusedError):
     """A decision the meetings service's rules refuse; nothing is recorded."""
 
-    status = 409
     title = "Refused by the meetings service's rules"
-    type_ = "/problems/meetings-refused"
+    rule = "meetings-refused"
 
 
-class NotFoundError(MeetingsError):
-    status = 404
-    title = "Not Found"
-    type_ = "/problems/not-found"
+class NotFoundError(kinds.NotFoundError):
+    """What the command names (a meeting, a draft decision, a procedure) does not exist."""
 
     def __init__(self, what: str, **members: Any) -> None:
         super().__init__(f"{what} does not exist.", **members)
 
 
-class InvalidRequestError(MeetingsError):
-    status = 422
-    title = "Invalid request"
-    type_ = "/problems/invalid-request"
+class InvalidRequestError(kinds.InvalidError):
+    """What the request says cannot be: a zone that does not exist, a meeting that ends before
+    it starts, a decision under an item the agenda does not have."""
 
 
 class AgendaAdoptedError(MeetingsError):
     title = "Agenda already adopted"
-    type_ = "/problems/agenda-adopted"
+    rule = "agenda-adopted"
 
 
-class NotParticipantError(MeetingsError):
-    status = 403
+class NotParticipantError(kinds.ForbiddenError):
     title = "Not a participant"
-    type_ = "/problems/not-a-participant"
+    rule = "not-a-participant"
 
 
 class DeadlinePassedError(MeetingsError):
     title = "Deadline passed"
-    type_ = "/problems/deadline-passed"
+    rule = "deadline-passed"
 
 
 class ProcedureConcludedError(MeetingsError):
     title = "Silence procedure concluded"
-    type_ = "/problems/silence-procedure-concluded"
+    rule = "silence-procedure-concluded"
 
 
 class NoConsensusError(MeetingsError):
     title = "No consensus"
-    type_ = "/problems/no-consensus"
+    rule = "no-consensus"
 
 
 class DeadlineNotReachedError(MeetingsError):
     title = "Deadline not reached"
-    type_ = "/problems/deadline-not-reached"
+    rule = "deadline-not-reached"
 
 
 # ------------------------------------------------------------------------------ time
@@ -516,19 +513,18 @@ def add_participant(
 
 
 def members(events: Iterable[DomainEvent]) -> dict[str, date]:
-    """Every member state the meetings service knows, and the date it became a member."""
-    known: dict[str, date] = {}
+    """Every member state the meetings service knows, and the date it became a member (the
+    earlier date when a state is recorded twice); `members_on` gives those of a day."""
+    return members_since(_memberships(events))
+
+
+def _memberships(events: Iterable[DomainEvent]) -> Iterator[tuple[str, date]]:
     for event in events:
         if isinstance(event, MemberStatesRegistered):
             for code in event.states:
-                known.setdefault(code, event.member_since)
+                yield code, event.member_since
         elif isinstance(event, MemberStateAdmitted):
-            known[event.state] = min(known.get(event.state, event.admitted_on), event.admitted_on)
-    return known
-
-
-def members_on(known: dict[str, date], day: date) -> list[str]:
-    return sorted(code for code, since in known.items() if since <= day)
+            yield event.state, event.admitted_on
 
 
 def admit(known: dict[str, date], *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:

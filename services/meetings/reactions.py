@@ -14,13 +14,15 @@ redelivered event records nothing new.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from uuid import UUID, uuid5
+from typing import Any
 
 import structlog
 
-from services.meetings import commands, domain
+from services.meetings import commands, domain, queries
 from shared.access import record_admission
+from shared.commands import Decision
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
 
@@ -30,25 +32,28 @@ reactions = Reactions("meetings")
 
 DOCUMENTS = "documents"
 REGISTRY = "registry"
-
-
-def _metadata(ctx: ReactionContext) -> dict[str, str]:
-    metadata = {"causation_id": str(ctx.cause.event_id), "actor": "service:meetings"}
-    correlation = ctx.cause.metadata.get("correlation_id")
-    if correlation is not None:
-        metadata["correlation_id"] = str(correlation)
-    return metadata
-
-
-def _ids(cause: UUID, stream_id: str):  # type: ignore[no-untyped-def]
-    def ids(version: int, index: int) -> UUID:
-        return uuid5(cause, f"{stream_id}/{index}")
-
-    return ids
+ACTOR = "service:meetings"
 
 
 def _date_of(value: str) -> date:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+
+
+async def _on_every_meeting(
+    ctx: ReactionContext, rule: Callable[..., Decision], **arguments: Any
+) -> list[str]:
+    """`rule(meeting, **arguments)` decided on every meeting, in the reaction's transaction
+    (event ids derived from the cause and the meeting's stream); the meetings it changed."""
+    changed = []
+    for stream_id in await queries.streams_of_type(ctx.connection, commands.MEETING):
+        meeting_id = stream_id.removeprefix("meeting-")
+        recorded = await ctx.decide_and_append(
+            stream_id, commands.MEETING, commands.on_meeting(meeting_id, rule, **arguments),
+            ids=f"{stream_id}/", actor=ACTOR,
+        )
+        if recorded.events:
+            changed.append(meeting_id)
+    return changed
 
 
 @reactions.on(DOCUMENTS, "DraftRevised")
@@ -56,18 +61,8 @@ async def when_a_draft_is_revised_its_agenda_items_consider_the_new_revision(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     symbol = event.data["symbol"]
-    dated = _date_of(event.recorded_at)
-    changed = []
-    for stream_id in await commands.streams_of_type(ctx.connection, commands.MEETING):
-        meeting_id = stream_id.removeprefix("meeting-")
-        recorded = await commands.decide_and_append(
-            ctx.connection, ctx.store, stream_id, commands.MEETING,
-            lambda history, meeting_id=meeting_id: domain.follow_document_revision(
-                domain.meeting(meeting_id, history), symbol=symbol, dated=dated),
-            expected=None, metadata=_metadata(ctx), event_ids=_ids(event.event_id, stream_id),
-        )
-        if recorded.events:
-            changed.append(meeting_id)
+    changed = await _on_every_meeting(ctx, domain.follow_document_revision, symbol=symbol,
+                                      dated=_date_of(event.recorded_at))
     log.info("meetings.document_revision_followed", symbol=symbol, meetings=changed)
 
 
@@ -81,23 +76,12 @@ async def when_a_member_is_admitted_it_takes_part_in_later_meetings(
         ctx.connection, state=state, admitted_at=datetime.combine(admitted_on, time.min, UTC),
         event_id=event.event_id,
     )
-    await commands.decide_and_append(
-        ctx.connection, ctx.store, commands.MEMBERS_STREAM, commands.MEMBERSHIP,
-        lambda history: domain.admit(domain.members(history), state=state,
+    await ctx.decide_and_append(
+        commands.MEMBERS_STREAM, commands.MEMBERSHIP,
+        lambda history: domain.admit(domain.members(history.events), state=state,
                                      admitted_on=admitted_on),
-        expected=None, metadata=_metadata(ctx),
-        event_ids=_ids(event.event_id, commands.MEMBERS_STREAM),
+        ids=f"{commands.MEMBERS_STREAM}/", actor=ACTOR,
     )
-    joined = []
-    for stream_id in await commands.streams_of_type(ctx.connection, commands.MEETING):
-        meeting_id = stream_id.removeprefix("meeting-")
-        recorded = await commands.decide_and_append(
-            ctx.connection, ctx.store, stream_id, commands.MEETING,
-            lambda history, meeting_id=meeting_id: domain.add_participant(
-                domain.meeting(meeting_id, history), state_code=state,
-                member_since=admitted_on),
-            expected=None, metadata=_metadata(ctx), event_ids=_ids(event.event_id, stream_id),
-        )
-        if recorded.events:
-            joined.append(meeting_id)
+    joined = await _on_every_meeting(ctx, domain.add_participant, state_code=state,
+                                     member_since=admitted_on)
     log.info("meetings.member_admitted", state=state, meetings=joined)

@@ -1,0 +1,115 @@
+"""The examples of the meetings service's OpenAPI document: the SOC's meeting of 10–11 October
+2022 in Astana and the silence procedure on the Plan of Action, as the seed has them, and the
+answers the service gives about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.meetings.domain import meeting_id_of
+from services.meetings.seed import (
+    MEMBER_STATES_2022,
+    RECOMMEND_ASTANA_STATEMENT,
+    RECOMMEND_KUWAIT,
+    SILENCE_PROCEDURE,
+    SOC_AGENDA_ANNOTATED,
+    SOC_AGENDA_DRAFT,
+    SOC_MEETING,
+)
+
+SOC_ID = meeting_id_of(SOC_MEETING["session"])
+PROCEDURE_ID = "5d0c2e7a-1f3b-4a9e-8c61-0b7d9e2f4a13"
+DECISION_ID = RECOMMEND_ASTANA_STATEMENT["decision_id"]
+
+# ------------------------------------------------------------------------------ parameters
+
+BODY = "SOC"
+DAY = "2022-10-12"
+AS_OF = "2022-10-08T00:00:00+06:00"
+DOCUMENT = "SUM/2022/DRAFT/1"
+AGENDA_VIEW = "adopted"
+SESSION = "SOC/2022-III"
+TIME_ZONE = "Asia/Almaty"
+LOCAL_DATE_TIME = "2022-10-10T10:00:00"
+
+# ------------------------------------------------------------------------------ bodies
+
+BODIES_OUT: dict[str, Any] = {"bodies": [
+    {"code": "SOC", "name": "Senior Officials Committee", "recommends_to": ["MC", "SUMMIT"]},
+    {"code": "SWG", "name": "Special Working Group", "recommends_to": ["SOC"]},
+]}
+
+# ------------------------------------------------------------------------------ member states
+
+MEMBER_STATES_IN: dict[str, Any] = {
+    "states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"}
+MEMBER_STATES_OUT: dict[str, Any] = {
+    "on": "2022-10-12", "count": 28, "member_states": [*MEMBER_STATES_2022, "KWT"]}
+
+# ------------------------------------------------------------------------------ meetings
+
+MEETING_IN = SOC_MEETING
+MEETING_OUT: dict[str, Any] = {
+    "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
+    "ends_at": "2022-10-11T12:00:00Z", "utc_offset_minutes": 360,
+    "participants": list(MEMBER_STATES_2022), "agenda_symbol": "SOC/2022-III/Agenda/2",
+    "agenda_status": "adopted", "version": 5,
+}
+MEETINGS_OUT: dict[str, Any] = {"meetings": [{
+    "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
+    "ends_at": "2022-10-11T12:00:00Z", "participants": list(MEMBER_STATES_2022),
+    "agenda_symbol": "SOC/2022-III/Agenda/2", "agenda_status": "adopted", "version": 5,
+}]}
+
+# ------------------------------------------------------------------------------ agendas
+
+AGENDA_IN = SOC_AGENDA_DRAFT
+AGENDA_REVISION_IN = SOC_AGENDA_ANNOTATED
+ADOPTION_IN: dict[str, Any] = {"adopted_on": "2022-10-10"}
+AMENDMENT_IN: dict[str, Any] = {
+    "decision_id": RECOMMEND_KUWAIT["decision_id"], "items": SOC_AGENDA_ANNOTATED["items"]}
+AGENDA_OUT: dict[str, Any] = {
+    "meeting_id": SOC_ID, "view": "current", "symbol": "SOC/2022-III/Agenda/2",
+    "status": "adopted", "circulated_on": "2022-10-07", "adopted_on": "2022-10-10",
+    "amended": False, "items": SOC_AGENDA_ANNOTATED["items"],
+    "circulated": ["SOC/2022-III/Agenda/1", "SOC/2022-III/Agenda/2"],
+    "document_history": [{
+        "item": "3(c)",
+        "previous": {"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""},
+        "current": {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-11", "note": ""},
+    }],
+}
+AGENDA_ITEMS_OUT: dict[str, Any] = {"items": [{
+    "meeting_id": SOC_ID, "ref": "3(c)",
+    "title": "Draft Astana Statement on CICA Transformation",
+    "action": "recommend_for_adoption",
+    "considers": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""}],
+}]}
+
+# ------------------------------------------------------------------------------ decisions
+
+DECISION_IN = RECOMMEND_KUWAIT
+DECISION_OUT: dict[str, Any] = {
+    **RECOMMEND_KUWAIT, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
+DECISIONS_OUT: dict[str, Any] = {
+    "decisions": [{**d, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
+                  for d in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)],
+    "proposals": [{key: RECOMMEND_KUWAIT[key]
+                   for key in ("decision_id", "item", "outcome", "subject", "text")}
+                  | {"objections": [], "taken": True}],
+}
+DECISION_OBJECTION_IN: dict[str, Any] = {
+    "state": "IND", "reason": "The draft needs further consultations in the SWG."}
+
+# ------------------------------------------------------------------------------ silence procedure
+
+SILENCE_PROCEDURE_IN = SILENCE_PROCEDURE
+OBJECTION_IN: dict[str, Any] = {
+    "state": "IND", "reason": "Operative paragraph 3 needs further consultations."}
+SILENCE_PROCEDURE_OUT: dict[str, Any] = {
+    "procedure_id": PROCEDURE_ID, **SILENCE_PROCEDURE,
+    "meeting_id": None, "started_at": "2022-11-01T09:00:00Z",
+    "participants": list(MEMBER_STATES_2022), "objections": [], "status": "adopted",
+    "concluded_at": "2022-11-15T12:00:01Z",
+    "decision_id": "9c1e4b7a-2d3f-5a6b-8c9d-0e1f2a3b4c5d", "version": 3,
+}

@@ -1,0 +1,140 @@
+"""The meetings service's reads: its streams, folded as they stand or as they stood at an
+instant, and its read models (the meetings, their agenda items and every decision)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import RowMapping, Select, select
+
+from services.meetings import domain
+from services.meetings.projections import agenda_items, decisions, meetings_table
+from shared.commands import read_history
+from shared.eventstore import DomainEvent, PostgresEventStore
+from shared.eventstore.schema import events as events_table
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+MEMBERS_STREAM = "member-states"
+
+
+def meeting_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}"
+
+
+def silence_stream(procedure_id: UUID) -> str:
+    return f"silence-{procedure_id}"
+
+
+# ------------------------------------------------------------------------------ the streams
+
+
+async def streams_of_type(connection: AsyncConnection, stream_type: str) -> list[str]:
+    """The id of every stream of `stream_type`, in order."""
+    query = (
+        select(events_table.c.stream_id)
+        .where(events_table.c.stream_type == stream_type)
+        .group_by(events_table.c.stream_id)
+        .order_by(events_table.c.stream_id)
+    )
+    return list((await connection.execute(query)).scalars())
+
+
+async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> dict[str, date]:
+    """Every member state the meetings service knows, and the day it became a member."""
+    return domain.members((await read_history(connection, store, MEMBERS_STREAM)).events)
+
+
+async def members_on(store: PostgresEventStore, day: date) -> list[str]:
+    """The member states on `day`, sorted."""
+    async with store.engine.connect() as connection:
+        return domain.members_on(await known_members(connection, store), day)
+
+
+async def due_silence_procedures(engine: AsyncEngine, now: datetime) -> list[UUID]:
+    """The procedures whose deadline has come by `now` and that are not concluded yet."""
+    started = (
+        select(events_table.c.stream_id, events_table.c.data)
+        .where(events_table.c.event_type == "SilenceProcedureStarted")
+        .where(events_table.c.stream_id.not_in(
+            select(events_table.c.stream_id)
+            .where(events_table.c.event_type == "SilenceProcedureConcluded")
+        ))
+    )
+    async with engine.connect() as connection:
+        rows = (await connection.execute(started)).all()
+    return [
+        UUID(row.data["procedure_id"]) for row in rows
+        if datetime.fromisoformat(row.data["deadline"]) <= now
+    ]
+
+
+async def _history(
+    store: PostgresEventStore, stream_id: str, as_of: datetime | None
+) -> tuple[list[DomainEvent], int]:
+    records = (await store.read_stream(stream_id) if as_of is None
+               else await store.read_stream_as_of(stream_id, as_of))
+    return [store.decode(r) for r in records], (records[-1].version if records else 0)
+
+
+async def meeting(
+    store: PostgresEventStore, meeting_id: str, as_of: datetime | None
+) -> tuple[domain.Meeting, int]:
+    """A meeting as it stands (as it stood at `as_of`) and its stream's version; 404 if it
+    was not scheduled (by then)."""
+    history, version = await _history(store, meeting_stream(meeting_id), as_of)
+    state = domain.meeting(meeting_id, history)
+    if not state.exists:
+        suffix = f" as of {as_of.isoformat()}" if as_of else ""
+        raise domain.NotFoundError(f"The meeting {meeting_id}{suffix}", meeting_id=meeting_id)
+    return state, version
+
+
+async def silence_procedure(
+    store: PostgresEventStore, procedure_id: UUID, as_of: datetime | None
+) -> tuple[domain.SilenceProcedure, int]:
+    """A silence procedure as it stands (stood at `as_of`) and its stream's version; 404 if it
+    was not started (by then)."""
+    history, version = await _history(store, silence_stream(procedure_id), as_of)
+    state = domain.silence_procedure(procedure_id, history)
+    if state.started is None:
+        raise domain.NotFoundError(f"The silence procedure {procedure_id}",
+                                   procedure_id=str(procedure_id))
+    return state, version
+
+
+# ------------------------------------------------------------------------------ read models
+
+
+async def _rows(engine: AsyncEngine, query: Select[Any]) -> Sequence[RowMapping]:
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).mappings().all()
+
+
+async def meetings(engine: AsyncEngine, *, body: str | None) -> Sequence[RowMapping]:
+    """Every meeting (of `body`), by start."""
+    query = select(meetings_table).order_by(meetings_table.c.starts_at)
+    if body is not None:
+        query = query.where(meetings_table.c.body == body)
+    return await _rows(engine, query)
+
+
+async def agenda_items_considering(engine: AsyncEngine, document: str) -> Sequence[RowMapping]:
+    """The agenda items of every meeting that consider `document`, at any revision."""
+    base = domain.base_symbol(document)[0]
+    query = (select(agenda_items)
+             .where(agenda_items.c.document_bases.contains([base]))
+             .order_by(agenda_items.c.meeting_id, agenda_items.c.ordinal))
+    return await _rows(engine, query)
+
+
+async def recorded_decisions(engine: AsyncEngine, *, body: str | None) -> Sequence[RowMapping]:
+    """Every decision recorded (by `body`), at meetings and by silence procedure, in order."""
+    query = select(decisions).order_by(decisions.c.position)
+    if body is not None:
+        query = query.where(decisions.c.body == body)
+    return await _rows(engine, query)

@@ -1,0 +1,389 @@
+"""What the meetings service's HTTP API reads and answers: its path and query parameters, the
+bodies of its requests and the representations of its answers (each with an example from
+`examples`), and how a meeting, an agenda, a meeting's decisions and a silence procedure are
+represented."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID, uuid4
+
+from fastapi import Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from services.meetings import domain, examples
+from services.meetings.events import (
+    AgendaItem,
+    BodyCode,
+    DocumentRef,
+    DraftDecision,
+    ItemRef,
+    Outcome,
+    Subject,
+)
+from shared.access import StateCode
+
+MEETING_ID = r"^[A-Z]{2,6}-[0-9A-Za-z-]{1,40}$"
+
+
+def _example(example: dict[str, Any], *, extra: Literal["forbid"] | None = None) -> ConfigDict:
+    """A model's configuration: its example, and whether it refuses unknown fields."""
+    config = ConfigDict(json_schema_extra={"examples": [example]})
+    if extra is not None:
+        config["extra"] = extra
+    return config
+
+
+# ------------------------------------------------------------------------------ parameters
+
+MeetingId = Annotated[str, Path(pattern=MEETING_ID, examples=[examples.SOC_ID])]
+ProcedureId = Annotated[UUID, Path(examples=[examples.PROCEDURE_ID])]
+DecisionId = Annotated[UUID, Path(examples=[examples.DECISION_ID])]
+LocalDateTime = Annotated[
+    datetime,
+    WithJsonSchema({
+        "type": "string",
+        "format": "local-date-time",
+        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$",
+        "description": "wall-clock time at the venue, no offset (the zone is time_zone)",
+        "examples": [examples.LOCAL_DATE_TIME],
+    }),
+]
+"""A wall-clock time without an offset: not an RFC 3339 `date-time`, which must carry one."""
+AsOf = Annotated[
+    AwareDatetime | None,
+    Query(description="Read it as it stood at this instant (with its offset; now if absent).",
+          examples=[examples.AS_OF]),
+]
+OfBody = Annotated[BodyCode | None, Query(examples=[examples.BODY])]
+OnDay = Annotated[date | None, Query(examples=[examples.DAY])]
+ConsideringDocument = Annotated[str, Query(min_length=1, max_length=120,
+                                           description="a symbol, with or without /Rev.N",
+                                           examples=[examples.DOCUMENT])]
+AgendaView = Annotated[Literal["current", "circulated", "adopted"], Query(
+    description="current: as it stands (documents at their newest revision); circulated: "
+    "the first draft as circulated; adopted: as the meeting adopted it",
+    examples=[examples.AGENDA_VIEW])]
+
+
+# ------------------------------------------------------------------------------ bodies
+
+
+class BodyOut(BaseModel):
+    code: str
+    name: str
+    recommends_to: list[str]
+
+
+class BodiesOut(BaseModel):
+    model_config = _example(examples.BODIES_OUT)
+
+    bodies: list[BodyOut]
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+class MemberStatesIn(BaseModel):
+    model_config = _example(examples.MEMBER_STATES_IN, extra="forbid")
+
+    states: list[StateCode] = Field(min_length=1, max_length=300)
+    member_since: date
+
+
+class MemberStatesOut(BaseModel):
+    model_config = _example(examples.MEMBER_STATES_OUT)
+
+    on: date
+    count: int
+    member_states: list[str]
+
+
+# ------------------------------------------------------------------------------ meetings
+
+
+class MeetingIn(BaseModel):
+    model_config = _example(examples.MEETING_IN, extra="forbid")
+
+    body: BodyCode
+    session: str = Field(pattern=r"^[A-Z]{2,6}/[0-9A-Za-z/-]{1,40}$", examples=[examples.SESSION])
+    title: str = Field(min_length=1, max_length=500)
+    venue: str = Field(min_length=1, max_length=200)
+    starts_local: LocalDateTime
+    ends_local: LocalDateTime
+    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone",
+                           examples=[examples.TIME_ZONE])
+    participants: list[StateCode] | None = Field(
+        default=None, description="the member states on the first day when absent")
+
+
+class MeetingOut(BaseModel):
+    model_config = _example(examples.MEETING_OUT)
+
+    meeting_id: str
+    body: str
+    session: str
+    title: str
+    venue: str
+    starts_local: LocalDateTime
+    ends_local: LocalDateTime
+    time_zone: str
+    starts_at: datetime
+    ends_at: datetime
+    utc_offset_minutes: int | None = None
+    participants: list[str]
+    agenda_symbol: str | None
+    agenda_status: str
+    version: int
+
+    @classmethod
+    def of(cls, state: domain.Meeting, version: int) -> MeetingOut:
+        scheduled = state.scheduled
+        assert scheduled is not None
+        status = "adopted" if state.adopted else ("draft" if state.circulated else "none")
+        return cls(
+            meeting_id=state.meeting_id, body=scheduled.body, session=scheduled.session,
+            title=scheduled.title, venue=scheduled.venue, starts_local=scheduled.starts_local,
+            ends_local=scheduled.ends_local, time_zone=scheduled.time_zone,
+            starts_at=domain.instant(scheduled.starts_local, scheduled.time_zone),
+            ends_at=domain.instant(scheduled.ends_local, scheduled.time_zone),
+            utc_offset_minutes=scheduled.utc_offset_minutes, participants=state.participants,
+            agenda_symbol=state.agenda_symbol, agenda_status=status, version=version,
+        )
+
+
+class MeetingsOut(BaseModel):
+    model_config = _example(examples.MEETINGS_OUT)
+
+    meetings: list[MeetingOut]
+
+
+# ------------------------------------------------------------------------------ agendas
+
+
+class AgendaIn(BaseModel):
+    model_config = _example(examples.AGENDA_IN, extra="forbid")
+
+    symbol: str = Field(pattern=r"^[A-Z][A-Za-z0-9-]*(/[A-Za-z0-9.-]+)+$", max_length=120)
+    circulated_on: date
+    items: list[AgendaItem] = Field(min_length=1, max_length=60)
+
+
+class AgendaRevisionIn(AgendaIn):
+    model_config = _example(examples.AGENDA_REVISION_IN, extra="forbid")
+
+    basis: str = Field(default="", max_length=1000)
+
+
+class AdoptionIn(BaseModel):
+    model_config = _example(examples.ADOPTION_IN, extra="forbid")
+
+    adopted_on: date
+    items: list[AgendaItem] | None = Field(
+        default=None, description="the agenda as amended at the meeting; as circulated if absent")
+
+
+class AmendmentIn(BaseModel):
+    model_config = _example(examples.AMENDMENT_IN, extra="forbid")
+
+    decision_id: UUID
+    items: list[AgendaItem] = Field(min_length=1, max_length=60)
+
+
+class DocumentChangeOut(BaseModel):
+    item: str
+    previous: DocumentRef
+    current: DocumentRef
+
+
+class AgendaOut(BaseModel):
+    model_config = _example(examples.AGENDA_OUT)
+
+    meeting_id: str
+    view: str
+    symbol: str
+    status: str
+    circulated_on: date | None
+    adopted_on: date | None
+    amended: bool | None
+    items: list[AgendaItem]
+    circulated: list[str]
+    document_history: list[DocumentChangeOut]
+
+    @classmethod
+    def of(cls, state: domain.Meeting, view: str) -> AgendaOut:
+        """The agenda of `state` in `view`: current, circulated or adopted (404 if the meeting
+        has no agenda, or none adopted for that view)."""
+        meeting_id = state.meeting_id
+        if state.circulated is None:
+            raise domain.NotFoundError(f"An agenda of {meeting_id}", meeting_id=meeting_id)
+        circulated = [state.circulated.symbol, *(r.symbol for r in state.revisions)]
+        if view == "adopted" and state.adopted is None:
+            raise domain.NotFoundError(f"An adopted agenda of {meeting_id}",
+                                       meeting_id=meeting_id)
+        if view == "circulated":
+            symbol, items = state.circulated.symbol, state.circulated.items
+        elif view == "adopted":
+            assert state.adopted is not None
+            symbol, items = state.adopted.symbol, state.adopted.items
+        else:
+            symbol, items = state.agenda_symbol or "", state.items
+        last = state.revisions[-1] if state.revisions else state.circulated
+        return cls(
+            meeting_id=meeting_id, view=view, symbol=symbol,
+            status="adopted" if state.adopted else "draft",
+            circulated_on=state.circulated.circulated_on if view == "circulated"
+            else last.circulated_on,
+            adopted_on=state.adopted.adopted_on if state.adopted else None,
+            amended=state.adopted.amended if state.adopted else None,
+            items=list(items), circulated=circulated,
+            document_history=[DocumentChangeOut(item=e.item, previous=e.previous,
+                                                current=e.current)
+                              for e in state.document_history],
+        )
+
+
+class AgendaItemOut(BaseModel):
+    meeting_id: str
+    ref: str
+    title: str
+    action: str | None
+    considers: list[dict[str, Any]]
+
+
+class AgendaItemsOut(BaseModel):
+    model_config = _example(examples.AGENDA_ITEMS_OUT)
+
+    items: list[AgendaItemOut]
+
+
+# ------------------------------------------------------------------------------ decisions
+
+
+class DecisionIn(BaseModel):
+    model_config = _example(examples.DECISION_IN, extra="forbid")
+
+    decision_id: UUID = Field(default_factory=uuid4)
+    item: ItemRef
+    outcome: Outcome
+    subject: Subject
+    decided_on: date
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class DecisionOut(BaseModel):
+    model_config = _example(examples.DECISION_OUT)
+
+    decision_id: UUID
+    meeting_id: str
+    body: str
+    session: str
+    item: str | None
+    outcome: str
+    subject: dict[str, Any]
+    decided_on: date
+    text: str
+
+
+class ProposalOut(BaseModel):
+    decision_id: UUID
+    item: str
+    outcome: str
+    subject: dict[str, Any]
+    text: str
+    objections: list[str]
+    taken: bool
+
+
+class DecisionsOut(BaseModel):
+    model_config = _example(examples.DECISIONS_OUT)
+
+    decisions: list[DecisionOut]
+    proposals: list[ProposalOut] = Field(
+        default_factory=list, description="draft decisions put to the meeting, and who objected")
+
+    @classmethod
+    def of(cls, state: domain.Meeting) -> DecisionsOut:
+        """A meeting's decisions, and the draft decisions put to it."""
+        scheduled = state.scheduled
+        assert scheduled is not None
+        return cls(decisions=[DecisionOut(
+            decision_id=d.decision_id, meeting_id=state.meeting_id, body=scheduled.body,
+            session=scheduled.session, item=d.item, outcome=d.outcome, subject=d.subject,
+            decided_on=d.decided_on, text=d.text) for d in state.decisions],
+            proposals=[ProposalOut(
+                decision_id=p.decision_id, item=p.item, outcome=p.outcome,
+                subject=p.subject.model_dump(mode="json"), text=p.text,
+                objections=[o.state for o in state.objections.get(p.decision_id, [])],
+                taken=any(d.decision_id == p.decision_id for d in state.decisions))
+                for p in state.proposals.values()])
+
+
+class DecisionObjectionIn(BaseModel):
+    model_config = _example(examples.DECISION_OBJECTION_IN, extra="forbid")
+
+    state: StateCode
+    reason: str = Field(default="", max_length=5000)
+
+
+# ------------------------------------------------------------------------------ silence procedure
+
+
+class SilenceProcedureIn(BaseModel):
+    model_config = _example(examples.SILENCE_PROCEDURE_IN, extra="forbid")
+
+    procedure_id: UUID = Field(default_factory=uuid4)
+    body: BodyCode
+    session: str = Field(min_length=1, max_length=60)
+    meeting_id: str | None = Field(default=None, pattern=MEETING_ID)
+    draft: DraftDecision
+    deadline: AwareDatetime
+    participants: list[StateCode] | None = Field(
+        default=None, description="the meeting's participants, or today's member states")
+
+
+class ObjectionIn(BaseModel):
+    model_config = _example(examples.OBJECTION_IN, extra="forbid")
+
+    state: StateCode
+    reason: str = Field(default="", max_length=5000)
+
+
+class ObjectionOut(BaseModel):
+    state: str
+    raised_at: datetime
+    reason: str
+
+
+class SilenceProcedureOut(BaseModel):
+    model_config = _example(examples.SILENCE_PROCEDURE_OUT)
+
+    procedure_id: UUID
+    body: str
+    session: str
+    meeting_id: str | None
+    draft: DraftDecision
+    started_at: datetime
+    deadline: datetime
+    participants: list[str]
+    objections: list[ObjectionOut]
+    status: Literal["running", "adopted", "not_adopted"]
+    concluded_at: datetime | None
+    decision_id: UUID | None
+    version: int
+
+    @classmethod
+    def of(cls, state: domain.SilenceProcedure, version: int) -> SilenceProcedureOut:
+        started, concluded = state.started, state.concluded
+        assert started is not None
+        return cls(
+            procedure_id=state.procedure_id, body=started.body, session=started.session,
+            meeting_id=started.meeting_id, draft=started.draft, started_at=started.started_at,
+            deadline=started.deadline, participants=list(started.participants),
+            objections=[ObjectionOut(state=o.state, raised_at=o.raised_at, reason=o.reason)
+                        for o in state.objections],
+            status=concluded.outcome if concluded else "running",
+            concluded_at=concluded.concluded_at if concluded else None,
+            decision_id=concluded.decision_id if concluded else None, version=version,
+        )
