@@ -1,8 +1,12 @@
-"""The registry's use cases: one async function each, load the stream → decide → append.
+"""The registry's use cases, on the kit's one command path (`shared.commands`): read the
+stream → decide → append.
 
-Each runs in one transaction: the stream is read on the connection that appends, so a decision
-is taken on what the append will follow; a concurrent writer makes the append fail with a
-version conflict (409, or 412 when the client sent If-Match), and nothing is recorded.
+Each use case is a `Command`: the stream it writes, the stream's type, and a pure decision over
+the stream's history (the aggregate's fold, then a rule of `domain`). A route runs it in a
+transaction of its own (`run_command`: a stale If-Match appends nothing, 412; with no If-Match,
+a write that got in first makes it decided again on the newer state); a reaction runs it in the
+reaction's transaction (`ReactionContext.decide_and_append`). A write that also counts a member
+state among the admitted ones (`shared.access`) does so in the transaction that records it.
 """
 
 from __future__ import annotations
@@ -10,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
-from uuid import UUID, uuid5
+from typing import Any, Generic, NamedTuple, TypeVar
+from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry import domain
@@ -21,48 +24,71 @@ from services.registry.events import (
     CoordinatorRole,
     DecisionRef,
     Dimension,
+    FoundingMemberRegistered,
+    MemberAdmitted,
     NoteRef,
     ObserverKind,
 )
 from shared.access import record_admission
-from shared.eventstore import (
-    ConcurrencyError,
-    DomainEvent,
-    NewEvent,
-    PostgresEventStore,
-)
-from shared.eventstore.schema import events as events_table
+from shared.commands import Decide, Decision, EventIds, Recorded, decide_and_append, run_command
+from shared.eventstore import DomainEvent, PostgresEventStore
 
-MEMBER_STATE = "member_state"
-OBSERVER = "observer"
-PARTNER = "partner"
-CHAIRMANSHIP = "chairmanship"
-PRIORITY_AREA = "priority_area"
-BODY = "body"
+S = TypeVar("S")
 
 
-def state_stream(code: str) -> str:
-    return f"state-{code}"
+class Command(NamedTuple):
+    """A use case on one stream: the stream, its type, and the decision over its history
+    (``*command`` gives `run_command` and `decide_and_append` their three arguments)."""
+
+    stream_id: str
+    stream_type: str
+    decide: Decide
 
 
-def observer_stream(key: str) -> str:
-    return f"observer-{key}"
+@dataclass(frozen=True)
+class Streams(Generic[S]):
+    """One kind of the registry's streams: its type, the stream of each key
+    (``<prefix>-<key>``), and the fold of a stream's events into what a rule decides on."""
+
+    stream_type: str
+    prefix: str
+    fold: Callable[[str, list[DomainEvent]], S]
+
+    def of(self, key: str) -> str:
+        return f"{self.prefix}-{key}"
+
+    def command(self, key: str, rule: Callable[..., Decision], /, **facts: Any) -> Command:
+        """`rule` applied to the state of `key`'s stream (and to `facts`)."""
+        return Command(
+            self.of(key),
+            self.stream_type,
+            lambda history: rule(self.fold(key, history.events), **facts),
+        )
+
+    async def run(
+        self,
+        store: PostgresEventStore,
+        key: str,
+        rule: Callable[..., Decision],
+        /,
+        *,
+        expected: int | None,
+        **facts: Any,
+    ) -> Recorded:
+        """`command` in a transaction of its own (`shared.commands.run_command`)."""
+        return await run_command(store, *self.command(key, rule, **facts), expected=expected)
 
 
-def partner_stream(key: str) -> str:
-    return f"partner-{key}"
+def _events(key: str, events: list[DomainEvent]) -> list[DomainEvent]:
+    return events
 
 
-def chairmanship_stream(period: str) -> str:
-    return f"chairmanship-{period}"
-
-
-def area_stream(area: str) -> str:
-    return f"area-{area}"
-
-
-def body_stream(code: str) -> str:
-    return f"body-{code}"
+MEMBER_STATES = Streams("member_state", "state", domain.member_state)
+OBSERVERS = Streams("observer", "observer", _events)
+PARTNERS = Streams("partner", "partner", _events)
+CHAIRMANSHIPS = Streams("chairmanship", "chairmanship", domain.chairmanship)
+PRIORITY_AREAS = Streams("priority_area", "area", domain.priority_area)
+BODIES = Streams("body", "body", domain.body)
 
 
 def admitted_at(day: date) -> datetime:
@@ -70,69 +96,23 @@ def admitted_at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """What a command recorded: the stream, its version now (the ETag), and the events."""
-
-    stream_id: str
-    version: int
-    events: list[DomainEvent]
-
-
-async def load_in(
-    connection: AsyncConnection, store: PostgresEventStore, stream_id: str
-) -> tuple[list[DomainEvent], int]:
-    """A stream's events, decoded, and its version, read on `connection` (so that a reaction
-    sees what its own transaction has appended)."""
-    query = (
-        select(events_table.c.event_type, events_table.c.schema_version, events_table.c.data,
-               events_table.c.version)
-        .where(events_table.c.stream_id == stream_id)
-        .order_by(events_table.c.version)
-    )
-    rows = (await connection.execute(query)).all()
-    decoded = [store.event_types.decode(r.event_type, r.schema_version, r.data) for r in rows]
-    return decoded, (rows[-1].version if rows else 0)
-
-
-async def _decide_and_append(
-    connection: AsyncConnection,
-    store: PostgresEventStore,
-    stream_id: str,
-    stream_type: str,
-    decide: Callable[[list[DomainEvent]], Sequence[DomainEvent]],
-    *,
-    expected: int | None,
-    metadata: dict[str, Any] | None = None,
-    event_ids: Callable[[int], UUID] | None = None,
-) -> Recorded:
-    history, version = await load_in(connection, store, stream_id)
-    if expected is not None and expected != version:
-        raise ConcurrencyError(stream_id, expected, version)
-    new = list(decide(history))
-    if not new:
-        return Recorded(stream_id, version, [])
-    to_append: list[DomainEvent | NewEvent] = (
-        [NewEvent(e, event_id=event_ids(i)) for i, e in enumerate(new)] if event_ids else list(new)
-    )
-    result = await store.append_in(
-        connection, stream_id, to_append, stream_type=stream_type, expected_version=version,
-        metadata=metadata,
-    )
-    return Recorded(stream_id, result.version, new)
-
-
-async def _in_transaction(
-    store: PostgresEventStore,
-    stream_id: str,
-    stream_type: str,
-    decide: Callable[[list[DomainEvent]], Sequence[DomainEvent]],
-    *,
-    expected: int | None,
-) -> Recorded:
-    async with store.engine.begin() as connection:
-        return await _decide_and_append(
-            connection, store, stream_id, stream_type, decide, expected=expected
+async def count_members(
+    connection: AsyncConnection, recorded: Recorded, *, event_ids: EventIds | None = None
+) -> None:
+    """Count the states `recorded` made members (registered as founding members, or admitted)
+    among the admitted member states (shared.access) from the day they joined, in the
+    transaction that recorded them; `event_ids` as they were appended, when derived."""
+    before = recorded.version - len(recorded.events)
+    for index, event in enumerate(recorded.events):
+        if isinstance(event, FoundingMemberRegistered):
+            joined = event.member_since
+        elif isinstance(event, MemberAdmitted):
+            joined = event.admitted_on
+        else:
+            continue
+        await record_admission(
+            connection, state=event.state, admitted_at=admitted_at(joined),
+            event_id=event_ids(before, index) if event_ids is not None else None,
         )
 
 
@@ -158,141 +138,76 @@ async def register_founding_members(
             if member.state in seen:
                 raise domain.InvalidFactError(f"{member.state} appears twice in the request.")
             seen.add(member.state)
-
-            def decide(history: list[DomainEvent], m: FoundingMember = member) -> list[DomainEvent]:
-                state = domain.member_state(m.state, history)
-                return [domain.register_founding_member(
-                    state, names=m.names, member_since=m.member_since
-                )]
-
-            recorded.append(await _decide_and_append(
-                connection, store, state_stream(member.state), MEMBER_STATE, decide,
-                expected=None,
-            ))
-            await record_admission(
-                connection, state=member.state, admitted_at=admitted_at(member.member_since)
+            command = MEMBER_STATES.command(
+                member.state, domain.register_founding_member, names=member.names,
+                member_since=member.member_since,
             )
+            registered = await decide_and_append(connection, store, *command)
+            await count_members(connection, registered)
+            recorded.append(registered)
     return recorded
 
 
 async def apply_for_membership(
-    *,
-    store: PostgresEventStore,
-    state: str,
-    names: dict[str, str],
-    applied_on: date,
-    note: NoteRef,
-    expected: int | None = None,
+    *, store: PostgresEventStore, state: str, names: dict[str, str], applied_on: date,
+    note: NoteRef, expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        current = domain.member_state(state, history)
-        return [domain.apply_for_membership(current, names=names, applied_on=applied_on, note=note)]
-
-    return await _in_transaction(
-        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    return await MEMBER_STATES.run(
+        store, state, domain.apply_for_membership, expected=expected, names=names,
+        applied_on=applied_on, note=note,
     )
 
 
-def _decision_event_ids(cause: UUID | None) -> Callable[[int], UUID] | None:
-    """Event ids derived from the causing event, so that a reaction run twice on one event
-    gives the very same ids (and the store records them once)."""
-    if cause is None:
-        return None
-    return lambda index: uuid5(cause, f"registry-{index}")
+def recommendation(state: str, decision: DecisionRef) -> Command:
+    """The SOC's recommendation of the state's admission (the same decision again: nothing)."""
+    return MEMBER_STATES.command(state, domain.recommend_admission, decision=decision)
 
 
-async def recommend_admission(
-    connection: AsyncConnection,
-    store: PostgresEventStore,
-    *,
-    state: str,
-    decision: DecisionRef,
-    cause: UUID | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return domain.recommend_admission(domain.member_state(state, history), decision)
-
-    return await _decide_and_append(
-        connection, store, state_stream(state), MEMBER_STATE, decide, expected=None,
-        metadata=metadata, event_ids=_decision_event_ids(cause),
-    )
+def admission(state: str, decision: DecisionRef) -> Command:
+    """The Summit's admission of the state (the same decision again: nothing); record it with
+    `count_members` in the same transaction."""
+    return MEMBER_STATES.command(state, domain.admit, decision=decision)
 
 
 async def admit_member(
-    connection: AsyncConnection,
-    store: PostgresEventStore,
-    *,
-    state: str,
-    decision: DecisionRef,
-    expected: int | None = None,
-    cause: UUID | None = None,
-    metadata: dict[str, Any] | None = None,
+    *, store: PostgresEventStore, state: str, decision: DecisionRef, expected: int | None = None
 ) -> Recorded:
-    """Record the state's admission by `decision`, in the caller's transaction, and count it
-    among the admitted member states (shared.access) from the decision's date."""
-
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return domain.admit(domain.member_state(state, history), decision)
-
-    recorded = await _decide_and_append(
-        connection, store, state_stream(state), MEMBER_STATE, decide, expected=expected,
-        metadata=metadata, event_ids=_decision_event_ids(cause),
-    )
-    if recorded.events:
-        await record_admission(
-            connection, state=state, admitted_at=admitted_at(decision.decided_on),
-            event_id=_decision_event_ids(cause)(0) if cause else None,
-        )
-    return recorded
-
-
-async def admit_member_by_request(
-    *, store: PostgresEventStore, state: str, decision: DecisionRef, expected: int | None
-) -> Recorded:
+    """Record the state's admission by `decision` and count it among the admitted member
+    states (shared.access) from the decision's date, in one transaction."""
     async with store.engine.begin() as connection:
-        recorded = await admit_member(
-            connection, store, state=state, decision=decision, expected=expected
+        recorded = await decide_and_append(
+            connection, store, *admission(state, decision), expected=expected
         )
+        await count_members(connection, recorded)
     return recorded
 
 
 async def suspend_membership(
     *, store: PostgresEventStore, state: str, effective_on: date, reason: str,
-    decision: DecisionRef | None, expected: int | None,
+    decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.suspend(domain.member_state(state, history), effective_on=effective_on,
-                               reason=reason, decision=decision)]
-
-    return await _in_transaction(
-        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    return await MEMBER_STATES.run(
+        store, state, domain.suspend, expected=expected, effective_on=effective_on,
+        reason=reason, decision=decision,
     )
 
 
 async def reinstate_membership(
     *, store: PostgresEventStore, state: str, effective_on: date,
-    decision: DecisionRef | None, expected: int | None,
+    decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.reinstate(domain.member_state(state, history), effective_on=effective_on,
-                                 decision=decision)]
-
-    return await _in_transaction(
-        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    return await MEMBER_STATES.run(
+        store, state, domain.reinstate, expected=expected, effective_on=effective_on,
+        decision=decision,
     )
 
 
 async def withdraw_membership(
-    *, store: PostgresEventStore, state: str, effective_on: date, note: NoteRef | None,
-    expected: int | None,
+    *, store: PostgresEventStore, state: str, effective_on: date, note: NoteRef | None = None,
+    expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.withdraw(domain.member_state(state, history), effective_on=effective_on,
-                                note=note)]
-
-    return await _in_transaction(
-        store, state_stream(state), MEMBER_STATE, decide, expected=expected
+    return await MEMBER_STATES.run(
+        store, state, domain.withdraw, expected=expected, effective_on=effective_on, note=note
     )
 
 
@@ -300,135 +215,75 @@ async def withdraw_membership(
 
 
 async def register_observer(
-    *,
-    store: PostgresEventStore,
-    kind: ObserverKind,
-    key: str,
-    names: dict[str, str],
-    effective_on: date,
+    *, store: PostgresEventStore, kind: ObserverKind, key: str, names: dict[str, str],
+    effective_on: date, expected: int | None = None,
 ) -> Recorded:
-    domain.check_key(key, "An observer's key")
-
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.register_observer(
-            history, kind=kind, key=key, names=names, effective_on=effective_on
-        )]
-
-    return await _in_transaction(store, observer_stream(key), OBSERVER, decide, expected=None)
+    return await OBSERVERS.run(
+        store, key, domain.register_observer, expected=expected, kind=kind, key=key,
+        names=names, effective_on=effective_on,
+    )
 
 
 async def sign_partner_agreement(
-    *,
-    store: PostgresEventStore,
-    key: str,
-    names: dict[str, str],
-    agreement: str,
-    signed_on: date,
+    *, store: PostgresEventStore, key: str, names: dict[str, str], agreement: str,
+    signed_on: date, expected: int | None = None,
 ) -> Recorded:
-    domain.check_key(key, "A partner's key")
-
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.sign_partner_agreement(
-            history, key=key, names=names, agreement=agreement, signed_on=signed_on
-        )]
-
-    return await _in_transaction(store, partner_stream(key), PARTNER, decide, expected=None)
+    return await PARTNERS.run(
+        store, key, domain.sign_partner_agreement, expected=expected, key=key, names=names,
+        agreement=agreement, signed_on=signed_on,
+    )
 
 
 # ------------------------------------------------------------------------------ chairmanships
 
 
 async def open_chairmanship(
-    *, store: PostgresEventStore, period: str, effective_on: date
+    *, store: PostgresEventStore, period: str, effective_on: date, expected: int | None = None
 ) -> Recorded:
-    domain.check_period(period)
+    return await CHAIRMANSHIPS.run(
+        store, period, domain.open_chairmanship, expected=expected, effective_on=effective_on
+    )
 
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        current = domain.chairmanship(period, history)
-        return [domain.open_chairmanship(current, effective_on=effective_on)]
 
-    return await _in_transaction(
-        store, chairmanship_stream(period), CHAIRMANSHIP, decide, expected=None
+def chair_assignment(
+    period: str, *, state: str, effective_on: date, decision: DecisionRef | None
+) -> Command:
+    """The chair of the period (the same chair by the same decision again: nothing)."""
+    return CHAIRMANSHIPS.command(
+        period, domain.assign_chairmanship, state=state, effective_on=effective_on,
+        decision=decision,
     )
 
 
 async def assign_chairmanship(
-    connection: AsyncConnection,
-    store: PostgresEventStore,
-    *,
-    period: str,
-    state: str,
-    effective_on: date,
-    decision: DecisionRef | None,
-    expected: int | None = None,
-    cause: UUID | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> Recorded:
-    domain.check_period(period)
-
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        current = domain.chairmanship(period, history)
-        return domain.assign_chairmanship(
-            current, state=state, effective_on=effective_on, decision=decision
-        )
-
-    return await _decide_and_append(
-        connection, store, chairmanship_stream(period), CHAIRMANSHIP, decide,
-        expected=expected, metadata=metadata, event_ids=_decision_event_ids(cause),
-    )
-
-
-async def assign_chairmanship_by_request(
     *, store: PostgresEventStore, period: str, state: str, effective_on: date,
-    decision: DecisionRef | None, expected: int | None,
+    decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
-    async with store.engine.begin() as connection:
-        return await assign_chairmanship(
-            connection, store, period=period, state=state, effective_on=effective_on,
-            decision=decision, expected=expected,
-        )
+    command = chair_assignment(period, state=state, effective_on=effective_on, decision=decision)
+    return await run_command(store, *command, expected=expected)
 
 
 # ------------------------------------------------------------------------------ coordinators
 
 
 async def establish_priority_area(
-    *,
-    store: PostgresEventStore,
-    area: str,
-    dimension: Dimension,
-    names: dict[str, str],
-    effective_on: date,
+    *, store: PostgresEventStore, area: str, dimension: Dimension, names: dict[str, str],
+    effective_on: date, expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        current = domain.priority_area(area, history)
-        return [domain.establish_priority_area(
-            current, dimension=dimension, names=names, effective_on=effective_on
-        )]
-
-    return await _in_transaction(store, area_stream(area), PRIORITY_AREA, decide, expected=None)
+    return await PRIORITY_AREAS.run(
+        store, area, domain.establish_priority_area, expected=expected, dimension=dimension,
+        names=names, effective_on=effective_on,
+    )
 
 
 async def appoint_coordinator(
-    *,
-    store: PostgresEventStore,
-    area: str,
-    state: str,
-    role: CoordinatorRole,
-    effective_on: date,
-    term_ends_on: date | None,
-    decision: DecisionRef | None,
-    expected: int | None,
+    *, store: PostgresEventStore, area: str, state: str, role: CoordinatorRole,
+    effective_on: date, term_ends_on: date | None = None, decision: DecisionRef | None = None,
+    expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        current = domain.priority_area(area, history)
-        return [domain.appoint_coordinator(
-            current, state=state, role=role, effective_on=effective_on,
-            term_ends_on=term_ends_on, decision=decision,
-        )]
-
-    return await _in_transaction(
-        store, area_stream(area), PRIORITY_AREA, decide, expected=expected
+    return await PRIORITY_AREAS.run(
+        store, area, domain.appoint_coordinator, expected=expected, state=state, role=role,
+        effective_on=effective_on, term_ends_on=term_ends_on, decision=decision,
     )
 
 
@@ -436,51 +291,31 @@ async def appoint_coordinator(
 
 
 async def establish_body(
-    *, store: PostgresEventStore, code: str, names: dict[str, str], effective_on: date
+    *, store: PostgresEventStore, code: str, names: dict[str, str], effective_on: date,
+    expected: int | None = None,
 ) -> Recorded:
-    domain.check_key(code, "A body's code")
-
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.establish_body(
-            domain.body(code, history), names=names, effective_on=effective_on
-        )]
-
-    return await _in_transaction(store, body_stream(code), BODY, decide, expected=None)
+    return await BODIES.run(
+        store, code, domain.establish_body, expected=expected, names=names,
+        effective_on=effective_on,
+    )
 
 
 async def propose_renaming(
-    *,
-    store: PostgresEventStore,
-    code: str,
-    proposal_id: UUID,
-    names: dict[str, str],
-    proposed_by: list[str],
-    proposed_on: date,
-    expected: int | None,
+    *, store: PostgresEventStore, code: str, proposal_id: UUID, names: dict[str, str],
+    proposed_by: list[str], proposed_on: date, expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.propose_renaming(
-            domain.body(code, history), proposal_id=proposal_id, names=names,
-            proposed_by=proposed_by, proposed_on=proposed_on,
-        )]
-
-    return await _in_transaction(store, body_stream(code), BODY, decide, expected=expected)
+    return await BODIES.run(
+        store, code, domain.propose_renaming, expected=expected, proposal_id=proposal_id,
+        names=names, proposed_by=proposed_by, proposed_on=proposed_on,
+    )
 
 
 async def rename_body(
-    *,
-    store: PostgresEventStore,
-    code: str,
-    names: dict[str, str],
-    effective_on: date,
-    decision: DecisionRef | None,
-    proposal_id: UUID | None,
-    expected: int | None,
+    *, store: PostgresEventStore, code: str, names: dict[str, str], effective_on: date,
+    decision: DecisionRef | None = None, proposal_id: UUID | None = None,
+    expected: int | None = None,
 ) -> Recorded:
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        return [domain.rename_body(
-            domain.body(code, history), names=names, effective_on=effective_on,
-            decision=decision, proposal_id=proposal_id,
-        )]
-
-    return await _in_transaction(store, body_stream(code), BODY, decide, expected=expected)
+    return await BODIES.run(
+        store, code, domain.rename_body, expected=expected, names=names,
+        effective_on=effective_on, decision=decision, proposal_id=proposal_id,
+    )

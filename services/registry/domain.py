@@ -33,8 +33,9 @@ from services.registry.events import (
     PriorityAreaEstablished,
     RenamingProposed,
 )
+from shared.domain import InvalidError, RefusedError
+from shared.domain import NotFoundError as UnknownError
 from shared.eventstore import DomainEvent
-from shared.http.problems import ProblemError
 
 KEY_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{0,39}$"
 _KEY = re.compile(KEY_PATTERN)
@@ -45,17 +46,18 @@ AREA_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 # ------------------------------------------------------------------------------ errors
 
 
-class RegistryError(ProblemError):
-    """A decision the registry's rules refuse; nothing is recorded."""
+class RegistryError(RefusedError):
+    """A decision the registry's rules refuse; nothing is recorded. A refusal of another kind
+    than the kit's `RefusedError` (409) is that kind too: `NotFoundError` (404),
+    `InvalidFactError` (422)."""
 
-    status = 409
     title = "Refused by the registry's rules"
-    type_ = "/problems/registry-refused"
+    rule = "registry-refused"
 
 
 class NeverAppliedError(RegistryError):
     title = "No membership application"
-    type_ = "/problems/no-membership-application"
+    rule = "no-membership-application"
 
     def __init__(self, state: str, what: str) -> None:
         super().__init__(
@@ -67,7 +69,7 @@ class NeverAppliedError(RegistryError):
 
 class AlreadyMemberError(RegistryError):
     title = "Already a member"
-    type_ = "/problems/already-a-member"
+    rule = "already-a-member"
 
     def __init__(self, state: str, since: date | None) -> None:
         super().__init__(f"{state} is a member state already (since {since}).", state=state)
@@ -75,25 +77,23 @@ class AlreadyMemberError(RegistryError):
 
 class AlreadyRegisteredError(RegistryError):
     title = "Already registered"
-    type_ = "/problems/already-registered"
+    rule = "already-registered"
 
     def __init__(self, what: str, **members: object) -> None:
         super().__init__(f"{what} is registered already; nothing was changed.", **members)
 
 
-class NotFoundError(RegistryError):
-    status = 404
+class NotFoundError(RegistryError, UnknownError):
     title = "Not Found"
-    type_ = "/problems/not-found"
+    rule = "not-found"
 
     def __init__(self, what: str, **members: object) -> None:
         super().__init__(f"{what} is not in the registry.", **members)
 
 
-class InvalidFactError(RegistryError):
-    status = 422
+class InvalidFactError(RegistryError, InvalidError):
     title = "Invalid fact"
-    type_ = "/problems/invalid-fact"
+    rule = "invalid-fact"
 
 
 # ------------------------------------------------------------------------------ member states
@@ -108,7 +108,7 @@ class MembershipStatus(StrEnum):
 
 class NotAMemberError(RegistryError):
     title = "Not a member"
-    type_ = "/problems/not-a-member"
+    rule = "not-a-member"
 
     def __init__(self, state: str, status: MembershipStatus | None, what: str) -> None:
         super().__init__(
@@ -279,6 +279,7 @@ def register_observer(
     names: dict[str, str],
     effective_on: date,
 ) -> ObserverRegistered:
+    check_key(key, "An observer's key")
     if any(isinstance(e, ObserverRegistered) for e in existing):
         raise AlreadyRegisteredError(f"The observer {key}", key=key)
     if kind is ObserverKind.STATE and not re.fullmatch(r"[A-Z]{3}", key):
@@ -296,6 +297,7 @@ def sign_partner_agreement(
     agreement: str,
     signed_on: date,
 ) -> PartnerAgreementSigned:
+    check_key(key, "A partner's key")
     for event in existing:
         if isinstance(event, PartnerAgreementSigned) and event.agreement == agreement:
             raise AlreadyRegisteredError(f"{key}'s agreement {agreement!r}", key=key)
@@ -453,6 +455,7 @@ def body(code: str, events: Iterable[DomainEvent]) -> Body:
 
 
 def establish_body(state: Body, *, names: dict[str, str], effective_on: date) -> BodyEstablished:
+    check_key(state.code, "A body's code")
     if state.established_on is not None:
         raise AlreadyRegisteredError(f"The body {state.code}", body=state.code)
     return BodyEstablished(body=state.code, names=names, effective_on=effective_on)

@@ -68,12 +68,18 @@ member_states = Projection(
 )
 
 
+async def _row(
+    connection: AsyncConnection, table: Table, record: RecordedEvent, **values: Any
+) -> None:
+    """Insert the row `record`'s event gives `table`: with the instant it was recorded, and
+    its log position where the table keys its rows by it."""
+    if "position" in table.c:
+        values["position"] = record.position
+    await connection.execute(insert(table).values(recorded_at=record.recorded_at, **values))
+
+
 async def _fact(connection: AsyncConnection, record: RecordedEvent, **values: Any) -> None:
-    await connection.execute(
-        insert(membership_facts).values(
-            position=record.position, recorded_at=record.recorded_at, **values
-        )
-    )
+    await _row(connection, membership_facts, record, **values)
 
 
 @member_states.on(FoundingMemberRegistered)
@@ -155,22 +161,14 @@ partners = Projection(
 
 @partners.on(ObserverRegistered)
 async def when_observer_registered(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(observers).values(
-            key=event.key, kind=event.kind.value, names=event.names,
-            effective_on=event.effective_on, recorded_at=record.recorded_at,
-        )
-    )
+    await _row(connection, observers, record, key=event.key, kind=event.kind.value,
+               names=event.names, effective_on=event.effective_on)
 
 
 @partners.on(PartnerAgreementSigned)
 async def when_partner_agreement_signed(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(partner_agreements).values(
-            position=record.position, key=event.key, names=event.names,
-            agreement=event.agreement, signed_on=event.signed_on, recorded_at=record.recorded_at,
-        )
-    )
+    await _row(connection, partner_agreements, record, key=event.key, names=event.names,
+               agreement=event.agreement, signed_on=event.signed_on)
 
 
 # ------------------------------------------------------------------------------ chairmanships
@@ -196,32 +194,26 @@ chairmanships = Projection(
 )
 
 
-def _years(period: str) -> tuple[int, int]:
-    start, end = period.split("-")
-    return int(start), int(end)
+async def _chairmanship_fact(
+    connection: AsyncConnection,
+    record: RecordedEvent,
+    event: ChairmanshipPeriodOpened | ChairmanshipAssigned,
+    **values: Any,
+) -> None:
+    starts, ends = (int(year) for year in event.period.split("-"))
+    await _row(connection, chairmanship_facts, record, period=event.period, starts=starts,
+               ends=ends, effective_on=event.effective_on, **values)
 
 
 @chairmanships.on(ChairmanshipPeriodOpened)
 async def when_chairmanship_opened(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    starts, ends = _years(event.period)
-    await connection.execute(
-        insert(chairmanship_facts).values(
-            position=record.position, period=event.period, starts=starts, ends=ends, chair=None,
-            effective_on=event.effective_on, recorded_at=record.recorded_at,
-        )
-    )
+    await _chairmanship_fact(connection, record, event, chair=None)
 
 
 @chairmanships.on(ChairmanshipAssigned)
 async def when_chairmanship_assigned(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    starts, ends = _years(event.period)
-    await connection.execute(
-        insert(chairmanship_facts).values(
-            position=record.position, period=event.period, starts=starts, ends=ends,
-            chair=event.chair, effective_on=event.effective_on, recorded_at=record.recorded_at,
-            decision=_decision(event.decision),
-        )
-    )
+    await _chairmanship_fact(connection, record, event, chair=event.chair,
+                             decision=_decision(event.decision))
 
 
 # ------------------------------------------------------------------------------ coordinators
@@ -259,23 +251,16 @@ coordinators = Projection(
 
 @coordinators.on(PriorityAreaEstablished)
 async def when_priority_area_established(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(priority_areas).values(
-            area=event.area, dimension=event.dimension.value, names=event.names,
-            effective_on=event.effective_on, recorded_at=record.recorded_at,
-        )
-    )
+    await _row(connection, priority_areas, record, area=event.area,
+               dimension=event.dimension.value, names=event.names,
+               effective_on=event.effective_on)
 
 
 @coordinators.on(CoordinatorAppointed)
 async def when_coordinator_appointed(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(coordinator_appointments).values(
-            position=record.position, area=event.area, state=event.state, role=event.role.value,
-            effective_on=event.effective_on, term_ends_on=event.term_ends_on,
-            recorded_at=record.recorded_at, decision=_decision(event.decision),
-        )
-    )
+    await _row(connection, coordinator_appointments, record, area=event.area,
+               state=event.state, role=event.role.value, effective_on=event.effective_on,
+               term_ends_on=event.term_ends_on, decision=_decision(event.decision))
 
 
 # ------------------------------------------------------------------------------ bodies
@@ -315,24 +300,16 @@ bodies = Projection(
 
 @bodies.on(BodyEstablished)
 async def when_body_established(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(body_names).values(
-            position=record.position, body=event.body, fact="established", names=event.names,
-            effective_on=event.effective_on, recorded_at=record.recorded_at,
-        )
-    )
+    await _row(connection, body_names, record, body=event.body, fact="established",
+               names=event.names, effective_on=event.effective_on)
 
 
 @bodies.on(BodyRenamed)
 async def when_body_renamed(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await connection.execute(
-        insert(body_names).values(
-            position=record.position, body=event.body, fact="renamed", names=event.names,
-            effective_on=event.effective_on, recorded_at=record.recorded_at,
-            decision=_decision(event.decision),
-            proposal_id=str(event.proposal_id) if event.proposal_id else None,
-        )
-    )
+    await _row(connection, body_names, record, body=event.body, fact="renamed",
+               names=event.names, effective_on=event.effective_on,
+               decision=_decision(event.decision),
+               proposal_id=str(event.proposal_id) if event.proposal_id else None)
 
 
 @bodies.on(RenamingProposed)

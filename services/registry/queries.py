@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, Select, Table, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry.projections import (
@@ -23,10 +23,28 @@ from services.registry.projections import (
 )
 
 
+def _picked(row: Row[Any], *columns: str) -> dict[str, Any]:
+    """`columns` of `row`, in that order."""
+    return {column: row._mapping[column] for column in columns}
+
+
 @dataclass(frozen=True)
 class Moment:
     effective: date
     as_of: datetime
+
+    def in_force(
+        self, table: Table, *, effective_on: str = "effective_on", **equal: str | None
+    ) -> Select[Any]:
+        """The rows of `table` in force at this moment: taking effect by `effective` (column
+        `effective_on`), recorded by `as_of`; and equal to the given values (None: any)."""
+        query = select(table).where(
+            table.c[effective_on] <= self.effective, table.c.recorded_at <= self.as_of
+        )
+        for column, value in equal.items():
+            if value is not None:
+                query = query.where(table.c[column] == value)
+        return query
 
 
 @dataclass
@@ -48,10 +66,8 @@ async def member_states(
 ) -> list[StateView]:
     """Every state the registry knows at `moment`, with its status then."""
     f = membership_facts
-    query = select(f).where(f.c.effective_on <= moment.effective, f.c.recorded_at <= moment.as_of)
-    if state is not None:
-        query = query.where(f.c.state == state)
-    rows = (await connection.execute(query.order_by(f.c.state, f.c.effective_on, f.c.position)))
+    query = moment.in_force(f, state=state).order_by(f.c.state, f.c.effective_on, f.c.position)
+    rows = await connection.execute(query)
     views: dict[str, StateView] = {}
     for row in rows:
         view = views.setdefault(row.state, StateView(row.state))
@@ -69,34 +85,19 @@ async def member_states(
             view.recommendation = row.decision
         elif row.fact == "admitted":
             view.admission = {"admitted_on": row.effective_on.isoformat(), **(row.decision or {})}
-        view.facts.append(
-            {
-                "fact": row.fact,
-                "effective_on": row.effective_on,
-                "recorded_at": row.recorded_at,
-                "decision": row.decision,
-                "note": row.note,
-            }
-        )
+        view.facts.append(_picked(row, "fact", "effective_on", "recorded_at", "decision", "note"))
     return list(views.values())
 
 
 async def observer_list(connection: AsyncConnection, moment: Moment) -> list[dict[str, Any]]:
-    o = observers
-    query = (
-        select(o)
-        .where(o.c.effective_on <= moment.effective, o.c.recorded_at <= moment.as_of)
-        .order_by(o.c.key)
-    )
+    query = moment.in_force(observers).order_by(observers.c.key)
     return [dict(row._mapping) for row in await connection.execute(query)]
 
 
 async def partner_list(connection: AsyncConnection, moment: Moment) -> list[dict[str, Any]]:
     p = partner_agreements
-    query = (
-        select(p)
-        .where(p.c.signed_on <= moment.effective, p.c.recorded_at <= moment.as_of)
-        .order_by(p.c.key, p.c.signed_on, p.c.position)
+    query = moment.in_force(p, effective_on="signed_on").order_by(
+        p.c.key, p.c.signed_on, p.c.position
     )
     return [dict(row._mapping) for row in await connection.execute(query)]
 
@@ -105,17 +106,12 @@ async def chairmanship_list(
     connection: AsyncConnection, moment: Moment, *, period: str | None = None
 ) -> list[dict[str, Any]]:
     c = chairmanship_facts
-    query = select(c).where(c.c.effective_on <= moment.effective, c.c.recorded_at <= moment.as_of)
-    if period is not None:
-        query = query.where(c.c.period == period)
-    rows = await connection.execute(query.order_by(c.c.starts, c.c.effective_on, c.c.position))
+    query = moment.in_force(c, period=period).order_by(c.c.starts, c.c.effective_on, c.c.position)
+    rows = await connection.execute(query)
     periods: dict[str, dict[str, Any]] = {}
     for row in rows:
         periods[row.period] = {
-            "period": row.period,
-            "starts": row.starts,
-            "ends": row.ends,
-            "chair": row.chair,
+            **_picked(row, "period", "starts", "ends", "chair"),
             "decided_on": row.effective_on if row.chair else None,
             "decision": row.decision,
         }
@@ -124,39 +120,20 @@ async def chairmanship_list(
 
 async def coordinator_list(connection: AsyncConnection, moment: Moment) -> list[dict[str, Any]]:
     a, c = priority_areas, coordinator_appointments
-    areas = await connection.execute(
-        select(a)
-        .where(a.c.effective_on <= moment.effective, a.c.recorded_at <= moment.as_of)
-        .order_by(a.c.dimension, a.c.area)
-    )
+    areas = await connection.execute(moment.in_force(a).order_by(a.c.dimension, a.c.area))
     out: dict[str, dict[str, Any]] = {
-        row.area: {
-            "area": row.area,
-            "dimension": row.dimension,
-            "names": row.names,
-            "coordinators": [],
-        }
+        row.area: {**_picked(row, "area", "dimension", "names"), "coordinators": []}
         for row in areas
     }
     appointments = await connection.execute(
-        select(c)
-        .where(
-            c.c.effective_on <= moment.effective,
-            c.c.recorded_at <= moment.as_of,
-            or_(c.c.term_ends_on.is_(None), c.c.term_ends_on > moment.effective),
-        )
+        moment.in_force(c)
+        .where(or_(c.c.term_ends_on.is_(None), c.c.term_ends_on > moment.effective))
         .order_by(c.c.area, c.c.role, c.c.state)
     )
     for row in appointments:
         if row.area in out:
             out[row.area]["coordinators"].append(
-                {
-                    "state": row.state,
-                    "role": row.role,
-                    "effective_on": row.effective_on,
-                    "term_ends_on": row.term_ends_on,
-                    "decision": row.decision,
-                }
+                _picked(row, "state", "role", "effective_on", "term_ends_on", "decision")
             )
     return list(out.values())
 
@@ -165,10 +142,8 @@ async def body_list(
     connection: AsyncConnection, moment: Moment, *, body: str | None = None
 ) -> list[dict[str, Any]]:
     n, p = body_names, renaming_proposals
-    query = select(n).where(n.c.effective_on <= moment.effective, n.c.recorded_at <= moment.as_of)
-    if body is not None:
-        query = query.where(n.c.body == body)
-    rows = await connection.execute(query.order_by(n.c.body, n.c.effective_on, n.c.position))
+    query = moment.in_force(n, body=body).order_by(n.c.body, n.c.effective_on, n.c.position)
+    rows = await connection.execute(query)
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         entry = out.setdefault(
@@ -177,10 +152,7 @@ async def body_list(
         )
         entry["names"] = row.names
         entry["since"] = row.effective_on
-        entry["history"].append(
-            {"fact": row.fact, "names": row.names, "effective_on": row.effective_on,
-             "decision": row.decision}
-        )
+        entry["history"].append(_picked(row, "fact", "names", "effective_on", "decision"))
     decided = {
         row.proposal_id
         for row in await connection.execute(
@@ -192,13 +164,8 @@ async def body_list(
     proposals = select(p).where(p.c.recorded_at <= moment.as_of).order_by(p.c.proposed_on)
     for row in await connection.execute(proposals):
         if row.body in out:
-            out[row.body]["proposals"].append(
-                {
-                    "proposal_id": row.proposal_id,
-                    "names": row.names,
-                    "proposed_by": row.proposed_by,
-                    "proposed_on": row.proposed_on,
-                    "status": "decided" if row.proposal_id in decided else "proposed",
-                }
-            )
+            out[row.body]["proposals"].append({
+                **_picked(row, "proposal_id", "names", "proposed_by", "proposed_on"),
+                "status": "decided" if row.proposal_id in decided else "proposed",
+            })
     return list(out.values())

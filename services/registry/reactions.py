@@ -23,9 +23,9 @@ from __future__ import annotations
 import structlog
 
 from services.registry import commands
-from services.registry.domain import RegistryError
 from services.registry.events import DecisionRef
 from shared.consumers import ReactionContext, Reactions
+from shared.domain import DomainError
 from shared.envelope import ForeignEvent
 
 log = structlog.get_logger("cica.registry.reactions")
@@ -33,6 +33,9 @@ log = structlog.get_logger("cica.registry.reactions")
 reactions = Reactions("registry")
 
 MEETINGS = "meetings"
+ACTOR = "service:registry"
+IDS = "registry-"
+"""The prefix of the ids derived from a decision's event: ``uuid5(cause, "registry-<i>")``."""
 
 
 def decision_of(event: ForeignEvent) -> DecisionRef:
@@ -46,14 +49,6 @@ def decision_of(event: ForeignEvent) -> DecisionRef:
     )
 
 
-def _metadata(ctx: ReactionContext) -> dict[str, str]:
-    metadata = {"causation_id": str(ctx.cause.event_id), "actor": "service:registry"}
-    correlation = ctx.cause.metadata.get("correlation_id")
-    if correlation is not None:
-        metadata["correlation_id"] = str(correlation)
-    return metadata
-
-
 @reactions.on(MEETINGS, "DecisionRecorded")
 async def when_a_decision_is_recorded_follow_it_in_the_registry(
     ctx: ReactionContext, event: ForeignEvent
@@ -62,28 +57,22 @@ async def when_a_decision_is_recorded_follow_it_in_the_registry(
     body, outcome = event.data["body"], event.data["outcome"]
     kind = subject.get("kind")
     decision = decision_of(event)
+    if kind == "membership_application" and body == "SOC" and (
+        outcome == "recommended_for_adoption"
+    ):
+        command = commands.recommendation(subject["state"], decision)
+    elif kind == "membership_application" and body == "SUMMIT" and outcome == "adopted":
+        command = commands.admission(subject["state"], decision)
+    elif kind == "chairmanship" and body == "SUMMIT" and outcome == "adopted":
+        command = commands.chair_assignment(
+            subject["period"], state=subject["state"], effective_on=decision.decided_on,
+            decision=decision,
+        )
+    else:
+        return
     try:
-        if kind == "membership_application" and body == "SOC" and (
-            outcome == "recommended_for_adoption"
-        ):
-            recorded = await commands.recommend_admission(
-                ctx.connection, ctx.store, state=subject["state"], decision=decision,
-                cause=event.event_id, metadata=_metadata(ctx),
-            )
-        elif kind == "membership_application" and body == "SUMMIT" and outcome == "adopted":
-            recorded = await commands.admit_member(
-                ctx.connection, ctx.store, state=subject["state"], decision=decision,
-                cause=event.event_id, metadata=_metadata(ctx),
-            )
-        elif kind == "chairmanship" and body == "SUMMIT" and outcome == "adopted":
-            recorded = await commands.assign_chairmanship(
-                ctx.connection, ctx.store, period=subject["period"], state=subject["state"],
-                effective_on=decision.decided_on, decision=decision, cause=event.event_id,
-                metadata=_metadata(ctx),
-            )
-        else:
-            return
-    except RegistryError as refusal:
+        recorded = await ctx.decide_and_append(*command, ids=IDS, actor=ACTOR)
+    except DomainError as refusal:
         log.warning(
             "registry.decision_refused",
             decision_id=str(decision.decision_id),
@@ -94,6 +83,7 @@ async def when_a_decision_is_recorded_follow_it_in_the_registry(
             reason=refusal.detail,
         )
         return
+    await commands.count_members(ctx.connection, recorded, event_ids=ctx.event_ids(IDS))
     log.info(
         "registry.decision_followed",
         decision_id=str(decision.decision_id),

@@ -25,6 +25,7 @@ from services.registry.events import (
     RenamingProposed,
 )
 from services.registry.seed import KUWAIT, MEMBER_STATES_2022
+from shared.http.problems import domain_status
 
 NOTE = NoteRef(number="SOC/OI/88", dated=date(2022, 2, 3))
 
@@ -72,7 +73,7 @@ def test_an_adoption_for_a_state_that_never_applied_is_refused_with_the_reason()
     with pytest.raises(domain.NeverAppliedError) as refused:
         domain.admit(domain.member_state("NZL", []), decision())
 
-    assert refused.value.status == 409
+    assert domain_status(refused.value) == 409
     assert "NZL has never applied for membership" in refused.value.detail
 
 
