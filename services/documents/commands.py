@@ -1,143 +1,121 @@
-"""One async function per use case: load the document's stream, decide, append."""
+"""One async function per use case, on the kit's command path (`shared.commands`): read the
+document's stream, decide with the rules of `domain`, append.
+
+Each returns `Changed`: what was recorded (the stream's version now, the ETag) and the document
+after it, which the HTTP layer shows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from uuid import UUID
-
-from sqlalchemy import select
+from datetime import date
+from typing import Any
 
 from services.documents import domain
 from services.documents.domain import Document, DocumentNotFoundError
-from services.documents.events import (
-    STREAM_TYPE,
-    AmendmentAction,
-    DocumentText,
-    DocumentType,
-    Status,
-)
+from services.documents.events import STREAM_TYPE, DocumentText, DocumentType, DraftCreated
+from services.documents.queries import taken_in_series
 from services.documents.symbols import Series, Symbol, next_number
 from shared.access import Distribution
+from shared.commands import History, Recorded, run_command
 from shared.eventstore import NO_STREAM, ConcurrencyError, DomainEvent, PostgresEventStore
-from shared.eventstore.schema import events as events_table
+from shared.retry import retrying
 
 MAX_ALLOCATION_ATTEMPTS = 10
-MAX_RETRIES = 5
+"""Numbers a new draft tries in all when concurrent creations keep taking the next one."""
 
 
 @dataclass(frozen=True)
-class Loaded:
+class Changed(Recorded):
+    """What a command recorded, and the document after it."""
+
     document: Document
-    version: int
-    events: list[tuple[DomainEvent, datetime]]
 
 
-async def load(
-    store: PostgresEventStore, stream_id: str, *, as_of: datetime | None = None
-) -> Loaded:
-    """The document in `stream_id` (as it stood at `as_of`, if given); 404 if there is none."""
-    if as_of is None:
-        records = await store.read_stream(stream_id)
-    else:
-        records = await store.read_stream_as_of(stream_id, as_of)
-    records = [r for r in records if r.stream_type == STREAM_TYPE]
-    events = [(store.decode(r), r.recorded_at) for r in records]
-    document = Document.fold(events)
+def document_of(history: History) -> Document:
+    """The document the stream holds; 404 when it holds none."""
+    document = Document.fold(history.timed())
     if document is None:
-        raise DocumentNotFoundError(stream_id)
-    return Loaded(document, records[-1].version, events)
+        raise DocumentNotFoundError(history.stream_id)
+    return document
 
 
-async def _decide_and_append(
+async def _change(
     store: PostgresEventStore,
     stream_id: str,
-    decide: Callable[[Document], DomainEvent | None],
+    rule: Callable[..., DomainEvent | None],
     *,
-    expected_version: int | None = None,
-) -> tuple[Document, int]:
-    """Load, check the client's expected version (a stale one appends nothing), decide,
-    append expecting the version decided on. Returns the document after and its version.
+    expected: int | None,
+    **arguments: Any,
+) -> Changed:
+    """Decide with `rule` (``rule(document, **arguments)``) on the document as it stands,
+    record what it decides, and give the document after it. A stream with no document is a
+    404, If-Match or not."""
+    decided_on: list[Document] = []
 
-    A client that stated no version (no If-Match) gets its command decided again on the newer
-    state when another write got in between (two states proposing amendments at once), a few
-    times; one that stated a version gets the conflict."""
-    attempts = 1 if expected_version is not None else MAX_RETRIES
-    for attempt in range(1, attempts + 1):
-        loaded = await load(store, stream_id)
-        if expected_version is not None and expected_version != loaded.version:
-            raise ConcurrencyError(stream_id, expected_version, loaded.version)
-        event = decide(loaded.document)
-        if event is None:
-            return loaded.document, loaded.version
-        try:
-            result = await store.append(
-                stream_id, [event], stream_type=STREAM_TYPE, expected_version=loaded.version
-            )
-        except ConcurrencyError:
-            if attempt == attempts:
-                raise
-            continue
-        loaded.document.apply(event)
-        return loaded.document, result.version
-    raise AssertionError("unreachable")
+    def decide(history: History) -> DomainEvent | None:
+        document = document_of(history)
+        decided_on.append(document)
+        return rule(document, **arguments)
+
+    try:
+        recorded = await run_command(store, stream_id, STREAM_TYPE, decide, expected=expected)
+    except ConcurrencyError as error:
+        if error.actual_version == NO_STREAM:
+            raise DocumentNotFoundError(stream_id) from None
+        raise
+    document = decided_on[-1]
+    for event in recorded.events:
+        document.apply(event)
+    return Changed(recorded.stream_id, recorded.version, recorded.events, document)
 
 
-async def taken_in_series(store: PostgresEventStore, series: Series) -> list[str]:
-    prefix = f"{series}/"
-    query = select(events_table.c.stream_id).where(
-        events_table.c.stream_type == STREAM_TYPE,
-        events_table.c.version == 1,
-        events_table.c.stream_id.startswith(prefix, autoescape=True),
+async def _create(store: PostgresEventStore, event: DraftCreated) -> Changed:
+    """A new document's stream, which must not exist yet (409 if it does)."""
+    recorded = await run_command(
+        store, event.symbol, STREAM_TYPE, lambda history: event, expected=NO_STREAM
     )
-    async with store.engine.connect() as connection:
-        return list((await connection.execute(query)).scalars())
+    document = Document.fold([event])
+    assert document is not None
+    return Changed(recorded.stream_id, recorded.version, recorded.events, document)
 
 
 async def create_draft(
-    store: PostgresEventStore,
     *,
+    store: PostgresEventStore,
     series: Series,
     document_type: DocumentType,
     language: str,
     text: DocumentText,
     distribution: Distribution,
-) -> tuple[Document, int]:
+) -> Changed:
     """Create a draft with the next number of its series (allocated here: a concurrent
     creation that takes the same number makes this one try the next)."""
-    for _ in range(MAX_ALLOCATION_ATTEMPTS):
-        number = next_number(series, await taken_in_series(store, series))
-        symbol = series.symbol(number)
-        event = domain.create_draft(
-            symbol=symbol,
-            document_type=document_type,
-            language=language,
-            text=text,
-            distribution=distribution,
-        )
-        try:
-            result = await store.append(
-                str(symbol), [event], stream_type=STREAM_TYPE, expected_version=NO_STREAM
+    async for attempt in retrying(on=ConcurrencyError, attempts=MAX_ALLOCATION_ATTEMPTS):
+        with attempt:
+            number = next_number(series, await taken_in_series(store, series))
+            event = domain.create_draft(
+                symbol=series.symbol(number),
+                document_type=document_type,
+                language=language,
+                text=text,
+                distribution=distribution,
             )
-        except ConcurrencyError:
-            continue
-        document = Document.fold([event])
-        assert document is not None
-        return document, result.version
-    raise RuntimeError(f"could not allocate a number in {series}")
+            return await _create(store, event)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 async def import_draft(
-    store: PostgresEventStore,
     *,
+    store: PostgresEventStore,
     symbol: Symbol,
     document_type: DocumentType,
     language: str,
     text: DocumentText,
     distribution: Distribution,
     dated: date | None = None,
-) -> tuple[Document, int]:
+) -> Changed:
     """A document that existed before the system, entered under its own symbol at its revision
     (`SUM/2022/DRAFT/1/Rev.8`: Rev.0-7 recorded as not held). 409 if the symbol is taken."""
     event = domain.create_draft(
@@ -149,139 +127,66 @@ async def import_draft(
         revision=symbol.rev or 0,
         dated=dated,
     )
-    result = await store.append(
-        str(symbol.base), [event], stream_type=STREAM_TYPE, expected_version=NO_STREAM
-    )
-    document = Document.fold([event])
-    assert document is not None
-    return document, result.version
+    return await _create(store, event)
+
+
+# The changes to a document: each takes the arguments of its rule in `domain` (by name), and
+# the version the client read (If-Match), if it stated one.
 
 
 async def revise_draft(
-    store: PostgresEventStore,
-    *,
-    stream_id: str,
-    expected_version: int,
-    text: DocumentText,
-    incorporates: Sequence[UUID],
-    basis: str,
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.revise(d, text=text, incorporates=incorporates, basis=basis),
-        expected_version=expected_version,
-    )
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **revision: Any
+) -> Changed:
+    """A new revision of a draft (`domain.revise`: text, incorporates, basis)."""
+    return await _change(store, stream_id, domain.revise, expected=expected, **revision)
 
 
 async def add_translation(
-    store: PostgresEventStore,
-    *,
-    stream_id: str,
-    revision: int,
-    language: str,
-    title: str,
-    opening: str,
-    operative_heading: str,
-    paragraphs: dict[str, str],
-    items: dict[str, str],
-    expected_version: int | None = None,
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.add_translation(
-            d,
-            revision=revision,
-            language=language,
-            title=title,
-            opening=opening,
-            operative_heading=operative_heading,
-            paragraphs=paragraphs,
-            items=items,
-        ),
-        expected_version=expected_version,
-    )
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **version: Any
+) -> Changed:
+    """A language version of one revision (`domain.add_translation`)."""
+    return await _change(store, stream_id, domain.add_translation, expected=expected, **version)
 
 
 async def change_status(
-    store: PostgresEventStore,
-    *,
-    stream_id: str,
-    status: Status,
-    body: str | None,
-    note: str,
-    expected_version: int | None = None,
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.change_status(d, status, body=body, note=note),
-        expected_version=expected_version,
-    )
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **change: Any
+) -> Changed:
+    """A status recorded by hand (`domain.change_status`: status, body, note)."""
+    return await _change(store, stream_id, domain.change_status, expected=expected, **change)
 
 
 async def change_distribution(
-    store: PostgresEventStore,
-    *,
-    stream_id: str,
-    distribution: Distribution,
-    reason: str,
-    expected_version: int | None = None,
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.change_distribution(d, distribution, reason=reason),
-        expected_version=expected_version,
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **change: Any
+) -> Changed:
+    """Who reads the document from now on (`domain.change_distribution`: distribution,
+    reason); nothing is recorded when it does not change."""
+    return await _change(
+        store, stream_id, domain.change_distribution, expected=expected, **change
     )
 
 
 async def propose_amendment(
-    store: PostgresEventStore,
-    *,
-    stream_id: str,
-    amendment_id: UUID,
-    state: str,
-    revision: int,
-    paragraph_id: str,
-    action: AmendmentAction,
-    text: str,
-    language: str | None,
-    new_paragraph_id: str | None,
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.propose_amendment(
-            d,
-            amendment_id=amendment_id,
-            state=state,
-            revision=revision,
-            paragraph_id=paragraph_id,
-            action=action,
-            text=text,
-            language=language,
-            new_paragraph_id=new_paragraph_id,
-        ),
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **amendment: Any
+) -> Changed:
+    """A member state's amendment (`domain.propose_amendment`)."""
+    return await _change(
+        store, stream_id, domain.propose_amendment, expected=expected, **amendment
     )
 
 
 async def withdraw_amendment(
-    store: PostgresEventStore, *, stream_id: str, amendment_id: UUID, state: str
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.withdraw_amendment(d, amendment_id=amendment_id, state=state),
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **withdrawal: Any
+) -> Changed:
+    """An amendment withdrawn by the state that proposed it (`domain.withdraw_amendment`:
+    amendment_id, state)."""
+    return await _change(
+        store, stream_id, domain.withdraw_amendment, expected=expected, **withdrawal
     )
 
 
 async def decline_amendment(
-    store: PostgresEventStore, *, stream_id: str, amendment_id: UUID, reason: str
-) -> tuple[Document, int]:
-    return await _decide_and_append(
-        store,
-        stream_id,
-        lambda d: domain.decline_amendment(d, amendment_id=amendment_id, reason=reason),
-    )
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **decline: Any
+) -> Changed:
+    """An open amendment declined by the Secretariat (`domain.decline_amendment`:
+    amendment_id, reason)."""
+    return await _change(store, stream_id, domain.decline_amendment, expected=expected, **decline)

@@ -1,5 +1,6 @@
 """The rules of a document's life: a fold of its events into state, and pure decisions that
-turn a command into new events or an error. No I/O here: test it with events in, events out.
+turn a command into new events or an error (a `shared.domain` refusal, which knows nothing of
+HTTP). No I/O here: test it with events in, events out.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from services.documents.events import (
     TranslationAdded,
 )
 from services.documents.symbols import Symbol, parse_symbol
-from shared.access import Distribution, ForbiddenError
+from shared.access import Distribution
+from shared.domain import ForbiddenError, GoneError, InvalidError, NotFoundError, RefusedError
 from shared.eventstore import DomainEvent
-from shared.http.problems import ProblemError
 
 OFFICIAL_LANGUAGES = ("en", "ru", "kk")
 """The languages the Secretariat circulates every document in."""
@@ -42,19 +43,17 @@ PLACEHOLDER = re.compile(r"_{3,}|\\_(?:\\_)+|\[\s*(?:\.\.\.|…)\s*\]")
 # ------------------------------------------------------------------------------ errors
 
 
-class DocumentNotFoundError(ProblemError):
-    status = 404
+class DocumentNotFoundError(NotFoundError):
     title = "Document not found"
-    type_ = "/problems/document-not-found"
+    rule = "document-not-found"
 
     def __init__(self, symbol: str) -> None:
         super().__init__(f"There is no document {symbol}.", symbol=symbol)
 
 
-class RevisionNotFoundError(ProblemError):
-    status = 404
+class RevisionNotFoundError(NotFoundError):
     title = "Revision not found"
-    type_ = "/problems/revision-not-found"
+    rule = "revision-not-found"
 
     def __init__(self, symbol: str, revision: int) -> None:
         super().__init__(
@@ -62,10 +61,9 @@ class RevisionNotFoundError(ProblemError):
         )
 
 
-class RevisionNotHeldError(ProblemError):
-    status = 410
+class RevisionNotHeldError(GoneError):
     title = "Revision not held by the system"
-    type_ = "/problems/revision-not-held"
+    rule = "revision-not-held"
 
     def __init__(self, symbol: str, revision: int, imported_at: int) -> None:
         super().__init__(
@@ -77,10 +75,9 @@ class RevisionNotHeldError(ProblemError):
         )
 
 
-class DocumentNotEditableError(ProblemError):
-    status = 409
+class DocumentNotEditableError(RefusedError):
     title = "Document not editable"
-    type_ = "/problems/document-not-editable"
+    rule = "document-not-editable"
 
     def __init__(self, symbol: str, status: Status) -> None:
         super().__init__(
@@ -90,16 +87,14 @@ class DocumentNotEditableError(ProblemError):
         )
 
 
-class InvalidTextError(ProblemError):
-    status = 422
+class InvalidTextError(InvalidError):
     title = "Invalid document text"
-    type_ = "/problems/invalid-document-text"
+    rule = "invalid-document-text"
 
 
-class InvalidStatusChangeError(ProblemError):
-    status = 409
+class InvalidStatusChangeError(RefusedError):
     title = "Status change not allowed"
-    type_ = "/problems/status-change-not-allowed"
+    rule = "status-change-not-allowed"
 
     def __init__(self, symbol: str, current: Status, wanted: Status) -> None:
         super().__init__(
@@ -110,19 +105,17 @@ class InvalidStatusChangeError(ProblemError):
         )
 
 
-class AmendmentNotFoundError(ProblemError):
-    status = 404
+class AmendmentNotFoundError(NotFoundError):
     title = "Amendment not found"
-    type_ = "/problems/amendment-not-found"
+    rule = "amendment-not-found"
 
     def __init__(self, amendment_id: UUID) -> None:
         super().__init__(f"There is no amendment {amendment_id}.", amendment_id=str(amendment_id))
 
 
-class AmendmentNotOpenError(ProblemError):
-    status = 409
+class AmendmentNotOpenError(RefusedError):
     title = "Amendment not open"
-    type_ = "/problems/amendment-not-open"
+    rule = "amendment-not-open"
 
     def __init__(self, amendment_id: UUID, status: str) -> None:
         super().__init__(
@@ -132,14 +125,14 @@ class AmendmentNotOpenError(ProblemError):
         )
 
 
-class InvalidAmendmentError(ProblemError):
-    status = 422
+class InvalidAmendmentError(InvalidError):
     title = "Invalid amendment"
-    type_ = "/problems/invalid-amendment"
+    rule = "invalid-amendment"
 
 
 class NotTheProposerError(ForbiddenError):
-    type_ = "/problems/not-the-proposer"
+    title = "Forbidden"
+    rule = "not-the-proposer"
 
     def __init__(self, amendment_id: UUID, proposer: str, state: str) -> None:
         super().__init__(
@@ -149,10 +142,9 @@ class NotTheProposerError(ForbiddenError):
         )
 
 
-class InvalidTranslationError(ProblemError):
-    status = 422
+class InvalidTranslationError(InvalidError):
     title = "Invalid translation"
-    type_ = "/problems/invalid-translation"
+    rule = "invalid-translation"
 
 
 # ------------------------------------------------------------------------------- state

@@ -15,11 +15,11 @@ from uuid import UUID
 import structlog
 
 from services.documents import domain
-from services.documents.commands import load
-from services.documents.domain import DocumentNotFoundError, InvalidStatusChangeError
-from services.documents.events import STREAM_TYPE
+from services.documents.domain import Document, InvalidStatusChangeError
+from services.documents.events import STREAM_TYPE, DocumentStatusChanged
 from services.documents.symbols import SymbolError, parse_symbol
 from shared.access import record_admission
+from shared.commands import History
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
 
@@ -42,28 +42,41 @@ async def when_a_body_decides_on_a_document_change_its_status(
         log.warning("documents.decision_on_unknown_symbol", error=str(error))
         return
     stream_id = str(symbol.base)
-    try:
-        loaded = await load(ctx.store, stream_id)
-    except DocumentNotFoundError:
-        log.warning("documents.decision_on_unknown_document", symbol=stream_id)
-        return
-    try:
-        change = domain.status_for_decision(
-            loaded.document,
-            outcome=data["outcome"],
-            body=data["body"],
-            decision_id=UUID(data["decision_id"]),
-            session=data.get("session"),
-            decided_on=date.fromisoformat(data["decided_on"]) if data.get("decided_on") else None,
-        )
-    except InvalidStatusChangeError as error:
-        # A decision the document's life cannot take (adopted already): recorded nowhere here.
-        log.warning("documents.decision_not_applicable", symbol=stream_id, error=error.detail)
-        return
-    if change is None:
-        return
-    await ctx.append(
-        stream_id, [change], stream_type=STREAM_TYPE, expected_version=loaded.version
+
+    def decide(history: History) -> DocumentStatusChanged | None:
+        document = Document.fold(history.timed())
+        if document is None:
+            log.warning("documents.decision_on_unknown_document", symbol=stream_id)
+            return None
+        try:
+            return domain.status_for_decision(
+                document,
+                outcome=data["outcome"],
+                body=data["body"],
+                decision_id=UUID(data["decision_id"]),
+                session=data.get("session"),
+                decided_on=(
+                    date.fromisoformat(data["decided_on"]) if data.get("decided_on") else None
+                ),
+            )
+        except InvalidStatusChangeError as error:
+            # A decision the document's life cannot take (adopted already): recorded nowhere.
+            log.warning("documents.decision_not_applicable", symbol=stream_id, error=error.detail)
+            return None
+
+    await ctx.decide_and_append(stream_id, STREAM_TYPE, decide)
+
+
+async def _count_among_readers(
+    ctx: ReactionContext, *, state: str, since: object, event_id: UUID | None = None
+) -> None:
+    """`state` reads what is distributed to member states only from the day `since` on."""
+    day = date.fromisoformat(str(since)[:10])
+    await record_admission(
+        ctx.connection,
+        state=state,
+        admitted_at=datetime.combine(day, time(0, 0), tzinfo=UTC),
+        event_id=event_id,
     )
 
 
@@ -72,11 +85,10 @@ async def when_a_member_is_admitted_count_it_among_readers(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     data = event.data
-    admitted_on = date.fromisoformat(str(data["admitted_on"])[:10])
-    await record_admission(
-        ctx.connection,
+    await _count_among_readers(
+        ctx,
         state=data.get("state_code") or data["state"],
-        admitted_at=datetime.combine(admitted_on, time(0, 0), tzinfo=UTC),
+        since=data["admitted_on"],
         event_id=event.event_id,
     )
 
@@ -85,10 +97,4 @@ async def when_a_member_is_admitted_count_it_among_readers(
 async def when_a_founding_member_is_registered_count_it_among_readers(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    data = event.data
-    since = date.fromisoformat(str(data["member_since"])[:10])
-    await record_admission(
-        ctx.connection,
-        state=data["state"],
-        admitted_at=datetime.combine(since, time(0, 0), tzinfo=UTC),
-    )
+    await _count_among_readers(ctx, state=event.data["state"], since=event.data["member_since"])

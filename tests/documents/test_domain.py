@@ -37,6 +37,7 @@ from services.documents.events import (
 )
 from services.documents.symbols import parse_symbol
 from shared.access import GENERAL, MEMBER_STATES_ONLY
+from shared.http.problems import domain_status
 
 
 def text(*paragraphs: tuple[str, Part, str], title: str = "Draft statement") -> DocumentText:
@@ -123,7 +124,7 @@ def test_an_adopted_document_refuses_a_further_revision():
     document = given(*(revised(n) for n in range(1, 9)), adopted(8))
     with pytest.raises(DocumentNotEditableError) as error:
         domain.revise(document, text=ORIGINAL)
-    assert error.value.status == 409
+    assert domain_status(error.value) == 409
     assert "SUM/2022/DRAFT/1/Rev.8" in error.value.detail
 
 
@@ -236,7 +237,7 @@ def test_only_the_proposing_state_withdraws_its_amendment():
     document = given(amendment)
     with pytest.raises(NotTheProposerError) as error:
         domain.withdraw_amendment(document, amendment_id=amendment.amendment_id, state="RUS")
-    assert error.value.status == 403
+    assert domain_status(error.value) == 403
     event = domain.withdraw_amendment(document, amendment_id=amendment.amendment_id, state="KAZ")
     assert event == AmendmentWithdrawn(amendment_id=amendment.amendment_id, state="KAZ")
 

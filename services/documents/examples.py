@@ -1,0 +1,143 @@
+"""The OpenAPI examples of the documents service, drawn from the seed documents (`seed`): the
+draft Astana Statement on CICA Transformation at Rev.8 and the draft conclusions of the Sixth
+Summit with their blank."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.documents.seed import (
+    CONCLUSIONS_PARAGRAPH_5,
+    CONCLUSIONS_TITLE,
+    astana_rev8_russian,
+    astana_rev8_text,
+)
+
+ASTANA = "SUM/2022/DRAFT/1"
+CREATE_EXAMPLES = {
+    "astana_statement": {
+        "summary": "The draft Astana Statement on CICA Transformation (SUM/2022/DRAFT/1)",
+        "value": {
+            "series": "SUM/2022/DRAFT",
+            "document_type": "statement",
+            "language": "en",
+            "text": astana_rev8_text(),
+            "distribution": {"kind": "member_states_only"},
+        },
+    },
+    "imported_at_rev8": {
+        "summary": "Import SUM/2022/DRAFT/1 as it existed before the system: at Rev.8, "
+        "Rev.0-7 recorded as not held",
+        "value": {
+            "series": "SUM/2022/DRAFT",
+            "symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "dated": "2022-10-07",
+            "document_type": "statement",
+            "language": "en",
+            "text": astana_rev8_text(),
+            "distribution": {"kind": "member_states_only"},
+        },
+    },
+    "conclusions_with_a_blank": {
+        "summary": "Draft conclusions of the Sixth Summit, a blank still open (SUM/2022/DRAFT/5)",
+        "value": {
+            "series": "SUM/2022/DRAFT",
+            "document_type": "conclusions",
+            "text": {
+                "title": CONCLUSIONS_TITLE,
+                "paragraphs": [
+                    {"id": "c-kuwait-chairs", "part": "body",
+                     "text": {"en": CONCLUSIONS_PARAGRAPH_5}},
+                ],
+            },
+        },
+    },
+}
+REVISE_EXAMPLES = {
+    "rev8": {
+        "summary": "Rev.8 of SUM/2022/DRAFT/1, as circulated on 7 October 2022",
+        "value": {"text": astana_rev8_text(), "basis": "for the SOC meeting of 10-11 October 2022"},
+    }
+}
+TRANSLATION_EXAMPLES = {
+    "russian": {"summary": "The Russian version of Rev.8", "value": astana_rev8_russian()}
+}
+AMENDMENT_EXAMPLES = {
+    "replace": {
+        "summary": "Kazakhstan proposes new words for OP6 of Rev.8",
+        "value": {
+            "state": "KAZ",
+            "revision": 8,
+            "paragraph_id": "op-road-map",
+            "action": "replace",
+            "text": "The Member States will determine the details of the transformation "
+            "process and request the Chairmanship to make proposals in 2023 on a road map.",
+        },
+    },
+    "insert_after": {
+        "summary": "A new preambular paragraph after PP11",
+        "value": {
+            "state": "KAZ", "revision": 8, "paragraph_id": "pp-founder",
+            "action": "insert_after", "text": "Welcoming Kuwait as a new CICA Member State;",
+        },
+    },
+}
+
+
+def _read_example() -> dict[str, Any]:
+    text = astana_rev8_text()
+    pp1 = text["paragraphs"][0]
+    op5 = next(p for p in text["paragraphs"] if p["id"] == "op-first-step")
+    return {
+        "symbol": "SUM/2022/DRAFT/1/Rev.8",
+        "document": ASTANA,
+        "document_type": "statement",
+        "revision": 8,
+        "latest_revision": 8,
+        "status": "draft",
+        "recommended_by": None,
+        "distribution": {"kind": "member_states_only", "states": []},
+        "language": "en",
+        "language_fallback": False,
+        "requested_languages": ["en"],
+        "languages": ["en", "ru"],
+        "title": text["title"]["en"],
+        "opening": text["opening"]["en"],
+        "operative_heading": text["operative_heading"]["en"],
+        "paragraphs": [
+            {"id": pp1["id"], "number": "PP1", "part": "preamble", "text": pp1["text"]["en"],
+             "items": [], "sponsors": []},
+            {"id": op5["id"], "number": "OP5", "part": "operative", "text": op5["text"]["en"],
+             "items": [{"id": i["id"], "number": f"({n})", "text": i["text"]["en"]}
+                       for n, i in enumerate(op5["items"], start=1)],
+             "sponsors": []},
+        ],
+        "open_points": [],
+        "basis": "for the SOC meeting of 10-11 October 2022",
+        "incorporates": [],
+        "revised_at": "2022-10-07T09:00:00Z",
+        "as_of": None,
+        "status_history": [],
+    }
+
+
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "SUM/2022/DRAFT/1/Rev.8 (two of its eighteen paragraphs shown)",
+        "content": {"application/json": {"example": _read_example()}},
+    }
+}
+COMPARE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Rev.7 -> Rev.8 of SUM/2022/DRAFT/1 (in part)",
+        "content": {"application/json": {"example": {
+            "language": "en", "from_revision": 7, "to_revision": 8,
+            "from_symbol": "SUM/2022/DRAFT/1/Rev.7", "to_symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "title_changes": [], "added": [], "removed": [], "moved": [], "renumbered": [],
+            "changed": [{"id": "op-launch", "from_number": "OP1", "to_number": "OP1",
+                         "words": [{"op": "insert", "before": "",
+                                    "after": "structured, inclusive and transparent"}]}],
+            "language_fallback": False,
+        }}},
+    }
+}

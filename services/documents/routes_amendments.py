@@ -1,0 +1,105 @@
+"""A document's amendments over HTTP: proposed by a member state, withdrawn by it, declined by
+the Secretariat, and those still open."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body
+
+from services.documents import commands, queries
+from services.documents.deps import AsOfQuery, document_at, stream_of, symbol_of, visible
+from services.documents.examples import AMENDMENT_EXAMPLES
+from services.documents.schemas import AmendmentIn, AmendmentOut, DeclineIn, WithdrawalIn
+from shared.access import ANYONE, SECRETARIAT_ONLY, Caller, CallerView, Role, act_for, allow
+from shared.http.writes import Store
+
+router = APIRouter(tags=["documents"])
+
+
+def _answer(changed: commands.Changed, amendment_id: UUID) -> AmendmentOut:
+    return AmendmentOut.of(changed.document, changed.document.amendments[amendment_id])
+
+
+@router.post(
+    "/documents/{symbol:path}/amendments/{amendment_id}/withdrawal",
+    status_code=201,
+    response_model=AmendmentOut,
+)
+@allow(Role.MEMBER_STATE, Role.SECRETARIAT)
+async def withdraw_amendment(
+    symbol: str,
+    amendment_id: UUID,
+    body: WithdrawalIn,
+    store: Store,
+    caller: Caller,
+    viewer: CallerView,
+) -> AmendmentOut:
+    """Withdraw an amendment: only the state that proposed it (403 for any other)."""
+    state = act_for(caller, body.state)
+    loaded = await visible(store, viewer, symbol_of(symbol))
+    changed = await commands.withdraw_amendment(
+        store=store, stream_id=loaded.document.stream_id, amendment_id=amendment_id, state=state
+    )
+    return _answer(changed, amendment_id)
+
+
+@router.post(
+    "/documents/{symbol:path}/amendments/{amendment_id}/decline",
+    status_code=201,
+    response_model=AmendmentOut,
+)
+@SECRETARIAT_ONLY
+async def decline_amendment(
+    symbol: str, amendment_id: UUID, body: DeclineIn, store: Store
+) -> AmendmentOut:
+    """The Secretariat declines an open amendment."""
+    changed = await commands.decline_amendment(
+        store=store,
+        stream_id=stream_of(symbol),
+        amendment_id=amendment_id,
+        reason=body.reason,
+    )
+    return _answer(changed, amendment_id)
+
+
+@router.post(
+    "/documents/{symbol:path}/amendments", status_code=201, response_model=AmendmentOut
+)
+@allow(Role.MEMBER_STATE, Role.SECRETARIAT)
+async def propose_amendment(
+    symbol: str,
+    body: Annotated[AmendmentIn, Body(openapi_examples=AMENDMENT_EXAMPLES)],
+    store: Store,
+    caller: Caller,
+    viewer: CallerView,
+) -> AmendmentOut:
+    """A member state proposes to replace, delete, or insert after a paragraph of a revision
+    (the Secretariat may record one a state sent it)."""
+    state = act_for(caller, body.state)
+    loaded = await visible(store, viewer, symbol_of(symbol))
+    amendment_id = uuid.uuid4()
+    changed = await commands.propose_amendment(
+        store=store,
+        stream_id=loaded.document.stream_id,
+        amendment_id=amendment_id,
+        **(dict(body) | {"state": state}),
+    )
+    return _answer(changed, amendment_id)
+
+
+@router.get("/documents/{symbol:path}/amendments", response_model=list[AmendmentOut])
+@ANYONE
+async def list_open_amendments(
+    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+) -> list[AmendmentOut]:
+    """The document's open amendments (a read model: it follows the log within moments);
+    with `?as_of=`, those open at that instant, read from the log."""
+    stream_id = stream_of(symbol)
+    if as_of is not None:
+        document = await document_at(store, viewer, symbol, as_of)
+        return [AmendmentOut.of(document, a) for a in document.open_amendments()]
+    rows = await queries.open_amendment_rows(store, viewer, stream_id)
+    return [AmendmentOut.of_row(row) for row in rows]
