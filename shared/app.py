@@ -83,7 +83,7 @@ def create_service_app(
         credentials = ServiceCredentials(
             service, settings.tokens, token=settings.service_token
         )
-        feed = FeedClient(settings.service_urls, headers=credentials.headers)
+        feed = FeedClient(settings.feed_urls, headers=credentials.headers)
         consumers = [
             JetStreamConsumer(
                 service=service,
@@ -137,7 +137,7 @@ def create_service_app(
         lifespan=lifespan,
     )
     # Known before the lifespan runs, so that `cica rebuild` and `cica audit replay` fold
-    # exactly the read models the running service keeps (shared/rebuild.load_projections).
+    # exactly the read models the running service keeps (shared/system/services.py).
     app.state.projections = projections
     install_http_conventions(app)
     # Outermost middleware: counts every request with the status its client gets.

@@ -11,19 +11,17 @@ consumers, generated from the event models and the reactions, never written by h
   ``x-cica-consumers``.
 
 `system_document` describes the whole system (`deploy/asyncapi.json`, written by ``cica
-asyncapi``); `service_document` one service: its own channels and the ones it consumes
-(`GET /asyncapi.json`).
+asyncapi``, see `shared.system.asyncapi`); `service_document` one service: its own channels and
+the ones it consumes (`GET /asyncapi.json`, see `shared.introspection`). Both are built from
+the catalogues they are given; this module names no service.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
@@ -32,8 +30,6 @@ from shared.eventstore.types import DomainEvent, EventTypes
 
 ASYNCAPI_VERSION = "3.0.0"
 CONTENT_TYPE = "application/cloudevents+json"
-SYSTEM_DOCUMENT = Path(__file__).resolve().parent.parent / "deploy" / "asyncapi.json"
-SERVICES = ("registry", "documents", "meetings", "notifications")
 ENVELOPE = "CloudEvent"
 HEADERS = "NatsHeaders"
 
@@ -444,55 +440,3 @@ def dumps(document: dict[str, Any]) -> str:
     """The document as committed: stable key order within each object as generated,
     two-space indents, a final newline."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-# ------------------------------------------------------------------ the services' catalogues
-
-
-def load_catalogue(service: str) -> ServiceCatalogue:
-    """A service's catalogue, from `services.<service>.events.event_types` and, when the
-    module and attribute exist, `services.<service>.reactions.reactions.subscriptions()`."""
-    events = importlib.import_module(f"services.{service}.events")
-    subscriptions: list[tuple[str, str]] = []
-    try:
-        reactions_module = importlib.import_module(f"services.{service}.reactions")
-    except ModuleNotFoundError as error:
-        if error.name != f"services.{service}.reactions":
-            raise
-    else:
-        reactions = getattr(reactions_module, "reactions", None)
-        if reactions is not None:
-            subscriptions = list(reactions.subscriptions())
-    return ServiceCatalogue(service, events.event_types, subscriptions)
-
-
-def load_catalogues(services: Sequence[str] = SERVICES) -> list[ServiceCatalogue]:
-    return [load_catalogue(service) for service in services]
-
-
-def asyncapi_command(
-    output: Path = SYSTEM_DOCUMENT,
-    *,
-    check: bool = False,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
-) -> int:
-    """What ``cica asyncapi`` does: write the whole system's document to `output`, or, with
-    `check`, fail when the file there is not what the event models give now."""
-    document = system_document(load_catalogues())
-    text = dumps(document)
-    if check:
-        current = output.read_text(encoding="utf-8") if output.exists() else None
-        if current != text:
-            print(f"{output} is stale: run `cica asyncapi` and commit it", file=stderr)
-            return 1
-        print(f"{output} is up to date", file=stdout)
-        return 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    print(
-        f"wrote {output}: {len(document['channels'])} channels, "
-        f"{len(document['operations'])} operations",
-        file=stdout,
-    )
-    return 0

@@ -4,6 +4,7 @@ show digests and schemas, never the rows or the events themselves."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +12,24 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from shared.access import ANYONE
-from shared.asyncapi import ServiceCatalogue, load_catalogue, service_document
-from shared.migrate import SERVICES
+from shared.asyncapi import ServiceCatalogue, service_document
 from shared.projections import Projection, ProjectionRunner, projection_state
 
 router = APIRouter(tags=["catalogue"])
+
+# The one place the kit names the services, and imports them by name, lazily. A service's
+# AsyncAPI document says who consumes each of its events (the other services' reactions) and
+# gives the schema of each event it consumes (its producer's model): neither is in its app, nor
+# anywhere in its process but in the other services' modules, and the kit must not import the
+# system layer that declares them (shared/system/services.py). Keep this list in step with it.
+_SYSTEM_SERVICES = ("registry", "documents", "meetings", "notifications")
+
+
+def _catalogue(service: str) -> ServiceCatalogue:
+    """Another service's catalogue: its event types and its reactions' subscriptions."""
+    events = importlib.import_module(f"services.{service}.events")
+    reactions = importlib.import_module(f"services.{service}.reactions").reactions
+    return ServiceCatalogue(service, events.event_types, reactions.subscriptions())
 
 
 class ProjectionOut(BaseModel):
@@ -70,6 +84,6 @@ async def asyncapi(request: Request) -> dict[str, Any]:
     if document is None:
         service = state.settings.service_name
         own = ServiceCatalogue(service, state.store.event_types, state.reactions.subscriptions())
-        others = [load_catalogue(s) for s in SERVICES if s != service]
+        others = [_catalogue(s) for s in _SYSTEM_SERVICES if s != service]
         document = state.asyncapi = service_document(service, [own, *others])
     return document

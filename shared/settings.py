@@ -5,12 +5,17 @@ Each service subclasses `ServiceSettings` in its `settings.py` with ``env_prefix
 prefix: ``CICA_DATABASE_URL`` (a PostgreSQL *server*; each service uses its own database
 ``cica_<service>`` on it) and ``CICA_NATS_URL``. A service-specific
 ``CICA_<SERVICE>_DATABASE_URL`` or ``CICA_<SERVICE>_NATS_URL`` wins over them.
+
+Where the other services answer (for a consumer to heal gaps from a producer's ``GET /events``)
+is each service's own setting, declared with `service_url`: ``CICA_<PRODUCER>_URL``, by default
+the producer's port on this machine. The kit names no service: it reads whichever the service
+declares (`ServiceSettings.feed_urls`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +26,7 @@ DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 DEFAULT_ISSUER = "cica"
 DEFAULT_AUDIENCE = "cica"
 MIN_SECRET_BYTES = 32
+_SERVICE_URL_OF = "cica_service_url_of"
 
 
 def service_database_url(server_url: str, service: str) -> str:
@@ -33,6 +39,17 @@ def service_database_url(server_url: str, service: str) -> str:
 def asyncpg_url(url: str) -> str:
     """The same URL with SQLAlchemy's asyncpg driver named in it."""
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def service_url(service: str, port: int) -> Any:
+    """A setting for where `service` answers: the variable ``CICA_<SERVICE>_URL``, by default
+    its `port` on this machine (where ``cica up`` runs it). A service's settings declare one
+    per service of the system, as ``<name>_url: str = service_url("<name>", <port>)``."""
+    return Field(
+        f"http://127.0.0.1:{port}",
+        validation_alias=f"CICA_{service.upper()}_URL",
+        json_schema_extra={_SERVICE_URL_OF: service},
+    )
 
 
 def read_secret_file(path: Path) -> bytes:
@@ -82,13 +99,6 @@ class ServiceSettings(BaseSettings):
     system_nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="CICA_NATS_URL")
     log_level: str = "INFO"
     group_commit_max_events: int = Field(2000, ge=1)
-    # Where the other services answer, for a consumer to heal gaps from a producer's feed.
-    registry_url: str = Field("http://127.0.0.1:8001", validation_alias="CICA_REGISTRY_URL")
-    documents_url: str = Field("http://127.0.0.1:8002", validation_alias="CICA_DOCUMENTS_URL")
-    meetings_url: str = Field("http://127.0.0.1:8003", validation_alias="CICA_MEETINGS_URL")
-    notifications_url: str = Field(
-        "http://127.0.0.1:8004", validation_alias="CICA_NOTIFICATIONS_URL"
-    )
     relay_enabled: bool = True
     # How long an Idempotency-Key's answer is kept for retries (then forgotten hourly).
     idempotency_retention_hours: float = Field(24.0, gt=0)
@@ -122,12 +132,13 @@ class ServiceSettings(BaseSettings):
         )
 
     @property
-    def service_urls(self) -> dict[str, str]:
+    def feed_urls(self) -> dict[str, str]:
+        """Where each service this one knows of answers, by name: its settings declared with
+        `service_url` (a consumer reads a producer's ``GET /events`` there)."""
         return {
-            "registry": self.registry_url,
-            "documents": self.documents_url,
-            "meetings": self.meetings_url,
-            "notifications": self.notifications_url,
+            extra[_SERVICE_URL_OF]: getattr(self, name)
+            for name, info in type(self).model_fields.items()
+            if isinstance(extra := info.json_schema_extra, dict) and _SERVICE_URL_OF in extra
         }
 
     @property

@@ -20,8 +20,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared.devservers import LocalNats, LocalPostgres, free_port
-from shared.migrate import ensure_database, upgrade
+from shared.system.devservers import LocalNats, LocalPostgres, free_port
+from shared.system.migrate import ensure_database, upgrade
 
 TEMPLATE = "cica_test_template"
 

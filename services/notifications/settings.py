@@ -4,7 +4,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import MIN_SECRET_BYTES, ServiceSettings, read_secret_file
+from shared.settings import MIN_SECRET_BYTES, ServiceSettings, read_secret_file, service_url
 
 
 class NotificationsSettings(ServiceSettings):
@@ -12,6 +12,13 @@ class NotificationsSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "notifications"
     default_port: ClassVar[int] = 8004
+
+    # Where each service of the system answers (CICA_<SERVICE>_URL), for this one to heal gaps
+    # from the feeds of those it reacts to; the deployments set all four.
+    registry_url: str = service_url("registry", 8001)
+    documents_url: str = service_url("documents", 8002)
+    meetings_url: str = service_url("meetings", 8003)
+    notifications_url: str = service_url("notifications", 8004)
 
     # ---- webhooks (services/notifications/webhooks.py, delivery.py)
     # The key every endpoint's signing secret is derived from (at least 32 bytes):

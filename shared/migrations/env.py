@@ -1,8 +1,8 @@
 """Alembic environment shared by the four services.
 
 Each service's database holds the kit's tables (``shared/migrations/versions``) and the
-service's own (``services/<service>/migrations/versions``); `shared.migrate` points alembic at
-both. Migrations run on the asyncpg driver, through a synchronous facade.
+service's own (``services/<service>/migrations/versions``); `shared.system.migrate` points
+alembic at both. Migrations run on the asyncpg driver, through a synchronous facade.
 """
 
 from __future__ import annotations

@@ -1,19 +1,20 @@
 """The `cica` command.
 
 - ``cica up``: PostgreSQL, NATS and the four services on this machine, until Ctrl-C
-  (see `shared.supervisor`).
+  (see `shared.system.supervisor`).
 - ``cica migrate``: create the services' databases when missing and apply their migrations,
   nothing else (what a deployment runs once before starting the services).
 - ``cica token --role ROLE [--state XXX] [--ttl 1h]``: print a development bearer token, signed
   with this machine's HMAC secret (the one `cica up` gives the services).
 - ``cica rebuild <service> [<projection>]``: replay a service's log into its projections from
-  position 0, printing their digests before and after (see `shared.rebuild`).
+  position 0, printing their digests before and after (see `shared.system.rebuild`).
 - ``cica asyncapi [--check]``: write the event catalogue to deploy/asyncapi.json.
 - ``cica audit verify|export [--token T] [--service SERVICE=URL]``, ``cica audit verify --file
   EXPORT``: check every service's log against its signed checkpoints and the ones you kept,
-  or export it for offline checks (see `shared.audit`).
+  or export it for offline checks (see `shared.system.audit`).
 - ``cica demo [--url SERVICE=URL] [--token T] [--ministries URL]``: load the October 2022
-  scenario into a running system through its HTTP APIs (see `shared.demo`); safe to run again.
+  scenario into a running system through its HTTP APIs (see `shared.system.demo`); safe to run
+  again.
 
 Every option has an environment variable, and a flag wins over its variable.
 """
@@ -31,10 +32,11 @@ from typing import TypeVar
 
 from shared.access.principals import TOKEN_ROLES, is_state_code
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
-from shared.audit import add_audit_parser, audit_command
-from shared.migrate import SERVICES, prepare_databases
 from shared.settings import DEFAULT_SERVER_URL, TokenSettings, read_secret_file
-from shared.supervisor import (
+from shared.system.audit.command import add_audit_parser, audit_command
+from shared.system.migrate import prepare_databases
+from shared.system.services import SERVICE_NAMES
+from shared.system.supervisor import (
     DEFAULT_HOST,
     DEFAULT_NATS_PORT,
     DEFAULT_PG_PORT,
@@ -59,9 +61,9 @@ def _port(text: str) -> int:
 
 def _service_port(text: str) -> tuple[str, int]:
     name, sep, port = text.partition("=")
-    if not sep or name not in SERVICES:
+    if not sep or name not in SERVICE_NAMES:
         raise argparse.ArgumentTypeError(
-            f"expected SERVICE=PORT with SERVICE one of {', '.join(SERVICES)}, not {text!r}"
+            f"expected SERVICE=PORT with SERVICE one of {', '.join(SERVICE_NAMES)}, not {text!r}"
         )
     return name, _port(port)
 
@@ -227,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "event log into them from position 0, printing each one's position and digest before "
         "and after. Safe while the service runs.",
     )
-    rebuild.add_argument("service", choices=SERVICES)
+    rebuild.add_argument("service", choices=SERVICE_NAMES)
     rebuild.add_argument("projection", nargs="?", help="only this projection (default: all)")
     rebuild.add_argument(
         "--database-url",
@@ -315,9 +317,9 @@ def _audit_service(text: str) -> tuple[str, str]:
 
 def _service_url(text: str) -> tuple[str, str]:
     name, sep, url = text.partition("=")
-    if not sep or name not in SERVICES or not url.startswith(("http://", "https://")):
+    if not sep or name not in SERVICE_NAMES or not url.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(
-            f"expected SERVICE=URL with SERVICE one of {', '.join(SERVICES)}, not {text!r}"
+            f"expected SERVICE=URL with SERVICE one of {', '.join(SERVICE_NAMES)}, not {text!r}"
         )
     return name, url
 
@@ -350,7 +352,7 @@ def up_options(
         name: _setting(
             parser, environ, None, f"CICA_{name.upper()}_PORT", _port, DEFAULT_SERVICE_PORTS[name]
         )
-        for name in SERVICES
+        for name in SERVICE_NAMES
     }
     service_ports.update(dict(args.service_ports))
     return UpOptions(
@@ -416,7 +418,7 @@ def token(
 def demo(
     parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> int:
-    from shared.demo import DEFAULT_URLS, DemoClient, DemoError, run_demo
+    from shared.system.demo import DEFAULT_URLS, DemoClient, DemoError, run_demo
 
     urls = {**DEFAULT_URLS, **dict(args.urls)}
     if args.ministries is not None:
@@ -466,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server_url = args.database_url or os.environ.get("CICA_DATABASE_URL") or DEFAULT_SERVER_URL
         return migrate(server_url)
     if args.command == "rebuild":
-        from shared.rebuild import rebuild_command
+        from shared.system.rebuild import rebuild_command
 
         return rebuild_command(args.service, args.projection, server_url=args.database_url)
     if args.command == "audit":
@@ -474,7 +476,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return demo(args.command_parser, args, os.environ)
     if args.command == "asyncapi":
-        from shared.asyncapi import SYSTEM_DOCUMENT, asyncapi_command
+        from shared.system.asyncapi import SYSTEM_DOCUMENT, asyncapi_command
 
         return asyncapi_command(args.output or SYSTEM_DOCUMENT, check=args.check)
     parser.error(f"unknown command {args.command!r}")

@@ -385,7 +385,7 @@ class LocalNatsCluster:
         sync = "  sync_interval: always\n" if self.sync_interval_always else ""
         store = self.nodes[i].store_dir
         return (
-            f"# Written by `cica up` (shared/devservers.py): node {i + 1} of {self.size}.\n"
+            f"# Written by `cica up` (shared/system/devservers.py): node {i + 1} of {self.size}.\n"
             f"server_name: nats-{i + 1}\n"
             f"listen: 127.0.0.1:{self.client_port + i}\n"
             f"http: 127.0.0.1:{self.http_port + i}\n"

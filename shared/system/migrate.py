@@ -1,5 +1,7 @@
 """Databases and migrations: each service's database is created when missing and brought to
-the newest schema (the kit's tables and the service's own) by alembic."""
+the newest schema by alembic: the kit's tables (`shared/migrations`, whose `env.py` is the
+alembic environment of every service) and the service's own (its `migrations` directory, as
+`shared.system.services` declares it)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from alembic.config import Config
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import shared.migrations
 from shared.settings import asyncpg_url, service_database_url
+from shared.system.services import SERVICE_NAMES, service_named
 
-SERVICES = ("registry", "documents", "meetings", "notifications")
-_ROOT = Path(__file__).resolve().parent.parent
+KIT_MIGRATIONS = Path(next(iter(shared.migrations.__path__))).resolve()
+"""The kit's alembic environment (`env.py`) and its own versions, in every service's database."""
 
 
 def alembic_config(service: str | tuple[str, ...], database_url: str) -> Config:
@@ -23,10 +27,10 @@ def alembic_config(service: str | tuple[str, ...], database_url: str) -> Config:
     service's own. Several services (a tuple) share one database only in the tests' template,
     which then holds every head in its one version table."""
     config = Config()
-    config.set_main_option("script_location", str(_ROOT / "shared" / "migrations"))
-    locations = [_ROOT / "shared" / "migrations" / "versions"]
+    config.set_main_option("script_location", str(KIT_MIGRATIONS))
+    locations = [KIT_MIGRATIONS / "versions"]
     for name in (service,) if isinstance(service, str) else service:
-        own = _ROOT / "services" / name / "migrations" / "versions"
+        own = service_named(name).migrations
         if own.is_dir():
             locations.append(own)
     config.set_main_option("version_locations", " ".join(str(p) for p in locations))
@@ -78,7 +82,7 @@ async def prepare(service: str, database_url: str) -> None:
     await upgrade(service, database_url)
 
 
-async def prepare_all(server_url: str, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
+async def prepare_all(server_url: str, services: tuple[str, ...] = SERVICE_NAMES) -> dict[str, str]:
     """Create and migrate every service's database on the server; returns their URLs."""
     urls = {service: service_database_url(server_url, service) for service in services}
     for service, url in urls.items():
@@ -86,6 +90,6 @@ async def prepare_all(server_url: str, services: tuple[str, ...] = SERVICES) -> 
     return urls
 
 
-def prepare_databases(server_url: str, services: tuple[str, ...] = SERVICES) -> dict[str, str]:
+def prepare_databases(server_url: str, services: tuple[str, ...] = SERVICE_NAMES) -> dict[str, str]:
     """Synchronous form of `prepare_all`, for the command line."""
     return asyncio.run(prepare_all(server_url, services))

@@ -1,18 +1,16 @@
 """``cica rebuild <service> [<projection>]``: delete a service's projections and replay its log
 into them from position 0, printing each one's digest before and after.
 
-A service declares its projections in ``services/<service>/projections.py`` as ``projections
-= [...]`` (and passes the same list to `create_service_app`); a service without that module
-has none. The rebuild may run while the service does: each batch locks the projection's
-checkpoint, so the two never apply an event twice, and the running service follows on from
-wherever the rebuild has got to.
+The projections are the ones the service's app keeps (what its composition root passes to
+`create_service_app`), read from the app as `shared.system.services` declares it. The rebuild
+may run while the service does: each batch locks the projection's checkpoint, so the two never
+apply an event twice, and the running service follows on from wherever the rebuild has got to.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -22,28 +20,22 @@ from sqlalchemy.exc import SQLAlchemyError
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.projections import Projection, RebuildReport, check_projections, rebuild
 from shared.settings import ServiceSettings, service_database_url
+from shared.system.services import service_named
 
 
 def load_projections(service: str) -> list[Projection]:
-    """The read models `service`'s app keeps, as its composition root declares them (none
-    when the service has no app module). Read from the app itself, so that a projection added
-    in `app.py` (notifications' deliveries) is never missed."""
-    try:
-        module = importlib.import_module(f"services.{service}.app")
-    except ModuleNotFoundError as error:
-        if error.name != f"services.{service}.app":
-            raise
-        return []
-    return list(module.create_app().state.projections)
+    """The read models `service`'s app keeps, as its composition root declares them. Read from
+    the app itself, so that a projection added in `app.py` (notifications' deliveries) is never
+    missed."""
+    return service_named(service).projections()
 
 
 def load_event_types(service: str) -> EventTypes:
-    return importlib.import_module(f"services.{service}.events").event_types
+    return service_named(service).event_types
 
 
 def load_settings(service: str) -> ServiceSettings:
-    module = importlib.import_module(f"services.{service}.settings")
-    return getattr(module, f"{service.capitalize()}Settings")()
+    return service_named(service).settings()
 
 
 async def rebuild_projections(

@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_configured
 from shared.checkpoints import ensure_signing_key_file
-from shared.devservers import (
+from shared.system.devservers import (
     LocalNats,
     LocalNatsCluster,
     LocalPostgres,
@@ -54,19 +54,15 @@ from shared.devservers import (
     _die_with_parent,
     port_is_open,
 )
-from shared.migrate import SERVICES, prepare_databases
+from shared.system.migrate import prepare_databases
+from shared.system.services import DEFAULT_PORTS, SERVICES
 
 DEFAULT_STATE_DIR = Path(".cica")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PG_PORT = 55432
 DEFAULT_NATS_PORT = 4222
-# The same defaults as each service's settings (`default_port`); the kit does not import them.
-DEFAULT_SERVICE_PORTS: Mapping[str, int] = {
-    "registry": 8001,
-    "documents": 8002,
-    "meetings": 8003,
-    "notifications": 8004,
-}
+DEFAULT_SERVICE_PORTS: Mapping[str, int] = DEFAULT_PORTS
+"""Each service's port, as `shared.system.services` declares it (its settings' `default_port`)."""
 REPLICA_PORT_STEP = 10
 """Replica r (1-based) of a service listens on its port + 10 * (r - 1): 8001-8004, 8011-8014."""
 NATS_ROUTE_PORT_OFFSET = 2000
@@ -306,6 +302,8 @@ class ServiceProcess:
     host: str
     port: int
     log_path: Path
+    app_target: str
+    """The app factory uvicorn runs (`Service.app_target`): ``services.registry.app:create_app``."""
     replica: int = 1
     replicated: bool = False
     process: subprocess.Popen[bytes] | None = None
@@ -342,7 +340,7 @@ class ServiceProcess:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                f"services.{self.name}.app:create_app",
+                self.app_target,
                 "--factory",
                 "--host",
                 self.host,
@@ -426,16 +424,18 @@ class Supervisor:
         replicated = options.replicas > 1
         self.services = [
             ServiceProcess(
-                name,
+                service.name,
                 options.host,
-                options.replica_port(name, replica),
-                self.log_dir / (f"{name}-{replica}.log" if replica > 1 else f"{name}.log"),
+                options.replica_port(service.name, replica),
+                self.log_dir
+                / (f"{service.name}-{replica}.log" if replica > 1 else f"{service.name}.log"),
+                service.app_target,
                 replica=replica,
                 replicated=replicated,
                 restart=_Restart() if replicated else None,
             )
             for replica in range(1, options.replicas + 1)
-            for name in SERVICES
+            for service in SERVICES
         ]
         self._node_restarts: dict[int, _Restart] = {}
         self._lock: IO[str] | None = None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import shutil
 import sys
 import tempfile
 from collections import defaultdict
@@ -38,16 +39,21 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from shared.audit import (
+from shared.eventstore import PostgresEventStore, create_engine
+from shared.projections import Projection, replay_digest
+from shared.settings import service_database_url
+from shared.system.audit.verify import (
     AuditError,
     Progress,
     ServiceLog,
-    _get,
-    _record,
     check_chain,
     fetch_events,
+    get_json,
+    recorded_event,
 )
-from shared.projections import Projection
+from shared.system.devservers import LocalPostgres, free_port
+from shared.system.migrate import ensure_database, upgrade
+from shared.system.services import service_named
 
 PAGE = 1000
 
@@ -92,7 +98,7 @@ async def load_into(database_url: str, events: list[dict[str, Any]]) -> None:
     try:
         rows = []
         for item in events:
-            record = _record(item)
+            record = recorded_event(item)
             rows.append(
                 (
                     record.position,
@@ -117,9 +123,7 @@ async def load_into(database_url: str, events: list[dict[str, Any]]) -> None:
 
 def service_projections(service: str) -> list[Projection]:
     """The projections the service's app runs (what `cica rebuild` folds too)."""
-    from shared.rebuild import load_projections
-
-    return load_projections(service)
+    return service_named(service).projections()
 
 
 async def replay_service(
@@ -127,13 +131,7 @@ async def replay_service(
 ) -> list[ReplayResult]:
     """Replay one service's log into a scratch database on `server_url`; a result per live
     projection (and per projection the code declares that the service does not serve)."""
-    from shared.eventstore import PostgresEventStore, create_engine
-    from shared.migrate import ensure_database, upgrade
-    from shared.projections import replay_digest
-    from shared.rebuild import load_event_types
-    from shared.settings import service_database_url
-
-    served = await _get(client, "/projections")
+    served = await get_json(client, "/projections")
     live = {p["name"]: p for p in served["projections"]}
     until = max((p["position"] for p in live.values()), default=0)
     events = await fetch_events(service, client, progress, until=until)
@@ -148,7 +146,7 @@ async def replay_service(
         await upgrade(service, url)
         await load_into(url, events)
         engine = create_engine(url, pool_size=2, max_overflow=0)
-        store = PostgresEventStore(engine, load_event_types(service))
+        store = PostgresEventStore(engine, service_named(service).event_types)
         try:
             for name, state in live.items():
                 projection = declared.get(name)
@@ -230,8 +228,6 @@ def scratch_server(url: str | None) -> tuple[str, Any]:
     """The scratch PostgreSQL server's URL, and what to stop after (None: the auditor's own)."""
     if url:
         return url, None
-    from shared.devservers import LocalPostgres, free_port
-
     folder = Path(tempfile.mkdtemp(prefix="cica-audit-"))
     server = LocalPostgres(folder / "pg", free_port(), fsync=False)
     server.start()
@@ -730,8 +726,6 @@ async def run_history_command(
             if started is not None:
                 server, folder = started
                 await asyncio.to_thread(server.stop)
-                import shutil
-
                 shutil.rmtree(folder, ignore_errors=True)
         bad = [r for r in results if not r.identical]
         print(

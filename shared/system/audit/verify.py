@@ -1,5 +1,7 @@
-"""`cica audit`: an auditor's check that the services' logs are complete and unaltered, over
-HTTP with an auditor token, trusting neither the servers nor their administrators.
+"""`cica audit verify` and `cica audit export`: an auditor's check that the services' logs are
+complete and unaltered, over HTTP with an auditor token, trusting neither the servers nor their
+administrators. The fetching and checking here are what `shared.system.audit.history` builds
+on; the command line is `shared.system.audit.command`.
 
 - ``cica audit verify``: for each service, its own chain check (``/events/verify``), then every
   event fetched and the hash chain recomputed here, every signed checkpoint checked against the
@@ -41,13 +43,11 @@ log, and then only the auditor's kept checkpoints (consistency) catch the rewrit
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,8 +62,6 @@ from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_ha
 from shared.eventstore.types import RecordedEvent
 from shared.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 
-SERVICES = ("registry", "documents", "meetings", "notifications")
-DEFAULT_PORTS = {"registry": 8001, "documents": 8002, "meetings": 8003, "notifications": 8004}
 DEFAULT_CHECKPOINTS_FILE = Path("cica-audit-checkpoints.json")
 KEPT_FORMAT = "cica-audit-checkpoints/v1"
 EXPORT_FORMAT = "cica-audit-export/v1"
@@ -128,7 +126,8 @@ class Progress:
 # ------------------------------------------------------------------------ offline checks
 
 
-def _record(item: dict[str, Any]) -> RecordedEvent:
+def recorded_event(item: dict[str, Any]) -> RecordedEvent:
+    """An event as a service's ``GET /events`` serves it, as the record it was stored as."""
     return RecordedEvent(
         position=int(item["position"]),
         event_id=UUID(str(item["event_id"])),
@@ -153,7 +152,7 @@ def check_chain(
     prev = GENESIS_HASH
     for expected, item in enumerate(log.events, start=1):
         try:
-            record = _record(item)
+            record = recorded_event(item)
         except (KeyError, ValueError, TypeError) as error:
             return tree, Failure(log.service, expected, f"malformed event: {error!r}")
         if record.position != expected:
@@ -340,7 +339,8 @@ def pin_keys(
 # ------------------------------------------------------------------------------ over HTTP
 
 
-async def _get(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
+async def get_json(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
+    """The JSON a service answers to ``GET path``; AuditError on anything but a 200."""
     try:
         response = await client.get(path, params=params)
     except httpx.HTTPError as error:
@@ -358,7 +358,7 @@ async def fetch_events(
     after = 0
     while until is None or after < until:
         limit = PAGE if until is None else min(PAGE, until - after)
-        page = await _get(client, "/events", after=after, limit=limit)
+        page = await get_json(client, "/events", after=after, limit=limit)
         events.extend(page["events"])
         target = page["head"] if until is None else min(until, page["head"])
         progress.step(f"{service}: {len(events)}/{target} events")
@@ -375,18 +375,18 @@ async def fetch_log(
     service: str, client: httpx.AsyncClient, progress: Progress
 ) -> tuple[ServiceLog, dict[str, Any]]:
     """A service's whole log, checkpoints and keys; with its own chain report."""
-    report = await _get(client, "/events/verify")
+    report = await get_json(client, "/events/verify")
     log = ServiceLog(service)
     # Checkpoints before events: the log only grows, so every checkpoint read covers
     # events that the reading of the log after it will find.
     params: dict[str, Any] = {"limit": PAGE}
     while True:
-        page = await _get(client, "/checkpoints", **params)
+        page = await get_json(client, "/checkpoints", **params)
         log.checkpoints.extend(Checkpoint.from_json(c) for c in page["checkpoints"])
         if page["next_before"] is None:
             break
         params["before"] = page["next_before"]
-    keys = await _get(client, "/keys")
+    keys = await get_json(client, "/keys")
     log.keys = {k["key_id"]: base64.b64decode(k["public_key"]) for k in keys["keys"]}
     log.events = await fetch_events(service, client, progress)
     progress.step(
@@ -407,7 +407,7 @@ async def check_proofs(
     for older in sorted(kept, key=lambda c: c.tree_size):
         if older.tree_size >= newest.tree_size:
             continue
-        answer = await _get(
+        answer = await get_json(
             client, "/proofs/consistency", first=older.tree_size, second=newest.tree_size
         )
         proof = [bytes.fromhex(p) for p in answer["proof"]]
@@ -424,7 +424,7 @@ async def check_proofs(
             )
     size = newest.tree_size
     for position in sorted({1, (size + 1) // 2, size}):
-        answer = await _get(client, "/proofs/inclusion", position=position, tree_size=size)
+        answer = await get_json(client, "/proofs/inclusion", position=position, tree_size=size)
         proof = [bytes.fromhex(p) for p in answer["path"]]
         leaf = checked.tree.leaf(position - 1)
         if not verify_inclusion(leaf, position - 1, size, proof, newest.root_hash):
@@ -504,7 +504,7 @@ def _summarise(out: TextIO, service: str, log: ServiceLog, checked: Checked) -> 
 
 
 def _cloudevent(item: dict[str, Any], service: str) -> dict[str, Any]:
-    envelope = to_cloudevent(_record(item), service)
+    envelope = to_cloudevent(recorded_event(item), service)
     envelope["cicametadata"] = json.dumps(item["metadata"], separators=(",", ":"))
     return envelope
 
@@ -619,118 +619,3 @@ def verify_export(
             print(failure, file=out)
         failures.extend(service_failures)
     return failures
-
-
-# ----------------------------------------------------------------------- the command line
-
-
-def service_urls(selected: list[tuple[str, str]], environ: dict[str, str]) -> dict[str, str]:
-    """The services to audit: those named with --service NAME=URL, else all four at
-    CICA_<SERVICE>_URL or the ports `cica up` uses."""
-    if selected:
-        return dict(selected)
-    return {
-        service: environ.get(f"CICA_{service.upper()}_URL")
-        or f"http://127.0.0.1:{DEFAULT_PORTS[service]}"
-        for service in SERVICES
-    }
-
-
-def clients_for(
-    urls: dict[str, str], token: str, *, timeout: float = 60.0
-) -> dict[str, httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {token}"}
-    return {
-        service: httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout)
-        for service, url in urls.items()
-    }
-
-
-def audit_command(args: Any, environ: dict[str, str] | None = None) -> int:
-    environ = dict(os.environ if environ is None else environ)
-    kept_file = Path(getattr(args, "checkpoints", DEFAULT_CHECKPOINTS_FILE))
-    try:
-        if args.audit_command == "verify" and args.file is not None:
-            failures = verify_export(Path(args.file), kept_file if kept_file.exists() else None)
-            return 1 if failures else 0
-        token = args.token or environ.get("CICA_AUDIT_TOKEN")
-        if not token:
-            print(
-                "cica audit: an auditor token is needed (--token or CICA_AUDIT_TOKEN)",
-                file=sys.stderr,
-            )
-            return 2
-        clients = clients_for(service_urls(args.service, environ), token)
-        return asyncio.run(_run_over_http(args, clients, kept_file))
-    except AuditError as error:
-        print(f"cica audit: {error}", file=sys.stderr)
-        return 2
-
-
-async def _run_over_http(args: Any, clients: dict[str, httpx.AsyncClient], kept_file: Path) -> int:
-    try:
-        if args.audit_command in ("replay", "state", "trace"):
-            from shared.audit_history import run_history_command
-
-            return await run_history_command(args, clients)
-        if args.audit_command == "export":
-            count = await export_services(clients, Path(args.out))
-            print(f"exported {count} events of {', '.join(clients)} to {args.out}")
-            return 0
-        failures = await verify_services(clients, kept_file, accept_new_keys=args.accept_new_keys)
-        return 1 if failures else 0
-    finally:
-        for client in clients.values():
-            await client.aclose()
-
-
-def add_audit_parser(commands: Any, service_argument: Callable[[str], tuple[str, str]]) -> None:
-    """`cica audit ...` on the `cica` command's subparsers."""
-    audit = commands.add_parser(
-        "audit",
-        help="verify the services' logs against signed checkpoints; export, replay, state "
-        "as of an instant, trace an event",
-        description="Check, over HTTP with an auditor token, that every service's log is "
-        "complete and unaltered: its hash chain, its signed checkpoints, the checkpoints you "
-        "kept from earlier runs, and Merkle proofs; or export the history for offline checks; "
-        "replay it into fresh read models, show the state as of an instant, trace an event.",
-    )
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
-    verify = audit_commands.add_parser(
-        "verify",
-        help="verify every service (or an export, with --file); exit 1 naming what fails",
-    )
-    verify.add_argument(
-        "--file", help="verify this export (from `cica audit export`) with no server at all"
-    )
-    verify.add_argument(
-        "--accept-new-keys",
-        action="store_true",
-        help="pin signing keys not seen before (after checking why a service has a new key)",
-    )
-    export = audit_commands.add_parser(
-        "export", help="write every service's history, checkpoints and keys as JSON lines"
-    )
-    export.add_argument("--out", required=True, help="the file to write")
-    from shared.audit_history import add_history_parsers
-
-    history = add_history_parsers(audit_commands)
-    for parser in (verify, export, *history):
-        parser.add_argument("--token", help="an auditor bearer token (env CICA_AUDIT_TOKEN)")
-        parser.add_argument(
-            "--service",
-            type=service_argument,
-            action="append",
-            default=[],
-            metavar="SERVICE=URL",
-            help="a service to audit and where it answers, repeatable (default: all four, at "
-            "CICA_<SERVICE>_URL or ports 8001-8004 here)",
-        )
-    for parser in (verify, export):
-        parser.add_argument(
-            "--checkpoints",
-            default=str(DEFAULT_CHECKPOINTS_FILE),
-            metavar="FILE",
-            help=f"the checkpoints and keys you keep between runs (default "
-            f"{DEFAULT_CHECKPOINTS_FILE}); verify adds the newest after a pass",
-        )

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from shared.supervisor import DEFAULT_HOST, DEFAULT_SERVICE_PORTS
+from shared.system.supervisor import DEFAULT_HOST, DEFAULT_SERVICE_PORTS
 
 DEFAULT_URLS: Mapping[str, str] = {
     name: f"http://{DEFAULT_HOST}:{port}" for name, port in DEFAULT_SERVICE_PORTS.items()

@@ -50,9 +50,9 @@ from services.registry.seed import (
     ORGANISATION,
     RENAMINGS,
 )
-from shared.demo.client import DemoClient, DemoError
+from shared.system.demo.client import DemoClient, DemoError
+from shared.system.services import SERVICE_NAMES as SERVICES
 
-SERVICES = ("registry", "documents", "meetings", "notifications")
 NAMESPACE = uuid.UUID("5b0f1c3e-2a7d-4c1e-9f00-0c1ca2022001")
 """Ids the demo makes up (the Summit's decisions) are uuid5 in this namespace: the same on
 every run."""
@@ -804,7 +804,7 @@ def run_demo(
     try:
         for line in account(client, notifications=notifications):
             print(f"  {line}", file=out)
-        services = SERVICES if notifications else SERVICES[:-1]
+        services = [s for s in SERVICES if notifications or s != "notifications"]
         ok, lines = audit(client, services)
     except DemoError as error:
         print(f"    {error}", file=out, flush=True)
