@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
@@ -44,7 +45,10 @@ def create_service_app(
     projections: Sequence[Projection] = (),
     description: str = "",
     stream_distributions: StreamDistributions | None = None,
+    asyncapi: Path | None = None,
 ) -> FastAPI:
+    """The service's app. `asyncapi`: its AsyncAPI document, as `cica asyncapi` writes it
+    beside the service's modules (served at ``GET /asyncapi.json``; see `shared.introspection`)."""
     service = settings.service_name
     reactions = reactions or Reactions(service)
     projections = tuple(projections)
@@ -139,6 +143,7 @@ def create_service_app(
     # Known before the lifespan runs, so that `cica rebuild` and `cica audit replay` fold
     # exactly the read models the running service keeps (shared/system/services.py).
     app.state.projections = projections
+    app.state.asyncapi_file = asyncapi
     install_http_conventions(app)
     # Outermost middleware: counts every request with the status its client gets.
     install_metrics(app, public=settings.metrics_public)

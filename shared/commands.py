@@ -26,7 +26,7 @@ the events to record (none, one or several); the kit does the rest::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
@@ -69,11 +69,14 @@ class History:
 @dataclass(frozen=True)
 class Recorded:
     """What a command recorded: the stream, its version now (the ETag), and the new events
-    (none when the rules found nothing to record)."""
+    (none when the rules found nothing to record). `duplicate`: the events were in the log
+    already under the ids the command chose (a concurrent retry of the same work got in
+    first), so nothing new was written and `version` is where those events stand."""
 
     stream_id: str
     version: int
     events: list[DomainEvent]
+    duplicate: bool = field(default=False, kw_only=True)
 
 
 Decision = Sequence[DomainEvent] | DomainEvent | None
@@ -147,7 +150,7 @@ async def decide_and_append(
         expected_version=history.version,
         metadata=metadata,
     )
-    return Recorded(stream_id, result.version, new)
+    return Recorded(stream_id, result.version, new, duplicate=result.duplicate)
 
 
 async def run_command(

@@ -4,7 +4,7 @@ show digests and schemas, never the rows or the events themselves."""
 
 from __future__ import annotations
 
-import importlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,21 +16,6 @@ from shared.asyncapi import ServiceCatalogue, service_document
 from shared.projections import Projection, ProjectionRunner, projection_state
 
 router = APIRouter(tags=["catalogue"])
-
-# The one place the kit names the services, and imports them by name, lazily. A service's
-# AsyncAPI document says who consumes each of its events (the other services' reactions) and
-# gives the schema of each event it consumes (its producer's model): neither is in its app, nor
-# anywhere in its process but in the other services' modules, and the kit must not import the
-# system layer that declares them (shared/system/services.py). Keep this list in step with it.
-_SYSTEM_SERVICES = ("registry", "documents", "meetings", "notifications")
-
-
-def _catalogue(service: str) -> ServiceCatalogue:
-    """Another service's catalogue: its event types and its reactions' subscriptions."""
-    events = importlib.import_module(f"services.{service}.events")
-    reactions = importlib.import_module(f"services.{service}.reactions").reactions
-    return ServiceCatalogue(service, events.event_types, reactions.subscriptions())
-
 
 class ProjectionOut(BaseModel):
     name: str
@@ -82,8 +67,19 @@ async def asyncapi(request: Request) -> dict[str, Any]:
     state = request.app.state
     document = getattr(state, "asyncapi", None)
     if document is None:
-        service = state.settings.service_name
-        own = ServiceCatalogue(service, state.store.event_types, state.reactions.subscriptions())
-        others = [_catalogue(s) for s in _SYSTEM_SERVICES if s != service]
-        document = state.asyncapi = service_document(service, [own, *others])
+        document = state.asyncapi = _document(state)
     return document
+
+
+def _document(state: Any) -> dict[str, Any]:
+    """The document the service ships (`create_service_app(asyncapi=...)`): who consumes its
+    events and the schemas of those it consumes come from the other services' models, which
+    its process does not hold, so `cica asyncapi` writes it from the whole system's (and
+    checks it is current). An app with no such file describes what it knows: its own events
+    and the subscriptions of its reactions."""
+    path = state.asyncapi_file
+    if path is not None:
+        return json.loads(path.read_text(encoding="utf-8"))
+    service = state.settings.service_name
+    own = ServiceCatalogue(service, state.store.event_types, state.reactions.subscriptions())
+    return service_document(service, [own])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -50,5 +51,6 @@ def create_app(settings: DocumentsSettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=PROJECTIONS,
         description=DESCRIPTION,
+        asyncapi=Path(__file__).with_name("asyncapi.json"),
         stream_distributions=document_distributions,
     )

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
@@ -53,6 +54,7 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=projections,
         description=DESCRIPTION,
+        asyncapi=Path(__file__).with_name("asyncapi.json"),
         stream_distributions=every_stream(MEMBER_STATES_ONLY),
     )
     kit_lifespan = app.router.lifespan_context

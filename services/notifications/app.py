@@ -4,6 +4,8 @@ projections below. The delivery side adds its router to `ROUTERS`, its projectio
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, FastAPI
 
 from services.notifications.api import router
@@ -42,6 +44,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=PROJECTIONS,
         description=DESCRIPTION,
+        asyncapi=Path(__file__).with_name("asyncapi.json"),
     )
     install_delivery(app)  # the webhook delivery worker, started and stopped with the app
     return app

@@ -1,140 +1,84 @@
-"""The notifications service's use cases: one async function each, load the stream → decide →
-append, in one transaction (the stream is read on the connection that appends, so a concurrent
-writer makes the append fail with a version conflict and nothing is recorded).
+"""The notifications service's use cases (notes, notices, receipts, the member states, ministry
+endpoints, redelivery by hand), one async function each, on the kit's command path
+(`shared.commands`): read the stream → decide (a pure function of its `History`) → append at
+the version read, in one transaction, so a concurrent writer makes the append fail with a
+version conflict and nothing is recorded.
 
 Issuing a note appends to its series' stream at the version it read: two notes issued at once
 cannot take the same number, and none is skipped. The loser of such a race reads the series
-again and takes the next number (`MAX_ISSUE_ATTEMPTS` times at most), so a client sees a
-conflict only when the series is contended beyond reason.
+again and takes the next number (`MAX_ISSUE_ATTEMPTS` times at most, each after a short
+jittered backoff), so a client sees a conflict only when the series is contended beyond reason.
+
+A note and a receipt are recorded under ids derived from the note and the delivery: when two
+requests record the same one at once, the store keeps the first, and both answer what the log
+holds (`_recorded_note`, `_first_receipt`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.notifications import domain
+from services.notifications import domain, queries
 from services.notifications.events import (
+    DELIVERY,
+    ENDPOINT,
+    MEMBERS_STREAM,
+    MEMBERSHIP,
     NAMESPACE,
+    NOTE_SERIES,
     Enclosure,
+    EndpointRegistered,
     NoteVerbaleIssued,
     NoticeIssued,
+    NoticeKind,
     ReceiptAcknowledged,
     Texts,
     delivery_id,
+    delivery_stream,
+    endpoint_stream,
+    notice_stream,
     series_stream,
 )
+from services.notifications.webhooks import check_address, endpoint_secret
 from shared.access import record_admission
-from shared.eventstore import ConcurrencyError, DomainEvent, NewEvent, PostgresEventStore
-from shared.eventstore.schema import events as events_table
+from shared.commands import (
+    Decision,
+    EventIds,
+    History,
+    Recorded,
+    decide_and_append,
+    read_history,
+    run_command,
+)
+from shared.eventstore import ConcurrencyError, DomainEvent, PostgresEventStore
+from shared.http.problems import ProblemError
+from shared.retry import Backoff, retrying
 
-NOTE_SERIES = "note_series"
-NOTICE = "notice"
-DELIVERY = "delivery"
-MEMBERSHIP = "membership"
-DOCUMENT = "document"
-MEETING = "meeting"
-MEMBERS_STREAM = "member-states"
 MAX_ISSUE_ATTEMPTS = 100
 """How often an issue is tried again after losing the race for a number."""
-MAX_RECEIPT_ATTEMPTS = 20
+ISSUE_BACKOFF = Backoff(base=0.002, cap=0.02, jitter=True)
+"""The wait before an issue is tried again: a few milliseconds, spread so that the losers of
+one race do not meet again at the next number."""
 
 
-def notice_stream(notice_id: UUID) -> str:
-    return f"notice-{notice_id}"
-
-
-def delivery_stream(delivery: UUID) -> str:
-    return f"delivery-{delivery}"
-
-
-def document_stream(base_symbol: str) -> str:
-    return f"document-{base_symbol}"
-
-
-def meeting_stream(meeting_id: str) -> str:
-    return f"meeting-{meeting_id}"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What a command recorded: the stream, its version now (the ETag), and the events."""
-
-    stream_id: str
-    version: int
-    events: list[DomainEvent]
-
-
-async def load_in(
-    connection: AsyncConnection, store: PostgresEventStore, stream_id: str
-) -> tuple[list[DomainEvent], int]:
-    """A stream's events, decoded, and its version, read on `connection` (so that a reaction
-    sees what its own transaction has appended)."""
-    query = (
-        select(
-            events_table.c.event_type,
-            events_table.c.schema_version,
-            events_table.c.data,
-            events_table.c.version,
-        )
-        .where(events_table.c.stream_id == stream_id)
-        .order_by(events_table.c.version)
-    )
-    rows = (await connection.execute(query)).all()
-    decoded = [store.event_types.decode(r.event_type, r.schema_version, r.data) for r in rows]
-    return decoded, (rows[-1].version if rows else 0)
-
-
-async def decide_and_append(
-    connection: AsyncConnection,
-    store: PostgresEventStore,
-    stream_id: str,
-    stream_type: str,
-    decide: Callable[[list[DomainEvent]], Sequence[DomainEvent]],
-    *,
-    expected: int | None,
-    metadata: dict[str, Any] | None = None,
-    event_ids: Callable[[int, int], UUID] | None = None,
-) -> Recorded:
-    """`event_ids(version, i)`: the id of the i-th new event appended after `version`."""
-    history, version = await load_in(connection, store, stream_id)
-    if expected is not None and expected != version:
-        raise ConcurrencyError(stream_id, expected, version)
-    new = list(decide(history))
-    if not new:
-        return Recorded(stream_id, version, [])
-    to_append: list[DomainEvent | NewEvent] = (
-        [NewEvent(e, event_id=event_ids(version, i)) for i, e in enumerate(new)]
-        if event_ids
-        else list(new)
-    )
-    result = await store.append_in(
-        connection,
-        stream_id,
-        to_append,
-        stream_type=stream_type,
-        expected_version=version,
-        metadata=metadata,
-    )
-    if result.duplicate:  # a concurrent writer recorded the same events first
-        return Recorded(stream_id, result.version, [])
-    return Recorded(stream_id, result.version, new)
+def _named(name: str) -> EventIds:
+    """The id of the one event a command records, derived from `name` (what it is: a note, a
+    receipt): recorded twice at once, the store keeps it once."""
+    return lambda version, index: uuid5(NAMESPACE, name)
 
 
 # ------------------------------------------------------------------------------ member states
 
 
 async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> dict[str, date]:
-    history, _ = await load_in(connection, store, MEMBERS_STREAM)
-    return domain.members(history)
+    """The member states the service knows, and since when, read on `connection`."""
+    history = await read_history(connection, store, MEMBERS_STREAM)
+    return domain.members(history.events)
 
 
 async def register_member_states(
@@ -146,41 +90,40 @@ async def register_member_states(
 ) -> Recorded:
     """The member states before the log began, as the Secretariat registers them: recipients
     of every note to all members (and readers of the kit's member-states-only streams)."""
+
+    def decide(history: History) -> Decision:
+        known = domain.members(history.events)
+        return domain.register_members(known, states=states, member_since=member_since)
+
     async with store.engine.begin() as connection:
         recorded = await decide_and_append(
-            connection,
-            store,
-            MEMBERS_STREAM,
-            MEMBERSHIP,
-            lambda history: domain.register_members(
-                domain.members(history), states=states, member_since=member_since
-            ),
-            expected=expected,
+            connection, store, MEMBERS_STREAM, MEMBERSHIP, decide, expected=expected
         )
+        admitted_at = datetime.combine(member_since, time.min, UTC)
         for state in states:
-            await record_admission(
-                connection, state=state, admitted_at=datetime.combine(member_since, time.min, UTC)
-            )
+            await record_admission(connection, state=state, admitted_at=admitted_at)
         return recorded
 
 
 # ------------------------------------------------------------------------------ note series
 
 
-async def open_series(*, store: PostgresEventStore, office: str, next_number: int) -> Recorded:
+async def open_series(
+    *, store: PostgresEventStore, office: str, next_number: int, expected: int | None = None
+) -> Recorded:
     stream_id = series_stream(office)
-    async with store.engine.begin() as connection:
-        return await decide_and_append(
-            connection,
-            store,
-            stream_id,
-            NOTE_SERIES,
-            lambda history: domain.open_series(
-                domain.series(office, history), next_number=next_number
-            ),
-            expected=None,
-            event_ids=lambda version, i: uuid5(NAMESPACE, f"{stream_id}/opened"),
-        )
+
+    def decide(history: History) -> Decision:
+        return domain.open_series(domain.series(office, history.events), next_number=next_number)
+
+    return await run_command(
+        store,
+        stream_id,
+        NOTE_SERIES,
+        decide,
+        expected=expected,
+        event_ids=_named(f"{stream_id}/opened"),
+    )
 
 
 @dataclass(frozen=True)
@@ -192,14 +135,18 @@ class Issued:
     new: bool
 
 
-async def _corrected_exists(
-    connection: AsyncConnection, store: PostgresEventStore, number: str, own: domain.Series
-) -> bool:
-    office, sequence = domain.parse_number(number)
-    if office == own.office:
-        return own.note(sequence) is not None
-    history, _ = await load_in(connection, store, series_stream(office))
-    return domain.series(office, history).note(sequence) is not None
+async def _series_of(
+    connection: AsyncConnection, store: PostgresEventStore, number: str | None, office: str
+) -> domain.Series | None:
+    """The series of the note `number` corrects, when it is another office's (None: no
+    correction, or one within the note's own series)."""
+    if number is None:
+        return None
+    other, _ = domain.parse_number(number)
+    if other == office:
+        return None
+    history = await read_history(connection, store, series_stream(other))
+    return domain.series(other, history.events)
 
 
 async def issue_note(
@@ -220,71 +167,84 @@ async def issue_note(
     issue unless the request names them. Losing the race for a number, read the series again
     and take the next one (bounded), unless the client expected a version of the series
     (If-Match): then the conflict is the answer."""
+    if corrects is not None:
+        domain.parse_number(corrects)  # a number that is none: 422, before anything is read
     stream_id = series_stream(office)
-    for attempt in range(1, MAX_ISSUE_ATTEMPTS + 1):
+    to_all = recipients is None
+
+    async def issue_once(connection: AsyncConnection) -> Recorded:
         now = datetime.now(UTC)
-        try:
+        known = await known_members(connection, store) if to_all else {}
+        elsewhere = await _series_of(connection, store, corrects, office)
+
+        def decide(history: History) -> Decision:
+            state = domain.series(office, history.events)
+            if state.note_by_id(note_id) is not None:
+                return []
+            chosen = domain.members_on(known, now.date()) if to_all else list(recipients or ())
+            if to_all and not chosen:
+                raise domain.NoMembersError(
+                    "No member states are known yet: register them (POST /member-states) "
+                    "or name the recipients."
+                )
+            corrected = None
+            if corrects is not None:
+                corrected = (elsewhere or state).note(domain.parse_number(corrects)[1])
+            return domain.issue_note(
+                state,
+                note_id=note_id,
+                place=place,
+                dated=dated,
+                subject=subject,
+                text=text,
+                enclosures=enclosures,
+                recipients=chosen,
+                addressed_to_all_members=to_all,
+                corrects=corrects,
+                corrected_exists=corrected is not None,
+                now=now,
+            )
+
+        return await decide_and_append(
+            connection,
+            store,
+            stream_id,
+            NOTE_SERIES,
+            decide,
+            expected=expected,
+            event_ids=_named(f"note/{note_id}"),
+        )
+
+    async for attempt in retrying(
+        on=ConcurrencyError,
+        attempts=1 if expected is not None else MAX_ISSUE_ATTEMPTS,
+        wait=ISSUE_BACKOFF,
+    ):
+        with attempt:
             async with store.engine.begin() as connection:
-                history, version = await load_in(connection, store, stream_id)
-                if expected is not None and expected != version:
-                    raise ConcurrencyError(stream_id, expected, version)
-                state = domain.series(office, history)
-                found = state.note_by_id(note_id)
-                if found is not None:
-                    return Issued(found, version, new=False)
-                to_all = recipients is None
-                chosen = (
-                    domain.members_on(await known_members(connection, store), now.date())
-                    if recipients is None
-                    else list(recipients)
-                )
-                if to_all and not chosen:
-                    raise domain.NoMembersError(
-                        "No member states are known yet: register them (POST /member-states) "
-                        "or name the recipients."
-                    )
-                corrected = corrects is not None and await _corrected_exists(
-                    connection, store, corrects, state
-                )
-                new = domain.issue_note(
-                    state,
-                    note_id=note_id,
-                    place=place,
-                    dated=dated,
-                    subject=subject,
-                    text=text,
-                    enclosures=enclosures,
-                    recipients=chosen,
-                    addressed_to_all_members=to_all,
-                    corrects=corrects,
-                    corrected_exists=corrected,
-                    now=now,
-                )
-                result = await store.append_in(
-                    connection,
-                    stream_id,
-                    [NewEvent(e, event_id=uuid5(NAMESPACE, f"note/{note_id}")) for e in new],
-                    stream_type=NOTE_SERIES,
-                    expected_version=version,
-                )
-                if result.duplicate:  # the same note, issued by a concurrent retry: answer it
-                    history, version = await load_in(connection, store, stream_id)
-                    found = domain.series(office, history).note_by_id(note_id)
-                    assert found is not None
-                    return Issued(found, version, new=False)
-                return Issued(new[0], result.version, new=True)
-        except ConcurrencyError:
-            if expected is not None or attempt == MAX_ISSUE_ATTEMPTS:
-                raise  # the client expected a version of the series: 412, no retry
-            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
-    raise AssertionError("unreachable")
+                recorded = await issue_once(connection)
+            if recorded.events and not recorded.duplicate:
+                (note,) = recorded.events
+                assert isinstance(note, NoteVerbaleIssued)
+                return Issued(note, recorded.version, new=True)
+            return await _issued_before(store, office, note_id)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _issued_before(store: PostgresEventStore, office: str, note_id: UUID) -> Issued:
+    """The note the series holds under `note_id`, issued by an earlier request or by a
+    concurrent retry that got in first (the store recorded that one, under the same event id),
+    and the series' version now."""
+    history, version = await store.load(series_stream(office))
+    note = domain.series(office, history).note_by_id(note_id)
+    assert note is not None, "issued, or found issued"
+    return Issued(note, version, new=False)
 
 
 async def find_note(store: PostgresEventStore, number: str) -> NoteVerbaleIssued:
     """The note of `number`, from its series' stream; `NotFoundError` if never issued."""
     office, sequence = domain.parse_number(number)
-    async with store.engine.connect() as connection:
-        history, _ = await load_in(connection, store, series_stream(office))
+    history, _ = await store.load(series_stream(office))
     note = domain.series(office, history).note(sequence)
     if note is None:
         raise domain.NotFoundError(f"The note {number}", number=number)
@@ -292,8 +252,7 @@ async def find_note(store: PostgresEventStore, number: str) -> NoteVerbaleIssued
 
 
 async def find_notice(store: PostgresEventStore, notice_id: UUID) -> NoticeIssued:
-    async with store.engine.connect() as connection:
-        history, _ = await load_in(connection, store, notice_stream(notice_id))
+    history, _ = await store.load(notice_stream(notice_id))
     notice = next((e for e in history if isinstance(e, NoticeIssued)), None)
     if notice is None:
         raise domain.NotFoundError(f"The notice {notice_id}", notice_id=str(notice_id))
@@ -320,41 +279,193 @@ async def acknowledge_receipt(
     reference: str,
 ) -> Receipt:
     """`state` acknowledges the message, in its delivery's stream. The delivery worker appends
-    its attempts to the same stream: a receipt that loses a race with one reads the stream
-    again. A second receipt records nothing and answers the first."""
+    its attempts to the same stream: a receipt that loses a race with one is decided again on
+    the newer stream. A second receipt records nothing and answers the first."""
     delivery = delivery_id(message_id, state)
     stream_id = delivery_stream(delivery)
-    for attempt in range(1, MAX_RECEIPT_ATTEMPTS + 1):
-        try:
-            async with store.engine.begin() as connection:
-                history, version = await load_in(connection, store, stream_id)
-                new = domain.acknowledge(
-                    history,
-                    delivery_id=delivery,
-                    message_id=message_id,
-                    state=state,
-                    recipients=recipients,
-                    reference=reference,
-                    now=datetime.now(UTC),
-                )
-                if not new:
-                    first = domain.receipt(history)
-                    assert first is not None
-                    return Receipt(first, new=False)
-                result = await store.append_in(
-                    connection,
-                    stream_id,
-                    [NewEvent(new[0], event_id=uuid5(NAMESPACE, f"receipt/{delivery}"))],
-                    stream_type=DELIVERY,
-                    expected_version=version,
-                )
-                if result.duplicate:  # a concurrent receipt got in first: answer it
-                    history, _ = await load_in(connection, store, stream_id)
-                    first = domain.receipt(history)
-                    assert first is not None
-                    return Receipt(first, new=False)
-                return Receipt(new[0], new=True)
-        except ConcurrencyError:
-            if attempt == MAX_RECEIPT_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+
+    def decide(history: History) -> Decision:
+        return domain.acknowledge(
+            history.events,
+            delivery_id=delivery,
+            message_id=message_id,
+            state=state,
+            recipients=recipients,
+            reference=reference,
+            now=datetime.now(UTC),
+        )
+
+    recorded = await run_command(
+        store,
+        stream_id,
+        DELIVERY,
+        decide,
+        event_ids=_named(f"receipt/{delivery}"),
+    )
+    if recorded.events and not recorded.duplicate:
+        (receipt,) = recorded.events
+        assert isinstance(receipt, ReceiptAcknowledged)
+        return Receipt(receipt, new=True)
+    return Receipt(await _first_receipt(store, stream_id), new=False)
+
+
+async def _first_receipt(store: PostgresEventStore, stream_id: str) -> ReceiptAcknowledged:
+    """The receipt the delivery's stream holds: this request's, or a concurrent one's that
+    got in first."""
+    history, _ = await store.load(stream_id)
+    first = domain.receipt(history)
+    assert first is not None, "acknowledged, or found acknowledged"
+    return first
+
+
+# ------------------------------------------------------------------------------ endpoints
+# An endpoint's secret is never recorded: `secret_of` derives it from the service's webhook
+# key, the endpoint's id and the secret's generation, and the commands return it once, to
+# whoever registered or rotated it.
+
+
+class WebhookKeyMissingError(ProblemError):
+    """503: the deployment has no webhook key, so no secret can be derived (a fault of the
+    deployment, not a rule: no kind of domain refusal answers 503)."""
+
+    status = 503
+    title = "Webhook key not configured"
+    type_ = "/problems/webhook-key-missing"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This deployment has no webhook key (CICA_NOTIFICATIONS_WEBHOOK_KEY or "
+            "CICA_NOTIFICATIONS_WEBHOOK_KEY_FILE), so it signs no webhook."
+        )
+
+
+def secret_of(key: bytes | None, endpoint_id: UUID, generation: int) -> str:
+    if key is None:
+        raise WebhookKeyMissingError()
+    return endpoint_secret(key, endpoint_id, generation)
+
+
+@dataclass(frozen=True)
+class EndpointWritten:
+    """An endpoint as a command left it, and its newest secret when the command made one."""
+
+    endpoint: domain.Endpoint
+    secret: str | None = None
+    """The newest secret, shown once (after a registration or a rotation)."""
+
+
+async def find_endpoint(store: PostgresEventStore, endpoint_id: UUID) -> domain.Endpoint | None:
+    history, _ = await store.load(endpoint_stream(endpoint_id))
+    return domain.endpoint(history)
+
+
+async def register_endpoint(
+    *,
+    store: PostgresEventStore,
+    key: bytes | None,
+    allow_private: bool,
+    endpoint_id: UUID,
+    state: str,
+    url: str,
+    languages: Sequence[str],
+    kinds: Sequence[NoticeKind],
+) -> EndpointWritten:
+    """Record where `state`'s ministry receives webhooks, once its address is checked."""
+    if key is None:
+        raise WebhookKeyMissingError()
+    await check_address(url, allow_private=allow_private)
+    event = EndpointRegistered(
+        endpoint_id=endpoint_id,
+        state=state,
+        url=url,
+        languages=tuple(dict.fromkeys(languages)),
+        kinds=tuple(dict.fromkeys(kinds)),
+        secret_generation=1,
+    )
+    registered = await _change(
+        store, endpoint_id, lambda history: domain.register(history, event), expected=None
+    )
+    return EndpointWritten(registered, secret_of(key, endpoint_id, 1))
+
+
+async def _change(
+    store: PostgresEventStore,
+    endpoint_id: UUID,
+    decide: Callable[[list[DomainEvent]], DomainEvent],
+    *,
+    expected: int | None,
+) -> domain.Endpoint:
+    """Decide on the endpoint's stream (`decide` of its events) and append: the endpoint as
+    it is after."""
+    after: list[domain.Endpoint] = []
+
+    def decide_on(history: History) -> DomainEvent:
+        event = decide(history.events)
+        changed = domain.endpoint([*history.events, event])
+        assert changed is not None
+        after.append(changed)
+        return event
+
+    await run_command(store, endpoint_stream(endpoint_id), ENDPOINT, decide_on, expected=expected)
+    return after[-1]
+
+
+async def rotate_secret(
+    *,
+    store: PostgresEventStore,
+    key: bytes | None,
+    endpoint_id: UUID,
+    now: datetime,
+    grace: timedelta,
+    expected: int | None = None,
+) -> EndpointWritten:
+    """A new secret; the previous one signs beside it until `now + grace`."""
+    if key is None:
+        raise WebhookKeyMissingError()
+    rotated = await _change(
+        store,
+        endpoint_id,
+        lambda history: domain.rotate(domain.endpoint(history), endpoint_id, now=now, grace=grace),
+        expected=expected,
+    )
+    return EndpointWritten(rotated, secret_of(key, endpoint_id, rotated.generation))
+
+
+async def remove_endpoint(
+    *,
+    store: PostgresEventStore,
+    endpoint_id: UUID,
+    reason: str,
+    expected: int | None = None,
+) -> EndpointWritten:
+    removed = await _change(
+        store,
+        endpoint_id,
+        lambda history: domain.remove(domain.endpoint(history), endpoint_id, reason=reason),
+        expected=expected,
+    )
+    return EndpointWritten(removed)
+
+
+# ------------------------------------------------------------------------------ deliveries
+
+
+async def redeliver(
+    *,
+    store: PostgresEventStore,
+    delivery_id: UUID,
+    now: datetime,
+    reason: str = "",
+    expected: int | None = None,
+) -> int:
+    """Send a delivery again by hand; its attempts count anew. Returns the stream's version."""
+    if await queries.delivery(store.engine, delivery_id) is None:
+        raise domain.DeliveryNotFoundError(delivery_id)
+
+    def decide(history: History) -> Decision:
+        return domain.requeue(domain.progress(history.events), delivery_id, now=now, reason=reason)
+
+    recorded = await run_command(
+        store, delivery_stream(delivery_id), DELIVERY, decide, expected=expected
+    )
+    return recorded.version

@@ -1,5 +1,5 @@
-"""Delivery by webhook: the rules of one delivery (a fold of its ``delivery-<id>`` stream) and
-the worker that makes the attempts.
+"""Delivery by webhook: the worker that makes the attempts (the rules of one delivery, a fold of
+its ``delivery-<id>`` stream, are `domain.progress` and `domain.is_due`).
 
 Each attempt is recorded *before* its request is sent (``DeliveryAttempted``), and its outcome
 after (``DeliverySucceeded``, or ``DeliveryFailed`` with the next attempt's time, from
@@ -21,9 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -34,23 +34,16 @@ from fastapi import FastAPI
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.notifications import endpoints as endpoint_rules
-from services.notifications.delivery_projections import (
-    ATTEMPTING,
-    DEAD_LETTERED,
-    FAILED,
-    PENDING,
-    SUCCEEDED,
-    deliveries,
-    endpoints,
-    messages,
-)
+from services.notifications import commands, domain
+from services.notifications.delivery_projections import deliveries, endpoints, messages
+from services.notifications.domain import ATTEMPTING, FAILED, PENDING, is_due, progress
 from services.notifications.events import (
+    DELIVERY,
     DeliveryAttempted,
     DeliveryDeadLettered,
     DeliveryFailed,
-    DeliveryRequeued,
     DeliverySucceeded,
+    delivery_stream,
 )
 from services.notifications.webhooks import (
     EndpointAddressRefusedError,
@@ -59,128 +52,24 @@ from services.notifications.webhooks import (
     signature_headers,
     webhook_body,
 )
+from shared import retry
 from shared.consumers import UNAVAILABLE
 from shared.eventstore import ConcurrencyError, DomainEvent, PostgresEventStore
 from shared.eventstore.follow import LogNotifier
-from shared.http.problems import ProblemError
 from shared.projections import ProjectionRunner
 
 log = structlog.get_logger("cica.notifications.delivery")
 
-DELIVERY = "delivery"
 RESPONSE_BYTES = 4096
 """How much of a receiver's answer is read (its body is otherwise ignored)."""
 LEASE_MARGIN = 2.0
 """Seconds beyond the request timeout before an attempt with no outcome is taken as lost."""
 
 
-def delivery_stream(delivery_id: UUID | str) -> str:
-    return f"delivery-{delivery_id}"
-
-
-# ------------------------------------------------------------------------------ the rules
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far a delivery has got, from its stream."""
-
-    status: str = PENDING
-    attempts: int = 0
-    attempted_at: datetime | None = None
-    next_attempt_at: datetime | None = None
-
-
-def progress(history: Sequence[DomainEvent]) -> Progress:
-    current = Progress()
-    for event in history:
-        if isinstance(event, DeliveryAttempted):
-            current = Progress(ATTEMPTING, event.attempt, event.attempted_at, None)
-        elif isinstance(event, DeliverySucceeded):
-            current = Progress(SUCCEEDED, current.attempts, current.attempted_at, None)
-        elif isinstance(event, DeliveryFailed):
-            current = Progress(
-                FAILED, current.attempts, current.attempted_at, event.next_attempt_at
-            )
-        elif isinstance(event, DeliveryDeadLettered):
-            current = Progress(DEAD_LETTERED, current.attempts, current.attempted_at, None)
-        elif isinstance(event, DeliveryRequeued):
-            current = Progress(PENDING, 0, current.attempted_at, event.requeued_at)
-    return current
-
-
-def is_due(current: Progress, now: datetime, *, lease: timedelta) -> bool:
-    """Whether an attempt may be made now: not after success or a dead letter, not while
-    another attempt may still be waiting for its answer, not before the backoff is over."""
-    if current.status in (SUCCEEDED, DEAD_LETTERED):
-        return False
-    if current.status == ATTEMPTING:
-        return current.attempted_at is None or current.attempted_at + lease <= now
-    return current.next_attempt_at is None or current.next_attempt_at <= now
-
-
 def backoff(attempt: int, *, base: float, cap: float, rng: random.Random | None = None) -> float:
-    """Seconds before the attempt after `attempt`: exponential backoff with full jitter,
-    uniform in [0, min(cap, base * 2**(attempt - 1))]."""
-    ceiling = min(cap, base * 2 ** min(attempt - 1, 60))
-    return (rng or random).uniform(0, ceiling)
-
-
-class DeliveryNotFoundError(ProblemError):
-    status = 404
-    title = "Delivery not found"
-    type_ = "/problems/delivery-not-found"
-
-    def __init__(self, delivery_id: UUID) -> None:
-        super().__init__(f"No delivery {delivery_id}.", delivery_id=str(delivery_id))
-
-
-class DeliveryNotRequeuableError(ProblemError):
-    status = 409
-    title = "Delivery cannot be sent again now"
-    type_ = "/problems/delivery-not-requeuable"
-
-    def __init__(self, delivery_id: UUID, status: str) -> None:
-        super().__init__(
-            f"Delivery {delivery_id} is {status}: only a delivery that failed, was "
-            "dead-lettered or was never attempted is sent again by hand.",
-            delivery_id=str(delivery_id),
-            delivery_status=status,
-        )
-
-
-def requeue(
-    current: Progress, delivery_id: UUID, *, now: datetime, reason: str
-) -> DeliveryRequeued:
-    if current.status in (SUCCEEDED, ATTEMPTING):
-        raise DeliveryNotRequeuableError(delivery_id, current.status)
-    return DeliveryRequeued(requeued_at=now, reason=reason)
-
-
-async def redeliver(
-    *,
-    store: PostgresEventStore,
-    delivery_id: UUID,
-    now: datetime,
-    reason: str = "",
-    expected: int | None = None,
-) -> int:
-    """Send a delivery again by hand; its attempts count anew. Returns the stream's version."""
-    async with store.engine.connect() as connection:
-        known = (
-            await connection.execute(
-                select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == str(delivery_id))
-            )
-        ).first()
-    if known is None:
-        raise DeliveryNotFoundError(delivery_id)
-    stream = delivery_stream(delivery_id)
-    history, version = await store.load(stream)
-    if expected is not None and expected != version:
-        raise ConcurrencyError(stream, expected, version)
-    event = requeue(progress(history), delivery_id, now=now, reason=reason)
-    result = await store.append(stream, [event], stream_type=DELIVERY, expected_version=version)
-    return result.version
+    """Seconds before the attempt after `attempt` (1 for the first): the kit's exponential
+    backoff with full jitter, uniform in [0, min(cap, base * 2**(attempt - 1))]."""
+    return retry.backoff(attempt, base=base, cap=cap, jitter=True, rng=rng)
 
 
 # ------------------------------------------------------------------------------ the worker
@@ -202,16 +91,11 @@ class WorkerSettings:
 
     @classmethod
     def of(cls, settings: Any) -> WorkerSettings:
-        """From the service's `NotificationsSettings`."""
-        return cls(
-            timeout=settings.delivery_timeout,
-            max_attempts=settings.delivery_max_attempts,
-            base_delay=settings.delivery_base_delay,
-            max_delay=settings.delivery_max_delay,
-            poll_interval=settings.delivery_poll_interval,
-            concurrency=settings.delivery_concurrency,
-            allow_private=settings.allow_private_endpoints,
-        )
+        """From the service's `NotificationsSettings` (``delivery_<field>``, and
+        ``allow_private_endpoints``)."""
+        delivery = (f.name for f in fields(cls) if f.name != "allow_private")
+        values = {name: getattr(settings, f"delivery_{name}") for name in delivery}
+        return cls(**values, allow_private=settings.allow_private_endpoints)
 
 
 def _eligible_endpoint() -> Any:
@@ -378,7 +262,7 @@ class DeliveryWorker:
             target = await self._target(connection, delivery_id)
         if target is None:
             return None
-        endpoint = await endpoint_rules.load(self.store, UUID(target.endpoint_id))
+        endpoint = await commands.find_endpoint(self.store, UUID(target.endpoint_id))
         if endpoint is None or endpoint.removed:
             return None
         attempt = current.attempts + 1
@@ -435,30 +319,21 @@ class DeliveryWorker:
         if status_code is not None and 200 <= status_code < 300:
             return [DeliverySucceeded(attempt=attempt, status_code=status_code, answered_at=now)]
         settings = self.settings
-        if attempt >= settings.max_attempts:
-            return [
-                DeliveryFailed(
-                    attempt=attempt,
-                    reason=reason,
-                    status_code=status_code,
-                    failed_at=now,
-                    next_attempt_at=None,
-                ),
-                DeliveryDeadLettered(attempts=attempt, dead_lettered_at=now),
-            ]
-        delay = backoff(attempt, base=settings.base_delay, cap=settings.max_delay)
-        return [
-            DeliveryFailed(
-                attempt=attempt,
-                reason=reason,
-                status_code=status_code,
-                failed_at=now,
-                next_attempt_at=now + timedelta(seconds=delay),
-            )
-        ]
+        last = attempt >= settings.max_attempts
+        delay = None if last else backoff(attempt, base=settings.base_delay, cap=settings.max_delay)
+        failed = DeliveryFailed(
+            attempt=attempt,
+            reason=reason,
+            status_code=status_code,
+            failed_at=now,
+            next_attempt_at=None if delay is None else now + timedelta(seconds=delay),
+        )
+        if last:
+            return [failed, DeliveryDeadLettered(attempts=attempt, dead_lettered_at=now)]
+        return [failed]
 
     async def _send(
-        self, delivery_id: str, target: Any, endpoint: endpoint_rules.Endpoint, now: datetime
+        self, delivery_id: str, target: Any, endpoint: domain.Endpoint, now: datetime
     ) -> tuple[int | None, str]:
         """POST the message to the endpoint: (status code, reason) of what came back."""
         try:
@@ -467,7 +342,7 @@ class DeliveryWorker:
             return None, f"address refused: {refused.members['reason']}"
         assert self.key is not None
         secrets = [
-            endpoint_rules.secret_of(self.key, endpoint.endpoint_id, generation)
+            commands.secret_of(self.key, endpoint.endpoint_id, generation)
             for generation in endpoint.generations_in_force(now)
         ]
         body = encode_body(

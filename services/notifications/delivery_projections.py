@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.notifications.domain import ATTEMPTING, DEAD_LETTERED, FAILED, PENDING, SUCCEEDED
 from services.notifications.events import (
     DeliveryAttempted,
     DeliveryDeadLettered,
@@ -95,15 +96,6 @@ deliveries = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
 )
-
-PENDING, ATTEMPTING, FAILED, SUCCEEDED, DEAD_LETTERED = (
-    "pending",
-    "attempting",
-    "failed",
-    "succeeded",
-    "dead_lettered",
-)
-STATUSES = (PENDING, ATTEMPTING, FAILED, SUCCEEDED, DEAD_LETTERED)
 
 delivery_state = Projection(
     "notifications_deliveries",

@@ -1,66 +1,73 @@
 """The notifications service's rules: a note series, the member-state list, what the service
-knows of a document's distribution and a delivery's receipt each fold their stream's events
-into state, and each decision is a pure function from that state to new events, or an error
-that says why not. No I/O: the present instant is an argument."""
+knows of a document's distribution, a ministry's endpoint and a delivery (its attempts and its
+receipt) each fold their stream's events into state, and each decision is a pure function from
+that state to new events, or an error that says why not. No I/O: the present instant is an
+argument."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from services.notifications.events import (
+    DeliveryAttempted,
+    DeliveryDeadLettered,
+    DeliveryFailed,
+    DeliveryRequeued,
+    DeliverySucceeded,
     DocumentDistributionNoted,
     Enclosure,
+    EndpointRegistered,
+    EndpointRemoved,
+    EndpointSecretRotated,
     MeetingParticipantsNoted,
     MemberStateAdmitted,
     MemberStatesRegistered,
     NoteSeriesOpened,
     NoteVerbaleIssued,
+    NoticeKind,
     ReceiptAcknowledged,
     Texts,
 )
-from shared.access import Distribution, DistributionKind
+from shared.access.model import Distribution, DistributionKind, members_on, members_since
+from shared.domain import InvalidError, RefusedError
+from shared.domain import NotFoundError as _NotFound
 from shared.eventstore import DomainEvent
-from shared.http.problems import ProblemError
 
 # ------------------------------------------------------------------------------ errors
 
 
-class NotificationsError(ProblemError):
+class NotificationsError(RefusedError):
     """A decision the notifications service's rules refuse; nothing is recorded."""
 
-    status = 409
     title = "Refused by the notifications service's rules"
-    type_ = "/problems/notifications-refused"
+    rule = "notifications-refused"
 
 
-class NotFoundError(NotificationsError):
-    status = 404
-    title = "Not Found"
-    type_ = "/problems/not-found"
+class NotFoundError(_NotFound):
+    """What a command or a read names does not exist: `what`, "The note SOC/OI/1299"."""
 
     def __init__(self, what: str, **members: Any) -> None:
         super().__init__(f"{what} does not exist.", **members)
 
 
-class InvalidRequestError(NotificationsError):
-    status = 422
+class InvalidRequestError(InvalidError):
     title = "Invalid request"
-    type_ = "/problems/invalid-request"
+    rule = "invalid-request"
 
 
 class SeriesOpenError(NotificationsError):
     title = "Series already open"
-    type_ = "/problems/series-open"
+    rule = "series-open"
 
 
 class NoMembersError(NotificationsError):
     title = "No member states known"
-    type_ = "/problems/no-member-states"
+    rule = "no-member-states"
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -214,20 +221,19 @@ def issue_note(
 
 
 def members(events: Iterable[DomainEvent]) -> dict[str, date]:
-    """Every member state the notifications service knows, and the date it became a member."""
-    known: dict[str, date] = {}
+    """Every member state the notifications service knows, and the date it became a member
+    (the kit's fold: the earlier day when a state is recorded twice). `members_on(known, day)`
+    gives the member states on `day`: the recipients of a note to all members issued then."""
+    return members_since(_admissions(events))
+
+
+def _admissions(events: Iterable[DomainEvent]) -> Iterator[tuple[str, date]]:
     for event in events:
         if isinstance(event, MemberStatesRegistered):
             for code in event.states:
-                known[code] = min(known.get(code, event.member_since), event.member_since)
+                yield code, event.member_since
         elif isinstance(event, MemberStateAdmitted):
-            known[event.state] = min(known.get(event.state, event.admitted_on), event.admitted_on)
-    return known
-
-
-def members_on(known: dict[str, date], day: date) -> list[str]:
-    """The member states on `day`: the recipients of a note to all members issued that day."""
-    return sorted(code for code, since in known.items() if since <= day)
+            yield event.state, event.admitted_on
 
 
 def register_members(
@@ -324,3 +330,188 @@ def acknowledge(
             reference=reference,
         )
     ]
+
+
+# ------------------------------------------------------------------------------ endpoints
+
+
+class EndpointNotFoundError(_NotFound):
+    title = "Endpoint not found"
+    rule = "endpoint-not-found"
+
+    def __init__(self, endpoint_id: UUID) -> None:
+        super().__init__(f"No endpoint {endpoint_id}.", endpoint_id=str(endpoint_id))
+
+
+class EndpointRemovedError(RefusedError):
+    title = "Endpoint removed"
+    rule = "endpoint-removed"
+
+    def __init__(self, endpoint_id: UUID) -> None:
+        super().__init__(f"Endpoint {endpoint_id} was removed.", endpoint_id=str(endpoint_id))
+
+
+class EndpointExistsError(RefusedError):
+    title = "Endpoint exists"
+    rule = "endpoint-exists"
+
+    def __init__(self, endpoint_id: UUID) -> None:
+        super().__init__(
+            f"Endpoint {endpoint_id} is registered already.", endpoint_id=str(endpoint_id)
+        )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    endpoint_id: UUID
+    state: str
+    url: str
+    languages: tuple[str, ...]
+    kinds: tuple[NoticeKind, ...]
+    generation: int
+    previous_until: datetime | None
+    removed: bool
+    version: int
+
+    def generations_in_force(self, now: datetime) -> list[int]:
+        """The secret generations that sign at `now`: the newest, and the previous one while
+        its grace period lasts."""
+        if self.previous_until is not None and now < self.previous_until:
+            return [self.generation, self.generation - 1]
+        return [self.generation]
+
+
+def endpoint(history: Sequence[DomainEvent]) -> Endpoint | None:
+    """The endpoint its stream's events describe; None when it was never registered."""
+    current: Endpoint | None = None
+    for version, event in enumerate(history, start=1):
+        if isinstance(event, EndpointRegistered):
+            current = Endpoint(
+                endpoint_id=event.endpoint_id,
+                state=event.state,
+                url=event.url,
+                languages=event.languages,
+                kinds=event.kinds,
+                generation=event.secret_generation,
+                previous_until=None,
+                removed=False,
+                version=version,
+            )
+        elif current is not None and isinstance(event, EndpointSecretRotated):
+            current = replace(
+                current,
+                generation=event.secret_generation,
+                previous_until=event.previous_until,
+                version=version,
+            )
+        elif current is not None and isinstance(event, EndpointRemoved):
+            current = replace(current, removed=True, version=version)
+    return current
+
+
+def rotate(
+    current: Endpoint | None, endpoint_id: UUID, *, now: datetime, grace: timedelta
+) -> EndpointSecretRotated:
+    if current is None:
+        raise EndpointNotFoundError(endpoint_id)
+    if current.removed:
+        raise EndpointRemovedError(endpoint_id)
+    return EndpointSecretRotated(
+        secret_generation=current.generation + 1, previous_until=now + grace
+    )
+
+
+def remove(current: Endpoint | None, endpoint_id: UUID, *, reason: str) -> EndpointRemoved:
+    if current is None:
+        raise EndpointNotFoundError(endpoint_id)
+    if current.removed:
+        raise EndpointRemovedError(endpoint_id)
+    return EndpointRemoved(reason=reason)
+
+
+def register(history: Sequence[DomainEvent], event: EndpointRegistered) -> EndpointRegistered:
+    """An endpoint is registered once under its id (a retry too is refused: its secret was
+    shown once already)."""
+    if history:
+        raise EndpointExistsError(event.endpoint_id)
+    return event
+
+
+# ------------------------------------------------------------------------------ deliveries
+
+PENDING, ATTEMPTING, FAILED, SUCCEEDED, DEAD_LETTERED = (
+    "pending",
+    "attempting",
+    "failed",
+    "succeeded",
+    "dead_lettered",
+)
+STATUSES = (PENDING, ATTEMPTING, FAILED, SUCCEEDED, DEAD_LETTERED)
+"""How far a delivery has got (`Progress.status`, and the read model's)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a delivery has got, from its stream."""
+
+    status: str = PENDING
+    attempts: int = 0
+    attempted_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+
+
+def progress(history: Sequence[DomainEvent]) -> Progress:
+    current = Progress()
+    for event in history:
+        if isinstance(event, DeliveryAttempted):
+            current = Progress(ATTEMPTING, event.attempt, event.attempted_at, None)
+        elif isinstance(event, DeliverySucceeded):
+            current = Progress(SUCCEEDED, current.attempts, current.attempted_at, None)
+        elif isinstance(event, DeliveryFailed):
+            current = Progress(
+                FAILED, current.attempts, current.attempted_at, event.next_attempt_at
+            )
+        elif isinstance(event, DeliveryDeadLettered):
+            current = Progress(DEAD_LETTERED, current.attempts, current.attempted_at, None)
+        elif isinstance(event, DeliveryRequeued):
+            current = Progress(PENDING, 0, current.attempted_at, event.requeued_at)
+    return current
+
+
+def is_due(current: Progress, now: datetime, *, lease: timedelta) -> bool:
+    """Whether an attempt may be made now: not after success or a dead letter, not while
+    another attempt may still be waiting for its answer, not before the backoff is over."""
+    if current.status in (SUCCEEDED, DEAD_LETTERED):
+        return False
+    if current.status == ATTEMPTING:
+        return current.attempted_at is None or current.attempted_at + lease <= now
+    return current.next_attempt_at is None or current.next_attempt_at <= now
+
+
+class DeliveryNotFoundError(_NotFound):
+    title = "Delivery not found"
+    rule = "delivery-not-found"
+
+    def __init__(self, delivery_id: UUID) -> None:
+        super().__init__(f"No delivery {delivery_id}.", delivery_id=str(delivery_id))
+
+
+class DeliveryNotRequeuableError(RefusedError):
+    title = "Delivery cannot be sent again now"
+    rule = "delivery-not-requeuable"
+
+    def __init__(self, delivery_id: UUID, status: str) -> None:
+        super().__init__(
+            f"Delivery {delivery_id} is {status}: only a delivery that failed, was "
+            "dead-lettered or was never attempted is sent again by hand.",
+            delivery_id=str(delivery_id),
+            delivery_status=status,
+        )
+
+
+def requeue(
+    current: Progress, delivery_id: UUID, *, now: datetime, reason: str
+) -> DeliveryRequeued:
+    if current.status in (SUCCEEDED, ATTEMPTING):
+        raise DeliveryNotRequeuableError(delivery_id, current.status)
+    return DeliveryRequeued(requeued_at=now, reason=reason)

@@ -70,8 +70,40 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# ------------------------------------------------------------------------------ streams
+
+NOTE_SERIES = "note_series"
+NOTICE = "notice"
+ENDPOINT = "endpoint"
+DELIVERY = "delivery"
+MEMBERSHIP = "membership"
+DOCUMENT = "document"
+MEETING = "meeting"
+MEMBERS_STREAM = "member-states"
+
+
 def series_stream(office: str) -> str:
     return "series-" + office.replace("/", "-")
+
+
+def notice_stream(notice_id: UUID) -> str:
+    return f"notice-{notice_id}"
+
+
+def endpoint_stream(endpoint_id: UUID) -> str:
+    return f"endpoint-{endpoint_id}"
+
+
+def delivery_stream(delivery: UUID | str) -> str:
+    return f"delivery-{delivery}"
+
+
+def document_stream(base_symbol: str) -> str:
+    return f"document-{base_symbol}"
+
+
+def meeting_stream(meeting_id: str) -> str:
+    return f"meeting-{meeting_id}"
 
 
 def delivery_id(message_id: UUID, state: str) -> UUID:

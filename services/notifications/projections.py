@@ -98,88 +98,81 @@ messages = Projection(
 )
 
 
-def _recipient_rows(
-    message_id: str, recipients: tuple[str, ...], position: int, kind: str
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "message_id": message_id,
-            "state": state,
-            "delivery_id": str(delivery_id(UUID(message_id), state)),
-            "position": position,
-            "kind": kind,
-            "acknowledged_at": None,
-            "receipt_reference": None,
-        }
-        for state in recipients
-    ]
+async def _message(
+    connection: AsyncConnection,
+    record: RecordedEvent,
+    *,
+    message_id: UUID,
+    kind: str,
+    recipients: tuple[str, ...],
+    **columns: Any,
+) -> None:
+    """A message's row (the columns it has no value for are null) and a row per recipient,
+    with its delivery id."""
+    row = dict.fromkeys(c.name for c in messages_table.columns) | columns
+    row |= {
+        "message_id": str(message_id),
+        "position": record.position,
+        "stream_id": record.stream_id,
+        "kind": kind,
+        "recipients": list(recipients),
+    }
+    await connection.execute(insert(messages_table).values(**row))
+    if recipients:
+        await connection.execute(
+            insert(recipients_table),
+            [
+                {
+                    "message_id": str(message_id),
+                    "state": state,
+                    "delivery_id": str(delivery_id(message_id, state)),
+                    "position": record.position,
+                    "kind": kind,
+                    "acknowledged_at": None,
+                    "receipt_reference": None,
+                }
+                for state in recipients
+            ],
+        )
+
+
+NOTE_COLUMNS = {
+    "number", "office", "sequence", "place", "dated", "subject", "text", "languages",
+    "enclosures", "addressed_to_all_members", "corrects", "issued_at",
+}  # fmt: skip
+"""What a note's row holds of its event, as the event has it."""
 
 
 @messages.on(NoteVerbaleIssued)
 async def when_note_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    message_id = str(event.note_id)
-    await connection.execute(
-        insert(messages_table).values(
-            message_id=message_id,
-            position=record.position,
-            stream_id=record.stream_id,
-            kind=NoticeKind.NOTE_VERBALE.value,
-            number=event.number,
-            office=event.office,
-            sequence=event.sequence,
-            reference=event.number,
-            place=event.place,
-            dated=event.dated,
-            subject=event.subject,
-            text=event.text,
-            languages=list(event.languages),
-            enclosures=[e.model_dump(mode="json") for e in event.enclosures],
-            recipients=list(event.recipients),
-            addressed_to_all_members=event.addressed_to_all_members,
-            corrects=event.corrects,
-            issued_at=event.issued_at,
-            causation_id=None,
-        )
-    )
-    await connection.execute(
-        insert(recipients_table),
-        _recipient_rows(
-            message_id, event.recipients, record.position, NoticeKind.NOTE_VERBALE.value
-        ),
+    await _message(
+        connection,
+        record,
+        message_id=event.note_id,
+        kind=NoticeKind.NOTE_VERBALE.value,
+        recipients=event.recipients,
+        reference=event.number,
+        **event.model_dump(include=NOTE_COLUMNS),
     )
 
 
 @messages.on(NoticeIssued)
 async def when_notice_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    message_id = str(event.notice_id)
-    await connection.execute(
-        insert(messages_table).values(
-            message_id=message_id,
-            position=record.position,
-            stream_id=record.stream_id,
-            kind=event.kind.value,
-            number=None,
-            office=None,
-            sequence=None,
-            reference=event.reference,
-            place=None,
-            dated=None,
-            subject=event.subject,
-            text=event.text,
-            languages=list(event.languages),
-            enclosures=[],
-            recipients=list(event.recipients),
-            addressed_to_all_members=False,
-            corrects=None,
-            issued_at=event.issued_at,
-            causation_id=record.metadata.get("causation_id"),
-        )
+    await _message(
+        connection,
+        record,
+        message_id=event.notice_id,
+        kind=event.kind.value,
+        recipients=event.recipients,
+        reference=event.reference,
+        subject=event.subject,
+        text=event.text,
+        languages=list(event.languages),
+        enclosures=[],
+        addressed_to_all_members=False,
+        issued_at=event.issued_at,
+        causation_id=record.metadata.get("causation_id"),
     )
-    if event.recipients:
-        await connection.execute(
-            insert(recipients_table),
-            _recipient_rows(message_id, event.recipients, record.position, event.kind.value),
-        )
 
 
 @messages.on(ReceiptAcknowledged)

@@ -24,15 +24,28 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid5
 
 import structlog
 
 from services.notifications import commands, domain
-from services.notifications.events import NoticeIssued, NoticeKind, Texts
+from services.notifications.events import (
+    DOCUMENT,
+    MEETING,
+    MEMBERS_STREAM,
+    MEMBERSHIP,
+    NOTICE,
+    NoticeIssued,
+    NoticeKind,
+    Texts,
+    document_stream,
+    meeting_stream,
+    notice_stream,
+)
 from shared.access import Distribution, record_admission
+from shared.commands import Decide, History, read_history
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
 from shared.eventstore import DomainEvent
@@ -41,25 +54,17 @@ log = structlog.get_logger("cica.notifications.reactions")
 
 reactions = Reactions("notifications")
 
+ACTOR = "service:notifications"
 DOCUMENTS = "documents"
 MEETINGS = "meetings"
 REGISTRY = "registry"
 _REVISION = re.compile(r"^(?P<base>.+?)/Rev\.[1-9][0-9]*$")
 
 
-def _metadata(ctx: ReactionContext) -> dict[str, str]:
-    metadata = {"causation_id": str(ctx.cause.event_id), "actor": "service:notifications"}
-    correlation = ctx.cause.metadata.get("correlation_id")
-    if correlation is not None:
-        metadata["correlation_id"] = str(correlation)
-    return metadata
-
-
-def _ids(cause: UUID, stream_id: str):  # type: ignore[no-untyped-def]
-    def ids(version: int, index: int) -> UUID:
-        return uuid5(cause, f"{stream_id}/{index}")
-
-    return ids
+async def _record(ctx: ReactionContext, stream_id: str, stream_type: str, decide: Decide) -> None:
+    """Decide and append to one of the service's streams in the reaction's transaction: caused
+    by the event followed, with ids derived from it and the stream (``<stream id>/<index>``)."""
+    await ctx.decide_and_append(stream_id, stream_type, decide, ids=f"{stream_id}/", actor=ACTOR)
 
 
 def base_symbol(symbol: str) -> str:
@@ -68,37 +73,35 @@ def base_symbol(symbol: str) -> str:
     return match["base"] if match else symbol
 
 
+Wording = tuple[Texts, Texts]
+"""A notice's subject and text per language, with ``{placeholders}``."""
+
+
 async def _notice(
     ctx: ReactionContext,
     *,
     kind: NoticeKind,
-    subject: Texts,
-    text: Texts,
-    recipients: list[str],
+    wording: Wording,
+    values: Callable[[str], Mapping[str, object]],
+    recipients: Iterable[str],
     reference: str,
 ) -> UUID:
-    """Issue a notice whose id (and whose event's id) derive from the cause."""
+    """Issue a notice in the languages of its `wording`, filled in with `values(language)`.
+    Its id (and its event's id) derive from the cause."""
+    subjects, texts = wording
     notice_id = uuid5(ctx.cause.event_id, f"notice/{kind.value}")
-    stream_id = commands.notice_stream(notice_id)
     notice = NoticeIssued(
         notice_id=notice_id,
         kind=kind,
-        subject=subject,
-        text=text,
-        languages=tuple(text),
+        subject={lang: subject.format(**values(lang)) for lang, subject in subjects.items()},
+        text={lang: text.format(**values(lang)) for lang, text in texts.items()},
+        languages=tuple(texts),
         recipients=tuple(sorted(set(recipients))),
         reference=reference,
         issued_at=datetime.now(UTC),
     )
-    await commands.decide_and_append(
-        ctx.connection,
-        ctx.store,
-        stream_id,
-        commands.NOTICE,
-        lambda history: [] if history else [notice],
-        expected=None,
-        metadata=_metadata(ctx),
-        event_ids=_ids(ctx.cause.event_id, stream_id),
+    await _record(
+        ctx, notice_stream(notice_id), NOTICE, lambda history: [] if history.events else [notice]
     )
     return notice_id
 
@@ -123,16 +126,11 @@ async def when_a_distribution_changes_it_is_noted(
 async def _note_distribution(ctx: ReactionContext, event: ForeignEvent) -> None:
     symbol = base_symbol(event.data.get("symbol") or event.stream_id)
     noted = Distribution.model_validate(event.data["distribution"])
-    stream_id = commands.document_stream(symbol)
-    await commands.decide_and_append(
-        ctx.connection,
-        ctx.store,
-        stream_id,
-        commands.DOCUMENT,
-        lambda history: domain.note_distribution(history, symbol=symbol, noted=noted),
-        expected=None,
-        metadata=_metadata(ctx),
-        event_ids=_ids(event.event_id, stream_id),
+    await _record(
+        ctx,
+        document_stream(symbol),
+        DOCUMENT,
+        lambda history: domain.note_distribution(history.events, symbol=symbol, noted=noted),
     )
 
 
@@ -154,8 +152,8 @@ async def when_a_draft_is_revised_its_readers_are_told(
 ) -> None:
     symbol = event.data["symbol"]
     base = base_symbol(event.stream_id if "/" in event.stream_id else symbol)
-    history, _ = await commands.load_in(ctx.connection, ctx.store, commands.document_stream(base))
-    noted = domain.distribution(history)
+    history = await read_history(ctx.connection, ctx.store, document_stream(base))
+    noted = domain.distribution(history.events)
     if noted is None:
         log.warning("notifications.revision_of_unknown_document", symbol=symbol)
         return
@@ -165,8 +163,8 @@ async def when_a_draft_is_revised_its_readers_are_told(
     notice_id = await _notice(
         ctx,
         kind=NoticeKind.DOCUMENT_REVISED,
-        subject={k: v.format(**values) for k, v in REVISED_SUBJECT.items()},
-        text={k: v.format(**values) for k, v in REVISED_TEXT.items()},
+        wording=(REVISED_SUBJECT, REVISED_TEXT),
+        values=lambda _language: values,
         recipients=recipients,
         reference=symbol,
     )
@@ -199,24 +197,14 @@ async def _note_participants(
 ) -> None:
     """Note the meeting's participants: `states` maps those noted so far (None: the meeting
     is unknown) to the new list (None: note nothing)."""
-    stream_id = commands.meeting_stream(meeting_id)
 
-    def decide(history: list[DomainEvent]) -> list[DomainEvent]:
-        chosen = states(domain.participants(history))
+    def decide(history: History) -> list[DomainEvent]:
+        chosen = states(domain.participants(history.events))
         if chosen is None:
             return []
-        return list(domain.note_participants(history, meeting_id=meeting_id, states=chosen))
+        return list(domain.note_participants(history.events, meeting_id=meeting_id, states=chosen))
 
-    await commands.decide_and_append(
-        ctx.connection,
-        ctx.store,
-        stream_id,
-        commands.MEETING,
-        decide,
-        expected=None,
-        metadata=_metadata(ctx),
-        event_ids=_ids(ctx.cause.event_id, stream_id),
-    )
+    await _record(ctx, meeting_stream(meeting_id), MEETING, decide)
 
 
 @reactions.on(MEETINGS, "MeetingScheduled")
@@ -249,18 +237,17 @@ async def when_an_agenda_is_adopted_its_participants_are_told(
         "meeting": meeting,
         "adopted_on": event.data["adopted_on"],
     }
-    history, _ = await commands.load_in(ctx.connection, ctx.store, commands.meeting_stream(meeting))
-    taking_part = domain.participants(history)
+    history = await read_history(ctx.connection, ctx.store, meeting_stream(meeting))
+    taking_part = domain.participants(history.events)
     if taking_part is None:
         known = await commands.known_members(ctx.connection, ctx.store)
         taking_part = tuple(domain.members_on(known, datetime.now(UTC).date()))
-    recipients = list(taking_part)
     await _notice(
         ctx,
         kind=NoticeKind.AGENDA_ADOPTED,
-        subject={k: v.format(**values) for k, v in ADOPTED_SUBJECT.items()},
-        text={k: v.format(**values) for k, v in ADOPTED_TEXT.items()},
-        recipients=recipients,
+        wording=(ADOPTED_SUBJECT, ADOPTED_TEXT),
+        values=lambda _language: values,
+        recipients=taking_part,
         reference=event.data["symbol"],
     )
 
@@ -291,34 +278,27 @@ async def when_a_member_is_admitted_it_receives_notes_to_all_members(
         admitted_at=datetime.combine(admitted_on, time.min, UTC),
         event_id=event.event_id,
     )
-    await commands.decide_and_append(
-        ctx.connection,
-        ctx.store,
-        commands.MEMBERS_STREAM,
-        commands.MEMBERSHIP,
-        lambda history: domain.admit(domain.members(history), state=state, admitted_on=admitted_on),
-        expected=None,
-        metadata=_metadata(ctx),
-        event_ids=_ids(event.event_id, commands.MEMBERS_STREAM),
+    await _record(
+        ctx,
+        MEMBERS_STREAM,
+        MEMBERSHIP,
+        lambda history: domain.admit(
+            domain.members(history.events), state=state, admitted_on=admitted_on
+        ),
     )
     known = await commands.known_members(ctx.connection, ctx.store)
     recipients = {*domain.members_on(known, datetime.now(UTC).date()), state}
     names = event.data.get("names") or {}
-    texts: dict[str, Texts] = {"subject": {}, "text": {}}
-    for language in ADMITTED_SUBJECT:
-        values = {
-            "name": names.get(language) or names.get("en") or state,
-            "state": state,
-            "admitted_on": admitted_on.isoformat(),
-        }
-        texts["subject"][language] = ADMITTED_SUBJECT[language].format(**values)
-        texts["text"][language] = ADMITTED_TEXT[language].format(**values)
     await _notice(
         ctx,
         kind=NoticeKind.MEMBER_ADMITTED,
-        subject=texts["subject"],
-        text=texts["text"],
-        recipients=sorted(recipients),
+        wording=(ADMITTED_SUBJECT, ADMITTED_TEXT),
+        values=lambda language: {
+            "name": names.get(language) or names.get("en") or state,
+            "state": state,
+            "admitted_on": admitted_on.isoformat(),
+        },
+        recipients=recipients,
         reference=state,
     )
     log.info("notifications.member_admitted", state=state, recipients=len(recipients))

@@ -22,6 +22,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.notifications.domain import InvalidRequestError
 from services.notifications.events import Enclosure, Texts
 
 LANGUAGES = ("en", "ru", "kk")
@@ -165,11 +166,14 @@ class NoteContent(BaseModel):
     )
 
 
-class UnknownLanguageError(ValueError):
+class UnknownLanguageError(InvalidRequestError, ValueError):
+    """A note to write in a language the templates do not know (422)."""
+
     def __init__(self, languages: list[str]) -> None:
         super().__init__(
             f"no note verbale template in {', '.join(languages)}; the templates are in "
-            f"{', '.join(LANGUAGES)} (send the full text for other languages)"
+            f"{', '.join(LANGUAGES)} (send the full text for other languages)",
+            languages=languages,
         )
         self.languages = languages
 

@@ -1,5 +1,7 @@
 """The registry service's composition root."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from services.registry.api import router
@@ -25,4 +27,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         reactions=reactions,
         projections=projections,
         description=DESCRIPTION,
+        asyncapi=Path(__file__).with_name("asyncapi.json"),
     )

@@ -56,10 +56,12 @@ class Written(BaseModel):
 
     @classmethod
     def of(cls, recorded: Recorded) -> Written:
+        """What `recorded` wrote: nothing when its events were in the log already (a
+        concurrent retry of the same request got in first)."""
         return cls(
             stream_id=recorded.stream_id,
             version=recorded.version,
-            recorded=[event.event_type for event in recorded.events],
+            recorded=[] if recorded.duplicate else [e.event_type for e in recorded.events],
         )
 
 

@@ -8,6 +8,7 @@ demo. Their modules are imported here as any other; no service is named in a str
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,12 @@ class Service:
     def app_target(self) -> str:
         """The app factory as uvicorn names it: ``services.registry.app:create_app``."""
         return f"{self.create_app.__module__}:{self.create_app.__qualname__}"
+
+    @property
+    def asyncapi_file(self) -> Path:
+        """Its AsyncAPI document, beside its app (`cica asyncapi` writes it, the app serves it
+        at ``GET /asyncapi.json``)."""
+        return Path(inspect.getfile(self.create_app)).resolve().with_name("asyncapi.json")
 
     @property
     def catalogue(self) -> ServiceCatalogue:

@@ -1,0 +1,166 @@
+"""Reads of the notifications service's read models (`projections`, `delivery_projections`):
+the member states, the series, the notes and notices sent and their recipients, a state's
+inbox, and the delivery side's endpoints and deliveries. Each opens a connection of its own.
+
+`reader` is the state whose messages alone a caller may see (a member state's own), None for
+a caller who sees them all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.notifications.delivery_projections import deliveries as deliveries_table
+from services.notifications.delivery_projections import endpoints as endpoints_table
+from services.notifications.delivery_projections import messages as delivered_messages
+from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind
+from services.notifications.projections import (
+    member_states_table,
+    messages_table,
+    recipients_table,
+    series_table,
+)
+
+M = TypeVar("M", NoteVerbaleIssued, NoticeIssued)
+
+
+async def _all(engine: AsyncEngine, query: Select[Any]) -> Sequence[Any]:
+    async with engine.connect() as connection:
+        return (await connection.execute(query)).all()
+
+
+# ------------------------------------------------------------------------------ notes side
+
+
+async def member_states(engine: AsyncEngine) -> Sequence[Any]:
+    return await _all(engine, select(member_states_table).order_by(member_states_table.c.state))
+
+
+async def series(engine: AsyncEngine) -> Sequence[Any]:
+    return await _all(engine, select(series_table).order_by(series_table.c.office))
+
+
+def _messages(kinds: Any, reader: str | None) -> Select[Any]:
+    m = messages_table
+    query = select(m).where(kinds).order_by(m.c.position)
+    if reader is not None:
+        query = query.where(m.c.recipients.contains([reader]))
+    return query
+
+
+async def notes(
+    engine: AsyncEngine, *, office: str | None, reader: str | None
+) -> list[NoteVerbaleIssued]:
+    """The notes issued, in the order of issue (of `office` only, when given)."""
+    m = messages_table
+    query = _messages(m.c.kind == NoticeKind.NOTE_VERBALE.value, reader)
+    if office is not None:
+        query = query.where(m.c.office == office)
+    return [_message_of_row(NoteVerbaleIssued, r, "note_id") for r in await _all(engine, query)]
+
+
+def _message_of_row(model: type[M], row: Any, id_field: str) -> M:
+    """The note's or notice's event as the read model holds it (its id is the row's
+    ``message_id``)."""
+    values = row._mapping
+    fields = {name: values[name] for name in model.model_fields if name in values}
+    return model.model_validate({**fields, id_field: values["message_id"]})
+
+
+async def notices(
+    engine: AsyncEngine, *, kind: NoticeKind | None, reader: str | None
+) -> list[NoticeIssued]:
+    """The notices the service sent by itself, in order (of `kind` only, when given)."""
+    m = messages_table
+    query = _messages(m.c.kind != NoticeKind.NOTE_VERBALE.value, reader)
+    if kind is not None:
+        query = query.where(m.c.kind == kind.value)
+    return [_message_of_row(NoticeIssued, r, "notice_id") for r in await _all(engine, query)]
+
+
+async def recipients(engine: AsyncEngine, message_id: UUID) -> Sequence[Any]:
+    """A message's recipient states, with their receipts, by state."""
+    r = recipients_table
+    query = select(r).where(r.c.message_id == str(message_id)).order_by(r.c.state)
+    return await _all(engine, query)
+
+
+async def inbox(
+    engine: AsyncEngine, state: str, *, after: int, limit: int, endpoint_languages: bool
+) -> tuple[Sequence[Any], set[str] | None]:
+    """The messages to `state` after the cursor `after`, in log order; and, when asked, the
+    languages of its webhook endpoints (none when it has no endpoint)."""
+    m, r = messages_table, recipients_table
+    query = (
+        select(m, r.c.delivery_id, r.c.acknowledged_at)
+        .join(r, r.c.message_id == m.c.message_id)
+        .where(r.c.state == state, r.c.position > after)
+        .order_by(r.c.position)
+        .limit(limit)
+    )
+    e = endpoints_table
+    languages = select(e.c.languages).where(e.c.state == state, e.c.removed.is_(False))
+    async with engine.connect() as connection:
+        known = (
+            {lang for row in (await connection.execute(languages)).scalars() for lang in row}
+            if endpoint_languages
+            else None
+        )
+        rows = (await connection.execute(query)).all()
+    return rows, known
+
+
+# ------------------------------------------------------------------------------ delivery side
+
+
+async def endpoints(
+    engine: AsyncEngine, *, reader: str | None, state: str | None, include_removed: bool
+) -> Sequence[Any]:
+    """The ministries' endpoints, by state and in the order they were registered."""
+    e = endpoints_table
+    query = select(e).order_by(e.c.state, e.c.registered_position)
+    for only in (reader, state):
+        if only is not None:
+            query = query.where(e.c.state == only)
+    if not include_removed:
+        query = query.where(e.c.removed.is_(False))
+    return await _all(engine, query)
+
+
+def _deliveries() -> Select[Any]:
+    d, m = deliveries_table, delivered_messages
+    return select(d, m.c.data["number"].astext.label("number")).join(
+        m, m.c.message_id == d.c.message_id
+    )
+
+
+async def deliveries(
+    engine: AsyncEngine,
+    *,
+    reader: str | None,
+    message_id: UUID | None,
+    state: str | None,
+    status: str | None,
+    limit: int,
+) -> Sequence[Any]:
+    """Deliveries, one per message and recipient state, newest message first."""
+    d = deliveries_table
+    query = _deliveries().order_by(d.c.message_position.desc(), d.c.state).limit(limit)
+    for only in (reader, state):
+        if only is not None:
+            query = query.where(d.c.state == only)
+    if message_id is not None:
+        query = query.where(d.c.message_id == str(message_id))
+    if status is not None:
+        query = query.where(d.c.status == status)
+    return await _all(engine, query)
+
+
+async def delivery(engine: AsyncEngine, delivery_id: UUID) -> Any | None:
+    query = _deliveries().where(deliveries_table.c.delivery_id == str(delivery_id))
+    rows = await _all(engine, query)
+    return rows[0] if rows else None

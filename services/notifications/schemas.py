@@ -1,0 +1,481 @@
+"""The bodies and answers of the notifications service's HTTP API, each with its example
+(`examples`): member states, series, notes verbales, notices, receipts and the inbox (`api`);
+ministry endpoints and deliveries (`delivery_api`). And how a message, a read model's row or a
+stream's record is shaped into its answer, in the languages a reader asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.notifications import commands, domain, examples, templates
+from services.notifications.events import (
+    Enclosure,
+    LanguageTag,
+    NoteVerbaleIssued,
+    NoticeIssued,
+    NoticeKind,
+    Office,
+    ReceiptAcknowledged,
+    Texts,
+)
+from shared.access import StateCode
+from shared.eventstore import RecordedEvent
+
+
+def answer_examples(*examples_: Any) -> ConfigDict:
+    """The config of an answer model: its examples."""
+    return ConfigDict(json_schema_extra={"examples": list(examples_)})
+
+
+def body_examples(*examples_: Any) -> ConfigDict:
+    """The config of a body model: no field but its own, and its examples."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples_)})
+
+
+def _in_languages(message: Mapping[str, Any], languages: Sequence[str] | None) -> dict[str, Any]:
+    """A message's fields (a note's, a notice's, an inbox row's), its subject, text and
+    languages in `languages` (all if None), in the message's own order of languages (the read
+    model's JSON keeps its keys in an order of its own)."""
+    own = list(message["languages"])
+
+    def chosen(texts: Mapping[str, str]) -> dict[str, str]:
+        ordered = [*own, *sorted(set(texts) - set(own))]
+        return {
+            lang: texts[lang]
+            for lang in ordered
+            if lang in texts and (not languages or lang in languages)
+        }
+
+    return {
+        **message,
+        "subject": chosen(message["subject"]),
+        "text": chosen(message["text"]),
+        "languages": [lang for lang in own if not languages or lang in languages],
+    }
+
+
+# ------------------------------------------------------------------------------ member states
+
+
+class MemberStatesIn(BaseModel):
+    model_config = body_examples(examples.MEMBER_STATES_IN)
+
+    states: list[StateCode] = Field(min_length=1, max_length=300)
+    member_since: date
+
+
+class MemberStateOut(BaseModel):
+    state: str
+    member_since: date
+    admitted: bool = Field(description="admitted by the registry (false: a founding member)")
+
+
+class MemberStatesOut(BaseModel):
+    model_config = answer_examples(examples.MEMBER_STATES)
+
+    count: int
+    member_states: list[MemberStateOut]
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> MemberStatesOut:
+        """From the rows of `queries.member_states`."""
+        states = [MemberStateOut.model_validate(dict(r._mapping)) for r in rows]
+        return cls(count=len(states), member_states=states)
+
+
+# ------------------------------------------------------------------------------ series
+
+
+class SeriesIn(BaseModel):
+    model_config = body_examples(examples.SERIES_IN)
+
+    office: Office = Field(description="the originating office, e.g. SOC/OI")
+    next_number: int = Field(
+        ge=1, le=999_999_999, description="the number the series' first note takes here"
+    )
+
+
+class SeriesOut(BaseModel):
+    model_config = answer_examples(examples.SERIES)
+
+    office: str
+    first_number: int
+    next_number: int
+    issued: int
+    last_number: str | None
+    version: int = Field(
+        description="the series' stream version: send it as If-Match to "
+        "issue a note only if no other was issued since"
+    )
+
+
+class SeriesListOut(BaseModel):
+    model_config = answer_examples({"series": [examples.SERIES]})
+
+    series: list[SeriesOut]
+
+    @classmethod
+    def of(cls, rows: Sequence[Any]) -> SeriesListOut:
+        """From the rows of `queries.series`."""
+        return cls(series=[SeriesOut.model_validate(dict(r._mapping)) for r in rows])
+
+
+# ------------------------------------------------------------------------------ notes
+
+
+class EnclosureIn(Enclosure):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"examples": examples.ENCLOSURES}
+    )
+
+
+class NoteIn(BaseModel):
+    """A note verbale to issue: from structured `content` (the templates add the diplomatic
+    formulas in each of its languages) or with its full `text` per language."""
+
+    model_config = body_examples(examples.NOTE_IN)
+
+    note_id: UUID = Field(
+        default_factory=uuid4,
+        description="sending the same id again issues nothing and answers the note issued under it",
+    )
+    office: Office = Field(examples=[examples.OFFICE])
+    place: str = Field(default="Astana", min_length=1, max_length=100, examples=["Astana"])
+    dated: date = Field(default_factory=lambda: datetime.now(UTC).date())
+    subject: Texts = Field(min_length=1)
+    content: templates.NoteContent | None = None
+    text: Texts | None = Field(
+        default=None,
+        description="the full text per language, formulas included; instead of `content`",
+    )
+    enclosures: list[EnclosureIn] = Field(default_factory=list, max_length=100)
+    recipients: list[StateCode] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=300,
+        description="the states addressed; all member states at the moment of issue if absent",
+    )
+    corrects: str | None = Field(
+        default=None,
+        max_length=60,
+        examples=[examples.NOTE_1280],
+        description="the number of the note this one corrects",
+    )
+
+    @model_validator(mode="after")
+    def _content_or_text(self) -> NoteIn:
+        if (self.content is None) == (self.text is None):
+            raise ValueError("send either `content` (structured) or `text` (full), not both")
+        if self.text is not None and not self.text:
+            raise ValueError("`text` holds at least one language")
+        return self
+
+    def issued_enclosures(self) -> tuple[Enclosure, ...]:
+        return tuple(Enclosure.model_validate(e.model_dump()) for e in self.enclosures)
+
+    def issued_text(self) -> Texts:
+        """The note's whole text: as given, or written by the templates from `content`."""
+        if self.content is None:
+            assert self.text is not None
+            return self.text
+        return templates.render(
+            self.content,
+            place=self.place,
+            dated=self.dated,
+            enclosures=self.issued_enclosures(),
+            addressed_to_all_members=self.recipients is None,
+        )
+
+
+class NoteOut(BaseModel):
+    model_config = answer_examples(examples.NOTE)
+
+    note_id: UUID
+    number: str
+    key: str = Field(description="the number as the note's path names it")
+    office: str
+    sequence: int
+    place: str
+    dated: date
+    subject: dict[str, str]
+    text: dict[str, str]
+    languages: list[str]
+    enclosures: list[Enclosure]
+    recipients: list[str]
+    addressed_to_all_members: bool
+    corrects: str | None
+    issued_at: datetime
+
+    @classmethod
+    def of(cls, note: NoteVerbaleIssued, languages: Sequence[str] | None = None) -> NoteOut:
+        key = domain.key_of_number(note.number)
+        return cls.model_validate({**_in_languages(note.model_dump(), languages), "key": key})
+
+
+class NotesOut(BaseModel):
+    model_config = answer_examples({"notes": [examples.NOTE]})
+
+    notes: list[NoteOut]
+
+
+# ------------------------------------------------------------------------------ notices
+
+
+class NoticeOut(BaseModel):
+    model_config = answer_examples(examples.NOTICE)
+
+    notice_id: UUID
+    kind: NoticeKind
+    subject: dict[str, str]
+    text: dict[str, str]
+    languages: list[str]
+    recipients: list[str]
+    reference: str
+    issued_at: datetime
+
+    @classmethod
+    def of(cls, notice: NoticeIssued, languages: Sequence[str] | None = None) -> NoticeOut:
+        return cls.model_validate(_in_languages(notice.model_dump(), languages))
+
+
+class NoticesOut(BaseModel):
+    model_config = answer_examples({"notices": [examples.NOTICE]})
+
+    notices: list[NoticeOut]
+
+
+# ------------------------------------------------------------------------------ receipts
+
+
+class ReceiptIn(BaseModel):
+    model_config = body_examples(examples.RECEIPT_IN)
+
+    state: StateCode | None = Field(
+        default=None, description="the acknowledging state; a member state's own if absent"
+    )
+    reference: str = Field(
+        default="", max_length=500, description="the ministry's own reference for the receipt"
+    )
+
+
+class ReceiptOut(BaseModel):
+    model_config = answer_examples(examples.RECEIPT)
+
+    delivery_id: UUID
+    message_id: UUID
+    state: str
+    acknowledged_at: datetime
+    reference: str
+
+    @classmethod
+    def of(cls, event: ReceiptAcknowledged) -> ReceiptOut:
+        return cls.model_validate(event.model_dump())
+
+
+class AcknowledgedOut(BaseModel):
+    state: str
+    acknowledged_at: datetime
+    reference: str
+
+
+class ReceiptsOut(BaseModel):
+    model_config = answer_examples(examples.RECEIPTS)
+
+    message_id: UUID
+    reference: str
+    recipients: int
+    acknowledged: list[AcknowledgedOut]
+    not_acknowledged: list[str]
+
+    @classmethod
+    def of(cls, message_id: UUID, reference: str, rows: Sequence[Any]) -> ReceiptsOut:
+        """From the message's `queries.recipients`."""
+        return cls(
+            message_id=message_id,
+            reference=reference,
+            recipients=len(rows),
+            acknowledged=[
+                AcknowledgedOut(
+                    state=r.state,
+                    acknowledged_at=r.acknowledged_at,
+                    reference=r.receipt_reference or "",
+                )
+                for r in rows
+                if r.acknowledged_at is not None
+            ],
+            not_acknowledged=[r.state for r in rows if r.acknowledged_at is None],
+        )
+
+
+# ------------------------------------------------------------------------------ inbox
+
+
+class InboxItem(BaseModel):
+    position: int = Field(description="the cursor: send it as `after` to read what follows")
+    message_id: UUID
+    delivery_id: UUID
+    kind: NoticeKind
+    number: str | None = Field(description="a note's number; None for a notice")
+    reference: str
+    subject: dict[str, str]
+    text: dict[str, str]
+    languages: list[str]
+    enclosures: list[Enclosure]
+    corrects: str | None
+    dated: date | None
+    issued_at: datetime
+    acknowledged_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any, languages: Sequence[str] | None) -> InboxItem:
+        """From a row of `queries.inbox`, in `languages` (all if None)."""
+        return cls.model_validate(_in_languages(row._mapping, languages))
+
+
+class InboxOut(BaseModel):
+    model_config = answer_examples(examples.INBOX)
+
+    state: str
+    after: int
+    next_after: int = Field(description="the cursor of the next page (`after` when empty)")
+    items: list[InboxItem]
+
+
+# ------------------------------------------------------------------------------ endpoints
+
+
+class EndpointIn(BaseModel):
+    model_config = body_examples(examples.ENDPOINT_IN)
+
+    state: StateCode = Field(description="The state whose ministry receives here.")
+    url: str = Field(min_length=8, max_length=2000, description="An https URL on a public address.")
+    languages: list[LanguageTag] = Field(min_length=1, max_length=10)
+    kinds: list[NoticeKind] = Field(
+        min_length=1, max_length=len(NoticeKind), description="What the ministry wants to be sent."
+    )
+    endpoint_id: UUID | None = Field(
+        None,
+        description="The endpoint's id, chosen by the client (a retry then registers "
+        "nothing twice); a new one when absent.",
+    )
+
+
+class EndpointOut(BaseModel):
+    model_config = answer_examples(examples.ENDPOINT)
+
+    endpoint_id: UUID
+    state: str
+    url: str
+    languages: list[str]
+    kinds: list[NoticeKind]
+    secret_generation: int
+    previous_secret_until: datetime | None
+    removed: bool
+    version: int
+
+    @classmethod
+    def of(cls, endpoint: Any) -> EndpointOut:
+        """From an `endpoints.Endpoint` or a row of `queries.endpoints` (the same names)."""
+        names = {"secret_generation": "generation", "previous_secret_until": "previous_until"}
+        return cls.model_validate(
+            {
+                field: getattr(endpoint, names.get(field, field))
+                for field in EndpointOut.model_fields
+            }
+        )
+
+
+class EndpointWithSecretOut(EndpointOut):
+    """The endpoint, and its newest signing secret: shown this once, never again."""
+
+    model_config = answer_examples(examples.ENDPOINT_WITH_SECRET)
+
+    secret: str = Field(description="The Standard Webhooks secret (whsec_...) to verify with.")
+
+    @classmethod
+    def of_written(cls, written: commands.EndpointWritten) -> EndpointWithSecretOut:
+        endpoint = EndpointOut.of(written.endpoint).model_dump()
+        return cls.model_validate({**endpoint, "secret": written.secret or ""})
+
+
+class EndpointsOut(BaseModel):
+    model_config = answer_examples({"endpoints": [examples.ENDPOINT]})
+
+    endpoints: list[EndpointOut]
+
+
+class SecretRotationIn(BaseModel):
+    model_config = body_examples(examples.SECRET_ROTATION_IN)
+
+    previous_valid_for_hours: float | None = Field(
+        None,
+        ge=0,
+        le=24 * 30,
+        description="How long the previous secret still signs beside the new one (the "
+        "deployment's default when absent).",
+    )
+
+
+class RemovalIn(BaseModel):
+    model_config = body_examples(examples.REMOVAL_IN)
+
+    reason: str = Field("", max_length=1000)
+
+
+# ------------------------------------------------------------------------------ deliveries
+
+
+class HistoryEntry(BaseModel):
+    event: str
+    version: int
+    recorded_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, record: RecordedEvent) -> HistoryEntry:
+        return cls(
+            event=record.event_type,
+            version=record.version,
+            recorded_at=record.recorded_at,
+            data=record.data,
+        )
+
+
+class DeliveryOut(BaseModel):
+    model_config = answer_examples(examples.DELIVERY)
+
+    delivery_id: UUID
+    message_id: UUID
+    number: str | None = Field(None, description="The note's number (none for a notice).")
+    state: str
+    kind: NoticeKind
+    status: str = Field(description="pending, attempting, failed, succeeded or dead_lettered.")
+    attempts: int
+    endpoint_id: UUID | None
+    next_attempt_at: datetime | None
+    last_outcome: str | None
+    history: list[HistoryEntry] | None = Field(
+        None, description="Every event of the delivery, oldest first (one delivery's read)."
+    )
+
+    @classmethod
+    def of(cls, row: Any, history: list[HistoryEntry] | None = None) -> DeliveryOut:
+        """From a row of `queries.deliveries` (and the delivery's stream, for one)."""
+        return cls.model_validate({**row._mapping, "history": history})
+
+
+class DeliveriesOut(BaseModel):
+    model_config = answer_examples({"deliveries": [examples.DELIVERY_LISTED]})
+
+    deliveries: list[DeliveryOut]
+
+
+class RedeliveryIn(BaseModel):
+    model_config = body_examples(examples.REDELIVERY_IN)
+
+    reason: str = Field("", max_length=1000)
