@@ -140,22 +140,9 @@ def from_cloudevent(envelope: Any) -> ForeignEvent:
 
 
 def from_feed_item(item: dict[str, Any], producer: str) -> ForeignEvent:
-    """An event as a producer's `GET /events` feed serves it (see `shared.ops.EventOut`)."""
-    return ForeignEvent(
-        producer=producer,
-        position=int(item["position"]),
-        event_id=UUID(str(item["event_id"])),
-        stream_id=item["stream_id"],
-        stream_type=item["stream_type"],
-        version=int(item["version"]),
-        event_type=item["event_type"],
-        schema_version=int(item["schema_version"]),
-        data=item["data"],
-        metadata=item["metadata"],
-        recorded_at=item["recorded_at"],
-        hash=item["hash"],
-        prev_hash=item["prev_hash"],
-    )
+    """An event as a producer's `GET /events` feed serves it (`RecordedEvent.as_feed_item`);
+    KeyError, ValueError or TypeError when the item is not one."""
+    return ForeignEvent(producer=producer, **RecordedEvent.from_feed_item(item).as_feed_item())
 
 
 def parse_time(value: str) -> datetime:

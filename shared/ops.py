@@ -18,7 +18,6 @@ from sqlalchemy import text
 
 from shared.access import ANYONE, FEED_READERS, LOG_READERS, CallerView, visible_records
 from shared.eventstore import RecordedEvent
-from shared.eventstore.hashing import format_instant
 from shared.eventstore.schema import BIGINT_MAX
 from shared.http.writes import Store
 
@@ -56,20 +55,7 @@ class EventOut(BaseModel):
 
     @classmethod
     def of(cls, record: RecordedEvent) -> EventOut:
-        return cls(
-            position=record.position,
-            event_id=record.event_id,
-            stream_id=record.stream_id,
-            stream_type=record.stream_type,
-            version=record.version,
-            event_type=record.event_type,
-            schema_version=record.schema_version,
-            data=record.data,
-            metadata=record.metadata,
-            recorded_at=format_instant(record.recorded_at),
-            prev_hash=record.prev_hash.hex(),
-            hash=record.hash.hex(),
-        )
+        return cls(**record.as_feed_item())
 
 
 class EventsPage(BaseModel):

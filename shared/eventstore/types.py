@@ -3,7 +3,7 @@ turn the stored shape of an older version into the current one when read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from shared.eventstore.errors import UnknownEventTypeError
+from shared.eventstore.hashing import format_instant
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 E = TypeVar("E", bound="DomainEvent")
@@ -120,6 +121,43 @@ class RecordedEvent:
     recorded_at: datetime
     prev_hash: bytes
     hash: bytes
+
+    def as_feed_item(self) -> dict[str, Any]:
+        """The record as a service's ``GET /events`` feed serves it: the instant as the hash
+        chain writes it (UTC, microseconds), the hashes in hex."""
+        return {
+            "position": self.position,
+            "event_id": self.event_id,
+            "stream_id": self.stream_id,
+            "stream_type": self.stream_type,
+            "version": self.version,
+            "event_type": self.event_type,
+            "schema_version": self.schema_version,
+            "data": self.data,
+            "metadata": self.metadata,
+            "recorded_at": format_instant(self.recorded_at),
+            "prev_hash": self.prev_hash.hex(),
+            "hash": self.hash.hex(),
+        }
+
+    @classmethod
+    def from_feed_item(cls, item: Mapping[str, Any]) -> RecordedEvent:
+        """The record a feed item (`as_feed_item`, as JSON) was stored as; KeyError,
+        ValueError or TypeError when the item is not one."""
+        return cls(
+            position=int(item["position"]),
+            event_id=UUID(str(item["event_id"])),
+            stream_id=str(item["stream_id"]),
+            stream_type=str(item["stream_type"]),
+            version=int(item["version"]),
+            event_type=str(item["event_type"]),
+            schema_version=int(item["schema_version"]),
+            data=item["data"],
+            metadata=item["metadata"],
+            recorded_at=datetime.fromisoformat(str(item["recorded_at"]).replace("Z", "+00:00")),
+            prev_hash=bytes.fromhex(item["prev_hash"]),
+            hash=bytes.fromhex(item["hash"]),
+        )
 
 
 @dataclass(frozen=True, slots=True)

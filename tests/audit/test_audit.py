@@ -1,8 +1,9 @@
-"""`cica audit verify`, `export` and `verify --file` (shared/audit.py) against running services
-(the kit's app, in-process over ASGI): a log that holds passes and its newest checkpoint is kept;
-a row edited by a database superuser fails at its position; a log rewritten with every hash
-recomputed, and even signed afresh by the service, fails against the checkpoints the auditor
-kept; an export verifies offline, and no longer does once one line is edited."""
+"""`cica audit verify`, `export` and `verify --file` (shared/system/audit/) against running
+services (the kit's app, in-process over ASGI): a log that holds passes and its newest
+checkpoint is kept; a row edited by a database superuser fails at its position; a log rewritten
+with every hash recomputed, and even signed afresh by the service, fails against the
+checkpoints the auditor kept; an export verifies offline, and no longer does once one line is
+edited."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import asyncpg
 import httpx
 
 from shared.access import Role
-from shared.audit import export_services, load_kept, verify_export, verify_services
-from shared.cli import main
 from shared.eventstore.hashing import canonical_document, chain_hash
+from shared.system.audit.verify import export_services, load_kept, verify_export, verify_services
+from shared.system.cli import main
 from tests.access import bearer
+from tests.polling import eventually
 from tests.shared.checkpoint_apps import note, probe_app
 from tests.shared.test_service_shell import running
 
@@ -257,7 +259,7 @@ async def test_the_command_verifies_and_exports_services_over_http(
 
     import uvicorn
 
-    from shared.devservers import free_port
+    from shared.system.devservers import free_port
     from tests.access import token
 
     port = free_port()
@@ -271,10 +273,7 @@ async def test_the_command_verifies_and_exports_services_over_http(
     export = tmp_path / "history.jsonl"
     options = ["--service", f"ledger={base}", "--checkpoints", str(kept)]
     try:
-        deadline = asyncio.get_running_loop().time() + 15
-        while not server.started:
-            assert asyncio.get_running_loop().time() < deadline, "uvicorn did not start"
-            await asyncio.sleep(0.05)
+        await eventually(lambda: server.started, within=15, what="uvicorn started")
         await note(app, "a", "one", "two")
         async with httpx.AsyncClient(base_url=base, headers=SECRETARIAT) as client:
             assert (await client.post("/checkpoints")).status_code == 201

@@ -1,5 +1,5 @@
-"""`cica audit replay`, `state --as-of` and `trace` (shared/audit_history.py) against a system
-`cica up` started here, after the October 2022 scenario (`cica demo --notifications`) and two
+"""`cica audit replay`, `state --as-of` and `trace` (shared/system/audit/history.py) against a
+system `cica up` started here, after the October 2022 scenario (`cica demo --notifications`) and two
 receipts of the notice of Kuwait's admission, acknowledged by Kazakhstan and Kuwait.
 
 One system serves every test on it (its start is most of the time they take). The demo
@@ -24,8 +24,8 @@ import asyncpg
 import httpx
 import pytest
 
-from shared.audit import AuditError
-from shared.audit_history import History, Item, count, effective, known, parse_instant, trace
+from shared.system.audit.history import History, Item, count, effective, known, parse_instant, trace
+from shared.system.audit.verify import AuditError
 from tests.system.test_demo import (
     CicaUpForDevelopment,
     Ministries,
@@ -75,7 +75,7 @@ def cica(
 ) -> subprocess.CompletedProcess[str]:
     """`cica ...` as a user runs it, pointed at the system's services."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
-    command = [sys.executable, "-m", "shared.cli", *args]
+    command = [sys.executable, "-m", "shared.system.cli", *args]
     for service, url in _urls(system).items():
         if urls:
             command += ["--url", f"{service}={url}"]

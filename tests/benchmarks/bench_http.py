@@ -27,8 +27,8 @@ import asyncpg
 import httpx
 
 from shared.access import register_founding_members
-from shared.devservers import free_port
 from shared.eventstore import create_engine
+from shared.system.devservers import free_port
 from tests.access import SECRET, bearer
 from tests.documents.helpers import FOUNDED, MEMBERS_BEFORE_KUWAIT, draft
 

@@ -47,8 +47,8 @@ import asyncpg
 import nats
 from sqlalchemy.engine import make_url
 
-from shared.devservers import LocalNats, LocalPostgres, free_port
-from shared.migrate import prepare
+from shared.system.devservers import LocalNats, LocalPostgres, free_port
+from shared.system.migrate import prepare
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
+from tests.database import events_in
 from tests.documents.helpers import (
     AUDITOR,
     PUBLIC,
@@ -16,14 +15,6 @@ from tests.documents.helpers import (
     member,
     small_text,
 )
-
-
-async def events_in(database_url: str) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(database_url)
-    try:
-        return await connection.fetch("SELECT * FROM events ORDER BY position")
-    finally:
-        await connection.close()
 
 
 async def test_a_stale_if_match_appends_nothing_and_gets_412(database_url, servers):

@@ -9,7 +9,8 @@ from datetime import date
 from services.registry.events import FoundingMemberRegistered
 from services.registry.events import event_types as registry_types
 from tests.documents.helpers import documents_app, draft, member
-from tests.documents.test_reactions import eventually, fresh_streams, producer
+from tests.documents.test_reactions import fresh_streams, producer
+from tests.polling import eventually
 
 __all__ = ["fresh_streams"]  # the fixture, used by name
 

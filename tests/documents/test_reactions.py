@@ -6,21 +6,17 @@ read what is distributed to member states only."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import date
 
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 
 from services.meetings.events import DecisionRecorded
 from services.meetings.events import event_types as meetings_types
 from services.registry.events import MemberAdmitted
 from services.registry.events import event_types as registry_types
-from shared.envelope import stream_name
 from shared.eventstore import (
     ANY_VERSION,
     DomainEvent,
@@ -32,6 +28,8 @@ from shared.eventstore.follow import LogNotifier
 from shared.messaging import NatsConnection
 from shared.relay import JetStreamRelay
 from tests.documents.helpers import SECRETARIAT, documents_app, draft, member, small_text
+from tests.polling import eventually
+from tests.shared.transport import delete_streams
 
 
 class Producer:
@@ -81,21 +79,7 @@ async def producer(service: str, types: EventTypes, new_database, nats_url: str
 async def fresh_streams(servers):
     """The producers' names are fixed, so their streams are shared by the session: start from
     none (and no durable consumer of them)."""
-    client = await nats.connect(servers.nats_url)
-    try:
-        for service in ("meetings", "registry"):
-            with contextlib.suppress(NotFoundError):
-                await client.jetstream().delete_stream(stream_name(service))
-    finally:
-        await client.close()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.05)
+    await delete_streams(servers.nats_url, "meetings", "registry")
 
 
 def decision(body: str, outcome: str, decided_on: str, symbol: str, session: str

@@ -1,11 +1,11 @@
 """A whole system whose parts a fault test stops, kills and restarts one at a time.
 
-`cica up` (shared/supervisor.py) treats the system as one: a child that dies stops everything.
-A fault test needs the opposite: PostgreSQL, NATS and each of the four services as processes of
-its own, on free ports, with their data in a temporary directory, each stopped, killed with
-SIGKILL or restarted while the rest keeps running. `FaultSystem` starts them the way the
-supervisor does (shared/devservers for the servers, `prepare_databases` for the databases,
-uvicorn with each service's app factory, the same environment: ``CICA_DATABASE_URL``,
+`cica up` (shared/system/supervisor.py) treats the system as one: a child that dies stops
+everything. A fault test needs the opposite: PostgreSQL, NATS and each of the four services as
+processes of its own, on free ports, with their data in a temporary directory, each stopped,
+killed with SIGKILL or restarted while the rest keeps running. `FaultSystem` starts them the way
+the supervisor does (shared/system/devservers for the servers, `prepare_databases` for the
+databases, uvicorn with each service's app factory, the same environment: ``CICA_DATABASE_URL``,
 ``CICA_NATS_URL``, the peers' ``CICA_<SERVICE>_URL``, the HMAC secret's file and each
 service's checkpoint key), and runs `cica demo --notifications` as a subprocess whose output
 tells the test which step the scenario has reached, so a fault is injected at a chosen step.
@@ -34,9 +34,10 @@ import httpx
 
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
 from shared.checkpoints import ensure_signing_key_file
-from shared.devservers import LocalNats, LocalPostgres, _die_with_parent, free_port
-from shared.migrate import SERVICES, prepare_databases
 from shared.settings import read_secret_file
+from shared.system.devservers import LocalNats, LocalPostgres, _die_with_parent, free_port
+from shared.system.migrate import prepare_databases
+from shared.system.services import SERVICE_NAMES as SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE = 60.0
@@ -68,7 +69,7 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
     def spawn(self, environment: Mapping[str, str]) -> None:
-        """As `shared.supervisor.ServiceProcess.spawn`, with the output going to a file (no
+        """As `shared.system.supervisor.ServiceProcess.spawn`, with the output going to a file (no
         log pump thread: the harness forks again and again while the test runs)."""
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -270,7 +271,7 @@ class FaultSystem:
     # ------------------------------------------------------------------ the scenario
 
     def start_demo(self) -> DemoRun:
-        command = [sys.executable, "-m", "shared.cli", "demo", "--notifications",
+        command = [sys.executable, "-m", "shared.system.cli", "demo", "--notifications",
                    "--state-dir", str(self.root)]  # fmt: skip
         for name, url in self.urls.items():
             command += ["--url", f"{name}={url}"]

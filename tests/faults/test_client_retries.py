@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from shared.demo.client import DemoClient, DemoError
+from shared.system.demo.client import DemoClient, DemoError
 
 URLS = {"registry": "http://registry.test"}
 

@@ -34,13 +34,7 @@ async def test_a_reaction_meeting_the_database_shutting_down_is_retried_never_pa
     await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
     await p.wait_until_tracked(5)
 
-    url = p.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(url)
-    try:
-        parked = await connection.fetch("SELECT * FROM parked_messages")
-        outcomes = await connection.fetch("SELECT position, outcome FROM tracking ORDER BY 1")
-    finally:
-        await connection.close()
+    parked, outcomes = await p.parked_and_outcomes()
     assert parked == []
     assert [(r["position"], r["outcome"]) for r in outcomes] == [
         (n, "applied") for n in range(1, 6)

@@ -7,13 +7,12 @@ for briefly (at most a second between tries) and is no handler's failure."""
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg.exceptions
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 
 from shared.projections import Projection, ProjectionRunner, projection_metadata
 from tests.faults.test_unavailable_errors import wrapped
+from tests.polling import eventually
 from tests.shared.member_list import StateApplied, code, state_history
 from tests.shared.test_projections import notifier, store
 
@@ -49,9 +48,12 @@ async def test_a_batch_meeting_the_database_away_is_retried_soon_and_is_no_failu
     head = await store.head_position()
     runner.start()
     try:
-        while outage["left"] > 0:
+
+        def outage_over() -> bool:
             assert runner.errors() == {}
-            await asyncio.sleep(0.05)
+            return outage["left"] == 0
+
+        await eventually(outage_over)
         await runner.wait_for(head, within=15)
         assert runner.errors() == {}
     finally:

@@ -35,9 +35,10 @@ import asyncpg
 import httpx
 import pytest
 
-from shared.devservers import free_port
+from shared.system.devservers import free_port
 from tests.access import SECRET, bearer
 from tests.documents.helpers import draft, small_text
+from tests.polling import eventually
 
 COMMANDS = int(os.environ.get("CICA_LOAD_COMMANDS", "10000"))
 CLIENTS = 50
@@ -93,16 +94,13 @@ def documents_server(database_url: str, nats_url: str) -> Iterator[str]:
 
 
 async def until_ready(client: httpx.AsyncClient) -> None:
-    deadline = asyncio.get_running_loop().time() + 30
-    while True:
-        try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the documents server did not become ready")
-        await asyncio.sleep(0.1)
+    await eventually(
+        lambda: client.get("/readyz"),
+        until=lambda response: response.status_code == 200,
+        every=0.1,
+        what="the documents server ready",
+        ignoring=(httpx.TransportError,),
+    )
 
 
 @dataclass

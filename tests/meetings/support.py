@@ -3,13 +3,9 @@ NATS, the SOC's meeting of October 2022 from the seed."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
 
 from services.meetings.app import create_app
 from services.meetings.seed import (
@@ -21,7 +17,7 @@ from services.meetings.seed import (
 from services.meetings.settings import MeetingsSettings
 from shared.access import Role
 from tests.access import bearer, token_settings
-from tests.shared.test_service_shell import running
+from tests.shared.test_service_shell import Running, running_app
 
 SECRETARIAT = bearer(Role.SECRETARIAT)
 NOWHERE = "http://127.0.0.1:9"
@@ -38,13 +34,8 @@ def meetings_settings(database_url: str, nats_url: str, **overrides: Any) -> Mee
     return MeetingsSettings(**values)
 
 
-@asynccontextmanager
-async def meetings(
-    database_url: str, nats_url: str, **overrides: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(meetings_settings(database_url, nats_url, **overrides))
-    async with running(app) as client:
-        yield app, client
+def meetings(database_url: str, nats_url: str, **overrides: Any) -> Running:
+    return running_app(create_app(meetings_settings(database_url, nats_url, **overrides)))
 
 
 async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any],
@@ -63,10 +54,3 @@ async def soc_meeting_with_adopted_agenda(client: httpx.AsyncClient) -> None:
     await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
     await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
 
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.05)

@@ -6,43 +6,29 @@ Summit's meeting."""
 
 from __future__ import annotations
 
-import contextlib
-
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 
 from services.meetings.seed import RECOMMEND_KUWAIT, SUMMIT_MEETING
 from shared.access import Role
-from shared.envelope import stream_name
 from tests.access import bearer
 from tests.meetings.support import (
     SECRETARIAT,
     SOC,
-    eventually,
     meetings,
     post,
     soc_meeting_with_adopted_agenda,
 )
+from tests.polling import eventually
 from tests.registry.support import kuwait_applies, members, register_founding_members, registry
-
-
-async def delete_streams(nats_url: str) -> None:
-    client = await nats.connect(nats_url)
-    try:
-        for service in ("meetings", "registry"):
-            with contextlib.suppress(NotFoundError):
-                await client.jetstream().delete_stream(stream_name(service))
-    finally:
-        await client.close()
+from tests.shared.transport import delete_streams
 
 
 @pytest.fixture
 async def fresh_streams(servers):
     """Both producers' streams are shared by the session: start from none, leave none."""
-    await delete_streams(servers.nats_url)
+    await delete_streams(servers.nats_url, "meetings", "registry")
     yield
-    await delete_streams(servers.nats_url)
+    await delete_streams(servers.nats_url, "meetings", "registry")
 
 
 async def test_kuwait_admitted_by_the_summits_decision_joins_the_summit(

@@ -19,12 +19,12 @@ from shared.projections import rebuild, replay_digest
 from tests.meetings.support import (
     SECRETARIAT,
     SOC,
-    eventually,
     meetings,
     post,
     soc_meeting_with_adopted_agenda,
 )
 from tests.meetings.test_reactions import consumer, foreign
+from tests.polling import eventually
 
 
 async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_url, servers):

@@ -13,7 +13,8 @@ from services.meetings import commands
 from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
 from shared.access import Role
 from tests.access import bearer
-from tests.meetings.support import SECRETARIAT, eventually, meetings, post
+from tests.meetings.support import SECRETARIAT, meetings, post
+from tests.polling import eventually
 
 IND = bearer(Role.MEMBER_STATE, "IND")
 

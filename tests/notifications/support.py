@@ -3,8 +3,6 @@ session's NATS, with the seed's note No. SOC/OI/1280 and the 27 member states of
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
@@ -19,7 +17,7 @@ from shared.access import Role
 from shared.consumers import ReactionContext
 from shared.envelope import ForeignEvent
 from tests.access import bearer, token_settings
-from tests.shared.test_service_shell import running
+from tests.shared.test_service_shell import Running, running_app
 
 SECRETARIAT = bearer(Role.SECRETARIAT)
 AUDITOR = bearer(Role.AUDITOR)
@@ -47,13 +45,8 @@ def notifications_settings(
     return NotificationsSettings(**values)
 
 
-@asynccontextmanager
-async def notifications(
-    database_url: str, nats_url: str, **overrides: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(notifications_settings(database_url, nats_url, **overrides))
-    async with running(app) as client:
-        yield app, client
+def notifications(database_url: str, nats_url: str, **overrides: Any) -> Running:
+    return running_app(create_app(notifications_settings(database_url, nats_url, **overrides)))
 
 
 async def post(

@@ -15,13 +15,13 @@ from tests.access import AUDITOR, bearer
 from tests.notifications.test_delivery_support import (
     SECRETARIAT,
     Receiver,
-    eventually,
     history,
     issue,
     note,
     notifications,
     register,
 )
+from tests.polling import eventually
 
 
 def _events(delivery: dict) -> list[str]:

@@ -14,11 +14,11 @@ from tests.notifications.support import the_27_and_the_soc_oi_series
 from tests.notifications.test_delivery_support import (
     SECRETARIAT,
     Receiver,
-    eventually,
     history,
     notifications,
     register,
 )
+from tests.polling import eventually
 
 
 async def test_note_1280_issued_to_the_27_reaches_each_registered_ministry_signed(

@@ -18,13 +18,13 @@ from tests.access import bearer
 from tests.notifications.test_delivery_support import (
     SECRETARIAT,
     Receiver,
-    eventually,
     history,
     issue,
     note,
     notifications,
     register,
 )
+from tests.polling import eventually
 
 STATES = ("KAZ", "RUS", "CHN")
 

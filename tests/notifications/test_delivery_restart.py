@@ -15,19 +15,19 @@ from uuid import UUID
 
 from standardwebhooks import Webhook
 
-from services.notifications import endpoints
+from services.notifications import commands as endpoints
 from services.notifications.events import NoticeKind, delivery_id, event_types
-from shared.devservers import free_port
 from shared.eventstore import PostgresEventStore, create_engine
+from shared.system.devservers import free_port
 from tests.access import SECRET
 from tests.notifications.test_delivery_support import (
     NOWHERE,
     WEBHOOK_KEY,
     Receiver,
-    eventually,
     issue,
     note,
 )
+from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWERING = ("KAZ", "RUS", "CHN")

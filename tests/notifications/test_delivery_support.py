@@ -6,23 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-from fastapi import FastAPI
 
 from services.notifications.app import create_app
 from services.notifications.events import Enclosure, NoteVerbaleIssued, NoticeKind
 from services.notifications.settings import NotificationsSettings
 from shared.access import Role
 from shared.eventstore import ANY_VERSION, PostgresEventStore
-from tests.access import bearer, token_settings
-from tests.shared.test_service_shell import running
+from tests.access import bearer
+from tests.notifications.support import notifications_settings
+from tests.shared.test_service_shell import Running, running_app
 
 WEBHOOK_KEY = "a-webhook-key-for-the-tests-only-0123456789abcdef"
 SECRETARIAT = bearer(Role.SECRETARIAT)
@@ -41,44 +40,26 @@ TEXT = {
 }
 
 
+# The notifications service's test settings (no other service runs, nothing to consume), its
+# webhooks signed with the tests' key, sent to loopback, retried and timed out quickly.
+DELIVERY: dict[str, Any] = {
+    "webhook_key": WEBHOOK_KEY,
+    "allow_private_endpoints": True,
+    "delivery_timeout": 1.0,
+    "delivery_base_delay": 0.01,
+    "delivery_max_delay": 0.05,
+    "delivery_poll_interval": 0.2,
+    "delivery_max_attempts": 5,
+}
+
+
 def settings_for(database_url: str, nats_url: str, **overrides: Any) -> NotificationsSettings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "nats_url": nats_url,
-        "tokens": token_settings(),
-        "consumer_retry_base_delay": 0.01,
-        # No other service runs in these tests: nothing to consume.
-        "consumers_enabled": False,
-        "webhook_key": WEBHOOK_KEY,
-        "allow_private_endpoints": True,
-        "delivery_timeout": 1.0,
-        "delivery_base_delay": 0.01,
-        "delivery_max_delay": 0.05,
-        "delivery_poll_interval": 0.2,
-        "delivery_max_attempts": 5,
-        "CICA_DOCUMENTS_URL": NOWHERE,
-        "CICA_REGISTRY_URL": NOWHERE,
-        "CICA_MEETINGS_URL": NOWHERE,
-    }
-    values.update(overrides)
-    return NotificationsSettings(**values)
+    return notifications_settings(database_url, nats_url, **{**DELIVERY, **overrides})
 
 
-@asynccontextmanager
-async def notifications(
-    database_url: str, nats_url: str, **overrides: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(settings_for(database_url, nats_url, **overrides))
-    async with running(app) as client:
-        yield app, client
+def notifications(database_url: str, nats_url: str, **overrides: Any) -> Running:
+    return running_app(create_app(settings_for(database_url, nats_url, **overrides)))
 
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.05)
 
 
 # ------------------------------------------------------------------------------ a receiver

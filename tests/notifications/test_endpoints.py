@@ -12,13 +12,13 @@ from tests.access import AUDITOR, bearer
 from tests.notifications.test_delivery_support import (
     SECRETARIAT,
     Receiver,
-    eventually,
     history,
     issue,
     note,
     notifications,
     register,
 )
+from tests.polling import eventually
 
 KAZ = bearer(Role.MEMBER_STATE, "KAZ")
 RUS = bearer(Role.MEMBER_STATE, "RUS")

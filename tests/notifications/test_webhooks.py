@@ -12,7 +12,8 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from services.notifications.delivery import backoff, is_due, progress
+from services.notifications.delivery import backoff
+from services.notifications.domain import is_due, progress
 from services.notifications.events import (
     DeliveryAttempted,
     DeliveryDeadLettered,

@@ -15,7 +15,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +23,7 @@ from shared.eventstore import create_engine as create_store_engine
 from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
 from shared.eventstore.postgres import _check as check_row
 from shared.eventstore.types import RecordedEvent
+from tests.database import as_superuser_without_triggers
 
 # ------------------------------------------------------------------------------ the values
 
@@ -206,17 +206,6 @@ class Anything(DomainEvent):
     payload: dict[str, Any]
 
 
-async def _as_superuser_without_triggers(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        async with connection.transaction():
-            await connection.execute("SET LOCAL session_replication_role = replica")
-            for statement in statements:
-                await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 MUTATIONS = {
     "edit": lambda p, q: [
         f"UPDATE events SET data = data || '{{\"forged\": 1}}' WHERE position = {p}"
@@ -254,7 +243,7 @@ async def test_on_the_store_any_edit_deletion_or_swap_is_found_at_its_position(
         n = len(events)
         p = data.draw(st.integers(1, n - 1))  # not the last: that one only the head shows
         q = data.draw(st.integers(p + 1, n))
-        await _as_superuser_without_triggers(url, *MUTATIONS[mutation](p, q))
+        await as_superuser_without_triggers(url, *MUTATIONS[mutation](p, q))
         report = await store.verify_chain()
     finally:
         await store.close()

@@ -4,16 +4,13 @@ the 27 member states of October 2022, and a meetings service's log that records 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
 import httpx
-from fastapi import FastAPI
 
 from services.registry.app import create_app
 from services.registry.seed import FOUNDING_BASELINE, KUWAIT, MEMBER_STATES_2022
@@ -28,7 +25,7 @@ from shared.eventstore import (
     create_engine,
 )
 from tests.access import bearer, token_settings
-from tests.shared.test_service_shell import running
+from tests.shared.test_service_shell import Running, running_app
 
 SECRETARIAT = bearer("secretariat")
 
@@ -66,13 +63,8 @@ def registry_settings(database_url: str, nats_url: str, **overrides: Any) -> Reg
     )
 
 
-@asynccontextmanager
-async def registry(
-    database_url: str, nats_url: str, **overrides: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(registry_settings(database_url, nats_url, **overrides))
-    async with running(app) as client:
-        yield app, client
+def registry(database_url: str, nats_url: str, **overrides: Any) -> Running:
+    return running_app(create_app(registry_settings(database_url, nats_url, **overrides)))
 
 
 async def register_founding_members(
@@ -166,10 +158,3 @@ class Meetings:
         await self.store.close()
         await self.store.engine.dispose()
 
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        await asyncio.sleep(0.05)

@@ -5,23 +5,14 @@ app's own consumer follows them: exactly one `MemberAdmitted`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from typing import Any
-
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 
-from shared.envelope import encode, stream_name, subject
-from shared.eventstore import RecordedEvent
 from shared.eventstore.follow import LogNotifier
 from shared.messaging import NatsConnection
-from shared.relay import JetStreamRelay
+from tests.polling import eventually
 from tests.registry.support import (
     Meetings,
     decision,
-    eventually,
     kuwait_applies,
     members,
     register_founding_members,
@@ -29,41 +20,16 @@ from tests.registry.support import (
     soc_recommends_kuwait,
     summit_admits,
 )
-
-
-class TwiceRelay(JetStreamRelay):
-    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
-        futures = await super().send(records)
-        client = self.nats.client
-        assert client is not None
-        js = client.jetstream()
-        for record in records:
-            futures.append(
-                await js.publish_async(
-                    subject(self.service, record.stream_type, record.event_type),
-                    encode(record, self.service),
-                    headers={"Nats-Msg-Id": f"again-{record.event_id}"},
-                )
-            )
-        return futures
-
-
-async def delete_meetings_stream(nats_url: str) -> None:
-    client = await nats.connect(nats_url)
-    try:
-        with contextlib.suppress(NotFoundError):
-            await client.jetstream().delete_stream(stream_name("meetings"))
-    finally:
-        await client.close()
+from tests.shared.transport import TwiceRelay, delete_streams
 
 
 @pytest.fixture
 async def fresh_meetings_stream(servers):
     """The producer's name is fixed ("meetings"), so its stream is shared by the session: the
     test starts from none (and no durable consumer of it), and leaves none behind for others."""
-    await delete_meetings_stream(servers.nats_url)
+    await delete_streams(servers.nats_url, "meetings")
     yield
-    await delete_meetings_stream(servers.nats_url)
+    await delete_streams(servers.nats_url, "meetings")
 
 
 async def test_the_summits_adoption_over_nats_admits_kuwait_once(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -53,6 +52,7 @@ from shared.http.problems import ProblemError
 from shared.logging import configure_logging
 from shared.ops import router as ops_router
 from tests.access import bearer, expired_bearer, token, token_settings
+from tests.database import events_in
 from tests.shared.test_logging import restore_logging  # noqa: F401  (autouse: logging put back)
 
 event_types = EventTypes()
@@ -266,14 +266,6 @@ async def library(database_url: str) -> AsyncIterator[Library]:
         await http.aclose()
         await store.close()
         await engine.dispose()
-
-
-async def events_in(database_url: str) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(database_url)
-    try:
-        return await connection.fetch("SELECT * FROM events ORDER BY position")
-    finally:
-        await connection.close()
 
 
 # ------------------------------------------------------------------ distribution

@@ -19,8 +19,8 @@ from pydantic import SecretStr
 
 from shared.access import Principal, Role, TokenVerifier, UnauthenticatedError
 from shared.access.tokens import ServiceCredentials, keys_from_settings
-from shared.cli import main as cica
 from shared.settings import TokenSettings
+from shared.system.cli import main as cica
 from tests.access import OTHER_SECRET, SECRET, token, token_settings
 
 

@@ -18,7 +18,6 @@ import pytest
 from pydantic import BaseModel, Field
 
 from shared.asyncapi import (
-    SYSTEM_DOCUMENT,
     CatalogueError,
     ServiceCatalogue,
     dumps,
@@ -27,6 +26,7 @@ from shared.asyncapi import (
 )
 from shared.envelope import to_cloudevent
 from shared.eventstore import DomainEvent, EventTypes, RecordedEvent
+from shared.system.asyncapi import SYSTEM_DOCUMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json").read_text())
@@ -323,7 +323,7 @@ def test_the_committed_system_document_is_valid_and_up_to_date():
     """
     validate(json.loads(SYSTEM_DOCUMENT.read_text()))
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "asyncapi", "--check"],
+        [sys.executable, "-m", "shared.system.cli", "asyncapi", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,

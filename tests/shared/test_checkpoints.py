@@ -15,6 +15,7 @@ from shared.access import Role
 from shared.checkpoints import Checkpoint, signature_ok
 from shared.merkle import MerkleTree, verify_consistency, verify_inclusion
 from tests.access import bearer
+from tests.polling import eventually
 from tests.shared.checkpoint_apps import note, probe_app
 from tests.shared.test_service_shell import running
 
@@ -145,33 +146,23 @@ async def test_the_periodic_checkpoint_signs_a_grown_log(database_url, servers, 
     )
     async with running(app) as client:
         await note(app, "q", "a", "b")
-        deadline = asyncio.get_running_loop().time() + 10
-        while True:
-            latest = await client.get("/checkpoints/latest", headers=AUDITOR)
-            if latest.status_code == 200 and latest.json()["tree_size"] == 2:
-                break
-            assert asyncio.get_running_loop().time() < deadline, latest.text
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: client.get("/checkpoints/latest", headers=AUDITOR),
+            until=lambda latest: latest.status_code == 200 and latest.json()["tree_size"] == 2,
+            within=10,
+            what="a checkpoint of the grown log",
+        )
 
 
 async def test_the_kit_migration_creates_the_checkpoints_table_as_declared(database_url):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
     from sqlalchemy import MetaData
 
     from shared.checkpoints import checkpoints
-    from shared.eventstore import create_engine
+    from tests.database import schema_differences
 
     declared = MetaData(naming_convention=checkpoints.metadata.naming_convention)
     checkpoints.to_metadata(declared)
-    engine = create_engine(database_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), declared)
-            )
-    finally:
-        await engine.dispose()
+    differences = await schema_differences(database_url, declared)
 
     relevant = [
         d

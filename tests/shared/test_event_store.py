@@ -27,6 +27,7 @@ from shared.eventstore import (
     StreamTypeMismatchError,
     create_engine,
 )
+from tests.database import as_superuser_without_triggers
 
 event_types = EventTypes()
 
@@ -285,17 +286,6 @@ async def _append_some(store: PostgresEventStore, n: int = 6) -> str:
     return stream_id
 
 
-async def _as_superuser_without_triggers(database_url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(database_url)
-    try:
-        async with connection.transaction():
-            await connection.execute("SET LOCAL session_replication_role = replica")
-            for statement in statements:
-                await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def test_the_chain_verifies(store):
     await _append_some(store)
     report = await store.verify_chain()
@@ -333,7 +323,7 @@ async def test_the_chain_can_be_recomputed_from_the_documented_recipe(store):
 
 async def test_an_altered_row_is_found_at_its_position(store, database_url):
     await _append_some(store)
-    await _as_superuser_without_triggers(
+    await as_superuser_without_triggers(
         database_url,
         "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP4. Altered.\"') "
         "WHERE position = 4",
@@ -346,7 +336,7 @@ async def test_an_altered_row_is_found_at_its_position(store, database_url):
 
 async def test_a_deleted_row_is_found_at_its_position(store, database_url):
     await _append_some(store)
-    await _as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 3")
+    await as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 3")
     report = await store.verify_chain()
     assert not report.ok
     assert report.first_bad_position == 3
@@ -355,7 +345,7 @@ async def test_a_deleted_row_is_found_at_its_position(store, database_url):
 
 async def test_reordered_rows_are_found_at_the_first_moved_position(store, database_url):
     await _append_some(store)
-    await _as_superuser_without_triggers(
+    await as_superuser_without_triggers(
         database_url,
         "UPDATE events SET position = position + 1000 WHERE position IN (2, 5)",
         "UPDATE events SET position = CASE position WHEN 1002 THEN 5 ELSE 2 END "
@@ -380,7 +370,7 @@ async def test_a_rewritten_row_with_a_recomputed_hash_breaks_the_next_link(store
         recorded_at=record.recorded_at,
     )
     new_hash = chain_hash(record.prev_hash, document).hex()
-    await _as_superuser_without_triggers(
+    await as_superuser_without_triggers(
         database_url,
         "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP3. Forged.\"'), "
         f"hash = '\\x{new_hash}'::bytea WHERE position = 3",

@@ -4,13 +4,12 @@ records is exactly what the stream holds."""
 
 from __future__ import annotations
 
-import asyncio
-
 import nats
 from sqlalchemy import select
 
 from shared.envelope import stream_name
 from shared.eventstore.schema import relay_progress
+from tests.polling import eventually
 from tests.shared.transport import Pair
 
 
@@ -29,10 +28,9 @@ async def test_a_closing_relay_records_what_it_has_in_flight(new_database, serve
             await p.append_paragraphs(f"SUM/2022/DRAFT/{n}", 500, per_append=500)
         relay = await p.start_relay()
         relay.batch_size = 100  # many small batches, so that some are in flight at the close
-        deadline = asyncio.get_running_loop().time() + 30
-        while relay.published == 0:
-            assert asyncio.get_running_loop().time() < deadline, "the relay never published"
-            await asyncio.sleep(0.001)
+        await eventually(
+            lambda: relay.published, every=0.001, what="the relay published"
+        )
         await relay.close()
         progress = await recorded(p)
         client = await nats.connect(servers.nats_url)
@@ -63,11 +61,12 @@ async def test_closed_consumers_leave_nothing_for_the_connections_drain(database
         assert (await eventually_ready(client)).status_code == 200
         consumers = app.state.consumers
         nats_client = app.state.nats.client
-        deadline = asyncio.get_running_loop().time() + 30
         # Besides the client's one request inbox (`_INBOX.<id>.*`), each consumer's pull inbox.
-        while len(nats_client._subs) < len(consumers) + 1:
-            assert asyncio.get_running_loop().time() < deadline, "the consumers never subscribed"
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: len(nats_client._subs),
+            until=lambda subscriptions: subscriptions >= len(consumers) + 1,
+            what="the consumers subscribed",
+        )
         for consumer in consumers:
             await consumer.close()
         left = [sub.subject for sub in nats_client._subs.values()]

@@ -15,7 +15,6 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel
 
-from shared.devservers import free_port
 from shared.eventstore import (
     NO_STREAM,
     DomainEvent,
@@ -26,6 +25,8 @@ from shared.eventstore import (
 from shared.http import install_http_conventions
 from shared.http.etag import ExpectedVersion, set_etag
 from shared.http.problems import ProblemError
+from shared.system.devservers import free_port
+from tests.database import events_in
 
 event_types = EventTypes()
 
@@ -140,14 +141,6 @@ class _client_on:
         await self.http.aclose()
         await self.store.close()
         await self.engine.dispose()
-
-
-async def events_in(database_url: str) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(database_url)
-    try:
-        return await connection.fetch("SELECT * FROM events ORDER BY position")
-    finally:
-        await connection.close()
 
 
 async def test_the_etag_is_the_stream_version(client):

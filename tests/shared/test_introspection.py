@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from shared.app import create_service_app
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.projections import Projection, ProjectionError, catch_up, replay_digest
-from shared.rebuild import describe, load_projections, rebuild_command, rebuild_projections
+from shared.system.rebuild import describe, load_projections, rebuild_command, rebuild_projections
 from tests.shared.member_list import (
     code,
     event_types,

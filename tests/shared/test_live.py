@@ -19,10 +19,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.documents.app import create_app
 from shared.access import register_founding_members
-from shared.devservers import free_port
 from shared.live import LiveStreams, LiveUnavailableError
+from shared.system.devservers import free_port
 from tests.access import bearer
 from tests.documents.helpers import FOUNDED, MEMBERS_BEFORE_KUWAIT, draft, small_text
+from tests.polling import eventually
 from tests.shared.test_service_shell import settings_for
 
 SECRETARIAT = bearer("secretariat")
@@ -68,11 +69,12 @@ async def served(database_url: str, nats_url: str, **settings: Any) -> AsyncIter
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
     )
     task = asyncio.create_task(server.serve())
-    deadline = asyncio.get_running_loop().time() + DEADLINE
-    while not server.started:
+
+    def started() -> bool:
         assert not task.done(), "uvicorn stopped while starting"
-        assert asyncio.get_running_loop().time() < deadline, "uvicorn did not start"
-        await asyncio.sleep(0.02)
+        return server.started
+
+    await eventually(started, within=DEADLINE, every=0.02, what="uvicorn started")
     await register_founding_members(app.state.engine, MEMBERS_BEFORE_KUWAIT, admitted_at=FOUNDED)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=DEADLINE) as http:
         running = Served(app, server, task, http)
@@ -326,20 +328,28 @@ async def test_subscribers_beyond_the_limit_get_503_with_retry_after(database_ur
             refused = await service.http.get("/live", headers=SECRETARIAT)
             metrics = await service.http.get("/metrics", headers=SECRETARIAT)
         # The slot is given back once the first client leaves.
-        deadline = asyncio.get_running_loop().time() + DEADLINE
-        while True:
+
+        async def opened() -> int:
             async with service.http.stream("GET", "/live", headers=SECRETARIAT) as again:
-                if again.status_code == 200:
-                    break
-            assert asyncio.get_running_loop().time() < deadline, "the slot never came back"
-            await asyncio.sleep(0.05)
+                return again.status_code
+
+        await eventually(
+            opened,
+            until=lambda status: status == 200,
+            within=DEADLINE,
+            what="the slot came back",
+        )
         # Streams are counted once they end, and never timed (they last as long as the client).
-        while True:
-            after = scraped(await service.http.get("/metrics", headers=SECRETARIAT))
-            if after.get(("cica_http_requests_total", LIVE_200), 0) >= 2:
-                break
-            assert asyncio.get_running_loop().time() < deadline, "the streams were not counted"
-            await asyncio.sleep(0.05)
+
+        async def counted() -> dict[Any, float]:
+            return scraped(await service.http.get("/metrics", headers=SECRETARIAT))
+
+        after = await eventually(
+            counted,
+            until=lambda samples: samples.get(("cica_http_requests_total", LIVE_200), 0) >= 2,
+            within=DEADLINE,
+            what="the streams counted",
+        )
 
     assert refused.status_code == 503
     assert refused.headers["content-type"].startswith("application/problem+json")
@@ -393,11 +403,12 @@ async def test_the_end_of_the_lifespan_ends_open_streams(database_url, servers):
         async with app.router.lifespan_context(app):
             # An in-process transport answers once the stream has ended.
             answer = asyncio.create_task(client.get("/live", headers=SECRETARIAT))
-            deadline = asyncio.get_running_loop().time() + DEADLINE
-            while app.state.live.open == 0:
+
+            def opened() -> int:
                 assert not answer.done(), answer.result().text
-                assert asyncio.get_running_loop().time() < deadline, "the stream never opened"
-                await asyncio.sleep(0.01)
+                return app.state.live.open
+
+            await eventually(opened, within=DEADLINE, every=0.01, what="the stream opened")
         response = await asyncio.wait_for(answer, DEADLINE)
 
     assert response.status_code == 200

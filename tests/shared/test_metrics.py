@@ -4,7 +4,6 @@ own text parser."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -16,6 +15,7 @@ from services.documents.app import create_app
 from shared.eventstore.schema import parked_messages
 from tests.access import bearer
 from tests.documents.helpers import draft, small_text
+from tests.polling import eventually
 from tests.shared.test_service_shell import running, settings_for
 
 SECRETARIAT = bearer("secretariat")
@@ -44,13 +44,12 @@ async def scrape(client: httpx.AsyncClient, headers: dict[str, str] = AUDITOR) -
 
 async def scrape_until(client: httpx.AsyncClient, name: str, wanted: float) -> dict[Any, float]:
     """Scrape until the unlabelled gauge `name` reads `wanted` (the relay works on its own)."""
-    deadline = asyncio.get_running_loop().time() + 20
-    while True:
-        samples = await scrape(client)
-        if value(samples, name) == wanted:
-            return samples
-        assert asyncio.get_running_loop().time() < deadline, f"{name} stayed {samples}"
-        await asyncio.sleep(0.05)
+    return await eventually(
+        lambda: scrape(client),
+        until=lambda samples: value(samples, name) == wanted,
+        within=20,
+        what=f"{name} reads {wanted}",
+    )
 
 
 async def test_metrics_count_requests_appends_and_lags(database_url, servers):

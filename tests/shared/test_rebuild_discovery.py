@@ -4,8 +4,8 @@ otherwise in its module (documents' `PROJECTIONS`) is not missed."""
 
 import pytest
 
-from shared.migrate import SERVICES
-from shared.rebuild import load_projections
+from shared.system.rebuild import load_projections
+from shared.system.services import SERVICE_NAMES as SERVICES
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -3,20 +3,23 @@ served by the real app (its lifespan opens the engine, the event store and NATS)
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.devservers import free_port
 from shared.eventstore import NO_STREAM, DomainEvent
+from shared.system.devservers import free_port
 from tests.access import bearer, token_settings
+from tests.polling import eventually
 
 SERVICES = ["registry", "documents", "meetings", "notifications"]
+
+Running = AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]
+"""An app running in-process, with an HTTP client of it."""
 
 
 class ShellProbe(DomainEvent):
@@ -37,13 +40,20 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+@asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """`running`, handing back the app with its client (as the services' test supports do)."""
+    async with running(app) as client:
+        yield app, client
+
+
 async def eventually_ready(client: httpx.AsyncClient) -> httpx.Response:
-    deadline = asyncio.get_running_loop().time() + 15
-    while True:
-        response = await client.get("/readyz")
-        if response.status_code == 200 or asyncio.get_running_loop().time() > deadline:
-            return response
-        await asyncio.sleep(0.05)
+    return await eventually(
+        lambda: client.get("/readyz"),
+        until=lambda response: response.status_code == 200,
+        within=15,
+        what="/readyz answers 200",
+    )
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -20,11 +20,10 @@ import nats
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 
-from shared.devservers import LocalNats, free_port
-from shared.envelope import encode, stream_name, subject
-from shared.eventstore.types import RecordedEvent
-from shared.relay import JetStreamRelay
-from tests.shared.transport import Pair
+from shared.envelope import stream_name
+from shared.system.devservers import LocalNats, free_port
+from tests.polling import eventually
+from tests.shared.transport import Pair, TwiceRelay
 
 
 async def assert_applied_once_in_order(pair: Pair, streams: dict[str, int]) -> None:
@@ -50,6 +49,16 @@ async def assert_applied_once_in_order(pair: Pair, streams: dict[str, int]) -> N
     assert [r["position"] for r in positions] == list(range(1, head + 1))
     assert {r["outcome"] for r in positions} <= {"applied"}
     assert total == causes == sum(streams.values())
+
+
+async def stream_holds(js: Any, pair: Pair, count: int) -> None:
+    """Wait until the producer's JetStream stream holds `count` messages (or more)."""
+    name = stream_name(pair.producer_name)
+
+    async def messages() -> int:
+        return (await js.stream_info(name)).state.messages
+
+    await eventually(messages, until=lambda held: held >= count, what=f"{name} holds {count}")
 
 
 @pytest.fixture
@@ -81,26 +90,6 @@ async def test_ten_thousand_events_reach_the_consumer_once_each_in_order(pair):
     await assert_applied_once_in_order(p, streams)
 
 
-class TwiceRelay(JetStreamRelay):
-    """A relay that publishes everything twice, under distinct message ids, so that JetStream's
-    own deduplication cannot hide the repeat from the consumer."""
-
-    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
-        futures = await super().send(records)
-        client = self.nats.client
-        assert client is not None
-        js = client.jetstream()
-        for record in records:
-            futures.append(
-                await js.publish_async(
-                    subject(self.service, record.stream_type, record.event_type),
-                    encode(record, self.service),
-                    headers={"Nats-Msg-Id": f"again-{record.event_id}"},
-                )
-            )
-        return futures
-
-
 async def test_every_event_published_twice_is_applied_once(pair, servers):
     p = await pair(relay_class=TwiceRelay)
     await p.start_relay()
@@ -109,10 +98,7 @@ async def test_every_event_published_twice_is_applied_once(pair, servers):
     client = await nats.connect(servers.nats_url)
     try:
         js = client.jetstream()
-        deadline = asyncio.get_running_loop().time() + 30
-        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 100:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.05)
+        await stream_holds(js, p, 100)
     finally:
         await client.close()
 
@@ -157,10 +143,7 @@ async def test_a_message_deleted_from_the_stream_is_taken_from_the_producers_fee
     client = await nats.connect(servers.nats_url)
     try:
         js = client.jetstream()
-        deadline = asyncio.get_running_loop().time() + 30
-        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 6:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.05)
+        await stream_holds(js, p, 6)
         await js.delete_msg(stream_name(p.producer_name), 3)
         assert (await js.stream_info(stream_name(p.producer_name))).state.messages == 5
     finally:
@@ -178,10 +161,7 @@ async def test_a_lost_last_message_is_found_when_the_consumer_is_idle(pair, serv
     client = await nats.connect(servers.nats_url)
     try:
         js = client.jetstream()
-        deadline = asyncio.get_running_loop().time() + 30
-        while (await js.stream_info(stream_name(p.producer_name))).state.messages < 4:
-            assert asyncio.get_running_loop().time() < deadline
-            await asyncio.sleep(0.05)
+        await stream_holds(js, p, 4)
         await js.delete_msg(stream_name(p.producer_name), 4)
     finally:
         await client.close()
@@ -205,13 +185,7 @@ async def test_a_failing_handler_parks_its_event_and_the_others_go_on(pair):
     await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
     await p.wait_until_tracked(5)
 
-    url = p.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
-    connection = await asyncpg.connect(url)
-    try:
-        parked = await connection.fetch("SELECT * FROM parked_messages")
-        outcomes = await connection.fetch("SELECT position, outcome FROM tracking ORDER BY 1")
-    finally:
-        await connection.close()
+    parked, outcomes = await p.parked_and_outcomes()
     assert len(parked) == 1
     assert parked[0]["position"] == 3
     assert parked[0]["attempts"] == 3
@@ -256,12 +230,14 @@ async def test_every_message_on_the_wire_is_a_cloudevent(pair, servers):
         subscription = await js.pull_subscribe(
             f"cica.{p.producer_name}.>", durable=None, stream=stream_name(p.producer_name)
         )
-        messages = []
-        deadline = asyncio.get_running_loop().time() + 30
-        while len(messages) < 3:
-            assert asyncio.get_running_loop().time() < deadline
+        messages: list[Any] = []
+
+        async def fetched() -> int:
             with contextlib.suppress(nats.errors.TimeoutError):
-                messages += await subscription.fetch(3 - len(messages), timeout=1)
+                messages.extend(await subscription.fetch(3 - len(messages), timeout=1))
+            return len(messages)
+
+        await eventually(fetched, until=lambda held: held >= 3, every=0)
     finally:
         await client.close()
 
@@ -334,17 +310,15 @@ async def test_a_consumer_killed_between_commit_and_ack_does_not_apply_twice(pai
     env["KILL_AFTER_COMMIT_OF"] = "0"
     restarted = subprocess.Popen([sys.executable, "-c", script], env=env)  # noqa: ASYNC220
     try:
-        deadline = asyncio.get_running_loop().time() + 60
-        while True:
+
+        async def tracked() -> int | None:
             connection = await asyncpg.connect(url)
             try:
-                tracked = await connection.fetchval("SELECT max(position) FROM tracking")
+                return await connection.fetchval("SELECT max(position) FROM tracking")
             finally:
                 await connection.close()
-            if tracked == 10:
-                break
-            assert asyncio.get_running_loop().time() < deadline, f"stuck at {tracked}"
-            await asyncio.sleep(0.05)
+
+        await eventually(tracked, until=lambda position: position == 10, within=60)
     finally:
         restarted.terminate()
         await asyncio.to_thread(restarted.wait, 30)
@@ -362,18 +336,13 @@ async def test_two_relays_of_one_service_publish_one_at_a_time_and_the_other_tak
     first = await p.start_relay()
     second = await p.start_relay()
     await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
-    deadline = asyncio.get_running_loop().time() + 30
-    while not (first.is_leader or second.is_leader):
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
+    await eventually(lambda: first.is_leader or second.is_leader, what="a relay leads")
     assert first.is_leader != second.is_leader, "exactly one relay publishes"
     leader, standby = (first, second) if first.is_leader else (second, first)
 
     await leader.close()  # its lock connection closes, as when its process dies
     await p.append_paragraphs("SUM/2022/DRAFT/1", 5)
-    while not standby.is_leader:
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
+    await eventually(lambda: standby.is_leader, what="the standby took over")
     await p.start_consumer()
     await p.wait_until_tracked(10)
     await assert_applied_once_in_order(p, {"SUM/2022/DRAFT/1": 10})

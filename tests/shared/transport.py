@@ -5,23 +5,35 @@ producer's `/events` feed served in-process for healing gaps."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import asyncpg
 import httpx
+import nats
 from fastapi import FastAPI
+from nats.js.errors import NotFoundError
 
 from shared.access import TokenVerifier, install_access
 from shared.consumers import FeedClient, JetStreamConsumer, ReactionContext, Reactions
-from shared.envelope import ForeignEvent
-from shared.eventstore import DomainEvent, EventTypes, PostgresEventStore, create_engine
+from shared.envelope import ForeignEvent, encode, stream_name, subject
+from shared.eventstore import (
+    DomainEvent,
+    EventTypes,
+    PostgresEventStore,
+    RecordedEvent,
+    create_engine,
+)
 from shared.eventstore.follow import LogNotifier
 from shared.messaging import NatsConnection
 from shared.ops import router as ops_router
 from shared.relay import JetStreamRelay
 from tests.access import bearer, token_settings
+from tests.polling import eventually
 
 producer_types = EventTypes()
 consumer_types = EventTypes()
@@ -54,6 +66,38 @@ async def see_paragraph(ctx: ReactionContext, event: ForeignEvent) -> None:
         stream_type="seen",
         expected_version=event.version - 1,
     )
+
+
+class TwiceRelay(JetStreamRelay):
+    """A relay that publishes everything twice, under distinct message ids, so that JetStream's
+    own deduplication cannot hide the repeat from the consumer."""
+
+    async def send(self, records: list[RecordedEvent]) -> list[asyncio.Future[Any]]:
+        futures = await super().send(records)
+        client = self.nats.client
+        assert client is not None
+        js = client.jetstream()
+        for record in records:
+            futures.append(
+                await js.publish_async(
+                    subject(self.service, record.stream_type, record.event_type),
+                    encode(record, self.service),
+                    headers={"Nats-Msg-Id": f"again-{record.event_id}"},
+                )
+            )
+        return futures
+
+
+async def delete_streams(nats_url: str, *services: str) -> None:
+    """Delete the services' JetStream streams (and their durable consumers), where they are:
+    a producer whose name is fixed shares its stream with the session's other tests."""
+    client = await nats.connect(nats_url)
+    try:
+        for service in services:
+            with contextlib.suppress(NotFoundError):
+                await client.jetstream().delete_stream(stream_name(service))
+    finally:
+        await client.close()
 
 
 class FeedClientOnApp(FeedClient):
@@ -152,13 +196,23 @@ class Pair:
         return await self.consumer_task.tracked_position()
 
     async def wait_until_tracked(self, position: int, *, within: float = 60.0) -> None:
-        deadline = asyncio.get_running_loop().time() + within
-        while await self.tracked() < position:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(
-                    f"consumer stuck at {await self.tracked()} of {position}"
-                )
-            await asyncio.sleep(0.05)
+        await eventually(
+            self.tracked,
+            until=lambda tracked: tracked >= position,
+            within=within,
+            what=f"the consumer tracked {position}",
+        )
+
+    async def parked_and_outcomes(self) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+        """The consumer's parked messages, and each tracked position with its outcome."""
+        url = self.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
+        connection = await asyncpg.connect(url)
+        try:
+            parked = await connection.fetch("SELECT * FROM parked_messages")
+            outcomes = await connection.fetch("SELECT position, outcome FROM tracking ORDER BY 1")
+        finally:
+            await connection.close()
+        return parked, outcomes
 
     async def close(self) -> None:
         for closer in reversed(self._closers):

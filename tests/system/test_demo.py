@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +27,8 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
-from shared.devservers import _die_with_parent
+from shared.system.devservers import _die_with_parent
+from tests.polling import eventually_sync
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ class CicaUpForDevelopment(CicaUp):
         environment["PYTHONUNBUFFERED"] = "1"
         environment["CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS"] = "true"
         command = [
-            sys.executable, "-m", "shared.cli", "up",
+            sys.executable, "-m", "shared.system.cli", "up",
             "--state-dir", str(self.state_dir),
             "--pg-port", str(self.ports.postgres),
             "--nats-port", str(self.ports.nats),
@@ -136,7 +137,8 @@ def cica_demo(system: CicaUp, ministries: str, secrets: Path) -> subprocess.Comp
     """`cica demo` with the system's URLs and state dir (it mints its own tokens), the
     ministries' base URL, and where it keeps their endpoints' secrets."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
-    command = [sys.executable, "-m", "shared.cli", "demo", "--state-dir", str(system.state_dir),
+    command = [sys.executable, "-m", "shared.system.cli", "demo",
+               "--state-dir", str(system.state_dir),
                "--ministries", ministries, "--ministry-secrets", str(secrets)]  # fmt: skip
     for service, url in urls(system).items():
         command += ["--url", f"{service}={url}"]
@@ -171,23 +173,12 @@ def settled_heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str,
 
 def member_state_token(system: CicaUp, state: str) -> str:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
-    command = [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(system.state_dir),
+    command = [sys.executable, "-m", "shared.system.cli", "token",
+               "--state-dir", str(system.state_dir),
                "--role", "member_state", "--state", state]  # fmt: skip
     return subprocess.run(
         command, cwd=REPO, env=environment, capture_output=True, text=True, check=True
     ).stdout.strip()
-
-
-def poll(
-    read: Callable[[], httpx.Response],
-    until: Callable[[httpx.Response], bool],
-    within: float = 30.0,
-) -> httpx.Response:
-    """The first answer `until` accepts, or the last one after `within` seconds."""
-    deadline = time.monotonic() + within
-    while not until(answer := read()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return answer
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -228,12 +219,13 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
                 headers=bearer(secretariat),
             )
             kazakhstan = member_state_token(system, "KAZ")
-            read_by_kazakhstan = poll(
+            read_by_kazakhstan = eventually_sync(
                 lambda: client.get(
                     f"{service['documents']}/documents/SUM/2022/DRAFT/1",
                     headers=bearer(kazakhstan),
                 ),
                 until=lambda response: response.status_code != 404,
+                what="Kazakhstan may read SUM/2022/DRAFT/1",
             )
             admitted = client.get(
                 f"{service['notifications']}/notices",

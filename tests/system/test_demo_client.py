@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from shared.demo.client import DemoClient, DemoError, idempotency_key
-from shared.demo.scenario import agenda_documents, scenario
+from shared.system.demo.client import DemoClient, DemoError, idempotency_key
+from shared.system.demo.scenario import agenda_documents, scenario
 
 URLS = {"meetings": "http://meetings.test"}
 

@@ -32,9 +32,9 @@ from sqlalchemy.engine import make_url
 
 from shared.access.tokens import KEY_VARIABLES
 from shared.checkpoints import load_signing_key
-from shared.migrate import SERVICES
 from shared.relay import stream_config
 from shared.settings import ServiceSettings
+from shared.system.services import SERVICE_NAMES as SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,8 @@ import asyncpg
 import httpx
 import pytest
 
-from shared.devservers import _die_with_parent, free_port, port_is_open
+from shared.system.devservers import _die_with_parent, free_port, port_is_open
+from tests.polling import eventually_sync
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +68,7 @@ class CicaUp:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
         environment["PYTHONUNBUFFERED"] = "1"
         command = [
-            sys.executable, "-m", "shared.cli", "up",
+            sys.executable, "-m", "shared.system.cli", "up",
             "--state-dir", str(self.state_dir),
             "--pg-port", str(self.ports.postgres),
             "--nats-port", str(self.ports.nats),
@@ -113,7 +114,7 @@ class CicaUp:
         """`cica token`, as the printout tells a user to run it."""
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(self.state_dir),
+            [sys.executable, "-m", "shared.system.cli", "token", "--state-dir", str(self.state_dir),
              "--role", role],
             cwd=REPO, env=environment, capture_output=True, text=True, check=True,
         ).stdout.strip()
@@ -231,11 +232,18 @@ def test_data_survives_a_sigterm_and_a_restart_on_the_same_state_dir(cica_up: Ci
 
 def test_a_stop_signal_during_start_up_stops_what_was_started(cica_up: CicaUp) -> None:
     cica_up.start()
-    deadline = time.monotonic() + START_DEADLINE
-    while "starting PostgreSQL" not in cica_up.output:
+
+    def output() -> str:
         assert cica_up.process is not None and cica_up.process.poll() is None, cica_up.output
-        assert time.monotonic() < deadline, cica_up.output
-        time.sleep(0.01)
+        return cica_up.output
+
+    eventually_sync(
+        output,
+        until=lambda printed: "starting PostgreSQL" in printed,
+        within=START_DEADLINE,
+        every=0.01,
+        what="cica up starting PostgreSQL",
+    )
 
     assert cica_up.stop(signal.SIGTERM) == 0, cica_up.output
     assert open_ports(cica_up.ports) == []
@@ -273,9 +281,8 @@ def test_a_service_that_dies_stops_everything_and_is_named(cica_up: CicaUp) -> N
     assert open_ports(cica_up.ports) == []
 
 
-def uvicorn_pid(port: int) -> int:
-    """The pid of the uvicorn serving `port` (Linux: read from /proc)."""
-    wanted = ["--port", str(port)]
+def pid_of(what: str, runs: Callable[[list[str]], bool]) -> int:
+    """The pid of the process whose command line `runs` accepts (Linux: read from /proc)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -283,7 +290,17 @@ def uvicorn_pid(port: int) -> int:
             argv = (entry / "cmdline").read_bytes().decode().split("\0")
         except OSError:
             continue
-        pairs = [argv[i : i + 2] for i in range(len(argv) - 1)]
-        if "uvicorn" in argv and wanted in pairs:
+        if runs(argv):
             return int(entry.name)
-    raise AssertionError(f"no uvicorn process serves port {port}")
+    raise AssertionError(f"no process {what}")
+
+
+def uvicorn_pid(port: int) -> int:
+    """The pid of the uvicorn serving `port`."""
+    wanted = ["--port", str(port)]
+
+    def serves(argv: list[str]) -> bool:
+        pairs = [argv[i : i + 2] for i in range(len(argv) - 1)]
+        return "uvicorn" in argv and wanted in pairs
+
+    return pid_of(f"uvicorn serves port {port}", serves)

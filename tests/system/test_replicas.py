@@ -41,11 +41,12 @@ import httpx
 import pytest
 
 from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
-from shared import supervisor as supervisor_module
-from shared.cli import build_parser, up_options
-from shared.devservers import LocalNatsCluster, _die_with_parent
-from shared.supervisor import Supervisor, UpOptions
-from tests.system.test_make_up import REPO, SERVICES, uvicorn_pid
+from shared.system import supervisor as supervisor_module
+from shared.system.cli import build_parser, up_options
+from shared.system.devservers import LocalNatsCluster, _die_with_parent
+from shared.system.supervisor import Supervisor, UpOptions
+from tests.polling import eventually_sync
+from tests.system.test_make_up import REPO, SERVICES, pid_of, uvicorn_pid
 
 START_DEADLINE = 90.0
 DEMO_DEADLINE = 180.0
@@ -149,7 +150,13 @@ class System:
                         found[service] = replica
             return found
 
-        wait_for("a relay leader in every service", lambda: len(leaders()) == len(SERVICES))
+        eventually_sync(
+            leaders,
+            until=lambda found: len(found) == len(SERVICES),
+            within=SETTLE_DEADLINE,
+            every=0.3,
+            what="a relay leader in every service",
+        )
         self.relay_leaders = leaders()
 
     @property
@@ -170,7 +177,7 @@ class System:
 
     def start(self) -> None:
         command = [
-            sys.executable, "-m", "shared.cli", "up",
+            sys.executable, "-m", "shared.system.cli", "up",
             "--state-dir", str(self.state_dir),
             "--pg-port", str(self.ports.postgres),
             "--nats-port", str(self.ports.nats),
@@ -213,13 +220,13 @@ class System:
 
     def token(self, role: str) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", "token", "--state-dir", str(self.state_dir),
+            [sys.executable, "-m", "shared.system.cli", "token", "--state-dir", str(self.state_dir),
              "--role", role],
             cwd=REPO, env=self.environment(), capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
 
     def demo(self, output: Path) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "shared.cli", "demo", "--notifications",
+        command = [sys.executable, "-m", "shared.system.cli", "demo", "--notifications",
                    "--state-dir", str(self.state_dir)]  # fmt: skip
         for service in SERVICES:
             replica = self.demo_replica(service)
@@ -232,16 +239,10 @@ class System:
 
     def nats_node_pid(self, node: int) -> int:
         config = str((self.state_dir / "nats-cluster" / f"nats-{node}.conf").resolve())
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                argv = (entry / "cmdline").read_bytes().decode().split("\0")
-            except OSError:
-                continue
-            if config in argv and any(a.endswith("nats-server") for a in argv[:1]):
-                return int(entry.name)
-        raise AssertionError(f"no nats-server runs {config}")
+        return pid_of(
+            f"nats-server runs {config}",
+            lambda argv: config in argv and any(a.endswith("nats-server") for a in argv[:1]),
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -337,19 +338,6 @@ def read_log(client: httpx.Client, url: str, token: str) -> list[dict[str, Any]]
         after = body["next_after"]
 
 
-def wait_for(
-    what: str,
-    check: Callable[[], bool],
-    within: float = SETTLE_DEADLINE,
-    seen: Callable[[], object] = lambda: "",
-) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not in time: {what}; {seen()}")
-        time.sleep(0.3)
-
-
 def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
     secretariat, auditor = system.token("secretariat"), system.token("auditor")
     url = {s: system.url(s) for s in SERVICES}
@@ -364,10 +352,11 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
             assert endpoint.status_code == 201, endpoint.text
         demo_path = system.state_dir.parent / f"{system.state_dir.name}-demo.out"
         demo = system.demo(demo_path)
-        wait_for(
-            "the demo's eighth step",
+        eventually_sync(
             lambda: KILL_AT_STEP in demo_path.read_text() or demo.poll() is not None,
             within=DEMO_DEADLINE,
+            every=0.3,
+            what="the demo's eighth step",
         )
         procedure_id = str(uuid.uuid4())
         deadline = datetime.now(UTC) + timedelta(seconds=SILENCE_SECONDS)
@@ -398,7 +387,13 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
             assert answer.status_code == 200, answer.text
             return answer.json()
 
-        wait_for("the silence procedure's conclusion", lambda: procedure()["status"] != "running")
+        eventually_sync(
+            procedure,
+            until=lambda answer: answer["status"] != "running",
+            within=SETTLE_DEADLINE,
+            every=0.3,
+            what="the silence procedure's conclusion",
+        )
 
         def deliveries() -> list[dict[str, Any]]:
             answer = client.get(f"{url['notifications']}/deliveries", params={"limit": 1000},
@@ -409,8 +404,9 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
 
         heads: list[tuple[int, ...]] = []
 
-        def settled() -> bool:
-            """Every delivery made and done, and no log growing over three looks."""
+        def settled() -> tuple[bool, object]:
+            """Every delivery made and done, and no log growing over three looks (and what was
+            seen: the last heads and every delivery's state, kind and status)."""
             listed = deliveries()
             done = len(listed) == len(RECEIVING) * NOTES_AND_NOTICES and all(
                 d["status"] == "succeeded" for d in listed
@@ -422,12 +418,16 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
                 for s in SERVICES
             )
             heads.append(head)
-            return done and len(heads) > 2 and heads[-3] == heads[-2] == head
+            return done and len(heads) > 2 and heads[-3] == heads[-2] == head, (
+                heads[-3:], [(d["state"], d["kind"], d["status"]) for d in listed]
+            )
 
-        wait_for(
-            "every delivery succeeded and every log settled",
+        eventually_sync(
             settled,
-            seen=lambda: (heads[-3:], [(d["state"], d["kind"], d["status"]) for d in deliveries()]),
+            until=lambda seen: seen[0],
+            within=SETTLE_DEADLINE,
+            every=0.3,
+            what="every delivery succeeded and every log settled",
         )
 
         listed = deliveries()

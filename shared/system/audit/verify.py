@@ -52,13 +52,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-from uuid import UUID
 
 import httpx
 
 from shared.checkpoints import Checkpoint, key_id, signature_ok
 from shared.envelope import to_cloudevent
-from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
+from shared.eventstore.hashing import GENESIS_HASH, ChainBreak, chain_break
 from shared.eventstore.types import RecordedEvent
 from shared.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 
@@ -128,20 +127,13 @@ class Progress:
 
 def recorded_event(item: dict[str, Any]) -> RecordedEvent:
     """An event as a service's ``GET /events`` serves it, as the record it was stored as."""
-    return RecordedEvent(
-        position=int(item["position"]),
-        event_id=UUID(str(item["event_id"])),
-        stream_id=item["stream_id"],
-        stream_type=item["stream_type"],
-        version=int(item["version"]),
-        event_type=item["event_type"],
-        schema_version=int(item["schema_version"]),
-        data=item["data"],
-        metadata=item["metadata"],
-        recorded_at=datetime.fromisoformat(item["recorded_at"].replace("Z", "+00:00")),
-        prev_hash=bytes.fromhex(item["prev_hash"]),
-        hash=bytes.fromhex(item["hash"]),
-    )
+    return RecordedEvent.from_feed_item(item)
+
+
+_CHAIN_BREAKS = {
+    ChainBreak.PREV_HASH: "prev_hash is not the previous hash",
+    ChainBreak.CONTENT: "the event does not match its hash",
+}
 
 
 def check_chain(
@@ -155,26 +147,13 @@ def check_chain(
             record = recorded_event(item)
         except (KeyError, ValueError, TypeError) as error:
             return tree, Failure(log.service, expected, f"malformed event: {error!r}")
-        if record.position != expected:
+        broken = chain_break(record, expected, prev)
+        if broken is ChainBreak.MISSING:
             return tree, Failure(
                 log.service, expected, f"missing (the next event is at {record.position})"
             )
-        if record.prev_hash != prev:
-            return tree, Failure(log.service, expected, "prev_hash is not the previous hash")
-        document = canonical_document(
-            position=record.position,
-            event_id=record.event_id,
-            stream_id=record.stream_id,
-            stream_type=record.stream_type,
-            version=record.version,
-            event_type=record.event_type,
-            schema_version=record.schema_version,
-            data=record.data,
-            metadata=record.metadata,
-            recorded_at=record.recorded_at,
-        )
-        if chain_hash(prev, document) != record.hash:
-            return tree, Failure(log.service, expected, "the event does not match its hash")
+        if broken is not None:
+            return tree, Failure(log.service, expected, _CHAIN_BREAKS[broken])
         tree.append(record.hash)
         prev = record.hash
         if progress is not None and expected % 10_000 == 0:
