@@ -11,7 +11,6 @@ a procedure's representation carries its stream version as ``ETag``; writes hono
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +59,8 @@ from shared.access import (
 )
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
+from shared.http.reads import caught_up
 from shared.http.writes import Store, Write, Written
-from shared.projections import ProjectionRunner
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -73,18 +72,11 @@ READERS = allow(Role.SECRETARIAT, Role.MEMBER_STATE, Role.AUDITOR, Role.SERVICE)
 OBJECTORS = allow(Role.SECRETARIAT, Role.MEMBER_STATE)
 
 
-async def _caught_up(request: Request) -> None:
-    runner: ProjectionRunner | None = getattr(request.app.state, "projection_runner", None)
-    if runner is not None:  # read what was written before this request, when it is quick
-        with contextlib.suppress(TimeoutError):
-            await runner.wait_until_caught_up(within=2.0)
-
-
 async def _read_model(request: Request, viewer: CallerView, what: str) -> AsyncEngine:
     """The engine to read a read model with, once the caller may see `what` and the read
     models have caught up with the writes before this request (when that is quick)."""
     _visible(viewer, what)
-    await _caught_up(request)
+    await caught_up(request)
     return request.app.state.engine
 
 

@@ -4,7 +4,6 @@ have caught up with the log."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Collection
 from typing import Annotated
 from uuid import UUID
@@ -16,10 +15,7 @@ from services.notifications import domain, examples
 from services.notifications.events import LanguageTag
 from services.notifications.settings import NotificationsSettings
 from shared.access import Principal
-from shared.projections import ProjectionRunner
-
-CAUGHT_UP_WITHIN = 2.0
-"""How long a read waits for the read models to show what was written before it (seconds)."""
+from shared.http.reads import caught_up
 
 
 def _settings(request: Request) -> NotificationsSettings:
@@ -47,15 +43,6 @@ Languages = Annotated[
         examples=[["en", "ru"]],
     ),
 ]
-
-
-async def caught_up(request: Request) -> None:
-    """Wait until the read models show what was written before this request, when it is
-    quick (`CAUGHT_UP_WITHIN`)."""
-    runner: ProjectionRunner | None = getattr(request.app.state, "projection_runner", None)
-    if runner is not None:
-        with contextlib.suppress(TimeoutError):
-            await runner.wait_until_caught_up(within=CAUGHT_UP_WITHIN)
 
 
 async def read_models(request: Request) -> AsyncEngine:

@@ -9,7 +9,6 @@ single stream's representation carries its version as ``ETag``; writes honour ``
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
@@ -52,8 +51,8 @@ from services.registry.schemas import (
 from services.registry.visibility import sees_state
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView
 from shared.http.etag import set_etag
+from shared.http.reads import caught_up
 from shared.http.writes import Store, Write, Written
-from shared.projections import ProjectionRunner
 
 router = APIRouter()
 
@@ -76,10 +75,7 @@ async def _moment(
               "time zone; now when absent).", examples=["2022-10-01T00:00:00Z"]),
     ] = None,
 ) -> Moment:
-    runner: ProjectionRunner | None = getattr(request.app.state, "projection_runner", None)
-    if runner is not None:  # read what was written before this request, when it is quick
-        with contextlib.suppress(TimeoutError):
-            await runner.wait_until_caught_up(within=2.0)
+    await caught_up(request)  # read what was written before this request, when it is quick
     now = datetime.now(UTC)
     return Moment(effective=effective or now.date(), as_of=as_of or now)
 
