@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_configured
 from shared.checkpoints import ensure_signing_key_file
+from shared.retry import backoff
 from shared.system.devservers import (
     LocalNats,
     LocalNatsCluster,
@@ -377,16 +378,17 @@ class _Restart:
     back to 1 s once it has run for a minute."""
 
     started_at: float = field(default_factory=time.monotonic)
-    delay: float = RESTART_FIRST_DELAY
+    exits: int = 0
+    """Exits in a row, each before the process had run for `RESTART_STABLE_AFTER`."""
     due: float | None = None
 
     def exited(self) -> float:
-        """Note an exit; the delay before the restart."""
+        """Note an exit; the delay before the restart (the kit's backoff)."""
         if time.monotonic() - self.started_at >= RESTART_STABLE_AFTER:
-            self.delay = RESTART_FIRST_DELAY
-        delay = self.delay
+            self.exits = 0
+        self.exits += 1
+        delay = backoff(self.exits, base=RESTART_FIRST_DELAY, cap=RESTART_MAX_DELAY)
         self.due = time.monotonic() + delay
-        self.delay = min(self.delay * 2, RESTART_MAX_DELAY)
         return delay
 
     def is_due(self) -> bool:
