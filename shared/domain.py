@@ -4,11 +4,10 @@ A domain module raises these, and knows nothing of HTTP. Each error names the ru
 (`rule`, a short slug such as ``"no-membership-application"``) and says in its `detail` what
 went wrong this time; extension members (`members`) carry the facts a program needs (the state,
 the symbol...). The HTTP layer (`shared.http.problems`) turns each kind into its status and the
-rule into the problem's type (``/problems/<rule>``), in one place::
+rule into the problem's type (``/problems/<rule>``), in one place. A subclass names its title
+and rule as class keywords (it inherits those it does not name)::
 
-    class NotAMemberError(RefusedError):
-        title = "Not a member"
-        rule = "not-a-member"
+    class NotAMemberError(RefusedError, title="Not a member", rule="not-a-member"): ...
 
 The kinds:
 
@@ -35,6 +34,15 @@ class DomainError(Exception):
     title: ClassVar[str] = "Refused by the rules"
     rule: ClassVar[str] = "refused"
 
+    def __init_subclass__(
+        cls, *, title: str | None = None, rule: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if title is not None:
+            cls.title = title
+        if rule is not None:
+            cls.rule = rule
+
     def __init__(self, detail: str | None = None, /, **members: Any) -> None:
         self.detail: str = detail if detail is not None else self.title
         self.members: dict[str, Any] = members
@@ -45,29 +53,17 @@ class RefusedError(DomainError):
     """The rules do not allow this now."""
 
 
-class NotFoundError(DomainError):
+class NotFoundError(DomainError, title="Not Found", rule="not-found"):
     """What the command names does not exist, or the caller may not know that it does."""
 
-    title = "Not Found"
-    rule = "not-found"
 
-
-class InvalidError(DomainError):
+class InvalidError(DomainError, title="Invalid request", rule="invalid-request"):
     """The facts given cannot be true (together)."""
 
-    title = "Invalid request"
-    rule = "invalid-request"
 
-
-class ForbiddenError(DomainError):
+class ForbiddenError(DomainError, title="Forbidden", rule="forbidden"):
     """The caller is known, and this is not theirs to do."""
 
-    title = "Forbidden"
-    rule = "forbidden"
 
-
-class GoneError(DomainError):
+class GoneError(DomainError, title="Gone", rule="gone"):
     """It existed, and is no longer held."""
-
-    title = "Gone"
-    rule = "gone"

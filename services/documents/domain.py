@@ -43,28 +43,21 @@ PLACEHOLDER = re.compile(r"_{3,}|\\_(?:\\_)+|\[\s*(?:\.\.\.|…)\s*\]")
 # ------------------------------------------------------------------------------ errors
 
 
-class DocumentNotFoundError(NotFoundError):
-    title = "Document not found"
-    rule = "document-not-found"
-
+class DocumentNotFoundError(NotFoundError, title="Document not found", rule="document-not-found"):
     def __init__(self, symbol: str) -> None:
         super().__init__(f"There is no document {symbol}.", symbol=symbol)
 
 
-class RevisionNotFoundError(NotFoundError):
-    title = "Revision not found"
-    rule = "revision-not-found"
-
+class RevisionNotFoundError(NotFoundError, title="Revision not found", rule="revision-not-found"):
     def __init__(self, symbol: str, revision: int) -> None:
         super().__init__(
             f"{symbol} has no revision {revision}.", symbol=symbol, revision=revision
         )
 
 
-class RevisionNotHeldError(GoneError):
-    title = "Revision not held by the system"
-    rule = "revision-not-held"
-
+class RevisionNotHeldError(
+    GoneError, title="Revision not held by the system", rule="revision-not-held"
+):
     def __init__(self, symbol: str, revision: int, imported_at: int) -> None:
         super().__init__(
             f"{symbol} existed before the system and was imported at revision {imported_at}: "
@@ -75,10 +68,9 @@ class RevisionNotHeldError(GoneError):
         )
 
 
-class DocumentNotEditableError(RefusedError):
-    title = "Document not editable"
-    rule = "document-not-editable"
-
+class DocumentNotEditableError(
+    RefusedError, title="Document not editable", rule="document-not-editable"
+):
     def __init__(self, symbol: str, status: Status) -> None:
         super().__init__(
             f"{symbol} is {status.value}: its text is frozen, no further revision is taken.",
@@ -87,15 +79,14 @@ class DocumentNotEditableError(RefusedError):
         )
 
 
-class InvalidTextError(InvalidError):
-    title = "Invalid document text"
-    rule = "invalid-document-text"
+class InvalidTextError(
+    InvalidError, title="Invalid document text", rule="invalid-document-text"
+): ...
 
 
-class InvalidStatusChangeError(RefusedError):
-    title = "Status change not allowed"
-    rule = "status-change-not-allowed"
-
+class InvalidStatusChangeError(
+    RefusedError, title="Status change not allowed", rule="status-change-not-allowed"
+):
     def __init__(self, symbol: str, current: Status, wanted: Status) -> None:
         super().__init__(
             f"{symbol} is {current.value}; it cannot become {wanted.value}.",
@@ -105,18 +96,14 @@ class InvalidStatusChangeError(RefusedError):
         )
 
 
-class AmendmentNotFoundError(NotFoundError):
-    title = "Amendment not found"
-    rule = "amendment-not-found"
-
+class AmendmentNotFoundError(
+    NotFoundError, title="Amendment not found", rule="amendment-not-found"
+):
     def __init__(self, amendment_id: UUID) -> None:
         super().__init__(f"There is no amendment {amendment_id}.", amendment_id=str(amendment_id))
 
 
-class AmendmentNotOpenError(RefusedError):
-    title = "Amendment not open"
-    rule = "amendment-not-open"
-
+class AmendmentNotOpenError(RefusedError, title="Amendment not open", rule="amendment-not-open"):
     def __init__(self, amendment_id: UUID, status: str) -> None:
         super().__init__(
             f"Amendment {amendment_id} is {status}, no longer open.",
@@ -125,15 +112,10 @@ class AmendmentNotOpenError(RefusedError):
         )
 
 
-class InvalidAmendmentError(InvalidError):
-    title = "Invalid amendment"
-    rule = "invalid-amendment"
+class InvalidAmendmentError(InvalidError, title="Invalid amendment", rule="invalid-amendment"): ...
 
 
-class NotTheProposerError(ForbiddenError):
-    title = "Forbidden"
-    rule = "not-the-proposer"
-
+class NotTheProposerError(ForbiddenError, rule="not-the-proposer"):
     def __init__(self, amendment_id: UUID, proposer: str, state: str) -> None:
         super().__init__(
             f"Amendment {amendment_id} was proposed by {proposer}; only {proposer} may "
@@ -142,9 +124,9 @@ class NotTheProposerError(ForbiddenError):
         )
 
 
-class InvalidTranslationError(InvalidError):
-    title = "Invalid translation"
-    rule = "invalid-translation"
+class InvalidTranslationError(
+    InvalidError, title="Invalid translation", rule="invalid-translation"
+): ...
 
 
 # ------------------------------------------------------------------------------- state

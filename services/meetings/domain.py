@@ -86,11 +86,10 @@ def meeting_id_of(session: str) -> str:
 # ------------------------------------------------------------------------------ errors
 
 
-class MeetingsError(kinds.RefusedError):
+class MeetingsError(
+    kinds.RefusedError, title="Refused by the meetings service's rules", rule="meetings-refused"
+):
     """A decision the meetings service's rules refuse; nothing is recorded."""
-
-    title = "Refused by the meetings service's rules"
-    rule = "meetings-refused"
 
 
 class NotFoundError(kinds.NotFoundError):
@@ -105,34 +104,28 @@ class InvalidRequestError(kinds.InvalidError):
     it starts, a decision under an item the agenda does not have."""
 
 
-class AgendaAdoptedError(MeetingsError):
-    title = "Agenda already adopted"
-    rule = "agenda-adopted"
+class AgendaAdoptedError(MeetingsError, title="Agenda already adopted", rule="agenda-adopted"): ...
 
 
-class NotParticipantError(kinds.ForbiddenError):
-    title = "Not a participant"
-    rule = "not-a-participant"
+class NotParticipantError(
+    kinds.ForbiddenError, title="Not a participant", rule="not-a-participant"
+): ...
 
 
-class DeadlinePassedError(MeetingsError):
-    title = "Deadline passed"
-    rule = "deadline-passed"
+class DeadlinePassedError(MeetingsError, title="Deadline passed", rule="deadline-passed"): ...
 
 
-class ProcedureConcludedError(MeetingsError):
-    title = "Silence procedure concluded"
-    rule = "silence-procedure-concluded"
+class ProcedureConcludedError(
+    MeetingsError, title="Silence procedure concluded", rule="silence-procedure-concluded"
+): ...
 
 
-class NoConsensusError(MeetingsError):
-    title = "No consensus"
-    rule = "no-consensus"
+class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
 
 
-class DeadlineNotReachedError(MeetingsError):
-    title = "Deadline not reached"
-    rule = "deadline-not-reached"
+class DeadlineNotReachedError(
+    MeetingsError, title="Deadline not reached", rule="deadline-not-reached"
+): ...
 
 
 # ------------------------------------------------------------------------------ time

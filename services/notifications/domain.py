@@ -41,11 +41,10 @@ from shared.eventstore import DomainEvent
 # ------------------------------------------------------------------------------ errors
 
 
-class NotificationsError(RefusedError):
+class NotificationsError(
+    RefusedError, title="Refused by the notifications service's rules", rule="notifications-refused"
+):
     """A decision the notifications service's rules refuse; nothing is recorded."""
-
-    title = "Refused by the notifications service's rules"
-    rule = "notifications-refused"
 
 
 class NotFoundError(_NotFound):
@@ -55,19 +54,15 @@ class NotFoundError(_NotFound):
         super().__init__(f"{what} does not exist.", **members)
 
 
-class InvalidRequestError(InvalidError):
-    title = "Invalid request"
-    rule = "invalid-request"
+class InvalidRequestError(InvalidError): ...
 
 
-class SeriesOpenError(NotificationsError):
-    title = "Series already open"
-    rule = "series-open"
+class SeriesOpenError(NotificationsError, title="Series already open", rule="series-open"): ...
 
 
-class NoMembersError(NotificationsError):
-    title = "No member states known"
-    rule = "no-member-states"
+class NoMembersError(
+    NotificationsError, title="No member states known", rule="no-member-states"
+): ...
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -335,26 +330,17 @@ def acknowledge(
 # ------------------------------------------------------------------------------ endpoints
 
 
-class EndpointNotFoundError(_NotFound):
-    title = "Endpoint not found"
-    rule = "endpoint-not-found"
-
+class EndpointNotFoundError(_NotFound, title="Endpoint not found", rule="endpoint-not-found"):
     def __init__(self, endpoint_id: UUID) -> None:
         super().__init__(f"No endpoint {endpoint_id}.", endpoint_id=str(endpoint_id))
 
 
-class EndpointRemovedError(RefusedError):
-    title = "Endpoint removed"
-    rule = "endpoint-removed"
-
+class EndpointRemovedError(RefusedError, title="Endpoint removed", rule="endpoint-removed"):
     def __init__(self, endpoint_id: UUID) -> None:
         super().__init__(f"Endpoint {endpoint_id} was removed.", endpoint_id=str(endpoint_id))
 
 
-class EndpointExistsError(RefusedError):
-    title = "Endpoint exists"
-    rule = "endpoint-exists"
-
+class EndpointExistsError(RefusedError, title="Endpoint exists", rule="endpoint-exists"):
     def __init__(self, endpoint_id: UUID) -> None:
         super().__init__(
             f"Endpoint {endpoint_id} is registered already.", endpoint_id=str(endpoint_id)
@@ -488,18 +474,14 @@ def is_due(current: Progress, now: datetime, *, lease: timedelta) -> bool:
     return current.next_attempt_at is None or current.next_attempt_at <= now
 
 
-class DeliveryNotFoundError(_NotFound):
-    title = "Delivery not found"
-    rule = "delivery-not-found"
-
+class DeliveryNotFoundError(_NotFound, title="Delivery not found", rule="delivery-not-found"):
     def __init__(self, delivery_id: UUID) -> None:
         super().__init__(f"No delivery {delivery_id}.", delivery_id=str(delivery_id))
 
 
-class DeliveryNotRequeuableError(RefusedError):
-    title = "Delivery cannot be sent again now"
-    rule = "delivery-not-requeuable"
-
+class DeliveryNotRequeuableError(
+    RefusedError, title="Delivery cannot be sent again now", rule="delivery-not-requeuable"
+):
     def __init__(self, delivery_id: UUID, status: str) -> None:
         super().__init__(
             f"Delivery {delivery_id} is {status}: only a delivery that failed, was "

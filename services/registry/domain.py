@@ -46,19 +46,15 @@ AREA_PATTERN = r"^[a-z0-9][a-z0-9-]{0,79}$"
 # ------------------------------------------------------------------------------ errors
 
 
-class RegistryError(RefusedError):
+class RegistryError(RefusedError, title="Refused by the registry's rules", rule="registry-refused"):
     """A decision the registry's rules refuse; nothing is recorded. A refusal of another kind
     than the kit's `RefusedError` (409) is that kind too: `NotFoundError` (404),
     `InvalidFactError` (422)."""
 
-    title = "Refused by the registry's rules"
-    rule = "registry-refused"
 
-
-class NeverAppliedError(RegistryError):
-    title = "No membership application"
-    rule = "no-membership-application"
-
+class NeverAppliedError(
+    RegistryError, title="No membership application", rule="no-membership-application"
+):
     def __init__(self, state: str, what: str) -> None:
         super().__init__(
             f"{state} has never applied for membership (no MembershipApplied is recorded), so "
@@ -67,33 +63,22 @@ class NeverAppliedError(RegistryError):
         )
 
 
-class AlreadyMemberError(RegistryError):
-    title = "Already a member"
-    rule = "already-a-member"
-
+class AlreadyMemberError(RegistryError, title="Already a member", rule="already-a-member"):
     def __init__(self, state: str, since: date | None) -> None:
         super().__init__(f"{state} is a member state already (since {since}).", state=state)
 
 
-class AlreadyRegisteredError(RegistryError):
-    title = "Already registered"
-    rule = "already-registered"
-
+class AlreadyRegisteredError(RegistryError, title="Already registered", rule="already-registered"):
     def __init__(self, what: str, **members: object) -> None:
         super().__init__(f"{what} is registered already; nothing was changed.", **members)
 
 
-class NotFoundError(RegistryError, UnknownError):
-    title = "Not Found"
-    rule = "not-found"
-
+class NotFoundError(RegistryError, UnknownError, title="Not Found", rule="not-found"):
     def __init__(self, what: str, **members: object) -> None:
         super().__init__(f"{what} is not in the registry.", **members)
 
 
-class InvalidFactError(RegistryError, InvalidError):
-    title = "Invalid fact"
-    rule = "invalid-fact"
+class InvalidFactError(RegistryError, InvalidError, title="Invalid fact", rule="invalid-fact"): ...
 
 
 # ------------------------------------------------------------------------------ member states
@@ -106,10 +91,7 @@ class MembershipStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class NotAMemberError(RegistryError):
-    title = "Not a member"
-    rule = "not-a-member"
-
+class NotAMemberError(RegistryError, title="Not a member", rule="not-a-member"):
     def __init__(self, state: str, status: MembershipStatus | None, what: str) -> None:
         super().__init__(
             f"{state} is {status.value if status else 'not in the registry'}, so {what} "
