@@ -8,60 +8,25 @@ never see each other's events.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shared.system.devservers import LocalNats, LocalPostgres, free_port
 from shared.system.migrate import ensure_database, upgrade
+from tests.servers import Servers, own_servers
 
 TEMPLATE = "cica_test_template"
 
 
-@dataclass
-class Servers:
-    server_url: str
-    nats_url: str
-    postgres: LocalPostgres | None
-    nats: LocalNats | None
-
-
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
-    external_pg = os.environ.get("CICA_DATABASE_URL")
-    external_nats = os.environ.get("CICA_NATS_URL")
-    workdir = Path(tempfile.mkdtemp(prefix="cica-test-"))
-    postgres = nats = None
-    try:
-        if not external_pg:
-            postgres = LocalPostgres(workdir / "postgres", free_port(), fsync=False)
-            postgres.start()
-        if not external_nats:
-            nats = LocalNats(workdir / "nats", free_port())
-            nats.start()
-        server_url = external_pg or postgres.url  # type: ignore[union-attr]
-        template_url = make_url(server_url).set(database=TEMPLATE).render_as_string(False)
+    with own_servers("cica-test-", fsync=False) as started:
+        template_url = make_url(started.server_url).set(database=TEMPLATE).render_as_string(False)
         asyncio.run(_make_template(template_url))
-        yield Servers(
-            server_url=server_url,
-            nats_url=external_nats or nats.url,  # type: ignore[union-attr]
-            postgres=postgres,
-            nats=nats,
-        )
-    finally:
-        if nats is not None:
-            nats.stop()
-        if postgres is not None:
-            postgres.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        yield started
 
 
 async def _make_template(template_url: str) -> None:

@@ -20,6 +20,7 @@ from shared.eventstore.hashing import canonical_document, chain_hash
 from shared.system.audit.verify import export_services, load_kept, verify_export, verify_services
 from shared.system.cli import main
 from tests.access import bearer
+from tests.database import as_superuser_without_triggers
 from tests.polling import eventually
 from tests.shared.checkpoint_apps import note, probe_app
 from tests.shared.test_service_shell import running
@@ -102,15 +103,9 @@ async def test_a_row_altered_by_a_superuser_fails_naming_the_service_and_positio
         await note(apps["ledger"], "a", *[f"n{i}" for i in range(6)])
         await sign(clients["ledger"])
         before, _ = await audit(clients, kept_file)
-        connection = await superuser(url)
-        try:
-            await connection.execute("ALTER TABLE events DISABLE TRIGGER USER")
-            await connection.execute(
-                """UPDATE events SET data = '{"note": "forged"}' WHERE position = 4"""
-            )
-            await connection.execute("ALTER TABLE events ENABLE TRIGGER USER")
-        finally:
-            await connection.close()
+        await as_superuser_without_triggers(
+            url, """UPDATE events SET data = '{"note": "forged"}' WHERE position = 4"""
+        )
         failures, report = await audit(clients, kept_file)
 
     assert before == []

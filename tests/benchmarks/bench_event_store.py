@@ -52,6 +52,7 @@ import asyncpg
 from shared.eventstore import PostgresEventStore
 from shared.eventstore import create_engine as create_store_engine
 from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
+from shared.eventstore.schema import events as events_table
 from shared.projections import rebuild
 from tests.benchmarks.bench_projection_rebuild import (
     BenchMemberApplied,
@@ -104,20 +105,8 @@ READ_ROWS = (
     "data::text, metadata::text, recorded_at, prev_hash, hash FROM events "
     "WHERE stream_id = $1 ORDER BY version"
 )
-COPY_COLUMNS = [
-    "position",
-    "event_id",
-    "stream_id",
-    "stream_type",
-    "version",
-    "event_type",
-    "schema_version",
-    "data",
-    "metadata",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-]
+COPY_COLUMNS = [column.name for column in events_table.c]
+"""The log's columns, in the order `Log.add` builds its rows."""
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -238,20 +238,15 @@ async def run(env: BenchEnvironment) -> list[Measurement]:
                 "the bare endpoint's throughput is a floor; CPU per request is not capped so"
             },
         ),
-        Measurement(
-            name=f"{title}: p50",
-            unit="ms",
-            value=ours["p50_ms"],
-            baseline_name="bare FastAPI endpoint, p50",
-            baseline_value=baseline["p50_ms"],
-            lower_is_better=True,
-        ),
-        Measurement(
-            name=f"{title}: p99",
-            unit="ms",
-            value=ours["p99_ms"],
-            baseline_name="bare FastAPI endpoint, p99",
-            baseline_value=baseline["p99_ms"],
-            lower_is_better=True,
+        *(
+            Measurement(
+                name=f"{title}: {quantile}",
+                unit="ms",
+                value=ours[f"{quantile}_ms"],
+                baseline_name=f"bare FastAPI endpoint, {quantile}",
+                baseline_value=baseline[f"{quantile}_ms"],
+                lower_is_better=True,
+            )
+            for quantile in ("p50", "p99")
         ),
     ]

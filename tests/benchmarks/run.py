@@ -30,7 +30,6 @@ import importlib
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,8 +46,9 @@ import asyncpg
 import nats
 from sqlalchemy.engine import make_url
 
-from shared.system.devservers import LocalNats, LocalPostgres, free_port
+from shared.system.devservers import LocalNats, LocalPostgres
 from shared.system.migrate import prepare
+from tests.servers import own_servers
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -363,23 +363,11 @@ def main(argv: list[str] | None = None) -> int:
     profile = "quick" if quick() else "full"
     stem = "-".join([profile, *args.names])
     chosen = benchmarks(args.names)
-    workdir = Path(tempfile.mkdtemp(prefix="cica-bench-"))
-    postgres = nats_server = None
     began = time.perf_counter()
-    try:
-        server_url = os.environ.get("CICA_DATABASE_URL")
-        if not server_url:
-            postgres = LocalPostgres(workdir / "postgres", free_port())
-            postgres.start()
-            server_url = postgres.url
-        nats_url = os.environ.get("CICA_NATS_URL")
-        if not nats_url:
-            nats_server = LocalNats(workdir / "nats", free_port())
-            nats_server.start()
-            nats_url = nats_server.url
-        env = BenchEnvironment(server_url, nats_url, workdir=workdir)
-        env.postgres_version = asyncio.run(_postgres_version(server_url))
-        env.nats_version = asyncio.run(_nats_version(nats_url))
+    with own_servers("cica-bench-") as servers:
+        env = BenchEnvironment(servers.server_url, servers.nats_url, workdir=servers.workdir)
+        env.postgres_version = asyncio.run(_postgres_version(servers.server_url))
+        env.nats_version = asyncio.run(_nats_version(servers.nats_url))
         host = machine(env)
         results: dict[str, list[Measurement]] = {}
         seconds: dict[str, float] = {}
@@ -395,17 +383,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{figure(m.baseline_value, m.unit)}: ratio {m.ratio:.2f}{verdict}"
                 )
             print(f"   ({seconds[name]:.0f} s)", flush=True)
-        _record_server_memory(env, postgres, nats_server)
+        _record_server_memory(env, servers.postgres, servers.nats)
         json_path, md_path = write(
             stem, profile, host, results, seconds, env, time.perf_counter() - began
         )
         print(f"-> {json_path}, {md_path}", flush=True)
-    finally:
-        if nats_server is not None:
-            nats_server.stop()
-        if postgres is not None:
-            postgres.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

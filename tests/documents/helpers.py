@@ -15,8 +15,10 @@ from fastapi import FastAPI
 
 from services.documents.app import create_app
 from services.documents.seed import astana_rev8_text
+from services.registry.seed import MEMBER_STATES_2022
 from shared.access import register_founding_members
 from tests.access import bearer
+from tests.polling import eventually
 from tests.shared.test_service_shell import running, settings_for
 
 SECRETARIAT = bearer("secretariat")
@@ -35,6 +37,15 @@ class Documents:
 
     async def caught_up(self) -> int:
         return await self.app.state.projection_runner.wait_until_caught_up(within=20)
+
+    async def handled(self, producer: str, position: int) -> None:
+        """Wait until the app's consumer of `producer`'s stream has handled it to `position`."""
+        consumer = next(c for c in self.app.state.consumers if c.producer == producer)
+        await eventually(
+            consumer.tracked_position,
+            until=lambda tracked: tracked == position,
+            what=f"the {producer} consumer at position {position}",
+        )
 
     async def create(
         self, body: dict[str, Any], headers: dict[str, str] = SECRETARIAT
@@ -71,35 +82,7 @@ class Documents:
 
 
 FOUNDED = datetime(1999, 9, 14, tzinfo=UTC)
-MEMBERS_BEFORE_KUWAIT = [
-    "AFG",
-    "AZE",
-    "BGD",
-    "BHR",
-    "CHN",
-    "EGY",
-    "IND",
-    "IRN",
-    "IRQ",
-    "ISR",
-    "JOR",
-    "KAZ",
-    "KGZ",
-    "KHM",
-    "KOR",
-    "LKA",
-    "MNG",
-    "PAK",
-    "PSE",
-    "QAT",
-    "RUS",
-    "TJK",
-    "THA",
-    "TUR",
-    "ARE",
-    "UZB",
-    "VNM",
-]
+MEMBERS_BEFORE_KUWAIT = list(MEMBER_STATES_2022)
 
 
 @asynccontextmanager

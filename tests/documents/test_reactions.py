@@ -1,8 +1,9 @@
 """Reactions, end to end on the test session's NATS: a meetings log and a registry log, each
 with its relay publishing to JetStream, and the documents app's own consumers following them.
 The SOC's recommendation and the Summit's adoption change the document's status (caused by
-those decisions), after which it takes no further revision; Kuwait's admission lets Kuwait
-read what is distributed to member states only."""
+those decisions), after which it takes no further revision; Kuwait's admission, like a
+founding member's registration, lets that state read what is distributed to member states
+only."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 
 from services.meetings.events import DecisionRecorded
 from services.meetings.events import event_types as meetings_types
-from services.registry.events import MemberAdmitted
+from services.registry.events import FoundingMemberRegistered, MemberAdmitted
 from services.registry.events import event_types as registry_types
 from shared.eventstore import (
     ANY_VERSION,
@@ -28,7 +29,6 @@ from shared.eventstore.follow import LogNotifier
 from shared.messaging import NatsConnection
 from shared.relay import JetStreamRelay
 from tests.documents.helpers import SECRETARIAT, documents_app, draft, member, small_text
-from tests.polling import eventually
 from tests.shared.transport import delete_streams
 
 
@@ -112,12 +112,7 @@ async def test_decisions_on_a_document_change_its_status_and_adoption_freezes_it
         other = decision("SOC", "adopted", "2022-10-11", "SUM/2030/DRAFT/9", "SOC/2022-III")
         summit = decision("SUMMIT", "adopted", "2022-10-13", f"{symbol}/Rev.1", "SUM/2022")
         await meetings.record("meeting-soc", "meeting", swg, soc, other, summit)
-        consumer = next(c for c in docs.app.state.consumers if c.producer == "meetings")
-
-        async def all_handled() -> bool:
-            return await consumer.tracked_position() == 4
-
-        await eventually(all_handled)
+        await docs.handled("meetings", 4)
         read = (await docs.read(symbol)).json()
         ninth = await docs.revise(symbol, small_text("Rev 2"), etag=await docs.etag(symbol))
         log = await docs.app.state.store.read_all(after=0)
@@ -137,36 +132,48 @@ async def test_decisions_on_a_document_change_its_status_and_adoption_freezes_it
     assert ninth.status_code == 409
 
 
-async def test_a_state_admitted_reads_what_goes_to_member_states_only(
-    fresh_streams, database_url, servers, new_database
+@pytest.mark.parametrize(
+    "event",
+    [
+        MemberAdmitted(
+            state="KWT",
+            names={"en": "Kuwait", "ru": "Кувейт"},
+            admitted_on=date(2022, 10, 12),
+            decision={"decision_id": uuid.uuid4(), "body": "SUMMIT", "session": "SUM/2022",
+                      "decided_on": date(2022, 10, 12), "outcome": "adopted"},
+        ),
+        FoundingMemberRegistered(
+            state="MDV", names={"en": "Maldives"}, member_since=date(1999, 9, 14)
+        ),
+    ],
+    ids=["admitted", "founding member"],
+)
+async def test_a_state_admitted_or_registered_reads_what_goes_to_member_states_only(
+    event, fresh_streams, database_url, servers, new_database
 ):
+    """The documents service learns the member states from the registry's events (it has no
+    registration route of its own): Kuwait's `MemberAdmitted`, a founding member's
+    `FoundingMemberRegistered`."""
+    state = event.state
     async with (
         producer("registry", registry_types, new_database, servers.nats_url) as registry,
         documents_app(database_url, servers.nats_url, consumers_enabled=True) as docs,
     ):
         symbol = (await docs.create(draft())).json()["symbol"]
         await docs.caught_up()
-        before = await docs.read(symbol, member("KWT"))
-        listed_before = (await docs.http.get("/documents", headers=member("KWT"))).json()
-        await registry.record("state-KWT", "state", MemberAdmitted(
-            state="KWT",
-            names={"en": "Kuwait", "ru": "Кувейт"},
-            admitted_on=date(2022, 10, 12),
-            decision={"decision_id": uuid.uuid4(), "body": "SUMMIT", "session": "SUM/2022",
-                      "decided_on": date(2022, 10, 12), "outcome": "adopted"},
-        ))
-        consumer = next(c for c in docs.app.state.consumers if c.producer == "registry")
-
-        async def handled() -> bool:
-            return await consumer.tracked_position() == 1
-
-        await eventually(handled)
-        after = await docs.read(symbol, member("KWT"))
-        listed_after = (await docs.http.get("/documents", headers=member("KWT"))).json()
+        before = await docs.read(symbol, member(state))
+        listed_before = (await docs.http.get("/documents", headers=member(state))).json()
+        await registry.record(f"state-{state}", "state", event)
+        await docs.handled("registry", 1)
+        after = await docs.read(symbol, member(state))
+        listed_after = (await docs.http.get("/documents", headers=member(state))).json()
+        stranger = await docs.read(symbol, member("NPL"))
         secretariat = await docs.read(symbol, SECRETARIAT)
 
     assert before.status_code == 404
     assert listed_before["documents"] == []
     assert after.status_code == 200
+    assert after.json()["symbol"] == symbol
     assert [d["symbol"] for d in listed_after["documents"]] == [symbol]
+    assert stranger.status_code == 404
     assert secretariat.status_code == 200

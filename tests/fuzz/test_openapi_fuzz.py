@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -69,11 +69,20 @@ CHECKS = [
 Started = Callable[[str, str], AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
 
 
-@asynccontextmanager
-async def seeded_registry(url: str, nats_url: str) -> AsyncIterator[tuple[FastAPI, Any]]:
-    async with registry(url, nats_url, consumers_enabled=False, relay_enabled=False) as started:
-        await register_founding_members(started[1])
-        yield started
+def seeded(
+    start: Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]],
+    seed: Callable[[httpx.AsyncClient], Awaitable[object]],
+    **settings: Any,
+) -> Started:
+    """A service `start`ed with its relay off and `settings`, then given `seed` data."""
+
+    @asynccontextmanager
+    async def started(url: str, nats_url: str) -> AsyncIterator[tuple[FastAPI, Any]]:
+        async with start(url, nats_url, relay_enabled=False, **settings) as (app, client):
+            await seed(client)
+            yield app, client
+
+    return started
 
 
 @asynccontextmanager
@@ -84,27 +93,16 @@ async def seeded_documents(url: str, nats_url: str) -> AsyncIterator[tuple[FastA
         yield documents.app, documents.http
 
 
-@asynccontextmanager
-async def seeded_meetings(url: str, nats_url: str) -> AsyncIterator[tuple[FastAPI, Any]]:
-    async with meetings(url, nats_url, consumers_enabled=False, relay_enabled=False) as started:
-        await soc_meeting_with_adopted_agenda(started[1])
-        yield started
-
-
-@asynccontextmanager
-async def seeded_notifications(url: str, nats_url: str) -> AsyncIterator[tuple[FastAPI, Any]]:
-    async with notifications(
-        url, nats_url, relay_enabled=False, delivery_enabled=False, webhook_key="k" * 32
-    ) as started:
-        await the_27_and_the_soc_oi_series(started[1])
-        yield started
-
-
 SERVICES: dict[str, Started] = {
-    "registry": seeded_registry,
+    "registry": seeded(registry, register_founding_members, consumers_enabled=False),
     "documents": seeded_documents,
-    "meetings": seeded_meetings,
-    "notifications": seeded_notifications,
+    "meetings": seeded(meetings, soc_meeting_with_adopted_agenda, consumers_enabled=False),
+    "notifications": seeded(
+        notifications,
+        the_27_and_the_soc_oi_series,
+        delivery_enabled=False,
+        webhook_key="k" * 32,
+    ),
 }
 
 

@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifications.app import create_app
-from services.notifications.seed import FIRST_NUMBER, MEMBER_STATES_2022, OFFICE
+from services.notifications.seed import FIRST_NUMBER, KUWAIT_ADMITTED, MEMBER_STATES_2022, OFFICE
 from services.notifications.settings import NotificationsSettings
 from shared.access import Role
 from shared.consumers import ReactionContext
@@ -101,6 +101,57 @@ def foreign(
         recorded_at="2022-10-11T09:30:00+00:00",
         hash="00" * 32,
         prev_hash="00" * 32,
+    )
+
+
+TEXT = {"title": {"en": "Draft"}, "paragraphs": []}
+
+
+def created(symbol: str, distribution: dict[str, Any]) -> ForeignEvent:
+    return foreign(
+        "documents",
+        symbol,
+        "DraftCreated",
+        {
+            "symbol": symbol,
+            "document_type": "statement",
+            "language": "en",
+            "text": TEXT,
+            "distribution": distribution,
+            "author": "Secretariat",
+        },
+    )
+
+
+def revised(symbol: str, revision: int) -> ForeignEvent:
+    return foreign(
+        "documents",
+        symbol,
+        "DraftRevised",
+        {
+            "revision": revision,
+            "symbol": f"{symbol}/Rev.{revision}",
+            "text": TEXT,
+            "incorporates": [],
+            "basis": "",
+        },
+    )
+
+
+def adopted(meeting_id: str, symbol: str) -> ForeignEvent:
+    return foreign(
+        "meetings",
+        f"meeting-{meeting_id}",
+        "AgendaAdopted",
+        {"adopted_on": "2022-10-10", "symbol": symbol, "items": [], "amended": False},
+        stream_type="meeting",
+    )
+
+
+def kuwait_admitted() -> ForeignEvent:
+    """The registry's `MemberAdmitted` of Kuwait (the seed's), a new event each call."""
+    return foreign(
+        "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
     )
 
 

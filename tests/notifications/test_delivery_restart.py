@@ -20,8 +20,8 @@ from services.notifications.events import NoticeKind, delivery_id, event_types
 from shared.eventstore import PostgresEventStore, create_engine
 from shared.system.devservers import free_port
 from tests.access import SECRET
+from tests.notifications.support import NOWHERE
 from tests.notifications.test_delivery_support import (
-    NOWHERE,
     WEBHOOK_KEY,
     Receiver,
     issue,

@@ -14,18 +14,15 @@ from uuid import UUID, uuid4
 
 import httpx
 
-from services.notifications.app import create_app
 from services.notifications.events import Enclosure, NoteVerbaleIssued, NoticeKind
-from services.notifications.settings import NotificationsSettings
 from shared.access import Role
 from shared.eventstore import ANY_VERSION, PostgresEventStore
 from tests.access import bearer
-from tests.notifications.support import notifications_settings
-from tests.shared.test_service_shell import Running, running_app
+from tests.notifications import support
+from tests.notifications.support import SECRETARIAT
+from tests.shared.test_service_shell import Running
 
 WEBHOOK_KEY = "a-webhook-key-for-the-tests-only-0123456789abcdef"
-SECRETARIAT = bearer(Role.SECRETARIAT)
-NOWHERE = "http://127.0.0.1:9"
 SUBJECT = {
     "en": "Draft documents for the SOC meeting on 10-11 October 2022 in Astana",
     "ru": "Проекты документов к заседанию КСДЛ 10-11 октября 2022 года в г. Астана",
@@ -53,13 +50,8 @@ DELIVERY: dict[str, Any] = {
 }
 
 
-def settings_for(database_url: str, nats_url: str, **overrides: Any) -> NotificationsSettings:
-    return notifications_settings(database_url, nats_url, **{**DELIVERY, **overrides})
-
-
 def notifications(database_url: str, nats_url: str, **overrides: Any) -> Running:
-    return running_app(create_app(settings_for(database_url, nats_url, **overrides)))
-
+    return support.notifications(database_url, nats_url, **{**DELIVERY, **overrides})
 
 
 # ------------------------------------------------------------------------------ a receiver

@@ -8,13 +8,13 @@ import asyncio
 from uuid import uuid4
 
 from services.notifications.events import EndpointRegistered, NoticeKind, delivery_id
-from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED, MEMBER_STATES_2022
+from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022
 from tests.notifications.support import (
     AUDITOR,
     SECRETARIAT,
     deliver,
-    foreign,
     get,
+    kuwait_admitted,
     member,
     notifications,
     post,
@@ -25,9 +25,7 @@ KAZ = member("KAZ")
 
 
 async def test_a_ministry_pulls_its_inbox_page_by_page_in_its_languages(database_url, servers):
-    admitted = foreign(
-        "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
-    )
+    admitted = kuwait_admitted()
     to_india = {**ISSUE_1280, "recipients": ["IND"]}
     async with notifications(database_url, servers.nats_url) as (app, client):
         await the_27_and_the_soc_oi_series(client)
@@ -118,9 +116,7 @@ async def test_receipts_are_given_for_ones_own_state_once_and_seen_by_the_secret
 
 
 async def test_a_notice_is_acknowledged_like_a_note(database_url, servers):
-    admitted = foreign(
-        "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
-    )
+    admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):
         await the_27_and_the_soc_oi_series(client)
         await deliver(app, admitted)

@@ -4,57 +4,29 @@ live ones: into a scratch schema (`replay_digest`) and in place (`rebuild`)."""
 from __future__ import annotations
 
 from services.notifications.projections import projections
-from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED
+from services.notifications.seed import ISSUE_1280
 from shared.projections import rebuild, replay_digest
 from tests.notifications.support import (
+    adopted,
+    created,
     deliver,
-    foreign,
     get,
+    kuwait_admitted,
     member,
     notifications,
     post,
+    revised,
     the_27_and_the_soc_oi_series,
 )
-
-TEXT = {"title": {"en": "Draft"}, "paragraphs": []}
 
 
 async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_url, servers):
     symbol = "SUM/2022/DRAFT/1"
     events = [
-        foreign(
-            "documents",
-            symbol,
-            "DraftCreated",
-            {
-                "symbol": symbol,
-                "document_type": "statement",
-                "language": "en",
-                "text": TEXT,
-                "distribution": {"kind": "member_states_only", "states": []},
-            },
-        ),
-        foreign(
-            "documents",
-            symbol,
-            "DraftRevised",
-            {"revision": 9, "symbol": f"{symbol}/Rev.9", "text": TEXT},
-        ),
-        foreign(
-            "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
-        ),
-        foreign(
-            "meetings",
-            "meeting-SOC-2022-III",
-            "AgendaAdopted",
-            {
-                "adopted_on": "2022-10-10",
-                "symbol": "SOC/2022-III/Agenda/2",
-                "items": [],
-                "amended": False,
-            },
-            stream_type="meeting",
-        ),
+        created(symbol, {"kind": "member_states_only", "states": []}),
+        revised(symbol, 9),
+        kuwait_admitted(),
+        adopted("SOC-2022-III", "SOC/2022-III/Agenda/2"),
     ]
     ours = {p.name for p in projections}
     async with notifications(database_url, servers.nats_url) as (app, client):

@@ -6,50 +6,21 @@ Kuwait's admission makes it a recipient of the next note to all (28) and is itse
 
 from __future__ import annotations
 
-from services.notifications.seed import ISSUE_1280, KUWAIT_ADMITTED, MEMBER_STATES_2022
+from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022
 from tests.notifications.support import (
+    adopted,
+    created,
     deliver,
     foreign,
     get,
+    kuwait_admitted,
     member,
     notifications,
     post,
     react_again,
+    revised,
     the_27_and_the_soc_oi_series,
 )
-
-TEXT = {"title": {"en": "Draft"}, "paragraphs": []}
-
-
-def created(symbol: str, distribution: dict) -> object:
-    return foreign(
-        "documents",
-        symbol,
-        "DraftCreated",
-        {
-            "symbol": symbol,
-            "document_type": "statement",
-            "language": "en",
-            "text": TEXT,
-            "distribution": distribution,
-            "author": "Secretariat",
-        },
-    )
-
-
-def revised(symbol: str, revision: int) -> object:
-    return foreign(
-        "documents",
-        symbol,
-        "DraftRevised",
-        {
-            "revision": revision,
-            "symbol": f"{symbol}/Rev.{revision}",
-            "text": TEXT,
-            "incorporates": [],
-            "basis": "",
-        },
-    )
 
 
 async def test_a_revision_is_told_to_the_documents_readers_only(database_url, servers):
@@ -107,16 +78,6 @@ async def test_a_changed_distribution_changes_who_is_told(database_url, servers)
     assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
 
 
-def adopted(meeting_id: str, symbol: str) -> object:
-    return foreign(
-        "meetings",
-        f"meeting-{meeting_id}",
-        "AgendaAdopted",
-        {"adopted_on": "2022-10-10", "symbol": symbol, "items": [], "amended": False},
-        stream_type="meeting",
-    )
-
-
 def scheduled(meeting_id: str, participants: list[str]) -> object:
     return foreign(
         "meetings",
@@ -132,26 +93,17 @@ async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_u
     async with notifications(database_url, servers.nats_url) as (app, client):
         await the_27_and_the_soc_oi_series(client)
         await deliver(app, scheduled("SWG-2022-5", ["KAZ", "IND"]))
-        await deliver(
-            app,
-            foreign(
-                "meetings",
-                "meeting-SWG-2022-5",
-                "ParticipantAdded",
-                {"state": "KWT", "member_since": "2022-10-12"},
-                stream_type="meeting",
-            ),
-        )
-        await deliver(
-            app,
-            foreign(
-                "meetings",
-                "meeting-SUM-2022",
-                "ParticipantAdded",
-                {"state": "KWT", "member_since": "2022-10-12"},
-                stream_type="meeting",
-            ),
-        )
+        for meeting_id in ("SWG-2022-5", "SUM-2022"):
+            await deliver(
+                app,
+                foreign(
+                    "meetings",
+                    f"meeting-{meeting_id}",
+                    "ParticipantAdded",
+                    {"state": "KWT", "member_since": "2022-10-12"},
+                    stream_type="meeting",
+                ),
+            )
         for event in (soc, soc, swg):
             await deliver(app, event)
         await react_again(app, soc)
@@ -166,9 +118,7 @@ async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_u
 
 
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
-    admitted = foreign(
-        "registry", "state-KWT", "MemberAdmitted", KUWAIT_ADMITTED, stream_type="member_state"
-    )
+    admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):
         await the_27_and_the_soc_oi_series(client)
         before = (await post(client, "/notes", ISSUE_1280)).json()

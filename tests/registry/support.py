@@ -83,13 +83,23 @@ async def register_founding_members(
     return response
 
 
+async def apply_for_membership(
+    client: httpx.AsyncClient, state: str, names: dict[str, str], *, applied_on: str, note: str
+) -> httpx.Response:
+    """`state`'s application, circulated by note verbale `note` of `applied_on`, recorded by the
+    Secretariat: the answer, whatever it is."""
+    return await client.post(
+        f"/member-states/{state}/application",
+        json={"names": names, "applied_on": applied_on,
+              "application_note": {"number": note, "dated": applied_on}},
+        headers=SECRETARIAT,
+    )
+
+
 async def kuwait_applies(client: httpx.AsyncClient) -> httpx.Response:
     """Kuwait's application, circulated by note verbale SOC/OI/88 of 3 February 2022."""
-    response = await client.post(
-        "/member-states/KWT/application",
-        json={"names": KUWAIT, "applied_on": "2022-02-03",
-              "application_note": {"number": "SOC/OI/88", "dated": "2022-02-03"}},
-        headers=SECRETARIAT,
+    response = await apply_for_membership(
+        client, "KWT", KUWAIT, applied_on="2022-02-03", note="SOC/OI/88"
     )
     assert response.status_code == 201, response.text
     return response

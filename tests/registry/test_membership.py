@@ -10,12 +10,15 @@ import dataclasses
 from datetime import UTC, datetime
 from uuid import UUID
 
+import httpx
+
 from services.registry.seed import MEMBER_STATES_2022
 from shared.access import admitted_members
 from tests.access import bearer
 from tests.registry.support import (
     SECRETARIAT,
     Meetings,
+    apply_for_membership,
     kuwait_applies,
     members,
     register_founding_members,
@@ -27,6 +30,20 @@ from tests.registry.support import (
 
 async def log_of(app) -> list:  # type: ignore[no-untyped-def]
     return await app.state.store.read_all(after=0)
+
+
+async def admit_kuwait(
+    client: httpx.AsyncClient, decision: int, headers: dict[str, str] = SECRETARIAT
+) -> httpx.Response:
+    """The Summit's admission of Kuwait on 12 October 2022 recorded by request, as decision
+    `UUID(int=decision)`: the answer, whatever it is."""
+    return await client.post(
+        "/member-states/KWT/admission",
+        json={"decision": {"decision_id": str(UUID(int=decision)), "body": "SUMMIT",
+                           "session": "SUM/2022", "decided_on": "2022-10-12",
+                           "outcome": "adopted"}},
+        headers=headers,
+    )
 
 
 async def test_the_27_member_states_of_october_2022_are_registered_and_public(
@@ -182,11 +199,8 @@ async def test_bad_input_gets_a_problem_and_records_nothing(database_url, server
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await kuwait_applies(client)
         head = await app.state.store.head_position()
-        malformed = await client.post(
-            "/member-states/KUW1/application",
-            json={"names": {"en": "Kuwait"}, "applied_on": "2022-02-03",
-                  "application_note": {"number": "SOC/OI/88", "dated": "2022-02-03"}},
-            headers=SECRETARIAT,
+        malformed = await apply_for_membership(
+            client, "KUW1", {"en": "Kuwait"}, applied_on="2022-02-03", note="SOC/OI/88"
         )
         lower = await client.post(
             "/member-states/founding-members",
@@ -194,25 +208,13 @@ async def test_bad_input_gets_a_problem_and_records_nothing(database_url, server
                                "member_since": "1999-09-14"}]},
             headers=SECRETARIAT,
         )
-        no_english = await client.post(
-            "/member-states/FJI/application",
-            json={"names": {"ru": "Фиджи"}, "applied_on": "2022-02-03",
-                  "application_note": {"number": "SOC/OI/99", "dated": "2022-02-03"}},
-            headers=SECRETARIAT,
+        no_english = await apply_for_membership(
+            client, "FJI", {"ru": "Фиджи"}, applied_on="2022-02-03", note="SOC/OI/99"
         )
-        twice = await client.post(
-            "/member-states/KWT/application",
-            json={"names": {"en": "Kuwait"}, "applied_on": "2022-03-03",
-                  "application_note": {"number": "SOC/OI/90", "dated": "2022-03-03"}},
-            headers=SECRETARIAT,
+        twice = await apply_for_membership(
+            client, "KWT", {"en": "Kuwait"}, applied_on="2022-03-03", note="SOC/OI/90"
         )
-        stale = await client.post(
-            "/member-states/KWT/admission",
-            json={"decision": {"decision_id": str(UUID(int=1)), "body": "SUMMIT",
-                               "session": "SUM/2022", "decided_on": "2022-10-12",
-                               "outcome": "adopted"}},
-            headers={**SECRETARIAT, "If-Match": '"7"'},
-        )
+        stale = await admit_kuwait(client, 1, {**SECRETARIAT, "If-Match": '"7"'})
         naive_as_of = await client.get("/members", params={"as_of": "2022-10-01T00:00:00"})
         as_member_state = await client.post(
             "/member-states/KWT/application", json={}, headers=bearer("member_state", "KAZ")
@@ -235,12 +237,8 @@ async def test_bad_input_gets_a_problem_and_records_nothing(database_url, server
 async def test_an_admission_by_request_honours_if_match(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
         applied = await kuwait_applies(client)
-        admitted = await client.post(
-            "/member-states/KWT/admission",
-            json={"decision": {"decision_id": str(UUID(int=2)), "body": "SUMMIT",
-                               "session": "SUM/2022", "decided_on": "2022-10-12",
-                               "outcome": "adopted"}},
-            headers={**SECRETARIAT, "If-Match": applied.headers["etag"]},
+        admitted = await admit_kuwait(
+            client, 2, {**SECRETARIAT, "If-Match": applied.headers["etag"]}
         )
         listed = await members(client, effective="2022-10-12")
 
@@ -255,17 +253,7 @@ async def test_an_admission_by_request_honours_if_match(database_url, servers):
 async def test_concurrent_admissions_of_one_applicant_record_one(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await kuwait_applies(client)
-
-        async def admit(n: int):  # type: ignore[no-untyped-def]
-            return await client.post(
-                "/member-states/KWT/admission",
-                json={"decision": {"decision_id": str(UUID(int=100 + n)), "body": "SUMMIT",
-                                   "session": "SUM/2022", "decided_on": "2022-10-12",
-                                   "outcome": "adopted"}},
-                headers=SECRETARIAT,
-            )
-
-        answers = await asyncio.gather(*(admit(n) for n in range(12)))
+        answers = await asyncio.gather(*(admit_kuwait(client, 100 + n) for n in range(12)))
         records = await log_of(app)
 
     statuses = sorted(a.status_code for a in answers)
@@ -326,13 +314,7 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
                                        headers=headers)).json()
             single = await client.get("/member-states/KWT", headers=headers)
             seen[who] = ([s["code"] for s in listed["member_states"]], single.status_code)
-        await client.post(
-            "/member-states/KWT/admission",
-            json={"decision": {"decision_id": str(UUID(int=4)), "body": "SUMMIT",
-                               "session": "SUM/2022", "decided_on": "2022-10-12",
-                               "outcome": "adopted"}},
-            headers=SECRETARIAT,
-        )
+        await admit_kuwait(client, 4)
         public_after = await client.get("/member-states/KWT")
         public_feed = await client.get("/events")
 

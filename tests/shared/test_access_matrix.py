@@ -6,7 +6,6 @@ no rule fails here."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import re
 from dataclasses import dataclass
 
@@ -18,9 +17,14 @@ from shared.access import ACCESS_EXTENSION, Role, check_access_rules
 from shared.app import create_service_app
 from shared.eventstore import EventTypes
 from tests.access import bearer, expired_bearer, foreign_bearer
-from tests.shared.test_service_shell import eventually_ready, running, settings_for
+from tests.shared.test_service_shell import (
+    SERVICES,
+    eventually_ready,
+    running,
+    service_app,
+    settings_for,
+)
 
-SERVICES = ["registry", "documents", "meetings", "notifications"]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 SAFE_METHODS = {"get", "head", "options"}
 
@@ -165,9 +169,7 @@ async def walk(client: httpx.AsyncClient, app: FastAPI) -> tuple[list[str], int]
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_every_route_answers_every_caller_as_its_rule_says(service, database_url, servers):
-    app = importlib.import_module(f"services.{service}.app").create_app(
-        settings_for(service, database_url, servers.nats_url)
-    )
+    app = service_app(service, settings_for(service, database_url, servers.nats_url))
     async with running(app) as client:
         assert (await eventually_ready(client)).status_code == 200
         faults, operations = await walk(client, app)

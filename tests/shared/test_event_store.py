@@ -321,39 +321,39 @@ async def test_the_chain_can_be_recomputed_from_the_documented_recipe(store):
         prev = record.hash
 
 
-async def test_an_altered_row_is_found_at_its_position(store, database_url):
+@pytest.mark.parametrize(
+    ("tampering", "first_bad_position", "reason"),
+    [
+        (
+            [
+                "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP4. Altered.\"') "
+                "WHERE position = 4"
+            ],
+            4,
+            "content",
+        ),
+        (["DELETE FROM events WHERE position = 3"], 3, "missing"),
+        (
+            [
+                "UPDATE events SET position = position + 1000 WHERE position IN (2, 5)",
+                "UPDATE events SET position = CASE position WHEN 1002 THEN 5 ELSE 2 END "
+                "WHERE position > 1000",
+            ],
+            2,
+            "prev_hash",
+        ),
+    ],
+    ids=["an-altered-row", "a-deleted-row", "reordered-rows-at-the-first-moved"],
+)
+async def test_a_tampered_row_is_found_at_its_position(
+    store, database_url, tampering: list[str], first_bad_position: int, reason: str
+):
     await _append_some(store)
-    await as_superuser_without_triggers(
-        database_url,
-        "UPDATE events SET data = jsonb_set(data, '{text}', '\"OP4. Altered.\"') "
-        "WHERE position = 4",
-    )
+    await as_superuser_without_triggers(database_url, *tampering)
     report = await store.verify_chain()
     assert not report.ok
-    assert report.first_bad_position == 4
-    assert "content" in report.reason
-
-
-async def test_a_deleted_row_is_found_at_its_position(store, database_url):
-    await _append_some(store)
-    await as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 3")
-    report = await store.verify_chain()
-    assert not report.ok
-    assert report.first_bad_position == 3
-    assert "missing" in report.reason
-
-
-async def test_reordered_rows_are_found_at_the_first_moved_position(store, database_url):
-    await _append_some(store)
-    await as_superuser_without_triggers(
-        database_url,
-        "UPDATE events SET position = position + 1000 WHERE position IN (2, 5)",
-        "UPDATE events SET position = CASE position WHEN 1002 THEN 5 ELSE 2 END "
-        "WHERE position > 1000",
-    )
-    report = await store.verify_chain()
-    assert not report.ok
-    assert report.first_bad_position == 2
+    assert report.first_bad_position == first_bad_position
+    assert reason in report.reason
 
 
 async def test_a_rewritten_row_with_a_recomputed_hash_breaks_the_next_link(store, database_url):

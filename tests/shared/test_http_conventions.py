@@ -60,6 +60,13 @@ class Probe:
     entered: asyncio.Event = field(default_factory=asyncio.Event)
     gate: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def fail_while_failures_left(self, execution: str, error: Exception) -> None:
+        """Raise `error` (recording `execution`) as long as failures are left to give."""
+        if self.failures_left:
+            self.failures_left -= 1
+            self.executions.append(execution)
+            raise error
+
 
 def build_app(engine: AsyncEngine, probe: Probe) -> FastAPI:
     app = FastAPI()
@@ -85,18 +92,12 @@ def build_app(engine: AsyncEngine, probe: Probe) -> FastAPI:
 
     @app.post("/crashing-things", status_code=201)
     async def create_thing_or_crash(body: ThingIn, response: Response) -> dict[str, Any]:
-        if probe.failures_left:
-            probe.failures_left -= 1
-            probe.executions.append("crashed")
-            raise RuntimeError("the disk is on fire")
+        probe.fail_while_failures_left("crashed", RuntimeError("the disk is on fire"))
         return created(body, response)
 
     @app.post("/busy-things", status_code=201)
     async def create_thing_or_be_busy(body: ThingIn, response: Response) -> dict[str, Any]:
-        if probe.failures_left:
-            probe.failures_left -= 1
-            probe.executions.append("busy")
-            raise TemporarilyUnavailableError("try again in a moment")
+        probe.fail_while_failures_left("busy", TemporarilyUnavailableError("try again in a moment"))
         return created(body, response)
 
     @app.get("/documents/{symbol}")

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from shared.app import create_service_app
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
@@ -27,22 +23,13 @@ from tests.shared.member_list import (
     tallies,
 )
 from tests.shared.test_asyncapi import validate
-
-SERVICES = ["registry", "documents", "meetings", "notifications"]
+from tests.shared.test_service_shell import SERVICES, running, service_app
 
 
 def settings_for(service: str, database_url: str, nats_url: str):  # type: ignore[no-untyped-def]
     module = importlib.import_module(f"services.{service}.settings")
     cls = getattr(module, f"{service.capitalize()}Settings")
     return cls(database_url=database_url, nats_url=nats_url, consumers_enabled=False)
-
-
-@asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
-            yield client
 
 
 async def with_member_list_tables(database_url: str) -> None:
@@ -99,9 +86,7 @@ def test_a_projection_of_an_unknown_event_type_is_refused_when_the_app_is_built(
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_each_service_serves_its_asyncapi_document_to_anyone(service, database_url, servers):
-    app = importlib.import_module(f"services.{service}.app").create_app(
-        settings_for(service, database_url, servers.nats_url)
-    )
+    app = service_app(service, settings_for(service, database_url, servers.nats_url))
     async with running(app) as client:
         response = await client.get("/asyncapi.json")
 

@@ -183,17 +183,21 @@ def logged_app() -> FastAPI:
     return app
 
 
+async def get_logged(path: str, headers: dict[str, str]) -> httpx.Response:
+    """GET `path` from `logged_app()`, the notifications service's logging configured."""
+    configure_logging(service="notifications")
+    transport = httpx.ASGITransport(app=logged_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
+        return await client.get(path, headers=headers)
+
+
 async def test_a_request_writes_one_access_line_with_its_id_and_no_secrets(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    configure_logging(service="notifications")
-    transport = httpx.ASGITransport(app=logged_app())
-
-    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
-        response = await client.get(
-            "/notes/1280?token=sesame",
-            headers={"X-Request-ID": "req-42", "Authorization": "Bearer open-sesame"},
-        )
+    response = await get_logged(
+        "/notes/1280?token=sesame",
+        headers={"X-Request-ID": "req-42", "Authorization": "Bearer open-sesame"},
+    )
 
     out = capsys.readouterr().out
     note, access = json_lines(out)
@@ -217,11 +221,7 @@ async def test_a_request_writes_one_access_line_with_its_id_and_no_secrets(
 async def test_an_unexpected_exception_is_logged_with_its_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    configure_logging(service="notifications")
-    transport = httpx.ASGITransport(app=logged_app())
-
-    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
-        response = await client.get("/boom", headers={"X-Request-ID": "req-500"})
+    response = await get_logged("/boom", headers={"X-Request-ID": "req-500"})
 
     error, access = json_lines(capsys.readouterr().out)
     assert response.status_code == 500

@@ -32,6 +32,11 @@ def settings_for(service: str, database_url: str, nats_url: str):  # type: ignor
     return cls(database_url=database_url, nats_url=nats_url, tokens=token_settings())
 
 
+def service_app(service: str, settings: object) -> FastAPI:
+    """The service's own app (services/<service>/app.py), built with `settings`."""
+    return importlib.import_module(f"services.{service}.app").create_app(settings)
+
+
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with app.router.lifespan_context(app):
@@ -58,9 +63,7 @@ async def eventually_ready(client: httpx.AsyncClient) -> httpx.Response:
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_each_service_is_alive_ready_and_describes_itself(service, database_url, servers):
-    app = importlib.import_module(f"services.{service}.app").create_app(
-        settings_for(service, database_url, servers.nats_url)
-    )
+    app = service_app(service, settings_for(service, database_url, servers.nats_url))
     async with running(app) as client:
         health = await client.get("/healthz")
         ready = await eventually_ready(client)

@@ -134,20 +134,28 @@ async def test_nats_stopped_in_the_middle_of_the_appends_loses_and_repeats_nothi
         server.stop()
 
 
+async def relayed_with_a_message_deleted(
+    p: Pair, nats_url: str, appended: int, *, deleted: int
+) -> int:
+    """`appended` paragraphs relayed to the stream, then its message `deleted` deleted: the
+    messages the stream holds after."""
+    await p.start_relay()
+    await p.append_paragraphs("SUM/2022/DRAFT/1", appended)
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        await stream_holds(js, p, appended)
+        await js.delete_msg(stream_name(p.producer_name), deleted)
+        return (await js.stream_info(stream_name(p.producer_name))).state.messages
+    finally:
+        await client.close()
+
+
 async def test_a_message_deleted_from_the_stream_is_taken_from_the_producers_feed(
     pair, servers
 ):
     p = await pair()
-    await p.start_relay()
-    await p.append_paragraphs("SUM/2022/DRAFT/1", 6)
-    client = await nats.connect(servers.nats_url)
-    try:
-        js = client.jetstream()
-        await stream_holds(js, p, 6)
-        await js.delete_msg(stream_name(p.producer_name), 3)
-        assert (await js.stream_info(stream_name(p.producer_name))).state.messages == 5
-    finally:
-        await client.close()
+    assert await relayed_with_a_message_deleted(p, servers.nats_url, 6, deleted=3) == 5
 
     await p.start_consumer()
     await p.wait_until_tracked(6)
@@ -156,15 +164,7 @@ async def test_a_message_deleted_from_the_stream_is_taken_from_the_producers_fee
 
 async def test_a_lost_last_message_is_found_when_the_consumer_is_idle(pair, servers):
     p = await pair()
-    await p.start_relay()
-    await p.append_paragraphs("SUM/2022/DRAFT/1", 4)
-    client = await nats.connect(servers.nats_url)
-    try:
-        js = client.jetstream()
-        await stream_holds(js, p, 4)
-        await js.delete_msg(stream_name(p.producer_name), 4)
-    finally:
-        await client.close()
+    await relayed_with_a_message_deleted(p, servers.nats_url, 4, deleted=4)
 
     await p.start_consumer()
     await p.wait_until_tracked(4, within=30)
