@@ -536,7 +536,7 @@ class JetStreamConsumer:
                     position=event.position,
                     event_id=event.event_id,
                     event_type=event.event_type,
-                    envelope=_as_feed_item(event),
+                    envelope=event.as_feed_item(),
                     error=f"{type(error).__name__}: {error}",
                     attempts=attempts,
                     parked_at=datetime.now(UTC),
@@ -550,23 +550,6 @@ class JetStreamConsumer:
         )
         async with self.engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
-
-
-def _as_feed_item(event: ForeignEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "event_id": str(event.event_id),
-        "stream_id": event.stream_id,
-        "stream_type": event.stream_type,
-        "version": event.version,
-        "event_type": event.event_type,
-        "schema_version": event.schema_version,
-        "data": event.data,
-        "metadata": event.metadata,
-        "recorded_at": event.recorded_at,
-        "hash": event.hash,
-        "prev_hash": event.prev_hash,
-    }
 
 
 class ParkedNotFoundError(LookupError):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -71,6 +71,12 @@ class ForeignEvent:
     recorded_at: str
     hash: str
     prev_hash: str
+
+    def as_feed_item(self) -> dict[str, Any]:
+        """The event as its producer's feed served it, as JSON (`from_feed_item` reads it)."""
+        item = {field.name: getattr(self, field.name) for field in fields(self)}
+        del item["producer"]
+        return {**item, "event_id": str(self.event_id)}
 
 
 def to_cloudevent(record: RecordedEvent, service: str) -> dict[str, Any]:

