@@ -44,7 +44,8 @@ def asyncpg_url(url: str) -> str:
 def service_url(service: str, port: int) -> Any:
     """A setting for where `service` answers: the variable ``CICA_<SERVICE>_URL``, by default
     its `port` on this machine (where ``cica up`` runs it). A service's settings declare one
-    per service of the system, as ``<name>_url: str = service_url("<name>", <port>)``."""
+    per service it reacts to, as ``<name>_url: str = service_url("<name>", <port>)``: a
+    consumer reads that producer's ``GET /events`` there (`ServiceSettings.feed_urls`)."""
     return Field(
         f"http://127.0.0.1:{port}",
         validation_alias=f"CICA_{service.upper()}_URL",

@@ -11,9 +11,7 @@ class DocumentsSettings(ServiceSettings):
     service_name: ClassVar[str] = "documents"
     default_port: ClassVar[int] = 8002
 
-    # Where each service of the system answers (CICA_<SERVICE>_URL), for this one to heal gaps
-    # from the feeds of those it reacts to; the deployments set all four.
+    # Where the services it reacts to answer (CICA_<SERVICE>_URL): their feeds heal what NATS
+    # lost.
     registry_url: str = service_url("registry", 8001)
-    documents_url: str = service_url("documents", 8002)
     meetings_url: str = service_url("meetings", 8003)
-    notifications_url: str = service_url("notifications", 8004)

@@ -11,12 +11,10 @@ class MeetingsSettings(ServiceSettings):
     service_name: ClassVar[str] = "meetings"
     default_port: ClassVar[int] = 8003
 
-    # Where each service of the system answers (CICA_<SERVICE>_URL), for this one to heal gaps
-    # from the feeds of those it reacts to; the deployments set all four.
+    # Where the services it reacts to answer (CICA_<SERVICE>_URL): their feeds heal what NATS
+    # lost.
     registry_url: str = service_url("registry", 8001)
     documents_url: str = service_url("documents", 8002)
-    meetings_url: str = service_url("meetings", 8003)
-    notifications_url: str = service_url("notifications", 8004)
 
     silence_check_interval: float = 5.0
     """Seconds between the service's checks for silence procedures whose deadline has come

@@ -13,12 +13,11 @@ class NotificationsSettings(ServiceSettings):
     service_name: ClassVar[str] = "notifications"
     default_port: ClassVar[int] = 8004
 
-    # Where each service of the system answers (CICA_<SERVICE>_URL), for this one to heal gaps
-    # from the feeds of those it reacts to; the deployments set all four.
+    # Where the services it reacts to answer (CICA_<SERVICE>_URL): their feeds heal what NATS
+    # lost.
     registry_url: str = service_url("registry", 8001)
     documents_url: str = service_url("documents", 8002)
     meetings_url: str = service_url("meetings", 8003)
-    notifications_url: str = service_url("notifications", 8004)
 
     # ---- webhooks (services/notifications/webhooks.py, delivery.py)
     # The key every endpoint's signing secret is derived from (at least 32 bytes):

@@ -11,9 +11,6 @@ class RegistrySettings(ServiceSettings):
     service_name: ClassVar[str] = "registry"
     default_port: ClassVar[int] = 8001
 
-    # Where each service of the system answers (CICA_<SERVICE>_URL), for this one to heal gaps
-    # from the feeds of those it reacts to; the deployments set all four.
-    registry_url: str = service_url("registry", 8001)
-    documents_url: str = service_url("documents", 8002)
+    # Where the services it reacts to answer (CICA_<SERVICE>_URL): their feeds heal what NATS
+    # lost.
     meetings_url: str = service_url("meetings", 8003)
-    notifications_url: str = service_url("notifications", 8004)

@@ -35,6 +35,7 @@ from shared.checkpoints import load_signing_key
 from shared.relay import stream_config
 from shared.settings import ServiceSettings
 from shared.system.services import SERVICE_NAMES as SERVICES
+from shared.system.services import service_named
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -113,13 +114,21 @@ def default_port(service: str) -> int:
     return settings_class(service).default_port
 
 
+def producers(service: str) -> list[str]:
+    """The services whose events `service` reacts to (and whose feeds it reads)."""
+    found = service_named(service).reactions.producers()
+    assert found, f"{service} reacts to no other service"
+    return found
+
+
 def test_the_code_reads_what_the_deployments_rely_on() -> None:
     """The derivation above finds the variables the deployments set, so an empty result
     cannot make the checks below pass vacuously."""
     for service in SERVICES:
         needed = needed_on_containers(service)
         assert {"CICA_DATABASE_URL", "CICA_NATS_URL"} <= needed
-        assert {f"CICA_{other.upper()}_URL" for other in SERVICES} <= needed
+        # The feeds of the services it reacts to, where it heals what NATS lost.
+        assert {f"CICA_{other.upper()}_URL" for other in producers(service)} <= needed
         assert set(KEY_VARIABLES) <= set(code_variables()[service])
         assert "CICA_NATS_STREAM_REPLICAS" in code_variables()[service]
     assert [default_port(service) for service in SERVICES] == [8001, 8002, 8003, 8004]
@@ -225,7 +234,7 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
         nats = [urlsplit(url) for url in environment["CICA_NATS_URL"].split(",")]
         assert sorted(url.hostname for url in nats) == nats_nodes()
         assert {url.port for url in nats} == {4222}
-        for other in SERVICES:
+        for other in producers(name):
             url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
             assert (url.hostname, url.port) == (other, default_port(other))
         # A key for the tokens (see the keys test below for the files).
@@ -460,8 +469,8 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
     # The database URL from a Secret, never in the clear.
     (database,) = [e for e in main["env"] if e["name"] == "CICA_DATABASE_URL"]
     assert database["valueFrom"]["secretKeyRef"]["name"] == "cica-database"
-    # The other services at their Service names and ports.
-    for other in SERVICES:
+    # The services it reacts to at their Service names and ports.
+    for other in producers(service):
         url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
         assert (url.hostname, url.port) == (other, default_port(other))
     # NATS: every node of the StatefulSet, through its headless Service.
