@@ -454,22 +454,19 @@ async def checkpointing(app: Any, settings: Any, engine: AsyncEngine, nats: Any)
 router = APIRouter(tags=["audit"])
 
 
-class NoCheckpointError(ProblemError):
-    status = 404
-    title = "No checkpoint"
-    type_ = "/problems/no-checkpoint"
+class NoCheckpointError(
+    ProblemError, status=404, title="No checkpoint", type_="/problems/no-checkpoint"
+): ...
 
 
-class BeyondTheLogError(ProblemError):
-    status = 404
-    title = "Beyond the log"
-    type_ = "/problems/beyond-the-log"
+class BeyondTheLogError(
+    ProblemError, status=404, title="Beyond the log", type_="/problems/beyond-the-log"
+): ...
 
 
-class ProofRangeError(ProblemError):
-    status = 422
-    title = "No such proof"
-    type_ = "/problems/no-such-proof"
+class ProofRangeError(
+    ProblemError, status=422, title="No such proof", type_="/problems/no-such-proof"
+): ...
 
 
 class CheckpointOut(BaseModel):

@@ -97,20 +97,18 @@ class LiveStreams:
         self.closing.set()
 
 
-class LiveUnavailableError(ProblemError):
-    status = 503
-    title = "Live streams unavailable"
-    type_ = "/problems/live-unavailable"
+class LiveUnavailableError(
+    ProblemError, status=503, title="Live streams unavailable", type_="/problems/live-unavailable"
+):
 
     def __init__(self, detail: str, **members: Any) -> None:
         super().__init__(detail, **members)
         self.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
-class UnknownEventTypeError(ProblemError):
-    status = 422
-    title = "Unknown event type"
-    type_ = "/problems/unknown-event-type"
+class UnknownEventTypeError(
+    ProblemError, status=422, title="Unknown event type", type_="/problems/unknown-event-type"
+): ...
 
 
 class _LiveResponse(EventSourceResponse):

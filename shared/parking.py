@@ -37,16 +37,17 @@ class ParkedList(BaseModel):
     parked: list[ParkedOut]
 
 
-class ParkedMessageNotFoundError(ProblemError):
-    status = 404
-    title = "Parked message not found"
-    type_ = "/problems/parked-message-not-found"
+class ParkedMessageNotFoundError(
+    ProblemError,
+    status=404,
+    title="Parked message not found",
+    type_="/problems/parked-message-not-found",
+): ...
 
 
-class HandlerStillFailingError(ProblemError):
-    status = 409
-    title = "Handler still failing"
-    type_ = "/problems/handler-still-failing"
+class HandlerStillFailingError(
+    ProblemError, status=409, title="Handler still failing", type_="/problems/handler-still-failing"
+): ...
 
 
 def _store(request: Request) -> PostgresEventStore:

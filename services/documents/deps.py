@@ -32,25 +32,22 @@ T = TypeVar("T")
 # -------------------------------------------------------------------------- errors of HTTP
 
 
-class InvalidSymbolError(ProblemError):
-    status = 422
-    title = "Invalid document symbol"
-    type_ = "/problems/invalid-symbol"
+class InvalidSymbolError(
+    ProblemError, status=422, title="Invalid document symbol", type_="/problems/invalid-symbol"
+):
 
     def __init__(self, error: SymbolError) -> None:
         super().__init__(str(error), symbol=error.symbol, reason=error.reason)
 
 
-class PreconditionRequiredError(ProblemError):
-    status = 428
-    title = "Precondition Required"
-    type_ = "/problems/precondition-required"
+class PreconditionRequiredError(
+    ProblemError, status=428, title="Precondition Required", type_="/problems/precondition-required"
+): ...
 
 
-class InvalidQueryError(ProblemError):
-    status = 422
-    title = "Invalid query"
-    type_ = "/problems/invalid-query"
+class InvalidQueryError(
+    ProblemError, status=422, title="Invalid query", type_="/problems/invalid-query"
+): ...
 
 
 def _parsed(parse: Callable[[str], T], text: str) -> T:

@@ -324,13 +324,15 @@ async def _first_receipt(store: PostgresEventStore, stream_id: str) -> ReceiptAc
 # whoever registered or rotated it.
 
 
-class WebhookKeyMissingError(ProblemError):
+class WebhookKeyMissingError(
+    ProblemError,
+    status=503,
+    title="Webhook key not configured",
+    type_="/problems/webhook-key-missing",
+):
     """503: the deployment has no webhook key, so no secret can be derived (a fault of the
     deployment, not a rule: no kind of domain refusal answers 503)."""
 
-    status = 503
-    title = "Webhook key not configured"
-    type_ = "/problems/webhook-key-missing"
 
     def __init__(self) -> None:
         super().__init__(

@@ -39,12 +39,14 @@ SECRET_PREFIX = "whsec_"
 MIN_KEY_BYTES = 32
 
 
-class EndpointAddressRefusedError(ProblemError):
+class EndpointAddressRefusedError(
+    ProblemError,
+    status=422,
+    title="Endpoint address refused",
+    type_="/problems/endpoint-address-refused",
+):
     """422: the URL is not one the service may send webhooks to."""
 
-    status = 422
-    title = "Endpoint address refused"
-    type_ = "/problems/endpoint-address-refused"
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"{url} cannot receive webhooks: {reason}", url=url, reason=reason)

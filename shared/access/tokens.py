@@ -55,13 +55,12 @@ from shared.settings import (
 )
 
 
-class UnauthenticatedError(ProblemError):
+class UnauthenticatedError(
+    ProblemError, status=401, title="Unauthorized", type_="/problems/unauthorized"
+):
     """401: no token where one is needed, or a token that does not verify. Carries the
     ``WWW-Authenticate`` challenge of RFC 6750; never echoes the token."""
 
-    status = 401
-    title = "Unauthorized"
-    type_ = "/problems/unauthorized"
 
     def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
         super().__init__(detail)

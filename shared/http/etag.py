@@ -23,10 +23,9 @@ from shared.http.problems import PROBLEM_JSON, ProblemError, problem_body
 _VERSION_TAG = re.compile(r'"([1-9][0-9]{0,17})"')
 
 
-class InvalidIfMatchError(ProblemError):
-    status = 400
-    title = "Invalid If-Match header"
-    type_ = "/problems/invalid-if-match"
+class InvalidIfMatchError(
+    ProblemError, status=400, title="Invalid If-Match header", type_="/problems/invalid-if-match"
+):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

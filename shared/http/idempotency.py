@@ -57,16 +57,20 @@ _CLAIM_ATTEMPTS = 3
 log = structlog.get_logger("cica.idempotency")
 
 
-class InvalidIdempotencyKeyError(ProblemError):
-    status = 400
-    title = "Invalid Idempotency-Key"
-    type_ = "/problems/invalid-idempotency-key"
+class InvalidIdempotencyKeyError(
+    ProblemError,
+    status=400,
+    title="Invalid Idempotency-Key",
+    type_="/problems/invalid-idempotency-key",
+): ...
 
 
-class IdempotencyKeyReusedError(ProblemError):
-    status = 422
-    title = "Idempotency-Key reused"
-    type_ = "/problems/idempotency-key-reused"
+class IdempotencyKeyReusedError(
+    ProblemError,
+    status=422,
+    title="Idempotency-Key reused",
+    type_="/problems/idempotency-key-reused",
+):
 
     def __init__(self) -> None:
         super().__init__(
@@ -75,10 +79,12 @@ class IdempotencyKeyReusedError(ProblemError):
         )
 
 
-class IdempotencyKeyInProgressError(ProblemError):
-    status = 409
-    title = "Request in progress"
-    type_ = "/problems/idempotency-key-in-progress"
+class IdempotencyKeyInProgressError(
+    ProblemError,
+    status=409,
+    title="Request in progress",
+    type_="/problems/idempotency-key-in-progress",
+):
 
     def __init__(self) -> None:
         super().__init__(

@@ -57,16 +57,15 @@ _STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", 
 class ProblemError(Exception):
     """An error that has a place in the API's vocabulary.
 
-    Subclasses set the class attributes; an instance carries the `detail` (what went wrong
-    this time, for a human) and any extension members (for a program)::
+    Subclasses name their status, title and problem type as class keywords; an instance
+    carries the `detail` (what went wrong this time, for a human) and any extension members
+    (for a program)::
 
-        class DocumentNotEditableError(ProblemError):
-            status = 409
-            title = "Document not editable"
-            type_ = "/problems/document-not-editable"
-
-            def __init__(self, symbol: str) -> None:
-                super().__init__(f"{symbol} is no longer a draft", symbol=symbol)
+        class ProofRangeError(
+            ProblemError, status=422, title="No such proof", type_="/problems/no-such-proof"
+        ):
+            def __init__(self, first: int, last: int) -> None:
+                super().__init__(f"No proof from {first} to {last}.", first=first, last=last)
 
     `headers` are added to the response (``WWW-Authenticate``, ``Retry-After``...).
     """
@@ -75,6 +74,24 @@ class ProblemError(Exception):
     title: ClassVar[str] = "Bad Request"
     type_: ClassVar[str] = "about:blank"
 
+    def __init_subclass__(
+        cls,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        type_: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A subclass names its status, title and problem type as class keywords (and
+        inherits those it does not name)."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
+        if type_ is not None:
+            cls.type_ = type_
+
     def __init__(self, detail: str | None = None, /, **members: Any) -> None:
         self.detail: str = detail if detail is not None else self.title
         self.members: dict[str, Any] = members
@@ -82,12 +99,11 @@ class ProblemError(Exception):
         super().__init__(self.detail)
 
 
-class InternalError(ProblemError):
+class InternalError(
+    ProblemError, status=500, title="Internal Server Error", type_="/problems/internal-error"
+):
     """What the client learns of an unexpected failure: that it happened, and its request id."""
 
-    status = 500
-    title = "Internal Server Error"
-    type_ = "/problems/internal-error"
 
     def __init__(self) -> None:
         super().__init__("The request failed unexpectedly; quote the request id when reporting it.")
