@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from services.meetings import domain, queries
-from services.meetings.events import AgendaItem, DraftDecision, MemberStatesRegistered, Subject
+from services.meetings.events import AgendaItem, DraftDecision, Subject
 from services.meetings.queries import MEMBERS_STREAM, meeting_stream, silence_stream
 from shared.access import record_admission
 from shared.commands import (
@@ -31,7 +31,7 @@ from shared.commands import (
     read_history,
     run_command,
 )
-from shared.eventstore import DomainEvent, PostgresEventStore
+from shared.eventstore import PostgresEventStore
 
 MEETING = "meeting"
 SILENCE_PROCEDURE = "silence_procedure"
@@ -68,9 +68,9 @@ async def register_member_states(
     """The member states before the log began, as the Secretariat registers them; they read
     what is distributed to member states (the kit's admitted list) from `member_since`."""
 
-    def decide(history: History) -> list[DomainEvent]:
-        new = tuple(sorted(set(states) - set(domain.members(history.events))))
-        return [MemberStatesRegistered(states=new, member_since=member_since)] if new else []
+    def decide(history: History) -> Decision:
+        known = domain.members(history.events)
+        return domain.register_members(known, states=states, member_since=member_since)
 
     async with store.engine.begin() as connection:
         recorded = await decide_and_append(connection, store, MEMBERS_STREAM, MEMBERSHIP, decide,

@@ -5,7 +5,7 @@ new events, or an error that says why not. No I/O: the present instant is an arg
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,8 +29,6 @@ from services.meetings.events import (
     DocumentSubject,
     DraftDecision,
     MeetingScheduled,
-    MemberStateAdmitted,
-    MemberStatesRegistered,
     ObjectionRaised,
     ParticipantAdded,
     SilenceProcedureConcluded,
@@ -39,8 +37,10 @@ from services.meetings.events import (
     Subject,
 )
 from shared import domain as kinds
+from shared.access.membership import admit as admit
+from shared.access.membership import members as members
+from shared.access.membership import register_members as register_members
 from shared.access.model import members_on as members_on
-from shared.access.model import members_since
 from shared.eventstore import DomainEvent
 
 # ------------------------------------------------------------------------------ bodies
@@ -500,30 +500,6 @@ def add_participant(
     if state_code in state.participants or scheduled.starts_local.date() < member_since:
         return []
     return [ParticipantAdded(state=state_code, member_since=member_since)]
-
-
-# ------------------------------------------------------------------------------ member states
-
-
-def members(events: Iterable[DomainEvent]) -> dict[str, date]:
-    """Every member state the meetings service knows, and the date it became a member (the
-    earlier date when a state is recorded twice); `members_on` gives those of a day."""
-    return members_since(_memberships(events))
-
-
-def _memberships(events: Iterable[DomainEvent]) -> Iterator[tuple[str, date]]:
-    for event in events:
-        if isinstance(event, MemberStatesRegistered):
-            for code in event.states:
-                yield code, event.member_since
-        elif isinstance(event, MemberStateAdmitted):
-            yield event.state, event.admitted_on
-
-
-def admit(known: dict[str, date], *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:
-    if state in known and known[state] <= admitted_on:
-        return []
-    return [MemberStateAdmitted(state=state, admitted_on=admitted_on)]
 
 
 # ------------------------------------------------------------------------------ silence procedure

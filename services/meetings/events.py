@@ -23,6 +23,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.access import StateCode
+from shared.access.membership import MemberStateAdmitted, MemberStatesRegistered
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
@@ -281,17 +282,6 @@ class SilenceProcedureConcluded(DomainEvent):
 # ------------------------------------------------------------------------------ member states
 
 
-@event_types.register("MemberStatesRegistered", version=1)
-class MemberStatesRegistered(DomainEvent):
-    """States that were members before this log began (a deployment's set-up)."""
-
-    states: tuple[StateCode, ...]
-    member_since: date
-
-
-@event_types.register("MemberStateAdmitted", version=1)
-class MemberStateAdmitted(DomainEvent):
-    """The registry admitted `state` from `admitted_on` (its ``MemberAdmitted`` is the cause)."""
-
-    state: StateCode
-    admitted_on: date
+# The kit's record of the member states this service follows (shared.access.membership).
+event_types.register("MemberStatesRegistered", version=1)(MemberStatesRegistered)
+event_types.register("MemberStateAdmitted", version=1)(MemberStateAdmitted)

@@ -7,7 +7,7 @@ argument."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,15 +25,16 @@ from services.notifications.events import (
     EndpointRemoved,
     EndpointSecretRotated,
     MeetingParticipantsNoted,
-    MemberStateAdmitted,
-    MemberStatesRegistered,
     NoteSeriesOpened,
     NoteVerbaleIssued,
     NoticeKind,
     ReceiptAcknowledged,
     Texts,
 )
-from shared.access.model import Distribution, DistributionKind, members_on, members_since
+from shared.access.membership import admit as admit
+from shared.access.membership import members as members
+from shared.access.membership import register_members as register_members
+from shared.access.model import Distribution, DistributionKind, members_on
 from shared.domain import InvalidError, RefusedError
 from shared.domain import NotFoundError as _NotFound
 from shared.eventstore import DomainEvent
@@ -210,38 +211,6 @@ def issue_note(
             issued_at=now,
         )
     ]
-
-
-# ------------------------------------------------------------------------------ member states
-
-
-def members(events: Iterable[DomainEvent]) -> dict[str, date]:
-    """Every member state the notifications service knows, and the date it became a member
-    (the kit's fold: the earlier day when a state is recorded twice). `members_on(known, day)`
-    gives the member states on `day`: the recipients of a note to all members issued then."""
-    return members_since(_admissions(events))
-
-
-def _admissions(events: Iterable[DomainEvent]) -> Iterator[tuple[str, date]]:
-    for event in events:
-        if isinstance(event, MemberStatesRegistered):
-            for code in event.states:
-                yield code, event.member_since
-        elif isinstance(event, MemberStateAdmitted):
-            yield event.state, event.admitted_on
-
-
-def register_members(
-    known: dict[str, date], *, states: Sequence[str], member_since: date
-) -> list[MemberStatesRegistered]:
-    new = tuple(sorted(set(states) - set(known)))
-    return [MemberStatesRegistered(states=new, member_since=member_since)] if new else []
-
-
-def admit(known: dict[str, date], *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:
-    if state in known and known[state] <= admitted_on:
-        return []
-    return [MemberStateAdmitted(state=state, admitted_on=admitted_on)]
 
 
 # ------------------------------------------------------------------------------ documents

@@ -36,6 +36,7 @@ from uuid import UUID, uuid5
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.access import Distribution, StateCode
+from shared.access.membership import MemberStateAdmitted, MemberStatesRegistered
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
@@ -263,21 +264,9 @@ class ReceiptAcknowledged(DomainEvent):
 # ------------------------------------------------------------------------------ what it learns
 
 
-@event_types.register("MemberStatesRegistered", version=1)
-class MemberStatesRegistered(DomainEvent):
-    """States that were members before this log began (a deployment's set-up)."""
-
-    states: tuple[StateCode, ...]
-    member_since: date
-
-
-@event_types.register("MemberStateAdmitted", version=1)
-class MemberStateAdmitted(DomainEvent):
-    """The registry admitted `state` from `admitted_on` (its ``MemberAdmitted`` is the cause):
-    a recipient of every note to all members issued from then on."""
-
-    state: StateCode
-    admitted_on: date
+# The kit's record of the member states this service follows (shared.access.membership).
+event_types.register("MemberStatesRegistered", version=1)(MemberStatesRegistered)
+event_types.register("MemberStateAdmitted", version=1)(MemberStateAdmitted)
 
 
 @event_types.register("DocumentDistributionNoted", version=1)
