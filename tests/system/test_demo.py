@@ -20,14 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
-from shared.system.devservers import _die_with_parent
 from tests.polling import eventually_sync
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
 
@@ -41,23 +40,7 @@ class CicaUpForDevelopment(CicaUp):
     """`cica up` with CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS=true (the development setting
     that lets the service send webhooks over http to loopback, where the receiver listens)."""
 
-    def start(self) -> None:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
-        environment["PYTHONUNBUFFERED"] = "1"
-        environment["CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS"] = "true"
-        command = [
-            sys.executable, "-m", "shared.system.cli", "up",
-            "--state-dir", str(self.state_dir),
-            "--pg-port", str(self.ports.postgres),
-            "--nats-port", str(self.ports.nats),
-        ]  # fmt: skip
-        for service, port in self.ports.services.items():
-            command += ["--port", f"{service}={port}"]
-        with self.output_path.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, env=environment, stdin=subprocess.DEVNULL, stdout=output,
-                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
-            )  # fmt: skip
+    settings: ClassVar[dict[str, str]] = {"CICA_NOTIFICATIONS_ALLOW_PRIVATE_ENDPOINTS": "true"}
 
 
 @dataclass(frozen=True)

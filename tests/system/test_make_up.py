@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import asyncpg
 import httpx
@@ -63,10 +64,13 @@ class CicaUp:
     ports: Ports
     output_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    settings: ClassVar[dict[str, str]] = {}
+    """CICA_* variables this `cica up` runs with (none: the defaults)."""
 
     def start(self) -> None:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("CICA_")}
         environment["PYTHONUNBUFFERED"] = "1"
+        environment.update(self.settings)
         command = [
             sys.executable, "-m", "shared.system.cli", "up",
             "--state-dir", str(self.state_dir),
