@@ -216,13 +216,18 @@ def issue_note(
 # ------------------------------------------------------------------------------ documents
 
 
-def distribution(events: Iterable[DomainEvent]) -> Distribution | None:
-    """A document's distribution as last noted; None if the service never heard of it."""
+def _last_noted(events: Iterable[DomainEvent], noted: type[DomainEvent], field: str) -> Any:
+    """`field` of the last `noted` event; None if there is none."""
     current = None
     for event in events:
-        if isinstance(event, DocumentDistributionNoted):
-            current = event.distribution
+        if isinstance(event, noted):
+            current = getattr(event, field)
     return current
+
+
+def distribution(events: Iterable[DomainEvent]) -> Distribution | None:
+    """A document's distribution as last noted; None if the service never heard of it."""
+    return _last_noted(events, DocumentDistributionNoted, "distribution")
 
 
 def note_distribution(
@@ -246,11 +251,7 @@ def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) ->
 
 def participants(events: Iterable[DomainEvent]) -> tuple[str, ...] | None:
     """A meeting's participants as last noted; None if the service never heard of it."""
-    current = None
-    for event in events:
-        if isinstance(event, MeetingParticipantsNoted):
-            current = event.participants
-    return current
+    return _last_noted(events, MeetingParticipantsNoted, "participants")
 
 
 def note_participants(
