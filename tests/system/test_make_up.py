@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import asyncpg
 import httpx
@@ -54,6 +54,35 @@ def distinct_free_ports() -> Ports:
         if port not in chosen and port not in DEFAULT_PORTS:
             chosen.append(port)
     return Ports(chosen[0], chosen[1], dict(zip(SERVICES, chosen[2:], strict=True)))
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[bytes],
+    output: Callable[[], str],
+    urls: dict[Any, str],
+    *,
+    within: float = START_DEADLINE,
+) -> None:
+    """Until every `cica up` service at `urls` (by key: a service's name, or (name, replica))
+    answers its /healthz, naming itself; fails if `cica up` exits or `within` seconds pass."""
+    deadline = time.monotonic() + within
+    waiting = dict(urls)
+    with httpx.Client(timeout=1.0, trust_env=False) as client:
+        while waiting:
+            if process.poll() is not None:
+                pytest.fail(f"cica up exited with {process.returncode}:\n{output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{sorted(waiting)} not healthy in time:\n{output()}")
+            for key, url in list(waiting.items()):
+                try:
+                    response = client.get(f"{url}/healthz")
+                except httpx.TransportError:
+                    continue
+                if response.status_code == 200:
+                    service = key[0] if isinstance(key, tuple) else key
+                    assert response.json()["service"] == service
+                    del waiting[key]
+            time.sleep(0.1)
 
 
 @dataclass
@@ -96,23 +125,11 @@ class CicaUp:
 
     def wait_until_healthy(self) -> None:
         assert self.process is not None
-        deadline = time.monotonic() + START_DEADLINE
-        waiting = dict(self.ports.services)
-        with httpx.Client(timeout=1.0, trust_env=False) as client:
-            while waiting:
-                if self.process.poll() is not None:
-                    pytest.fail(f"cica up exited with {self.process.returncode}:\n{self.output}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{sorted(waiting)} not healthy in time:\n{self.output}")
-                for service, port in list(waiting.items()):
-                    try:
-                        response = client.get(f"http://127.0.0.1:{port}/healthz")
-                    except httpx.TransportError:
-                        continue
-                    if response.status_code == 200:
-                        assert response.json()["service"] == service
-                        del waiting[service]
-                time.sleep(0.1)
+        wait_until_healthy(
+            self.process,
+            lambda: self.output,
+            {service: f"http://127.0.0.1:{port}" for service, port in self.ports.services.items()},
+        )
 
     def token(self, role: str) -> str:
         """`cica token`, as the printout tells a user to run it."""

@@ -26,14 +26,11 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +43,8 @@ from shared.system.cli import build_parser, up_options
 from shared.system.devservers import LocalNatsCluster, _die_with_parent
 from shared.system.supervisor import Supervisor, UpOptions
 from tests.polling import eventually_sync
-from tests.system.test_make_up import REPO, SERVICES, pid_of, uvicorn_pid
+from tests.system.test_demo import Ministries
+from tests.system.test_make_up import REPO, SERVICES, pid_of, uvicorn_pid, wait_until_healthy
 
 START_DEADLINE = 90.0
 DEMO_DEADLINE = 180.0
@@ -201,22 +199,12 @@ class System:
 
     def wait_until_healthy(self) -> None:
         assert self.process is not None
-        waiting = {(s, r) for s in SERVICES for r in range(1, self.replicas + 1)}
-        deadline = time.monotonic() + START_DEADLINE
-        with httpx.Client(timeout=1.0, trust_env=False) as client:
-            while waiting:
-                if self.process.poll() is not None:
-                    pytest.fail(f"cica up exited with {self.process.returncode}:\n{self.output}")
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{sorted(waiting)} not healthy in time:\n{self.output}")
-                for service, replica in list(waiting):
-                    try:
-                        answer = client.get(f"{self.url(service, replica)}/healthz")
-                    except httpx.TransportError:
-                        continue
-                    if answer.status_code == 200:
-                        waiting.discard((service, replica))
-                time.sleep(0.2)
+        wait_until_healthy(
+            self.process,
+            lambda: self.output,
+            {(s, r): self.url(s, r) for s in SERVICES for r in range(1, self.replicas + 1)},
+            within=START_DEADLINE,
+        )
 
     def token(self, role: str) -> str:
         return subprocess.run(
@@ -253,49 +241,6 @@ class System:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-# ------------------------------------------------------------------------------ the receiver
-
-
-class Receiver:
-    """The ministries' webhook receiver: one path per state, 200 to everything; it counts
-    each request by its ``webhook-id`` (the delivery id)."""
-
-    def __init__(self) -> None:
-        self.received: Counter[str] = Counter()
-        self.states: dict[str, str] = {}
-        lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                self.rfile.read(length)
-                webhook_id = self.headers.get("webhook-id", "")
-                with lock:
-                    receiver.received[webhook_id] += 1
-                    receiver.states[webhook_id] = self.path.strip("/")
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def url(self, state: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{state}"
 
 
 # ------------------------------------------------------------------------------ the run
@@ -338,7 +283,7 @@ def read_log(client: httpx.Client, url: str, token: str) -> list[dict[str, Any]]
         after = body["next_after"]
 
 
-def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
+def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome:
     secretariat, auditor = system.token("secretariat"), system.token("auditor")
     url = {s: system.url(s) for s in SERVICES}
     with httpx.Client(timeout=15.0, trust_env=False) as client:
@@ -346,7 +291,7 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
             endpoint = client.post(
                 f"{url['notifications']}/endpoints",
                 headers=bearer(secretariat),
-                json={"state": state, "url": receiver.url(state), "languages": ["en"],
+                json={"state": state, "url": f"{receiver.url}/{state}", "languages": ["en"],
                       "kinds": KINDS},
             )  # fmt: skip
             assert endpoint.status_code == 201, endpoint.text
@@ -458,7 +403,7 @@ def run_scenario(system: System, receiver: Receiver, *, kill: bool) -> Outcome:
             procedure=procedure(),
             deliveries=listed,
             histories=histories,
-            received=Counter(receiver.received),
+            received=Counter(h.headers.get("webhook-id", "") for h in list(receiver.received)),
         )
 
 
@@ -469,7 +414,7 @@ def run_system(root: Path, *, replicas: int, nats_cluster: int, kill: bool) -> O
         system.wait_until_healthy()
         if kill:
             system.find_relay_leaders()
-        with Receiver() as receiver:
+        with Ministries() as receiver:
             outcome = run_scenario(system, receiver, kill=kill)
         if kill:
             assert system.process is not None and system.process.poll() is None, system.output
