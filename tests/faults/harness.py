@@ -38,6 +38,7 @@ from shared.settings import read_secret_file
 from shared.system.devservers import LocalNats, LocalPostgres, _die_with_parent, free_port
 from shared.system.migrate import prepare_databases
 from shared.system.services import SERVICE_NAMES as SERVICES
+from tests.feed import read_feed, with_token
 
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE = 60.0
@@ -300,31 +301,17 @@ class Event:
 
 def read_log(client: httpx.Client, url: str, token: str) -> list[Event]:
     """A service's whole log through ``GET /events``."""
-    events: list[Event] = []
-    after = 0
-    while True:
-        page = client.get(f"{url}/events", params={"after": after, "limit": 500},
-                          headers=bearer(token))  # fmt: skip
-        assert page.status_code == 200, page.text
-        body = page.json()
-        for raw in body["events"]:
-            events.append(
-                Event(
-                    raw["position"],
-                    raw["event_id"],
-                    raw["stream_id"],
-                    raw["event_type"],
-                    raw["version"],
-                    raw["metadata"],
-                )
-            )
-        if body["next_after"] >= body["head"] or not body["events"]:
-            return events
-        after = body["next_after"]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return [
+        Event(
+            raw["position"],
+            raw["event_id"],
+            raw["stream_id"],
+            raw["event_type"],
+            raw["version"],
+            raw["metadata"],
+        )
+        for raw in read_feed(client, url, token, page=500)
+    ]
 
 
 def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[str, list[Event]]:
@@ -378,13 +365,14 @@ def parked(system: FaultSystem) -> dict[str, list[tuple[str, int, str]]]:
     """Every service's parked reactions (``GET /admin/parked``): each one a reaction not made."""
     auditor = system.token("auditor")
     with httpx.Client(timeout=15.0, trust_env=False) as client:
-        return {
-            name: [
-                (p["producer"], p["position"], p["error"])
-                for p in client.get(f"{url}/admin/parked", headers=bearer(auditor)).json()["parked"]
-            ]
+        found = {
+            name: client.get(f"{url}/admin/parked", headers=with_token(auditor)).json()["parked"]
             for name, url in system.urls.items()
         }
+    return {
+        name: [(p["producer"], p["position"], p["error"]) for p in rows]
+        for name, rows in found.items()
+    }
 
 
 def projection_digests(system: FaultSystem) -> dict[str, dict[str, str]]:
@@ -403,7 +391,7 @@ def chains(system: FaultSystem) -> dict[str, dict[str, Any]]:
     auditor = system.token("auditor")
     with httpx.Client(timeout=30.0, trust_env=False) as client:
         return {
-            name: client.get(f"{url}/events/verify", headers=bearer(auditor)).json()
+            name: client.get(f"{url}/events/verify", headers=with_token(auditor)).json()
             for name, url in system.urls.items()
         }
 
@@ -506,7 +494,7 @@ def read_models(system: FaultSystem) -> dict[str, Any]:
     with httpx.Client(timeout=15.0, trust_env=False) as client:
         for service, path, params in READ_MODELS:
             response = client.get(f"{system.urls[service]}{path}", params=params,
-                                  headers=bearer(secretariat))  # fmt: skip
+                                  headers=with_token(secretariat))  # fmt: skip
             key = f"{service} {path} {params or ''}".rstrip()
             found[key] = (response.status_code, normalised(response.json()))
     return found
@@ -590,7 +578,7 @@ def probe_request(client: httpx.Client, system: FaultSystem, code: str) -> httpx
     """One command: record the body `code`, under a key of its own (a repeat is answered,
     not run twice)."""
     body = {"code": code, "names": {"en": f"Fault probe {code}"}, "effective_on": "2022-10-13"}
-    headers = {**bearer(system.token("secretariat")), "Idempotency-Key": f"fault-probe:{code}"}
+    headers = {**with_token(system.token("secretariat")), "Idempotency-Key": f"fault-probe:{code}"}
     return client.post(f"{system.urls['registry']}/bodies", json=body, headers=headers)
 
 

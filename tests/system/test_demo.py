@@ -27,6 +27,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
+from tests.feed import with_token
 from tests.polling import eventually_sync
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
 
@@ -134,7 +135,7 @@ def cica_demo(system: CicaUp, ministries: str, secrets: Path) -> subprocess.Comp
 def heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
     found = {}
     for service, url in urls(system).items():
-        page = client.get(f"{url}/events", params={"limit": 1}, headers=bearer(token))
+        page = client.get(f"{url}/events", params={"limit": 1}, headers=with_token(token))
         assert page.status_code == 200, page.text
         found[service] = page.json()["head"]
     return found
@@ -164,10 +165,6 @@ def member_state_token(system: CicaUp, state: str) -> str:
     ).stdout.strip()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_and_a_second_run_appends_nothing(  # noqa: E501
     system: CicaUp, tmp_path: Path
 ) -> None:
@@ -190,22 +187,22 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
             members = client.get(f"{service['registry']}/members").json()
             agenda = client.get(
                 f"{service['meetings']}/meetings/SOC-2022-III/agenda",
-                headers=bearer(secretariat),
+                headers=with_token(secretariat),
             ).json()
             russian = client.get(
                 f"{service['documents']}/documents/SUM/2022/DRAFT/1",
                 params={"lang": "ru"},
-                headers=bearer(secretariat),
+                headers=with_token(secretariat),
             ).json()
             rev3 = client.get(
                 f"{service['documents']}/documents/SUM/2022/DRAFT/1/Rev.3",
-                headers=bearer(secretariat),
+                headers=with_token(secretariat),
             )
             kazakhstan = member_state_token(system, "KAZ")
             read_by_kazakhstan = eventually_sync(
                 lambda: client.get(
                     f"{service['documents']}/documents/SUM/2022/DRAFT/1",
-                    headers=bearer(kazakhstan),
+                    headers=with_token(kazakhstan),
                 ),
                 until=lambda response: response.status_code != 404,
                 what="Kazakhstan may read SUM/2022/DRAFT/1",
@@ -213,15 +210,15 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
             admitted = client.get(
                 f"{service['notifications']}/notices",
                 params={"kind": "member_admitted"},
-                headers=bearer(secretariat),
+                headers=with_token(secretariat),
             ).json()["notices"]
             deliveries = client.get(
                 f"{service['notifications']}/deliveries",
                 params={"limit": 1000},
-                headers=bearer(auditor),
+                headers=with_token(auditor),
             ).json()["deliveries"]
             chains = {
-                name: client.get(f"{url}/events/verify", headers=bearer(auditor)).json()
+                name: client.get(f"{url}/events/verify", headers=with_token(auditor)).json()
                 for name, url in service.items()
             }
         secrets = json.loads(secrets_file.read_text())

@@ -42,6 +42,7 @@ from shared.system import supervisor as supervisor_module
 from shared.system.cli import build_parser, up_options
 from shared.system.devservers import LocalNatsCluster, _die_with_parent
 from shared.system.supervisor import Supervisor, UpOptions
+from tests.feed import read_feed, with_token
 from tests.polling import eventually_sync
 from tests.system.test_demo import Ministries
 from tests.system.test_make_up import REPO, SERVICES, pid_of, uvicorn_pid, wait_until_healthy
@@ -246,10 +247,6 @@ class System:
 # ------------------------------------------------------------------------------ the run
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @dataclass
 class Outcome:
     demo_output: str
@@ -269,20 +266,6 @@ class Outcome:
         return Counter(e["event_type"] for e in self.events[service])
 
 
-def read_log(client: httpx.Client, url: str, token: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        page = client.get(f"{url}/events", params={"after": after, "limit": 1000},
-                          headers=bearer(token))  # fmt: skip
-        assert page.status_code == 200, page.text
-        body = page.json()
-        events += body["events"]
-        if not body["events"] or body["next_after"] >= body["head"]:
-            return events
-        after = body["next_after"]
-
-
 def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome:
     secretariat, auditor = system.token("secretariat"), system.token("auditor")
     url = {s: system.url(s) for s in SERVICES}
@@ -290,7 +273,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
         for state in RECEIVING:
             endpoint = client.post(
                 f"{url['notifications']}/endpoints",
-                headers=bearer(secretariat),
+                headers=with_token(secretariat),
                 json={"state": state, "url": f"{receiver.url}/{state}", "languages": ["en"],
                       "kinds": KINDS},
             )  # fmt: skip
@@ -307,7 +290,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
         deadline = datetime.now(UTC) + timedelta(seconds=SILENCE_SECONDS)
         started = client.post(
             f"{url['meetings']}/silence-procedures",
-            headers=bearer(secretariat),
+            headers=with_token(secretariat),
             json={**SILENCE_PROCEDURE, "procedure_id": procedure_id,
                   "deadline": deadline.isoformat(), "participants": list(MEMBER_STATES_2022)},
         )  # fmt: skip
@@ -328,7 +311,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
 
         def procedure() -> dict[str, Any]:
             answer = client.get(f"{url['meetings']}/silence-procedures/{procedure_id}",
-                                headers=bearer(secretariat))  # fmt: skip
+                                headers=with_token(secretariat))  # fmt: skip
             assert answer.status_code == 200, answer.text
             return answer.json()
 
@@ -342,7 +325,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
 
         def deliveries() -> list[dict[str, Any]]:
             answer = client.get(f"{url['notifications']}/deliveries", params={"limit": 1000},
-                                headers=bearer(secretariat))  # fmt: skip
+                                headers=with_token(secretariat))  # fmt: skip
             assert answer.status_code == 200, answer.text
             # Every member state has a delivery; those with no endpoint stay pending.
             return [d for d in answer.json()["deliveries"] if d["state"] in RECEIVING]
@@ -357,9 +340,9 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
                 d["status"] == "succeeded" for d in listed
             )
             head = tuple(
-                client.get(f"{url[s]}/events", params={"limit": 1}, headers=bearer(auditor)).json()[
-                    "head"
-                ]
+                client.get(
+                    f"{url[s]}/events", params={"limit": 1}, headers=with_token(auditor)
+                ).json()["head"]
                 for s in SERVICES
             )
             heads.append(head)
@@ -379,24 +362,24 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
         histories = {}
         for delivery in listed:
             answer = client.get(f"{url['notifications']}/deliveries/{delivery['delivery_id']}",
-                                headers=bearer(secretariat))  # fmt: skip
+                                headers=with_token(secretariat))  # fmt: skip
             histories[delivery["delivery_id"]] = answer.json()["history"]
         agenda = client.get(f"{url['meetings']}/meetings/SOC-2022-III/agenda",
-                            headers=bearer(secretariat)).json()  # fmt: skip
+                            headers=with_token(secretariat)).json()  # fmt: skip
         notices = client.get(f"{url['notifications']}/notices",
                              params={"kind": "member_admitted"},
-                             headers=bearer(secretariat)).json()["notices"]  # fmt: skip
+                             headers=with_token(secretariat)).json()["notices"]  # fmt: skip
         return Outcome(
             demo_output=demo_output,
-            events={s: read_log(client, url[s], auditor) for s in SERVICES},
+            events={s: read_feed(client, url[s], auditor) for s in SERVICES},
             chains={
-                s: client.get(f"{url[s]}/events/verify", headers=bearer(auditor)).json()
+                s: client.get(f"{url[s]}/events/verify", headers=with_token(auditor)).json()
                 for s in SERVICES
             },
             members=client.get(f"{url['registry']}/members").json(),
             agenda=agenda,
             note=client.get(
-                f"{url['notifications']}/notes/SOC-OI-1280", headers=bearer(secretariat)
+                f"{url['notifications']}/notes/SOC-OI-1280", headers=with_token(secretariat)
             ).json(),
             admission=next(n for n in notices if n["reference"] == "KWT"),
             procedure_id=procedure_id,
