@@ -94,7 +94,13 @@ class Server:
                 self.process.wait()
 
 
-async def _load(env: BenchEnvironment, url: str, clients: list[dict[str, Any]], name: str):
+async def _load(
+    env: BenchEnvironment, server: Server, clients: list[dict[str, Any]], name: str, memory: str
+) -> dict[str, Any]:
+    """The load generator's run against `server`, with the server's CPU seconds spent in it;
+    the server's peak memory is recorded under `memory`."""
+    cpu_before = server.cpu_seconds()
+    url = server.url
     spec = {"url": url, "warmup_seconds": WARMUP, "seconds": SECONDS, "clients": clients}
     path = env.workdir / f"http-load-{name}.json"
     path.write_text(json.dumps(spec))
@@ -115,6 +121,8 @@ async def _load(env: BenchEnvironment, url: str, clients: list[dict[str, Any]], 
         env.peak_memory_mib.get("http load generator (httpx, 100 clients)", 0.0),
         result["peak_rss_mib"],
     )
+    result["server_cpu_seconds"] = round(server.cpu_seconds() - cpu_before, 2)
+    env.record_peak_memory(memory, server.process.pid)
     return result
 
 
@@ -180,10 +188,9 @@ async def run(env: BenchEnvironment) -> list[Measurement]:
     try:
         await service.ready("/readyz")
         clients = await _drafts(service.url)
-        cpu_before = service.cpu_seconds()
-        ours = await _load(env, service.url, clients, "documents")
-        ours["server_cpu_seconds"] = round(service.cpu_seconds() - cpu_before, 2)
-        env.record_peak_memory("documents service (uvicorn, 1 process)", service.process.pid)
+        ours = await _load(
+            env, service, clients, "documents", "documents service (uvicorn, 1 process)"
+        )
     finally:
         service.stop()
     if set(ours["statuses"]) != {"201"}:
@@ -198,10 +205,9 @@ async def run(env: BenchEnvironment) -> list[Measurement]:
     bare = Server("tests.benchmarks.http_baseline:app", {}, env.workdir / "bare.log", factory=False)
     try:
         await bare.ready("/openapi.json")
-        cpu_before = bare.cpu_seconds()
-        baseline = await _load(env, bare.url, clients, "bare")
-        baseline["server_cpu_seconds"] = round(bare.cpu_seconds() - cpu_before, 2)
-        env.record_peak_memory("bare FastAPI endpoint (uvicorn, 1 process)", bare.process.pid)
+        baseline = await _load(
+            env, bare, clients, "bare", "bare FastAPI endpoint (uvicorn, 1 process)"
+        )
     finally:
         bare.stop()
 
