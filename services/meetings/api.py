@@ -225,7 +225,11 @@ async def find_agenda_items(
 async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
     """Record a decision taken by consensus under an item of the adopted agenda: on a
     document (by symbol and revision), a membership application, a chairmanship or the item
-    itself. The same `decision_id` is recorded once."""
+    itself. The same `decision_id` is recorded once. A draft put to the meeting is recorded
+    as it was put (409 `decision-not-as-proposed` otherwise); a decision recorded with no
+    draft is the draft taken at once, every participant present. A standing objection to a
+    draft on the same subject under the same item refuses it, whatever its id (409
+    `no-consensus`)."""
     return await write(commands.record_decision, meeting_id=meeting_id, **dict(body))
 
 
@@ -233,7 +237,9 @@ async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write)
 @SECRETARIAT_ONLY
 async def propose_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
     """Put a draft decision to the meeting. Decisions are by consensus: once any participant
-    objects, recording it (`POST .../decisions` with its `decision_id`) is refused (409)."""
+    objects, recording it, or any decision on the same subject under the same item, is refused
+    (409). The same draft put again changes nothing; other content under its id is refused
+    (409): a new text is a new draft."""
     return await write(commands.propose_decision, meeting_id=meeting_id, **dict(body))
 
 

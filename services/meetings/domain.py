@@ -123,6 +123,13 @@ class ProcedureConcludedError(
 class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
 
 
+class NotAsProposedError(
+    MeetingsError, title="Not as proposed", rule="decision-not-as-proposed"
+):
+    """A decision differs from the draft put to the meeting under its id: consensus was
+    sought on the draft, so only the draft is taken."""
+
+
 class DeadlineNotReachedError(
     MeetingsError, title="Deadline not reached", rule="deadline-not-reached"
 ): ...
@@ -401,12 +408,21 @@ def record_decision(
         return []  # the same decision, recorded once
     if state.adopted is None:
         raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
-    objected = state.objections.get(decision_id)
+    proposed = state.proposals.get(decision_id)
+    if proposed is not None and not _as_proposed(
+        proposed, item=item, outcome=outcome, subject=subject, text=text
+    ):
+        raise NotAsProposedError(
+            f"The draft decision {decision_id} was put to the meeting under item "
+            f"{proposed.item} as {proposed.outcome!r} with its own text; it is taken as put, "
+            "or not at all.", decision_id=str(decision_id),
+        )
+    objected = _standing_objections(state, item=item, subject=subject)
     if objected:
         raise NoConsensusError(
-            f"{', '.join(o.state for o in objected)} objected to the draft decision "
-            f"{decision_id}: a decision with an objection is not taken.",
-            decision_id=str(decision_id), objections=[o.state for o in objected],
+            f"{', '.join(sorted(objected))} objected to a draft decision on this subject under "
+            f"item {item}: a decision with an objection is not taken, under any id.",
+            decision_id=str(decision_id), objections=sorted(objected),
         )
     on = state.item(item)
     if on is None:
@@ -434,13 +450,42 @@ def record_decision(
     )]
 
 
+def _as_proposed(
+    proposed: DecisionProposed, *, item: str, outcome: str, subject: Subject, text: str
+) -> bool:
+    """Whether a decision says what the draft put to the meeting said."""
+    return (proposed.item, proposed.outcome, proposed.subject, proposed.text) == (
+        item, outcome, _SUBJECT.validate_python(subject), text,
+    )
+
+
+def _standing_objections(state: Meeting, *, item: str, subject: Subject) -> set[str]:
+    """The states objecting to any draft on `subject` under `item`: consensus is on what is
+    decided, so a fresh id does not escape an objection to the same decision."""
+    subject = _SUBJECT.validate_python(subject)
+    return {
+        objection.state
+        for proposal in state.proposals.values()
+        if proposal.item == item and proposal.subject == subject
+        for objection in state.objections.get(proposal.decision_id, [])
+    }
+
+
 def propose_decision(
     state: Meeting, *, decision_id: UUID, item: str, outcome: str, subject: Subject, text: str,
     decided_on: date,
 ) -> list[DecisionProposed]:
-    """Put a draft decision to the meeting: checked as `record_decision` checks it."""
-    if decision_id in state.proposals:
-        return []
+    """Put a draft decision to the meeting: checked as `record_decision` checks it. The same
+    draft put again changes nothing; other content under the same id is refused (a draft is
+    put once; a new text is a new draft)."""
+    proposed = state.proposals.get(decision_id)
+    if proposed is not None:
+        if _as_proposed(proposed, item=item, outcome=outcome, subject=subject, text=text):
+            return []
+        raise NotAsProposedError(
+            f"The draft decision {decision_id} was put already with other content; put a new "
+            "text under a new id.", decision_id=str(decision_id),
+        )
     (checked,) = record_decision(state, decision_id=decision_id, item=item, outcome=outcome,
                                  subject=subject, text=text, decided_on=decided_on) or [None]
     if checked is None:

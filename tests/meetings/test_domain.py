@@ -284,3 +284,55 @@ def test_a_proposed_decision_with_an_objection_is_not_taken():
         domain.record_decision(domain.meeting(MEETING, history), decision_id=decision_id,
                                item="2", outcome="recommended_for_adoption", subject=subject,
                                text="Kuwait", decided_on=date(2022, 10, 11))
+
+
+def _proposed_kuwait(history: list, decision_id) -> list:
+    return domain.propose_decision(
+        domain.meeting(MEETING, history), decision_id=decision_id, item="2",
+        outcome="recommended_for_adoption",
+        subject={"kind": "membership_application", "state": "KWT"}, text="Kuwait",
+        decided_on=date(2022, 10, 11))
+
+
+def test_an_objected_decision_is_not_taken_under_a_fresh_id_either():
+    """Consensus is on what is decided: the same item and subject under another id meets the
+    objection to the draft."""
+    history = adopted()
+    drafted = uuid4()
+    history += _proposed_kuwait(history, drafted)
+    history += domain.object_to_decision(domain.meeting(MEETING, history), decision_id=drafted,
+                                         member_state="IND")
+    with pytest.raises(domain.NoConsensusError, match="IND") as refused:
+        domain.record_decision(domain.meeting(MEETING, history), decision_id=uuid4(), item="2",
+                               outcome="recommended_for_adoption",
+                               subject={"kind": "membership_application", "state": "KWT"},
+                               text="Kuwait, again", decided_on=date(2022, 10, 11))
+    assert refused.value.members["objections"] == ["IND"]
+    # Another subject under the same item is not held up by it.
+    (other,) = domain.record_decision(
+        domain.meeting(MEETING, history), decision_id=uuid4(), item="2", outcome="deferred",
+        subject={"kind": "membership_application", "state": "BHR"}, text="Later",
+        decided_on=date(2022, 10, 11))
+    assert isinstance(other, DecisionRecorded)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"outcome": "adopted"}, {"text": "Another text"},
+     {"subject": {"kind": "membership_application", "state": "BHR"}}],
+)
+def test_a_proposed_decision_is_taken_as_proposed_or_not_at_all(change: dict) -> None:
+    history = adopted()
+    drafted = uuid4()
+    history += _proposed_kuwait(history, drafted)
+    decision = {"decision_id": drafted, "item": "2", "outcome": "recommended_for_adoption",
+                "subject": {"kind": "membership_application", "state": "KWT"},
+                "text": "Kuwait", "decided_on": date(2022, 10, 11)}
+    state = domain.meeting(MEETING, history)
+    with pytest.raises(domain.NotAsProposedError):
+        domain.record_decision(state, **{**decision, **change})
+    with pytest.raises(domain.NotAsProposedError):
+        domain.propose_decision(state, **{**decision, **change})
+    assert domain.propose_decision(state, **decision) == []  # the same draft again: nothing
+    (taken,) = domain.record_decision(state, **decision)
+    assert (taken.outcome, taken.text) == ("recommended_for_adoption", "Kuwait")

@@ -1,0 +1,64 @@
+"""Decisions by consensus, through the API on the real PostgreSQL: a draft decision that a
+participating state objected to is not taken under a fresh id either, and a draft is taken as
+it was put or not at all; each refusal names its rule and records nothing."""
+
+from __future__ import annotations
+
+from services.meetings.seed import RECOMMEND_ASTANA_STATEMENT
+from shared.access import Role
+from tests.access import bearer
+from tests.meetings.support import SECRETARIAT, SOC, meetings, post, soc_meeting_with_adopted_agenda
+
+PROPOSAL = {**RECOMMEND_ASTANA_STATEMENT, "decision_id": "2c9d4e1f-8a7b-4c6d-9e0f-3a4b5c6d7e81"}
+FRESH_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a92"
+
+
+async def _events(app) -> list[str]:
+    return [r.event_type for r in await app.state.store.read_stream(f"meeting-{SOC}")]
+
+
+async def test_an_objected_draft_is_not_recorded_under_a_fresh_id(database_url, servers):
+    proposals = f"/meetings/{SOC}/decision-proposals"
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, proposals, PROPOSAL)
+        objected = await client.post(
+            f"{proposals}/{PROPOSAL['decision_id']}/objections",
+            json={"state": "IND", "reason": "OP5"}, headers=bearer(Role.MEMBER_STATE, "IND"),
+        )
+        before = await _events(app)
+        refused = await client.post(
+            f"/meetings/{SOC}/decisions", json={**PROPOSAL, "decision_id": FRESH_ID},
+            headers=SECRETARIAT,
+        )
+        after = await _events(app)
+
+    assert objected.status_code == 201, objected.text
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["type"] == "/problems/no-consensus"
+    assert refused.json()["objections"] == ["IND"]
+    assert after == before, "nothing recorded"
+
+
+async def test_a_draft_is_recorded_as_put_or_not_at_all(database_url, servers):
+    proposals = f"/meetings/{SOC}/decision-proposals"
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, proposals, PROPOSAL)
+        before = await _events(app)
+        other_text = await client.post(
+            f"/meetings/{SOC}/decisions", json={**PROPOSAL, "text": "Something else."},
+            headers=SECRETARIAT,
+        )
+        redrafted = await client.post(
+            proposals, json={**PROPOSAL, "outcome": "approved"}, headers=SECRETARIAT
+        )
+        after = await _events(app)
+        taken = await client.post(f"/meetings/{SOC}/decisions", json=PROPOSAL, headers=SECRETARIAT)
+
+    for answer in (other_text, redrafted):
+        assert answer.status_code == 409, answer.text
+        assert answer.json()["type"] == "/problems/decision-not-as-proposed"
+    assert after == before, "nothing recorded"
+    assert taken.status_code == 201, taken.text
