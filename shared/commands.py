@@ -25,10 +25,10 @@ the events to record (none, one or several); the kit does the rest::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid5
 
 from sqlalchemy import select
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     from shared.eventstore.postgres import PostgresEventStore
+
+T = TypeVar("T")
 
 COMMAND_ATTEMPTS = 5
 """Times a command with no stated version is decided in all, when other writes keep getting
@@ -164,15 +166,30 @@ async def run_command(
 ) -> Recorded:
     """`decide_and_append` in a transaction of its own; decided again on the newer state when
     another write got in first and the client stated no version (see the module's docstring)."""
-    async for attempt in retrying(
-        on=ConcurrencyError, attempts=1 if expected is not None else COMMAND_ATTEMPTS
-    ):
+    return await in_transaction(
+        store,
+        lambda connection: decide_and_append(
+            connection, store, stream_id, stream_type, decide,
+            expected=expected, event_ids=event_ids,
+        ),
+        again=expected is None,
+    )
+
+
+async def in_transaction(
+    store: PostgresEventStore,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    again: bool,
+) -> T:
+    """`work` in a transaction of its own, for a command that writes several streams at once
+    (each with `decide_and_append` on the connection it is given); run again from the start,
+    up to `COMMAND_ATTEMPTS` times in all, when another write got in first and `again` (the
+    client stated no version)."""
+    async for attempt in retrying(on=ConcurrencyError, attempts=COMMAND_ATTEMPTS if again else 1):
         with attempt:
             async with store.engine.begin() as connection:
-                return await decide_and_append(
-                    connection, store, stream_id, stream_type, decide,
-                    expected=expected, event_ids=event_ids,
-                )
+                return await work(connection)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from services.meetings import domain, queries
 from services.meetings.events import AgendaItem, DraftDecision, Subject
-from services.meetings.queries import MEMBERS_STREAM, meeting_stream, silence_stream
+from services.meetings.queries import (
+    MEMBERS_STREAM,
+    decision_stream,
+    meeting_stream,
+    silence_stream,
+)
 from shared.access import record_admission
 from shared.commands import (
     Decide,
@@ -28,14 +33,19 @@ from shared.commands import (
     Recorded,
     decide_and_append,
     derived_event_ids,
+    in_transaction,
     read_history,
     run_command,
 )
 from shared.eventstore import PostgresEventStore
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
 MEETING = "meeting"
 SILENCE_PROCEDURE = "silence_procedure"
 MEMBERSHIP = "membership"
+DECISION_ID = "decision_id"
 _IDS = UUID("6b0c1f57-8f0c-4a7e-9d1e-2c4b7a9e3d51")
 
 
@@ -138,22 +148,44 @@ async def amend_adopted_agenda(
                                   decision_id=decision_id, items=items)
 
 
+async def _decision_command(
+    store: PostgresEventStore, meeting_id: str, decision_id: UUID, expected: int | None,
+    rule: Callable[..., Decision], **arguments: Any,
+) -> Recorded:
+    """A draft or a decision: its id taken for this meeting (refused if another meeting holds
+    it) and the meeting's rule, in one transaction: both are recorded, or neither."""
+
+    async def work(connection: AsyncConnection) -> Recorded:
+        await decide_and_append(
+            connection, store, decision_stream(decision_id), DECISION_ID,
+            lambda history: domain.assign_decision_id(
+                history.events, decision_id=decision_id, meeting_id=meeting_id),
+        )
+        return await decide_and_append(
+            connection, store, meeting_stream(meeting_id), MEETING,
+            on_meeting(meeting_id, rule, decision_id=decision_id, **arguments),
+            expected=expected,
+        )
+
+    return await in_transaction(store, work, again=expected is None)
+
+
 async def record_decision(
     *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, item: str, outcome: str,
     subject: Subject, text: str, decided_on: date, expected: int | None = None,
 ) -> Recorded:
-    return await _meeting_command(store, meeting_id, expected, domain.record_decision,
-                                  decision_id=decision_id, item=item, outcome=outcome,
-                                  subject=subject, text=text, decided_on=decided_on)
+    return await _decision_command(store, meeting_id, decision_id, expected,
+                                   domain.record_decision, item=item, outcome=outcome,
+                                   subject=subject, text=text, decided_on=decided_on)
 
 
 async def propose_decision(
     *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, item: str, outcome: str,
     subject: Subject, text: str, decided_on: date, expected: int | None = None,
 ) -> Recorded:
-    return await _meeting_command(store, meeting_id, expected, domain.propose_decision,
-                                  decision_id=decision_id, item=item, outcome=outcome,
-                                  subject=subject, text=text, decided_on=decided_on)
+    return await _decision_command(store, meeting_id, decision_id, expected,
+                                   domain.propose_decision, item=item, outcome=outcome,
+                                   subject=subject, text=text, decided_on=decided_on)
 
 
 async def object_to_decision(

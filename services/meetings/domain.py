@@ -22,6 +22,7 @@ from services.meetings.events import (
     AgendaItemSubject,
     AgendaRevised,
     ConsideredDocumentRevised,
+    DecisionIdAssigned,
     DecisionObjected,
     DecisionProposed,
     DecisionRecorded,
@@ -121,6 +122,10 @@ class ProcedureConcludedError(
 
 
 class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
+
+
+class DecisionIdTakenError(MeetingsError, title="Decision id taken", rule="decision-id-taken"):
+    """A decision id names one decision in the service: another meeting holds it."""
 
 
 class NotAsProposedError(
@@ -448,6 +453,23 @@ def record_decision(
         session=scheduled.session, decided_on=decided_on, outcome=outcome,  # type: ignore[arg-type]
         subject=subject, text=text, item=item,
     )]
+
+
+def assign_decision_id(
+    events: Iterable[DomainEvent], *, decision_id: UUID, meeting_id: str
+) -> list[DecisionIdAssigned]:
+    """Take `decision_id` for a draft or a decision of `meeting_id`, the first time; again for
+    the same meeting, nothing; for another meeting, refused."""
+    for event in events:
+        if isinstance(event, DecisionIdAssigned):
+            if event.meeting_id == meeting_id:
+                return []
+            raise DecisionIdTakenError(
+                f"The decision id {decision_id} names a decision of {event.meeting_id}; a new "
+                "decision takes a new id.", decision_id=str(decision_id),
+                meeting_id=event.meeting_id,
+            )
+    return [DecisionIdAssigned(decision_id=decision_id, meeting_id=meeting_id)]
 
 
 def _as_proposed(

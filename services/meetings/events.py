@@ -131,6 +131,15 @@ class DecisionProposed(DomainEvent):
     text: str
 
 
+@event_types.register("DecisionIdAssigned", version=1)
+class DecisionIdAssigned(DomainEvent):
+    """A decision id taken by a meeting's draft or decision (in a stream of its own, so that one
+    id names one decision in the service and never a second at another meeting)."""
+
+    decision_id: UUID
+    meeting_id: str
+
+
 @event_types.register("DecisionObjected", version=1)
 class DecisionObjected(DomainEvent):
     """A participating member state objected to a proposed decision: there is no consensus."""

@@ -30,6 +30,10 @@ def silence_stream(procedure_id: UUID) -> str:
     return f"silence-{procedure_id}"
 
 
+def decision_stream(decision_id: UUID) -> str:
+    return f"decision-{decision_id}"
+
+
 # ------------------------------------------------------------------------------ the streams
 
 

@@ -4,7 +4,7 @@ it was put or not at all; each refusal names its rule and records nothing."""
 
 from __future__ import annotations
 
-from services.meetings.seed import RECOMMEND_ASTANA_STATEMENT
+from services.meetings.seed import RECOMMEND_ASTANA_STATEMENT, RECOMMEND_KUWAIT, SUMMIT_MEETING
 from shared.access import Role
 from tests.access import bearer
 from tests.meetings.support import SECRETARIAT, SOC, meetings, post, soc_meeting_with_adopted_agenda
@@ -13,8 +13,8 @@ PROPOSAL = {**RECOMMEND_ASTANA_STATEMENT, "decision_id": "2c9d4e1f-8a7b-4c6d-9e0
 FRESH_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a92"
 
 
-async def _events(app) -> list[str]:
-    return [r.event_type for r in await app.state.store.read_stream(f"meeting-{SOC}")]
+async def _events(app, meeting: str = SOC) -> list[str]:
+    return [r.event_type for r in await app.state.store.read_stream(f"meeting-{meeting}")]
 
 
 async def test_an_objected_draft_is_not_recorded_under_a_fresh_id(database_url, servers):
@@ -62,3 +62,38 @@ async def test_a_draft_is_recorded_as_put_or_not_at_all(database_url, servers):
         assert answer.json()["type"] == "/problems/decision-not-as-proposed"
     assert after == before, "nothing recorded"
     assert taken.status_code == 201, taken.text
+
+
+async def test_a_decision_id_names_one_decision_in_the_service(database_url, servers):
+    """The SOC's decision id, used again at the Summit, is refused there: recorded twice it
+    would name two decisions, and the decisions read model would hold only one of them."""
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)
+        await post(client, "/meetings", SUMMIT_MEETING)
+        await post(client, "/meetings/SUM-2022/agenda", {
+            "symbol": "SUM/2022/Agenda/1", "circulated_on": "2022-10-11", "items": [
+                {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
+                {"number": "2", "title": "Admission of Kuwait", "action": "approve",
+                 "considers": [{"symbol": "SUM/2022/DRAFT/4", "dated": "2022-10-05"}]}]})
+        await post(client, "/meetings/SUM-2022/agenda/adoption", {"adopted_on": "2022-10-12"})
+        before = await _events(app, "SUM-2022")
+        reused = await client.post("/meetings/SUM-2022/decisions", headers=SECRETARIAT, json={
+            "decision_id": RECOMMEND_KUWAIT["decision_id"], "item": "2", "outcome": "adopted",
+            "subject": {"kind": "membership_application", "state": "KWT"},
+            "decided_on": "2022-10-12", "text": "Kuwait is admitted as a Member State."})
+        after = await _events(app, "SUM-2022")
+        again = await client.post(f"/meetings/{SOC}/decisions", json=RECOMMEND_KUWAIT,
+                                  headers=SECRETARIAT)
+        decisions = await client.get("/decisions", headers=SECRETARIAT)
+        projections = (await client.get("/projections")).json()["projections"]
+
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["type"] == "/problems/decision-id-taken"
+    assert reused.json()["meeting_id"] == SOC
+    assert after == before, "nothing recorded at the Summit"
+    assert again.status_code == 201, "the same decision at its own meeting: recorded once"
+    assert again.json()["recorded"] == []
+    ids = [d["decision_id"] for d in decisions.json()["decisions"]]
+    assert ids.count(RECOMMEND_KUWAIT["decision_id"]) == 1
+    assert [p["name"] for p in projections if p["error"]] == []

@@ -336,3 +336,11 @@ def test_a_proposed_decision_is_taken_as_proposed_or_not_at_all(change: dict) ->
     assert domain.propose_decision(state, **decision) == []  # the same draft again: nothing
     (taken,) = domain.record_decision(state, **decision)
     assert (taken.outcome, taken.text) == ("recommended_for_adoption", "Kuwait")
+
+
+def test_a_decision_id_is_taken_once_for_one_meeting():
+    decision_id = uuid4()
+    (taken,) = domain.assign_decision_id([], decision_id=decision_id, meeting_id=MEETING)
+    assert domain.assign_decision_id([taken], decision_id=decision_id, meeting_id=MEETING) == []
+    with pytest.raises(domain.DecisionIdTakenError, match=MEETING):
+        domain.assign_decision_id([taken], decision_id=decision_id, meeting_id="SUM-2022")
