@@ -191,7 +191,9 @@ async def adopt_agenda(meeting_id: MeetingId, body: AdoptionIn, write: Write) ->
 @router.post("/meetings/{meeting_id}/agenda/amendments", status_code=201, tags=["agendas"])
 @SECRETARIAT_ONLY
 async def amend_adopted_agenda(meeting_id: MeetingId, body: AmendmentIn, write: Write) -> Written:
-    """Change an adopted agenda by a decision the meeting has recorded (409 otherwise)."""
+    """Change an adopted agenda by a decision the meeting recorded under the agenda's own item
+    (adoption of the agenda), once (the same amendment again changes nothing), and never so as
+    to lose an item that carries a decision; 409 naming the rule otherwise."""
     return await write(commands.amend_adopted_agenda, meeting_id=meeting_id, **dict(body))
 
 

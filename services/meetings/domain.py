@@ -124,6 +124,25 @@ class ProcedureConcludedError(
 class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
 
 
+class NotAnAgendaDecisionError(
+    MeetingsError, title="Not a decision on the agenda", rule="not-an-agenda-decision"
+):
+    """An adopted agenda is amended by a decision taken under its own item (adoption of the
+    agenda), not by any decision of the meeting."""
+
+
+class AgendaDecisionUsedError(
+    MeetingsError, title="Decision used already", rule="agenda-decision-used"
+):
+    """One decision amends the agenda once."""
+
+
+class DecidedItemRemovedError(
+    MeetingsError, title="Decided item removed", rule="decided-item-removed"
+):
+    """An amendment would remove an item that already carries a decision of the meeting."""
+
+
 class DecisionIdTakenError(MeetingsError, title="Decision id taken", rule="decision-id-taken"):
     """A decision id names one decision in the service: another meeting holds it."""
 
@@ -181,6 +200,8 @@ class Meeting:
     document_history: list[ConsideredDocumentRevised] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     proposals: dict[UUID, DecisionProposed] = field(default_factory=dict)
+    amended_by: list[AgendaAmendedByDecision] = field(default_factory=list)
+    """The amendments of the adopted agenda, each by its decision."""
     objections: dict[UUID, list[DecisionObjected]] = field(default_factory=dict)
 
     @property
@@ -196,13 +217,18 @@ class Meeting:
         return self.circulated.symbol if self.circulated else None
 
     def item(self, ref: str) -> AgendaItem | SubItem | None:
-        number, _, letter = ref.partition("(")
-        for item in self.items:
-            if item.number == number:
-                if not letter:
-                    return item
-                return next((s for s in item.sub_items if s.letter == letter[0]), None)
-        return None
+        return find_item(self.items, ref)
+
+
+def find_item(items: Sequence[AgendaItem], ref: str) -> AgendaItem | SubItem | None:
+    """The item ``2`` or sub-item ``3(c)`` of `items`; None if there is none."""
+    number, _, letter = ref.partition("(")
+    for item in items:
+        if item.number == number:
+            if not letter:
+                return item
+            return next((s for s in item.sub_items if s.letter == letter[0]), None)
+    return None
 
 
 def _replace_document(
@@ -250,6 +276,7 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
             state.items = event.items
         elif isinstance(event, AgendaAmendedByDecision):
             state.items = event.items
+            state.amended_by.append(event)
         elif isinstance(event, ConsideredDocumentRevised):
             state.document_history.append(event)
             state.items = _replace_document(state.items, event.item, event.current)
@@ -388,12 +415,36 @@ def amend_adopted_agenda(
     _must_exist(state)
     if state.adopted is None:
         raise MeetingsError("The agenda is not adopted: revise the draft instead.")
-    if all(d.decision_id != decision_id for d in state.decisions):
+    decision = next((d for d in state.decisions if d.decision_id == decision_id), None)
+    if decision is None:
         raise MeetingsError(
             f"An adopted agenda changes only by a decision this meeting recorded; {decision_id} "
             "is not one.", decision_id=str(decision_id),
         )
+    on = state.item(decision.item) if decision.item else None
+    if not isinstance(on, AgendaItem) or on.action != "adopt_agenda":
+        raise NotAnAgendaDecisionError(
+            f"The decision {decision_id} was taken under item {decision.item}, not under the "
+            "item on the agenda itself: it does not amend the agenda.",
+            decision_id=str(decision_id),
+        )
     _check_items(items)
+    for earlier in state.amended_by:
+        if earlier.decision_id == decision_id:
+            if earlier.items == tuple(items):
+                return []  # the same amendment again
+            raise AgendaDecisionUsedError(
+                f"The decision {decision_id} amended the agenda already; another amendment "
+                "takes another decision.", decision_id=str(decision_id),
+            )
+    removed = sorted({
+        d.item for d in state.decisions if d.item and find_item(items, d.item) is None
+    })
+    if removed:
+        raise DecidedItemRemovedError(
+            f"Items {', '.join(removed)} carry decisions of this meeting: an amendment keeps "
+            "them.", items=removed,
+        )
     return [AgendaAmendedByDecision(decision_id=decision_id, items=tuple(items))]
 
 

@@ -344,3 +344,53 @@ def test_a_decision_id_is_taken_once_for_one_meeting():
     assert domain.assign_decision_id([taken], decision_id=decision_id, meeting_id=MEETING) == []
     with pytest.raises(domain.DecisionIdTakenError, match=MEETING):
         domain.assign_decision_id([taken], decision_id=decision_id, meeting_id="SUM-2022")
+
+
+def _agenda_decision(history: list, *, item: str = "1") -> list:
+    subject = ({"kind": "agenda_item", "item": item} if item == "1" else
+               {"kind": "membership_application", "state": "KWT"})
+    return domain.record_decision(
+        domain.meeting(MEETING, history), decision_id=uuid4(), item=item,
+        outcome="adopted" if item == "1" else "recommended_for_adoption", subject=subject,
+        text="Decided", decided_on=date(2022, 10, 10 if item == "1" else 11))
+
+
+def test_an_agenda_is_amended_only_by_a_decision_on_the_agenda_used_once():
+    history = adopted()
+    state = domain.meeting(MEETING, history)
+    (kuwait,) = _agenda_decision(history, item="2")
+    history += [kuwait]
+    with pytest.raises(domain.NotAnAgendaDecisionError):
+        domain.amend_adopted_agenda(domain.meeting(MEETING, history),
+                                    decision_id=kuwait.decision_id, items=state.items)
+    (on_agenda,) = _agenda_decision(history)
+    history += [on_agenda]
+    (amended,) = domain.amend_adopted_agenda(domain.meeting(MEETING, history),
+                                             decision_id=on_agenda.decision_id,
+                                             items=state.items[:4])
+    history += [amended]
+    again = domain.meeting(MEETING, history)
+    assert domain.amend_adopted_agenda(again, decision_id=on_agenda.decision_id,
+                                       items=state.items[:4]) == []  # the same, again
+    with pytest.raises(domain.AgendaDecisionUsedError):
+        domain.amend_adopted_agenda(again, decision_id=on_agenda.decision_id,
+                                    items=state.items[:3])
+
+
+def test_an_amendment_never_removes_an_item_that_carries_a_decision():
+    history = adopted()
+    items = domain.meeting(MEETING, history).items
+    last = items[-1].number
+    history += domain.record_decision(
+        domain.meeting(MEETING, history), decision_id=uuid4(), item=last, outcome="approved",
+        subject={"kind": "agenda_item", "item": last}, text="Decided",
+        decided_on=date(2022, 10, 11))
+    (on_agenda,) = _agenda_decision(history)
+    history += [on_agenda]
+    with pytest.raises(domain.DecidedItemRemovedError) as refused:
+        domain.amend_adopted_agenda(domain.meeting(MEETING, history),
+                                    decision_id=on_agenda.decision_id, items=items[:-1])
+    assert refused.value.members["items"] == [last]
+    (kept,) = domain.amend_adopted_agenda(domain.meeting(MEETING, history),
+                                          decision_id=on_agenda.decision_id, items=items)
+    assert kept.items == items
