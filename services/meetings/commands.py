@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -148,12 +149,14 @@ async def amend_adopted_agenda(
                                   decision_id=decision_id, items=items)
 
 
-async def _decision_command(
-    store: PostgresEventStore, meeting_id: str, decision_id: UUID, expected: int | None,
-    rule: Callable[..., Decision], **arguments: Any,
+async def _decision(
+    rule: Callable[..., Decision], *, store: PostgresEventStore, meeting_id: str,
+    decision_id: UUID, item: str, outcome: str, subject: Subject, text: str, decided_on: date,
+    expected: int | None = None,
 ) -> Recorded:
-    """A draft or a decision: its id taken for this meeting (refused if another meeting holds
-    it) and the meeting's rule, in one transaction: both are recorded, or neither."""
+    """A draft or a decision (as `rule` says): its id taken for this meeting (refused if another
+    meeting holds it) and the meeting's rule, in one transaction: both are recorded, or
+    neither."""
 
     async def work(connection: AsyncConnection) -> Recorded:
         await decide_and_append(
@@ -163,29 +166,17 @@ async def _decision_command(
         )
         return await decide_and_append(
             connection, store, meeting_stream(meeting_id), MEETING,
-            on_meeting(meeting_id, rule, decision_id=decision_id, **arguments),
+            on_meeting(meeting_id, rule, decision_id=decision_id, item=item, outcome=outcome,
+                       subject=subject, text=text, decided_on=decided_on),
             expected=expected,
         )
 
     return await in_transaction(store, work, again=expected is None)
 
 
-async def record_decision(
-    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, item: str, outcome: str,
-    subject: Subject, text: str, decided_on: date, expected: int | None = None,
-) -> Recorded:
-    return await _decision_command(store, meeting_id, decision_id, expected,
-                                   domain.record_decision, item=item, outcome=outcome,
-                                   subject=subject, text=text, decided_on=decided_on)
-
-
-async def propose_decision(
-    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, item: str, outcome: str,
-    subject: Subject, text: str, decided_on: date, expected: int | None = None,
-) -> Recorded:
-    return await _decision_command(store, meeting_id, decision_id, expected,
-                                   domain.propose_decision, item=item, outcome=outcome,
-                                   subject=subject, text=text, decided_on=decided_on)
+# A decision and a draft put to the meeting take the same facts; only the rule differs.
+record_decision = partial(_decision, domain.record_decision)
+propose_decision = partial(_decision, domain.propose_decision)
 
 
 async def object_to_decision(

@@ -13,6 +13,7 @@ from services.meetings.seed import (
     SOC_AGENDA_ANNOTATED,
     SOC_AGENDA_DRAFT,
     SOC_MEETING,
+    SUMMIT_MEETING,
 )
 from services.meetings.settings import MeetingsSettings
 from shared.access import Role
@@ -43,6 +44,21 @@ async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any],
     response = await client.post(path, json=body, headers=headers or SECRETARIAT)
     assert response.status_code == status, response.text
     return response
+
+
+SUMMIT = "SUM-2022"
+
+
+async def summit_with_adopted_agenda(client: httpx.AsyncClient) -> None:
+    """The Summit scheduled, under a short agenda of these tests' own (not the Summit's as
+    circulated): its adoption, and Kuwait's admission."""
+    await post(client, "/meetings", SUMMIT_MEETING)
+    await post(client, f"/meetings/{SUMMIT}/agenda", {
+        "symbol": "SUM/2022/Agenda/1", "circulated_on": "2022-10-11", "items": [
+            {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
+            {"number": "2", "title": "Admission of Kuwait", "action": "approve",
+             "considers": [{"symbol": "SUM/2022/DRAFT/4", "dated": "2022-10-05"}]}]})
+    await post(client, f"/meetings/{SUMMIT}/agenda/adoption", {"adopted_on": "2022-10-12"})
 
 
 async def soc_meeting_with_adopted_agenda(client: httpx.AsyncClient) -> None:

@@ -4,10 +4,17 @@ it was put or not at all; each refusal names its rule and records nothing."""
 
 from __future__ import annotations
 
-from services.meetings.seed import RECOMMEND_ASTANA_STATEMENT, RECOMMEND_KUWAIT, SUMMIT_MEETING
+from services.meetings.seed import RECOMMEND_ASTANA_STATEMENT, RECOMMEND_KUWAIT
 from shared.access import Role
 from tests.access import bearer
-from tests.meetings.support import SECRETARIAT, SOC, meetings, post, soc_meeting_with_adopted_agenda
+from tests.meetings.support import (
+    SECRETARIAT,
+    SOC,
+    meetings,
+    post,
+    soc_meeting_with_adopted_agenda,
+    summit_with_adopted_agenda,
+)
 
 PROPOSAL = {**RECOMMEND_ASTANA_STATEMENT, "decision_id": "2c9d4e1f-8a7b-4c6d-9e0f-3a4b5c6d7e81"}
 FRESH_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a92"
@@ -70,13 +77,7 @@ async def test_a_decision_id_names_one_decision_in_the_service(database_url, ser
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await soc_meeting_with_adopted_agenda(client)
         await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)
-        await post(client, "/meetings", SUMMIT_MEETING)
-        await post(client, "/meetings/SUM-2022/agenda", {
-            "symbol": "SUM/2022/Agenda/1", "circulated_on": "2022-10-11", "items": [
-                {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
-                {"number": "2", "title": "Admission of Kuwait", "action": "approve",
-                 "considers": [{"symbol": "SUM/2022/DRAFT/4", "dated": "2022-10-05"}]}]})
-        await post(client, "/meetings/SUM-2022/agenda/adoption", {"adopted_on": "2022-10-12"})
+        await summit_with_adopted_agenda(client)
         before = await _events(app, "SUM-2022")
         reused = await client.post("/meetings/SUM-2022/decisions", headers=SECRETARIAT, json={
             "decision_id": RECOMMEND_KUWAIT["decision_id"], "item": "2", "outcome": "adopted",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.meetings.seed import RECOMMEND_KUWAIT, SUMMIT_MEETING
+from services.meetings.seed import RECOMMEND_KUWAIT
 from shared.access import Role
 from tests.access import bearer
 from tests.meetings.support import (
@@ -17,6 +17,7 @@ from tests.meetings.support import (
     meetings,
     post,
     soc_meeting_with_adopted_agenda,
+    summit_with_adopted_agenda,
 )
 from tests.polling import eventually
 from tests.registry.support import kuwait_applies, members, register_founding_members, registry
@@ -42,14 +43,7 @@ async def test_kuwait_admitted_by_the_summits_decision_joins_the_summit(
         async with meetings(database_url, servers.nats_url) as (_, client):
             await soc_meeting_with_adopted_agenda(client)
             await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)
-            await post(client, "/meetings", SUMMIT_MEETING)
-            await post(client, "/meetings/SUM-2022/agenda", {
-                "symbol": "SUM/2022/Agenda/1", "circulated_on": "2022-10-11", "items": [
-                    {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
-                    {"number": "2", "title": "Admission of Kuwait", "action": "approve",
-                     "considers": [{"symbol": "SUM/2022/DRAFT/4", "dated": "2022-10-05"}]}]})
-            await post(client, "/meetings/SUM-2022/agenda/adoption",
-                       {"adopted_on": "2022-10-12"})
+            await summit_with_adopted_agenda(client)
             unseen = (await client.get("/meetings/SUM-2022", headers=kuwait)).status_code
             await post(client, "/meetings/SUM-2022/decisions", {
                 "item": "2", "outcome": "adopted",
