@@ -30,7 +30,15 @@ from services.registry.events import (
     ObserverKind,
 )
 from shared.access import record_admission
-from shared.commands import Decide, Decision, EventIds, Recorded, decide_and_append, run_command
+from shared.commands import (
+    Decide,
+    Decision,
+    EventIds,
+    Recorded,
+    decide_and_append,
+    in_transaction,
+    run_command,
+)
 from shared.eventstore import DomainEvent, PostgresEventStore
 
 S = TypeVar("S")
@@ -173,13 +181,17 @@ async def admit_member(
     *, store: PostgresEventStore, state: str, decision: DecisionRef, expected: int | None = None
 ) -> Recorded:
     """Record the state's admission by `decision` and count it among the admitted member
-    states (shared.access) from the decision's date, in one transaction."""
-    async with store.engine.begin() as connection:
+    states (shared.access) from the decision's date, in one transaction (decided again on a
+    newer state when another write got in first and the client stated no version)."""
+
+    async def work(connection: AsyncConnection) -> Recorded:
         recorded = await decide_and_append(
             connection, store, *admission(state, decision), expected=expected
         )
         await count_members(connection, recorded)
-    return recorded
+        return recorded
+
+    return await in_transaction(store, work, again=expected is None)
 
 
 async def suspend_membership(
