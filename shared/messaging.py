@@ -81,13 +81,26 @@ class NatsConnection:
         return True
 
     async def close(self) -> None:
-        if self._connecting is not None and not self._connecting.done():
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
+        if self._connecting is not None:
+            await _cancel(self._connecting)
         if self._client is not None and not self._client.is_closed:
             try:
                 await asyncio.wait_for(self._client.drain(), 5)
             except (NatsError, TimeoutError, OSError):  # e.g. closed while reconnecting
                 with contextlib.suppress(NatsError, TimeoutError, OSError):
                     await asyncio.wait_for(self._client.close(), 5)
+
+
+async def _cancel(task: asyncio.Task[None], *, within: float = 10.0) -> None:
+    """Cancel `task` and wait for it to end. A cancellation can be swallowed by the
+    `asyncio.wait_for` inside nats-py's connect loop (Python 3.11, CPython gh-86296), which then
+    goes on trying for ever: cancel again each second, for `within` seconds at most, rather
+    than wait for it unbounded (a shutdown that hangs while NATS is away)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not task.done() and asyncio.get_running_loop().time() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    if not task.done():
+        log.warning("nats.connect_not_cancelled", within=within)
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("nats.connect_failed", error=repr(task.exception()))
