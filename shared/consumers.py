@@ -14,7 +14,11 @@ asks the feed too, so a lost *last* message is found as well.
 
 A handler that keeps failing is retried with backoff; after `max_attempts` its event is
 parked (kept with its error, tracked as parked, visible at `GET /admin/parked`, retryable by
-`POST /admin/parked/{id}/retry`), and the events after it go on. Replicas of a service share
+`POST /admin/parked/{id}/retry`), and the events after it go on. A handler the service's rules
+refuse (a `shared.domain.DomainError`) is parked at once with the rule that refused it, never
+acked and forgotten; one that waits for a prerequisite not recorded yet (`AwaitingError`: the
+application behind an admission) is parked as waiting, tried again every few seconds, and
+applied once the prerequisite is there. Replicas of a service share
 a consumer: each handles what it fetched, and a per-producer transaction lock plus the
 tracking rows make sure no event is applied twice or out of order.
 """
@@ -47,6 +51,7 @@ from shared.commands import (
     decide_and_append,
     derived_event_ids,
 )
+from shared.domain import AwaitingError, DomainError
 from shared.envelope import EnvelopeError, ForeignEvent, decode, from_feed_item, stream_name
 from shared.eventstore import AppendResult, DomainEvent, NewEvent, PostgresEventStore
 from shared.eventstore.schema import parked_messages, tracking
@@ -218,6 +223,7 @@ class JetStreamConsumer:
         retry_base_delay: float = 0.1,
         batch_size: int = 100,
         idle_check_after: float = 5.0,
+        waiting_check_after: float = 2.0,
         ack_wait: float = 30.0,
     ) -> None:
         self.service = service
@@ -231,6 +237,8 @@ class JetStreamConsumer:
         self.retry_base_delay = retry_base_delay
         self.batch_size = batch_size
         self.idle_check_after = idle_check_after
+        self.waiting_check_after = waiting_check_after
+        """Seconds between tries of the events parked as waiting for a prerequisite."""
         self.ack_wait = ack_wait
         self.durable = f"{service}-from-{producer}"
         self.position = 0
@@ -295,8 +303,11 @@ class JetStreamConsumer:
         )
         try:
             self.position = await self.tracked_position()
-            idle_since = asyncio.get_running_loop().time()
+            idle_since = waiting_checked = asyncio.get_running_loop().time()
             while True:
+                if asyncio.get_running_loop().time() - waiting_checked >= self.waiting_check_after:
+                    await self.retry_waiting()
+                    waiting_checked = asyncio.get_running_loop().time()
                 try:
                     messages = await subscription.fetch(self.batch_size, timeout=1.0)
                 except (NatsTimeoutError, TimeoutError):
@@ -452,21 +463,24 @@ class JetStreamConsumer:
                 with contextlib.suppress(Exception):
                     await on_retry()
 
-        attempts = max(self.max_attempts, 1)
+        attempts = 0
         try:
             async for attempt in retrying(
                 on=Exception,
-                unless=_not_to_retry,
-                attempts=attempts,
+                unless=lambda error: _not_to_retry(error) or isinstance(error, DomainError),
+                attempts=max(self.max_attempts, 1),
                 wait=Backoff(base=self.retry_base_delay, cap=5.0),
                 before_sleep=before_sleep,
             ):
                 with attempt:
+                    attempts += 1
                     await self._apply_once(event)
         except Exception as error:
             if _not_to_retry(error):
                 raise
-            await self._park(event, error, attempts)  # failed its last attempt
+            # Failed its last attempt, or refused by the service's rules (the same again on
+            # every attempt): parked with its reason, waiting if what it rests on is to come.
+            await self._park(event, error, attempts)
 
     async def _locked_position(self, connection: AsyncConnection) -> int:
         await connection.execute(select(func.pg_advisory_xact_lock(_lock_key(self.producer))))
@@ -537,12 +551,35 @@ class JetStreamConsumer:
                     event_id=event.event_id,
                     event_type=event.event_type,
                     envelope=event.as_feed_item(),
-                    error=f"{type(error).__name__}: {error}",
                     attempts=attempts,
                     parked_at=datetime.now(UTC),
+                    **_reason(error),
                 )
             )
         self.position = max(self.position, event.position)
+
+    async def retry_waiting(self) -> int:
+        """Try again each event of this producer parked as waiting for a prerequisite, oldest
+        first; those whose prerequisite has come are applied and resolved. How many were."""
+        query = (
+            select(parked_messages.c.id)
+            .where(
+                parked_messages.c.producer == self.producer,
+                parked_messages.c.waiting.is_(True),
+                parked_messages.c.resolved_at.is_(None),
+            )
+            .order_by(parked_messages.c.id)
+        )
+        async with self.engine.connect() as connection:
+            waiting = (await connection.execute(query)).scalars().all()
+        applied = 0
+        for parked_id in waiting:
+            with contextlib.suppress(StillFailingError, ParkedNotFoundError):
+                await retry_parked(parked_id=parked_id, reactions=self.reactions, store=self.store)
+                applied += 1
+        if applied:
+            log.info("consumer.waiting_applied", consumer=self.durable, applied=applied)
+        return applied
 
     async def tracked_position(self) -> int:
         query = select(func.coalesce(func.max(tracking.c.position), 0)).where(
@@ -550,6 +587,18 @@ class JetStreamConsumer:
         )
         async with self.engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+
+def _reason(error: Exception) -> dict[str, Any]:
+    """What a parked row says of its `error`: the rule that refused it (a `DomainError`) or
+    the fault, and whether it waits for a prerequisite (`AwaitingError`)."""
+    if isinstance(error, DomainError):
+        return {
+            "error": f"{error.rule}: {error.detail}",
+            "rule": error.rule,
+            "waiting": isinstance(error, AwaitingError),
+        }
+    return {"error": f"{type(error).__name__}: {error}", "rule": None, "waiting": False}
 
 
 class ParkedNotFoundError(LookupError):
@@ -586,12 +635,13 @@ async def retry_parked(
         except Exception as error:
             if _unavailable(error):
                 raise
+            reason = _reason(error)
             await connection.execute(
                 update(parked_messages)
                 .where(parked_messages.c.id == parked_id)
-                .values(attempts=row.attempts + 1, error=f"{type(error).__name__}: {error}")
+                .values(attempts=row.attempts + 1, **reason)
             )
-            failure = StillFailingError(f"{type(error).__name__}: {error}")
+            failure = StillFailingError(reason["error"])
         else:
             now = datetime.now(UTC)
             await connection.execute(

@@ -67,3 +67,10 @@ class ForbiddenError(DomainError, title="Forbidden", rule="forbidden"):
 
 class GoneError(DomainError, title="Gone", rule="gone"):
     """It existed, and is no longer held."""
+
+
+class AwaitingError(RefusedError, title="Awaiting a prerequisite", rule="awaiting-prerequisite"):
+    """What the command rests on is not recorded yet (the application behind an admission, the
+    recommendation before it). A command is refused (409); a reaction to another service's
+    event waits instead: the consumer parks it as waiting, tries it again as the service's
+    record moves on, and applies it once the prerequisite is there."""

@@ -1,5 +1,6 @@
-"""`/admin/parked`: events whose handler kept failing, kept with their error, and retried by
-hand once the cause is fixed."""
+"""`/admin/parked`: events whose handler kept failing or that the service's rules refused, kept
+with their reason, and retried by hand once the cause is fixed; those waiting for a
+prerequisite are also tried again by the consumer itself."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ class ParkedOut(BaseModel):
     event_id: UUID
     event_type: str
     error: str
+    """The reason: ``<rule>: <detail>`` when the service's rules refused it, else the fault."""
+    rule: str | None
+    """The rule that refused it (the problem type a command would get), None for a fault."""
+    waiting: bool
+    """Waiting for a prerequisite not recorded yet: tried again every few seconds and applied
+    once it is there (a retry by hand does the same at once)."""
     attempts: int
     parked_at: datetime
     resolved_at: datetime | None

@@ -30,7 +30,15 @@ from services.documents.events import (
 )
 from services.documents.symbols import Symbol, parse_symbol
 from shared.access import Distribution
-from shared.domain import ForbiddenError, GoneError, InvalidError, NotFoundError, RefusedError
+from shared.competence import check_competence
+from shared.domain import (
+    AwaitingError,
+    ForbiddenError,
+    GoneError,
+    InvalidError,
+    NotFoundError,
+    RefusedError,
+)
 from shared.eventstore import DomainEvent
 
 OFFICIAL_LANGUAGES = ("en", "ru", "kk")
@@ -94,6 +102,17 @@ class InvalidStatusChangeError(
             document_status=current.value,
             requested_status=wanted.value,
         )
+
+
+class NoDecidingBodyError(InvalidError, title="No deciding body", rule="status-needs-a-body"):
+    """A status that a body's decision gives (recommended, approved, adopted) names the body."""
+
+
+class DocumentNotRecordedError(
+    DocumentNotFoundError, AwaitingError, title="Document not recorded yet",
+    rule="document-not-recorded",
+):
+    """A decision on a document this service does not hold yet: a reaction waits for it."""
 
 
 class AmendmentNotFoundError(
@@ -551,6 +570,13 @@ OUTCOME_STATUS: dict[str, Status] = {
 """A body's decision on a document, as the status it gives it. Deferred and noted change
 nothing."""
 
+STATUS_OUTCOME: dict[Status, str] = {
+    Status.RECOMMENDED: "recommended_for_adoption",
+    Status.APPROVED: "approved",
+    Status.ADOPTED: "adopted",
+}
+"""The outcome a status recorded by hand stands for: the decision it rests on."""
+
 
 def change_status(
     document: Document,
@@ -563,6 +589,19 @@ def change_status(
     outcome: str | None = None,
     note: str = "",
 ) -> DocumentStatusChanged:
+    """A status by a body's decision (or by hand: the outcome is then the status's). A
+    recommendation, an approval or an adoption names the body that took it, and is one that
+    body may take on this document (`shared.competence`: the SWG does not adopt, a document of
+    the ``SUM/`` series is adopted by the Summit)."""
+    decided = outcome or STATUS_OUTCOME.get(status)
+    if decided in STATUS_OUTCOME.values():
+        if body is None:
+            raise NoDecidingBodyError(
+                f"{document.current_symbol} becomes {status.value} by a body's decision: name "
+                "the body.", symbol=document.current_symbol,
+            )
+        check_competence(body, {"kind": "document", "symbol": document.current_symbol},
+                         decided)
     if status not in _NEXT[document.status]:
         raise InvalidStatusChangeError(document.current_symbol, document.status, status)
     return DocumentStatusChanged(

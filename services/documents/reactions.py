@@ -1,7 +1,11 @@
 """The documents service's policies on other services' events.
 
 - The meetings service's `DecisionRecorded` on a document (SOC recommends, Summit adopts)
-  changes the document's status: a `DocumentStatusChanged` caused by that decision.
+  changes the document's status: a `DocumentStatusChanged` caused by that decision. The
+  domain checks it as it checks a status recorded by hand: a decision outside the body's
+  competence, or one the document's life cannot take (adopted already), is refused, and the
+  consumer parks it with the rule that refused it; a decision on a document not imported yet
+  waits for it (parked as waiting, applied once the document is there).
 - The registry's `MemberAdmitted` counts the new member among the readers of documents
   distributed to member states only, from its admission on; its `FoundingMemberRegistered`
   counts a member from before the registry's log, from its `member_since` on.
@@ -12,18 +16,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from uuid import UUID
 
-import structlog
-
 from services.documents import domain
-from services.documents.domain import Document, InvalidStatusChangeError
+from services.documents.domain import Document
 from services.documents.events import STREAM_TYPE, DocumentStatusChanged
 from services.documents.symbols import SymbolError, parse_symbol
 from shared.access import record_admission
 from shared.commands import History
+from shared.competence import check_competence
 from shared.consumers import ReactionContext, Reactions
+from shared.domain import InvalidError
 from shared.envelope import ForeignEvent
-
-log = structlog.get_logger(__name__)
 
 reactions = Reactions("documents")
 
@@ -33,38 +35,36 @@ async def when_a_body_decides_on_a_document_change_its_status(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     data = event.data
-    subject = data.get("subject") or {}
+    subject = data["subject"]  # v1 and later (its fields only grow)
     if subject.get("kind") != "document":
         return
     try:
         symbol = parse_symbol(subject["symbol"])
-    except (KeyError, SymbolError) as error:
-        log.warning("documents.decision_on_unknown_symbol", error=str(error))
-        return
+    except SymbolError as error:
+        raise NotASymbolError(str(error), symbol=subject["symbol"]) from error
     stream_id = str(symbol.base)
 
     def decide(history: History) -> DocumentStatusChanged | None:
         document = Document.fold(history.timed())
-        if document is None:
-            log.warning("documents.decision_on_unknown_document", symbol=stream_id)
-            return None
-        try:
-            return domain.status_for_decision(
-                document,
-                outcome=data["outcome"],
-                body=data["body"],
-                decision_id=UUID(data["decision_id"]),
-                session=data.get("session"),
-                decided_on=(
-                    date.fromisoformat(data["decided_on"]) if data.get("decided_on") else None
-                ),
-            )
-        except InvalidStatusChangeError as error:
-            # A decision the document's life cannot take (adopted already): recorded nowhere.
-            log.warning("documents.decision_not_applicable", symbol=stream_id, error=error.detail)
-            return None
+        if document is None:  # refused if no body may take it, else it waits for the document
+            check_competence(data["body"], subject, data["outcome"])
+            raise domain.DocumentNotRecordedError(stream_id)
+        return domain.status_for_decision(
+            document,
+            outcome=data["outcome"],
+            body=data["body"],
+            decision_id=UUID(data["decision_id"]),
+            session=data.get("session"),
+            decided_on=(
+                date.fromisoformat(data["decided_on"]) if data.get("decided_on") else None
+            ),
+        )
 
     await ctx.decide_and_append(stream_id, STREAM_TYPE, decide)
+
+
+class NotASymbolError(InvalidError, title="Not a document symbol", rule="not-a-symbol"):
+    """The decision names a symbol no document can have."""
 
 
 async def _count_among_readers(

@@ -42,6 +42,7 @@ from services.registry.schemas import (
     PartnerIn,
     PartnersOut,
     PriorityAreaIn,
+    RecommendationIn,
     ReinstatementIn,
     RenamingIn,
     RenamingProposalIn,
@@ -184,11 +185,23 @@ async def apply_for_membership(code: StateCodePath, body: ApplicationIn, write: 
     )
 
 
+@router.post("/member-states/{code}/recommendation", status_code=201, tags=["member states"])
+@SECRETARIAT_ONLY
+async def recommend_admission(code: StateCodePath, body: RecommendationIn, write: Write) -> Written:
+    """Record the SOC's recommendation of an applicant's admission (paragraph 11.3 of the
+    Rules of Procedure). Refused (409, nothing recorded) for a state that never applied
+    (`no-membership-application`) or a decision that is not the SOC's recommendation
+    (`outside-competence`)."""
+    return await write(commands.recommend_admission, state=code, decision=body.decision)
+
+
 @router.post("/member-states/{code}/admission", status_code=201, tags=["member states"])
 @SECRETARIAT_ONLY
 async def admit_member(code: StateCodePath, body: AdmissionIn, write: Write) -> Written:
-    """Record an applicant's admission by the Summit's decision. A state that never applied is
-    refused (409), and nothing is recorded."""
+    """Record an applicant's admission by the Summit's decision. Refused (409, nothing
+    recorded) for a state that never applied (`no-membership-application`), an admission the
+    SOC has not recommended (`admission-not-recommended`), or a decision that is not the
+    Summit's adoption (`outside-competence`)."""
     return await write(commands.admit_member, state=code, decision=body.decision)
 
 

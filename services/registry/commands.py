@@ -171,6 +171,12 @@ def recommendation(state: str, decision: DecisionRef) -> Command:
     return MEMBER_STATES.command(state, domain.recommend_admission, decision=decision)
 
 
+async def recommend_admission(
+    *, store: PostgresEventStore, state: str, decision: DecisionRef, expected: int | None = None
+) -> Recorded:
+    return await run_command(store, *recommendation(state, decision), expected=expected)
+
+
 def admission(state: str, decision: DecisionRef) -> Command:
     """The Summit's admission of the state (the same decision again: nothing); record it with
     `count_members` in the same transaction."""
@@ -288,15 +294,28 @@ async def establish_priority_area(
     )
 
 
+def coordinator_appointment(
+    area: str, *, state: str, role: CoordinatorRole, effective_on: date,
+    term_ends_on: date | None = None, decision: DecisionRef | None = None,
+) -> Command:
+    """A coordinator or co-coordinator of the priority area (the same appointment by the same
+    decision again: nothing)."""
+    return PRIORITY_AREAS.command(
+        area, domain.appoint_coordinator, state=state, role=role, effective_on=effective_on,
+        term_ends_on=term_ends_on, decision=decision,
+    )
+
+
 async def appoint_coordinator(
     *, store: PostgresEventStore, area: str, state: str, role: CoordinatorRole,
     effective_on: date, term_ends_on: date | None = None, decision: DecisionRef | None = None,
     expected: int | None = None,
 ) -> Recorded:
-    return await PRIORITY_AREAS.run(
-        store, area, domain.appoint_coordinator, expected=expected, state=state, role=role,
-        effective_on=effective_on, term_ends_on=term_ends_on, decision=decision,
+    command = coordinator_appointment(
+        area, state=state, role=role, effective_on=effective_on, term_ends_on=term_ends_on,
+        decision=decision,
     )
+    return await run_command(store, *command, expected=expected)
 
 
 # ------------------------------------------------------------------------------ bodies

@@ -33,7 +33,8 @@ from services.registry.events import (
     PriorityAreaEstablished,
     RenamingProposed,
 )
-from shared.domain import InvalidError, RefusedError
+from shared.competence import OutsideCompetenceError, Power, check_competence
+from shared.domain import AwaitingError, InvalidError, RefusedError
 from shared.domain import NotFoundError as UnknownError
 from shared.eventstore import DomainEvent
 
@@ -53,13 +54,53 @@ class RegistryError(RefusedError, title="Refused by the registry's rules", rule=
 
 
 class NeverAppliedError(
-    RegistryError, title="No membership application", rule="no-membership-application"
+    RegistryError,
+    AwaitingError,
+    title="No membership application",
+    rule="no-membership-application",
 ):
+    """Refused as a command; a decision that follows the meetings service waits for the
+    application (an `AwaitingError`)."""
+
     def __init__(self, state: str, what: str) -> None:
         super().__init__(
             f"{state} has never applied for membership (no MembershipApplied is recorded), so "
             f"{what} cannot be recorded; record its application first.",
             state=state,
+        )
+
+
+class NotRecommendedError(
+    RegistryError,
+    AwaitingError,
+    title="Admission not recommended",
+    rule="admission-not-recommended",
+):
+    """The Summit adopts an admission the SOC has recommended (paragraph 11.3 of the Rules of
+    Procedure, cited by the annotated agenda SOC/2022/Agenda/1/Rev.1, item 2)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            f"The SOC has not recommended the admission of {state} (no AdmissionRecommended is "
+            "recorded): the Summit adopts an admission the SOC recommended.",
+            state=state,
+        )
+
+
+def by_competence(
+    decision: DecisionRef | None, subject: dict[str, str], power: Power, what: str
+) -> None:
+    """A fact resting on a decision rests on one that does what the fact says, taken by a body
+    whose competence it is (`shared.competence`); a fact recorded with no decision is the
+    Secretariat's record and is not checked here."""
+    if decision is None:
+        return
+    if check_competence(decision.body, subject, decision.outcome) is not power:
+        raise OutsideCompetenceError(
+            f"{what} rests on a decision that does it ({power}); the {decision.body}'s "
+            f"{decision.outcome!r} does not.",
+            body=decision.body,
+            outcome=decision.outcome,
         )
 
 
@@ -76,6 +117,11 @@ class AlreadyRegisteredError(RegistryError, title="Already registered", rule="al
 class NotFoundError(RegistryError, UnknownError, title="Not Found", rule="not-found"):
     def __init__(self, what: str, **members: object) -> None:
         super().__init__(f"{what} is not in the registry.", **members)
+
+
+class NoPriorityAreaError(NotFoundError, AwaitingError):
+    """The priority area is not established: 404 to a command; a decision appointing its
+    coordinator waits for it."""
 
 
 class InvalidFactError(RegistryError, InvalidError, title="Invalid fact", rule="invalid-fact"): ...
@@ -175,6 +221,7 @@ def apply_for_membership(
 
 def recommend_admission(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
     """The SOC's recommendation; recording the same decision again records nothing."""
+    by_competence(decision, _application(state), Power.RECOMMEND, "A recommendation")
     if state.status is None:
         raise NeverAppliedError(state.code, "a recommendation of its admission")
     if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
@@ -184,13 +231,18 @@ def recommend_admission(state: MemberState, decision: DecisionRef) -> list[Domai
     recommended = state.recommendation
     if recommended is not None and recommended.decision_id == decision.decision_id:
         return []
-    return [AdmissionRecommended(state=state.code, recommended_on=decision.decided_on,
-                                 decision=decision)]
+    return [
+        AdmissionRecommended(
+            state=state.code, recommended_on=decision.decided_on, decision=decision
+        )
+    ]
 
 
 def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
     """The Summit's adoption of the state's application: a member from the decision's date.
-    The same decision again records nothing; a state that never applied is refused."""
+    The same decision again records nothing; a state that never applied, or whose admission
+    the SOC has not recommended, is refused (a reaction waits for them)."""
+    by_competence(decision, _application(state), Power.ADMIT, "An admission")
     if state.admitted_by is not None and state.admitted_by.decision_id == decision.decision_id:
         return []
     if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
@@ -205,6 +257,15 @@ def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
             f"{decision.decided_on}.",
             state=state.code,
         )
+    if state.recommendation is None:
+        raise NotRecommendedError(state.code)
+    if decision.decided_on < state.recommendation.decided_on:
+        raise InvalidFactError(
+            f"The SOC recommended the admission of {state.code} on "
+            f"{state.recommendation.decided_on}; the Summit cannot adopt it before, on "
+            f"{decision.decided_on}.",
+            state=state.code,
+        )
     return [
         MemberAdmitted(
             state=state.code,
@@ -213,6 +274,10 @@ def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
             decision=decision,
         )
     ]
+
+
+def _application(state: MemberState) -> dict[str, str]:
+    return {"kind": "membership_application", "state": state.code}
 
 
 def _not_before(state: MemberState, on: date, what: str) -> None:
@@ -334,9 +399,16 @@ def assign_chairmanship(
 ) -> list[DomainEvent]:
     """The chair of the period; the same chair by the same decision again records nothing."""
     check_period(chair.period)
+    by_competence(
+        decision,
+        {"kind": "chairmanship", "state": state, "period": chair.period},
+        Power.DECIDE_CHAIRMANSHIP,
+        "A chairmanship",
+    )
     if chair.chair is not None:
         if chair.chair == state and (
-            decision is None or chair.decision is None
+            decision is None
+            or chair.decision is None
             or chair.decision.decision_id == decision.decision_id
         ):
             return []
@@ -389,23 +461,40 @@ def appoint_coordinator(
     effective_on: date,
     term_ends_on: date | None,
     decision: DecisionRef | None,
-) -> CoordinatorAppointed:
+) -> list[CoordinatorAppointed]:
+    """A coordinator or co-coordinator of the area from `effective_on`; the same appointment
+    by the same decision again records nothing."""
+    by_competence(
+        decision,
+        {"kind": "coordinator", "state": state, "area": area.area, "role": role},
+        Power.APPOINT,
+        "An appointment",
+    )
     if area.dimension is None:
-        raise NotFoundError(f"The priority area {area.area}", area=area.area)
+        raise NoPriorityAreaError(f"The priority area {area.area}", area=area.area)
     if term_ends_on is not None and term_ends_on <= effective_on:
         raise InvalidFactError(
             f"The term ends on {term_ends_on}, not after it begins ({effective_on})."
         )
     for held in area.appointments:
+        if decision is not None and held.decision == decision and held.state == state:
+            return []
         if held.state == state and (held.term_ends_on is None or held.term_ends_on > effective_on):
             raise AlreadyRegisteredError(
                 f"{state} as {held.role} of {area.area} (from {held.effective_on})",
-                area=area.area, state=state,
+                area=area.area,
+                state=state,
             )
-    return CoordinatorAppointed(
-        area=area.area, state=state, role=role, effective_on=effective_on,
-        term_ends_on=term_ends_on, decision=decision,
-    )
+    return [
+        CoordinatorAppointed(
+            area=area.area,
+            state=state,
+            role=role,
+            effective_on=effective_on,
+            term_ends_on=term_ends_on,
+            decision=decision,
+        )
+    ]
 
 
 # ------------------------------------------------------------------------------ bodies
@@ -444,14 +533,21 @@ def establish_body(state: Body, *, names: dict[str, str], effective_on: date) ->
 
 
 def propose_renaming(
-    state: Body, *, proposal_id: UUID, names: dict[str, str], proposed_by: list[str],
+    state: Body,
+    *,
+    proposal_id: UUID,
+    names: dict[str, str],
+    proposed_by: list[str],
     proposed_on: date,
 ) -> RenamingProposed:
     if state.established_on is None:
         raise NotFoundError(f"The body {state.code}", body=state.code)
     return RenamingProposed(
-        proposal_id=proposal_id, body=state.code, names=names,
-        proposed_by=sorted(set(proposed_by)), proposed_on=proposed_on,
+        proposal_id=proposal_id,
+        body=state.code,
+        names=names,
+        proposed_by=sorted(set(proposed_by)),
+        proposed_on=proposed_on,
     )
 
 
@@ -471,10 +567,14 @@ def rename_body(
             f"on {effective_on}."
         )
     if proposal_id is not None and proposal_id not in state.open_proposals:
-        raise NotFoundError(f"An open renaming proposal {proposal_id} of {state.code}",
-                            body=state.code)
+        raise NotFoundError(
+            f"An open renaming proposal {proposal_id} of {state.code}", body=state.code
+        )
     return BodyRenamed(
-        body=state.code, names=names, effective_on=effective_on, decision=decision,
+        body=state.code,
+        names=names,
+        effective_on=effective_on,
+        decision=decision,
         proposal_id=proposal_id,
     )
 

@@ -34,6 +34,10 @@ APPLICATION: Example = {
     "names": KUWAIT, "applied_on": "2022-02-03", "application_note": KUWAIT_APPLICATION_NOTE
 }
 ADMISSION: Example = {"decision": KUWAIT_DECISION}
+RECOMMENDATION: Example = {"decision": {
+    **KUWAIT_DECISION, "body": "SOC", "session": "SOC/2022-III", "decided_on": "2022-10-11",
+    "outcome": "recommended_for_adoption",
+}}
 MEMBER_STATE: Example = {
     "code": "KWT",
     "names": KUWAIT,

@@ -5,27 +5,36 @@
 - The Summit adopts a membership application → `MemberAdmitted`, admitted on the decision's
   date, and the state counted among the admitted members (shared.access) from then on.
 - The Summit adopts a chairmanship → `ChairmanshipAssigned` for the period.
+- The SOC approves a coordinator or co-coordinator of a priority area → `CoordinatorAppointed`
+  from the decision's date (agenda item 4(a) of the SOC's annotated agenda: Kyrgyzstan as
+  co-coordinator of "Trade and Investment").
 
 Each is appended in the reaction's transaction with the decision's event as its cause, and
 with event ids derived from that event's id: delivered twice, a decision records nothing new
 (the consumer's tracking skips it; and the domain and the store would too).
 
-A decision the registry's rules refuse (an adoption for a state that never applied, a state
-already a member by another decision, a chair already assigned) is a business refusal, not a
-fault: the reaction records nothing, logs ``registry.decision_refused`` with the reason, and
-the consumer goes on. A subject kind, body or outcome the registry has no policy on is ignored.
-Only a malformed event (lacking the v1 contract's fields) raises, so that it is retried and
-then parked with its error (`GET /admin/parked`).
+The registry's domain checks each as it checks a command, competence included
+(`shared.competence`: the SWG's "adopted" on an application is not the Summit's admission). A
+decision it refuses raises, and the consumer parks it with the rule that refused it
+(`GET /admin/parked`), never acked and forgotten; one whose prerequisite is not recorded yet
+(the application behind a recommendation or an admission, the recommendation behind an
+admission) is parked as waiting and applied when it comes. A procedural outcome (noted,
+deferred, continue consideration), or a subject the registry keeps nothing of (a document, an
+agenda item), is not the registry's to follow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import structlog
 
 from services.registry import commands
-from services.registry.events import DecisionRef
+from services.registry.commands import Command
+from services.registry.events import CoordinatorRole, DecisionRef
+from shared.competence import PROCEDURAL, check_competence
 from shared.consumers import ReactionContext, Reactions
-from shared.domain import DomainError
 from shared.envelope import ForeignEvent
 
 log = structlog.get_logger("cica.registry.reactions")
@@ -49,6 +58,34 @@ def decision_of(event: ForeignEvent) -> DecisionRef:
     )
 
 
+FOLLOWED: dict[tuple[str, str], Callable[[dict[str, Any], DecisionRef], Command]] = {
+    ("membership_application", "recommended_for_adoption"): (
+        lambda subject, decision: commands.recommendation(subject["state"], decision)
+    ),
+    ("membership_application", "adopted"): (
+        lambda subject, decision: commands.admission(subject["state"], decision)
+    ),
+    ("chairmanship", "adopted"): (
+        lambda subject, decision: commands.chair_assignment(
+            subject["period"], state=subject["state"], effective_on=decision.decided_on,
+            decision=decision,
+        )
+    ),
+    ("coordinator", "approved"): (
+        lambda subject, decision: commands.coordinator_appointment(
+            subject["area"], state=subject["state"], role=CoordinatorRole(subject["role"]),
+            effective_on=decision.decided_on, decision=decision,
+        )
+    ),
+}
+"""The decisions the registry follows, by subject kind and outcome."""
+
+KEPT = {kind for kind, _ in FOLLOWED}
+"""The subjects the registry keeps: a decision on one of them with an outcome that is neither
+followed nor procedural is checked against the competences (and refused if no body may take
+it)."""
+
+
 @reactions.on(MEETINGS, "DecisionRecorded")
 async def when_a_decision_is_recorded_follow_it_in_the_registry(
     ctx: ReactionContext, event: ForeignEvent
@@ -56,33 +93,14 @@ async def when_a_decision_is_recorded_follow_it_in_the_registry(
     subject = event.data["subject"]  # v1 and later (its fields only grow)
     body, outcome = event.data["body"], event.data["outcome"]
     kind = subject.get("kind")
+    if kind not in KEPT or outcome in PROCEDURAL:
+        return
     decision = decision_of(event)
-    if kind == "membership_application" and body == "SOC" and (
-        outcome == "recommended_for_adoption"
-    ):
-        command = commands.recommendation(subject["state"], decision)
-    elif kind == "membership_application" and body == "SUMMIT" and outcome == "adopted":
-        command = commands.admission(subject["state"], decision)
-    elif kind == "chairmanship" and body == "SUMMIT" and outcome == "adopted":
-        command = commands.chair_assignment(
-            subject["period"], state=subject["state"], effective_on=decision.decided_on,
-            decision=decision,
-        )
-    else:
-        return
-    try:
-        recorded = await ctx.decide_and_append(*command, ids=IDS, actor=ACTOR)
-    except DomainError as refusal:
-        log.warning(
-            "registry.decision_refused",
-            decision_id=str(decision.decision_id),
-            event_id=str(event.event_id),
-            body=body,
-            outcome=outcome,
-            subject=subject,
-            reason=refusal.detail,
-        )
-        return
+    follow = FOLLOWED.get((kind, outcome))
+    if follow is None:
+        check_competence(body, subject, outcome)  # refused (and parked) if no body takes it
+        return  # a body may take it, and the registry records nothing of it
+    recorded = await ctx.decide_and_append(*follow(subject, decision), ids=IDS, actor=ACTOR)
     await commands.count_members(ctx.connection, recorded, event_ids=ctx.event_ids(IDS))
     log.info(
         "registry.decision_followed",

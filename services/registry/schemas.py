@@ -85,6 +85,15 @@ class AdmissionIn(BaseModel):
     decision: DecisionRef
 
 
+class RecommendationIn(BaseModel):
+    """The SOC's recommendation of an applicant's admission, decided outside the meetings
+    service's record; those it records are followed by the registry by itself."""
+
+    model_config = _request(examples.RECOMMENDATION)
+
+    decision: DecisionRef
+
+
 class MemberStateOut(BaseModel):
     model_config = _answer(examples.MEMBER_STATE)
 

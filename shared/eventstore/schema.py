@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -138,5 +141,15 @@ parked_messages = Table(
     Column("attempts", Integer, nullable=False),
     Column("parked_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+    # The rule that refused the reaction (a `DomainError`'s); None for a fault.
+    Column("rule", Text),
+    # Waiting for a prerequisite not recorded yet: tried again as the record moves on.
+    Column("waiting", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("producer", "position"),
+    Index(
+        "ix_parked_messages_waiting",
+        "producer",
+        "id",
+        postgresql_where=text("waiting AND resolved_at IS NULL"),
+    ),
 )

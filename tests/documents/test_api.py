@@ -143,6 +143,36 @@ async def test_a_document_adopted_by_the_summit_refuses_a_ninth_revision(databas
     assert await events_in(database_url) == before
 
 
+async def test_a_status_by_hand_is_one_a_body_may_give_and_names_the_body(database_url, servers):
+    """The SWG does not adopt (and so freeze) a Summit draft; the SOC does not adopt one either;
+    an adoption names the body that took it. Each refusal records nothing."""
+    async with documents_app(database_url, servers.nats_url) as docs:
+        symbol = (await docs.create(draft())).json()["symbol"]
+        before = await events_in(database_url)
+        answers = {
+            (status, body): await docs.http.post(
+                f"/documents/{symbol}/status",
+                json={"status": status, **({"body": body} if body else {})},
+                headers=SECRETARIAT,
+            )
+            for status, body in [("adopted", "SWG"), ("adopted", "SOC"), ("approved", "SWG"),
+                                 ("recommended", "SUMMIT"), ("adopted", None)]
+        }
+        after = await events_in(database_url)
+        still = (await docs.read(symbol)).json()
+        recommended = await docs.http.post(f"/documents/{symbol}/status",
+                                           json={"status": "recommended", "body": "SWG"},
+                                           headers=SECRETARIAT)
+
+    for (status, body), answer in answers.items():
+        expected = ("/problems/status-needs-a-body", 422) if body is None else (
+            "/problems/outside-competence", 409)
+        assert (answer.json()["type"], answer.status_code) == expected, (status, body)
+    assert after == before
+    assert still["status"] == "draft"
+    assert recommended.status_code == 201 and recommended.json()["status"] == "recommended"
+
+
 async def test_an_amendment_withdrawn_by_another_state_is_refused(database_url, servers):
     async with documents_app(database_url, servers.nats_url) as docs:
         symbol = (await docs.create(draft())).json()["symbol"]

@@ -110,15 +110,28 @@ async def test_decisions_on_a_document_change_its_status_and_adoption_freezes_it
         soc = decision("SOC", "recommended_for_adoption", "2022-10-11", f"{symbol}/Rev.1",
                        "SOC/2022-III")
         other = decision("SOC", "adopted", "2022-10-11", "SUM/2030/DRAFT/9", "SOC/2022-III")
+        by_the_swg = decision("SWG", "adopted", "2022-10-12", f"{symbol}/Rev.1", "SWG/2022-X")
+        not_yet = decision("SOC", "approved", "2022-10-11", "SUM/2030/DRAFT/8", "SOC/2022-III")
         summit = decision("SUMMIT", "adopted", "2022-10-13", f"{symbol}/Rev.1", "SUM/2022")
-        await meetings.record("meeting-soc", "meeting", swg, soc, other, summit)
-        await docs.handled("meetings", 4)
+        again = decision("SUMMIT", "recommended_for_adoption", "2022-10-13", f"{symbol}/Rev.1",
+                         "SUM/2022")
+        await meetings.record("meeting-soc", "meeting", swg, soc, other, by_the_swg, not_yet,
+                              summit, again)
+        await docs.handled("meetings", 7)
         read = (await docs.read(symbol)).json()
+        parked = (await docs.http.get("/admin/parked", headers=SECRETARIAT)).json()["parked"]
         ninth = await docs.revise(symbol, small_text("Rev 2"), etag=await docs.etag(symbol))
         log = await docs.app.state.store.read_all(after=0)
         published = {r.data["decision_id"]: str(r.event_id)
                      for r in await meetings.store.read_all(after=0)}
 
+    # Refused (parked with the rule, never acked and forgotten): the SOC adopting a Summit
+    # document, the SWG adopting at all, the Summit recommending; waiting: a decision on a
+    # document not imported yet.
+    assert [(p["position"], p["rule"], p["waiting"]) for p in parked] == [
+        (3, "outside-competence", False), (4, "outside-competence", False),
+        (5, "document-not-recorded", True), (7, "outside-competence", False),
+    ]
     assert read["status"] == "adopted"
     assert [(e["status"], e["body"], e["outcome"]) for e in read["status_history"]] == [
         ("recommended", "SOC", "recommended_for_adoption"),

@@ -105,6 +105,20 @@ async def kuwait_applies(client: httpx.AsyncClient) -> httpx.Response:
     return response
 
 
+async def soc_recommends(client: httpx.AsyncClient, state: str = "KWT") -> httpx.Response:
+    """The SOC's recommendation of the state's admission on 11 October 2022, recorded by
+    request (as the annotated agenda's item 2 has it for Kuwait)."""
+    response = await client.post(
+        f"/member-states/{state}/recommendation",
+        json={"decision": {"decision_id": str(uuid4()), "body": "SOC",
+                           "session": "SOC/2022-III", "decided_on": "2022-10-11",
+                           "outcome": "recommended_for_adoption"}},
+        headers=SECRETARIAT,
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 async def members(client: httpx.AsyncClient, **params: str) -> list[str]:
     response = await client.get("/members", params=params)
     assert response.status_code == 200, response.text

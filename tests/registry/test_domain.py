@@ -25,6 +25,8 @@ from services.registry.events import (
     RenamingProposed,
 )
 from services.registry.seed import KUWAIT, MEMBER_STATES_2022
+from shared.competence import OutsideCompetenceError
+from shared.domain import AwaitingError
 from shared.http.problems import domain_status
 
 NOTE = NoteRef(number="SOC/OI/88", dated=date(2022, 2, 3))
@@ -35,9 +37,16 @@ def decision(body: str = "SUMMIT", outcome: str = "adopted", on: str = "2022-10-
                        decided_on=date.fromisoformat(on), outcome=outcome)
 
 
+SOC_RECOMMENDS = DecisionRef(decision_id=uuid4(), body="SOC", session="SOC/2022-III",
+                             decided_on=date(2022, 10, 11), outcome="recommended_for_adoption")
+
+
 def kuwait_applied() -> list:
+    """Kuwait's application, and the SOC's recommendation of its admission."""
     return [MembershipApplied(state="KWT", names=KUWAIT, applied_on=date(2022, 2, 3),
-                              application_note=NOTE)]
+                              application_note=NOTE),
+            AdmissionRecommended(state="KWT", recommended_on=date(2022, 10, 11),
+                                 decision=SOC_RECOMMENDS)]
 
 
 def test_an_applicant_admitted_by_the_summit_is_a_member_from_the_decisions_date():
@@ -80,6 +89,48 @@ def test_an_adoption_for_a_state_that_never_applied_is_refused_with_the_reason()
 def test_an_admission_dated_before_the_application_is_refused():
     with pytest.raises(domain.InvalidFactError, match="cannot be admitted before"):
         domain.admit(domain.member_state("KWT", kuwait_applied()), decision(on="2021-12-31"))
+
+
+def test_the_summit_admits_only_what_the_soc_recommended_and_not_before():
+    applied_only = kuwait_applied()[:1]
+    with pytest.raises(domain.NotRecommendedError) as refused:
+        domain.admit(domain.member_state("KWT", applied_only), decision())
+    assert refused.value.rule == "admission-not-recommended"
+    assert isinstance(refused.value, AwaitingError)  # a reaction waits for the recommendation
+    assert domain_status(refused.value) == 409
+    with pytest.raises(domain.InvalidFactError, match="cannot adopt it before"):
+        domain.admit(domain.member_state("KWT", kuwait_applied()), decision(on="2022-10-10"))
+
+
+@pytest.mark.parametrize(("body", "outcome"), [
+    ("SWG", "adopted"), ("SOC", "adopted"), ("SUMMIT", "deferred"), ("SUMMIT", "noted"),
+    ("MC", "adopted"), ("SUMMIT", "recommended_for_adoption"),
+])
+def test_an_admission_rests_on_the_summits_adoption_and_nothing_else(body, outcome):
+    with pytest.raises(OutsideCompetenceError) as refused:
+        domain.admit(domain.member_state("KWT", kuwait_applied()), decision(body, outcome))
+    assert refused.value.rule == "outside-competence"
+    assert domain_status(refused.value) == 409
+
+
+def test_a_recommendation_rests_on_the_socs_and_nothing_else():
+    with pytest.raises(OutsideCompetenceError):
+        domain.recommend_admission(domain.member_state("KWT", kuwait_applied()[:1]),
+                                   decision("SWG", "recommended_for_adoption"))
+    with pytest.raises(OutsideCompetenceError):
+        domain.recommend_admission(domain.member_state("KWT", kuwait_applied()[:1]),
+                                   decision("SOC", "approved"))
+
+
+def test_a_chairmanship_rests_on_the_summits_adoption():
+    opened = domain.chairmanship("2024-2026", [ChairmanshipPeriodOpened(
+        period="2024-2026", effective_on=date(2022, 10, 7))])
+    with pytest.raises(OutsideCompetenceError):
+        domain.assign_chairmanship(opened, state="AZE", effective_on=date(2022, 10, 13),
+                                   decision=decision("SOC", "adopted"))
+    (assigned,) = domain.assign_chairmanship(opened, state="AZE", effective_on=date(2022, 10, 13),
+                                             decision=decision("SUMMIT", "adopted"))
+    assert assigned.chair == "AZE"
 
 
 def test_the_socs_recommendation_is_recorded_once_and_needs_an_application():
@@ -141,21 +192,33 @@ def test_a_coordinator_needs_an_established_area_and_holds_one_role_at_a_time():
     area = [PriorityAreaEstablished(area="trade-and-investment", dimension=Dimension.ECONOMIC,
                                     names={"en": "Trade and Investment"},
                                     effective_on=date(2019, 1, 1))]
-    with pytest.raises(domain.NotFoundError):
+    with pytest.raises(domain.NotFoundError) as missing:
         domain.appoint_coordinator(domain.priority_area("tourism", []), state="KGZ",
                                    role=CoordinatorRole.CO_COORDINATOR,
                                    effective_on=date(2022, 10, 11), term_ends_on=None,
                                    decision=None)
+    assert isinstance(missing.value, AwaitingError)  # a decision appointing to it waits
+    soc = decision("SOC", "approved", "2022-10-11")
     appointed = domain.appoint_coordinator(
         domain.priority_area("trade-and-investment", area), state="KGZ",
         role=CoordinatorRole.CO_COORDINATOR, effective_on=date(2022, 10, 11), term_ends_on=None,
-        decision=None,
+        decision=soc,
     )
+    after = domain.priority_area("trade-and-investment", [*area, *appointed])
+    assert domain.appoint_coordinator(  # the same decision again: nothing
+        after, state="KGZ", role=CoordinatorRole.CO_COORDINATOR,
+        effective_on=date(2022, 10, 11), term_ends_on=None, decision=soc,
+    ) == []
     with pytest.raises(domain.AlreadyRegisteredError):
         domain.appoint_coordinator(
-            domain.priority_area("trade-and-investment", [*area, appointed]), state="KGZ",
-            role=CoordinatorRole.COORDINATOR, effective_on=date(2023, 1, 1), term_ends_on=None,
-            decision=None,
+            after, state="KGZ", role=CoordinatorRole.COORDINATOR, effective_on=date(2023, 1, 1),
+            term_ends_on=None, decision=None,
+        )
+    with pytest.raises(OutsideCompetenceError):  # the SWG recommends; the SOC approves
+        domain.appoint_coordinator(
+            domain.priority_area("trade-and-investment", area), state="KGZ",
+            role=CoordinatorRole.CO_COORDINATOR, effective_on=date(2022, 10, 11),
+            term_ends_on=None, decision=decision("SWG", "approved"),
         )
 
 

@@ -19,10 +19,12 @@ from tests.registry.support import (
     SECRETARIAT,
     Meetings,
     apply_for_membership,
+    decision,
     kuwait_applies,
     members,
     register_founding_members,
     registry,
+    soc_recommends,
     soc_recommends_kuwait,
     summit_admits,
 )
@@ -154,45 +156,160 @@ async def test_a_decision_recorded_twice_by_the_meetings_service_admits_once(
     assert tracked == 3
 
 
-async def test_an_adoption_for_a_state_that_never_applied_records_nothing(
+async def unresolved_parked(client: httpx.AsyncClient) -> list[dict]:  # type: ignore[type-arg]
+    response = await client.get("/admin/parked", headers=SECRETARIAT)
+    assert response.status_code == 200, response.text
+    return response.json()["parked"]
+
+
+async def test_decisions_that_come_before_the_application_wait_for_it_then_apply_once(
     database_url, servers, new_database
 ):
+    """The SOC's recommendation and the Summit's admission reach the registry before the
+    Secretariat has recorded Kuwait's application: they are parked as waiting, not acked and
+    forgotten, and applied (in their order, once) when the application comes."""
     meetings = await Meetings.make(new_database)
     try:
-        await meetings.record(summit_admits("NZL"))
-        (delivered,) = await meetings.as_delivered()
+        await meetings.record(soc_recommends_kuwait(), summit_admits())
+        delivered = await meetings.as_delivered()
         async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
             app, client
         ):
             await register_founding_members(client)
+            consumer = app.state.consumers[0]
             head = await app.state.store.head_position()
-            await app.state.consumers[0].handle(delivered)
+            for event in delivered:
+                await consumer.handle(event)
             after = await app.state.store.head_position()
-            tracked = await app.state.consumers[0].tracked_position()
-            parked = await client.get("/admin/parked", headers=SECRETARIAT)
-            nzl = await client.get("/member-states/NZL")
-            by_request = await client.post(
-                "/member-states/NZL/admission",
-                json={"decision": {
-                    "decision_id": delivered.data["decision_id"], "body": "SUMMIT",
-                    "session": "SUM/2022", "decided_on": "2022-10-12", "outcome": "adopted",
-                }},
-                headers=SECRETARIAT,
-            )
-            listed = await members(client, effective="2022-10-13")
-            final = await app.state.store.head_position()
+            waiting = await unresolved_parked(client)
+            while_missing = await consumer.retry_waiting()
+            await kuwait_applies(client)
+            applied = await consumer.retry_waiting()
+            again = await consumer.retry_waiting()
+            records = await log_of(app)
+            left = await unresolved_parked(client)
+            kuwait = (await client.get("/member-states/KWT",
+                                       params={"effective": "2022-10-12"})).json()
+            listed = await members(client, effective="2022-10-12")
     finally:
         await meetings.close()
 
-    assert after == head, "the refused adoption recorded nothing"
-    assert tracked == 1, "a business refusal is handled, not retried or parked"
-    assert parked.json()["parked"] == []
-    assert nzl.status_code == 404
-    assert by_request.status_code == 409
-    assert by_request.headers["content-type"].startswith("application/problem+json")
-    assert "NZL has never applied for membership" in by_request.json()["detail"]
-    assert final == head
-    assert "NZL" not in listed and len(listed) == 27
+    assert after == head, "nothing recorded while the application is missing"
+    assert [(p["position"], p["rule"], p["waiting"]) for p in waiting] == [
+        (1, "no-membership-application", True), (2, "no-membership-application", True),
+    ]
+    assert waiting[0]["error"].startswith("no-membership-application: KWT has never applied")
+    assert while_missing == 0
+    assert (applied, again) == (2, 0)
+    assert [r.event_type for r in records if r.stream_id == "state-KWT"] == [
+        "MembershipApplied", "AdmissionRecommended", "MemberAdmitted"
+    ]
+    admitted = next(r for r in records if r.event_type == "MemberAdmitted")
+    assert admitted.metadata["causation_id"] == str(delivered[1].event_id)
+    assert left == []
+    assert kuwait["status"] == "member" and kuwait["since"] == "2022-10-12"
+    assert "KWT" in listed and len(listed) == 28
+
+
+async def test_a_summit_admission_the_soc_did_not_recommend_waits_for_the_recommendation(
+    database_url, servers, new_database
+):
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(summit_admits())
+        (adoption,) = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            await kuwait_applies(client)
+            consumer = app.state.consumers[0]
+            await consumer.handle(adoption)
+            (parked,) = await unresolved_parked(client)
+            still = await consumer.retry_waiting()
+            kuwait = (await client.get("/member-states/KWT", headers=SECRETARIAT)).json()
+    finally:
+        await meetings.close()
+
+    assert (parked["rule"], parked["waiting"]) == ("admission-not-recommended", True)
+    assert still == 0
+    assert kuwait["status"] == "applicant"
+
+
+async def test_a_decision_no_body_may_take_is_parked_with_the_rule_and_not_tried_again(
+    database_url, servers, new_database
+):
+    """The SWG "adopts" Kuwait's application: outside its competence. The registry records
+    nothing, and the decision is parked with the rule that refused it (retryable by hand)."""
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(
+            soc_recommends_kuwait(),
+            decision("SWG", "adopted", "2022-10-12",
+                     {"kind": "membership_application", "state": "KWT"}, session="SWG/2022-X"),
+        )
+        delivered = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            await kuwait_applies(client)
+            consumer = app.state.consumers[0]
+            for event in delivered:
+                await consumer.handle(event)
+            (parked,) = await unresolved_parked(client)
+            tried = await consumer.retry_waiting()
+            by_hand = await client.post(f"/admin/parked/{parked['id']}/retry",
+                                        headers=SECRETARIAT)
+            kuwait = (await client.get("/member-states/KWT", headers=SECRETARIAT)).json()
+    finally:
+        await meetings.close()
+
+    assert (parked["position"], parked["rule"], parked["waiting"], parked["attempts"]) == (
+        2, "outside-competence", False, 1
+    )
+    assert "The SWG does not take 'adopted'" in parked["error"]
+    assert tried == 0
+    assert by_hand.status_code == 409, "still refused: it stays parked"
+    assert kuwait["status"] == "applicant"
+    assert kuwait["recommendation"]["body"] == "SOC"
+
+
+async def test_an_admission_by_request_rests_on_the_summits_adoption_of_a_recommended_application(
+    database_url, servers
+):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+        app, client
+    ):
+        await register_founding_members(client)
+        head = await app.state.store.head_position()
+        never_applied = await client.post(
+            "/member-states/NZL/admission",
+            json={"decision": {"decision_id": str(UUID(int=1)), "body": "SUMMIT",
+                               "session": "SUM/2022", "decided_on": "2022-10-12",
+                               "outcome": "adopted"}},
+            headers=SECRETARIAT,
+        )
+        await kuwait_applies(client)
+        applied = await app.state.store.head_position()
+        deferred_by_the_swg = await client.post(
+            "/member-states/KWT/admission",
+            json={"decision": {"decision_id": str(UUID(int=2)), "body": "SWG",
+                               "session": "SWG/2022-X", "decided_on": "2022-10-12",
+                               "outcome": "deferred"}},
+            headers=SECRETARIAT,
+        )
+        not_recommended = await admit_kuwait(client, 3)
+        final = await app.state.store.head_position()
+        listed = await members(client, effective="2022-10-13")
+
+    for refused, rule in [(never_applied, "no-membership-application"),
+                          (deferred_by_the_swg, "outside-competence"),
+                          (not_recommended, "admission-not-recommended")]:
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"] == f"/problems/{rule}"
+    assert "NZL has never applied for membership" in never_applied.json()["detail"]
+    assert applied == head + 1 and final == applied, "the refusals recorded nothing"
+    assert "NZL" not in listed and "KWT" not in listed and len(listed) == 27
 
 
 async def test_bad_input_gets_a_problem_and_records_nothing(database_url, servers):
@@ -236,16 +353,18 @@ async def test_bad_input_gets_a_problem_and_records_nothing(database_url, server
 
 async def test_an_admission_by_request_honours_if_match(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
-        applied = await kuwait_applies(client)
+        await kuwait_applies(client)
+        recommended = await soc_recommends(client)
         admitted = await admit_kuwait(
-            client, 2, {**SECRETARIAT, "If-Match": applied.headers["etag"]}
+            client, 2, {**SECRETARIAT, "If-Match": recommended.headers["etag"]}
         )
         listed = await members(client, effective="2022-10-12")
 
-    assert applied.headers["etag"] == '"1"'
+    assert recommended.headers["etag"] == '"2"'
+    assert recommended.json()["recorded"] == ["AdmissionRecommended"]
     assert admitted.status_code == 201, admitted.text
-    assert admitted.headers["etag"] == '"2"'
-    assert admitted.json() == {"stream_id": "state-KWT", "version": 2,
+    assert admitted.headers["etag"] == '"3"'
+    assert admitted.json() == {"stream_id": "state-KWT", "version": 3,
                                "recorded": ["MemberAdmitted"]}
     assert listed == ["KWT"]
 
@@ -253,6 +372,7 @@ async def test_an_admission_by_request_honours_if_match(database_url, servers):
 async def test_concurrent_admissions_of_one_applicant_record_one(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await kuwait_applies(client)
+        await soc_recommends(client)
         answers = await asyncio.gather(*(admit_kuwait(client, 100 + n) for n in range(12)))
         records = await log_of(app)
 
@@ -260,7 +380,9 @@ async def test_concurrent_admissions_of_one_applicant_record_one(database_url, s
     assert statuses == [201] + [409] * 11
     assert all(a.headers["content-type"].startswith("application/problem+json")
                for a in answers if a.status_code == 409)
-    assert [r.event_type for r in records] == ["MembershipApplied", "MemberAdmitted"]
+    assert [r.event_type for r in records] == [
+        "MembershipApplied", "AdmissionRecommended", "MemberAdmitted"
+    ]
 
 
 async def test_a_suspended_or_withdrawn_member_is_not_counted_from_the_date(database_url, servers):
@@ -268,6 +390,7 @@ async def test_a_suspended_or_withdrawn_member_is_not_counted_from_the_date(data
     follows each change from its effective date."""
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
         await kuwait_applies(client)
+        await soc_recommends(client)
         for path, body in [
             ("admission", {"decision": {"decision_id": str(UUID(int=3)), "body": "SUMMIT",
                                         "session": "SUM/2022", "decided_on": "2022-10-12",
@@ -314,6 +437,7 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
                                        headers=headers)).json()
             single = await client.get("/member-states/KWT", headers=headers)
             seen[who] = ([s["code"] for s in listed["member_states"]], single.status_code)
+        await soc_recommends(client)
         await admit_kuwait(client, 4)
         public_after = await client.get("/member-states/KWT")
         public_feed = await client.get("/events")
@@ -352,6 +476,10 @@ async def test_a_decision_without_the_contracts_fields_is_parked_and_the_next_go
     finally:
         await meetings.close()
 
-    assert [(p["position"], p["event_type"]) for p in parked] == [(1, "DecisionRecorded")]
-    assert "subject" in parked[0]["error"]
-    assert [r.event_type for r in records] == ["MembershipApplied", "MemberAdmitted"]
+    # The broken recommendation is a fault (retried, then parked); the Summit's adoption, which
+    # rests on that recommendation, waits for it rather than admitting without it.
+    assert [(p["position"], p["rule"], p["waiting"]) for p in parked] == [
+        (1, None, False), (2, "admission-not-recommended", True)
+    ]
+    assert "subject" in parked[0]["error"] and parked[0]["attempts"] == 5
+    assert [r.event_type for r in records] == ["MembershipApplied"]

@@ -152,6 +152,55 @@ async def test_kyrgyzstan_co_coordinates_trade_and_investment_from_its_approval(
     assert [(c["state"], c["role"]) for c in area["coordinators"]] == [("KGZ", "co_coordinator")]
 
 
+async def test_the_registry_follows_the_socs_approval_of_a_co_coordinator_once_the_area_exists(
+    database_url, servers, new_database
+):
+    """Agenda item 4(a) of the SOC's annotated agenda: "Approval of Kyrgyzstan as Co-coordinator
+    in the priority area 'Trade and Investment'". The decision reaches the registry before the
+    area is established: it waits, and is applied when the area is there; the SWG's
+    recommendation of the same appointment is not an appointment."""
+    subject = {"kind": "coordinator", "state": "KGZ", "area": "trade-and-investment",
+               "role": "co_coordinator"}
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(
+            decision("SWG", "recommended_for_adoption", "2022-09-14", subject,
+                     session="SWG/2022-IX"),
+            decision("SOC", "approved", "2022-10-11", subject, session="SOC/2022-III"),
+            decision("SWG", "approved", "2022-10-11", subject, session="SWG/2022-X"),
+        )
+        recommended, approved, by_the_swg = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            consumer = app.state.consumers[0]
+            for event in (recommended, approved, by_the_swg):
+                await consumer.handle(event)
+            parked = (await client.get("/admin/parked", headers=SECRETARIAT)).json()["parked"]
+            await post(client, "/priority-areas", {
+                "area": "trade-and-investment", "dimension": "economic",
+                "names": {"en": "Trade and Investment"}, "effective_on": "2019-01-01",
+            })
+            applied = await consumer.retry_waiting()
+            after = (await client.get("/coordinators", params={"effective": "2022-10-11"})).json()
+            before = (await client.get("/coordinators", params={"effective": "2022-10-10"})).json()
+            records = await app.state.store.read_all(after=0)
+    finally:
+        await meetings.close()
+
+    assert [(p["position"], p["rule"], p["waiting"]) for p in parked] == [
+        (2, "not-found", True), (3, "outside-competence", False),
+    ]
+    assert applied == 1
+    (area,) = after["priority_areas"]
+    assert [(c["state"], c["role"]) for c in area["coordinators"]] == [("KGZ", "co_coordinator")]
+    assert before["priority_areas"][0]["coordinators"] == []
+    appointed = [r for r in records if r.event_type == "CoordinatorAppointed"]
+    assert len(appointed) == 1
+    assert appointed[0].metadata["causation_id"] == str(approved.event_id)
+    assert appointed[0].data["decision"]["body"] == "SOC"
+
+
 async def test_partners_and_observers(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
         for key, names in MOU_PARTNERS.items():

@@ -208,6 +208,51 @@ async def test_a_failing_handler_parks_its_event_and_the_others_go_on(pair):
     assert len(seen) == 5
 
 
+async def test_a_refused_reaction_is_parked_at_once_with_its_rule_and_a_waiting_one_is_applied_when_its_prerequisite_comes(pair):  # noqa: E501
+    from shared.domain import AwaitingError, RefusedError
+
+    class Refused(RefusedError, title="Refused", rule="paragraph-refused"): ...
+
+    class Waits(AwaitingError, title="Waits", rule="paragraph-awaited"): ...
+
+    prerequisite = {"there": False}
+
+    async def ruled(ctx, event):  # type: ignore[no-untyped-def]
+        if event.data["number"] == 2:
+            raise Refused("OP2 is refused by the rules")
+        if event.data["number"] == 3 and not prerequisite["there"]:
+            raise Waits("OP3 rests on what is not recorded yet")
+        await see_paragraph_any_order(ctx, event)
+
+    p = await pair(handler=ruled)
+    await p.start_relay()
+    consumer = await p.start_consumer(max_attempts=5, waiting_check_after=0.2)
+    await p.append_paragraphs("SUM/2022/DRAFT/1", 4)
+    await p.wait_until_tracked(4)
+
+    parked, outcomes = await p.parked_and_outcomes()
+    assert [(r["position"], r["rule"], r["waiting"], r["attempts"]) for r in parked] == [
+        (2, "paragraph-refused", False, 1),  # a refusal is not retried: the same every time
+        (3, "paragraph-awaited", True, 1),
+    ]
+    assert parked[0]["error"] == "paragraph-refused: OP2 is refused by the rules"
+    assert [r["outcome"] for r in outcomes] == ["applied", "parked", "parked", "applied"]
+
+    # Nothing applies the waiting event while its prerequisite is missing...
+    assert await consumer.retry_waiting() == 0
+    # ...and once it comes the consumer applies it by itself, once; the refusal stays parked.
+    prerequisite["there"] = True
+
+    async def seen() -> list[int]:
+        return sorted(r.data["number"] for r in await p.consumer.read_all())
+
+    await eventually(seen, until=lambda numbers: numbers == [1, 3, 4], what="OP3 applied")
+    parked, outcomes = await p.parked_and_outcomes()
+    assert [(r["position"], r["resolved_at"] is None) for r in parked] == [(2, True), (3, False)]
+    assert [r["outcome"] for r in outcomes] == ["applied", "parked", "applied", "applied"]
+    assert await consumer.retry_waiting() == 0
+
+
 async def see_paragraph_any_order(ctx, event):  # type: ignore[no-untyped-def]
     from tests.shared.transport import ParagraphSeen
 

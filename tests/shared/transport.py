@@ -208,7 +208,7 @@ class Pair:
         url = self.consumer.engine.url.set(drivername="postgresql").render_as_string(False)
         connection = await asyncpg.connect(url)
         try:
-            parked = await connection.fetch("SELECT * FROM parked_messages")
+            parked = await connection.fetch("SELECT * FROM parked_messages ORDER BY id")
             outcomes = await connection.fetch("SELECT position, outcome FROM tracking ORDER BY 1")
         finally:
             await connection.close()

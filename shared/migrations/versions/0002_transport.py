@@ -5,9 +5,11 @@ Revises: kit_0001
 Create Date: 2026-11-26
 """
 
+import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from shared.eventstore.schema import parked_messages, relay_progress, tracking
+from shared.eventstore.schema import relay_progress, tracking
 
 revision = "kit_0002_transport"
 down_revision = "kit_0001"
@@ -17,8 +19,24 @@ depends_on = None
 
 def upgrade() -> None:
     bind = op.get_bind()
-    for table in (relay_progress, tracking, parked_messages):
+    for table in (relay_progress, tracking):
         table.create(bind)
+    # Written out as it was then: kit_0005_parked_reasons adds what came later.
+    op.create_table(
+        "parked_messages",
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
+        sa.Column("producer", sa.Text, nullable=False),
+        sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("envelope", JSONB, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("id", name="pk_parked_messages"),
+        sa.UniqueConstraint("producer", "position", name="uq_parked_messages_producer_position"),
+    )
 
 
 def downgrade() -> None:
