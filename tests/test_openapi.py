@@ -135,10 +135,12 @@ def test_registry_writes_are_the_secretariats_and_reads_are_public():
 
 
 def test_meetings_writes_are_the_secretariats_but_objections_and_reads_are_for_member_states():
+    """A member state raises and withdraws its objections and places its reservations itself
+    (in its own name only); every other write is the Secretariat's."""
     for path, method, roles in operations("meetings"):
         if method == "get":
             assert roles == {"secretariat", "member_state", "auditor", "service"}, path
-        elif path.endswith("/objections"):
+        elif path.endswith(("/objections", "/objection-withdrawals", "/reservations")):
             assert roles == {"secretariat", "member_state"}, path
         else:
             assert roles == {"secretariat"}, path

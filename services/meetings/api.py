@@ -1,22 +1,23 @@
 """The meetings service's HTTP API: parse, authorise, call a command or a query, shape the
 answer (the bodies and answers are in `schemas`, their examples in `examples`).
 
-Writes are the Secretariat's, except an objection, which a member state raises for itself
-(`act_for`). What a meeting's streams hold is distributed to member states only (as the
-seed's agenda says, "Distr: Member States only"): the Secretariat, auditors and services read
-everything, a member state while it is an admitted member, the public nothing. A meeting's or
-a procedure's representation carries its stream version as ``ETag``; writes honour
-``If-Match``. Reads of one meeting take ``?as_of=<instant>``: the meeting as it stood then.
+Writes are the Secretariat's, except what a member state says for itself (`act_for`): an
+objection, its withdrawal, and a reservation or an interpretative statement. What a meeting's
+streams hold is distributed to member states only (as the seed's agenda says, "Distr: Member
+States only"): the Secretariat, auditors and services read everything, a member state while it
+is an admitted member, the public nothing. A meeting's or a procedure's representation carries
+its stream version as ``ETag``; writes honour ``If-Match``. Reads of one meeting take
+``?as_of=<instant>``: the meeting as it stood then.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from services.meetings import commands, domain, queries
+from services.meetings import bodies, commands, domain, queries
 from services.meetings.schemas import (
     AdoptionIn,
     AgendaIn,
@@ -42,12 +43,16 @@ from services.meetings.schemas import (
     MemberStatesIn,
     MemberStatesOut,
     ObjectionIn,
+    ObjectionWithdrawalIn,
     OfBody,
     OnDay,
+    PowerOut,
     ProcedureId,
+    ReservationIn,
     SilenceProcedureIn,
     SilenceProcedureOut,
 )
+from services.meetings.settings import MeetingsSettings
 from shared.access import (
     MEMBER_STATES_ONLY,
     SECRETARIAT_ONLY,
@@ -57,6 +62,7 @@ from shared.access import (
     act_for,
     allow,
 )
+from shared.competence import RECOMMENDS_TO, powers_of
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
 from shared.http.reads import caught_up
@@ -66,6 +72,13 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 router = APIRouter()
+
+
+def _settings(request: Request) -> MeetingsSettings:
+    return request.app.state.settings
+
+
+Settings = Annotated[MeetingsSettings, Depends(_settings)]
 
 READERS = allow(Role.SECRETARIAT, Role.MEMBER_STATE, Role.AUDITOR, Role.SERVICE)
 """Who reads meetings: those who see everything, and member states (while admitted)."""
@@ -101,11 +114,21 @@ async def _meeting(
 
 @router.get("/bodies", tags=["bodies"])
 @READERS
-async def list_bodies() -> BodiesOut:
-    """The bodies that meet, and which bodies each one's recommendations go to."""
-    return BodiesOut(bodies=[
-        BodyOut(code=code, name=name, recommends_to=list(domain.recommendation_goes_to(code)))
-        for code, name in domain.BODIES.items()
+async def list_bodies(store: Store, on: OnDay = None) -> BodiesOut:
+    """The bodies as the registry names them on a day (today, at UTC): each one's names that
+    day (a renaming effective later does not apply yet), whether it meets, which bodies its
+    recommendations go to and its powers. A body the registry has not named by then is not
+    listed."""
+    day = on or datetime.now(UTC).date()
+    return BodiesOut(on=day, bodies=[
+        BodyOut(
+            code=body.code, name=body.name, names=body.names, since=body.since,
+            meets=body.code in bodies.MEETING_BODIES,
+            recommends_to=list(RECOMMENDS_TO.get(body.code, ())),
+            powers=[PowerOut(subject=row.subject, outcome=row.outcome, power=row.power.value,
+                             source=row.source) for row in powers_of(body.code)],
+        )
+        for body in await queries.bodies_on(store, day)
     ])
 
 
@@ -259,6 +282,38 @@ async def object_to_decision(
                        reason=body.reason)
 
 
+@router.post("/meetings/{meeting_id}/decision-proposals/{decision_id}/objection-withdrawals",
+             status_code=201, tags=["decisions"])
+@OBJECTORS
+async def withdraw_objection_to_decision(
+    meeting_id: MeetingId, decision_id: DecisionId, body: ObjectionWithdrawalIn, caller: Caller,
+    write: Write,
+) -> Written:
+    """A member state withdraws its own objection to a draft decision (403 for another
+    state's): it no longer stands, and the draft can be taken if no other objection does.
+    Withdrawn already, nothing more is recorded (`recorded` is empty); a state with no
+    objection to withdraw is refused (409 `no-standing-objection`)."""
+    return await write(commands.withdraw_objection_to_decision, meeting_id=meeting_id,
+                       decision_id=decision_id, state=act_for(caller, body.state),
+                       reason=body.reason)
+
+
+@router.post("/meetings/{meeting_id}/decisions/{decision_id}/reservations", status_code=201,
+             tags=["decisions"])
+@OBJECTORS
+async def place_reservation(
+    meeting_id: MeetingId, decision_id: DecisionId, body: ReservationIn, caller: Caller,
+    write: Write,
+) -> Written:
+    """A participating member state places a reservation or an interpretative statement on
+    record, in its own name only (403 for another state's, or for a state that does not take
+    part in the meeting), on a draft put to the meeting or a decision it took (404 for neither).
+    It does not block the decision; it is shown with the draft and the decision."""
+    return await write(commands.place_reservation, meeting_id=meeting_id,
+                       decision_id=decision_id, state=act_for(caller, body.state),
+                       kind=body.kind, text=body.text)
+
+
 @router.get("/meetings/{meeting_id}/decisions", tags=["decisions"])
 @READERS
 async def list_decisions(
@@ -284,10 +339,18 @@ async def find_decisions(request: Request, viewer: CallerView, body: OfBody = No
 
 @router.post("/silence-procedures", status_code=201, tags=["silence procedure"])
 @SECRETARIAT_ONLY
-async def start_silence_procedure(body: SilenceProcedureIn, write: Write) -> Written:
-    """Circulate a draft decision under the silence procedure until an exact deadline. At the
-    deadline the service concludes it by itself: adopted if no member state objected."""
-    written = await write(commands.start_silence_procedure, **dict(body), now=datetime.now(UTC))
+async def start_silence_procedure(
+    body: SilenceProcedureIn, write: Write, settings: Settings
+) -> Written:
+    """Circulate a body's draft decision under the silence procedure until an exact deadline,
+    to the body's members: the participants of its meeting (`meeting_id`), or the member
+    states on the day at the seat (409 `no-recipients` if there are none). The session is the
+    body's (422 `session-of-another-body`), the meeting the body's in that session (404, 422
+    `meeting-of-another-session`), the draft within the body's competence (409
+    `outside-competence`). At the deadline the service concludes it by itself: adopted if no
+    objection stands, the decision dated at the seat."""
+    written = await write(commands.start_silence_procedure, **dict(body), now=datetime.now(UTC),
+                          seat_time_zone=settings.seat_time_zone)
     write.response.headers["Location"] = f"/silence-procedures/{body.procedure_id}"
     return written
 
@@ -318,11 +381,28 @@ async def raise_objection(
                        now=datetime.now(UTC))
 
 
+@router.post("/silence-procedures/{procedure_id}/objection-withdrawals", status_code=201,
+             tags=["silence procedure"])
+@OBJECTORS
+async def withdraw_objection(
+    procedure_id: ProcedureId, body: ObjectionWithdrawalIn, caller: Caller, write: Write
+) -> Written:
+    """A member state withdraws its own objection before the deadline (403 for another
+    state's; 409 at or after it): at the deadline it no longer counts. Withdrawn already,
+    nothing more is recorded; a state with no objection to withdraw is refused (409
+    `no-standing-objection`)."""
+    return await write(commands.withdraw_objection, procedure_id=procedure_id,
+                       state=act_for(caller, body.state), reason=body.reason,
+                       now=datetime.now(UTC))
+
+
 @router.post("/silence-procedures/{procedure_id}/conclusion", status_code=201,
              tags=["silence procedure"])
 @SECRETARIAT_ONLY
-async def conclude_silence_procedure(procedure_id: ProcedureId, write: Write) -> Written:
+async def conclude_silence_procedure(
+    procedure_id: ProcedureId, write: Write, settings: Settings
+) -> Written:
     """Conclude a procedure whose deadline has passed now, rather than at the service's next
     check; a procedure concluded already records nothing (`recorded` is empty)."""
     return await write(commands.conclude_silence_procedure, procedure_id=procedure_id,
-                       now=datetime.now(UTC))
+                       now=datetime.now(UTC), seat_time_zone=settings.seat_time_zone)

@@ -34,16 +34,17 @@ concluded by the service at the deadline. Distributed to member states only."""
 
 
 async def conclude_due(app: FastAPI) -> None:
-    interval = app.state.settings.silence_check_interval
+    settings = app.state.settings
     while True:
         try:
             concluded = await commands.conclude_due_silence_procedures(
-                store=app.state.store, now=datetime.now(UTC))
+                store=app.state.store, now=datetime.now(UTC), seat_time_zone=settings.seat_time_zone
+            )
             for recorded in concluded:
                 log.info("meetings.silence_procedure_concluded", stream_id=recorded.stream_id)
         except UNAVAILABLE as error:  # the database is away: try again at the next check
             log.warning("meetings.silence_check_failed", error=str(error))
-        await asyncio.sleep(interval)
+        await asyncio.sleep(settings.silence_check_interval)
 
 
 def create_app(settings: MeetingsSettings | None = None) -> FastAPI:

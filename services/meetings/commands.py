@@ -18,8 +18,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from services.meetings import domain, queries
-from services.meetings.events import AgendaItem, DraftDecision, Subject
+from services.meetings import domain, queries, silence
+from services.meetings.events import AgendaItem, DraftDecision, ReservationKind, Subject
 from services.meetings.queries import (
     MEMBERS_STREAM,
     decision_stream,
@@ -57,7 +57,7 @@ def on_meeting(meeting_id: str, rule: Callable[..., Decision], **arguments: Any)
 
 def on_procedure(procedure_id: UUID, rule: Callable[..., Decision], **arguments: Any) -> Decide:
     """`rule(procedure, **arguments)` decided on the silence procedure a history folds to."""
-    return lambda history: rule(domain.silence_procedure(procedure_id, history.events),
+    return lambda history: rule(silence.silence_procedure(procedure_id, history.events),
                                 **arguments)
 
 
@@ -187,68 +187,95 @@ async def object_to_decision(
                                   decision_id=decision_id, member_state=state, reason=reason)
 
 
+async def withdraw_objection_to_decision(
+    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, state: str, reason: str,
+    expected: int | None = None,
+) -> Recorded:
+    return await _meeting_command(store, meeting_id, expected,
+                                  domain.withdraw_objection_to_decision, decision_id=decision_id,
+                                  member_state=state, reason=reason)
+
+
+async def place_reservation(
+    *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, state: str,
+    kind: ReservationKind, text: str, expected: int | None = None,
+) -> Recorded:
+    return await _meeting_command(store, meeting_id, expected, domain.place_reservation,
+                                  decision_id=decision_id, member_state=state, kind=kind,
+                                  text=text)
+
+
 # ------------------------------------------------------------------------------ silence procedure
 
 
 async def start_silence_procedure(
     *, store: PostgresEventStore, procedure_id: UUID, body: str, session: str,
-    meeting_id: str | None, draft: DraftDecision, deadline: datetime,
-    participants: Sequence[str] | None, now: datetime, expected: int | None = None,
+    meeting_id: str | None, draft: DraftDecision, deadline: datetime, now: datetime,
+    seat_time_zone: str, expected: int | None = None,
 ) -> Recorded:
-    """Circulate a draft decision under silence until `deadline`; it goes to the meeting's
-    participants, or to the member states of the day, unless the request names them."""
+    """Circulate a draft decision under silence until `deadline`, to the body's members: the
+    participants of the meeting it is tied to, or the member states of the day at the seat."""
     async with store.engine.begin() as connection:
-        if participants is None and meeting_id is not None:
+        meeting = None
+        if meeting_id is not None:
             history = await read_history(connection, store, meeting_stream(meeting_id))
             meeting = domain.meeting(meeting_id, history.events)
-            if not meeting.exists:
-                raise domain.NotFoundError(f"The meeting {meeting_id}", meeting_id=meeting_id)
-            participants = meeting.participants
-        elif participants is None:
-            known = await queries.known_members(connection, store)
-            participants = domain.members_on(known, now.date())
         decide = on_procedure(
-            procedure_id, domain.start_silence_procedure, body=body, session=session,
-            meeting_id=meeting_id, draft=draft, now=now, deadline=deadline,
-            participants=participants,
+            procedure_id, silence.start_silence_procedure, body=body, session=session,
+            meeting=meeting, members=await queries.known_members(connection, store),
+            draft=draft, now=now, deadline=deadline, seat_time_zone=seat_time_zone,
         )
         return await decide_and_append(connection, store, silence_stream(procedure_id),
                                        SILENCE_PROCEDURE, decide, expected=expected)
+
+
+async def _procedure_command(
+    store: PostgresEventStore, procedure_id: UUID, expected: int | None,
+    rule: Callable[..., Decision], **arguments: Any,
+) -> Recorded:
+    return await run_command(store, silence_stream(procedure_id), SILENCE_PROCEDURE,
+                             on_procedure(procedure_id, rule, **arguments), expected=expected)
 
 
 async def raise_objection(
     *, store: PostgresEventStore, procedure_id: UUID, state: str, reason: str, now: datetime,
     expected: int | None = None,
 ) -> Recorded:
-    return await run_command(
-        store, silence_stream(procedure_id), SILENCE_PROCEDURE,
-        on_procedure(procedure_id, domain.raise_objection, member_state=state, now=now,
-                     reason=reason),
-        expected=expected,
-    )
+    return await _procedure_command(store, procedure_id, expected, silence.raise_objection,
+                                    member_state=state, now=now, reason=reason)
+
+
+async def withdraw_objection(
+    *, store: PostgresEventStore, procedure_id: UUID, state: str, reason: str, now: datetime,
+    expected: int | None = None,
+) -> Recorded:
+    return await _procedure_command(store, procedure_id, expected, silence.withdraw_objection,
+                                    member_state=state, now=now, reason=reason)
 
 
 async def conclude_silence_procedure(
-    *, store: PostgresEventStore, procedure_id: UUID, now: datetime, expected: int | None = None
+    *, store: PostgresEventStore, procedure_id: UUID, now: datetime, seat_time_zone: str,
+    expected: int | None = None,
 ) -> Recorded:
     """Conclude at or after the deadline, exactly once: a concurrent conclusion makes this one
     decide again, find the procedure concluded and record nothing."""
     stream_id = silence_stream(procedure_id)
     return await run_command(
         store, stream_id, SILENCE_PROCEDURE,
-        on_procedure(procedure_id, domain.conclude_silence_procedure, now=now),
+        on_procedure(procedure_id, silence.conclude_silence_procedure, now=now,
+                     seat_time_zone=seat_time_zone),
         expected=expected, event_ids=derived_event_ids(_IDS, f"{stream_id}/conclusion/"),
     )
 
 
 async def conclude_due_silence_procedures(
-    *, store: PostgresEventStore, now: datetime
+    *, store: PostgresEventStore, now: datetime, seat_time_zone: str
 ) -> list[Recorded]:
     """Conclude every procedure whose deadline has come and that is not concluded yet."""
     concluded = []
     for procedure_id in await queries.due_silence_procedures(store.engine, now):
         recorded = await conclude_silence_procedure(store=store, procedure_id=procedure_id,
-                                                    now=now)
+                                                    now=now, seat_time_zone=seat_time_zone)
         if recorded.events:
             concluded.append(recorded)
     return concluded

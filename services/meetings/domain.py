@@ -1,6 +1,8 @@
-"""The meetings service's rules: a meeting, a silence procedure and the member-state list each
-fold their stream's events into state, and each decision is a pure function from that state to
-new events, or an error that says why not. No I/O: the present instant is an argument."""
+"""The meetings service's rules: a meeting and the member-state list each fold their stream's
+events into state, and each decision is a pure function from that state to new events, or an
+error that says why not (the silence procedure's are in `services.meetings.silence`). No I/O:
+the present instant is an argument. What a body may decide is the kit's table of competences
+(`shared.competence`), asked on every decision."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter
@@ -24,19 +26,18 @@ from services.meetings.events import (
     ConsideredDocumentRevised,
     DecisionIdAssigned,
     DecisionObjected,
+    DecisionObjectionWithdrawn,
     DecisionProposed,
     DecisionRecorded,
     DocumentRef,
     DocumentSubject,
-    DraftDecision,
     MeetingScheduled,
-    ObjectionRaised,
     ParticipantAdded,
-    SilenceProcedureConcluded,
-    SilenceProcedureStarted,
+    ReservationPlaced,
     SubItem,
     Subject,
 )
+from shared import competence
 from shared import domain as kinds
 from shared.access.membership import admit as admit
 from shared.access.membership import members as members
@@ -46,30 +47,15 @@ from shared.eventstore import DomainEvent
 
 # ------------------------------------------------------------------------------ bodies
 
-BODIES: dict[str, str] = {
-    "SUMMIT": "Council of Heads of State or Government (Summit)",
-    "MC": "Council of Ministers of Foreign Affairs (Ministerial Council)",
-    "SOC": "Senior Officials Committee",
-    "SWG": "Special Working Group",
-}
-
-RECOMMENDS_TO: dict[str, tuple[str, ...]] = {
-    "SWG": ("SOC",),
-    "SOC": ("MC", "SUMMIT"),
-    "MC": ("SUMMIT",),
-    "SUMMIT": (),
-}
-"""Which bodies a body's recommendation goes to: the SWG recommends to the SOC, the SOC to
-the Ministerial Council and the Summit, the Ministerial Council to the Summit."""
-
 
 def recommendation_goes_to(body: str) -> tuple[str, ...]:
-    return RECOMMENDS_TO[body]
+    """Which bodies `body`'s recommendations go to, as the kit's competences say."""
+    return competence.RECOMMENDS_TO[body]
 
 
-SESSION_PREFIX = {"SWG": "SWG", "SOC": "SOC", "MC": "MC", "SUMMIT": "SUM"}
+SESSION_PREFIX = competence.SERIES_OF
+"""The first segment of a body's session symbols (``SUM/2022`` is a Summit's)."""
 _REVISION = re.compile(r"^(?P<base>.+?)/Rev\.(?P<n>[1-9][0-9]*)$")
-DECISIONS = UUID("3f0b8f2e-6a44-4d0e-9b8e-5a8d2c1e7f10")
 _SUBJECT: TypeAdapter[Subject] = TypeAdapter(Subject)
 
 
@@ -113,12 +99,17 @@ class NotParticipantError(
 ): ...
 
 
-class DeadlinePassedError(MeetingsError, title="Deadline passed", rule="deadline-passed"): ...
+class SessionOfAnotherBodyError(
+    kinds.InvalidError, title="Session of another body", rule="session-of-another-body"
+):
+    """A body's sessions have its own symbols (``SOC/2022-III`` is the SOC's): a session
+    symbol of another series is not one of its sessions."""
 
 
-class ProcedureConcludedError(
-    MeetingsError, title="Silence procedure concluded", rule="silence-procedure-concluded"
-): ...
+class NoStandingObjectionError(
+    MeetingsError, title="No standing objection", rule="no-standing-objection"
+):
+    """Only an objection that stands is withdrawn, by the state that raised it."""
 
 
 class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
@@ -152,11 +143,6 @@ class NotAsProposedError(
 ):
     """A decision differs from the draft put to the meeting under its id: consensus was
     sought on the draft, so only the draft is taken."""
-
-
-class DeadlineNotReachedError(
-    MeetingsError, title="Deadline not reached", rule="deadline-not-reached"
-): ...
 
 
 # ------------------------------------------------------------------------------ time
@@ -203,6 +189,10 @@ class Meeting:
     amended_by: list[AgendaAmendedByDecision] = field(default_factory=list)
     """The amendments of the adopted agenda, each by its decision."""
     objections: dict[UUID, list[DecisionObjected]] = field(default_factory=dict)
+    """The objections to each draft that stand (a withdrawn one is no longer among them)."""
+    withdrawals: dict[UUID, list[DecisionObjectionWithdrawn]] = field(default_factory=dict)
+    reservations: dict[UUID, list[ReservationPlaced]] = field(default_factory=dict)
+    """The reservations and interpretative statements on each draft or decision."""
 
     @property
     def exists(self) -> bool:
@@ -285,12 +275,31 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
             state.objections.setdefault(event.decision_id, [])
         elif isinstance(event, DecisionObjected):
             state.objections.setdefault(event.decision_id, []).append(event)
+        elif isinstance(event, DecisionObjectionWithdrawn):
+            _withdraw(state, event)
+        elif isinstance(event, ReservationPlaced):
+            state.reservations.setdefault(event.decision_id, []).append(event)
         elif isinstance(event, DecisionRecorded):
             state.decisions.append(Decision(
                 event.decision_id, event.item, event.outcome,
                 event.subject.model_dump(mode="json"), event.decided_on, event.text,
             ))
     return state
+
+
+def check_session(body: str, session: str) -> None:
+    """`session` is a session of `body`: its symbol begins with the body's series."""
+    if not session.startswith(SESSION_PREFIX[body] + "/"):
+        raise SessionOfAnotherBodyError(
+            f"A {body} session symbol begins with {SESSION_PREFIX[body]}/: {session!r}.",
+            body=body, session=session,
+        )
+
+
+def _withdraw(state: Meeting, event: DecisionObjectionWithdrawn) -> None:
+    standing = state.objections.get(event.decision_id, [])
+    state.objections[event.decision_id] = [o for o in standing if o.state != event.state]
+    state.withdrawals.setdefault(event.decision_id, []).append(event)
 
 
 def _must_exist(state: Meeting) -> MeetingScheduled:
@@ -313,11 +322,7 @@ def schedule(
 ) -> list[MeetingScheduled]:
     if state.exists:
         raise MeetingsError(f"The session {session} is scheduled already.", session=session)
-    if not session.startswith(SESSION_PREFIX[body] + "/"):
-        raise InvalidRequestError(
-            f"A {body} session symbol begins with {SESSION_PREFIX[body]}/: {session!r}.",
-            session=session,
-        )
+    check_session(body, session)
     if starts_local.tzinfo is not None or ends_local.tzinfo is not None:
         raise InvalidRequestError(
             "starts_local and ends_local are wall-clock times without an offset; the zone is "
@@ -462,6 +467,7 @@ def record_decision(
     subject = _SUBJECT.validate_python(subject)
     if any(d.decision_id == decision_id for d in state.decisions):
         return []  # the same decision, recorded once
+    competence.check_competence(scheduled.body, subject.model_dump(mode="json"), outcome)
     if state.adopted is None:
         raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
     proposed = state.proposals.get(decision_id)
@@ -488,8 +494,6 @@ def record_decision(
             f"The meeting sits from {scheduled.starts_local.date()} to "
             f"{scheduled.ends_local.date()}; a decision on {decided_on} is not its own."
         )
-    if outcome == "recommended_for_adoption" and not recommendation_goes_to(scheduled.body):
-        raise InvalidRequestError(f"The {scheduled.body} recommends to no other body.")
     if isinstance(subject, DocumentSubject):
         considered = {d.symbol for d in on.considers}
         if subject.symbol not in considered:
@@ -534,7 +538,8 @@ def _as_proposed(
 
 def _standing_objections(state: Meeting, *, item: str, subject: Subject) -> set[str]:
     """The states objecting to any draft on `subject` under `item`: consensus is on what is
-    decided, so a fresh id does not escape an objection to the same decision."""
+    decided, so a fresh id does not escape an objection to the same decision. An objection
+    withdrawn no longer stands (the fold keeps only those that stand in `objections`)."""
     subject = _SUBJECT.validate_python(subject)
     return {
         objection.state
@@ -587,6 +592,51 @@ def object_to_decision(
     return [DecisionObjected(decision_id=decision_id, state=member_state, reason=reason)]
 
 
+def withdraw_objection_to_decision(
+    state: Meeting, *, decision_id: UUID, member_state: str, reason: str = ""
+) -> list[DecisionObjectionWithdrawn]:
+    """A state withdraws its own objection to a draft: it no longer stands, and the draft can
+    be taken if no other does. Withdrawn already (and not raised again), nothing more is
+    recorded; a state with no objection to withdraw is refused."""
+    _must_exist(state)
+    if decision_id not in state.proposals:
+        raise NotFoundError(f"The draft decision {decision_id}", decision_id=str(decision_id))
+    if any(o.state == member_state for o in state.objections.get(decision_id, [])):
+        return [DecisionObjectionWithdrawn(decision_id=decision_id, state=member_state,
+                                           reason=reason)]
+    if any(w.state == member_state for w in state.withdrawals.get(decision_id, [])):
+        return []
+    raise NoStandingObjectionError(
+        f"{member_state} has no objection to the draft decision {decision_id} to withdraw.",
+        decision_id=str(decision_id), state=member_state,
+    )
+
+
+def place_reservation(
+    state: Meeting, *, decision_id: UUID, member_state: str, kind: str, text: str
+) -> list[ReservationPlaced]:
+    """A participating state places a reservation or an interpretative statement on record on
+    a draft put to the meeting or a decision it took. It does not block the decision; the same
+    text placed again by the same state records nothing more."""
+    _must_exist(state)
+    known = decision_id in state.proposals or any(
+        d.decision_id == decision_id for d in state.decisions)
+    if not known:
+        raise NotFoundError(f"The decision {decision_id} of {state.meeting_id}",
+                            decision_id=str(decision_id))
+    if member_state not in state.participants:
+        raise NotParticipantError(
+            f"{member_state} does not take part in this meeting; only participants place "
+            "reservations on its decisions.", state=member_state,
+        )
+    placed = state.reservations.get(decision_id, [])
+    if any((r.state, r.kind, r.text) == (member_state, kind, text) for r in placed):
+        return []
+    return [ReservationPlaced(
+        decision_id=decision_id, state=member_state, kind=kind, text=text,  # type: ignore[arg-type]
+    )]
+
+
 def _refs(state: Meeting) -> Iterable[tuple[str, DocumentRef]]:
     for item in state.items:
         for doc in item.considers:
@@ -600,7 +650,11 @@ def follow_document_revision(
     state: Meeting, *, symbol: str, dated: date | None
 ) -> list[ConsideredDocumentRevised]:
     """The documents service revised a draft: each item considering an earlier revision of it
-    now considers `symbol`."""
+    now considers `symbol`, dated as the revision is, while the agenda is not adopted. An
+    adopted agenda is the record of what the meeting considered: a later revision does not
+    rewrite it (it changes only by a decision of the meeting)."""
+    if state.adopted is not None:
+        return []
     base, revision = base_symbol(symbol)
     new = []
     for ref, doc in _refs(state):
@@ -618,113 +672,3 @@ def add_participant(
     if state_code in state.participants or scheduled.starts_local.date() < member_since:
         return []
     return [ParticipantAdded(state=state_code, member_since=member_since)]
-
-
-# ------------------------------------------------------------------------------ silence procedure
-
-
-@dataclass
-class SilenceProcedure:
-    procedure_id: UUID
-    started: SilenceProcedureStarted | None = None
-    objections: list[ObjectionRaised] = field(default_factory=list)
-    concluded: SilenceProcedureConcluded | None = None
-
-
-def silence_procedure(procedure_id: UUID, events: Iterable[DomainEvent]) -> SilenceProcedure:
-    state = SilenceProcedure(procedure_id)
-    for event in events:
-        if isinstance(event, SilenceProcedureStarted):
-            state.started = event
-        elif isinstance(event, ObjectionRaised):
-            state.objections.append(event)
-        elif isinstance(event, SilenceProcedureConcluded):
-            state.concluded = event
-    return state
-
-
-def _started(state: SilenceProcedure) -> SilenceProcedureStarted:
-    if state.started is None:
-        raise NotFoundError(f"The silence procedure {state.procedure_id}",
-                            procedure_id=str(state.procedure_id))
-    return state.started
-
-
-def start_silence_procedure(
-    state: SilenceProcedure,
-    *,
-    body: str,
-    session: str,
-    meeting_id: str | None,
-    draft: DraftDecision,
-    now: datetime,
-    deadline: datetime,
-    participants: Sequence[str],
-) -> list[SilenceProcedureStarted]:
-    if state.started is not None:
-        return []  # started once; a retry records nothing
-    if deadline.tzinfo is None:
-        raise InvalidRequestError("The deadline is an exact instant: give its offset.")
-    if deadline <= now:
-        raise InvalidRequestError(f"The deadline {deadline.isoformat()} has passed already.")
-    if not participants:
-        raise InvalidRequestError("A silence procedure needs the member states it is sent to.")
-    return [SilenceProcedureStarted(
-        procedure_id=state.procedure_id, body=body, session=session,  # type: ignore[arg-type]
-        meeting_id=meeting_id, draft=draft, started_at=now, deadline=deadline,
-        participants=tuple(sorted(set(participants))),
-    )]
-
-
-def raise_objection(
-    state: SilenceProcedure, *, member_state: str, now: datetime, reason: str = ""
-) -> list[ObjectionRaised]:
-    started = _started(state)
-    if state.concluded is not None:
-        raise ProcedureConcludedError(
-            f"The silence procedure was concluded ({state.concluded.outcome}).")
-    if now >= started.deadline:
-        raise DeadlinePassedError(
-            f"The silence was to be broken before {started.deadline.isoformat()}.",
-            deadline=started.deadline.isoformat(),
-        )
-    if member_state not in started.participants:
-        raise NotParticipantError(
-            f"{member_state} is not among the member states the procedure was sent to.",
-            state=member_state,
-        )
-    if any(o.state == member_state for o in state.objections):
-        return []
-    return [ObjectionRaised(state=member_state, raised_at=now, reason=reason)]
-
-
-def conclude_silence_procedure(
-    state: SilenceProcedure, *, now: datetime
-) -> list[SilenceProcedureConcluded | DecisionRecorded]:
-    """At the deadline: adopted if no member state objected, else not adopted. Exactly once:
-    a procedure concluded already records nothing more."""
-    started = _started(state)
-    if state.concluded is not None:
-        return []
-    if now < started.deadline:
-        raise DeadlineNotReachedError(
-            f"The silence procedure runs until {started.deadline.isoformat()}.",
-            deadline=started.deadline.isoformat(),
-        )
-    objections = tuple(o.state for o in state.objections)
-    if objections:
-        return [SilenceProcedureConcluded(outcome="not_adopted", concluded_at=now,
-                                          objections=objections)]
-    decision_id = uuid5(DECISIONS, f"silence/{state.procedure_id}")
-    return [
-        SilenceProcedureConcluded(outcome="adopted", concluded_at=now, objections=(),
-                                  decision_id=decision_id),
-        DecisionRecorded(
-            decision_id=decision_id,
-            meeting_id=started.meeting_id or f"silence-{state.procedure_id}",
-            body=started.body, session=started.session,
-            decided_on=started.deadline.astimezone(UTC).date(),
-            outcome=started.draft.outcome, subject=started.draft.subject,
-            text=started.draft.text,
-        ),
-    ]

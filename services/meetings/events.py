@@ -3,11 +3,16 @@
 Streams:
 
 - ``meeting-<id>`` (stream type ``meeting``): a body's session: its schedule, its agenda from
-  the draft to the agenda as adopted, the documents its items consider, and its decisions;
-- ``silence-<id>`` (``silence_procedure``): a decision taken by written procedure;
+  the draft to the agenda as adopted, the documents its items consider, the draft decisions
+  put to it, the objections to them (and their withdrawal), its decisions, and the
+  reservations and interpretative statements states place on drafts and decisions;
+- ``silence-<id>`` (``silence_procedure``): a decision taken by written procedure, the
+  objections that break the silence (and their withdrawal before the deadline);
 - ``member-states`` (``membership``): the member states as the meetings service knows them
   (founding members registered by the Secretariat, admissions from the registry's
-  ``MemberAdmitted``), which give a meeting its participants.
+  ``MemberAdmitted``), which give a meeting its participants;
+- ``bodies`` (``bodies``): the bodies' names over time, as the registry holds them
+  (``BodyNamed``, in `services.meetings.bodies`).
 
 ``DecisionRecorded`` v1 is the contract the registry and the documents service follow; its
 fields only grow (``item`` is optional, and a subject kind a consumer does not know is one it
@@ -149,6 +154,32 @@ class DecisionObjected(DomainEvent):
     reason: str = ""
 
 
+@event_types.register("DecisionObjectionWithdrawn", version=1)
+class DecisionObjectionWithdrawn(DomainEvent):
+    """A member state withdrew its objection to a proposed decision: its objection no longer
+    stands, and the draft can be taken if no other does."""
+
+    decision_id: UUID
+    state: StateCode
+    reason: str = ""
+
+
+ReservationKind = Literal["reservation", "statement"]
+"""A reservation (the state does not consider itself bound by part of the decision) or an
+interpretative statement (how it understands the decision)."""
+
+
+@event_types.register("ReservationPlaced", version=1)
+class ReservationPlaced(DomainEvent):
+    """A participating member state placed a reservation or an interpretative statement on
+    record on a draft decision or a decision taken; it does not block the decision."""
+
+    decision_id: UUID
+    state: StateCode
+    kind: ReservationKind
+    text: str = Field(min_length=1, max_length=5000)
+
+
 # ------------------------------------------------------------------------------ meetings
 
 
@@ -280,6 +311,16 @@ class ObjectionRaised(DomainEvent):
     reason: str = ""
 
 
+@event_types.register("ObjectionWithdrawn", version=1)
+class ObjectionWithdrawn(DomainEvent):
+    """A member state withdrew, before the deadline, the objection by which it broke the
+    silence: at the deadline its objection no longer counts."""
+
+    state: StateCode
+    withdrawn_at: AwareDatetime
+    reason: str = ""
+
+
 @event_types.register("SilenceProcedureConcluded", version=1)
 class SilenceProcedureConcluded(DomainEvent):
     outcome: Literal["adopted", "not_adopted"]
@@ -294,3 +335,7 @@ class SilenceProcedureConcluded(DomainEvent):
 # The kit's record of the member states this service follows (shared.access.membership).
 event_types.register("MemberStatesRegistered", version=1)(MemberStatesRegistered)
 event_types.register("MemberStateAdmitted", version=1)(MemberStateAdmitted)
+
+# The bodies' names as the registry holds them (``BodyNamed``, stream ``bodies``): registered by
+# their own module, imported here so that the catalogue is whole wherever it is read.
+from services.meetings import bodies as bodies  # noqa: E402

@@ -16,6 +16,7 @@ from services.meetings.seed import (
     SOC_AGENDA_DRAFT,
     SOC_MEETING,
 )
+from shared.competence import RECOMMENDS_TO, powers_of
 
 SOC_ID = meeting_id_of(SOC_MEETING["session"])
 PROCEDURE_ID = "5d0c2e7a-1f3b-4a9e-8c61-0b7d9e2f4a13"
@@ -34,9 +35,28 @@ LOCAL_DATE_TIME = "2022-10-10T10:00:00"
 
 # ------------------------------------------------------------------------------ bodies
 
-BODIES_OUT: dict[str, Any] = {"bodies": [
-    {"code": "SOC", "name": "Senior Officials Committee", "recommends_to": ["MC", "SUMMIT"]},
-    {"code": "SWG", "name": "Special Working Group", "recommends_to": ["SOC"]},
+# As the registry names them in the seed (the bodies `cica demo` establishes, and OP5 of the
+# Astana Statement renaming the Summit from 13 October 2022: services/registry/seed.py), on the
+# day after.
+SOC_NAMES = {
+    "en": "Senior Officials Committee (SOC)",
+    "kk": "Аға лауазымды тұлғалар комитеті (АЛТК)",
+    "ru": "Комитет старших должностных лиц (КСДЛ)",
+}
+SUMMIT_NAMES = {"en": "Council of Heads of State or Government (Summit)"}
+
+
+def _powers(code: str) -> list[dict[str, str]]:
+    return [{"subject": row.subject, "outcome": row.outcome, "power": row.power.value,
+             "source": row.source} for row in powers_of(code)]
+
+
+BODIES_OUT: dict[str, Any] = {"on": "2022-10-14", "bodies": [
+    {"code": "SOC", "name": SOC_NAMES["en"], "names": SOC_NAMES, "since": "2002-06-04",
+     "meets": True, "recommends_to": list(RECOMMENDS_TO["SOC"]), "powers": _powers("SOC")},
+    {"code": "SUMMIT", "name": SUMMIT_NAMES["en"], "names": SUMMIT_NAMES, "since": "2022-10-13",
+     "meets": True, "recommends_to": list(RECOMMENDS_TO["SUMMIT"]),
+     "powers": _powers("SUMMIT")},
 ]}
 
 # ------------------------------------------------------------------------------ member states
@@ -92,14 +112,23 @@ DECISION_IN = RECOMMEND_KUWAIT
 DECISION_OUT: dict[str, Any] = {
     **RECOMMEND_KUWAIT, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
 DECISIONS_OUT: dict[str, Any] = {
-    "decisions": [{**d, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
+    "decisions": [{**d, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III",
+                   "reservations": []}
                   for d in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)],
     "proposals": [{key: RECOMMEND_KUWAIT[key]
                    for key in ("decision_id", "item", "outcome", "subject", "text")}
-                  | {"objections": [], "taken": True}],
+                  | {"objections": [], "withdrawn_objections": [], "reservations": [],
+                     "taken": True}],
 }
 DECISION_OBJECTION_IN: dict[str, Any] = {
     "state": "IND", "reason": "The draft needs further consultations in the SWG."}
+# Illustrations of the shapes only: the seed records no withdrawal and no reservation.
+OBJECTION_WITHDRAWAL_IN: dict[str, Any] = {
+    "state": "IND", "reason": "Consultations in the SWG were held."}
+RESERVATION_IN: dict[str, Any] = {
+    "state": "IND", "kind": "statement",
+    "text": "An interpretative statement on operative paragraph 5 of SUM/2022/DRAFT/1/Rev.8, "
+            "as the delegation sent it to the Secretariat."}
 
 # ------------------------------------------------------------------------------ silence procedure
 
@@ -109,7 +138,8 @@ OBJECTION_IN: dict[str, Any] = {
 SILENCE_PROCEDURE_OUT: dict[str, Any] = {
     "procedure_id": PROCEDURE_ID, **SILENCE_PROCEDURE,
     "meeting_id": None, "started_at": "2022-11-01T09:00:00Z",
-    "participants": list(MEMBER_STATES_2022), "objections": [], "status": "adopted",
+    "participants": list(MEMBER_STATES_2022), "objections": [], "withdrawn_objections": [],
+    "status": "adopted",
     "concluded_at": "2022-11-15T12:00:01Z",
     "decision_id": "9c1e4b7a-2d3f-5a6b-8c9d-0e1f2a3b4c5d", "version": 3,
 }

@@ -1,6 +1,7 @@
 """The meetings service's read models: the meetings, their agenda items as they stand (with the
-documents they consider now), the decisions, and the silence procedures. Every row comes from
-the log alone, so a rebuild from position 0 gives the same digest as the live tables."""
+documents they consider now), the decisions and the reservations placed on them, and the silence
+procedures. Every row comes from the log alone, so a rebuild from position 0 gives the same
+digest as the live tables."""
 
 from __future__ import annotations
 
@@ -31,11 +32,14 @@ from services.meetings.events import (
     AgendaRevised,
     ConsideredDocumentRevised,
     DecisionObjected,
+    DecisionObjectionWithdrawn,
     DecisionProposed,
     DecisionRecorded,
     MeetingScheduled,
     ObjectionRaised,
+    ObjectionWithdrawn,
     ParticipantAdded,
+    ReservationPlaced,
     SilenceProcedureConcluded,
     SilenceProcedureStarted,
 )
@@ -94,12 +98,24 @@ decisions = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+reservations = Table(
+    "meetings_reservations",
+    tables,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("decision_id", Text, nullable=False, index=True),
+    Column("meeting_id", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # reservation, statement
+    Column("text", Text, nullable=False),
+)
+
 meetings = Projection(
     "meetings_meetings",
-    version=1,
-    tables=[meetings_table, agenda_items, decisions],
+    version=2,
+    tables=[meetings_table, agenda_items, decisions, reservations],
     description="Meetings with their participants, agenda items as they stand (with the "
-    "newest revision of each document they consider), and decisions.",
+    "newest revision of each document they consider), decisions, and the reservations and "
+    "interpretative statements placed on drafts and decisions.",
 )
 
 
@@ -193,8 +209,17 @@ async def when_considered_document_revised(connection, record, event) -> None:  
     await _touch(connection, record)
 
 
-@meetings.on(DecisionProposed, DecisionObjected)
+@meetings.on(DecisionProposed, DecisionObjected, DecisionObjectionWithdrawn)
 async def when_decision_proposed_or_objected(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _touch(connection, record)
+
+
+@meetings.on(ReservationPlaced)
+async def when_reservation_placed(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await connection.execute(insert(reservations).values(
+        position=record.position, decision_id=str(event.decision_id),
+        meeting_id=_meeting_id(record), state=event.state, kind=event.kind, text=event.text,
+    ))
     await _touch(connection, record)
 
 
@@ -223,7 +248,7 @@ silence_procedures = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("deadline", DateTime(timezone=True), nullable=False, index=True),
     Column("participants", JSONB, nullable=False),
-    Column("objections", JSONB, nullable=False),
+    Column("objections", JSONB, nullable=False),  # those that stand
     Column("status", Text, nullable=False),  # running, adopted, not_adopted
     Column("concluded_at", DateTime(timezone=True)),
     Column("decision_id", Text),
@@ -232,7 +257,7 @@ silence_procedures = Table(
 
 procedures = Projection(
     "meetings_silence_procedures",
-    version=1,
+    version=2,
     tables=[silence_procedures],
     description="Decisions by written procedure: their deadlines, objections and outcomes.",
 )
@@ -262,6 +287,16 @@ async def when_objection_raised(connection, record, event) -> None:  # type: ign
                  "reason": event.reason}
     await connection.execute(update(silence_procedures).where(key).values(
         objections=[*current, objection], version=record.version))
+
+
+@procedures.on(ObjectionWithdrawn)
+async def when_objection_withdrawn(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    key = silence_procedures.c.procedure_id == _procedure_id(record)
+    current = (await connection.execute(select(silence_procedures.c.objections).where(key))
+               ).scalar_one()
+    standing = [o for o in current if o["state"] != event.state]
+    await connection.execute(update(silence_procedures).where(key).values(
+        objections=standing, version=record.version))
 
 
 @procedures.on(SilenceProcedureConcluded)

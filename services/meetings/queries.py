@@ -10,8 +10,8 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping, Select, select
 
-from services.meetings import domain
-from services.meetings.projections import agenda_items, decisions, meetings_table
+from services.meetings import bodies, domain, silence
+from services.meetings.projections import agenda_items, decisions, meetings_table, reservations
 from shared.commands import read_history
 from shared.eventstore import DomainEvent, PostgresEventStore
 from shared.eventstore.schema import events as events_table
@@ -59,6 +59,13 @@ async def members_on(store: PostgresEventStore, day: date) -> list[str]:
         return domain.members_on(await known_members(connection, store), day)
 
 
+async def bodies_on(store: PostgresEventStore, day: date) -> list[bodies.NamedBody]:
+    """Every body the registry has named to the meetings service, with its names on `day`."""
+    async with store.engine.connect() as connection:
+        history = await read_history(connection, store, bodies.STREAM)
+    return bodies.names_on(bodies.bodies(history.events), day)
+
+
 async def due_silence_procedures(engine: AsyncEngine, now: datetime) -> list[UUID]:
     """The procedures whose deadline has come by `now` and that are not concluded yet."""
     started = (
@@ -100,11 +107,11 @@ async def meeting(
 
 async def silence_procedure(
     store: PostgresEventStore, procedure_id: UUID, as_of: datetime | None
-) -> tuple[domain.SilenceProcedure, int]:
+) -> tuple[silence.SilenceProcedure, int]:
     """A silence procedure as it stands (stood at `as_of`) and its stream's version; 404 if it
     was not started (by then)."""
     history, version = await _history(store, silence_stream(procedure_id), as_of)
-    state = domain.silence_procedure(procedure_id, history)
+    state = silence.silence_procedure(procedure_id, history)
     if state.started is None:
         raise domain.NotFoundError(f"The silence procedure {procedure_id}",
                                    procedure_id=str(procedure_id))
@@ -136,9 +143,20 @@ async def agenda_items_considering(engine: AsyncEngine, document: str) -> Sequen
     return await _rows(engine, query)
 
 
-async def recorded_decisions(engine: AsyncEngine, *, body: str | None) -> Sequence[RowMapping]:
-    """Every decision recorded (by `body`), at meetings and by silence procedure, in order."""
+async def recorded_decisions(engine: AsyncEngine, *, body: str | None) -> list[dict[str, Any]]:
+    """Every decision recorded (by `body`), at meetings and by silence procedure, in order,
+    each with the reservations and statements placed on it (or on its draft), in order."""
     query = select(decisions).order_by(decisions.c.position)
     if body is not None:
         query = query.where(decisions.c.body == body)
-    return await _rows(engine, query)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query)).mappings().all()
+        placed = (await connection.execute(
+            select(reservations)
+            .where(reservations.c.decision_id.in_([row["decision_id"] for row in rows]))
+            .order_by(reservations.c.position)
+        )).mappings().all()
+    on: dict[str, list[dict[str, Any]]] = {}
+    for reservation in placed:
+        on.setdefault(reservation["decision_id"], []).append(dict(reservation))
+    return [{**row, "reservations": on.get(row["decision_id"], [])} for row in rows]

@@ -3,13 +3,18 @@ service's own events in the reaction's transaction, with the foreign event as th
 event ids derived from it, so the meetings service rebuilds from its own log alone and a
 redelivered event records nothing new.
 
-- The documents service revised a draft (`DraftRevised`) → every agenda item that considers an
-  earlier revision of it now considers the new one (`ConsideredDocumentRevised`, keeping the
-  history of which revision it considered when).
+- The documents service revised a draft (`DraftRevised`) → every agenda item, of a meeting
+  whose agenda is not adopted yet, that considers an earlier revision of it now considers the
+  new one, with the revision's own date (`ConsideredDocumentRevised`, keeping the history of
+  which revision it considered when); an adopted agenda stays the record of what was
+  considered.
 - The registry admitted a member state (`MemberAdmitted`) → the meetings service counts it
   among the member states (`MemberStateAdmitted`, and the kit's admitted list, so that it
   reads what is distributed to member states), and among the participants of every meeting
   that starts on or after its admission (`ParticipantAdded`).
+- The registry established a body (`BodyEstablished`) or renamed it (`BodyRenamed`) → the
+  meetings service records its names from that date (`BodyNamed`, `services.meetings.bodies`),
+  once; a fact lacking a field of the contract is refused, and the consumer parks it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 import structlog
 
-from services.meetings import commands, domain, queries
+from services.meetings import bodies, commands, domain, queries
 from shared.access import record_admission
 from shared.commands import Decision
 from shared.consumers import ReactionContext, Reactions
@@ -61,8 +66,13 @@ async def when_a_draft_is_revised_its_agenda_items_consider_the_new_revision(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     symbol = event.data["symbol"]
-    changed = await _on_every_meeting(ctx, domain.follow_document_revision, symbol=symbol,
-                                      dated=_date_of(event.recorded_at))
+    # The date the revision bears; a revision recorded before revisions were dated, the day
+    # it was recorded.
+    dated = event.data.get("dated")
+    changed = await _on_every_meeting(
+        ctx, domain.follow_document_revision, symbol=symbol,
+        dated=date.fromisoformat(dated) if dated else _date_of(event.recorded_at),
+    )
     log.info("meetings.document_revision_followed", symbol=symbol, meetings=changed)
 
 
@@ -85,3 +95,29 @@ async def when_a_member_is_admitted_it_takes_part_in_later_meetings(
     joined = await _on_every_meeting(ctx, domain.add_participant, state_code=state,
                                      member_since=admitted_on)
     log.info("meetings.member_admitted", state=state, meetings=joined)
+
+
+async def _record_naming(ctx: ReactionContext, event: ForeignEvent, fact: bodies.Fact) -> None:
+    naming = bodies.read_registry_naming(event.event_type, event.data)
+    recorded = await ctx.decide_and_append(
+        bodies.STREAM, bodies.STREAM_TYPE,
+        lambda history: bodies.record_naming(bodies.bodies(history.events), naming, fact=fact,
+                                             registry_event_id=event.event_id),
+        ids=f"{bodies.STREAM}/", actor=ACTOR,
+    )
+    log.info("meetings.body_named", body=naming.body, fact=fact,
+             effective_on=naming.effective_on.isoformat(), recorded=bool(recorded.events))
+
+
+@reactions.on(REGISTRY, "BodyEstablished")
+async def when_a_body_is_established_its_names_are_recorded(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _record_naming(ctx, event, "established")
+
+
+@reactions.on(REGISTRY, "BodyRenamed")
+async def when_a_body_is_renamed_its_new_names_apply_from_their_date(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _record_naming(ctx, event, "renamed")

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from services.meetings import domain, examples
+from services.meetings import domain, examples, silence
 from services.meetings.events import (
     AgendaItem,
     BodyCode,
@@ -20,6 +20,8 @@ from services.meetings.events import (
     DraftDecision,
     ItemRef,
     Outcome,
+    ReservationKind,
+    ReservationPlaced,
     Subject,
 )
 from shared.access import StateCode
@@ -70,15 +72,31 @@ AgendaView = Annotated[Literal["current", "circulated", "adopted"], Query(
 # ------------------------------------------------------------------------------ bodies
 
 
+class PowerOut(BaseModel):
+    """An outcome the body may take on a kind of subject, and the text that gives it the power
+    (`shared.competence`)."""
+
+    subject: str = Field(examples=["document"])
+    outcome: str = Field(examples=["adopted"])
+    power: str = Field(examples=["adopt"])
+    source: str
+
+
 class BodyOut(BaseModel):
-    code: str
-    name: str
+    code: str = Field(description="the registry's code of the body")
+    name: str | None = Field(description="its English name that day (null if it has none)")
+    names: dict[str, str] = Field(description="its names that day, by language (ISO 639-1)")
+    since: date = Field(description="the day these names took effect")
+    meets: bool = Field(description="whether the meetings service schedules its sessions "
+                        "(its code is one a meeting's body takes)")
     recommends_to: list[str]
+    powers: list[PowerOut]
 
 
 class BodiesOut(BaseModel):
     model_config = _example(examples.BODIES_OUT)
 
+    on: date
     bodies: list[BodyOut]
 
 
@@ -272,6 +290,18 @@ class DecisionIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
 
 
+class ReservationOut(BaseModel):
+    """A reservation or an interpretative statement a state placed on record."""
+
+    state: str
+    kind: ReservationKind
+    text: str
+
+    @classmethod
+    def each(cls, placed: list[ReservationPlaced]) -> list[ReservationOut]:
+        return [cls(state=r.state, kind=r.kind, text=r.text) for r in placed]
+
+
 class DecisionOut(BaseModel):
     model_config = _example(examples.DECISION_OUT)
 
@@ -284,6 +314,9 @@ class DecisionOut(BaseModel):
     subject: dict[str, Any]
     decided_on: date
     text: str
+    reservations: list[ReservationOut] = Field(
+        default_factory=list, description="reservations and interpretative statements placed "
+        "on the decision or on its draft: they do not block it")
 
 
 class ProposalOut(BaseModel):
@@ -292,7 +325,10 @@ class ProposalOut(BaseModel):
     outcome: str
     subject: dict[str, Any]
     text: str
-    objections: list[str]
+    objections: list[str] = Field(description="the states whose objection stands")
+    withdrawn_objections: list[str] = Field(
+        default_factory=list, description="the states that withdrew an objection to it")
+    reservations: list[ReservationOut] = Field(default_factory=list)
     taken: bool
 
 
@@ -308,14 +344,20 @@ class DecisionsOut(BaseModel):
         """A meeting's decisions, and the draft decisions put to it."""
         scheduled = state.scheduled
         assert scheduled is not None
+        def reservations(decision_id: UUID) -> list[ReservationOut]:
+            return ReservationOut.each(state.reservations.get(decision_id, []))
+
         return cls(decisions=[DecisionOut(
             decision_id=d.decision_id, meeting_id=state.meeting_id, body=scheduled.body,
             session=scheduled.session, item=d.item, outcome=d.outcome, subject=d.subject,
-            decided_on=d.decided_on, text=d.text) for d in state.decisions],
+            decided_on=d.decided_on, text=d.text, reservations=reservations(d.decision_id))
+            for d in state.decisions],
             proposals=[ProposalOut(
                 decision_id=p.decision_id, item=p.item, outcome=p.outcome,
                 subject=p.subject.model_dump(mode="json"), text=p.text,
                 objections=[o.state for o in state.objections.get(p.decision_id, [])],
+                withdrawn_objections=[w.state for w in state.withdrawals.get(p.decision_id, [])],
+                reservations=reservations(p.decision_id),
                 taken=any(d.decision_id == p.decision_id for d in state.decisions))
                 for p in state.proposals.values()])
 
@@ -327,10 +369,38 @@ class DecisionObjectionIn(BaseModel):
     reason: str = Field(default="", max_length=5000)
 
 
+class ObjectionWithdrawalIn(BaseModel):
+    """The state withdrawing its own objection (to a draft decision at a meeting, or to a
+    draft under silence procedure), and why."""
+
+    model_config = _example(examples.OBJECTION_WITHDRAWAL_IN, extra="forbid")
+
+    state: StateCode
+    reason: str = Field(default="", max_length=5000)
+
+
+class ReservationIn(BaseModel):
+    """A reservation (the state does not consider itself bound by part of the decision) or an
+    interpretative statement (how it understands it), placed on record by a participating
+    state."""
+
+    model_config = _example(examples.RESERVATION_IN, extra="forbid")
+
+    state: StateCode
+    kind: ReservationKind
+    text: str = Field(min_length=1, max_length=5000)
+
+
 # ------------------------------------------------------------------------------ silence procedure
 
 
 class SilenceProcedureIn(BaseModel):
+    """A draft decision of a body, under silence until `deadline`, in one of the body's
+    sessions (and at one of its meetings in that session, if `meeting_id` is given). It goes to
+    the body's members when it starts, which the service knows: the meeting's participants, or
+    the member states on that day at the seat. The request does not name them: a body with a
+    `participants` field is refused (422), like any other unknown field."""
+
     model_config = _example(examples.SILENCE_PROCEDURE_IN, extra="forbid")
 
     procedure_id: UUID = Field(default_factory=uuid4)
@@ -339,8 +409,6 @@ class SilenceProcedureIn(BaseModel):
     meeting_id: str | None = Field(default=None, pattern=MEETING_ID)
     draft: DraftDecision
     deadline: AwareDatetime
-    participants: list[StateCode] | None = Field(
-        default=None, description="the meeting's participants, or today's member states")
 
 
 class ObjectionIn(BaseModel):
@@ -356,6 +424,12 @@ class ObjectionOut(BaseModel):
     reason: str
 
 
+class WithdrawalOut(BaseModel):
+    state: str
+    withdrawn_at: datetime
+    reason: str
+
+
 class SilenceProcedureOut(BaseModel):
     model_config = _example(examples.SILENCE_PROCEDURE_OUT)
 
@@ -367,14 +441,16 @@ class SilenceProcedureOut(BaseModel):
     started_at: datetime
     deadline: datetime
     participants: list[str]
-    objections: list[ObjectionOut]
+    objections: list[ObjectionOut] = Field(description="the objections that stand")
+    withdrawn_objections: list[WithdrawalOut] = Field(
+        default_factory=list, description="objections withdrawn before the deadline")
     status: Literal["running", "adopted", "not_adopted"]
     concluded_at: datetime | None
     decision_id: UUID | None
     version: int
 
     @classmethod
-    def of(cls, state: domain.SilenceProcedure, version: int) -> SilenceProcedureOut:
+    def of(cls, state: silence.SilenceProcedure, version: int) -> SilenceProcedureOut:
         started, concluded = state.started, state.concluded
         assert started is not None
         return cls(
@@ -383,6 +459,9 @@ class SilenceProcedureOut(BaseModel):
             deadline=started.deadline, participants=list(started.participants),
             objections=[ObjectionOut(state=o.state, raised_at=o.raised_at, reason=o.reason)
                         for o in state.objections],
+            withdrawn_objections=[
+                WithdrawalOut(state=w.state, withdrawn_at=w.withdrawn_at, reason=w.reason)
+                for w in state.withdrawals],
             status=concluded.outcome if concluded else "running",
             concluded_at=concluded.concluded_at if concluded else None,
             decision_id=concluded.decision_id if concluded else None, version=version,

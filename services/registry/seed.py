@@ -71,7 +71,7 @@ RENAMINGS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         {"en": "Meeting of Heads of State or Government (Summit)"},
         {"en": "Council of Heads of State or Government (Summit)"},
     ),
-    "MINISTERIAL": (
+    "MC": (  # the body code the meetings service and shared.competence use
         {"en": "Meeting of Ministers of Foreign Affairs (Ministerial Meeting)"},
         {"en": "Council of Ministers of Foreign Affairs (Ministerial Council)"},
     ),

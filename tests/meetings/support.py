@@ -61,12 +61,22 @@ async def summit_with_adopted_agenda(client: httpx.AsyncClient) -> None:
     await post(client, f"/meetings/{SUMMIT}/agenda/adoption", {"adopted_on": "2022-10-12"})
 
 
-async def soc_meeting_with_adopted_agenda(client: httpx.AsyncClient) -> None:
-    """The 27, the SOC's meeting scheduled, its agenda drafted, annotated and adopted."""
+async def register_member_states(client: httpx.AsyncClient) -> None:
+    """The 27 member states of 2022, members since 1999 as far as the tests go."""
     await post(client, "/member-states",
                {"states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"})
+
+
+async def soc_meeting_with_annotated_agenda(client: httpx.AsyncClient) -> None:
+    """The 27, the SOC's meeting scheduled, its agenda drafted and annotated (not adopted)."""
+    await register_member_states(client)
     await post(client, "/meetings", SOC_MEETING)
     await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
     await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
+
+
+async def soc_meeting_with_adopted_agenda(client: httpx.AsyncClient) -> None:
+    """The 27, the SOC's meeting scheduled, its agenda drafted, annotated and adopted."""
+    await soc_meeting_with_annotated_agenda(client)
     await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
 

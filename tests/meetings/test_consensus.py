@@ -87,7 +87,7 @@ async def test_a_decision_id_names_one_decision_in_the_service(database_url, ser
         again = await client.post(f"/meetings/{SOC}/decisions", json=RECOMMEND_KUWAIT,
                                   headers=SECRETARIAT)
         decisions = await client.get("/decisions", headers=SECRETARIAT)
-        projections = (await client.get("/projections")).json()["projections"]
+        projections = (await client.get("/projections", headers=SECRETARIAT)).json()["projections"]
 
     assert reused.status_code == 409, reused.text
     assert reused.json()["type"] == "/problems/decision-id-taken"

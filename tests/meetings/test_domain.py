@@ -3,7 +3,7 @@ events or this error."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
@@ -13,12 +13,9 @@ from services.meetings.events import (
     AgendaItem,
     ConsideredDocumentRevised,
     DecisionRecorded,
-    DraftDecision,
     MemberStateAdmitted,
     MemberStatesRegistered,
-    ObjectionRaised,
     ParticipantAdded,
-    SilenceProcedureConcluded,
 )
 from services.meetings.seed import (
     MEMBER_STATES_2022,
@@ -173,7 +170,7 @@ def test_decisions_are_on_items_of_the_adopted_agenda():
 
 
 def test_a_revised_draft_moves_the_item_to_its_newest_revision_and_keeps_the_history():
-    history = adopted()
+    history = drafted_and_revised()
     revised = domain.follow_document_revision(
         domain.meeting(MEETING, history), symbol="SUM/2022/DRAFT/1/Rev.9", dated=date(2022, 10,
                                                                                       11))
@@ -187,6 +184,15 @@ def test_a_revised_draft_moves_the_item_to_its_newest_revision_and_keeps_the_his
                                            dated=None) == []
     assert domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/7/Rev.2",
                                            dated=None) == []
+
+
+def test_a_revision_after_the_agenda_is_adopted_leaves_the_adopted_agenda_as_it_was():
+    """Revising SUM/2022/DRAFT/1 today does not make the SOC's agenda of October 2022, adopted
+    on 10 October, consider a text it never saw."""
+    state = domain.meeting(MEETING, adopted())
+    assert domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/1/Rev.9",
+                                           dated=date(2026, 12, 6)) == []
+    assert state.item("3(c)").considers[0].symbol == "SUM/2022/DRAFT/1/Rev.8"
 
 
 def test_a_state_admitted_before_a_meeting_takes_part_in_it():
@@ -206,61 +212,6 @@ def test_member_states_over_time():
     assert len(domain.members_on(known, date(2022, 10, 11))) == 27
     assert len(domain.members_on(known, date(2022, 10, 12))) == 28
     assert domain.admit(known, state="KWT", admitted_on=date(2022, 10, 12)) == []
-
-
-# ------------------------------------------------------------------------------ silence procedure
-
-STARTED_AT = datetime(2022, 11, 1, 9, 0, tzinfo=UTC)
-DEADLINE = datetime(2022, 11, 15, 12, 0, tzinfo=UTC)
-DRAFT = DraftDecision(outcome="approved",
-                      subject={"kind": "document", "symbol": "SOC/2021/DRAFT/3/Rev.6"},
-                      text="The SOC approves the Plan of Action.")
-
-
-def started(procedure_id=None) -> tuple[domain.SilenceProcedure, list[DomainEvent]]:
-    procedure_id = procedure_id or uuid4()
-    events = domain.start_silence_procedure(
-        domain.silence_procedure(procedure_id, []), body="SOC", session="SOC/2022-III",
-        meeting_id=None, draft=DRAFT, now=STARTED_AT, deadline=DEADLINE,
-        participants=MEMBER_STATES_2022)
-    return domain.silence_procedure(procedure_id, events), list(events)
-
-
-def test_silence_kept_to_the_deadline_adopts_the_decision_once():
-    state, history = started()
-    with pytest.raises(domain.DeadlineNotReachedError):
-        domain.conclude_silence_procedure(state, now=DEADLINE - timedelta(seconds=1))
-    concluded, decision = domain.conclude_silence_procedure(state, now=DEADLINE)
-    assert isinstance(concluded, SilenceProcedureConcluded) and concluded.outcome == "adopted"
-    assert isinstance(decision, DecisionRecorded)
-    assert (decision.outcome, decision.decision_id) == ("approved", concluded.decision_id)
-    after = domain.silence_procedure(state.procedure_id, [*history, concluded, decision])
-    assert domain.conclude_silence_procedure(after, now=DEADLINE + timedelta(days=1)) == []
-
-
-def test_an_objection_before_the_deadline_breaks_the_silence():
-    state, history = started()
-    (objection,) = domain.raise_objection(state, member_state="IND", now=DEADLINE - timedelta(
-        minutes=1))
-    assert isinstance(objection, ObjectionRaised)
-    state = domain.silence_procedure(state.procedure_id, [*history, objection])
-    (concluded,) = domain.conclude_silence_procedure(state, now=DEADLINE)
-    assert (concluded.outcome, concluded.objections) == ("not_adopted", ("IND",))
-
-
-def test_an_objection_at_or_after_the_deadline_or_by_a_non_participant_is_refused():
-    state, _ = started()
-    with pytest.raises(domain.DeadlinePassedError):
-        domain.raise_objection(state, member_state="IND", now=DEADLINE)
-    with pytest.raises(domain.NotParticipantError):
-        domain.raise_objection(state, member_state="FRA", now=STARTED_AT)
-
-
-def test_a_deadline_in_the_past_is_refused():
-    with pytest.raises(domain.InvalidRequestError):
-        domain.start_silence_procedure(
-            domain.silence_procedure(uuid4(), []), body="SOC", session="SOC/2022-III",
-            meeting_id=None, draft=DRAFT, now=DEADLINE, deadline=STARTED_AT, participants=["KAZ"])
 
 
 def test_a_proposed_decision_with_an_objection_is_not_taken():
@@ -318,7 +269,7 @@ def test_an_objected_decision_is_not_taken_under_a_fresh_id_either():
 
 @pytest.mark.parametrize(
     "change",
-    [{"outcome": "adopted"}, {"text": "Another text"},
+    [{"outcome": "deferred"}, {"text": "Another text"},
      {"subject": {"kind": "membership_application", "state": "BHR"}}],
 )
 def test_a_proposed_decision_is_taken_as_proposed_or_not_at_all(change: dict) -> None:

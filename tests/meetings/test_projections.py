@@ -9,7 +9,6 @@ from uuid import uuid4
 
 from services.meetings.projections import projections
 from services.meetings.seed import (
-    MEMBER_STATES_2022,
     RECOMMEND_ASTANA_STATEMENT,
     RECOMMEND_KUWAIT,
     SILENCE_PROCEDURE,
@@ -38,12 +37,20 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
     def procedure(seconds: float) -> dict:
         deadline = datetime.now(UTC) + timedelta(seconds=seconds)
         return {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()),
-                "deadline": deadline.isoformat(), "participants": list(MEMBER_STATES_2022)}
+                "deadline": deadline.isoformat()}
 
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=0.1) as (app, client):
         await soc_meeting_with_adopted_agenda(client)
         await post(client, "/meetings", SUMMIT_MEETING)
+        drafted = RECOMMEND_ASTANA_STATEMENT["decision_id"]
+        await post(client, f"/meetings/{SOC}/decision-proposals", RECOMMEND_ASTANA_STATEMENT)
+        await post(client, f"/meetings/{SOC}/decision-proposals/{drafted}/objections",
+                   {"state": "IND"})
+        await post(client, f"/meetings/{SOC}/decision-proposals/{drafted}/objection-withdrawals",
+                   {"state": "IND"})
+        await post(client, f"/meetings/{SOC}/decisions/{drafted}/reservations",
+                   {"state": "KAZ", "kind": "statement", "text": "On OP5."})
         for decision in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT):
             await post(client, f"/meetings/{SOC}/decisions", decision)
         await consumer(app, "documents").handle(revised)
@@ -53,6 +60,10 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
         await post(client, "/silence-procedures", broken)
         await post(client, f"/silence-procedures/{broken['procedure_id']}/objections",
                    {"state": "IND"})
+        await post(client, f"/silence-procedures/{broken['procedure_id']}/objections",
+                   {"state": "KAZ"})
+        await post(client, f"/silence-procedures/{broken['procedure_id']}/objection-withdrawals",
+                   {"state": "KAZ"})
 
         async def adopted() -> bool:
             got = await client.get(f"/silence-procedures/{kept['procedure_id']}",

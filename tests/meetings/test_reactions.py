@@ -17,6 +17,7 @@ from tests.meetings.support import (
     meetings,
     post,
     soc_meeting_with_adopted_agenda,
+    soc_meeting_with_annotated_agenda,
 )
 
 
@@ -34,16 +35,28 @@ def consumer(app, producer: str):  # type: ignore[no-untyped-def]
     return next(c for c in app.state.consumers if c.producer == producer)
 
 
-async def test_a_revised_draft_moves_item_3c_to_its_newest_revision(database_url, servers):
+async def test_a_revised_draft_moves_item_3c_to_its_newest_revision_with_its_own_date(
+    database_url, servers
+):
+    """Before the SOC adopts its agenda, Rev.9 (dated 9 October, recorded on the 11th) takes
+    Rev.8's place under item 3(c); once the agenda is adopted, a later revision leaves it as
+    the meeting adopted it."""
     revised = foreign("documents", 1, "document-SUM-2022-DRAFT-1", "DraftRevised",
-                      {"revision": 9, "symbol": "SUM/2022/DRAFT/1/Rev.9", "basis": ""})
+                      {"revision": 9, "symbol": "SUM/2022/DRAFT/1/Rev.9", "basis": "",
+                       "dated": "2022-10-09", "originator": "Chairmanship of Kazakhstan"})
     other = foreign("documents", 2, "document-SUM-2022-DRAFT-7", "DraftRevised",
                     {"revision": 2, "symbol": "SUM/2022/DRAFT/7/Rev.2", "basis": ""})
+    later = foreign("documents", 3, "document-SUM-2022-DRAFT-1", "DraftRevised",
+                    {"revision": 10, "symbol": "SUM/2022/DRAFT/1/Rev.10", "basis": "",
+                     "dated": "2026-12-06"}, recorded_at="2026-12-06T09:30:00+00:00")
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
-        await soc_meeting_with_adopted_agenda(client)
+        await soc_meeting_with_annotated_agenda(client)
         before = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
         for event in (revised, revised, other):
             await consumer(app, "documents").handle(event)
+        await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
+        adopted_at = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        await consumer(app, "documents").handle(later)
 
         agenda = (await client.get(f"/meetings/{SOC}/agenda", headers=SECRETARIAT)).json()
         as_adopted = (await client.get(f"/meetings/{SOC}/agenda", params={"view": "adopted"},
@@ -55,18 +68,20 @@ async def test_a_revised_draft_moves_item_3c_to_its_newest_revision(database_url
 
     item_3c = agenda["items"][2]["sub_items"][2]
     assert item_3c["considers"] == [
-        {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-11", "note": ""}]
+        {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-09", "note": ""}]
     assert agenda["document_history"] == [{
         "item": "3(c)",
         "previous": {"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""},
-        "current": {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-11", "note": ""},
+        "current": {"symbol": "SUM/2022/DRAFT/1/Rev.9", "dated": "2022-10-09", "note": ""},
     }]
     assert as_adopted["items"][2]["sub_items"][2]["considers"][0]["symbol"] == (
-        "SUM/2022/DRAFT/1/Rev.8")
+        "SUM/2022/DRAFT/1/Rev.9")
     assert [(i["ref"], i["considers"][0]["symbol"]) for i in items] == [
         ("3(c)", "SUM/2022/DRAFT/1/Rev.9")]
-    assert after == before + 1, "delivered twice, followed once; another document, nothing"
-    assert records[-1].metadata["causation_id"] == str(revised.event_id)
+    assert adopted_at == before + 2, "delivered twice, followed once; another document, nothing"
+    assert after == adopted_at, "Rev.10 of December 2026 leaves the adopted agenda as it was"
+    revision = next(r for r in records if r.event_type == "ConsideredDocumentRevised")
+    assert revision.metadata["causation_id"] == str(revised.event_id)
 
 
 async def test_kuwait_admitted_takes_part_in_later_meetings_only(database_url, servers):

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from services.meetings import commands
-from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
+from services.meetings.seed import SILENCE_PROCEDURE
 from shared.access import Role
 from tests.access import bearer
-from tests.meetings.support import SECRETARIAT, meetings, post
+from tests.meetings.support import SECRETARIAT, meetings, post, register_member_states
 from tests.polling import eventually
 
 IND = bearer(Role.MEMBER_STATE, "IND")
@@ -21,8 +21,7 @@ IND = bearer(Role.MEMBER_STATE, "IND")
 
 def procedure(seconds: float) -> dict:
     deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    return {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()), "deadline": deadline.isoformat(),
-            "participants": list(MEMBER_STATES_2022)}
+    return {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()), "deadline": deadline.isoformat()}
 
 
 async def until(deadline: str) -> None:
@@ -41,6 +40,7 @@ async def test_silence_kept_adopts_the_decision_and_silence_broken_does_not(
     database_url, servers
 ):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
+        await register_member_states(client)
         kept, broken = procedure(1.0), procedure(1.0)
         for body in (kept, broken):
             await post(client, "/silence-procedures", body)
@@ -70,6 +70,7 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
 ):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (_, client):
+        await register_member_states(client)
         running, short = procedure(600), procedure(1.0)
         await post(client, "/silence-procedures", running)
         await post(client, "/silence-procedures", short)
@@ -99,6 +100,7 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
 async def test_a_conclusion_triggered_twice_is_recorded_once(database_url, servers):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (app, client):
+        await register_member_states(client)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
         await until(body["deadline"])
@@ -106,7 +108,8 @@ async def test_a_conclusion_triggered_twice_is_recorded_once(database_url, serve
         answers = await asyncio.gather(*[
             client.post(path, headers=SECRETARIAT) for _ in range(4)
         ], commands.conclude_due_silence_procedures(store=app.state.store,
-                                                    now=datetime.now(UTC)))
+                                                    now=datetime.now(UTC),
+                                                    seat_time_zone="Asia/Almaty"))
         records = await app.state.store.read_stream(f"silence-{body['procedure_id']}")
 
     responses, _due = answers[:-1], answers[-1]
@@ -120,6 +123,7 @@ async def test_a_service_started_after_the_deadline_concludes_on_start_up_once(
 ):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (_, client):
+        await register_member_states(client)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
     await until(body["deadline"])  # the deadline passes while the service is down
@@ -147,6 +151,7 @@ async def test_two_replicas_watching_the_deadline_conclude_it_once(
         meetings(database_url, servers.nats_url, **options) as (app, client),
         meetings(database_url, servers.nats_url, **options) as (_, other),
     ):
+        await register_member_states(client)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
         await eventually(lambda: _concluded(other, body["procedure_id"]))

@@ -213,10 +213,3 @@ async def test_an_objection_by_a_participant_stops_a_consensus_decision(database
         proposal["decision_id"]: (["KAZ"], False),
         kuwait_proposal["decision_id"]: ([], True),
     }
-
-
-async def test_each_body_says_where_its_recommendations_go(database_url, servers):
-    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
-        bodies = (await client.get("/bodies", headers=KAZ)).json()["bodies"]
-    assert {b["code"]: b["recommends_to"] for b in bodies} == {
-        "SUMMIT": [], "MC": ["SUMMIT"], "SOC": ["MC", "SUMMIT"], "SWG": ["SOC"]}

@@ -50,7 +50,7 @@ async def test_a_renaming_changes_the_name_from_its_effective_date_not_before(
     names = {b["code"]: b["names"]["en"] for b in everything["bodies"]}
     assert names == {
         "EXECUTIVE_DIRECTOR": "Secretary General",
-        "MINISTERIAL": "Meeting of Ministers of Foreign Affairs (Ministerial Meeting)",
+        "MC": "Meeting of Ministers of Foreign Affairs (Ministerial Meeting)",
         "SUMMIT": "Council of Heads of State or Government (Summit)",
     }
     assert unknown.status_code == 404

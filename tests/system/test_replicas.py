@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE
+from services.meetings.seed import SILENCE_PROCEDURE
 from shared.system import supervisor as supervisor_module
 from shared.system.cli import build_parser, up_options
 from shared.system.devservers import LocalNatsCluster, _die_with_parent
@@ -292,7 +292,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
             f"{url['meetings']}/silence-procedures",
             headers=with_token(secretariat),
             json={**SILENCE_PROCEDURE, "procedure_id": procedure_id,
-                  "deadline": deadline.isoformat(), "participants": list(MEMBER_STATES_2022)},
+                  "deadline": deadline.isoformat()},
         )  # fmt: skip
         assert started.status_code in (200, 201), started.text
 
