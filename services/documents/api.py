@@ -33,7 +33,7 @@ from services.documents.deps import (
     written,
     zoned,
 )
-from services.documents.domain import Document, Revision
+from services.documents.domain import Document, Revision, incorporated_between
 from services.documents.events import DocumentType, LanguageTag, Status
 from services.documents.examples import (
     COMPARE_RESPONSES,
@@ -78,18 +78,19 @@ async def create_draft(
     store: Store,
     response: Response,
 ) -> DocumentOut:
-    """Create a draft: the service gives it the next number of its series. With `symbol`,
-    import a document from before the system under its own symbol and revision."""
+    """Create a draft, with its originator (and its date, today unless it says): the service
+    gives it the next number of its series. With `symbol`, import a document from before the
+    system under its own symbol and revision, with the date it bears."""
     series = series_of(body.series)
     draft = {
         "document_type": body.document_type,
         "language": body.language,
         "text": body.text,
         "distribution": body.distribution,
+        "dated": body.dated,
+        "originator": body.originator,
     }
     if body.symbol is None:
-        if body.dated is not None:
-            raise InvalidQueryError("`dated` is the date of an imported document: send `symbol`.")
         changed = await commands.create_draft(store=store, series=series, **draft)
     else:
         imported = symbol_of(body.symbol)
@@ -97,9 +98,7 @@ async def create_draft(
             raise InvalidQueryError(
                 f"{imported} is not a document of the series {series} at a revision."
             )
-        changed = await commands.import_draft(
-            store=store, symbol=imported, dated=body.dated, **draft
-        )
+        changed = await commands.import_draft(store=store, symbol=imported, **draft)
     set_etag(response, changed.version)
     response.headers["Location"] = f"/documents/{changed.document.stream_id}"
     return DocumentOut.of(changed.document)
@@ -156,8 +155,10 @@ async def revise_draft(
     write: Write,
     if_match: IfMatch = None,
 ) -> DocumentOut:
-    """A new revision: the whole text, the amendments it takes in, its basis. If-Match is
-    required: a stale one appends nothing and gets 412; an adopted document gets 409."""
+    """A new revision: the whole text, its date and originator, the open amendments it takes
+    in and those it declines (every other open amendment ends as superseded), its basis.
+    If-Match is required: a stale one appends nothing and gets 412; an adopted document gets
+    409."""
     stream_id = stream_of(symbol)
     require_if_match(if_match)
     document = await written(write, commands.revise_draft, stream_id=stream_id, **dict(body))
@@ -188,23 +189,34 @@ async def compare_revisions(
     as_of: AsOfQuery = None,
 ) -> dict[str, Any]:
     """Two revisions compared: paragraphs added, removed, moved and changed (matched by their
-    stable ids), and within a changed paragraph the words that changed. Without `to`, the
-    latest revision (as of `as_of`, if given)."""
+    stable ids), and within a changed paragraph the words that changed; each amendment taken in
+    on the way, with its paragraph. Without `to`, the latest revision (as of `as_of`, if
+    given)."""
     document = await document_at(store, viewer, symbol, as_of)
     before = document.revision(from_revision)
     after = document.revision(to_revision if to_revision is not None else document.latest.number)
     common = sorted(set(before.languages) & set(after.languages)) or [document.language]
     choice = choose_language(common, requested(lang, accept_language), document.language)
-    return compare(before, after, choice.language) | {"language_fallback": choice.fallback}
+    incorporated = incorporated_between(document, before.number, after.number)
+    return compare(before, after, choice.language, incorporated=incorporated) | {
+        "language_fallback": choice.fallback
+    }
 
 
 @router.post("/documents/{symbol:path}/status", status_code=201, response_model=DocumentOut)
 @SECRETARIAT_ONLY
 async def change_status(symbol: str, body: StatusIn, write: Write) -> DocumentOut:
-    """Record a status by hand (a decision taken outside the meetings service): recommended
-    by a body, approved, adopted (then frozen), withdrawn, or back to draft."""
+    """Record a status by hand (a decision taken outside the meetings service) on the revision
+    decided (`revision`, or the path's `/Rev.N`; else the latest): recommended by a body,
+    approved, adopted (then frozen: the latest revision only), withdrawn, or back to draft. A
+    decision on a superseded revision stays with it."""
+    named = symbol_of(symbol)
+    if named.rev is not None and body.revision is not None and named.rev != body.revision:
+        raise InvalidQueryError(f"{named} is revision {named.rev}, yet revision {body.revision}.")
+    revision = body.revision if body.revision is not None else named.rev
     document = await written(
-        write, commands.change_status, stream_id=stream_of(symbol), **dict(body)
+        write, commands.change_status, stream_id=str(named.base),
+        **(dict(body) | {"revision": revision}),
     )
     return DocumentOut.of(document)
 

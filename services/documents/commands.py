@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from services.documents import domain
@@ -24,6 +24,11 @@ from shared.retry import retrying
 
 MAX_ALLOCATION_ATTEMPTS = 10
 """Numbers a new draft tries in all when concurrent creations keep taking the next one."""
+
+
+def today() -> date:
+    """The day it is at UTC: what the rules check a text's date against."""
+    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,12 @@ async def create_draft(
     language: str,
     text: DocumentText,
     distribution: Distribution,
+    originator: str,
+    dated: date | None = None,
 ) -> Changed:
     """Create a draft with the next number of its series (allocated here: a concurrent
-    creation that takes the same number makes this one try the next)."""
+    creation that takes the same number makes this one try the next), by its originator,
+    dated the day it is made unless it says otherwise."""
     async for attempt in retrying(on=ConcurrencyError, attempts=MAX_ALLOCATION_ATTEMPTS):
         with attempt:
             number = next_number(series, await taken_in_series(store, series))
@@ -101,6 +109,9 @@ async def create_draft(
                 language=language,
                 text=text,
                 distribution=distribution,
+                originator=originator,
+                dated=dated,
+                today=today(),
             )
             return await _create(store, event)
     raise AssertionError("unreachable: the last attempt returns or raises")
@@ -114,18 +125,21 @@ async def import_draft(
     language: str,
     text: DocumentText,
     distribution: Distribution,
-    dated: date | None = None,
+    dated: date,
+    originator: str | None = None,
 ) -> Changed:
     """A document that existed before the system, entered under its own symbol at its revision
-    (`SUM/2022/DRAFT/1/Rev.8`: Rev.0-7 recorded as not held). 409 if the symbol is taken."""
-    event = domain.create_draft(
+    (`SUM/2022/DRAFT/1/Rev.8`: Rev.0-7 recorded as not held), with the date it bears and its
+    originator if the source names one. 409 if the symbol is taken."""
+    event = domain.import_draft(
         symbol=symbol,
         document_type=document_type,
         language=language,
         text=text,
         distribution=distribution,
-        revision=symbol.rev or 0,
         dated=dated,
+        originator=originator,
+        today=today(),
     )
     return await _create(store, event)
 
@@ -137,8 +151,11 @@ async def import_draft(
 async def revise_draft(
     *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **revision: Any
 ) -> Changed:
-    """A new revision of a draft (`domain.revise`: text, incorporates, basis)."""
-    return await _change(store, stream_id, domain.revise, expected=expected, **revision)
+    """A new revision of a draft (`domain.revise`: text, dated, originator, incorporates,
+    declines, basis)."""
+    return await _change(
+        store, stream_id, domain.revise, expected=expected, today=today(), **revision
+    )
 
 
 async def add_translation(
@@ -151,7 +168,7 @@ async def add_translation(
 async def change_status(
     *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **change: Any
 ) -> Changed:
-    """A status recorded by hand (`domain.change_status`: status, body, note)."""
+    """A status recorded by hand (`domain.change_status`: status, revision, body, note)."""
     return await _change(store, stream_id, domain.change_status, expected=expected, **change)
 
 

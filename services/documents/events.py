@@ -29,6 +29,9 @@ LanguageTag = Annotated[
 """A BCP 47 language tag, lower-case primary subtag: ``en``, ``ru``, ``kk``, ``kk-Cyrl``."""
 ParagraphId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")]
 Texts = dict[LanguageTag, str]
+MAX_ORIGINATOR = 200
+Originator = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ORIGINATOR)]
+"""Who issued a text, as it says so: "Chairmanship of Kazakhstan", "Secretariat"."""
 
 
 class DocumentType(StrEnum):
@@ -106,17 +109,27 @@ class DraftCreated(DomainEvent):
     text: DocumentText
     distribution: Distribution
     author: str = "Secretariat"
+    """The service that recorded the draft (always the Secretariat's); who issued its text is
+    `originator`."""
     revision: int = Field(0, ge=0)
     """The revision the document entered the system at: more than 0 for a document that
     existed before the system, imported at its revision (`SUM/2022/DRAFT/1/Rev.8`); the
     revisions before it are recorded as not held, and no text of them is ever invented."""
     dated: date | None = None
-    """The date an imported document bears (7 October 2022 for Rev.8); None: the day it was
-    recorded, as for a draft made here."""
+    """The date the text bears (7 October 2022 for Rev.8). None only in events recorded before
+    drafts made here were dated: read as the day it was recorded."""
+    originator: Originator | None = None
+    """Who issued the text ("Chairmanship of Kazakhstan", "Secretariat"). None: the source of
+    an imported document does not say (nothing is attributed without one), or an event
+    recorded before originators were."""
 
 
 @event_types.register("DraftRevised", version=1)
 class DraftRevised(DomainEvent):
+    """A new revision: the whole text of `symbol` (``.../Rev.N``), superseding the one before.
+    Published contract (the meetings and notifications services follow it): fields are only
+    ever added, each with a default, so version 1 reads every event ever recorded."""
+
     revision: int = Field(ge=1)
     symbol: str
     text: DocumentText
@@ -124,14 +137,34 @@ class DraftRevised(DomainEvent):
     """The amendments this revision takes in."""
     basis: str = ""
     """Why there is a new revision: "as recommended by the SWG on 14 September 2022"."""
+    dated: date | None = None
+    """The date the revision bears ("Rev.3 of 14 September 2022"). None only in events recorded
+    before revisions were dated: read as the day it was recorded."""
+    originator: Originator | None = None
+    """Who issued the revision ("Chairmanship of Kazakhstan"). None only in events recorded
+    before revisions named their originator."""
+    declines: tuple[UUID, ...] = ()
+    """The open amendments this revision declines (they end as declined)."""
+    supersedes_amendments: tuple[UUID, ...] = ()
+    """Every other amendment still open on the revision this one supersedes: it ends as
+    superseded (to be proposed again, if its state wishes, on the new text)."""
 
 
 @event_types.register("TranslationAdded", version=1)
 class TranslationAdded(DomainEvent):
-    """A language version of one revision: every text of it in `language`."""
+    """A language version of one revision: every text of it in `language`, which is never the
+    document's own (its original)."""
 
     revision: int = Field(ge=0)
     language: LanguageTag
+    official: bool = False
+    """True: a language version the Secretariat issues, as authentic as the original. False: an
+    unofficial translation, for information, and every read of it says so. Events recorded
+    before the flag existed did not state it: they read as unofficial, so that no unstated
+    text is ever taken for the official one."""
+    replaces: bool = False
+    """True: the revision had a text in this language already, which this one replaces (before
+    adoption only: the earlier text stays in the log)."""
     title: str
     opening: str = ""
     operative_heading: str = ""
@@ -141,14 +174,25 @@ class TranslationAdded(DomainEvent):
 
 @event_types.register("DocumentStatusChanged", version=1)
 class DocumentStatusChanged(DomainEvent):
+    """The status of one revision, by a body's decision (or recorded by hand). The document's
+    status is its latest revision's: a decision on a revision since superseded is recorded on
+    that revision and does not carry over to the newer text."""
+
     status: Status
     revision: int
+    """The revision decided on (the decision's subject ``SUM/2022/DRAFT/1/Rev.8``: 8)."""
+    latest_revision: int | None = None
+    """The document's latest revision when the decision was recorded: above `revision`, the
+    decision was on a superseded text. None in events recorded before it was stated."""
     body: Literal["SWG", "SOC", "MC", "SUMMIT"] | None = None
     decision_id: UUID | None = None
     session: str | None = None
     decided_on: date | None = None
     outcome: str | None = None
     note: str = ""
+    closes_amendments: tuple[UUID, ...] = ()
+    """The amendments still open when the document was adopted: they end, closed by the
+    adoption."""
 
 
 @event_types.register("DistributionChanged", version=1)

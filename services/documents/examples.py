@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.documents.seed import (
+    ASTANA_ORIGINATOR,
+    ASTANA_REV8_DATED,
     CONCLUSIONS_PARAGRAPH_5,
     CONCLUSIONS_TITLE,
     astana_rev8_russian,
@@ -23,6 +25,7 @@ CREATE_EXAMPLES = {
             "language": "en",
             "text": astana_rev8_text(),
             "distribution": {"kind": "member_states_only"},
+            "originator": ASTANA_ORIGINATOR,
         },
     },
     "imported_at_rev8": {
@@ -31,7 +34,8 @@ CREATE_EXAMPLES = {
         "value": {
             "series": "SUM/2022/DRAFT",
             "symbol": "SUM/2022/DRAFT/1/Rev.8",
-            "dated": "2022-10-07",
+            "dated": ASTANA_REV8_DATED,
+            "originator": ASTANA_ORIGINATOR,
             "document_type": "statement",
             "language": "en",
             "text": astana_rev8_text(),
@@ -43,6 +47,7 @@ CREATE_EXAMPLES = {
         "value": {
             "series": "SUM/2022/DRAFT",
             "document_type": "conclusions",
+            "originator": ASTANA_ORIGINATOR,
             "text": {
                 "title": CONCLUSIONS_TITLE,
                 "paragraphs": [
@@ -56,7 +61,14 @@ CREATE_EXAMPLES = {
 REVISE_EXAMPLES = {
     "rev8": {
         "summary": "Rev.8 of SUM/2022/DRAFT/1, as circulated on 7 October 2022",
-        "value": {"text": astana_rev8_text(), "basis": "for the SOC meeting of 10-11 October 2022"},
+        "value": {
+            "text": astana_rev8_text(),
+            "dated": ASTANA_REV8_DATED,
+            "originator": ASTANA_ORIGINATOR,
+            "incorporates": [],
+            "declines": [],
+            "basis": "for the SOC meeting of 10-11 October 2022",
+        },
     }
 }
 TRANSLATION_EXAMPLES = {
@@ -84,6 +96,14 @@ AMENDMENT_EXAMPLES = {
 }
 
 
+SOC_RECOMMENDS_REV8 = {
+    "status": "recommended", "revision": 8, "symbol": f"{ASTANA}/Rev.8", "body": "SOC",
+    "decision_id": "0b7c6f0e-6d1a-5c3e-9a51-3f1d2f6a8e10", "decided_on": "2022-10-11",
+    "outcome": "recommended_for_adoption", "recorded_at": "2022-10-11T10:30:00Z",
+    "latest_revision": 8,
+}  # fmt: skip
+
+
 def _read_example() -> dict[str, Any]:
     text = astana_rev8_text()
     pp1 = text["paragraphs"][0]
@@ -94,13 +114,18 @@ def _read_example() -> dict[str, Any]:
         "document_type": "statement",
         "revision": 8,
         "latest_revision": 8,
-        "status": "draft",
-        "recommended_by": None,
+        "status": "recommended",
+        "revision_status": "recommended",
+        "recommended_by": "SOC",
         "distribution": {"kind": "member_states_only", "states": []},
+        "dated": ASTANA_REV8_DATED,
+        "originator": ASTANA_ORIGINATOR,
         "language": "en",
+        "language_status": "original",
         "language_fallback": False,
         "requested_languages": ["en"],
         "languages": ["en", "ru"],
+        "unofficial_languages": ["ru"],
         "title": text["title"]["en"],
         "opening": text["opening"]["en"],
         "operative_heading": text["operative_heading"]["en"],
@@ -117,7 +142,14 @@ def _read_example() -> dict[str, Any]:
         "incorporates": [],
         "revised_at": "2022-10-07T09:00:00Z",
         "as_of": None,
-        "status_history": [],
+        "status_history": [SOC_RECOMMENDS_REV8],
+        "latest_decision": SOC_RECOMMENDS_REV8,
+        "revisions": [
+            {"revision": n, "symbol": ASTANA + (f"/Rev.{n}" if n else ""), "status": "draft",
+             "dated": None, "originator": None, "held": False}
+            for n in range(8)
+        ] + [{"revision": 8, "symbol": f"{ASTANA}/Rev.8", "status": "recommended",
+              "dated": ASTANA_REV8_DATED, "originator": ASTANA_ORIGINATOR, "held": True}],
     }
 
 
@@ -133,10 +165,18 @@ COMPARE_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"example": {
             "language": "en", "from_revision": 7, "to_revision": 8,
             "from_symbol": "SUM/2022/DRAFT/1/Rev.7", "to_symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "unofficial": False,
             "title_changes": [], "added": [], "removed": [], "moved": [], "renumbered": [],
             "changed": [{"id": "op-launch", "from_number": "OP1", "to_number": "OP1",
                          "words": [{"op": "insert", "before": "",
                                     "after": "structured, inclusive and transparent"}]}],
+            "incorporated": [{
+                "amendment_id": "5f0c1c9e-2b7d-4e0a-9d3c-6a1e8b2f4c71", "state": "KAZ",
+                "action": "replace", "proposed_on_revision": 7, "incorporated_in": 8,
+                "paragraph_id": "op-launch", "number": "OP1", "from_number": "OP1",
+                "text": "We hereby launch the structured, inclusive and transparent "
+                        "negotiations process ...",
+            }],
             "language_fallback": False,
         }}},
     }

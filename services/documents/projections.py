@@ -1,10 +1,12 @@
 """Read models of the documents service, folded from its own log and rebuildable from it.
 
-- `document_list`: one row per document (its newest revision, status, languages, open blanks
-  and distribution), what `GET /documents` pages through, filtered by the caller's
-  distribution in SQL;
+- `document_list`: one row per document (its newest revision and that revision's status, its
+  languages, those of them in an unofficial translation only, open blanks and distribution),
+  what `GET /documents` pages through, filtered by the caller's distribution in SQL;
 - `open_amendments`: the amendments still open, per document, with the document's
-  distribution alongside (its own copy, so the projection replays from the log alone).
+  distribution alongside (its own copy, so the projection replays from the log alone). A new
+  revision settles every one open (incorporated, declined or superseded), an adoption closes
+  those left.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ documents = Table(
     Column("title", Text, nullable=False),
     Column("revision", Integer, nullable=False),
     Column("revision_languages", ARRAY(Text), nullable=False),
+    Column("unofficial_languages", ARRAY(Text), nullable=False, server_default="{}"),
     Column("status", Text, nullable=False),
     Column("status_body", Text),
     Column("open_points", Integer, nullable=False),
@@ -79,13 +82,14 @@ amendment_documents = Table(
 
 document_list = Projection(
     "document_list",
-    version=1,
+    version=2,
     tables=[documents],
-    description="Every document: its newest revision, status, languages and distribution.",
+    description="Every document: its newest revision, that revision's status, its languages "
+    "(official or not) and distribution.",
 )
 open_amendments = Projection(
     "open_amendments",
-    version=1,
+    version=2,
     tables=[amendments, amendment_documents],
     description="The amendments still open, per document.",
 )
@@ -121,6 +125,7 @@ async def when_draft_created_list_it(
             title=event.text.title[event.language],
             revision=event.revision,
             revision_languages=sorted(event.text.title),
+            unofficial_languages=[],
             status=Status.DRAFT.value,
             status_body=None,
             open_points=len(open_points(event.text, event.language)),
@@ -150,7 +155,10 @@ async def when_draft_revised_show_the_new_revision(
         title=event.text.title.get(language, ""),
         revision=event.revision,
         revision_languages=sorted(event.text.title),
+        unofficial_languages=[],
         open_points=len(open_points(event.text, language)),
+        status=Status.DRAFT.value,  # the new text is the body's to consider afresh
+        status_body=None,
     )
 
 
@@ -162,15 +170,21 @@ async def when_translation_added_count_its_language(
         return
     row = (
         await connection.execute(
-            select(documents.c.revision, documents.c.revision_languages).where(
-                documents.c.stream_id == record.stream_id
-            )
+            select(
+                documents.c.revision, documents.c.revision_languages,
+                documents.c.unofficial_languages,
+            ).where(documents.c.stream_id == record.stream_id)
         )
     ).one()
-    languages = list(row.revision_languages)
+    languages, unofficial = set(row.revision_languages), set(row.unofficial_languages)
     if event.revision == row.revision:
-        languages = sorted({*languages, event.language})
-    await _touch(connection, record, revision_languages=languages)
+        languages.add(event.language)
+        if event.official:
+            unofficial.discard(event.language)
+        else:
+            unofficial.add(event.language)
+    await _touch(connection, record, revision_languages=sorted(languages),
+                 unofficial_languages=sorted(unofficial))
 
 
 @document_list.on(DocumentStatusChanged)
@@ -178,6 +192,14 @@ async def when_status_changed_show_it(
     connection: AsyncConnection, record: RecordedEvent, event: DocumentStatusChanged
 ) -> None:
     if not _mine(record):
+        return
+    revision = (
+        await connection.execute(
+            select(documents.c.revision).where(documents.c.stream_id == record.stream_id)
+        )
+    ).scalar_one()
+    if event.revision != revision:  # a decision on a superseded revision stays with it
+        await _touch(connection, record)
         return
     await _touch(connection, record, status=event.status.value, status_body=event.body)
 
@@ -275,16 +297,24 @@ async def when_amendment_closed_drop_it(
 
 
 @open_amendments.on(DraftRevised)
-async def when_revision_takes_amendments_in_drop_them(
+async def when_a_revision_settles_amendments_drop_them(
     connection: AsyncConnection, record: RecordedEvent, event: DraftRevised
 ) -> None:
-    if not _mine(record) or not event.incorporates:
+    settled = [*event.incorporates, *event.declines, *event.supersedes_amendments]
+    if not _mine(record) or not settled:
         return
     await connection.execute(
-        delete(amendments).where(
-            amendments.c.amendment_id.in_([str(i) for i in event.incorporates])
-        )
+        delete(amendments).where(amendments.c.amendment_id.in_([str(i) for i in settled]))
     )
+
+
+@open_amendments.on(DocumentStatusChanged)
+async def when_the_document_is_adopted_drop_the_amendments_left(
+    connection: AsyncConnection, record: RecordedEvent, event: DocumentStatusChanged
+) -> None:
+    if not _mine(record) or event.status is not Status.ADOPTED:
+        return
+    await connection.execute(delete(amendments).where(amendments.c.stream_id == record.stream_id))
 
 
 PROJECTIONS = (document_list, open_amendments)

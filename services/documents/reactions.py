@@ -1,11 +1,16 @@
 """The documents service's policies on other services' events.
 
 - The meetings service's `DecisionRecorded` on a document (SOC recommends, Summit adopts)
-  changes the document's status: a `DocumentStatusChanged` caused by that decision. The
-  domain checks it as it checks a status recorded by hand: a decision outside the body's
-  competence, or one the document's life cannot take (adopted already), is refused, and the
-  consumer parks it with the rule that refused it; a decision on a document not imported yet
-  waits for it (parked as waiting, applied once the document is there).
+  changes the status of the revision its subject names (``SUM/2022/DRAFT/1/Rev.8``: revision
+  8; no ``/Rev.N``: the original, revision 0): a `DocumentStatusChanged` on that revision,
+  caused by that decision. A decision on a revision since superseded is recorded on it and
+  does not carry over to the newer text. The domain checks it as it checks a status recorded
+  by hand: a decision outside the body's competence, one the document's life cannot take
+  (adopted already), or an adoption of a superseded revision
+  (``adoption-of-superseded-revision``: the body adopted a text that is no longer the one in
+  force) is refused, and the consumer parks it with the rule that refused it, for the
+  Secretariat to look into; a decision on a document not imported yet waits for it (parked as
+  waiting, applied once the document is there).
 - The registry's `MemberAdmitted` counts the new member among the readers of documents
   distributed to member states only, from its admission on; its `FoundingMemberRegistered`
   counts a member from before the registry's log, from its `member_since` on.
@@ -51,6 +56,7 @@ async def when_a_body_decides_on_a_document_change_its_status(
             raise domain.DocumentNotRecordedError(stream_id)
         return domain.status_for_decision(
             document,
+            revision=symbol.rev or 0,
             outcome=data["outcome"],
             body=data["body"],
             decision_id=UUID(data["decision_id"]),

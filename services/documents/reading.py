@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from services.documents.domain import Document, Revision, numbered
+from services.documents.domain import Amendment, Document, LanguageStatus, Revision, numbered
 from services.documents.events import DocumentText, Part
 
 # ----------------------------------------------------------------------------- languages
@@ -98,9 +99,37 @@ def _flat(text: DocumentText, language: str) -> dict[str, tuple[str, str]]:
     return flat
 
 
-def compare(before: Revision, after: Revision, language: str) -> dict[str, object]:
+def _incorporated(
+    amendment: Amendment, old: dict[str, tuple[str, str]], new: dict[str, tuple[str, str]]
+) -> dict[str, object]:
+    """An amendment taken in, and its paragraph: where it stands in the later revision (the
+    paragraph it replaced, the one it inserted; none for a deletion) and where it stood."""
+    pid = amendment.result_paragraph_id
+    target = amendment.paragraph_id if pid is None else pid
+    number, text = new.get(target, (None, ""))
+    return {
+        "amendment_id": str(amendment.id),
+        "state": amendment.state,
+        "action": amendment.action.value,
+        "proposed_on_revision": amendment.revision,
+        "incorporated_in": amendment.incorporated_in,
+        "paragraph_id": target,
+        "number": number if pid is not None else None,
+        "text": text if pid is not None else "",
+        "from_number": old[target][0] if target in old else None,
+    }
+
+
+def compare(
+    before: Revision,
+    after: Revision,
+    language: str,
+    *,
+    incorporated: Sequence[Amendment] = (),
+) -> dict[str, object]:
     """Paragraphs added, removed, moved (relative order changed) and changed (with the words
-    that changed), from `before` to `after`, matched by their stable ids."""
+    that changed), from `before` to `after`, matched by their stable ids; and each amendment
+    taken in on the way (`incorporated`), with its paragraph."""
     old, new = _flat(before.text, language), _flat(after.text, language)
     old_order = [pid for pid in old if pid in new]
     new_order = [pid for pid in new if pid in old]
@@ -110,6 +139,9 @@ def compare(before: Revision, after: Revision, language: str) -> dict[str, objec
     title_after = after.text.title.get(language, "")
     return {
         "language": language,
+        "unofficial": any(
+            r.language_status(language) is LanguageStatus.UNOFFICIAL for r in (before, after)
+        ),
         "from_revision": before.number,
         "to_revision": after.number,
         "from_symbol": before.symbol,
@@ -136,6 +168,7 @@ def compare(before: Revision, after: Revision, language: str) -> dict[str, objec
             for pid in new_order
             if old[pid][0] != new[pid][0]
         ],
+        "incorporated": [_incorporated(a, old, new) for a in incorporated],
     }
 
 
@@ -143,17 +176,27 @@ def compare(before: Revision, after: Revision, language: str) -> dict[str, objec
 
 
 def _date_of(revision: Revision) -> str:
-    if revision.dated is not None:
-        return revision.dated.isoformat()
-    return revision.recorded_at.date().isoformat() if revision.recorded_at else ""
+    day = revision.day
+    return day.isoformat() if day is not None else ""
+
+
+UNOFFICIAL = "Unofficial translation"
+"""What every rendition of an unofficial translation says, before its title."""
+
+
+def _unofficial(revision: Revision, language: str) -> bool:
+    return revision.language_status(language) is LanguageStatus.UNOFFICIAL
 
 
 def plain_text(document: Document, revision: Revision, language: str) -> str:
-    """The revision in `language` as plain text, lines ending in LF."""
+    """The revision in `language` as plain text, lines ending in LF (an unofficial translation
+    says so under the heading)."""
     text = revision.text
     lines = [
         f"{revision.symbol}    {_date_of(revision)}".rstrip(),
         f"Distr.: {document.distribution.kind.value.replace('_', ' ')}",
+        *([revision.originator] if revision.originator else []),
+        *([UNOFFICIAL] if _unofficial(revision, language) else []),
         "",
         text.title.get(language, ""),
         "",
@@ -235,6 +278,10 @@ def akoma_ntoso(document: Document, revision: Revision, language: str) -> str:
     out.append("    </meta>")
     out.append("    <preface>")
     out.append(f"      <p><docNumber>{escape(revision.symbol)}</docNumber></p>")
+    if revision.originator:
+        out.append(f"      <p><docProponent>{escape(revision.originator)}</docProponent></p>")
+    if _unofficial(revision, language):
+        out.append(f"      <p><docStatus>{UNOFFICIAL}</docStatus></p>")
     out.append(f"      <p><docTitle>{escape(text.title.get(language, ''))}</docTitle></p>")
     out.append("    </preface>")
     paragraphs = numbered(text)

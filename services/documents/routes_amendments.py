@@ -1,5 +1,6 @@
-"""A document's amendments over HTTP: proposed by a member state, withdrawn by it, declined by
-the Secretariat, and those still open."""
+"""A document's amendments over HTTP: proposed by a member state (to the revision in force),
+withdrawn by it, declined by the Secretariat, and those still open (or, read from the log, those
+in any state: settled by a revision, closed by the adoption...)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import uuid
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 
 from services.documents import commands, queries
 from services.documents.deps import AsOfQuery, document_at, stream_of, symbol_of, visible
+from services.documents.domain import AmendmentStatus
 from services.documents.examples import AMENDMENT_EXAMPLES
 from services.documents.schemas import AmendmentIn, AmendmentOut, DeclineIn, WithdrawalIn
 from shared.access import ANYONE, SECRETARIAT_ONLY, Caller, CallerView, Role, act_for, allow
@@ -93,13 +95,24 @@ async def propose_amendment(
 @router.get("/documents/{symbol:path}/amendments", response_model=list[AmendmentOut])
 @ANYONE
 async def list_open_amendments(
-    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+    symbol: str,
+    store: Store,
+    viewer: CallerView,
+    as_of: AsOfQuery = None,
+    status: Annotated[
+        AmendmentStatus | None,
+        Query(description="Those in this state (read from the log), not the open ones.",
+              examples=["superseded"]),
+    ] = None,
 ) -> list[AmendmentOut]:
     """The document's open amendments (a read model: it follows the log within moments);
-    with `?as_of=`, those open at that instant, read from the log."""
+    with `?as_of=`, those open at that instant, and with `?status=`, those in that state
+    (incorporated, declined, superseded, closed by the adoption...), read from the log."""
     stream_id = stream_of(symbol)
-    if as_of is not None:
+    if as_of is not None or status is not None:
         document = await document_at(store, viewer, symbol, as_of)
-        return [AmendmentOut.of(document, a) for a in document.open_amendments()]
+        wanted = status or AmendmentStatus.OPEN
+        return [AmendmentOut.of(document, a) for a in document.amendments.values()
+                if a.status is wanted]
     rows = await queries.open_amendment_rows(store, viewer, stream_id)
     return [AmendmentOut.of_row(row) for row in rows]

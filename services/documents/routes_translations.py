@@ -10,7 +10,11 @@ from services.documents import commands, queries
 from services.documents.deps import AsOfQuery, document_at, stream_of, written
 from services.documents.events import Status
 from services.documents.examples import TRANSLATION_EXAMPLES
-from services.documents.schemas import PendingTranslation, TranslationIn, TranslationsOut
+from services.documents.schemas_translations import (
+    PendingTranslation,
+    TranslationIn,
+    TranslationsOut,
+)
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView
 from shared.http.writes import Store, Write
 

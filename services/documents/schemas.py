@@ -1,5 +1,6 @@
 """The documents service's request and response models, and how each answer is shaped from the
-folded document (`domain`) or a read model's row (`projections`)."""
+folded document (`domain`) or a read model's row (`projections`). Those of language versions are
+in `schemas_translations`."""
 
 from __future__ import annotations
 
@@ -11,19 +12,20 @@ from pydantic import BaseModel, Field
 
 from services.documents import domain
 from services.documents.domain import (
-    OFFICIAL_LANGUAGES,
     Amendment,
+    AmendmentStatus,
     Document,
+    LanguageStatus,
     Revision,
-    language_versions,
+    StatusEntry,
     numbered,
-    translation_needs,
 )
 from services.documents.events import (
     AmendmentAction,
     DocumentText,
     DocumentType,
     LanguageTag,
+    Originator,
     ParagraphId,
     Part,
     Status,
@@ -77,12 +79,41 @@ class OpenPointOut(BaseModel):
 
 class StatusHistoryOut(BaseModel):
     status: Status
-    revision: int
+    revision: int = Field(description="The revision decided on: the status is that revision's.")
+    symbol: str = Field(description="The symbol of the revision decided on.")
     body: str | None
     decision_id: UUID | None
     decided_on: str | None
     outcome: str | None
     recorded_at: datetime | None
+    latest_revision: int | None = Field(
+        None, description="The latest revision when it was recorded: above `revision`, a "
+        "decision on a superseded text, which does not carry over to the newer one."
+    )
+
+    @classmethod
+    def of(cls, entry: StatusEntry) -> StatusHistoryOut:
+        return cls.model_validate(entry, from_attributes=True)
+
+
+class RevisionStatusOut(BaseModel):
+    revision: int
+    symbol: str
+    status: Status = Field(description="This revision's own status.")
+    dated: date | None = Field(description="The date it bears (None: not held).")
+    originator: str | None = Field(description="Who issued it (None: not stated).")
+    held: bool
+
+    @classmethod
+    def of(cls, revision: Revision) -> RevisionStatusOut:
+        return cls(
+            revision=revision.number,
+            symbol=revision.symbol,
+            status=revision.status,
+            dated=revision.day,
+            originator=revision.originator,
+            held=revision.held,
+        )
 
 
 class DocumentOut(BaseModel):
@@ -91,13 +122,25 @@ class DocumentOut(BaseModel):
     document_type: DocumentType
     revision: int
     latest_revision: int
-    status: Status
+    status: Status = Field(description="The document's status: its latest revision's.")
+    revision_status: Status = Field(description="The status of the revision shown.")
     recommended_by: str | None
     distribution: Distribution
+    dated: date | None = Field(description="The date the revision shown bears.")
+    originator: str | None = Field(description="Who issued the revision shown (None: not "
+                                   "stated by the source of an imported document).")
     language: str
+    language_status: LanguageStatus = Field(
+        description="original (the document's own language), official (a language version the "
+        "Secretariat issues) or unofficial (a translation for information: not the official "
+        "text)."
+    )
     language_fallback: bool
     requested_languages: list[str]
     languages: list[str] = Field(description="The languages this revision is in.")
+    unofficial_languages: list[str] = Field(
+        description="Those of `languages` this revision has in an unofficial translation only."
+    )
     title: str
     opening: str
     operative_heading: str
@@ -108,6 +151,12 @@ class DocumentOut(BaseModel):
     revised_at: datetime | None
     as_of: datetime | None
     status_history: list[StatusHistoryOut]
+    latest_decision: StatusHistoryOut | None = Field(
+        description="The latest decision on the document, and the revision it concerns."
+    )
+    revisions: list[RevisionStatusOut] = Field(
+        description="Every revision (as the document stood), each with its own status."
+    )
 
     @classmethod
     def of(
@@ -125,6 +174,7 @@ class DocumentOut(BaseModel):
         choice = choose_language(revision.languages, requested or [], document.language)
         language = choice.language
         text = revision.text
+        latest_decision = document.latest_decision
         return cls(
             symbol=revision.symbol,
             document=document.stream_id,
@@ -132,12 +182,17 @@ class DocumentOut(BaseModel):
             revision=revision.number,
             latest_revision=document.latest.number,
             status=document.status,
+            revision_status=revision.status,
             recommended_by=document.recommended_by,
             distribution=document.distribution,
+            dated=revision.day,
+            originator=revision.originator,
             language=language,
+            language_status=revision.language_status(language) or LanguageStatus.ORIGINAL,
             language_fallback=choice.fallback,
             requested_languages=list(choice.requested),
             languages=revision.languages,
+            unofficial_languages=revision.unofficial_languages,
             title=text.title.get(language, ""),
             opening=text.opening.get(language, ""),
             operative_heading=text.operative_heading.get(language, ""),
@@ -150,10 +205,11 @@ class DocumentOut(BaseModel):
             incorporates=list(revision.incorporates),
             revised_at=revision.recorded_at,
             as_of=as_of,
-            status_history=[
-                StatusHistoryOut.model_validate(e, from_attributes=True)
-                for e in document.status_history
-            ],
+            status_history=[StatusHistoryOut.of(e) for e in document.status_history],
+            latest_decision=(
+                StatusHistoryOut.of(latest_decision) if latest_decision is not None else None
+            ),
+            revisions=[RevisionStatusOut.of(r) for r in document.revisions],
         )
 
 
@@ -167,7 +223,11 @@ class DocumentSummary(BaseModel):
     title: str
     revision: int
     languages: list[str]
-    status: Status
+    unofficial_languages: list[str] = Field(
+        description="Those of `languages` the latest revision has in an unofficial translation "
+        "only."
+    )
+    status: Status = Field(description="The latest revision's status.")
     recommended_by: str | None
     open_points: int
     distribution: Distribution
@@ -186,6 +246,7 @@ class DocumentSummary(BaseModel):
             title=latest.text.title.get(document.language, ""),
             revision=latest.number,
             languages=latest.languages,
+            unofficial_languages=latest.unofficial_languages,
             status=document.status,
             recommended_by=document.recommended_by if recommended else None,
             open_points=len(domain.open_points(latest.text, document.language)),
@@ -202,6 +263,7 @@ class DocumentSummary(BaseModel):
             | {
                 "document": row.stream_id,
                 "languages": list(row.revision_languages),
+                "unofficial_languages": list(row.unofficial_languages),
                 "recommended_by": row.status_body if row.status == Status.RECOMMENDED else None,
                 "distribution": Distribution.of_row(row.distribution, row.distribution_states),
             }
@@ -216,17 +278,32 @@ class DocumentList(BaseModel):
 class RevisionSummary(BaseModel):
     revision: int
     symbol: str
+    status: Status = Field(description="This revision's own status.")
     recorded_at: datetime | None
+    dated: date | None = Field(None, description="The date it bears (None: not held).")
+    originator: str | None = Field(None, description="Who issued it (None: not stated).")
     basis: str
-    incorporates: list[UUID]
+    incorporates: list[UUID] = Field(description="The amendments it took in.")
+    declines: list[UUID] = Field(description="The open amendments it declined.")
+    supersedes_amendments: list[UUID] = Field(
+        description="The other amendments open on the text it superseded: they ended with it."
+    )
     languages: list[str]
+    unofficial_languages: list[str] = Field(
+        description="Those of `languages` it has in an unofficial translation only."
+    )
     held: bool = Field(True, description="False: from before the system, its text not held.")
-    dated: date | None = Field(None, description="The date it bears, if imported.")
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionSummary:
         return cls.model_validate(
-            vars(revision) | {"revision": revision.number, "languages": revision.languages}
+            vars(revision)
+            | {
+                "revision": revision.number,
+                "dated": revision.day,
+                "languages": revision.languages,
+                "unofficial_languages": revision.unofficial_languages,
+            }
         )
 
 
@@ -274,18 +351,36 @@ class CreateDraftIn(BaseModel):
         "revisions are recorded as not held (reading one answers 410); 409 if it is taken.",
     )
     dated: date | None = Field(
-        None, description="With `symbol`: the date the imported document bears (2022-10-07)."
+        None,
+        description="The date the text bears (2022-10-07). Required to import a document; a "
+        "draft made here is dated the day it is made unless it says otherwise. Never later "
+        "than the day it is anywhere on earth.",
+    )
+    originator: Originator | None = Field(
+        None,
+        description="Who issued the text (\"Chairmanship of Kazakhstan\", \"Secretariat\"). "
+        "Required for a draft made here; for an import, only if its source names one.",
     )
 
 
 class ReviseIn(BaseModel):
     text: DocumentText
-    incorporates: list[UUID] = []
+    dated: date = Field(description="The date the revision bears: not before the revision it "
+                        "supersedes (\"Rev.3 of 14 September 2022\").")
+    originator: Originator = Field(description="Who issued the revision "
+                                   "(\"Chairmanship of Kazakhstan\").")
+    incorporates: list[UUID] = Field([], description="Open amendments it takes in.")
+    declines: list[UUID] = Field([], description="Open amendments it declines. Every other "
+                                 "amendment still open ends as superseded.")
     basis: str = ""
 
 
 class StatusIn(BaseModel):
     status: Status
+    revision: int | None = Field(
+        None, ge=0, description="The revision decided on (or name it in the path's symbol, "
+        "`.../Rev.8/status`); the latest if neither does."
+    )
     body: str | None = Field(None, pattern="^(SWG|SOC|MC|SUMMIT)$")
     note: str = ""
 
@@ -293,74 +388,6 @@ class StatusIn(BaseModel):
 class DistributionIn(BaseModel):
     distribution: Distribution
     reason: str = ""
-
-
-# ------------------------------------------------------------------------------ translations
-
-
-class TranslationIn(BaseModel):
-    revision: int = Field(ge=0)
-    language: LanguageTag
-    title: str
-    opening: str = ""
-    operative_heading: str = ""
-    paragraphs: dict[ParagraphId, str]
-    items: dict[ParagraphId, str] = {}
-
-
-class LanguageVersionOut(BaseModel):
-    language: str
-    revision: int
-    stale: bool
-
-
-class TranslationNeedOut(BaseModel):
-    language: str
-    translated_revision: int | None
-    paragraphs: list[str]
-
-
-class TranslationsOut(BaseModel):
-    document: str
-    latest_revision: int
-    versions: list[LanguageVersionOut]
-    needs_translating: list[TranslationNeedOut]
-
-    @classmethod
-    def of(cls, document: Document) -> TranslationsOut:
-        return cls(
-            document=document.stream_id,
-            latest_revision=document.latest.number,
-            versions=[LanguageVersionOut(**vars(v)) for v in language_versions(document)],
-            needs_translating=[
-                TranslationNeedOut(
-                    language=n.language,
-                    translated_revision=n.translated_revision,
-                    paragraphs=list(n.paragraphs),
-                )
-                for n in translation_needs(document)
-            ],
-        )
-
-
-class PendingTranslation(BaseModel):
-    document: str
-    symbol: str
-    revision: int
-    languages: list[str] = Field(description="The languages the latest revision is in.")
-    missing: list[str] = Field(description="Official languages it still needs.")
-
-    @classmethod
-    def of_row(cls, row: Any) -> PendingTranslation:
-        """A row of the `documents_list` read model, with the official languages its latest
-        revision lacks (none: nothing pending)."""
-        return cls(
-            document=row.stream_id,
-            symbol=row.symbol,
-            revision=row.revision,
-            languages=list(row.revision_languages),
-            missing=sorted(set(OFFICIAL_LANGUAGES) - set(row.revision_languages)),
-        )
 
 
 # -------------------------------------------------------------------------------- amendments
@@ -394,7 +421,12 @@ class AmendmentOut(BaseModel):
     language: str
     text: str
     new_paragraph_id: str | None
-    status: str
+    status: AmendmentStatus
+    incorporated_in: int | None = None
+    settled_in: int | None = Field(
+        None, description="The revision whose recording (or adoption) ended it."
+    )
+    reason: str = ""
     proposed_at: datetime | None = None
 
     @classmethod

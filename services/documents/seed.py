@@ -207,6 +207,12 @@ ASTANA_OPERATIVE_REV8: list[tuple[str, str, str, list[tuple[str, str, str]]]] = 
 ]
 
 
+ASTANA_ORIGINATOR = "Chairmanship of Kazakhstan"
+"""Who issued Rev.8 (and the draft conclusions), as their first page says."""
+ASTANA_REV8_DATED = "2022-10-07"
+"""The date Rev.8 bears ("SUM/2022/DRAFT/1/Rev.8 7 October 2022")."""
+
+
 def astana_rev8_text(languages: tuple[str, ...] = ("en",)) -> dict:
     """The text of SUM/2022/DRAFT/1/Rev.8 as a request body's `text`, in `languages`."""
 
@@ -234,10 +240,12 @@ def astana_rev8_text(languages: tuple[str, ...] = ("en",)) -> dict:
 
 
 def astana_rev8_russian() -> dict:
-    """The Russian language version of Rev.8, as a `TranslationAdded` request body."""
+    """The Russian text of Rev.8, as a `TranslationAdded` request body: the Secretariat's
+    working translation, shortened where marked, so an unofficial one."""
     return {
         "revision": 8,
         "language": "ru",
+        "official": False,
         "title": ASTANA_TITLE["ru"],
         "opening": ASTANA_OPENING["ru"],
         "operative_heading": ASTANA_HEADING["ru"],

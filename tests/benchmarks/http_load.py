@@ -67,7 +67,9 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
             try:
                 response = await http.post(
                     f"/documents/{mine['symbol']}/revisions",
-                    json={"text": text_of(n), "basis": "Bench", "incorporates": []},
+                    json={"text": text_of(n), "basis": "Bench", "incorporates": [],
+                          "dated": time.strftime("%Y-%m-%d", time.gmtime()),
+                          "originator": "Secretariat"},
                     headers={**mine["headers"], "If-Match": etag},
                 )
             except httpx.TransportError as error:  # counted and reported, not fatal

@@ -7,7 +7,7 @@ import copy
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -24,6 +24,16 @@ from tests.shared.test_service_shell import running, settings_for
 SECRETARIAT = bearer("secretariat")
 AUDITOR = bearer("auditor")
 PUBLIC: dict[str, str] = {}
+ORIGINATOR = "Chairmanship of Kazakhstan"
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def dated_today(originator: str = ORIGINATOR) -> dict[str, str]:
+    """What a revision request says of its date and originator: today (UTC), `originator`."""
+    return {"dated": today().isoformat(), "originator": originator}
 
 
 def member(state: str) -> dict[str, str]:
@@ -60,14 +70,46 @@ class Documents:
         etag: str | None,
         basis: str = "",
         incorporates: list[str] | None = None,
+        declines: list[str] | None = None,
+        dated: str | None = None,
+        originator: str = ORIGINATOR,
     ) -> httpx.Response:
+        """A new revision, dated today (UTC) unless `dated` says otherwise."""
         headers = dict(SECRETARIAT)
         if etag is not None:
             headers["If-Match"] = etag
         return await self.http.post(
             f"/documents/{symbol}/revisions",
-            json={"text": text, "basis": basis, "incorporates": incorporates or []},
+            json={"text": text, "basis": basis, "incorporates": incorporates or [],
+                  "declines": declines or [], "dated": dated or today().isoformat(),
+                  "originator": originator},
             headers=headers,
+        )
+
+    async def amend(
+        self, symbol: str, state: str, revision: int, paragraph_id: str = "op-a",
+        text: str | None = None,
+    ) -> httpx.Response:
+        """`state` proposes to replace `paragraph_id` of `revision`."""
+        return await self.http.post(
+            f"/documents/{symbol}/amendments",
+            json={"state": state, "revision": revision, "paragraph_id": paragraph_id,
+                  "action": "replace", "text": text or f"We act, says {state}"},
+            headers=member(state),
+        )
+
+    async def status(
+        self, symbol: str, status: str, body: str | None = None, **fields: Any
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"/documents/{symbol}/status",
+            json={"status": status, **({"body": body} if body else {}), **fields},
+            headers=SECRETARIAT,
+        )
+
+    async def translate(self, symbol: str, version: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(
+            f"/documents/{symbol}/translations", json=version, headers=SECRETARIAT
         )
 
     async def read(
@@ -129,6 +171,7 @@ def draft(
         "language": "en",
         "text": text or small_text(),
         "distribution": dist,
+        "originator": ORIGINATOR,
     }
 
 

@@ -275,7 +275,7 @@ async def test_a_translation_of_a_revision_goes_stale_when_the_next_revision_com
 ):
     async with documents_app(database_url, servers.nats_url) as docs:
         symbol = (await docs.create(draft())).json()["symbol"]
-        russian = {"revision": 0, "language": "ru", "title": "Проект заявления",
+        russian = {"revision": 0, "language": "ru", "official": True, "title": "Проект заявления",
                    "paragraphs": {"pp-a": "Признавая перемены", "op-a": "Мы действуем"}}
         added = await docs.http.post(f"/documents/{symbol}/translations", json=russian,
                                      headers=SECRETARIAT)

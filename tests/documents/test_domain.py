@@ -11,7 +11,6 @@ import pytest
 from services.documents import domain
 from services.documents.domain import (
     AmendmentNotOpenError,
-    Document,
     DocumentNotEditableError,
     InvalidAmendmentError,
     InvalidStatusChangeError,
@@ -27,8 +26,6 @@ from services.documents.events import (
     DocumentStatusChanged,
     DocumentText,
     DocumentType,
-    DraftCreated,
-    DraftRevised,
     Paragraph,
     Part,
     Status,
@@ -38,66 +35,32 @@ from services.documents.events import (
 from services.documents.symbols import parse_symbol
 from shared.access import GENERAL, MEMBER_STATES_ONLY
 from shared.http.problems import domain_status
-
-
-def text(*paragraphs: tuple[str, Part, str], title: str = "Draft statement") -> DocumentText:
-    return DocumentText(
-        title={"en": title},
-        opening={"en": "We, the Heads of State or Government,"},
-        paragraphs=tuple(Paragraph(id=i, part=p, text={"en": t}) for i, p, t in paragraphs),
-    )
-
-
-ORIGINAL = text(("pp-a", Part.PREAMBLE, "Recognizing change"), ("op-a", Part.OPERATIVE, "We act"))
-CREATED = DraftCreated(
-    symbol="SUM/2022/DRAFT/1",
-    document_type=DocumentType.STATEMENT,
-    language="en",
-    text=ORIGINAL,
-    distribution=MEMBER_STATES_ONLY,
+from tests.documents.history import (
+    CREATED,
+    ORIGINAL,
+    ORIGINATOR,
+    TODAY,
+    adopted,
+    given,
+    proposed,
+    revise,
+    revised,
+    text,
 )
-
-
-def given(*events) -> Document:
-    document = Document.fold([CREATED, *events])
-    assert document is not None
-    return document
-
-
-def revised(n: int, *paragraphs, incorporates=()) -> DraftRevised:
-    return DraftRevised(
-        revision=n,
-        symbol=f"SUM/2022/DRAFT/1/Rev.{n}",
-        text=text(*paragraphs) if paragraphs else ORIGINAL,
-        incorporates=incorporates,
-    )
-
-
-def adopted(revision: int) -> DocumentStatusChanged:
-    return DocumentStatusChanged(status=Status.ADOPTED, revision=revision, body="SUMMIT")
-
-
-def proposed(state="KAZ", amendment_id=None, revision=0) -> AmendmentProposed:
-    return AmendmentProposed(
-        amendment_id=amendment_id or uuid.uuid4(),
-        state=state,
-        revision=revision,
-        paragraph_id="op-a",
-        action=AmendmentAction.REPLACE,
-        text="We act together",
-    )
-
 
 # ------------------------------------------------------------------- creating and revising
 
 
-def test_creating_a_draft_records_its_base_symbol_and_text():
+def test_creating_a_draft_records_its_base_symbol_text_date_and_originator():
     event = domain.create_draft(
         symbol=parse_symbol("SUM/2022/DRAFT/1"),
         document_type=DocumentType.STATEMENT,
         language="en",
         text=ORIGINAL,
         distribution=MEMBER_STATES_ONLY,
+        originator=f"  {ORIGINATOR} ",
+        dated=date(2022, 6, 1),
+        today=TODAY,
     )
     assert event == CREATED
 
@@ -105,25 +68,26 @@ def test_creating_a_draft_records_its_base_symbol_and_text():
 def test_a_text_with_a_paragraph_id_twice_is_refused():
     twice = text(("p", Part.PREAMBLE, "a"), ("p", Part.OPERATIVE, "b"))
     with pytest.raises(InvalidTextError, match="appears twice"):
-        domain.revise(given(), text=twice)
+        revise(given(), text=twice)
 
 
 def test_a_text_whose_parts_are_in_other_languages_than_its_title_is_refused():
     mixed = ORIGINAL.model_copy(update={"title": {"en": "T", "ru": "Т"}})
     with pytest.raises(InvalidTextError, match="same languages"):
-        domain.revise(given(), text=mixed)
+        revise(given(), text=mixed)
 
 
 def test_a_revision_takes_the_next_number_and_its_suffix():
-    event = domain.revise(given(revised(1)), text=ORIGINAL, basis="as recommended by the SWG")
+    event = revise(given(revised(1)), basis="as recommended by the SWG")
     assert (event.revision, event.symbol, event.basis) == (2, "SUM/2022/DRAFT/1/Rev.2",
                                                            "as recommended by the SWG")
+    assert (event.dated, event.originator) == (TODAY, ORIGINATOR)
 
 
 def test_an_adopted_document_refuses_a_further_revision():
     document = given(*(revised(n) for n in range(1, 9)), adopted(8))
     with pytest.raises(DocumentNotEditableError) as error:
-        domain.revise(document, text=ORIGINAL)
+        revise(document)
     assert domain_status(error.value) == 409
     assert "SUM/2022/DRAFT/1/Rev.8" in error.value.detail
 
@@ -131,7 +95,7 @@ def test_an_adopted_document_refuses_a_further_revision():
 def test_a_withdrawn_document_refuses_a_revision():
     withdrawn = DocumentStatusChanged(status=Status.WITHDRAWN, revision=0)
     with pytest.raises(DocumentNotEditableError):
-        domain.revise(given(withdrawn), text=ORIGINAL)
+        revise(given(withdrawn))
 
 
 def test_paragraph_numbers_follow_their_place_and_ids_survive_renumbering():
@@ -158,7 +122,8 @@ def test_a_blank_still_open_is_listed_as_an_open_point():
 def test_a_body_recommending_the_draft_makes_it_recommended_by_that_body():
     decision = uuid.uuid4()
     event = domain.status_for_decision(
-        given(), outcome="recommended_for_adoption", body="SWG", decision_id=decision,
+        given(), revision=0, outcome="recommended_for_adoption", body="SWG",
+        decision_id=decision,
         session="SWG/2022-V", decided_on=date(2022, 9, 14),
     )
     assert event is not None
@@ -168,7 +133,8 @@ def test_a_body_recommending_the_draft_makes_it_recommended_by_that_body():
 
 def test_continue_consideration_keeps_a_draft_a_draft():
     event = domain.status_for_decision(
-        given(), outcome="continue_consideration", body="SWG", decision_id=uuid.uuid4(),
+        given(), revision=0, outcome="continue_consideration", body="SWG",
+        decision_id=uuid.uuid4(),
         session=None, decided_on=date(2022, 10, 4),
     )
     assert event is None
@@ -177,17 +143,17 @@ def test_continue_consideration_keeps_a_draft_a_draft():
 @pytest.mark.parametrize("outcome", ["deferred", "noted"])
 def test_deferred_and_noted_change_nothing(outcome):
     assert domain.status_for_decision(
-        given(), outcome=outcome, body="SOC", decision_id=uuid.uuid4(), session=None,
+        given(), revision=0, outcome=outcome, body="SOC", decision_id=uuid.uuid4(), session=None,
         decided_on=date(2022, 10, 10),
     ) is None
 
 
 def test_the_same_decision_twice_changes_the_status_once():
     decision = uuid.uuid4()
-    first = domain.status_for_decision(given(), outcome="approved", body="SOC",
+    first = domain.status_for_decision(given(), revision=0, outcome="approved", body="SOC",
                                        decision_id=decision, session=None, decided_on=None)
     assert first is not None
-    assert domain.status_for_decision(given(first), outcome="approved", body="SOC",
+    assert domain.status_for_decision(given(first), revision=0, outcome="approved", body="SOC",
                                       decision_id=decision, session=None, decided_on=None) is None
 
 
@@ -249,7 +215,7 @@ def test_a_withdrawn_amendment_is_neither_withdrawn_again_nor_taken_in():
     with pytest.raises(AmendmentNotOpenError):
         domain.withdraw_amendment(document, amendment_id=amendment.amendment_id, state="KAZ")
     with pytest.raises(AmendmentNotOpenError):
-        domain.revise(document, text=ORIGINAL, incorporates=[amendment.amendment_id])
+        revise(document, incorporates=[amendment.amendment_id])
 
 
 def test_an_amendment_taken_into_a_revision_is_no_longer_open():
@@ -281,7 +247,7 @@ def test_taking_amendments_in_builds_the_next_text():
 
 
 def translation(revision: int, **changes) -> TranslationAdded:
-    values = dict(revision=revision, language="ru", title="Проект заявления",
+    values = dict(revision=revision, language="ru", official=True, title="Проект заявления",
                   opening="Мы, главы государств,",
                   paragraphs={"pp-a": "Признавая перемены", "op-a": "Мы действуем"})
     values.update(changes)
@@ -306,7 +272,7 @@ def test_a_language_version_older_than_the_latest_revision_is_stale():
 
 def test_a_language_version_translates_every_paragraph():
     with pytest.raises(InvalidTranslationError, match="missing"):
-        domain.add_translation(given(), revision=0, language="ru", title="Т",
+        domain.add_translation(given(), revision=0, language="ru", official=True, title="Т",
                                opening="Мы", paragraphs={"pp-a": "П"})
 
 

@@ -64,7 +64,8 @@ async def test_an_imported_document_is_revised_to_rev9_and_takes_the_next_number
     async with documents_app(database_url, servers.nats_url) as docs:
         await docs.create(imported("SUM/2022/DRAFT/1/Rev.8"))
         conclusions = await docs.create(
-            draft(text=small_text("Conclusions")) | {"symbol": "SUM/2022/DRAFT/5"}
+            draft(text=small_text("Conclusions"))
+            | {"symbol": "SUM/2022/DRAFT/5", "dated": "2022-10-07"}
         )
         etag = await docs.etag("SUM/2022/DRAFT/1")
         revised = await docs.revise("SUM/2022/DRAFT/1", rev8_text(), etag=etag)
@@ -87,7 +88,7 @@ async def test_an_import_of_a_taken_symbol_or_outside_its_series_changes_nothing
         elsewhere = await docs.create(imported("SOC/2021/DRAFT/3/Rev.6"))
         addendum = await docs.create(imported("SUM/2022/DRAFT/2/Add.1"))
         anonymous = await docs.create(imported("SUM/2022/DRAFT/2"), headers=PUBLIC)
-        dated_draft = await docs.create(draft() | {"dated": "2022-10-07"})
+        undated = await docs.create(imported("SUM/2022/DRAFT/2") | {"dated": None})
         revisions = await docs.http.get(
             "/documents/SUM/2022/DRAFT/1/revisions", headers=SECRETARIAT
         )
@@ -95,7 +96,8 @@ async def test_an_import_of_a_taken_symbol_or_outside_its_series_changes_nothing
 
     assert first.status_code == 201
     assert again.status_code == 409
-    assert elsewhere.status_code == addendum.status_code == dated_draft.status_code == 422
+    assert elsewhere.status_code == addendum.status_code == undated.status_code == 422
+    assert undated.json()["type"] == "/problems/import-needs-its-date"
     assert anonymous.status_code == 401
     assert len(revisions.json()) == 9
     assert missing.status_code == 404

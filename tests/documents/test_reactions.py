@@ -190,3 +190,40 @@ async def test_a_state_admitted_or_registered_reads_what_goes_to_member_states_o
     assert [d["symbol"] for d in listed_after["documents"]] == [symbol]
     assert stranger.status_code == 404
     assert secretariat.status_code == 200
+
+
+async def test_a_decision_on_a_superseded_revision_stays_with_it_and_its_adoption_is_parked(
+    fresh_streams, database_url, servers, new_database
+):
+    """The SOC recommended Rev.1 when Rev.2 was already out: Rev.1 is recommended, the document
+    (at Rev.2) is still a draft. The Summit adopting Rev.1 is refused and parked with its rule;
+    adopting Rev.2 is recorded."""
+    async with (
+        producer("meetings", meetings_types, new_database, servers.nats_url) as meetings,
+        documents_app(database_url, servers.nats_url, consumers_enabled=True) as docs,
+    ):
+        symbol = (await docs.create(draft())).json()["symbol"]
+        for n in (1, 2):
+            await docs.revise(symbol, small_text(f"Rev {n}"), etag=await docs.etag(symbol))
+        soc = decision("SOC", "recommended_for_adoption", "2022-10-11", f"{symbol}/Rev.1",
+                       "SOC/2022-III")
+        stale = decision("SUMMIT", "adopted", "2022-10-13", f"{symbol}/Rev.1", "SUM/2022")
+        await meetings.record("meeting-stale", "meeting", soc, stale)
+        await docs.handled("meetings", 2)
+        read = (await docs.read(symbol)).json()
+        parked = (await docs.http.get("/admin/parked", headers=SECRETARIAT)).json()["parked"]
+        summit = decision("SUMMIT", "adopted", "2022-10-13", f"{symbol}/Rev.2", "SUM/2022")
+        await meetings.record("meeting-stale", "meeting", summit)
+        await docs.handled("meetings", 3)
+        adopted = (await docs.read(symbol)).json()
+
+    assert (read["status"], read["recommended_by"]) == ("draft", None)
+    assert [(r["revision"], r["status"]) for r in read["revisions"]] == [
+        (0, "draft"), (1, "recommended"), (2, "draft")]
+    assert (read["latest_decision"]["revision"], read["latest_decision"]["body"]) == (1, "SOC")
+    assert read["latest_decision"]["latest_revision"] == 2
+    assert [(p["position"], p["rule"], p["waiting"]) for p in parked] == [
+        (2, "adoption-of-superseded-revision", False)]
+    assert adopted["status"] == "adopted"
+    assert [(r["revision"], r["status"]) for r in adopted["revisions"]] == [
+        (0, "draft"), (1, "recommended"), (2, "adopted")]

@@ -8,11 +8,12 @@ The early revisions are shorter, plausible texts; Rev.8 is the seed's."""
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.documents.seed import astana_rev8_russian
 from tests.documents.helpers import (
+    ORIGINATOR,
     PUBLIC,
     SECRETARIAT,
     documents_app,
@@ -50,6 +51,15 @@ REV7_ROAD_MAP = (
     "necessary measures in the transformation process for consideration by the Member States;"
 )
 OBSERVERS = "We welcome the participation of observers in the transformation process;"
+DRAFTED = date(2022, 4, 1)
+
+
+def dated(revision: int) -> str:
+    """The date of Rev.`revision`: three weeks apart from the first draft on, Rev.8 the seed's
+    7 October 2022."""
+    if revision == 8:
+        return "2022-10-07"
+    return (DRAFTED + timedelta(weeks=3 * revision)).isoformat()
 
 
 def text_of(revision: int) -> dict[str, Any]:
@@ -93,6 +103,8 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
             "language": "en",
             "text": text_of(0),
             "distribution": {"kind": "member_states_only"},
+            "dated": dated(0),
+            "originator": ORIGINATOR,
         })
         assert created.status_code == 201, created.text
         assert created.json()["symbol"] == "SUM/2022/DRAFT/1"
@@ -123,7 +135,7 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
                 incorporates = [amendment_id]
             response = await docs.revise(
                 symbol, text_of(revision), etag=etag, incorporates=incorporates,
-                basis=f"consultations of the SWG, round {revision}",
+                basis=f"consultations of the SWG, round {revision}", dated=dated(revision),
             )
             assert response.status_code == 201, response.text
             assert response.json()["symbol"] == f"SUM/2022/DRAFT/1/Rev.{revision}"
@@ -158,6 +170,10 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
             "Recognizing that rapid changes taking place all around the world")
         assert rev8["distribution"] == {"kind": "member_states_only", "states": []}
         assert rev8["status"] == "draft"
+        assert (rev8["dated"], rev8["originator"]) == ("2022-10-07", ORIGINATOR)
+        assert [(r["symbol"], r["dated"]) for r in rev8["revisions"]][::4] == [
+            ("SUM/2022/DRAFT/1", "2022-04-01"), ("SUM/2022/DRAFT/1/Rev.4", "2022-06-24"),
+            ("SUM/2022/DRAFT/1/Rev.8", "2022-10-07")]
         assert (await docs.read(symbol, PUBLIC)).status_code == 404
 
         revisions = (await docs.http.get(f"/documents/{symbol}/revisions",
@@ -192,8 +208,18 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
             {"op": "insert", "before": "", "after": "including criteria for membership,"}]
         assert {"id": "pp-founder", "from_number": "PP6", "to_number": "PP11"} in diff[
             "renumbered"]
+        assert diff["incorporated"] == []
+        taken_in = (await docs.http.get(f"/documents/{symbol}/compare",
+                                        params={"from": 5, "to": 6}, headers=SECRETARIAT)).json()
+        assert taken_in["incorporated"] == [{
+            "amendment_id": amendment_id, "state": "KAZ", "action": "insert_after",
+            "proposed_on_revision": 5, "incorporated_in": 6, "paragraph_id": "pp-founder",
+            "number": "PP10", "from_number": None,
+            "text": next(p for p in REV8["paragraphs"] if p["id"] == "pp-founder")["text"]["en"],
+        }]
 
-        # --- the Russian version of Rev.8, and reads in each language
+        # --- the Russian version of Rev.8 (an unofficial working translation), and reads in
+        # each language
         translations = (await docs.http.get(f"/documents/{symbol}/translations",
                                             headers=SECRETARIAT)).json()
         needs = {n["language"]: n for n in translations["needs_translating"]}
@@ -204,15 +230,18 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
         await docs.caught_up()
         pending = (await docs.http.get("/translations/needed", headers=SECRETARIAT)).json()
         assert pending == [{"document": symbol, "symbol": "SUM/2022/DRAFT/1/Rev.8",
-                            "revision": 8, "languages": ["en", "ru"], "missing": ["kk"]}]
+                            "revision": 8, "languages": ["en", "ru"],
+                            "unofficial_languages": ["ru"], "missing": ["kk", "ru"]}]
         versions = {v["language"]: v for v in added.json()["versions"]}
-        assert versions["ru"] == {"language": "ru", "revision": 8, "stale": False}
-        assert [n["language"] for n in added.json()["needs_translating"]] == ["kk"]
+        assert versions["ru"] == {"language": "ru", "revision": 8, "stale": False,
+                                  "status": "unofficial", "official": False}
+        assert [n["language"] for n in added.json()["needs_translating"]] == ["kk", "ru"]
 
         russian = await docs.read(symbol, {**SECRETARIAT, "Accept-Language": "ru-RU, en;q=0.5"})
         assert russian.headers["Content-Language"] == "ru"
         body = russian.json()
         assert body["title"] == "ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ О ТРАНСФОРМАЦИИ СВМДА"
+        assert (body["language_status"], body["unofficial_languages"]) == ("unofficial", ["ru"])
         assert body["language_fallback"] is False
         assert body["paragraphs"][15]["items"][1]["text"].startswith(
             "Исполнительный директор")
@@ -233,7 +262,14 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
                 assert first.headers["Content-Language"] == lang
                 renditions[kind, lang] = first.text
         english = renditions["text", "en"]
-        assert english.startswith("SUM/2022/DRAFT/1/Rev.8")
+        assert english.startswith(
+            "SUM/2022/DRAFT/1/Rev.8    2022-10-07\nDistr.: member states only\n"
+            "Chairmanship of Kazakhstan\n\nDRAFT ASTANA")
+        assert "Unofficial translation" not in english
+        assert "\nChairmanship of Kazakhstan\nUnofficial translation\n\nПРОЕКТ" in renditions[
+            "text", "ru"]
+        assert "<p><docStatus>Unofficial translation</docStatus></p>" in renditions["akn", "ru"]
+        assert "docStatus" not in renditions["akn", "en"]
         assert "\nDRAFT ASTANA STATEMENT ON CICA TRANSFORMATION\n" in english
         assert "\nPP11. Expressing appreciation of the personal role" in english
         assert "\nDECIDED TO CHART THE FUTURE COURSE OF OUR COOPERATION AS FOLLOWS:\n" in english

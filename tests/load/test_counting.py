@@ -37,7 +37,7 @@ import pytest
 
 from shared.system.devservers import free_port
 from tests.access import SECRET, bearer
-from tests.documents.helpers import draft, small_text
+from tests.documents.helpers import dated_today, draft, small_text
 from tests.polling import eventually
 
 COMMANDS = int(os.environ.get("CICA_LOAD_COMMANDS", "10000"))
@@ -132,7 +132,8 @@ async def _revise(
     headers = {**SECRETARIAT, "If-Match": etag}
     if key is not None:
         headers["Idempotency-Key"] = key
-    body = {"text": small_text("Load", ("op-a", "operative", marker)), "basis": marker}
+    body = {"text": small_text("Load", ("op-a", "operative", marker)), "basis": marker,
+            **dated_today()}
     return await client.post(f"/documents/{doc.symbol}/revisions", json=body, headers=headers)
 
 

@@ -451,10 +451,12 @@ def state_as_of(
                     if kind == "DraftRevised":
                         document["revision"] = data["revision"]
                         document["status"] = "draft"
-                        document["dated"] = str(when)[:10]
+                        document["dated"] = data.get("dated") or str(when)[:10]
                         document["languages"] = document["languages"][:1]
                     elif kind == "DocumentStatusChanged":
-                        document["status"] = data["status"]
+                        # A status is its revision's: one on a superseded revision stays there.
+                        if data.get("revision", document["revision"]) == document["revision"]:
+                            document["status"] = data["status"]
                     elif kind == "DistributionChanged":
                         document["distribution"] = data["distribution"]
                     elif (
