@@ -75,7 +75,11 @@ def create_service_app(
         notifier = LogNotifier(engine)
         notifier.start()
         app.state.notifier = notifier
-        app.state.live = LiveStreams(settings.live_max_subscribers)
+        app.state.live = LiveStreams(
+            settings.live_max_subscribers,
+            public_limit=settings.live_max_public_subscribers,
+            per_caller=settings.live_max_streams_per_caller,
+        )
         app.state.projections = projections
         runner = ProjectionRunner(store, projections, notifier=notifier)
         app.state.projection_runner = runner
@@ -144,7 +148,7 @@ def create_service_app(
     # exactly the read models the running service keeps (shared/system/services.py).
     app.state.projections = projections
     app.state.asyncapi_file = asyncapi
-    install_http_conventions(app)
+    install_http_conventions(app, max_body_bytes=settings.max_body_bytes, https=settings.https)
     # Outermost middleware: counts every request with the status its client gets.
     install_metrics(app, public=settings.metrics_public)
     # Before any route: every route is guarded by its declared access rule (shared/access).

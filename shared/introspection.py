@@ -1,6 +1,16 @@
-"""Routes that describe a service to anyone: its read models (`GET /projections`, which auditors
-compare with a replay) and its event catalogue (`GET /asyncapi.json`). Both are public: they
-show digests and schemas, never the rows or the events themselves."""
+"""Routes that describe a service: its read models (`GET /projections`, which auditors compare
+with a replay) and its event catalogue (`GET /asyncapi.json`). They show digests and schemas,
+never the rows or the events themselves.
+
+`GET /projections` hashes every row of every read model, so it is for the Secretariat, auditors
+and services only (`LOG_READERS`). Its digests are computed afresh on each call, never kept:
+an auditor compares them with a replay to find a read model edited in the database behind the
+log's back, and such an edit moves no checkpoint, so a digest kept by checkpoint would hide it.
+Its `error` says why a projection is failing without the statement or its parameters: the
+service's log has those.
+
+`GET /asyncapi.json` is public: the schemas of the events, not the events.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +18,19 @@ import json
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from shared.access import ANYONE
+from shared.access import ANYONE, LOG_READERS
 from shared.asyncapi import ServiceCatalogue, service_document
 from shared.projections import Projection, ProjectionRunner, projection_state
 
 router = APIRouter(tags=["catalogue"])
+
+ERROR_LENGTH = 300
+"""At most this many characters of a failing projection's error are shown."""
+
 
 class ProjectionOut(BaseModel):
     name: str
@@ -24,7 +39,11 @@ class ProjectionOut(BaseModel):
     position: int = Field(description="the last position of the log applied")
     digest: str = Field(description="sha256 (hex) of the rows in primary-key order, RFC 8785")
     updated_at: datetime | None
-    error: str | None = Field(None, description="why it is not advancing, when it is failing")
+    error: str | None = Field(
+        None,
+        description="why it is not advancing, when it is failing: the error's type, and its "
+        "message unless it comes from the database (never a statement or its parameters)",
+    )
 
 
 class ProjectionsOut(BaseModel):
@@ -32,11 +51,36 @@ class ProjectionsOut(BaseModel):
     projections: list[ProjectionOut]
 
 
+def shown_error(error: str | None) -> str | None:
+    """A projection's error as `GET /projections` shows it: its type, and the first line of
+    its message, unless it comes from the database driver or SQLAlchemy, whose messages carry
+    the statement, its parameters, or values of rows (then a generic message instead)."""
+    if error is None:
+        return None
+    kind, separator, message = error.partition(": ")
+    if not separator or " " in kind:  # no "Type: message" form: a message of the kit's own
+        kind, message = "", error
+    from_database = (
+        isinstance(getattr(sqlalchemy.exc, kind, None), type)
+        or "[SQL:" in message
+        or "[parameters:" in message
+        or "asyncpg" in message
+    )
+    if from_database:
+        return (
+            f"{kind or 'DatabaseError'}: a statement of the projection failed in the database "
+            "(the service's log has the details)"
+        )
+    first_line = message.strip().splitlines()[0] if message.strip() else ""
+    shown = f"{kind}: {first_line}" if kind else first_line
+    return shown[:ERROR_LENGTH]
+
+
 @router.get("/projections")
-@ANYONE
+@LOG_READERS
 async def list_projections(request: Request) -> ProjectionsOut:
-    """Each read model's version, position and digest. A replay of the log from position 0 up
-    to `position` gives the same digest."""
+    """Each read model's version, position and digest (for the Secretariat, auditors and
+    services). A replay of the log from position 0 up to `position` gives the same digest."""
     state = request.app.state
     projections: tuple[Projection, ...] = state.projections
     runner: ProjectionRunner | None = state.projection_runner
@@ -53,7 +97,7 @@ async def list_projections(request: Request) -> ProjectionsOut:
                 position=current.position,
                 digest=current.digest,
                 updated_at=current.updated_at,
-                error=errors.get(projection.name),
+                error=shown_error(errors.get(projection.name)),
             )
         )
     return ProjectionsOut(head=head, projections=out)

@@ -21,16 +21,24 @@ Each SSE event is one event of the log::
   commit appends; a stream reads the log only then (and, should a notification be lost, at
   the latest every `FALLBACK_POLL_SECONDS`). Idle streams send a comment line every
   `live_heartbeat_seconds` so that proxies keep them open.
-- Bounds: at most `live_max_subscribers` streams per process; one more gets 503
-  problem+json with ``Retry-After``.
+- Bounds, per process: at most `live_max_subscribers` streams in all, and one more gets 503
+  problem+json with ``Retry-After``; of them, at most `live_max_public_subscribers` for callers
+  with no token (and never the last slot: the public cannot take the slots the Secretariat
+  needs), one more gets 503 too; and at most `live_max_streams_per_caller` for one caller (a
+  token's subject, or for the public its client address), one more gets 429 with
+  ``Retry-After``.
 - Shutdown: under uvicorn, sse-starlette notices the server stopping and ends every stream
   (its shutdown event lets ours finish the batch in hand and close cleanly) before uvicorn
   waits for open connections, so open streams never hold the server up; when the app's
   lifespan ends (any other server, or tests), `LiveStreams.close` ends them too.
 
-The access rule admits everyone: the distribution filter decides what each caller sees. A
-token is checked when the stream opens; a stream outlives its token's expiry (reconnecting
-needs a fresh one), and a member state's admission is looked up again with each batch.
+Who may open one: the readers of the service's log (`FEED_READERS`, as for ``GET /events``),
+and the distribution filter decides what each of them sees; but where the public could never
+see an event (the service declares no distribution of its streams, or declares only ones the
+public does not see: `may_show_the_public`), the public is refused (401) rather than served an
+empty stream. A token is checked when the stream opens; a stream outlives its token's expiry
+(reconnecting needs a fresh one), and a member state's admission is looked up again with each
+batch.
 """
 
 from __future__ import annotations
@@ -38,17 +46,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 import anyio
 import structlog
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
-from shared.access import ANYONE, CallerView, Role, Viewer, load_viewer, visible_records
+from shared.access import (
+    CallerView,
+    Role,
+    Viewer,
+    load_viewer,
+    may_show_the_public,
+    visible_records,
+)
+from shared.access.rules import FEED_READERS, FeedRule
 from shared.envelope import to_cloudevent
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.schema import BIGINT_MAX
@@ -71,15 +88,28 @@ RETRY_AFTER_SECONDS = 5
 
 
 class LiveStreams:
-    """The streams a process serves: a bounded count, and the switch that ends them all."""
+    """The streams a process serves: bounded counts (in all, the public's, each caller's), and
+    the switch that ends them all."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self, limit: int, *, public_limit: int | None = None, per_caller: int | None = None
+    ) -> None:
         self.limit = limit
+        # The public never holds every slot: at least one stays for callers with a token.
+        wanted = limit if public_limit is None else public_limit
+        self.public_limit = max(0, min(wanted, limit - 1))
+        self.per_caller = limit if per_caller is None else per_caller
         self.open = 0
+        self.public_open = 0
+        self.by_caller: Counter[str] = Counter()
         self.closing = asyncio.Event()
         self.reads = asyncio.Semaphore(CONCURRENT_READS)
 
-    def enter(self) -> None:
+    def enter(self, caller: str = "", *, public: bool = False) -> Callable[[], None]:
+        """Take a slot for a stream of `caller` (`public`: a caller with no token); the function
+        that gives it back (once, however often it is called). Refused with
+        `LiveUnavailableError` (503) when the service, or its share for the public, is full,
+        and with `TooManyLiveStreamsError` (429) when this caller holds its share already."""
         if self.closing.is_set():
             raise LiveUnavailableError("The service is shutting down.")
         if self.open >= self.limit:
@@ -87,10 +117,31 @@ class LiveStreams:
                 f"This service already serves {self.limit} live streams; try again shortly.",
                 limit=self.limit,
             )
+        if public and self.public_open >= self.public_limit:
+            raise LiveUnavailableError(
+                f"This service already serves {self.public_limit} live streams to callers "
+                "without a token; try again shortly, or with a token.",
+                limit=self.public_limit,
+            )
+        if self.by_caller[caller] >= self.per_caller:
+            raise TooManyLiveStreamsError(self.per_caller)
         self.open += 1
+        self.public_open += public
+        self.by_caller[caller] += 1
+        left = False
 
-    def leave(self) -> None:
-        self.open -= 1
+        def leave() -> None:
+            nonlocal left
+            if left:
+                return
+            left = True
+            self.open -= 1
+            self.public_open -= public
+            self.by_caller[caller] -= 1
+            if self.by_caller[caller] <= 0:
+                del self.by_caller[caller]
+
+        return leave
 
     def close(self) -> None:
         """End every stream (they finish the batch in hand) and refuse new ones."""
@@ -104,6 +155,46 @@ class LiveUnavailableError(
     def __init__(self, detail: str, **members: Any) -> None:
         super().__init__(detail, **members)
         self.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
+class TooManyLiveStreamsError(
+    ProblemError,
+    status=429,
+    title="Too many live streams",
+    type_="/problems/too-many-live-streams",
+):
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This caller already follows {limit} live streams of this service; close one "
+            "(one stream carries every event type) or try again shortly.",
+            limit=limit,
+        )
+        self.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
+class LiveRule(FeedRule):
+    """The log's readers (`FEED_READERS`), but never the public where it could never see an
+    event: it is refused (401) rather than served an empty stream."""
+
+    def roles_in(self, app: FastAPI) -> frozenset[Role]:
+        roles = super().roles_in(app)
+        if not may_show_the_public(getattr(app.state, "stream_distributions", None)):
+            roles = roles - {Role.PUBLIC}
+        return roles
+
+
+LIVE_READERS = LiveRule(FEED_READERS.roles)
+
+
+def caller_key(request: Request, viewer: Viewer) -> str:
+    """Whose streams a request's counts against: a token's caller (the same for every token it
+    is given), or, for the public, the client's address."""
+    principal = viewer.principal
+    if not principal.is_public:
+        return principal.scope_key
+    client = request.client
+    return f"public@{client.host if client is not None else 'unknown'}"
 
 
 class UnknownEventTypeError(
@@ -147,16 +238,23 @@ def _event_types(raw: str | None, store: PostgresEventStore) -> frozenset[str] |
             "description": "Server-Sent Events: `id` the log position, `event` the event "
             "type, `data` the event as a CloudEvent (JSON).",
         },
+        429: {
+            "description": "This caller holds as many live streams as it may: retry after "
+            "`Retry-After`, or close one.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
         503: {
-            "description": "Too many live streams open (or the service is stopping): retry "
-            "after `Retry-After`.",
+            "description": "Too many live streams open, or too many for callers without a "
+            "token (or the service is stopping): retry after `Retry-After`.",
             "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
             },
         },
     },
 )
-@ANYONE
+@LIVE_READERS
 async def live(
     request: Request,
     viewer: CallerView,
@@ -184,7 +282,9 @@ async def live(
 ) -> EventSourceResponse:
     """The service's events as they are appended (Server-Sent Events), filtered by what the
     caller may see, resumable with `Last-Event-ID`; from now on when neither it nor `after`
-    is given. Idle streams carry a comment line every few seconds."""
+    is given. Idle streams carry a comment line every few seconds. Streams are bounded per
+    process, for callers without a token, and per caller (503 or 429 with `Retry-After`);
+    where the public could never see an event of this service, it is refused (401)."""
     state = request.app.state
     store: PostgresEventStore = state.store
     wanted = _event_types(types, store)
@@ -192,14 +292,14 @@ async def live(
     start = last_event_id if last_event_id is not None else after
     if start is None:
         start = await store.head_position()
-    streams.enter()
+    release = streams.enter(caller_key(request, viewer), public=viewer.principal.is_public)
     shutdown = anyio.Event()
     events = _follow(
         request, viewer, after=start, wanted=wanted, streams=streams, shutdown=shutdown
     )
     return _LiveResponse(
         events,
-        release=streams.leave,
+        release=release,
         ping=state.settings.live_heartbeat_seconds,
         shutdown_event=shutdown,
         shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,

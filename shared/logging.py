@@ -29,8 +29,19 @@ _CREDENTIAL_KEY = re.compile(
 )
 # A JWT (three base64url parts, the first a JSON header: "eyJ...") or a bearer credential
 # (long enough not to be a word: "the bearer of the note" stays), wherever it is in a string.
+#
+# Linear in the length of the text, whatever it holds (a log line may quote a path or a header a
+# client chose): no repetition ever gives back what it took (possessive `*+`, `++`, `{16,}+`, or
+# inside an atomic group `(?>...)`), and a JWT is looked for only from the start of a run of
+# base64url characters (the lookbehind), the first "eyJ" of the run, once: so no run is scanned
+# again from each "eyJ" inside it. What a JWT match keeps before its "eyJ" (`before`) is put
+# back by `_redact_text`. The matches are those of the plain pattern
+# ``eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*``: whether it matches from an "eyJ"
+# depends only on what follows the run the "eyJ" is in.
 _TOKEN_IN_TEXT = re.compile(
-    r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{16,}"
+    r"(?<![A-Za-z0-9_-])(?>(?P<before>[A-Za-z0-9_-]*?)eyJ)"
+    r"[A-Za-z0-9_-]*+\.[A-Za-z0-9_-]++\.[A-Za-z0-9_-]*+"
+    r"|(?i:bearer)\s++[A-Za-z0-9._~+/=-]{16,}+"
 )
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[-.\s]+")
@@ -45,9 +56,14 @@ def is_credential_key(key: object) -> bool:
     return _CREDENTIAL_KEY.search(words) is not None
 
 
+def _redact_text(text: str) -> str:
+    """`text` with every JWT and bearer credential in it replaced by `REDACTED`."""
+    return _TOKEN_IN_TEXT.sub(lambda match: (match.group("before") or "") + REDACTED, text)
+
+
 def _redacted(value: Any) -> Any:
     if isinstance(value, str):
-        return _TOKEN_IN_TEXT.sub(REDACTED, value)
+        return _redact_text(value)
     if isinstance(value, Mapping):
         return {
             key: REDACTED if is_credential_key(key) else _redacted(item)

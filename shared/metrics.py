@@ -4,7 +4,9 @@ prometheus-client's global one, so several apps in one process do not collide).
 What it counts as it happens:
 
 - ``cica_http_requests_total{route,method,status}``: requests by route template (``/documents
-  /{symbol}``, never the concrete path; ``<unmatched>`` for paths no route serves);
+  /{symbol}``, never the concrete path; ``<unmatched>`` for paths no route serves) and method
+  (the standard ones by name, any other token a client sends as ``other``): whatever clients
+  send, the label sets stay bounded;
 - ``cica_http_request_duration_seconds{route,method}``: latency histogram (event streams,
   which last as long as the client stays, are counted but not timed);
 - ``cica_delivery_failures_total``: webhook deliveries that failed. The notifications service
@@ -62,6 +64,8 @@ log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operations"])
 
 UNMATCHED = "<unmatched>"
+OTHER_METHOD = "other"
+STANDARD_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -174,6 +178,19 @@ def _relay_metrics(s: _Snapshot) -> Iterator[Metric]:
     )
     leader.add_metric([], 1 if s.relay_leader else 0)
     yield leader
+
+
+def method_label(method: str) -> str:
+    """The method as a label value: a standard method by name, anything else as one value (a
+    client may send any token as a method; each must not make a new series)."""
+    return method if method in STANDARD_METHODS else OTHER_METHOD
+
+
+def route_label(scope: Scope) -> str:
+    """The template of the route that answered (never the concrete path), `UNMATCHED` when
+    none did."""
+    route = getattr(scope.get("route"), "path", None)
+    return route if isinstance(route, str) and route else UNMATCHED
 
 
 def _consumer_metrics(s: _Snapshot) -> Iterator[Metric]:
@@ -319,10 +336,9 @@ class HttpMetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
             self.metrics.observe_request(
-                route=route,
-                method=scope["method"],
+                route=route_label(scope),
+                method=method_label(scope["method"]),
                 status=status,
                 seconds=None if streaming else time.perf_counter() - started,
             )

@@ -5,7 +5,9 @@ in `queries`).
 A member state registers, rotates and removes its own endpoints and reads its own deliveries;
 the Secretariat does all of it on any state's behalf, and alone sends a delivery again by hand;
 auditors read. An endpoint's secret is in the answer to its registration or rotation, and
-nowhere else, ever.
+nowhere else, ever: not in the log (it is derived from the service's webhook key), and not in
+the answer kept for an Idempotency-Key (a replay has ``"secret": null`` and
+``"withheld": ["secret"]``).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from services.notifications.schemas import (
 from shared.access import Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
+from shared.http.idempotency import withheld_from_replays
 from shared.http.writes import Store, Write
 
 router = APIRouter()
@@ -64,6 +67,7 @@ async def _visible_endpoint(
 
 @router.post("/endpoints", status_code=201, tags=["endpoints"])
 @WRITERS
+@withheld_from_replays("secret")
 async def register_endpoint(
     body: EndpointIn, store: Store, settings: Settings, caller: Caller, response: Response
 ) -> EndpointWithSecretOut:
@@ -71,7 +75,9 @@ async def register_endpoint(
     for itself, the Secretariat on its behalf). The URL must be https, and every address its
     host resolves to public: a private, loopback, link-local, multicast, reserved or
     unspecified address is refused (422), and nothing is recorded. The answer carries the
-    endpoint's signing secret, this once."""
+    endpoint's signing secret, this once. A retry with the same Idempotency-Key gets the same
+    endpoint without it (`"secret": null`, `"withheld": ["secret"]`): the secret is never
+    stored, so if the first answer was lost, rotate the secret to get a new one."""
     state = act_for(caller, body.state)
     written = await commands.register_endpoint(
         store=store,
@@ -119,6 +125,7 @@ async def get_endpoint(
 
 @router.post("/endpoints/{endpoint_id}/secret", status_code=201, tags=["endpoints"])
 @WRITERS
+@withheld_from_replays("secret")
 async def rotate_endpoint_secret(
     endpoint_id: EndpointId,
     settings: Settings,
@@ -128,7 +135,9 @@ async def rotate_endpoint_secret(
 ) -> EndpointWithSecretOut:
     """A new signing secret for the endpoint, shown this once. Until `previous_secret_until`
     every webhook carries two signatures, by the new secret and the previous one, so the
-    ministry can switch without missing a delivery."""
+    ministry can switch without missing a delivery. A retry with the same Idempotency-Key
+    gets the answer without the secret (`"secret": null`, `"withheld": ["secret"]`): it is
+    never stored; rotate again if the first answer was lost."""
     await _visible_endpoint(write.store, caller, endpoint_id)
     hours = body.previous_valid_for_hours if body is not None else None
     written = await commands.rotate_secret(

@@ -395,7 +395,15 @@ class EndpointWithSecretOut(EndpointOut):
 
     model_config = answer_examples(examples.ENDPOINT_WITH_SECRET)
 
-    secret: str = Field(description="The Standard Webhooks secret (whsec_...) to verify with.")
+    secret: str | None = Field(
+        description="The Standard Webhooks secret (whsec_...) to verify with; null in the "
+        "replay of an answer for its Idempotency-Key (`Idempotent-Replayed: true`), which "
+        'then lists it in `withheld`: a secret is shown once and stored nowhere.'
+    )
+    withheld: list[str] | None = Field(
+        None,
+        description='Only in a replay: the members shown once and withheld from it (["secret"]).',
+    )
 
     @classmethod
     def of_written(cls, written: commands.EndpointWritten) -> EndpointWithSecretOut:

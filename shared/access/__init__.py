@@ -35,6 +35,7 @@ _HOMES: dict[str, str] = {
             "distribution_columns",
             "every_stream",
             "load_viewer",
+            "may_show_the_public",
             "visible_records",
         ),
         "distribution",
@@ -119,6 +120,7 @@ __all__ = [
     "every_stream",
     "install_access",
     "load_viewer",
+    "may_show_the_public",
     "member_since",
     "mint_token",
     "record_admission",
@@ -149,6 +151,7 @@ if TYPE_CHECKING:
         distribution_columns,
         every_stream,
         load_viewer,
+        may_show_the_public,
         visible_records,
     )
     from shared.access.members import (

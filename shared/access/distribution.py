@@ -125,7 +125,27 @@ StreamDistributions = Callable[
 ]
 """A service's declaration of the distribution of its streams: given the service's engine and
 some recorded events, the distribution of each of their streams, by stream id. A stream it
-leaves out is seen only by those who see everything (Secretariat, auditors, services)."""
+leaves out is seen only by those who see everything (Secretariat, auditors, services).
+
+A hook may say which distributions it ever gives, as its ``declared`` attribute (a frozenset):
+`every_stream` and `by_stream_type` do. Then `may_show_the_public` knows, before any event is
+read, whether the public could ever see one."""
+
+_DECLARED = "declared"
+
+
+def may_show_the_public(stream_distributions: StreamDistributions | None) -> bool:
+    """Whether a caller with no token could ever see an event of a service whose streams'
+    distribution `stream_distributions` declares: never without the hook; with a hook that
+    declares the distributions it gives, when one of them is general; else (a hook that
+    reads each stream's distribution, e.g. from a projection) possibly."""
+    if stream_distributions is None:
+        return False
+    declared = getattr(stream_distributions, _DECLARED, None)
+    if declared is None:
+        return True
+    public = Viewer(Principal.public())
+    return any(public.sees(distribution) for distribution in declared)
 
 
 def every_stream(distribution: Distribution) -> StreamDistributions:
@@ -137,6 +157,7 @@ def every_stream(distribution: Distribution) -> StreamDistributions:
     ) -> Mapping[str, Distribution]:
         return {record.stream_id: distribution for record in records}
 
+    setattr(distributions, _DECLARED, frozenset({distribution}))
     return distributions
 
 
@@ -152,6 +173,7 @@ def by_stream_type(distributions: Mapping[str, Distribution]) -> StreamDistribut
             if record.stream_type in distributions
         }
 
+    setattr(of_records, _DECLARED, frozenset(distributions.values()))
     return of_records
 
 

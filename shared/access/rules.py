@@ -25,6 +25,13 @@ asks for the `Caller`:
 - auditors and the public never write: a rule is never taken to admit them on a POST, PUT,
   PATCH or DELETE.
 
+The same judgement is made once more, earlier: `refuse_before_the_body` (installed as the app's
+``access_gate``, which `shared.http.admission.AdmissionMiddleware` calls) finds the route a
+request goes to and judges its Authorization header before anything reads the request's body.
+So a caller the route does not admit gets its 401 or 403 before the body is read, parsed or
+validated, and before an Idempotency-Key is claimed for it; the dependency stays, as the guard
+inside the app and the source of the `Caller`.
+
 Each operation of the app's OpenAPI document carries its rule as ``x-cica-access``
 (``{"roles": [...]}``) and its bearer-token security requirement.
 """
@@ -39,7 +46,7 @@ import fastapi.routing
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from shared import context
@@ -151,19 +158,64 @@ async def authenticate(request: Request) -> AsyncIterator[Principal]:
     route = request.scope.get("route")
     endpoint = getattr(route, "endpoint", None)
     rule = rule_of(endpoint) if endpoint is not None else None
-    admitted = rule is not None and principal.role in rule.roles_for(request.app, request.method)
-    if not admitted:
-        if principal.is_public:
-            raise UnauthenticatedError("This needs a bearer token (Authorization: Bearer ...).")
-        if rule is None:
-            raise ForbiddenError("This route declares no access rule, so nobody may call it.")
-        raise ForbiddenError(f"A {principal.role.value} caller may not do this.")
+    judge(principal, rule, request.app, request.method)
     request.state.principal = principal
     token = context.actor.set(actor_of(principal))
     try:
         yield principal
     finally:
         context.actor.reset(token)
+
+
+def judge(principal: Principal, rule: AccessRule | None, app: Any, method: str) -> None:
+    """Nothing when `rule` admits `principal` to call `method` in `app`; else the refusal:
+    `UnauthenticatedError` (401) for the public, `ForbiddenError` (403) for anyone else."""
+    if rule is not None and principal.role in rule.roles_for(app, method):
+        return
+    if principal.is_public:
+        raise UnauthenticatedError("This needs a bearer token (Authorization: Bearer ...).")
+    if rule is None:
+        raise ForbiddenError("This route declares no access rule, so nobody may call it.")
+    raise ForbiddenError(f"A {principal.role.value} caller may not do this.")
+
+
+def refuse_before_the_body(scope: Scope) -> None:
+    """Raise the refusal `authenticate` would give the request `scope` describes, judged from
+    the declared rule of the API route it goes to and its Authorization header alone: nothing
+    of its body is read. Does nothing when no API route of the app matches it fully (the app
+    answers 404 or 405, or serves a route that is not an API operation, such as /docs) or when
+    the route admits the caller (the app then runs `authenticate` as always)."""
+    app = scope["app"]
+    endpoint = endpoint_of(app, scope)
+    if endpoint is None:
+        return
+    principal = principal_of(Headers(scope=scope), _verifier_of(app))
+    judge(principal, rule_of(endpoint), app, scope["method"])
+
+
+def endpoint_of(app: Any, scope: Scope) -> Callable[..., Any] | None:
+    """The endpoint of the API route the app's router will pick for `scope` (the first that
+    matches path and method, in the router's order), None when that is no API route. The
+    router's own matching on a copy of the scope: the decision is the router's, not a second
+    opinion of it."""
+    probe = {**scope, "fastapi": {}}  # matching reads (and may write) FastAPI's scope entry
+    for route, candidate in _route_candidates(app):
+        match, _ = candidate.matches(probe)
+        if match is Match.FULL:
+            return route.endpoint if isinstance(route, APIRoute) else None
+    return None
+
+
+def _route_candidates(app: Any) -> Iterator[tuple[BaseRoute, Any]]:
+    """Each route of `app` in the router's order, with what matches a scope for it (the route
+    itself, or its context within a router included lazily)."""
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iterate is None:  # FastAPI before lazily included routers: app.routes is flat
+        for route in app.routes:
+            yield route, route
+        return
+    for route_context in iterate(app.routes):
+        yield route_context.original_route, route_context
 
 
 def actor_of(principal: Principal) -> str:
@@ -214,6 +266,7 @@ def install_access(
     app.state.token_verifier = verifier
     app.state.stream_distributions = stream_distributions
     app.state.idempotency_scope = idempotency_scope
+    app.state.access_gate = refuse_before_the_body
     app.router.dependencies.append(Depends(authenticate))
     generate = app.openapi
 

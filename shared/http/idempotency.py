@@ -5,31 +5,40 @@ A pure ASGI middleware. The answers live in the service's own PostgreSQL table
 them. For a POST that carries the header:
 
 - the key is claimed (a ``pending`` row holding the request's fingerprint: sha256 over the
-  method, path, query string and body) in a short transaction of its own, then the request
-  runs;
+  method, path, query string, body and If-Match header) in a short transaction of its own, then
+  the request runs;
 - an answer below 500 is stored with the row (``done``) before the client receives its last
   byte; an answer of 500 or more, or an exception, releases the key so the client can retry;
 - the same key with the same request again: the stored answer (status, body, Content-Type,
   ETag, Location), marked ``Idempotent-Replayed: true``;
-- the same key with another request: 422; while the first request with the key is still
-  running: 409 with ``Retry-After``;
+- the same key with another request: 422 (a request with another If-Match is another request:
+  a 412 answered to a stale If-Match is never replayed to one that sends a fresh one); while
+  the first request with the key is still running: 409 with ``Retry-After``;
 - a ``pending`` row older than the lease (its request's process died) is taken over by the
   next request that has the same fingerprint.
 
 A POST without the header passes through untouched. Keys belong to the caller: the same key
 sent by two callers (two principals, see `shared.access`) names two entries, so one client can
-neither replay nor block another's answer; a caller keeps its keys across new tokens.
+neither replay nor block another's answer; a caller keeps its keys across new tokens. A caller
+the route does not admit never gets this far (`shared.http.admission` refuses it first), so no
+key is ever claimed for a request that is refused for who sent it.
+
+Secrets are never kept: a route whose answer shows a secret once (a webhook's signing secret)
+declares the members that hold it with `@withheld_from_replays("secret")`. The stored answer,
+and so every replay, has them null and lists them in ``withheld``; the first answer alone
+carries them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from sqlalchemy import Interval, and_, delete, func, literal, select, update
@@ -46,6 +55,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 IDEMPOTENCY_KEY_HEADER = "idempotency-key"
+IF_MATCH_HEADER = "if-match"
+WITHHELD_MEMBER = "withheld"
 REPLAYED_HEADER = "idempotent-replayed"
 DEFAULT_LEASE = timedelta(seconds=60)
 # The headers of an answer that a replay repeats (with the status and the body).
@@ -55,6 +66,57 @@ _VALID_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _CLAIM_ATTEMPTS = 3
 
 log = structlog.get_logger("cica.idempotency")
+
+E = TypeVar("E", bound=Callable[..., Any])
+_WITHHELD_ATTRIBUTE = "__cica_withheld_from_replays__"
+
+
+def withheld_from_replays(*members: str) -> Callable[[E], E]:
+    """Declare that a route's JSON answer shows secrets, once, in these top-level `members`:
+    the answer kept for an Idempotency-Key (and so every replay of it) has them null and names
+    them in ``withheld``, so that the secret is never at rest in the ``idempotency_keys``
+    table. Placed under the router's decorator, like the access rule::
+
+        @router.post("/endpoints", status_code=201)
+        @WRITERS
+        @withheld_from_replays("secret")
+        async def register_endpoint(...) -> EndpointWithSecretOut: ...
+    """
+    if not members:
+        raise ValueError("name at least one member of the answer to withhold")
+
+    def declare(endpoint: E) -> E:
+        setattr(endpoint, _WITHHELD_ATTRIBUTE, frozenset(members))
+        return endpoint
+
+    return declare
+
+
+def withheld_members(scope: Scope) -> frozenset[str]:
+    """The members the route that answered `scope` withholds from replays (none if it
+    declares none, or if no route answered)."""
+    endpoint = getattr(scope.get("route"), "endpoint", None)
+    members = getattr(endpoint, _WITHHELD_ATTRIBUTE, None)
+    return members if isinstance(members, frozenset) else frozenset()
+
+
+def without_secrets(body: bytes, members: frozenset[str]) -> bytes | None:
+    """`body` as it may be kept: each of `members` of its JSON object null, and named in
+    ``withheld``; `body` itself when it holds none of them (a problem, say); None when it is no
+    JSON object yet may hold them (it cannot be kept)."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(answer, dict):
+        return None
+    present = sorted(member for member in members if member in answer)
+    if not present:
+        return body
+    for member in present:
+        answer[member] = None
+    answer[WITHHELD_MEMBER] = present
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class InvalidIdempotencyKeyError(
@@ -94,11 +156,17 @@ class IdempotencyKeyInProgressError(
         self.headers["Retry-After"] = "1"
 
 
-def request_fingerprint(method: str, path: str, query_string: bytes, body: bytes) -> bytes:
+def request_fingerprint(
+    method: str, path: str, query_string: bytes, body: bytes, *, if_match: str | None = None
+) -> bytes:
     """sha256 over the parts that make two requests "the same request" (length-prefixed, so
-    that no two different requests share the bytes hashed)."""
+    that no two different requests share the bytes hashed). The If-Match header is a part when
+    the request sends one: a write conditional on another version is another request."""
     digest = hashlib.sha256()
-    for part in (method.upper().encode(), path.encode(), query_string, body):
+    parts = [method.upper().encode(), path.encode(), query_string, body]
+    if if_match is not None:
+        parts.append(if_match.encode("latin-1"))
+    for part in parts:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.digest()
@@ -181,8 +249,13 @@ class IdempotencyMiddleware:
         body = await _read_body(receive)
         if body is None:  # the client went away before sending its request
             return
+        if_match = Headers(scope=scope).getlist(IF_MATCH_HEADER)
         fingerprint = request_fingerprint(
-            scope["method"], scope["path"], scope.get("query_string", b""), body
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            body,
+            if_match=",".join(if_match) if if_match else None,
         )
         engine = _engine_of(scope)
         try:
@@ -223,8 +296,10 @@ class IdempotencyMiddleware:
                 if complete and answer.status is not None and answer.status < 500:
                     # Stored before the client has the whole answer, so that a retry the
                     # client makes as soon as it has it finds it.
-                    await self._store(engine, key, claim, answer)
-                    stored = True
+                    kept = _keepable(scope, b"".join(answer.chunks))
+                    if kept is not None:
+                        await self._store(engine, key, claim, answer.status, answer.headers, kept)
+                        stored = True
             await send(message)
 
         try:
@@ -282,7 +357,13 @@ class IdempotencyMiddleware:
         raise IdempotencyKeyInProgressError()
 
     async def _store(
-        self, engine: AsyncEngine, key: str, claim: _Claimed, answer: _CapturedAnswer
+        self,
+        engine: AsyncEngine,
+        key: str,
+        claim: _Claimed,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
     ) -> None:
         table = idempotency_keys
         statement = (
@@ -292,9 +373,9 @@ class IdempotencyMiddleware:
             )
             .values(
                 state="done",
-                status_code=answer.status,
-                headers=[list(pair) for pair in answer.headers],
-                body=b"".join(answer.chunks),
+                status_code=status,
+                headers=[list(pair) for pair in headers],
+                body=body,
                 updated_at=func.now(),
             )
         )
@@ -350,6 +431,18 @@ def _owner_of(scope: Scope) -> str | None:
     one scope for all when the app has no access control."""
     resolve: Any = getattr(scope["app"].state, "idempotency_scope", None)
     return resolve(scope) if resolve is not None else ""
+
+
+def _keepable(scope: Scope, body: bytes) -> bytes | None:
+    """The answer `body` as it may be kept: without the secrets its route withholds from
+    replays; None when it cannot be kept (its key is then released, and a retry runs again)."""
+    members = withheld_members(scope)
+    if not members:
+        return body
+    kept = without_secrets(body, members)
+    if kept is None:
+        log.warning("idempotency.answer_not_kept", path=scope.get("path"))
+    return kept
 
 
 def _engine_of(scope: Scope) -> AsyncEngine:

@@ -124,8 +124,12 @@ def test_replay_reports_identical_digests_for_every_projection_of_every_service(
     system: CicaUp,
 ) -> None:
     with httpx.Client(timeout=10.0, trust_env=False) as client:
+        staff = {"Authorization": f"Bearer {auditor(system)}"}
         served = {
-            service: [p["name"] for p in client.get(f"{url}/projections").json()["projections"]]
+            service: [
+                p["name"]
+                for p in client.get(f"{url}/projections", headers=staff).json()["projections"]
+            ]
             for service, url in _urls(system).items()
         }
     replay = cica(system, "audit", "replay", token=True)

@@ -64,13 +64,13 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(
                 await app.state.consumers[0].handle(event)
             assert len(await members(client, effective="2022-10-12")) == 28
             head = await app.state.projection_runner.wait_until_caught_up()
-            live = (await client.get("/projections")).json()
+            live = (await client.get("/projections", headers=SECRETARIAT)).json()
             store = app.state.store
             replayed = {
                 p.name: await replay_digest(store, p, until=head) for p in projections
             }
             reports = [await rebuild(store, p) for p in projections]
-            after = (await client.get("/projections")).json()
+            after = (await client.get("/projections", headers=SECRETARIAT)).json()
     finally:
         await meetings.close()
 

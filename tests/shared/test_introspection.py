@@ -1,6 +1,6 @@
-"""A service describes itself to anyone: `GET /projections` (each read model's position and
-digest, which a replay from position 0 reproduces) and `GET /asyncapi.json` (its events, valid
-AsyncAPI 3.0); and `cica rebuild` replays a service's log into its projections."""
+"""A service describes itself: `GET /projections` to its staff (each read model's position and
+digest, which a replay from position 0 reproduces) and `GET /asyncapi.json` to anyone (its
+events, valid AsyncAPI 3.0); and `cica rebuild` replays a service's log into its projections."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shared.app import create_service_app
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.projections import Projection, ProjectionError, catch_up, replay_digest
 from shared.system.rebuild import describe, load_projections, rebuild_command, rebuild_projections
+from tests.access import AUDITOR, token_settings
 from tests.shared.member_list import (
     code,
     event_types,
@@ -29,7 +30,12 @@ from tests.shared.test_service_shell import SERVICES, running, service_app
 def settings_for(service: str, database_url: str, nats_url: str):  # type: ignore[no-untyped-def]
     module = importlib.import_module(f"services.{service}.settings")
     cls = getattr(module, f"{service.capitalize()}Settings")
-    return cls(database_url=database_url, nats_url=nats_url, consumers_enabled=False)
+    return cls(
+        database_url=database_url,
+        nats_url=nats_url,
+        consumers_enabled=False,
+        tokens=token_settings(),
+    )
 
 
 async def with_member_list_tables(database_url: str) -> None:
@@ -39,7 +45,7 @@ async def with_member_list_tables(database_url: str) -> None:
     await engine.dispose()
 
 
-async def test_get_projections_shows_each_projection_position_and_digest_to_anyone(
+async def test_get_projections_shows_each_projection_position_and_digest_to_an_auditor(
     database_url, servers
 ):
     await with_member_list_tables(database_url)
@@ -50,7 +56,7 @@ async def test_get_projections_shows_each_projection_position_and_digest_to_anyo
         for _ in range(3):
             await state_history(store, code(), renames=1)
         head = await app.state.projection_runner.wait_until_caught_up()
-        response = await client.get("/projections")  # no token: the public
+        response = await client.get("/projections", headers=AUDITOR)
         replayed = await replay_digest(store, member_list(), until=head)
 
     assert response.status_code == 200, response.text
@@ -68,7 +74,7 @@ async def test_a_service_without_projections_lists_none(database_url, servers):
     settings = settings_for("meetings", database_url, servers.nats_url)
     app = create_service_app(settings, event_types=EventTypes())
     async with running(app) as client:
-        response = await client.get("/projections")
+        response = await client.get("/projections", headers=AUDITOR)
 
     assert response.status_code == 200
     assert response.json() == {"head": 0, "projections": []}

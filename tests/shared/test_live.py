@@ -22,7 +22,7 @@ from shared.access import register_founding_members
 from shared.live import LiveStreams, LiveUnavailableError
 from shared.system.devservers import free_port
 from tests.access import bearer
-from tests.documents.helpers import FOUNDED, MEMBERS_BEFORE_KUWAIT, draft, small_text
+from tests.documents.helpers import FOUNDED, MEMBERS_BEFORE_KUWAIT, dated_today, draft, small_text
 from tests.polling import eventually
 from tests.shared.test_service_shell import settings_for
 
@@ -47,7 +47,7 @@ class Served:
         etag = (await self.http.get(f"/documents/{symbol}", headers=SECRETARIAT)).headers["ETag"]
         response = await self.http.post(
             f"/documents/{symbol}/revisions",
-            json={"text": small_text(title), "basis": "", "incorporates": []},
+            json={"text": small_text(title), "basis": "", "incorporates": [], **dated_today()},
             headers={**SECRETARIAT, "If-Match": etag},
         )
         assert response.status_code == 201, response.text

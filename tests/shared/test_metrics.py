@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.documents.app import create_app
 from shared.eventstore.schema import parked_messages
 from tests.access import bearer
-from tests.documents.helpers import draft, small_text
+from tests.documents.helpers import dated_today, draft, small_text
 from tests.polling import eventually
 from tests.shared.test_service_shell import running, settings_for
 
@@ -64,7 +64,8 @@ async def test_metrics_count_requests_appends_and_lags(database_url, servers):
         etag = (await client.get(f"/documents/{symbol}", headers=SECRETARIAT)).headers["ETag"]
         revised = await client.post(
             f"/documents/{symbol}/revisions",
-            json={"text": small_text("Revised"), "basis": "", "incorporates": []},
+            json={"text": small_text("Revised"), "basis": "", "incorporates": [],
+                  **dated_today()},
             headers={**SECRETARIAT, "If-Match": etag},
         )
         for _ in range(3):
