@@ -12,6 +12,16 @@ knows 104 is missing: it takes 104 from the producer's `GET /events` feed before
 a message NATS lost is healed from the producer's log. When nothing arrives for a while it
 asks the feed too, so a lost *last* message is found as well.
 
+A message is applied only if it continues the producer's hash chain: its `prevhash` is the
+hash this consumer recorded for the position before it (the tracking row keeps each applied
+event's hash), and its own hash is the hash of its content. One that does not (altered on the
+way, or forged by whoever could publish on the producer's subjects), or that claims a
+position the producer's log does not have, is not the producer's: it is logged as
+`consumer.forged_message`, terminated (never delivered again), and the genuine event at its
+position is taken from the producer's feed, as for a gap. An event of the feed itself that does
+not continue the chain means that what this consumer recorded is not the producer's log: it
+stops there (`consumer.chain_broken`) for a person to look at, and applies nothing more.
+
 A handler that keeps failing is retried with backoff; after `max_attempts` its event is
 parked (kept with its error, tracked as parked, visible at `GET /admin/parked`, retryable by
 `POST /admin/parked/{id}/retry`), and the events after it go on. A handler the service's rules
@@ -31,6 +41,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 import httpx
@@ -38,6 +49,7 @@ import structlog
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -52,12 +64,19 @@ from shared.commands import (
     derived_event_ids,
 )
 from shared.domain import AwaitingError, DomainError
-from shared.envelope import EnvelopeError, ForeignEvent, decode, from_feed_item, stream_name
+from shared.envelope import (
+    EnvelopeError,
+    ForeignEvent,
+    decode,
+    from_feed_item,
+    link_break,
+    stream_name,
+)
 from shared.eventstore import AppendResult, DomainEvent, NewEvent, PostgresEventStore
+from shared.eventstore.hashing import GENESIS_HASH
 from shared.eventstore.schema import parked_messages, tracking
 from shared.http.problems import database_unavailable
-from shared.messaging import NatsConnection
-from shared.relay import ensure_stream
+from shared.messaging import NatsConnection, durable_name
 from shared.retry import Backoff, RetryCallState, backoff, retrying
 
 log = structlog.get_logger(__name__)
@@ -200,9 +219,50 @@ class _Gap(Exception):
         self.last = last
 
 
+class _Forged(Exception):
+    """The event at the next position does not continue the producer's hash chain."""
+
+    def __init__(self, last: int, reason: str) -> None:
+        super().__init__(reason)
+        self.last = last
+        self.reason = reason
+
+
+class _NotInLog(Exception):
+    """The producer's feed has nothing after `last`: a message claiming a later position is
+    not of its log."""
+
+    def __init__(self, last: int) -> None:
+        self.last = last
+
+
+class ChainBrokenError(RuntimeError):
+    """The producer's own feed does not continue the chain this consumer recorded: what it
+    applied is not the producer's log (a forgery that linked, or a log replaced since)."""
+
+    def __init__(self, producer: str, position: int, reason: str) -> None:
+        super().__init__(f"{producer} position {position}: {reason}")
+        self.producer = producer
+        self.position = position
+        self.reason = reason
+
+
+class _Source(Enum):
+    """Where an event comes from, which says whether its chain link is checked and what a
+    broken one means."""
+
+    MESSAGE = "message"
+    """NATS: checked; a broken link is a message that is not the producer's."""
+    FEED = "feed"
+    """The producer's feed: checked; a broken link means what was applied is not its log."""
+    CALLER = "caller"
+    """Handed in by code that vouches for it (tests, tools): not checked."""
+
+
 def _not_to_retry(error: BaseException) -> bool:
-    """A gap or a server that is away: for the outer loops, never retried by the handler's."""
-    return isinstance(error, _Gap) or _unavailable(error)
+    """A gap, a broken chain link or a server that is away: for the outer loops, never retried
+    by the handler's."""
+    return isinstance(error, _Gap | _Forged) or _unavailable(error)
 
 
 def _lock_key(producer: str) -> int:
@@ -225,6 +285,7 @@ class JetStreamConsumer:
         idle_check_after: float = 5.0,
         waiting_check_after: float = 2.0,
         ack_wait: float = 30.0,
+        stream_wait: float = 1.0,
     ) -> None:
         self.service = service
         self.producer = producer
@@ -240,7 +301,9 @@ class JetStreamConsumer:
         self.waiting_check_after = waiting_check_after
         """Seconds between tries of the events parked as waiting for a prerequisite."""
         self.ack_wait = ack_wait
-        self.durable = f"{service}-from-{producer}"
+        self.stream_wait = stream_wait
+        """Seconds between looks for the producer's stream while it does not exist yet."""
+        self.durable = durable_name(service, producer)
         self.position = 0
         self.known_head = 0
         """The highest position of the producer's log this replica has heard of (a message or
@@ -277,6 +340,14 @@ class JetStreamConsumer:
                 raise
             except (NatsError, *UNAVAILABLE, httpx.HTTPError) as error:
                 log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
+            except ChainBrokenError as error:
+                log.error(
+                    "consumer.chain_broken",
+                    consumer=self.durable,
+                    producer=error.producer,
+                    position=error.position,
+                    reason=error.reason,
+                )
             except Exception as error:
                 if _unavailable(error):
                     log.warning("consumer.interrupted", consumer=self.durable, error=repr(error))
@@ -285,22 +356,40 @@ class JetStreamConsumer:
             rounds += 1
             await asyncio.sleep(backoff(rounds, base=0.2, cap=5.0))
 
+    async def _subscribe(self, js: Any) -> Any | None:
+        """This consumer's pull subscription to the producer's stream, its durable consumer
+        created if need be; None while the stream does not exist (the producer creates it
+        when its relay first leads: no other service may)."""
+        try:
+            return await js.pull_subscribe(
+                f"cica.{self.producer}.>",
+                durable=self.durable,
+                stream=stream_name(self.producer),
+                config=ConsumerConfig(
+                    ack_policy=AckPolicy.EXPLICIT,
+                    deliver_policy=DeliverPolicy.ALL,
+                    ack_wait=self.ack_wait,
+                    max_deliver=-1,
+                    max_ack_pending=1000,
+                ),
+            )
+        except NotFoundError:
+            return None
+
     async def _consume(self) -> None:
         client = await self.nats.connected()
-        await ensure_stream(self.nats, self.producer)
         js = client.jetstream()
-        subscription = await js.pull_subscribe(
-            f"cica.{self.producer}.>",
-            durable=self.durable,
-            stream=stream_name(self.producer),
-            config=ConsumerConfig(
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=self.ack_wait,
-                max_deliver=-1,
-                max_ack_pending=1000,
-            ),
-        )
+        subscription = await self._subscribe(js)
+        if subscription is None:
+            log.info("consumer.waiting_for_stream", consumer=self.durable,
+                     stream=stream_name(self.producer))  # fmt: skip
+        while subscription is None:
+            # What the producer has recorded meanwhile, from its feed, if it answers yet (it
+            # may be starting too, which is no trouble to report).
+            with contextlib.suppress(httpx.TransportError):
+                await self.catch_up()
+            await asyncio.sleep(self.stream_wait)
+            subscription = await self._subscribe(js)
         try:
             self.position = await self.tracked_position()
             idle_since = waiting_checked = asyncio.get_running_loop().time()
@@ -357,8 +446,10 @@ class JetStreamConsumer:
             log.info("consumer.batch_fallback", consumer=self.durable, error=repr(error))
         for index, (message, event) in enumerate(pending):
             try:
-                await self.handle(event, on_retry=message.in_progress)
-                await message.ack()
+                if await self.receive(event, on_retry=message.in_progress):
+                    await message.ack()
+                else:  # not the producer's: never to be delivered again
+                    await message.term()
             except BaseException:
                 await self._nak(m for m, _ in pending[index:])
                 raise
@@ -374,15 +465,15 @@ class JetStreamConsumer:
         stopping at the first gap; raises (and commits nothing) if any handler fails."""
         applied: list[ForeignEvent] = []
         async with self.engine.begin() as connection:
-            last = await self._locked_position(connection)
+            last, last_hash = await self._locked_head(connection)
             for event in sorted(events, key=lambda e: e.position):
                 if event.position <= last:
                     continue
-                if event.position != last + 1:
-                    break
+                if event.position != last + 1 or link_break(event, last_hash) is not None:
+                    break  # a gap, or a broken link: the slow path heals it
                 await self._run_handler(connection, event)
                 applied.append(event)
-                last = event.position
+                last, last_hash = event.position, _hash_of(event)
             if applied:
                 await connection.execute(
                     insert(tracking), [self._tracking_values(e, "applied") for e in applied]
@@ -402,28 +493,82 @@ class JetStreamConsumer:
             if not events:
                 return handled
             for event in events:
-                await self.handle(event)
+                await self._handle(event, None, _Source.FEED)
                 handled += 1
 
     # ------------------------------------------------------------------- one event
 
+    async def receive(
+        self, event: ForeignEvent, *, on_retry: Callable[[], Awaitable[Any]] | None = None
+    ) -> bool:
+        """Handle a message from NATS once, first healing any gap before it from the
+        producer's feed. False when it is not the producer's (it breaks the hash chain, or
+        claims a position the producer's log does not have): then it is not applied, and the
+        genuine event at its position, if there is one yet, is taken from the feed instead."""
+        return await self._handle(event, on_retry, _Source.MESSAGE)
+
     async def handle(
         self, event: ForeignEvent, *, on_retry: Callable[[], Awaitable[Any]] | None = None
     ) -> None:
-        """Handle `event` once, first healing any gap before it from the producer's feed."""
+        """Handle `event`, which the caller vouches for (a test, a tool: its chain link is not
+        checked), once, first healing any gap before it from the producer's feed."""
+        await self._handle(event, on_retry, _Source.CALLER)
+
+    async def _handle(
+        self,
+        event: ForeignEvent,
+        on_retry: Callable[[], Awaitable[Any]] | None,
+        source: _Source,
+    ) -> bool:
         self.known_head = max(self.known_head, event.position)
         if event.position <= self.position:
-            return  # committed already (tracked positions never go back)
+            return True  # committed already (tracked positions never go back)
         # Its retries, parking and gap healing are logged with its ids.
         with context.caused_by(str(event.event_id), event.metadata.get("correlation_id")):
             while True:
                 try:
-                    await self._apply(event, on_retry)
-                    return
+                    await self._apply(event, on_retry, check=source is not _Source.CALLER)
+                    return True
                 except _Gap as gap:
-                    await self._heal(gap.last, event.position)
+                    try:
+                        await self._heal(gap.last, event.position)
+                    except _NotInLog as nowhere:
+                        if source is not _Source.MESSAGE:
+                            raise ConnectionError(
+                                f"{self.durable}: the feed of {self.producer} lacks "
+                                f"{nowhere.last + 1}"
+                            ) from None
+                        reason = f"the producer's log ends before {nowhere.last + 1}"
+                        self._forged(event, reason)
+                        return False
+                except _Forged as forged:
+                    if source is _Source.FEED:
+                        raise ChainBrokenError(
+                            self.producer, event.position, forged.reason
+                        ) from None
+                    # The genuine event at its position, from the feed, first: if that does
+                    # not continue the chain either, what is wrong is what this consumer
+                    # recorded before (ChainBrokenError), not this message.
+                    if self.feed is not None and self.feed.knows(self.producer):
+                        with contextlib.suppress(_NotInLog):  # the genuine one is still to come
+                            await self._heal(forged.last, event.position + 1)
+                    self._forged(event, forged.reason)
+                    return False
+
+    def _forged(self, event: ForeignEvent, reason: str) -> None:
+        log.error(
+            "consumer.forged_message",
+            consumer=self.durable,
+            producer=self.producer,
+            position=event.position,
+            event_id=str(event.event_id),
+            event_type=event.event_type,
+            reason=reason,
+        )
 
     async def _heal(self, last: int, until: int) -> None:
+        """Apply positions `last` + 1 to `until` - 1 from the producer's feed; `_NotInLog` if
+        the feed has nothing after `last`."""
         if self.feed is None or not self.feed.knows(self.producer):
             raise ConnectionError(
                 f"{self.durable}: positions {last + 1}..{until - 1} are missing and no feed "
@@ -433,21 +578,28 @@ class JetStreamConsumer:
         missing = await self.feed.events(self.producer, after=last, limit=until - 1 - last)
         missing = [m for m in missing if m.position < until]
         if not missing:
-            raise ConnectionError(f"{self.durable}: the feed of {self.producer} lacks {last + 1}")
+            raise _NotInLog(last)
         for event in missing:
             await self._apply_healed(event)
 
     async def _apply_healed(self, event: ForeignEvent) -> None:
-        # A gap here means another replica moved on meanwhile; the outer loop looks again.
-        with contextlib.suppress(_Gap):
-            await self._apply(event, None)
+        try:
+            await self._apply(event, None, check=True)
+        except _Gap:
+            pass  # another replica moved on meanwhile; the outer loop looks again
+        except _Forged as forged:  # the producer's own log does not continue what we applied
+            raise ChainBrokenError(self.producer, event.position, forged.reason) from None
 
     async def _apply(
-        self, event: ForeignEvent, on_retry: Callable[[], Awaitable[Any]] | None
+        self,
+        event: ForeignEvent,
+        on_retry: Callable[[], Awaitable[Any]] | None,
+        *,
+        check: bool,
     ) -> None:
-        """Apply `event`, retrying a failing handler with backoff; after `max_attempts`, park
-        it. A gap, or a server that is away, is raised at once: never retried here nor
-        parked."""
+        """Apply `event` (if `check`, only if it continues the chain), retrying a failing
+        handler with backoff; after `max_attempts`, park it. A gap, a broken link, or a
+        server that is away, is raised at once: never retried here nor parked."""
 
         async def before_sleep(retry_state: RetryCallState) -> None:
             assert retry_state.outcome is not None
@@ -474,7 +626,7 @@ class JetStreamConsumer:
             ):
                 with attempt:
                     attempts += 1
-                    await self._apply_once(event)
+                    await self._apply_once(event, check=check)
         except Exception as error:
             if _not_to_retry(error):
                 raise
@@ -482,21 +634,32 @@ class JetStreamConsumer:
             # every attempt): parked with its reason, waiting if what it rests on is to come.
             await self._park(event, error, attempts)
 
-    async def _locked_position(self, connection: AsyncConnection) -> int:
+    async def _locked_head(self, connection: AsyncConnection) -> tuple[int, bytes | None]:
+        """Under the producer's lock: the last position of the producer this service tracked,
+        and the hash it recorded for it (the genesis hash before any; None for a position
+        tracked before hashes were)."""
         await connection.execute(select(func.pg_advisory_xact_lock(_lock_key(self.producer))))
-        query = select(func.coalesce(func.max(tracking.c.position), 0)).where(
-            tracking.c.producer == self.producer
+        query = (
+            select(tracking.c.position, tracking.c.hash)
+            .where(tracking.c.producer == self.producer)
+            .order_by(tracking.c.position.desc())
+            .limit(1)
         )
-        return int((await connection.execute(query)).scalar_one())
+        row = (await connection.execute(query)).first()
+        if row is None:
+            return 0, GENESIS_HASH
+        return int(row.position), row.hash
 
-    async def _apply_once(self, event: ForeignEvent) -> None:
+    async def _apply_once(self, event: ForeignEvent, *, check: bool) -> None:
         async with self.engine.begin() as connection:
-            last = await self._locked_position(connection)
+            last, last_hash = await self._locked_head(connection)
             if event.position <= last:
                 self.position = max(self.position, last)
                 return
             if event.position != last + 1:
                 raise _Gap(last)
+            if check and (reason := link_break(event, last_hash)) is not None:
+                raise _Forged(last, reason)
             await self._run_handler(connection, event)
             await connection.execute(
                 insert(tracking).values(self._tracking_values(event, "applied"))
@@ -525,6 +688,7 @@ class JetStreamConsumer:
             "event_type": event.event_type,
             "outcome": outcome,
             "handled_at": datetime.now(UTC),
+            "hash": _hash_of(event),
         }
 
     async def _park(self, event: ForeignEvent, error: Exception, attempts: int) -> None:
@@ -536,7 +700,7 @@ class JetStreamConsumer:
             error=repr(error),
         )
         async with self.engine.begin() as connection:
-            last = await self._locked_position(connection)
+            last, _ = await self._locked_head(connection)
             if event.position <= last:
                 return
             if event.position != last + 1:
@@ -587,6 +751,16 @@ class JetStreamConsumer:
         )
         async with self.engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
+
+
+def _hash_of(event: ForeignEvent) -> bytes | None:
+    """The event's hash, as the tracking row keeps it (None if it is no hash at all: an event
+    a caller handed in unchecked)."""
+    try:
+        digest = bytes.fromhex(event.hash)
+    except ValueError:
+        return None
+    return digest if len(digest) == 32 else None
 
 
 def _reason(error: Exception) -> dict[str, Any]:

@@ -8,7 +8,9 @@
 
 The extensions carry everything a consumer needs to place the event in its producer's log
 (`sequence` is the position: gapless, so a consumer notices what it has not received) and
-everything an auditor needs to recompute its hash.
+everything an auditor needs to recompute its hash. A consumer recomputes it (`link_break`)
+before applying a message: the producer's metadata is what the envelope carries (actor,
+correlation and causation ids), so the hash of a genuine message always comes out the same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from shared.eventstore.hashing import format_instant
+from shared.eventstore.hashing import ChainBreak, chain_break, format_instant
 from shared.eventstore.types import RecordedEvent
 
 SPEC_VERSION = "1.0"
@@ -149,6 +151,29 @@ def from_feed_item(item: dict[str, Any], producer: str) -> ForeignEvent:
     """An event as a producer's `GET /events` feed serves it (`RecordedEvent.as_feed_item`);
     KeyError, ValueError or TypeError when the item is not one."""
     return ForeignEvent(producer=producer, **RecordedEvent.from_feed_item(item).as_feed_item())
+
+
+def link_break(event: ForeignEvent, previous_hash: bytes | None) -> str | None:
+    """Whether `event` continues its producer's hash chain (DESIGN.md: ``hash = sha256(prev_hash
+    || canonical bytes)``) after the event before it, whose hash the consumer recorded as
+    `previous_hash` (the genesis hash before position 1; None where it is not known, as for
+    positions tracked before hashes were, and then only the event's own hash is checked).
+    None when it does; else why not, in a few words."""
+    try:
+        record = RecordedEvent.from_feed_item(event.as_feed_item())
+        expected = record.prev_hash if previous_hash is None else previous_hash
+        broken = chain_break(record, event.position, expected)
+    except (KeyError, ValueError, TypeError, OverflowError) as error:
+        return f"its hash cannot be recomputed: {error}"
+    match broken:
+        case None:
+            return None
+        case ChainBreak.PREV_HASH:
+            return "its prevhash is not the hash of the event before it"
+        case ChainBreak.CONTENT:
+            return "its content does not give its hash"
+        case ChainBreak.MISSING:  # not for a record read where it says it belongs
+            return "it is not where it says it is"
 
 
 def parse_time(value: str) -> datetime:

@@ -6,6 +6,12 @@ prefix: ``CICA_DATABASE_URL`` (a PostgreSQL *server*; each service uses its own 
 ``cica_<service>`` on it) and ``CICA_NATS_URL``. A service-specific
 ``CICA_<SERVICE>_DATABASE_URL`` or ``CICA_<SERVICE>_NATS_URL`` wins over them.
 
+Each service connects to NATS as an identity of its own: ``CICA_<SERVICE>_NATS_USER`` and the
+file holding its password, ``CICA_<SERVICE>_NATS_PASSWORD_FILE`` (a file, so that the password
+is in no environment a process listing or a crash report shows). ``cica up`` makes them; on
+containers they come from Secrets. Where the servers speak TLS with certificates of a private
+CA, ``CICA_NATS_TLS_CA_FILE`` names that CA (system-wide).
+
 Where the other services answer (for a consumer to heal gaps from a producer's ``GET /events``)
 is each service's own setting, declared with `service_url`: ``CICA_<PRODUCER>_URL``, by default
 the producer's port on this machine. The kit names no service: it reads whichever the service
@@ -14,6 +20,8 @@ declares (`ServiceSettings.feed_urls`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,6 +65,34 @@ def read_secret_file(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
+@dataclass(frozen=True)
+class NatsIdentity:
+    """Who a NATS connection is: a user, and the file its password is kept in (read at each
+    connection, so a password file replaced in place is used from the next reconnection)."""
+
+    user: str
+    password_file: Path
+
+    def password(self) -> str:
+        return read_secret_file(self.password_file).decode()
+
+
+class NatsServers(list[str]):
+    """The NATS servers' URLs, as a list (what `shared.messaging.NatsConnection` takes), with
+    how to reach them: the identity to connect as, and the CA of their certificates."""
+
+    def __init__(
+        self,
+        urls: Iterable[str],
+        *,
+        identity: NatsIdentity | None = None,
+        tls_ca_file: Path | None = None,
+    ) -> None:
+        super().__init__(urls)
+        self.identity = identity
+        self.tls_ca_file = tls_ca_file
+
+
 class TokenSettings(BaseSettings):
     """How bearer tokens are verified (and, on one machine, signed): ``CICA_JWT_*``, one
     configuration for the whole system. See `shared.access.tokens`."""
@@ -98,6 +134,11 @@ class ServiceSettings(BaseSettings):
     nats_stream_replicas: int = Field(1, ge=1, le=5, validation_alias="CICA_NATS_STREAM_REPLICAS")
     system_database_url: str = Field(DEFAULT_SERVER_URL, validation_alias="CICA_DATABASE_URL")
     system_nats_url: str = Field(DEFAULT_NATS_URL, validation_alias="CICA_NATS_URL")
+    # Its NATS identity (see the module's docstring); none: anonymous, which a server with
+    # users refuses. The CA of the servers' certificates is system-wide.
+    nats_user: str | None = None
+    nats_password_file: Path | None = None
+    nats_tls_ca_file: Path | None = Field(None, validation_alias="CICA_NATS_TLS_CA_FILE")
     log_level: str = "INFO"
     group_commit_max_events: int = Field(2000, ge=1)
     relay_enabled: bool = True
@@ -117,10 +158,22 @@ class ServiceSettings(BaseSettings):
     # How often the log's head is signed, if it grew: CICA_<SERVICE>_CHECKPOINT_INTERVAL_SECONDS.
     checkpoint_interval_seconds: float = Field(300.0, gt=0)
     # Live updates (GET /live, shared/live.py): how many clients may follow the log at once
-    # (more get 503 with Retry-After), and how often an idle stream sends a comment line so
-    # that proxies keep it open.
+    # (more get 503 with Retry-After); how many of them may be the public's (callers with no
+    # token: always fewer than the whole, so the public never takes the last slots from the
+    # Secretariat); how many one caller may hold (a token's subject, or the public's address;
+    # more get 429); and how often an idle stream sends a comment line so that proxies keep it
+    # open.
     live_max_subscribers: int = Field(100, ge=1)
+    live_max_public_subscribers: int = Field(20, ge=0)
+    live_max_streams_per_caller: int = Field(5, ge=1)
     live_heartbeat_seconds: float = Field(15.0, gt=0)
+    # The largest request body accepted, in bytes (more: 413 before the route runs):
+    # CICA_<SERVICE>_MAX_BODY_BYTES.
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1)
+    # Whether clients reach the service over https (directly or through a TLS proxy): then
+    # every answer carries Strict-Transport-Security. CICA_<SERVICE>_HTTPS; off by default, so
+    # that plain http on one machine keeps working.
+    https: bool = False
     # GET /metrics (shared/metrics.py) is for the Secretariat, auditors and services; true
     # opens it to callers without a token too (a cluster whose scraper carries none).
     metrics_public: bool = False
@@ -143,5 +196,20 @@ class ServiceSettings(BaseSettings):
         }
 
     @property
-    def nats_servers(self) -> list[str]:
-        return (self.nats_url or self.system_nats_url).split(",")
+    def nats_servers(self) -> NatsServers:
+        """The NATS servers' URLs, with this service's identity (CICA_<SERVICE>_NATS_USER and
+        CICA_<SERVICE>_NATS_PASSWORD_FILE; none: anonymous) and the CA of their certificates
+        (CICA_NATS_TLS_CA_FILE): what the service's NATS connection is made from."""
+        identity = None
+        if self.nats_user is not None:
+            if self.nats_password_file is None:
+                raise ValueError(
+                    f"CICA_{self.service_name.upper()}_NATS_USER is set without "
+                    f"CICA_{self.service_name.upper()}_NATS_PASSWORD_FILE"
+                )
+            identity = NatsIdentity(self.nats_user, self.nats_password_file)
+        return NatsServers(
+            (self.nats_url or self.system_nats_url).split(","),
+            identity=identity,
+            tls_ca_file=self.nats_tls_ca_file,
+        )

@@ -113,7 +113,8 @@ relay_progress = Table(
 
 # Which events of other services this service has handled: one row per (producer, position),
 # committed in the same transaction as the handler's writes. Positions of a producer are
-# handled in order and without gaps, so the greatest position is where the consumer stands.
+# handled in order and without gaps, so the greatest position is where the consumer stands;
+# its hash is what the next message's prevhash must be (shared/consumers.py).
 tracking = Table(
     "tracking",
     metadata,
@@ -123,6 +124,8 @@ tracking = Table(
     Column("event_type", Text, nullable=False),
     Column("outcome", Text, nullable=False),  # 'applied' | 'parked'
     Column("handled_at", DateTime(timezone=True), nullable=False),
+    # The event's hash in its producer's chain; None for rows tracked before hashes were.
+    Column("hash", LargeBinary(32)),
     UniqueConstraint("producer", "event_id"),
     CheckConstraint("outcome in ('applied', 'parked')", name="outcome_known"),
 )

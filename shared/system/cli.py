@@ -120,7 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run PostgreSQL, NATS and the four services here; Ctrl-C stops everything",
         description="Start PostgreSQL and NATS (unless CICA_DATABASE_URL / CICA_NATS_URL name "
         "external servers), create and migrate the databases, start the registry, documents, "
-        "meetings and notifications services, and keep them running until Ctrl-C or SIGTERM.",
+        "meetings and notifications services, and keep them running until Ctrl-C or SIGTERM. "
+        "The NATS started here has a user per service (passwords made once in the state "
+        "dir's keys/nats/) and refuses anonymous clients; with external NATS each service's "
+        "identity comes from CICA_<SERVICE>_NATS_USER and CICA_<SERVICE>_NATS_PASSWORD_FILE.",
     )
     up.set_defaults(command_parser=up)
     up.add_argument(

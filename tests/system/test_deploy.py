@@ -5,15 +5,22 @@ manifests in `deploy/k8s/` against the Kubernetes schemas of a fixed version, bo
 (the schemas are vendored, or shipped by a dev dependency). Beyond the schemas: every
 service, port and `CICA_*` variable they name exists in the code, every variable the code
 needs on containers is set, and the NATS configurations are accepted by the real
-`nats-server` (the wheel `make up` uses) and fsync before acknowledging.
+`nats-server` (the wheel `make up` uses), fsync before acknowledging, speak TLS only, and let
+in no one but the services, each with the permissions the code declares for it (a node of the
+compose cluster is run for real to show it). No password has a default, and no key is in the
+repository.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import importlib
+import ipaddress
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,15 +32,23 @@ from urllib.parse import urlsplit
 import asyncpg
 import jsonschema
 import kubernetes_validate
+import nats
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 
 from shared.access.tokens import KEY_VARIABLES
 from shared.checkpoints import load_signing_key
+from shared.messaging import NatsConnection
 from shared.relay import stream_config
 from shared.settings import ServiceSettings
+from shared.system.devservers import LocalNats, free_port
+from shared.system.nats_identities import deploy_authorization, password_variable
 from shared.system.services import SERVICE_NAMES as SERVICES
 from shared.system.services import service_named
 
@@ -47,6 +62,10 @@ kubernetes-validate); strict, so an unknown or misspelt field fails too."""
 
 CICA_VARIABLE = re.compile(r"\bCICA_[A-Z0-9_]+\b")
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+AUTHORIZATION = REPO / "deploy" / "nats" / "authorization.conf"
+NATS_PASSWORDS = {password_variable(service) for service in SERVICES}
+"""The variables the NATS configurations read (the services' passwords, on the servers)."""
+INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<rest>[^}]*)\}")
 
 
 # ------------------------------------------------------------------------- what the code reads
@@ -217,7 +236,25 @@ def test_compose_names_only_variables_the_code_reads() -> None:
     known = known_variables()
     for name, spec in compose_services().items():
         named = set(CICA_VARIABLE.findall(json.dumps(spec.get("environment", {}))))
+        if name in nats_nodes():  # the services' passwords, for deploy/nats/authorization.conf
+            assert named == NATS_PASSWORDS, name
+            continue
         assert named <= known, f"{name}: {sorted(named - known)} are read by no code"
+    for name, secret in compose()["secrets"].items():
+        assert secret.get("environment") in {None, *NATS_PASSWORDS}, name
+
+
+def test_compose_has_no_default_password_and_refuses_to_start_without_one() -> None:
+    """Every password, and where the TLS files are, must be given: `${VAR:?message}`, which
+    makes compose stop before it starts anything; none has a default (`${VAR:-...}`)."""
+    text = COMPOSE_FILE.read_text()
+    needed = {"POSTGRES_PASSWORD", "CICA_NATS_TLS_DIR", *NATS_PASSWORDS}
+    for match in INTERPOLATION.finditer(text):
+        if match["name"] in needed or "PASSWORD" in match["name"]:
+            assert match["rest"].startswith(":?") and len(match["rest"]) > 2, match.group(0)
+            needed.discard(match["name"])
+    assert not needed, f"never interpolated: {sorted(needed)}"
+    assert not list(REPO.glob("deploy/**/*.key")) and not list(REPO.glob("deploy/**/*.pem"))
 
 
 def test_compose_sets_what_the_code_needs_on_containers() -> None:
@@ -234,6 +271,16 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
         nats = [urlsplit(url) for url in environment["CICA_NATS_URL"].split(",")]
         assert sorted(url.hostname for url in nats) == nats_nodes()
         assert {url.port for url in nats} == {4222}
+        assert {url.scheme for url in nats} == {"tls"}
+        # Its own NATS identity: the user, and the password as its own secret's file.
+        prefix = f"CICA_{name.upper()}_"
+        assert environment[prefix + "NATS_USER"] == name
+        secret = Path(environment[prefix + "NATS_PASSWORD_FILE"])
+        assert secret.parent == Path("/run/secrets")
+        assert compose()["secrets"][secret.name] == {"environment": password_variable(name)}
+        ca = Path(environment["CICA_NATS_TLS_CA_FILE"])
+        assert set(services[name]["secrets"]) == {secret.name, ca.name}, name
+        assert compose()["secrets"][ca.name]["file"].endswith("/ca.crt")
         for other in producers(name):
             url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
             assert (url.hostname, url.port) == (other, default_port(other))
@@ -259,7 +306,11 @@ def test_compose_keys_container_makes_every_key_file_the_services_read(
     for service in SERVICES:
         environment = services[service]["environment"]
         assert f"{name}:{target}:ro" in services[service]["volumes"]
-        files = {k: v for k, v in environment.items() if k.endswith("_FILE")}
+        files = {
+            k: v
+            for k, v in environment.items()
+            if k.endswith("_FILE") and not v.startswith("/run/secrets/")  # secrets: above
+        }
         assert f"CICA_{service.upper()}_SIGNING_KEY_FILE" in files
         for variable, path in files.items():
             assert Path(path).parent == Path(target), variable
@@ -288,34 +339,179 @@ def test_compose_files_it_names_exist() -> None:
                 assert source in compose()["volumes"], f"{name}: volume {source}"
 
 
-def nats_config_ok(config: Path, environment: dict[str, str] | None = None) -> None:
-    """The real nats-server accepts the file (`-t`), and it fsyncs before acknowledging."""
+def tls_files(directory: Path, names: list[str]) -> Path:
+    """A throwaway CA and a certificate it signs for `names` (and 127.0.0.1), for servers and
+    for routes alike, in `directory` under the names the deployments mount them by: tls.crt,
+    tls.key and ca.crt (cert-manager's), nats-tls-cert, nats-tls-key and nats-tls-ca
+    (compose's secrets)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cica test CA")])
+    ca = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                       critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    alternatives: list[x509.GeneralName] = [x509.DNSName(name) for name in names]
+    alternatives.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+        .issuer_name(ca_name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName(alternatives), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                              ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    pem = serialization.Encoding.PEM
+    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())  # fmt: skip
+    for cert_name, key_name, ca_file in (("tls.crt", "tls.key", "ca.crt"),
+                                         ("nats-tls-cert", "nats-tls-key", "nats-tls-ca")):
+        (directory / cert_name).write_bytes(certificate.public_bytes(pem))
+        (directory / key_name).write_bytes(key_pem)
+        (directory / ca_file).write_bytes(ca.public_bytes(pem))
+    return directory
+
+
+TLS_MOUNTS = ("/run/secrets/", "/etc/nats-tls/")
+"""Where the deployments mount the TLS files (compose's secrets, the k8s Secret)."""
+
+
+def runnable_here(tmp_path: Path, config: str, authorization: str) -> Path:
+    """`config` and the authorization.conf it includes, in `tmp_path`, with the TLS files it
+    names made here for real (throwaway ones), so that a nats-server here can load them."""
+    tls = tls_files(tmp_path / "tls", ["nats-1", "nats-2", "nats-3", "localhost"])
+    for mount in TLS_MOUNTS:
+        config = config.replace(mount, f"{tls}/")
+    (tmp_path / "authorization.conf").write_text(authorization)
+    (tmp_path / "nats.conf").write_text(config)
+    return tmp_path / "nats.conf"
+
+
+def server_environment(**extra: str) -> dict[str, str]:
+    """What a NATS node of the deployments is given: each service's password."""
+    return {**{variable: f"pw-{variable.lower()}" for variable in NATS_PASSWORDS}, **extra}
+
+
+def nats_config_ok(
+    tmp_path: Path, config: str, authorization: str, environment: dict[str, str]
+) -> None:
+    """The real nats-server accepts the configuration (`-t`, its TLS files made here), it
+    fsyncs before acknowledging, speaks TLS to clients and routes (routes showing a certificate
+    of the CA), and takes the services' users, with no anonymous one."""
+    assert authorization == deploy_authorization()
     binary = Path(sys.executable).parent / "nats-server"
     checked = subprocess.run(
-        [str(binary), "-t", "-c", str(config)],
+        [str(binary), "-t", "-c", str(runnable_here(tmp_path, config, authorization))],
         capture_output=True,
         text=True,
         env=environment,
         timeout=30,
     )
     assert checked.returncode == 0, checked.stderr + checked.stdout
-    text = config.read_text()
-    jetstream = re.search(r"^jetstream\s*\{(.*?)^\}", text, re.MULTILINE | re.DOTALL)
-    assert jetstream, f"{config}: no jetstream block"
+    jetstream = re.search(r"^\s*jetstream\s*\{(.*?)^\s*\}", config, re.MULTILINE | re.DOTALL)
+    assert jetstream, "no jetstream block"
     assert re.search(r"^\s*sync_interval:\s*always\s*$", jetstream.group(1), re.MULTILINE)
     assert re.search(r"^\s*store_dir:", jetstream.group(1), re.MULTILINE)
+    assert re.search(r"^\s*include \./authorization\.conf\s*$", config, re.MULTILINE)
+    assert "no_auth_user" not in config + authorization
+    assert not re.search(r"^\s*password\s*[:=]", config, re.MULTILINE)  # all in authorization
+    # ... and there, every one is a variable of the server's environment.
+    written = re.findall(r"^\s*password:\s*(\S+)\s*$", authorization, re.MULTILINE)
+    assert written == [f"${password_variable(service)}" for service in SERVICES]
+    before_cluster = config.split("cluster {")[0]
+    client_tls = re.search(r"^\s*tls\s*\{(.*?)\}", before_cluster, re.DOTALL | re.MULTILINE)
+    assert client_tls and "cert_file" in client_tls.group(1) and "key_file" in client_tls.group(1)
+    cluster = config.split("cluster {")[1]
+    route_tls = re.search(r"tls\s*\{(.*?)\}", cluster, re.DOTALL)
+    assert route_tls and re.search(r"verify:\s*true", route_tls.group(1))
 
 
-def test_compose_nats_nodes_form_a_cluster_that_fsyncs() -> None:
+def test_compose_nats_nodes_form_a_cluster_that_fsyncs(tmp_path: Path) -> None:
     nodes = nats_nodes()
     for node in nodes:
-        mounted = [v.split(":") for v in compose_services()[node]["volumes"]]
-        config = REPO / next(source for source, target, *_ in mounted if target.endswith(".conf"))
-        nats_config_ok(config)
-        text = config.read_text()
-        assert re.search(rf"^server_name:\s*{node}\s*$", text, re.MULTILINE)
-        routes = set(re.findall(r"nats-route://([\w-]+):6222", text))
-        assert routes == set(nodes), f"{config}: routes to {sorted(routes)}"
+        mounted = {target: source for source, target, *_ in
+                   (v.split(":") for v in compose_services()[node]["volumes"])}  # fmt: skip
+        config = (REPO / mounted["/etc/nats/nats.conf"]).read_text()
+        included = (REPO / mounted["/etc/nats/authorization.conf"]).read_text()
+        nats_config_ok(tmp_path / node, config, included, server_environment())
+        assert re.search(rf"^server_name:\s*{node}\s*$", config, re.MULTILINE)
+        routes = set(re.findall(r"nats-route://([\w-]+):6222", config))
+        assert routes == set(nodes), f"{node}: routes to {sorted(routes)}"
+        # Its TLS files are the secrets, and its environment holds the passwords it reads.
+        spec = compose_services()[node]
+        assert set(spec["secrets"]) == {"nats-tls-cert", "nats-tls-key", "nats-tls-ca"}
+        assert set(spec["environment"]) == NATS_PASSWORDS
+
+
+def test_a_compose_nats_node_lets_in_only_the_services_and_only_over_tls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy/nats/nats-1.conf, run here alone (its ports moved to free ones, its store and TLS
+    files to `tmp_path`, its cluster left out): a client without a password is refused, a
+    client that will not speak TLS is refused, and a service configured as compose configures
+    it (a tls:// URL, the CA's file, its user and its password's file) connects as itself,
+    checking the node's certificate with that CA."""
+    port, monitor = free_port(), free_port()
+    config = (REPO / "deploy" / "nats" / "nats-1.conf").read_text()
+    config = config.replace("listen: 0.0.0.0:4222", f"listen: 127.0.0.1:{port}")
+    config = config.replace("http: 127.0.0.1:8222", f"http: 127.0.0.1:{monitor}")
+    config = config[: config.index("cluster {")]  # one node alone: no cluster to join
+    config = config.replace("store_dir: /data", f"store_dir: {json.dumps(str(tmp_path / 'data'))}")
+    environment = server_environment()
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)  # the server's environment, as compose gives it
+    runnable = runnable_here(tmp_path, config, AUTHORIZATION.read_text())
+    node = LocalNats(tmp_path / "data", port, config_path=runnable)
+    ca = tmp_path / "tls" / "ca.crt"
+    password = tmp_path / "registry.password"
+    password.write_text(environment[password_variable("registry")] + "\n")
+
+    async def clients() -> None:
+        trusting = ssl.create_default_context(cafile=str(ca))
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(f"tls://localhost:{port}", tls=trusting, allow_reconnect=False)
+        with pytest.raises((nats.errors.Error, OSError, TimeoutError)):
+            await nats.connect(
+                f"nats://registry:{environment[password_variable('registry')]}@127.0.0.1:{port}",
+                allow_reconnect=False, connect_timeout=2, max_reconnect_attempts=0,
+            )  # fmt: skip
+        settings = settings_class("registry")()  # as the composition root makes it
+        connection = NatsConnection(settings.nats_servers, name="cica-registry")
+        await connection.start()
+        try:
+            await asyncio.wait_for(connection.connected(), 10)
+            assert await connection.ping()
+        finally:
+            await connection.close()
+
+    for variable, value in {
+        "CICA_NATS_URL": f"tls://localhost:{port}",
+        "CICA_NATS_TLS_CA_FILE": str(ca),
+        "CICA_REGISTRY_NATS_USER": "registry",
+        "CICA_REGISTRY_NATS_PASSWORD_FILE": str(password),
+    }.items():
+        monkeypatch.setenv(variable, value)
+    node.start()
+    try:
+        asyncio.run(clients())
+    finally:
+        node.stop()
 
 
 # -------------------------------------------------------------------------------- kubernetes
@@ -455,6 +651,9 @@ def test_manifests_name_only_variables_the_code_reads() -> None:
         for container, environment in pod_environment(pod):
             named = {key for key in environment if key.startswith("CICA_")}
             named |= set(CICA_VARIABLE.findall(json.dumps(container.get("env", []))))
+            if name == "nats":  # the services' passwords, for authorization.conf
+                assert named == NATS_PASSWORDS
+                continue
             assert named <= known, f"{name}: {sorted(named - known)} are read by no code"
     config = objects("ConfigMap")["cica-config"]["data"]
     assert set(config) <= known
@@ -482,6 +681,10 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
     # checkpoint signing key (one for all replicas), the webhook key for notifications.
     files = {k: v for k, v in environment.items() if k.endswith("_FILE")}
     assert {"CICA_JWT_SECRET_FILE", f"CICA_{service.upper()}_SIGNING_KEY_FILE"} <= set(files)
+    # Its own NATS identity, the password a file of its own; TLS to every node.
+    assert environment[f"CICA_{service.upper()}_NATS_USER"] == service
+    assert {f"CICA_{service.upper()}_NATS_PASSWORD_FILE", "CICA_NATS_TLS_CA_FILE"} <= set(files)
+    assert {urlsplit(url).scheme for url in environment["CICA_NATS_URL"].split(",")} == {"tls"}
     if service == "notifications":
         assert "CICA_NOTIFICATIONS_WEBHOOK_KEY_FILE" in files
     mounts = {m["mountPath"]: m["name"] for m in main["volumeMounts"]}
@@ -491,7 +694,14 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
         volume = volumes[mounts[str(Path(path).parent)]]
         assert "optional" not in volume["secret"], variable
         secrets.add(volume["secret"]["secretName"])
-    assert {"cica-jwt", f"cica-signing-{service}"} <= secrets
+    assert {"cica-jwt", f"cica-signing-{service}", "cica-nats-users", "cica-nats-tls"} <= secrets
+    # ... of which it sees its own password only, and the CA only (not the nodes' key).
+    projected = {
+        volume["secret"]["secretName"]: [item["key"] for item in volume["secret"]["items"]]
+        for volume in volumes.values()
+        if volume.get("secret", {}).get("secretName") in {"cica-nats-users", "cica-nats-tls"}
+    }
+    assert projected == {"cica-nats-users": [service], "cica-nats-tls": ["ca.crt"]}
 
 
 def test_migrations_run_once_in_a_job() -> None:
@@ -510,10 +720,24 @@ def test_nats_is_a_three_node_cluster_that_fsyncs(tmp_path: Path) -> None:
     assert {m["name"]: m["mountPath"] for m in container["volumeMounts"]}[
         claim["metadata"]["name"]
     ] == "/data"
-    conf = objects("ConfigMap")["nats-config"]["data"]["nats.conf"]
-    (tmp_path / "nats.conf").write_text(conf)
-    nats_config_ok(tmp_path / "nats.conf", {"POD_NAME": "nats-0"})
+    data = objects("ConfigMap")["nats-config"]["data"]
+    conf = data["nats.conf"]
+    environment = server_environment(POD_NAME="nats-0")
+    nats_config_ok(tmp_path, conf, data["authorization.conf"], environment)
+    assert data["authorization.conf"] == AUTHORIZATION.read_text()
     assert re.search(r"store_dir:\s*/data\s*$", conf, re.MULTILINE)
+    # The passwords from the Secret cica-nats-users, the TLS files from cica-nats-tls.
+    passwords = {
+        entry["name"]: entry["valueFrom"]["secretKeyRef"]
+        for entry in container["env"]
+        if entry["name"] in NATS_PASSWORDS
+    }
+    assert passwords == {
+        password_variable(s): {"name": "cica-nats-users", "key": s} for s in SERVICES
+    }
+    volumes = {v["name"]: v for v in nats["spec"]["template"]["spec"]["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert volumes[mounts["/etc/nats-tls"]]["secret"]["secretName"] == "cica-nats-tls"
     routes = set(re.findall(r"nats://(nats-\d)\.nats-headless:6222", conf))
     assert routes == {f"nats-{n}" for n in range(3)}
     budget = objects("PodDisruptionBudget")["nats"]

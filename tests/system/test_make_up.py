@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import asyncpg
 import httpx
+import nats
 import pytest
 
 from shared.system.devservers import _die_with_parent, free_port, port_is_open
@@ -195,6 +196,16 @@ async def read_probes(pg_port: int) -> set[str]:
     return {str(row["probe"]) for row in rows}
 
 
+async def anonymous_nats_refused(port: int) -> bool:
+    try:
+        client = await nats.connect(f"nats://127.0.0.1:{port}", allow_reconnect=False,
+                                    connect_timeout=2)  # fmt: skip
+    except nats.errors.Error as error:
+        return "Authorization Violation" in str(error)
+    await client.close()
+    return False
+
+
 def test_cica_up_serves_every_service_and_says_where(cica_up: CicaUp) -> None:
     cica_up.start()
     cica_up.wait_until_healthy()
@@ -220,6 +231,19 @@ def test_cica_up_serves_every_service_and_says_where(cica_up: CicaUp) -> None:
     for service in SERVICES:
         log = (cica_up.state_dir / "logs" / f"{service}.log").read_text()
         assert "Application startup complete" in log
+    # NATS: a user per service, its password in a file of its own that only we read, written
+    # nowhere else but the server's own configuration (0600 too); no anonymous client.
+    passwords = {s: cica_up.state_dir / "keys" / "nats" / f"{s}.password" for s in SERVICES}
+    config = cica_up.state_dir / "nats.conf"
+    for service, path in passwords.items():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        password = path.read_text().strip()
+        assert password in config.read_text()
+        assert password not in cica_up.output
+        for log in (cica_up.state_dir / "logs").iterdir():
+            assert password not in log.read_text(), f"{service}'s password in {log.name}"
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert asyncio.run(anonymous_nats_refused(cica_up.ports.nats))
 
     assert cica_up.stop(signal.SIGINT) == 0
     assert open_ports(cica_up.ports) == []

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from shared.eventstore.schema import relay_progress, tracking
+from shared.eventstore.schema import relay_progress
 
 revision = "kit_0002_transport"
 down_revision = "kit_0001"
@@ -18,10 +18,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    for table in (relay_progress, tracking):
-        table.create(bind)
-    # Written out as it was then: kit_0005_parked_reasons adds what came later.
+    relay_progress.create(op.get_bind())
+    # Written out as they were then: kit_0006_tracking_hashes and kit_0005_parked_reasons add
+    # what came later.
+    op.create_table(
+        "tracking",
+        sa.Column("producer", sa.Text, nullable=False),
+        sa.Column("position", sa.BigInteger, autoincrement=False, nullable=False),
+        sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("outcome", sa.Text, nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("producer", "position", name="pk_tracking"),
+        sa.UniqueConstraint("producer", "event_id", name="uq_tracking_producer_event_id"),
+        sa.CheckConstraint(
+            "outcome in ('applied', 'parked')", name="ck_tracking_outcome_known"
+        ),
+    )
     op.create_table(
         "parked_messages",
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=True),
