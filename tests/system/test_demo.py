@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,6 +167,77 @@ def member_state_token(system: CicaUp, state: str) -> str:
     ).stdout.strip()
 
 
+EXPECTED_REFUSALS = {
+    "soc adopts a summit draft": (409, "/problems/outside-competence", False),
+    "admission by a deferral of the swg": (409, "/problems/outside-competence", False),
+    "silence among hand-picked states": (422, "/problems/validation-error", False),
+    "one decision id at two meetings": (409, "/problems/decision-id-taken", False),
+    "consensus bypassed under a fresh id": (409, "/problems/no-consensus", False),
+    "agenda amended by any decision": (409, "/problems/not-an-agenda-decision", False),
+}
+
+
+def attempts_after_the_demo(
+    client: httpx.Client, system: CicaUp, secretariat: str, auditor: str
+) -> dict[str, tuple[int, str, bool]]:
+    """What a careless or dishonest client tried (issue 16), on the running system: each
+    attempt's status, problem type, and whether any service's log moved."""
+    service = urls(system)
+    staff = with_token(secretariat)
+    summit = "/meetings/SUM-2022"
+    conclusions = {"kind": "document", "symbol": "SUM/2022/DRAFT/5"}
+    draft = {"decision_id": str(uuid.uuid4()), "item": "3(b)", "outcome": "adopted",
+             "subject": conclusions, "decided_on": "2022-10-13",
+             "text": "Test text (not the Organization's): the Summit adopts the conclusions."}
+    # A draft put to the Summit and India's objection to it: recorded, as they may be.
+    put = client.post(f"{service['meetings']}{summit}/decision-proposals", json=draft,
+                      headers=staff)
+    assert put.status_code == 201, put.text
+    india = with_token(member_state_token(system, "IND"))
+    objected = client.post(
+        f"{service['meetings']}{summit}/decision-proposals/{draft['decision_id']}/objections",
+        json={"state": "IND", "reason": "Test objection."}, headers=india)
+    assert objected.status_code == 201, objected.text
+    decisions = client.get(f"{service['meetings']}{summit}/decisions", headers=staff).json()
+    summit_decision = decisions["decisions"][0]["decision_id"]
+
+    attempts: dict[str, tuple[str, str, dict[str, Any]]] = {
+        "soc adopts a summit draft": ("meetings", "/meetings/SOC-2022-III/decisions", {
+            "item": "3(c)", "outcome": "adopted", "decided_on": "2022-10-11",
+            "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"},
+            "text": "Test text: the SOC adopts the Astana Statement."}),
+        "admission by a deferral of the swg": ("registry", "/member-states/KWT/admission", {
+            "decision": {"decision_id": str(uuid.uuid4()), "body": "SWG",
+                         "session": "SWG/2022-IX", "decided_on": "2022-10-12",
+                         "outcome": "deferred"}}),
+        "silence among hand-picked states": ("meetings", "/silence-procedures", {
+            "procedure_id": str(uuid.uuid4()), "body": "SOC", "session": "SOC/2022-III",
+            "draft": {"outcome": "noted", "subject": {"kind": "agenda_item", "item": "5"},
+                      "text": "Test text."},
+            "deadline": "2030-01-01T00:00:00Z", "participants": ["KAZ"]}),
+        "one decision id at two meetings": ("meetings", "/meetings/SOC-2022-III/decisions", {
+            "decision_id": summit_decision, "item": "2", "outcome": "noted",
+            "decided_on": "2022-10-11",
+            "subject": {"kind": "membership_application", "state": "KWT"},
+            "text": "Test text: the SOC takes note."}),
+        "consensus bypassed under a fresh id": ("meetings", f"{summit}/decisions", {
+            **draft, "decision_id": str(uuid.uuid4())}),
+        "agenda amended by any decision": ("meetings", f"{summit}/agenda/amendments", {
+            "decision_id": summit_decision,
+            "items": [{"number": "1", "title": "Adoption of the agenda",
+                       "action": "adopt_agenda"}]}),
+    }
+    outcomes = {}
+    for name, (where, path, body) in attempts.items():
+        before = heads(client, system, auditor)
+        answer = client.post(f"{service[where]}{path}", json=body, headers=staff)
+        time.sleep(0.5)  # anything a refusal had let through would be relayed by now
+        changed = heads(client, system, auditor) != before
+        problem = answer.json().get("type", "") if answer.status_code >= 400 else ""
+        outcomes[name] = (answer.status_code, problem, changed)
+    return outcomes
+
+
 def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_and_a_second_run_appends_nothing(  # noqa: E501
     system: CicaUp, tmp_path: Path
 ) -> None:
@@ -233,6 +305,11 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
                 name: client.get(f"{url}/events/verify", headers=with_token(auditor)).json()
                 for name, url in service.items()
             }
+            nothing_parked = {
+                name: client.get(f"{url}/admin/parked", headers=with_token(auditor)).json()
+                for name, url in service.items()
+            }
+            refused = attempts_after_the_demo(client, system, secretariat, auditor)
         secrets = json.loads(secrets_file.read_text())
         webhooks = ministries.verified(secrets)
 
@@ -297,6 +374,14 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
 
     # The second run sent nothing.
     assert sent_after == sent_before == len(webhooks)
+
+    # Every reaction of the scenario was applied: none refused, none waiting.
+    assert {name: answer["parked"] for name, answer in nothing_parked.items()} == {
+        name: [] for name in SERVICES}
+    # Issue 16's attempts, through the public APIs after the demo: each refused with the rule
+    # it breaks, and nothing recorded by any of them.
+    for attempt, (status, problem, changed) in refused.items():
+        assert (status, problem, changed) == EXPECTED_REFUSALS[attempt], attempt
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():
