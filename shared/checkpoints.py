@@ -572,9 +572,12 @@ async def make_checkpoint(request: Request) -> CheckpointOut:
 @LOG_READERS
 async def inclusion_proof(
     request: Request,
-    position: Annotated[int, Query(ge=1, description="the event's position")],
+    position: Annotated[
+        int, Query(ge=1, le=MAX_POSITION, description="the event's position")
+    ],
     tree_size: Annotated[
-        int | None, Query(ge=1, description="the tree (default: the newest checkpoint's)")
+        int | None,
+        Query(ge=1, le=MAX_POSITION, description="the tree (default: the newest checkpoint's)"),
     ] = None,
 ) -> InclusionProofOut:
     """Proof that the event at `position` is in the log of `tree_size` events (RFC 9162)."""
@@ -604,8 +607,8 @@ async def inclusion_proof(
 @LOG_READERS
 async def consistency_proof(
     request: Request,
-    first: Annotated[int, Query(ge=1, description="the older tree size")],
-    second: Annotated[int, Query(ge=1, description="the newer tree size")],
+    first: Annotated[int, Query(ge=1, le=MAX_POSITION, description="the older tree size")],
+    second: Annotated[int, Query(ge=1, le=MAX_POSITION, description="the newer tree size")],
 ) -> ConsistencyProofOut:
     """Proof that the log of `first` events is a prefix of the log of `second` (RFC 9162)."""
     tree = await _checkpointer(request).tree.sync()

@@ -195,6 +195,8 @@ def test_every_documents_route_is_described_with_seed_examples():
         "/documents/{symbol}/amendments/{amendment_id}/decline", "/documents/{symbol}/status",
         "/documents/{symbol}/distribution", "/documents/{symbol}/text",
         "/documents/{symbol}/akn", "/symbols/{symbol}", "/translations/needed",
+        "/documents/{symbol}/addenda", "/documents/{symbol}/corrigenda",
+        "/documents/{symbol}/circulation",
     }  # fmt: skip
     for path, item in ours.items():
         for method, operation in item.items():
@@ -214,6 +216,10 @@ def test_every_documents_route_is_described_with_seed_examples():
     russian = examples("/documents/{symbol}/translations")["russian"]["value"]
     assert russian["title"].startswith("ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ")
     assert examples("/documents/{symbol}/amendments")["replace"]["value"]["state"] == "KAZ"
+    circulated = examples("/documents/{symbol}/circulation")["rev8_by_note_1280"]["value"]
+    assert (circulated["dated"], circulated["note"]) == ("2022-10-07", "SOC/OI/1280")
+    addendum = examples("/documents/{symbol}/addenda")["explanatory_note"]["value"]
+    assert addendum["text"]["paragraphs"][0]["text"]["en"].startswith("It is of utmost")
     read = paths["/documents/{symbol}"]["get"]["responses"]["200"]["content"]
     example = read["application/json"]["example"]
     assert example["symbol"] == "SUM/2022/DRAFT/1/Rev.8"

@@ -3,7 +3,8 @@ answer. A document is addressed by its symbol, slashes and all: ``/documents/SUM
 is the document, ``/documents/SUM/2022/DRAFT/1/Rev.3`` its third revision.
 
 The routes of a document, its text and its status are here; those of its language versions in
-`routes_translations`, of its amendments in `routes_amendments`. Models are in `schemas`, the
+`routes_translations`, of its amendments in `routes_amendments`, of its addenda, corrigenda and
+circulation in `routes_circulation`. Models are in `schemas`, the
 examples in `examples`, the reads in `queries`, what the routes share in `deps`. Who reads what:
 see `deps`.
 """
@@ -43,6 +44,7 @@ from services.documents.examples import (
 )
 from services.documents.reading import akoma_ntoso, choose_language, compare, plain_text
 from services.documents.routes_amendments import router as amendments_router
+from services.documents.routes_circulation import router as circulation_router
 from services.documents.routes_translations import router as translations_router
 from services.documents.schemas import (
     CreateDraftIn,
@@ -55,9 +57,11 @@ from services.documents.schemas import (
     StatusIn,
     SymbolOut,
 )
+from services.documents.schemas_circulation import SupplementOut
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView, Viewer
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
+from shared.http.params import BIGINT_MAX
 from shared.http.writes import Store, Write
 
 symbols_router = APIRouter(tags=["symbols"])
@@ -96,7 +100,9 @@ async def create_draft(
         imported = symbol_of(body.symbol)
         if imported.series != series or imported.add is not None or imported.corr is not None:
             raise InvalidQueryError(
-                f"{imported} is not a document of the series {series} at a revision."
+                f"{imported} is not a document of the series {series} at a revision (an "
+                "addendum or a corrigendum is issued to its document: POST "
+                "/documents/{symbol}/addenda or /corrigenda)."
             )
         changed = await commands.import_draft(store=store, symbol=imported, **draft)
     set_etag(response, changed.version)
@@ -114,7 +120,7 @@ async def list_documents(
     document_type: DocumentType | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
     as_of: AsOfQuery = None,
 ) -> DocumentList:
     """The documents the caller may read (their distribution applied in the query); with
@@ -182,8 +188,8 @@ async def compare_revisions(
     symbol: str,
     store: Store,
     viewer: CallerView,
-    from_revision: Annotated[int, Query(alias="from", ge=0)],
-    to_revision: Annotated[int | None, Query(alias="to", ge=0)] = None,
+    from_revision: Annotated[int, Query(alias="from", ge=0, le=BIGINT_MAX)],
+    to_revision: Annotated[int | None, Query(alias="to", ge=0, le=BIGINT_MAX)] = None,
     lang: LanguageTag | None = None,
     accept_language: AcceptLanguage = None,
     as_of: AsOfQuery = None,
@@ -282,9 +288,17 @@ async def read_document(
 ) -> DocumentOut:
     """A document, at its newest revision or as it stood (`?revision=`, `?as_of=`, or a
     `/Rev.N` symbol), in the language asked for (`?lang=`, else `Accept-Language`), with the
-    fallback stated. The ETag is the document's current version (If-Match of a revision)."""
+    fallback stated, with the addenda and corrigenda issued to it that the caller may read (or,
+    for an addendum or a corrigendum, its parent). The ETag is the document's current version
+    (If-Match of a revision)."""
     loaded, document, shown = await as_it_stood(store, viewer, symbol, read)
-    out = DocumentOut.of(document, shown, requested=read.requested, as_of=read.as_of)
+    rows = await queries.supplement_rows(
+        store, viewer, document.stream_id, as_of=zoned(read.as_of) if read.as_of else None
+    )
+    out = DocumentOut.of(
+        document, shown, requested=read.requested, as_of=read.as_of,
+        supplements=[SupplementOut.of_row(row) for row in rows],
+    )
     set_etag(response, loaded.version)
     response.headers["Content-Language"] = out.language
     response.headers["Vary"] = "Accept-Language"
@@ -292,4 +306,4 @@ async def read_document(
 
 
 # The routes of a document's parts come before `read_document`, whose path takes any symbol.
-ROUTERS = (symbols_router, translations_router, amendments_router, router)
+ROUTERS = (symbols_router, translations_router, amendments_router, circulation_router, router)

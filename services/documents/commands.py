@@ -14,7 +14,13 @@ from typing import Any
 
 from services.documents import domain
 from services.documents.domain import Document, DocumentNotFoundError
-from services.documents.events import STREAM_TYPE, DocumentText, DocumentType, DraftCreated
+from services.documents.events import (
+    STREAM_TYPE,
+    DocumentText,
+    DocumentType,
+    DraftCreated,
+    SupplementKind,
+)
 from services.documents.queries import taken_in_series
 from services.documents.symbols import Series, Symbol, next_number
 from shared.access import Distribution
@@ -144,6 +150,44 @@ async def import_draft(
     return await _create(store, event)
 
 
+async def issue_supplement(
+    *,
+    store: PostgresEventStore,
+    parent: Symbol,
+    kind: SupplementKind,
+    document_type: DocumentType,
+    language: str,
+    text: DocumentText,
+    distribution: Distribution | None,
+    originator: str,
+    dated: date | None = None,
+) -> Changed:
+    """An addendum or a corrigendum of the document `parent` names (`domain.issue_supplement`),
+    with the next number of its kind (allocated here, as a new draft's is)."""
+    stream_id = str(parent.base)
+    async for attempt in retrying(on=ConcurrencyError, attempts=MAX_ALLOCATION_ATTEMPTS):
+        with attempt:
+            records = await store.read_stream(stream_id)
+            held = Document.fold(
+                (store.decode(r), r.recorded_at) for r in records if r.stream_type == STREAM_TYPE
+            )
+            event = domain.issue_supplement(
+                held,
+                parent_symbol=stream_id,
+                kind=kind,
+                taken=await taken_in_series(store, parent.series),
+                document_type=document_type,
+                language=language,
+                text=text,
+                distribution=distribution,
+                originator=originator,
+                dated=dated,
+                today=today(),
+            )
+            return await _create(store, event)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 # The changes to a document: each takes the arguments of its rule in `domain` (by name), and
 # the version the client read (If-Match), if it stated one.
 
@@ -207,3 +251,12 @@ async def decline_amendment(
     """An open amendment declined by the Secretariat (`domain.decline_amendment`:
     amendment_id, reason)."""
     return await _change(store, stream_id, domain.decline_amendment, expected=expected, **decline)
+
+
+async def circulate(
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **circulation: Any
+) -> Changed:
+    """A revision circulated by the Secretariat (`domain.circulate`: revision, dated, note)."""
+    return await _change(
+        store, stream_id, domain.circulate, expected=expected, today=today(), **circulation
+    )

@@ -24,6 +24,7 @@ from services.documents.reading import parse_accept_language
 from services.documents.symbols import Series, Symbol, SymbolError, parse_series, parse_symbol
 from shared.access import Viewer
 from shared.eventstore import PostgresEventStore
+from shared.http.params import BIGINT_MAX, Instant
 from shared.http.problems import ProblemError
 from shared.http.writes import Writer
 
@@ -102,10 +103,11 @@ AcceptLanguage = Annotated[
     ),
 ]
 RevisionQuery = Annotated[
-    int | None, Query(ge=0, description="Read the document as it stood at this revision.")
+    int | None,
+    Query(ge=0, le=BIGINT_MAX, description="Read the document as it stood at this revision."),
 ]
 AsOfQuery = Annotated[
-    datetime | None,
+    Instant | None,
     Query(description="Read the document as it stood at this instant (with a time zone)."),
 ]
 LangQuery = Annotated[

@@ -32,6 +32,13 @@ Texts = dict[LanguageTag, str]
 MAX_ORIGINATOR = 200
 Originator = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ORIGINATOR)]
 """Who issued a text, as it says so: "Chairmanship of Kazakhstan", "Secretariat"."""
+NoteNumber = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Z][A-Z0-9]{0,15}(/[A-Z][A-Z0-9]{0,15}){0,3}/[1-9][0-9]{0,8}$", max_length=80
+    ),
+]
+"""The number of a note verbale: ``SOC/OI/1280``."""
 
 
 class DocumentType(StrEnum):
@@ -45,6 +52,15 @@ class DocumentType(StrEnum):
     AGENDA = "agenda"
     MEMORANDUM = "memorandum"
     OTHER = "other"
+
+
+class SupplementKind(StrEnum):
+    """What a document issued to another one is (its symbol says which)."""
+
+    ADDENDUM = "addendum"
+    """``.../Add.N``: text added to its parent document."""
+    CORRIGENDUM = "corrigendum"
+    """``.../Corr.N``: a correction of its parent document (or of an addendum)."""
 
 
 class Part(StrEnum):
@@ -122,6 +138,11 @@ class DraftCreated(DomainEvent):
     """Who issued the text ("Chairmanship of Kazakhstan", "Secretariat"). None: the source of
     an imported document does not say (nothing is attributed without one), or an event
     recorded before originators were."""
+    parent: str | None = None
+    """For an addendum or a corrigendum (``SUM/2022/DRAFT/1/Add.1``): the document it is
+    issued to, by its base symbol (``SUM/2022/DRAFT/1``), which the service held when it was
+    made. None for any other document (and in events recorded before addenda and corrigenda
+    named their parent)."""
 
 
 @event_types.register("DraftRevised", version=1)
@@ -226,3 +247,27 @@ class AmendmentWithdrawn(DomainEvent):
 class AmendmentDeclined(DomainEvent):
     amendment_id: UUID
     reason: str = ""
+
+
+@event_types.register("DocumentCirculated", version=1)
+class DocumentCirculated(DomainEvent):
+    """The Secretariat circulated one revision of the document: its language versions (the
+    original and the official versions it had then; an unofficial translation is not a
+    language version of the text), on a date, to the addressees the document's distribution
+    named then."""
+
+    document: str
+    """The document's base symbol: ``SUM/2022/DRAFT/1``."""
+    revision: int = Field(ge=0)
+    symbol: str
+    """The symbol of the revision circulated: ``SUM/2022/DRAFT/1/Rev.8``."""
+    languages: tuple[LanguageTag, ...] = Field(min_length=1)
+    """The language versions circulated, the original first. A second circulation of the
+    revision on the same date carries only those not circulated that day yet."""
+    dated: date
+    """The day it was circulated (7 October 2022 for Rev.8)."""
+    addressees: Distribution
+    """Who it was circulated to, as the distribution said then: every member state (general or
+    member states only), or the listed states only (restricted)."""
+    note: NoteNumber | None = None
+    """The note verbale that circulated it, if one did: ``SOC/OI/1280``."""

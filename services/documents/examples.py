@@ -71,6 +71,40 @@ REVISE_EXAMPLES = {
         },
     }
 }
+EXPLANATORY_NOTE_TITLE = {
+    "en": "Explanatory Note on the Draft Conclusions of the Sixth CICA Summit"
+}
+EXPLANATORY_NOTE_PARAGRAPH_1 = (
+    "It is of utmost importance for the Chairmanship of Kazakhstan to ensure that the outcomes "
+    "of the 30th anniversary Summit in Astana meet high expectations of all Member States and "
+    "are commensurate with this historic moment, worthy of the level of Heads of State or "
+    "Government and fairly reflect views of all Member States."
+)
+SUPPLEMENT_EXAMPLES = {
+    "explanatory_note": {
+        "summary": "An addendum to SUM/2022/DRAFT/5: the Explanatory Note forwarded with the "
+        "draft conclusions by note No. SOC/OI/1280, were it issued as SUM/2022/DRAFT/5/Add.1 "
+        "(paragraph 1 shown)",
+        "value": {
+            "document_type": "explanatory_note",
+            "language": "en",
+            "text": {
+                "title": EXPLANATORY_NOTE_TITLE,
+                "paragraphs": [{"id": "en-expectations", "part": "body",
+                                "text": {"en": EXPLANATORY_NOTE_PARAGRAPH_1}}],
+            },
+            "dated": "2022-10-07",
+            "originator": ASTANA_ORIGINATOR,
+        },
+    }
+}
+CIRCULATION_EXAMPLES = {
+    "rev8_by_note_1280": {
+        "summary": "Rev.8 of SUM/2022/DRAFT/1, forwarded to the Member States by note "
+        "No. SOC/OI/1280 of 7 October 2022",
+        "value": {"revision": 8, "dated": ASTANA_REV8_DATED, "note": "SOC/OI/1280"},
+    }
+}
 TRANSLATION_EXAMPLES = {
     "russian": {"summary": "The Russian version of Rev.8", "value": astana_rev8_russian()}
 }
@@ -150,6 +184,14 @@ def _read_example() -> dict[str, Any]:
             for n in range(8)
         ] + [{"revision": 8, "symbol": f"{ASTANA}/Rev.8", "status": "recommended",
               "dated": ASTANA_REV8_DATED, "originator": ASTANA_ORIGINATOR, "held": True}],
+        "parent": None,
+        "supplement": None,
+        "supplements": [],
+        "circulations": [{
+            "revision": 8, "symbol": f"{ASTANA}/Rev.8", "languages": ["en"],
+            "dated": ASTANA_REV8_DATED, "note": "SOC/OI/1280",
+            "addressees": {"kind": "member_states_only", "states": []},
+        }],
     }
 
 

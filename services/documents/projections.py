@@ -1,8 +1,10 @@
 """Read models of the documents service, folded from its own log and rebuildable from it.
 
 - `document_list`: one row per document (its newest revision and that revision's status, its
-  languages, those of them in an unofficial translation only, open blanks and distribution),
-  what `GET /documents` pages through, filtered by the caller's distribution in SQL;
+  languages, those of them in an unofficial translation only, open blanks, distribution, and
+  for an addendum or a corrigendum its parent), what `GET /documents` pages through and a
+  document's read lists its addenda and corrigenda from, filtered by the caller's distribution
+  in SQL;
 - `open_amendments`: the amendments still open, per document, with the document's
   distribution alongside (its own copy, so the projection replays from the log alone). A new
   revision settles every one open (incorporated, declined or superseded), an adoption closes
@@ -22,6 +24,7 @@ from services.documents.events import (
     AmendmentProposed,
     AmendmentWithdrawn,
     DistributionChanged,
+    DocumentCirculated,
     DocumentStatusChanged,
     DraftCreated,
     DraftRevised,
@@ -54,6 +57,7 @@ documents = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("parent", Text, index=True),
     *distribution_columns(),
 )
 
@@ -82,10 +86,10 @@ amendment_documents = Table(
 
 document_list = Projection(
     "document_list",
-    version=2,
+    version=3,
     tables=[documents],
     description="Every document: its newest revision, that revision's status, its languages "
-    "(official or not) and distribution.",
+    "(official or not), distribution, and the parent of an addendum or a corrigendum.",
 )
 open_amendments = Projection(
     "open_amendments",
@@ -132,6 +136,7 @@ async def when_draft_created_list_it(
             version=record.version,
             created_at=record.recorded_at,
             updated_at=record.recorded_at,
+            parent=event.parent,
             **event.distribution.as_row(),
         )
     )
@@ -213,8 +218,8 @@ async def when_distribution_changed_show_it(
     await _touch(connection, record, **event.distribution.as_row())
 
 
-@document_list.on(AmendmentProposed, AmendmentWithdrawn, AmendmentDeclined)
-async def when_amended_note_the_version(
+@document_list.on(AmendmentProposed, AmendmentWithdrawn, AmendmentDeclined, DocumentCirculated)
+async def when_amended_or_circulated_note_the_version(
     connection: AsyncConnection, record: RecordedEvent, event: object
 ) -> None:
     if not _mine(record):

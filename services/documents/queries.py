@@ -23,7 +23,7 @@ from services.documents.domain import (
 from services.documents.events import STREAM_TYPE, DocumentType, Status
 from services.documents.projections import amendments as amendments_table
 from services.documents.projections import documents as documents_table
-from services.documents.symbols import Series
+from services.documents.symbols import Series, parse_symbol
 from shared.access import Viewer
 from shared.eventstore import DomainEvent, PostgresEventStore
 from shared.eventstore.schema import events as events_table
@@ -156,6 +156,25 @@ async def documents_as_of(
         found.append(document)
     found.sort(key=lambda d: (str(d.symbol.series), d.symbol.number))
     return found
+
+
+async def supplement_rows(
+    store: PostgresEventStore, viewer: Viewer, parent: str, *, as_of: datetime | None = None
+) -> Sequence[Row[Any]]:
+    """The addenda and corrigenda issued to the document `parent` (rows of `documents_list`)
+    that the viewer may read, those made by `as_of` if given, by symbol."""
+    t = documents_table
+    query = select(t).where(t.c.parent == parent, _readable(viewer))
+    if as_of is not None:
+        query = query.where(t.c.created_at <= as_of)
+    async with store.engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+
+    def numbered(row: Row[Any]) -> tuple[bool, int, int]:
+        symbol = parse_symbol(row.stream_id)
+        return symbol.corr is not None, symbol.add or 0, symbol.corr or 0
+
+    return sorted(rows, key=numbered)
 
 
 async def translation_rows(

@@ -29,8 +29,10 @@ from services.documents.events import (
     ParagraphId,
     Part,
     Status,
+    SupplementKind,
 )
 from services.documents.reading import choose_language
+from services.documents.schemas_circulation import CirculationOut, SupplementOut
 from services.documents.symbols import Symbol
 from shared.access import MEMBER_STATES_ONLY, Distribution, StateCode
 
@@ -157,6 +159,20 @@ class DocumentOut(BaseModel):
     revisions: list[RevisionStatusOut] = Field(
         description="Every revision (as the document stood), each with its own status."
     )
+    parent: str | None = Field(
+        None, description="For an addendum or a corrigendum: the document it is issued to."
+    )
+    supplement: SupplementKind | None = Field(
+        None, description="addendum or corrigendum (of `parent`); null for any other document."
+    )
+    supplements: list[SupplementOut] | None = Field(
+        None,
+        description="The addenda and corrigenda issued to this document that the caller may "
+        "read (those made by `as_of`, if given). Listed on a read; null in a write's answer.",
+    )
+    circulations: list[CirculationOut] = Field(
+        [], description="Each circulation of a revision (as the document stood), oldest first."
+    )
 
     @classmethod
     def of(
@@ -166,9 +182,11 @@ class DocumentOut(BaseModel):
         *,
         requested: list[str] | None = None,
         as_of: datetime | None = None,
+        supplements: list[SupplementOut] | None = None,
     ) -> DocumentOut:
         """`revision` of the document (its latest if None), in the first of the `requested`
-        languages it has (else in the document's own, saying so)."""
+        languages it has (else in the document's own, saying so), with the `supplements`
+        issued to it when they were read."""
         if revision is None:
             revision = document.latest
         choice = choose_language(revision.languages, requested or [], document.language)
@@ -210,6 +228,10 @@ class DocumentOut(BaseModel):
                 StatusHistoryOut.of(latest_decision) if latest_decision is not None else None
             ),
             revisions=[RevisionStatusOut.of(r) for r in document.revisions],
+            parent=document.parent,
+            supplement=document.supplement,
+            supplements=supplements,
+            circulations=[CirculationOut.of(c) for c in document.circulations],
         )
 
 
@@ -233,6 +255,9 @@ class DocumentSummary(BaseModel):
     distribution: Distribution
     created_at: datetime
     updated_at: datetime
+    parent: str | None = Field(
+        None, description="For an addendum or a corrigendum: the document it is issued to."
+    )
 
     @classmethod
     def of(cls, document: Document) -> DocumentSummary:
@@ -253,6 +278,7 @@ class DocumentSummary(BaseModel):
             distribution=document.distribution,
             created_at=document.created_at,  # type: ignore[arg-type]
             updated_at=document.updated_at,  # type: ignore[arg-type]
+            parent=document.parent,
         )
 
     @classmethod

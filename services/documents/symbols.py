@@ -70,6 +70,18 @@ class Symbol:
         those suffixes."""
         return replace(self, rev=None)
 
+    @property
+    def parent(self) -> Symbol | None:
+        """The document an addendum or a corrigendum is issued to, by its base symbol:
+        ``SUM/2022/DRAFT/1`` for ``SUM/2022/DRAFT/1/Add.1`` and ``SUM/2022/DRAFT/1/Corr.1``,
+        ``SUM/2022/DRAFT/5/Add.1`` for ``SUM/2022/DRAFT/5/Add.1/Corr.2``. None for a document
+        that is neither."""
+        if self.corr is not None:
+            return replace(self, rev=None, corr=None)
+        if self.add is not None:
+            return replace(self, rev=None, add=None)
+        return None
+
     def with_revision(self, revision: int) -> Symbol:
         """This document's symbol at `revision` (0: the original, no /Rev suffix)."""
         return replace(self, rev=revision or None)
@@ -143,6 +155,25 @@ def parse_symbol(text: str) -> Symbol:
         add=suffixes.get("Add"),
         corr=suffixes.get("Corr"),
     )
+
+
+def next_supplement(parent: Symbol, suffix: str, taken: list[str]) -> Symbol:
+    """The next addendum (`suffix` ``"Add"``) or corrigendum (``"Corr"``) of the document
+    `parent` names, given the symbols (stream ids) already taken in its series: ``.../Add.1``
+    first, then ``.../Add.2``. A corrigendum of an addendum is numbered among the addendum's
+    (``.../Add.1/Corr.1``)."""
+    base = parent.base
+    field = {"Add": "add", "Corr": "corr"}[suffix]
+    numbers = [0]
+    for stream_id in taken:
+        try:
+            symbol = parse_symbol(stream_id)
+        except SymbolError:
+            continue
+        value = getattr(symbol, field)
+        if value is not None and symbol.parent == base:
+            numbers.append(value)
+    return replace(base, **{field: max(numbers) + 1})
 
 
 def next_number(series: Series, taken: list[str]) -> int:

@@ -6,7 +6,6 @@ the present instant is an argument. What a body may decide is the kit's table of
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter
 
+from services.meetings.considered import add_supplement, replace_document
+from services.meetings.considered import base_symbol as base_symbol
+from services.meetings.considered import follow_document_revision as follow_document_revision
+from services.meetings.considered import follow_supplement as follow_supplement
 from services.meetings.events import (
     AgendaAdopted,
     AgendaAmendedByDecision,
@@ -24,12 +27,12 @@ from services.meetings.events import (
     AgendaItemSubject,
     AgendaRevised,
     ConsideredDocumentRevised,
+    ConsideredDocumentSupplemented,
     DecisionIdAssigned,
     DecisionObjected,
     DecisionObjectionWithdrawn,
     DecisionProposed,
     DecisionRecorded,
-    DocumentRef,
     DocumentSubject,
     MeetingScheduled,
     ParticipantAdded,
@@ -55,14 +58,7 @@ def recommendation_goes_to(body: str) -> tuple[str, ...]:
 
 SESSION_PREFIX = competence.SERIES_OF
 """The first segment of a body's session symbols (``SUM/2022`` is a Summit's)."""
-_REVISION = re.compile(r"^(?P<base>.+?)/Rev\.(?P<n>[1-9][0-9]*)$")
 _SUBJECT: TypeAdapter[Subject] = TypeAdapter(Subject)
-
-
-def base_symbol(symbol: str) -> tuple[str, int]:
-    """``SUM/2022/DRAFT/1/Rev.8`` → (``SUM/2022/DRAFT/1``, 8); an original is revision 0."""
-    match = _REVISION.match(symbol)
-    return (match["base"], int(match["n"])) if match else (symbol, 0)
 
 
 def meeting_id_of(session: str) -> str:
@@ -221,32 +217,6 @@ def find_item(items: Sequence[AgendaItem], ref: str) -> AgendaItem | SubItem | N
     return None
 
 
-def _replace_document(
-    items: tuple[AgendaItem, ...], ref: str, current: DocumentRef
-) -> tuple[AgendaItem, ...]:
-    base = base_symbol(current.symbol)[0]
-
-    def swap(considers: tuple[DocumentRef, ...]) -> tuple[DocumentRef, ...]:
-        return tuple(
-            current if base_symbol(d.symbol)[0] == base else d for d in considers
-        )
-
-    number, _, letter = ref.partition("(")
-    out = []
-    for item in items:
-        if item.number == number and not letter:
-            item = item.model_copy(update={"considers": swap(item.considers)})
-        elif item.number == number:
-            subs = tuple(
-                s.model_copy(update={"considers": swap(s.considers)}) if s.letter == letter[0]
-                else s
-                for s in item.sub_items
-            )
-            item = item.model_copy(update={"sub_items": subs})
-        out.append(item)
-    return tuple(out)
-
-
 def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
     state = Meeting(meeting_id)
     for event in events:
@@ -269,7 +239,9 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
             state.amended_by.append(event)
         elif isinstance(event, ConsideredDocumentRevised):
             state.document_history.append(event)
-            state.items = _replace_document(state.items, event.item, event.current)
+            state.items = replace_document(state.items, event.item, event.current)
+        elif isinstance(event, ConsideredDocumentSupplemented):
+            state.items = add_supplement(state.items, event.item, event.parent, event.added)
         elif isinstance(event, DecisionProposed):
             state.proposals[event.decision_id] = event
             state.objections.setdefault(event.decision_id, [])
@@ -635,34 +607,6 @@ def place_reservation(
     return [ReservationPlaced(
         decision_id=decision_id, state=member_state, kind=kind, text=text,  # type: ignore[arg-type]
     )]
-
-
-def _refs(state: Meeting) -> Iterable[tuple[str, DocumentRef]]:
-    for item in state.items:
-        for doc in item.considers:
-            yield item.number, doc
-        for sub in item.sub_items:
-            for doc in sub.considers:
-                yield f"{item.number}({sub.letter})", doc
-
-
-def follow_document_revision(
-    state: Meeting, *, symbol: str, dated: date | None
-) -> list[ConsideredDocumentRevised]:
-    """The documents service revised a draft: each item considering an earlier revision of it
-    now considers `symbol`, dated as the revision is, while the agenda is not adopted. An
-    adopted agenda is the record of what the meeting considered: a later revision does not
-    rewrite it (it changes only by a decision of the meeting)."""
-    if state.adopted is not None:
-        return []
-    base, revision = base_symbol(symbol)
-    new = []
-    for ref, doc in _refs(state):
-        doc_base, doc_revision = base_symbol(doc.symbol)
-        if doc_base == base and doc_revision < revision:
-            current = DocumentRef(symbol=symbol, dated=dated, note=doc.note)
-            new.append(ConsideredDocumentRevised(item=ref, previous=doc, current=current))
-    return new
 
 
 def add_participant(

@@ -283,6 +283,20 @@ class ConsideredDocumentRevised(DomainEvent):
     current: DocumentRef
 
 
+@event_types.register("ConsideredDocumentSupplemented", version=1)
+class ConsideredDocumentSupplemented(DomainEvent):
+    """The documents service issued an addendum or a corrigendum to a document an item
+    considers, while the agenda was not adopted: the item now considers it too, right after
+    its parent (and the parent's earlier addenda and corrigenda), with its own date."""
+
+    item: ItemRef
+    parent: DocumentRef
+    """The parent document as the item considers it."""
+    added: DocumentRef
+    """The addendum or corrigendum: ``SUM/2022/DRAFT/1/Add.1``, dated as it is."""
+    kind: Literal["addendum", "corrigendum"]
+
+
 # ------------------------------------------------------------------------------ silence procedure
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.meetings.considered import with_supplement
 from services.meetings.domain import base_symbol, instant
 from services.meetings.events import (
     AgendaAdopted,
@@ -31,6 +32,7 @@ from services.meetings.events import (
     AgendaItem,
     AgendaRevised,
     ConsideredDocumentRevised,
+    ConsideredDocumentSupplemented,
     DecisionObjected,
     DecisionObjectionWithdrawn,
     DecisionProposed,
@@ -111,10 +113,11 @@ reservations = Table(
 
 meetings = Projection(
     "meetings_meetings",
-    version=2,
+    version=3,  # 3: an addendum's revision (X/Rev.2/Add.1) is searched by its own base
     tables=[meetings_table, agenda_items, decisions, reservations],
     description="Meetings with their participants, agenda items as they stand (with the "
-    "newest revision of each document they consider), decisions, and the reservations and "
+    "newest revision of each document they consider, and its addenda and corrigenda), "
+    "decisions, and the reservations and "
     "interpretative statements placed on drafts and decisions.",
 )
 
@@ -206,6 +209,19 @@ async def when_considered_document_revised(connection, record, event) -> None:  
     base = base_symbol(event.current.symbol)[0]
     considers = [current if base_symbol(d["symbol"])[0] == base else d for d in considers]
     await connection.execute(update(agenda_items).where(key).values(considers=considers))
+    await _touch(connection, record)
+
+
+@meetings.on(ConsideredDocumentSupplemented)
+async def when_considered_document_supplemented(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    key = (agenda_items.c.meeting_id == _meeting_id(record)) & (agenda_items.c.ref == event.item)
+    considers = (await connection.execute(select(agenda_items.c.considers).where(key))
+                 ).scalar_one()
+    parent = base_symbol(event.parent.symbol)[0]
+    considers = with_supplement(considers, event.added.model_dump(mode="json"), parent,
+                                lambda d: d["symbol"])
+    await connection.execute(update(agenda_items).where(key).values(
+        considers=considers, document_bases=[base_symbol(d["symbol"])[0] for d in considers]))
     await _touch(connection, record)
 
 

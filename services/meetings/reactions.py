@@ -8,6 +8,11 @@ redelivered event records nothing new.
   new one, with the revision's own date (`ConsideredDocumentRevised`, keeping the history of
   which revision it considered when); an adopted agenda stays the record of what was
   considered.
+- The documents service issued an addendum or a corrigendum (a `DraftCreated` naming its
+  `parent`) → every agenda item, of a meeting whose agenda is not adopted yet, that considers
+  the parent (at any revision) considers the addendum or corrigendum too, after the parent, with
+  its own date (`ConsideredDocumentSupplemented`): it adds to or corrects the text the meeting
+  considers, and replaces none of it. Any other new document changes no agenda.
 - The registry admitted a member state (`MemberAdmitted`) → the meetings service counts it
   among the member states (`MemberStateAdmitted`, and the kit's admitted list, so that it
   reads what is distributed to member states), and among the participants of every meeting
@@ -74,6 +79,22 @@ async def when_a_draft_is_revised_its_agenda_items_consider_the_new_revision(
         dated=date.fromisoformat(dated) if dated else _date_of(event.recorded_at),
     )
     log.info("meetings.document_revision_followed", symbol=symbol, meetings=changed)
+
+
+@reactions.on(DOCUMENTS, "DraftCreated")
+async def when_an_addendum_or_corrigendum_is_issued_the_items_considering_its_parent_consider_it(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    parent = event.data.get("parent")
+    if not parent:
+        return
+    symbol = event.data["symbol"]
+    dated = event.data.get("dated")
+    changed = await _on_every_meeting(
+        ctx, domain.follow_supplement, symbol=symbol, parent=parent,
+        dated=date.fromisoformat(dated) if dated else _date_of(event.recorded_at),
+    )
+    log.info("meetings.supplement_followed", symbol=symbol, parent=parent, meetings=changed)
 
 
 @reactions.on(REGISTRY, "MemberAdmitted")

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from services.meetings import domain, examples, silence
 from services.meetings.events import (
@@ -25,6 +25,7 @@ from services.meetings.events import (
     Subject,
 )
 from shared.access import StateCode
+from shared.http.params import Instant
 
 MEETING_ID = r"^[A-Z]{2,6}-[0-9A-Za-z-]{1,40}$"
 
@@ -54,7 +55,7 @@ LocalDateTime = Annotated[
 ]
 """A wall-clock time without an offset: not an RFC 3339 `date-time`, which must carry one."""
 AsOf = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Read it as it stood at this instant (with its offset; now if absent).",
           examples=[examples.AS_OF]),
 ]
@@ -408,7 +409,7 @@ class SilenceProcedureIn(BaseModel):
     session: str = Field(min_length=1, max_length=60)
     meeting_id: str | None = Field(default=None, pattern=MEETING_ID)
     draft: DraftDecision
-    deadline: AwareDatetime
+    deadline: Instant
 
 
 class ObjectionIn(BaseModel):

@@ -46,6 +46,7 @@ from services.notifications.schemas import (
 )
 from shared.access import SECRETARIAT_ONLY, Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
+from shared.http.params import BIGINT_MAX
 from shared.http.writes import Store, Write, Written
 
 router = APIRouter()
@@ -288,7 +289,9 @@ async def read_inbox(
     caller: Caller,
     languages: Languages = None,
     after: Annotated[
-        int, Query(ge=0, examples=[0], description="the position of the last message read")
+        int,
+        Query(ge=0, le=BIGINT_MAX, examples=[0],
+              description="the position of the last message read"),
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100,
     state: Annotated[

@@ -14,6 +14,9 @@ exponential backoff with full jitter; after the last attempt ``DeliveryDeadLette
 - **Waking**: the worker picks due deliveries from the read model (`delivery_projections`),
   wakes when the log grows (the app's `LogNotifier`) or when the next delivery falls due, and
   polls as a fallback.
+- **Where it goes**: the endpoint's address is checked before each attempt
+  (`webhooks.check_address`), and the request connects to an address that check resolved
+  (`pinned_request`), never to a second resolution of the name.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
@@ -46,7 +50,9 @@ from services.notifications.events import (
     delivery_stream,
 )
 from services.notifications.webhooks import (
+    Destination,
     EndpointAddressRefusedError,
+    IPAddress,
     check_address,
     encode_body,
     signature_headers,
@@ -120,16 +126,16 @@ class DeliveryWorker:
         key: bytes | None,
         notifier: LogNotifier | None = None,
         runner: ProjectionRunner | None = None,
-        client: httpx.AsyncClient | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.key = key
         self.notifier = notifier
         self.runner = runner
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout), follow_redirects=False, trust_env=False
-        )
+        # Certificates are verified against the system's trusted roots (certifi's), whichever
+        # address the connection is pinned to: against the endpoint's host name.
+        self._ssl_context = ssl_context or httpx.create_ssl_context()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -145,7 +151,6 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._task = None
-        await self._client.aclose()
 
     async def _run(self) -> None:
         if self.key is None:
@@ -337,7 +342,9 @@ class DeliveryWorker:
     ) -> tuple[int | None, str]:
         """POST the message to the endpoint: (status code, reason) of what came back."""
         try:
-            await check_address(endpoint.url, allow_private=self.settings.allow_private)
+            destination = await check_address(
+                endpoint.url, allow_private=self.settings.allow_private
+            )
         except EndpointAddressRefusedError as refused:
             return None, f"address refused: {refused.members['reason']}"
         assert self.key is not None
@@ -360,20 +367,76 @@ class DeliveryWorker:
         headers["content-type"] = "application/json"
         headers["user-agent"] = "cica-notifications"
         try:
-            async with self._client.stream(
-                "POST", endpoint.url, content=body.encode(), headers=headers
-            ) as response:
-                read = 0
-                async for chunk in response.aiter_raw():
-                    read += len(chunk)
-                    if read >= RESPONSE_BYTES:
-                        break
-                code = response.status_code
+            code = await self.post(destination, content=body.encode(), headers=headers)
         except httpx.TimeoutException:
             return None, "timeout"
         except (httpx.HTTPError, OSError) as error:
             return None, f"connection: {type(error).__name__}"
         return code, f"status {code}"
+
+    async def post(
+        self, destination: Destination, *, content: bytes, headers: dict[str, str]
+    ) -> int:
+        """POST `content` to `destination`, pinned to the addresses its check resolved: to the
+        first of them, or the next when one refuses the connection; the status it answers.
+
+        A client of its own for each attempt: its connections are to the addresses checked
+        for this endpoint's host, and are never reused for another host that shares one."""
+        async with httpx.AsyncClient(
+            verify=self._ssl_context,
+            timeout=httpx.Timeout(self.settings.timeout),
+            follow_redirects=False,
+            trust_env=False,
+        ) as client:
+            if not destination.addresses:  # development: where the URL says
+                request = client.build_request(
+                    "POST", destination.url, content=content, headers=headers
+                )
+                return await _status_of(client, request)
+            *others, last = destination.addresses
+            for address in others:
+                with contextlib.suppress(httpx.ConnectError):
+                    return await _status_of(
+                        client, pinned_request(client, destination, address, content, headers)
+                    )
+            return await _status_of(
+                client, pinned_request(client, destination, last, content, headers)
+            )
+
+
+def pinned_request(
+    client: httpx.AsyncClient,
+    destination: Destination,
+    address: IPAddress,
+    content: bytes,
+    headers: dict[str, str],
+) -> httpx.Request:
+    """The request to `destination`'s URL, sent to `address`: the URL's host replaced by the
+    address, the Host header the URL's, and the TLS server name (SNI, and the name the
+    certificate must match) the URL's host, by httpx's documented ``sni_hostname`` request
+    extension. So nothing resolves the name again between the check and the connection."""
+    url = httpx.URL(destination.url)
+    return client.build_request(
+        "POST",
+        url.copy_with(host=str(address)),
+        content=content,
+        headers={**headers, "host": url.netloc.decode("ascii")},
+        extensions={"sni_hostname": url.raw_host.decode("ascii")},
+    )
+
+
+async def _status_of(client: httpx.AsyncClient, request: httpx.Request) -> int:
+    """Send `request` and read at most `RESPONSE_BYTES` of the answer: its status code."""
+    response = await client.send(request, stream=True)
+    try:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= RESPONSE_BYTES:
+                break
+        return response.status_code
+    finally:
+        await response.aclose()
 
 
 def install_delivery(app: FastAPI) -> None:

@@ -238,12 +238,34 @@ def note_distribution(
     return [DocumentDistributionNoted(symbol=symbol, distribution=noted)]
 
 
-def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) -> list[str]:
-    """Who is told of a document's revision: every member state for a document of general or
-    member-states-only distribution; for a restricted one, the states it names and no other."""
-    if noted.kind is DistributionKind.RESTRICTED:
-        return sorted(noted.states)
+def readers(distribution: Distribution, known: dict[str, date], day: date) -> list[str]:
+    """The states a document of `distribution` goes to on `day`: every member state then for
+    a document of general or member-states-only distribution; for a restricted one, the
+    states it names and no other."""
+    if distribution.kind is DistributionKind.RESTRICTED:
+        return sorted(distribution.states)
     return members_on(known, day)
+
+
+def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) -> list[str]:
+    """Who is told of a document's revision: its readers (`readers`) as last noted."""
+    return readers(noted, known, day)
+
+
+def told_of_supplement(
+    parent: Distribution, own: Distribution, known: dict[str, date], day: date
+) -> list[str]:
+    """Who is told of an addendum or a corrigendum: its parent's readers, as of a revision of
+    the parent, among those who may read the addendum or corrigendum itself (one restricted
+    to fewer states is never told to the others)."""
+    return sorted(set(readers(parent, known, day)) & set(readers(own, known, day)))
+
+
+def addressees(addressed: Distribution, known: dict[str, date], day: date) -> list[str]:
+    """Who is told of a circulation: exactly its addressees on the day it was circulated
+    (general and member states only: every member state then; restricted: the states
+    listed)."""
+    return readers(addressed, known, day)
 
 
 # ------------------------------------------------------------------------------ meetings

@@ -8,7 +8,8 @@ Streams:
   ``NoteVerbaleIssued`` of the series follows in the same stream, so the stream's version
   serialises the numbering: a number is taken exactly once, and none is skipped.
 - ``notice-<notice id>`` (``notice``): a notice the service sends by itself, in reaction to
-  another service's event (a draft revised, an agenda adopted, a member admitted).
+  another service's event (a draft revised, an addendum or a corrigendum issued, a revision
+  circulated, an agenda adopted, a member admitted).
 - ``endpoint-<endpoint id>`` (``endpoint``): where a member state's ministry receives notes by
   webhook. No secret is ever in the log: an endpoint's signing secret is derived from the
   service's webhook key, the endpoint id and the secret's generation, and shown once to whoever
@@ -21,7 +22,8 @@ Streams:
   (founding members registered by the Secretariat, admissions from the registry's
   ``MemberAdmitted``): the default recipients of a note.
 - ``document-<base symbol>`` (``document``): what the service knows of another service's
-  document: its distribution, which decides who is told of its revisions.
+  document: its distribution, which decides who is told of its revisions (and of the addenda
+  and corrigenda issued to it).
 - ``meeting-<meeting id>`` (``meeting``): what the service knows of a meeting of the meetings
   service: its participants, who are told of the adoption of its agenda.
 """
@@ -65,6 +67,12 @@ class NoticeKind(StrEnum):
     DOCUMENT_REVISED = "document_revised"
     AGENDA_ADOPTED = "agenda_adopted"
     MEMBER_ADMITTED = "member_admitted"
+    ADDENDUM_ISSUED = "addendum_issued"
+    """An addendum to a document the state reads (told as a revision is)."""
+    CORRIGENDUM_ISSUED = "corrigendum_issued"
+    """A corrigendum to a document (or an addendum) the state reads."""
+    DOCUMENT_CIRCULATED = "document_circulated"
+    """A revision the Secretariat circulated, told to exactly its addressees."""
 
 
 class _Frozen(BaseModel):
@@ -157,7 +165,8 @@ class NoteVerbaleIssued(DomainEvent):
 @event_types.register("NoticeIssued", version=1)
 class NoticeIssued(DomainEvent):
     """A notice the service sent of its own accord, because of another service's event (the
-    cause is in the metadata): a revision circulated, an agenda adopted, a member admitted."""
+    cause is in the metadata): a revision circulated, an addendum or a corrigendum issued, an
+    agenda adopted, a member admitted."""
 
     notice_id: UUID
     kind: NoticeKind

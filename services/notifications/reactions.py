@@ -10,6 +10,13 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   every member state when the document is distributed to member states (or generally), to the
   states it names when it is restricted, and never to a state that is not among its readers;
   nobody is told of a document whose distribution the service never learnt.
+- The documents service issued an addendum or a corrigendum (a `DraftCreated` naming its
+  `parent`) → a notice ``addendum_issued`` or ``corrigendum_issued`` to the parent's readers, as
+  of a revision of the parent, among those who may read the addendum or corrigendum itself;
+  nobody is told when the service never learnt the parent's distribution.
+- The documents service recorded a circulation (`DocumentCirculated`) → a notice
+  ``document_circulated`` to exactly its addressees: every member state on the day it was
+  circulated (general, member states only), or the states listed (restricted).
 - The meetings service scheduled a meeting or added a participant (`MeetingScheduled`,
   `ParticipantAdded`) → the service notes who takes part (`MeetingParticipantsNoted`).
 - The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
@@ -19,6 +26,10 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   member states (`MemberStateAdmitted`, and the kit's admitted list): a recipient of every note
   to all members from its admission on; and a notice ``member_admitted`` to all the member
   states, the new one included.
+
+The wording of the notices of addenda, corrigenda and circulations is English only: the Russian
+and Kazakh texts of the other notices are the project's own, and no text in another language is
+added without being marked as an unofficial translation.
 """
 
 from __future__ import annotations
@@ -58,7 +69,9 @@ ACTOR = "service:notifications"
 DOCUMENTS = "documents"
 MEETINGS = "meetings"
 REGISTRY = "registry"
-_REVISION = re.compile(r"^(?P<base>.+?)/Rev\.[1-9][0-9]*$")
+_REVISION = re.compile(
+    r"^(?P<head>.+?)/Rev\.[1-9][0-9]*(?P<tail>(?:/(?:Add|Corr)\.[1-9][0-9]*)*)$"
+)
 
 
 async def _record(ctx: ReactionContext, stream_id: str, stream_type: str, decide: Decide) -> None:
@@ -68,9 +81,10 @@ async def _record(ctx: ReactionContext, stream_id: str, stream_type: str, decide
 
 
 def base_symbol(symbol: str) -> str:
-    """``SUM/2022/DRAFT/1/Rev.9`` → ``SUM/2022/DRAFT/1``."""
+    """``SUM/2022/DRAFT/1/Rev.9`` → ``SUM/2022/DRAFT/1``; an addendum's revision
+    ``SUM/2022/DRAFT/1/Rev.2/Add.1`` → ``SUM/2022/DRAFT/1/Add.1``."""
     match = _REVISION.match(symbol)
-    return match["base"] if match else symbol
+    return match["head"] + match["tail"] if match else symbol
 
 
 Wording = tuple[Texts, Texts]
@@ -110,10 +124,14 @@ async def _notice(
 
 
 @reactions.on(DOCUMENTS, "DraftCreated")
-async def when_a_draft_is_created_its_distribution_is_noted(
+async def when_a_draft_is_created_its_distribution_is_noted_and_its_parents_readers_told(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
+    """Every new document's distribution is noted; an addendum or a corrigendum is told to its
+    parent's readers."""
     await _note_distribution(ctx, event)
+    if event.data.get("parent"):
+        await _tell_of_supplement(ctx, event)
 
 
 @reactions.on(DOCUMENTS, "DistributionChanged")
@@ -174,6 +192,87 @@ async def when_a_draft_is_revised_its_readers_are_told(
         notice_id=str(notice_id),
         recipients=len(recipients),
     )
+
+
+SUPPLEMENT_WORDING: dict[NoticeKind, Wording] = {
+    NoticeKind.ADDENDUM_ISSUED: (
+        {"en": "{symbol} issued"},
+        {"en": "The Secretariat issued {symbol}, an addendum to {parent}."},
+    ),
+    NoticeKind.CORRIGENDUM_ISSUED: (
+        {"en": "{symbol} issued"},
+        {"en": "The Secretariat issued {symbol}, a corrigendum to {parent}."},
+    ),
+}
+"""English only (see the module's docstring)."""
+
+
+async def _tell_of_supplement(ctx: ReactionContext, event: ForeignEvent) -> None:
+    symbol, parent = event.data["symbol"], event.data["parent"]
+    history = await read_history(ctx.connection, ctx.store, document_stream(parent))
+    noted = domain.distribution(history.events)
+    if noted is None:
+        log.warning("notifications.supplement_of_unknown_document", symbol=symbol, parent=parent)
+        return
+    own = Distribution.model_validate(event.data["distribution"])
+    known = await commands.known_members(ctx.connection, ctx.store)
+    recipients = domain.told_of_supplement(noted, own, known, datetime.now(UTC).date())
+    kind = (
+        NoticeKind.CORRIGENDUM_ISSUED
+        if re.search(r"/Corr\.[1-9][0-9]*$", symbol)
+        else NoticeKind.ADDENDUM_ISSUED
+    )
+    values = {"symbol": symbol, "parent": parent}
+    notice_id = await _notice(
+        ctx,
+        kind=kind,
+        wording=SUPPLEMENT_WORDING[kind],
+        values=lambda _language: values,
+        recipients=recipients,
+        reference=symbol,
+    )
+    log.info("notifications.supplement_notice", symbol=symbol, notice_id=str(notice_id),
+             recipients=len(recipients))
+
+
+CIRCULATED_SUBJECT = {"en": "{symbol} circulated on {dated}"}
+CIRCULATED_TEXT = {"en": "The Secretariat circulated {symbol} on {dated}, in {languages}{note}."}
+"""English only (see the module's docstring)."""
+LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "kk": "Kazakh"}
+"""How the English notice names a language version (another by its tag)."""
+
+
+def _in_english(languages: Iterable[str]) -> str:
+    names = [LANGUAGE_NAMES.get(language, language) for language in languages]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@reactions.on(DOCUMENTS, "DocumentCirculated")
+async def when_a_revision_is_circulated_its_addressees_are_told(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    symbol = event.data["symbol"]
+    dated = date.fromisoformat(event.data["dated"])
+    addressed = Distribution.model_validate(event.data["addressees"])
+    known = await commands.known_members(ctx.connection, ctx.store)
+    recipients = domain.addressees(addressed, known, dated)
+    note = event.data.get("note")
+    values = {
+        "symbol": symbol,
+        "dated": dated.isoformat(),
+        "languages": _in_english(event.data["languages"]),
+        "note": f", under note verbale No. {note}" if note else "",
+    }
+    notice_id = await _notice(
+        ctx,
+        kind=NoticeKind.DOCUMENT_CIRCULATED,
+        wording=(CIRCULATED_SUBJECT, CIRCULATED_TEXT),
+        values=lambda _language: values,
+        recipients=recipients,
+        reference=symbol,
+    )
+    log.info("notifications.circulation_notice", symbol=symbol, notice_id=str(notice_id),
+             recipients=len(recipients))
 
 
 # ------------------------------------------------------------------------------ meetings

@@ -9,9 +9,12 @@ requests, and the addresses a webhook may be sent to. No I/O but name resolution
   ``webhook-signature``, which carries one ``v1,<signature>`` per secret in force (the new and
   the previous one while a rotation's grace period lasts), separated by spaces.
 - **Addresses**: a URL must be ``https`` and every address its host resolves to must be
-  global (not private, loopback, link-local, multicast, reserved or unspecified), unless the
-  deployment allows private endpoints for development. It is checked when an endpoint is
-  registered and again before each attempt (the name may resolve elsewhere by then).
+  global (not private, loopback, link-local, multicast, reserved or unspecified, nor an IPv6
+  address embedding such an IPv4 address by 6to4, Teredo or NAT64), unless the deployment
+  allows private endpoints for development. It is checked when an endpoint is registered and
+  again before each attempt (the name may resolve elsewhere by then), and the attempt connects
+  to the address checked (`Destination`). A refused name is refused in words that do not say
+  what it resolved to.
 - **The body** a ministry receives: one JSON object per message, in the endpoint's languages
   (`webhook_body`, documented there).
 """
@@ -26,14 +29,18 @@ import ipaddress
 import json
 import socket
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 from uuid import UUID
 
+import structlog
 from standardwebhooks import Webhook
 
 from shared.http.problems import ProblemError
+
+log = structlog.get_logger("cica.notifications.webhooks")
 
 SECRET_PREFIX = "whsec_"
 MIN_KEY_BYTES = 32
@@ -79,11 +86,59 @@ def signature_headers(
 
 # ------------------------------------------------------------------------------ addresses
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-def refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why a webhook may not go to `address`; None when it is a global unicast address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refusal(address.ipv4_mapped)
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+"""RFC 6052's well-known prefix: the last 32 bits are an IPv4 address a NAT64 gateway reaches
+(global ones only, by the RFC; judged here by that IPv4 address)."""
+
+NAME_REFUSED = "its host name must resolve to public (global unicast) addresses only"
+"""The one reason given for any name refused for what it resolves to, or for not resolving:
+the answer says nothing of how the name resolved from inside the service (which would make
+the endpoint API a probe of the internal DNS). The service's log says more."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a webhook may go: the endpoint's URL, and the addresses its host was checked to
+    resolve to. The request goes to one of `addresses` (pinned: `delivery` connects to the
+    address checked, never to a second resolution of the name, which could answer otherwise:
+    DNS rebinding), with the URL's host as the Host header, the TLS server name and the name
+    its certificate must match. No `addresses` in development (private endpoints allowed): the
+    request goes where the URL says."""
+
+    url: str
+    addresses: tuple[IPAddress, ...] = ()
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address stands for, and the mechanism that embeds each:
+    IPv4-mapped (::ffff:0:0/96), 6to4 (2002::/16), Teredo (2001::/32: its server and its
+    client) and NAT64 (64:ff9b::/96)."""
+    found: list[tuple[str, ipaddress.IPv4Address]] = []
+    if address.ipv4_mapped is not None:
+        found.append(("IPv4-mapped", address.ipv4_mapped))
+    if address.sixtofour is not None:
+        found.append(("6to4", address.sixtofour))
+    if address.teredo is not None:
+        server, client = address.teredo
+        found += [("Teredo", server), ("Teredo", client)]
+    if address in NAT64_WELL_KNOWN:
+        found.append(("NAT64", ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)))
+    return found
+
+
+def refusal(address: IPAddress) -> str | None:
+    """Why a webhook may not go to `address`; None when it is a global unicast address. An
+    IPv6 address that embeds an IPv4 address (6to4, Teredo, NAT64, IPv4-mapped) is refused when
+    the IPv4 address would be: a private address does not become public by a tunnel's prefix."""
+    if isinstance(address, ipaddress.IPv6Address):
+        for mechanism, ipv4 in embedded_ipv4(address):
+            reason = refusal(ipv4)
+            if reason is not None:
+                return f"{address} is a {mechanism} address standing for {ipv4}: {reason}"
+        if address.ipv4_mapped is not None or address in NAT64_WELL_KNOWN:
+            return None  # it is its IPv4 address, judged above
     for reason, flag in (
         ("unspecified", address.is_unspecified),
         ("loopback", address.is_loopback),
@@ -107,14 +162,14 @@ async def resolve(host: str, port: int) -> list[str]:
     except socket.gaierror as error:
         raise OSError(f"{host} does not resolve: {error.strerror}") from error
     except UnicodeError:  # not a name IDNA can encode: an empty or overlong label
-        raise OSError(f"{host!r} is not a host name") from None
+        raise ValueError(f"{host!r} is not a host name") from None
     return sorted({str(info[4][0]) for info in infos})
 
 
-async def check_address(url: str, *, allow_private: bool) -> None:
-    """Raise `EndpointAddressRefusedError` unless a webhook may be sent to `url`: https, a
-    host, no credentials in it, and every address the host resolves to global. With
-    `allow_private` (development), http and any address will do."""
+async def check_address(url: str, *, allow_private: bool) -> Destination:
+    """Where a webhook to `url` may go, or `EndpointAddressRefusedError`: https, a host, no
+    credentials in it, and every address the host resolves to global (see `Destination`). With
+    `allow_private` (development), http and any address will do, and nothing is resolved."""
     if any(character.isspace() or not character.isprintable() for character in url):
         raise EndpointAddressRefusedError(url, "not a URL (space or control character)")
     try:
@@ -129,24 +184,40 @@ async def check_address(url: str, *, allow_private: bool) -> None:
     if parts.fragment:
         raise EndpointAddressRefusedError(url, "an endpoint's URL has no fragment")
     if allow_private:
-        return
+        return Destination(url)
     if parts.scheme != "https":
         raise EndpointAddressRefusedError(url, "webhooks go over https only")
     host = parts.hostname
     try:
-        addresses = [ipaddress.ip_address(host)]
+        literal = ipaddress.ip_address(host)
     except ValueError:
-        try:
-            resolved = await resolve(host, port or 443)
-        except OSError as error:
-            raise EndpointAddressRefusedError(url, str(error)) from None
-        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
-        if not addresses:
-            raise EndpointAddressRefusedError(url, f"{host} resolves to no address") from None
+        pass
+    else:  # the client named the address itself: its reason tells it nothing new
+        reason = refusal(literal)
+        if reason is not None:
+            raise EndpointAddressRefusedError(url, reason)
+        return Destination(url, (literal,))
+    try:
+        resolved = await resolve(host, port or 443)
+    except ValueError as error:  # refused before any query: nothing was resolved
+        raise EndpointAddressRefusedError(url, str(error)) from None
+    except OSError as error:
+        _refuse_name(url, host, str(error))
+    addresses = tuple(ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved)
+    if not addresses:
+        _refuse_name(url, host, "no address")
     for address in addresses:
         reason = refusal(address)
         if reason is not None:
-            raise EndpointAddressRefusedError(url, reason)
+            _refuse_name(url, host, reason)
+    return Destination(url, addresses)
+
+
+def _refuse_name(url: str, host: str, why: str) -> NoReturn:
+    """Refuse `url` for what its `host` resolved to (or did not): `why` goes to the service's
+    log only, the client gets `NAME_REFUSED`."""
+    log.info("webhooks.address_refused", host=host, why=why)
+    raise EndpointAddressRefusedError(url, NAME_REFUSED)
 
 
 # ------------------------------------------------------------------------------ the body

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry import commands, queries
@@ -52,6 +51,7 @@ from services.registry.schemas import (
 from services.registry.visibility import sees_state
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView
 from shared.http.etag import set_etag
+from shared.http.params import Instant
 from shared.http.reads import caught_up
 from shared.http.writes import Store, Write, Written
 
@@ -71,7 +71,7 @@ async def _moment(
               examples=["2022-10-12"]),
     ] = None,
     as_of: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Read the registry as it was recorded at this instant (with its "
               "time zone; now when absent).", examples=["2022-10-01T00:00:00Z"]),
     ] = None,

@@ -26,7 +26,7 @@ Two ways in:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -101,7 +101,8 @@ async def member_since(connection: AsyncConnection, state: str) -> datetime | No
     result = await connection.execute(
         select(table.c.admitted_at).where(table.c.state == state)
     )
-    return result.scalar_one_or_none()
+    since = result.scalar_one_or_none()
+    return None if since is None else _aware(since)
 
 
 async def admitted_members(
@@ -113,4 +114,12 @@ async def admitted_members(
     if at is not None:
         statement = statement.where(table.c.admitted_at <= at)
     result = await connection.execute(statement)
-    return {row.state: row.admitted_at for row in result}
+    return {row.state: _aware(row.admitted_at) for row in result}
+
+
+def _aware(admitted_at: datetime) -> datetime:
+    """`admitted_at` as read back, with its time zone. asyncpg writes the first instant of the
+    year 1 (UTC) as ``-infinity`` and reads ``-infinity`` back as a naive `datetime.min`: a
+    member since then (a founding list dated 0001-01-01) would otherwise break every
+    comparison with an aware instant, and every read of a member state with it."""
+    return admitted_at if admitted_at.tzinfo is not None else admitted_at.replace(tzinfo=UTC)

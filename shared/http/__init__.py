@@ -1,7 +1,8 @@
 """HTTP conventions every service follows: problem+json errors (`problems`), request ids and
 the access log (`requests`), security headers (`headers`), access decided before the body is
-read (`admission`), a body limit (`limits`), idempotency keys (`idempotency`), ETag / If-Match
-(`etag`). `install_http_conventions` wires them into an app.
+read (`admission`), a body limit (`limits`), only text PostgreSQL can store (`text`),
+idempotency keys (`idempotency`), ETag / If-Match (`etag`). `install_http_conventions` wires
+them into an app.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from shared.http.idempotency import DEFAULT_LEASE, IdempotencyMiddleware
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from shared.http.problems import install_problem_documentation, install_problem_handlers
 from shared.http.requests import RequestContextMiddleware
+from shared.http.text import StorableTextMiddleware
 
 __all__ = ["install_http_conventions"]
 
@@ -37,7 +39,10 @@ def install_http_conventions(
     3. the access gate (`admission`): a caller the route does not admit is refused (401/403)
        before anything reads the body;
     4. the body limit (`limits`): at most `max_body_bytes`, counted as the body is read;
-    5. Idempotency-Key on POST (`idempotency`): only callers admitted, bodies within the limit.
+    5. storable text (`text`): a path, query or JSON body holding a NUL, a lone surrogate or
+       (in the URL) bytes that are not UTF-8 is a 422 before any route parses it;
+    6. Idempotency-Key on POST (`idempotency`): only callers admitted, bodies within the limit
+       and of text that can be stored.
 
     `idempotency_lease`: how long a claimed Idempotency-Key stays with a request that has not
     answered yet before another request may take it over.
@@ -47,6 +52,7 @@ def install_http_conventions(
     app.add_exception_handler(ConcurrencyError, version_conflict_handler)
     # add_middleware puts each new middleware outside the ones before it.
     app.add_middleware(IdempotencyMiddleware, lease=idempotency_lease)
+    app.add_middleware(StorableTextMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(AdmissionMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -50,6 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.eventstore.schema import idempotency_keys
 from shared.http.problems import ProblemError, problem_response
+from shared.http.text import read_body, replaying
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -246,7 +247,7 @@ class IdempotencyMiddleware:
             return
         key = scoped_key(owner, key)
 
-        body = await _read_body(receive)
+        body = await read_body(receive)
         if body is None:  # the client went away before sending its request
             return
         if_match = Headers(scope=scope).getlist(IF_MATCH_HEADER)
@@ -267,7 +268,7 @@ class IdempotencyMiddleware:
             await outcome.response()(scope, receive, send)
             return
 
-        await self._run_and_remember(scope, _replaying(body, receive), send, engine, key, outcome)
+        await self._run_and_remember(scope, replaying(body, receive), send, engine, key, outcome)
 
     async def _run_and_remember(
         self,
@@ -450,28 +451,3 @@ def _engine_of(scope: Scope) -> AsyncEngine:
     if engine is None:
         raise RuntimeError("IdempotencyMiddleware needs the service's engine in app.state.engine")
     return engine
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives the app the body already read, then listens to the client."""
-    delivered = False
-
-    async def receive_again() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return receive_again

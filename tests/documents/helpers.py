@@ -112,6 +112,21 @@ class Documents:
             f"/documents/{symbol}/translations", json=version, headers=SECRETARIAT
         )
 
+    async def issue(
+        self, parent: str, kind: str, body: dict[str, Any] | None = None,
+        headers: dict[str, str] = SECRETARIAT,
+    ) -> httpx.Response:
+        """An addendum (`kind` ``addenda``) or a corrigendum (``corrigenda``) of `parent`."""
+        body = body if body is not None else supplement()
+        return await self.http.post(f"/documents/{parent}/{kind}", json=body, headers=headers)
+
+    async def circulate(
+        self, symbol: str, dated: str, headers: dict[str, str] = SECRETARIAT, **fields: Any
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"/documents/{symbol}/circulation", json={"dated": dated, **fields}, headers=headers
+        )
+
     async def read(
         self, symbol: str, headers: dict[str, str] = SECRETARIAT, **params: Any
     ) -> httpx.Response:
@@ -172,6 +187,17 @@ def draft(
         "text": text or small_text(),
         "distribution": dist,
         "originator": ORIGINATOR,
+    }
+
+
+def supplement(title: str = "Addendum", **fields: Any) -> dict[str, Any]:
+    """The body of an addendum or a corrigendum, written in English by the Secretariat."""
+    return {
+        "document_type": "other",
+        "language": "en",
+        "text": small_text(title, ("p-1", "body", f"{title}, paragraph 1")),
+        "originator": "Secretariat",
+        **fields,
     }
 
 

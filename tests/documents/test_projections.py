@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from services.documents.projections import PROJECTIONS
 from shared.projections import projection_state, rebuild, replay_digest
-from tests.documents.helpers import SECRETARIAT, documents_app, draft, member, small_text
+from tests.documents.helpers import (
+    SECRETARIAT,
+    documents_app,
+    draft,
+    member,
+    small_text,
+    today,
+)
 
 
 async def test_the_projections_rebuilt_from_the_log_match_the_live_ones(database_url, servers):
@@ -31,6 +38,9 @@ async def test_the_projections_rebuilt_from_the_log_match_the_live_ones(database
         await docs.http.post(f"/documents/{first}/distribution",
                              json={"distribution": {"kind": "restricted", "states": ["KAZ"]}},
                              headers=SECRETARIAT)
+        assert (await docs.issue(second, "addenda")).status_code == 201
+        assert (await docs.issue(f"{second}/Add.1", "corrigenda")).status_code == 201
+        assert (await docs.circulate(second, today().isoformat())).status_code == 201
         head = await docs.caught_up()
         store = docs.app.state.store
         engine = docs.app.state.engine

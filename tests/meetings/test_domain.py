@@ -12,6 +12,7 @@ from services.meetings import domain
 from services.meetings.events import (
     AgendaItem,
     ConsideredDocumentRevised,
+    ConsideredDocumentSupplemented,
     DecisionRecorded,
     MemberStateAdmitted,
     MemberStatesRegistered,
@@ -193,6 +194,57 @@ def test_a_revision_after_the_agenda_is_adopted_leaves_the_adopted_agenda_as_it_
     assert domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/1/Rev.9",
                                            dated=date(2026, 12, 6)) == []
     assert state.item("3(c)").considers[0].symbol == "SUM/2022/DRAFT/1/Rev.8"
+
+
+def test_an_addendum_is_considered_with_its_parent_after_it_with_its_own_date():
+    """SUM/2022/DRAFT/1/Add.1, issued to the text item 3(c) considers, is considered there too,
+    after Rev.8; a corrigendum of the addendum comes after the addendum, and the item's history
+    of revisions is left as it was."""
+    history = drafted_and_revised()
+    added = domain.follow_supplement(
+        domain.meeting(MEETING, history), symbol="SUM/2022/DRAFT/1/Add.1",
+        parent="SUM/2022/DRAFT/1", dated=date(2022, 10, 8))
+    assert [(e.item, e.parent.symbol, e.added.symbol, e.added.dated, e.kind) for e in added] == [
+        ("3(c)", "SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/1/Add.1", date(2022, 10, 8),
+         "addendum")]
+    assert isinstance(added[0], ConsideredDocumentSupplemented)
+    history += added
+    corrected = domain.follow_supplement(
+        domain.meeting(MEETING, history), symbol="SUM/2022/DRAFT/1/Add.1/Corr.1",
+        parent="SUM/2022/DRAFT/1/Add.1", dated=date(2022, 10, 9))
+    assert [e.kind for e in corrected] == ["corrigendum"]
+    history += corrected
+    history += domain.follow_supplement(
+        domain.meeting(MEETING, history), symbol="SUM/2022/DRAFT/1/Corr.1",
+        parent="SUM/2022/DRAFT/1", dated=date(2022, 10, 9))
+    state = domain.meeting(MEETING, history)
+
+    assert [d.symbol for d in state.item("3(c)").considers] == [
+        "SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/1/Add.1", "SUM/2022/DRAFT/1/Add.1/Corr.1",
+        "SUM/2022/DRAFT/1/Corr.1"]
+    assert state.document_history == []
+    assert domain.follow_supplement(state, symbol="SUM/2022/DRAFT/1/Add.1",
+                                    parent="SUM/2022/DRAFT/1", dated=None) == [], "listed once"
+    assert domain.follow_supplement(state, symbol="SUM/2022/DRAFT/7/Add.1",
+                                    parent="SUM/2022/DRAFT/7", dated=None) == []
+    revised = domain.follow_document_revision(state, symbol="SUM/2022/DRAFT/1/Rev.2/Add.1",
+                                              dated=date(2022, 10, 9))
+    assert [(e.previous.symbol, e.current.symbol) for e in revised] == [
+        ("SUM/2022/DRAFT/1/Add.1", "SUM/2022/DRAFT/1/Rev.2/Add.1")], "an addendum's revision"
+
+
+def test_an_addendum_issued_after_the_agenda_is_adopted_leaves_the_adopted_agenda_as_it_was():
+    state = domain.meeting(MEETING, adopted())
+    assert domain.follow_supplement(state, symbol="SUM/2022/DRAFT/1/Add.1",
+                                    parent="SUM/2022/DRAFT/1", dated=date(2022, 10, 11)) == []
+
+
+def test_the_base_of_a_symbol_is_the_document_without_its_revision():
+    assert domain.base_symbol("SUM/2022/DRAFT/1/Rev.8") == ("SUM/2022/DRAFT/1", 8)
+    assert domain.base_symbol("SUM/2022/DRAFT/1/Rev.2/Add.1") == ("SUM/2022/DRAFT/1/Add.1", 2)
+    assert domain.base_symbol("SUM/2022/DRAFT/5/Rev.1/Add.1/Corr.2") == (
+        "SUM/2022/DRAFT/5/Add.1/Corr.2", 1)
+    assert domain.base_symbol("SOC/2022-III/Agenda/2") == ("SOC/2022-III/Agenda/2", 0)
 
 
 def test_a_state_admitted_before_a_meeting_takes_part_in_it():

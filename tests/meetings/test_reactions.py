@@ -113,3 +113,48 @@ async def test_kuwait_admitted_takes_part_in_later_meetings_only(database_url, s
     assert members["count"] == 28
     assert later.status_code == 201
     assert len(ministerial["participants"]) == 28
+
+
+async def test_an_addendum_to_a_document_item_3c_considers_is_considered_there_too(
+    database_url, servers
+):
+    """Before the SOC adopts its agenda, SUM/2022/DRAFT/1/Add.1 (dated 8 October) is considered
+    under item 3(c) after Rev.8, and `/agenda-items?document=` finds it; a new document that is
+    no addendum changes nothing, and once the agenda is adopted a later corrigendum leaves it
+    as adopted."""
+    def created(position: int, symbol: str, parent: str | None, dated: str) -> ForeignEvent:
+        data = {"symbol": symbol, "document_type": "other", "language": "en",
+                "text": {"title": {"en": "Addendum"}}, "dated": dated,
+                "distribution": {"kind": "member_states_only"}}
+        return foreign("documents", position, symbol, "DraftCreated",
+                       data | ({"parent": parent} if parent else {}))
+
+    addendum = created(1, "SUM/2022/DRAFT/1/Add.1", "SUM/2022/DRAFT/1", "2022-10-08")
+    unrelated = created(2, "SUM/2022/DRAFT/6", None, "2022-10-08")
+    later = created(3, "SUM/2022/DRAFT/1/Corr.1", "SUM/2022/DRAFT/1", "2022-10-11")
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_annotated_agenda(client)
+        before = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        for event in (addendum, addendum, unrelated):
+            await consumer(app, "documents").handle(event)
+        await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
+        adopted_at = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        await consumer(app, "documents").handle(later)
+        agenda = (await client.get(f"/meetings/{SOC}/agenda", params={"view": "adopted"},
+                                   headers=SECRETARIAT)).json()
+        found = (await client.get("/agenda-items", params={"document": "SUM/2022/DRAFT/1/Add.1"},
+                                  headers=SECRETARIAT)).json()["items"]
+        after = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).json()["version"]
+        records = await app.state.store.read_stream(f"meeting-{SOC}")
+
+    assert agenda["items"][2]["sub_items"][2]["considers"] == [
+        {"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""},
+        {"symbol": "SUM/2022/DRAFT/1/Add.1", "dated": "2022-10-08", "note": ""},
+    ]
+    assert [(i["ref"], [d["symbol"] for d in i["considers"]]) for i in found] == [
+        ("3(c)", ["SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/1/Add.1"])]
+    assert adopted_at == before + 2, "delivered twice, followed once; another document, nothing"
+    assert after == adopted_at, "a corrigendum after adoption leaves the adopted agenda as it was"
+    supplemented = next(r for r in records if r.event_type == "ConsideredDocumentSupplemented")
+    assert supplemented.metadata["causation_id"] == str(addendum.event_id)
+    assert supplemented.data["kind"] == "addendum"

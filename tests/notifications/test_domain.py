@@ -98,6 +98,34 @@ def test_a_revision_is_told_to_the_readers_of_the_document_only():
     assert domain.told_of_revisions(Distribution.restricted("KWT"), known, day) == ["KWT"]
 
 
+def test_an_addendum_is_told_to_its_parents_readers_who_may_read_it():
+    known = {"KAZ": date(1999, 9, 14), "IND": date(1999, 9, 14)}
+    day = date(2022, 10, 11)
+    members, general = Distribution.member_states_only(), Distribution.general()
+    assert domain.told_of_supplement(members, general, known, day) == ["IND", "KAZ"]
+    assert domain.told_of_supplement(members, Distribution.restricted("KAZ"), known, day) == [
+        "KAZ"], "an addendum restricted to Kazakhstan is not told to India"
+    parent = Distribution.restricted("KAZ", "KWT")
+    assert domain.told_of_supplement(parent, members, known, day) == ["KAZ"], (
+        "Kuwait, not yet a member, reads no member-states-only text")
+    assert domain.told_of_supplement(Distribution.restricted("KWT"),
+                                     Distribution.restricted("KWT"), known, day) == ["KWT"]
+
+
+def test_a_circulation_is_told_to_exactly_its_addressees_on_the_day_it_went_out():
+    history = [
+        MemberStatesRegistered(states=MEMBER_STATES_2022, member_since=date(1999, 9, 14)),
+        MemberStateAdmitted(state="KWT", admitted_on=date(2022, 10, 12)),
+    ]
+    known = domain.members(history)
+    members, general = Distribution.member_states_only(), Distribution.general()
+    assert len(domain.addressees(members, known, date(2022, 10, 7))) == 27
+    assert "KWT" not in domain.addressees(general, known, date(2022, 10, 7))
+    assert len(domain.addressees(general, known, date(2022, 10, 13))) == 28
+    assert domain.addressees(Distribution.restricted("KAZ", "KWT"), known,
+                             date(2022, 10, 7)) == ["KAZ", "KWT"]
+
+
 def test_a_receipt_is_given_once_by_a_recipient():
     message, delivery = uuid4(), uuid4()
     kwargs = dict(

@@ -2,9 +2,12 @@
 registry: a revision of a document distributed to member states is told to every member, of a
 restricted one to the states it names and no other; an adopted agenda is told to the members;
 Kuwait's admission makes it a recipient of the next note to all (28) and is itself told to the
-28. A redelivered event records nothing new."""
+28; an addendum or a corrigendum is told to its parent's readers who may read it; a circulation
+to exactly its addressees. A redelivered event records nothing new."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022
 from tests.notifications.support import (
@@ -145,3 +148,94 @@ async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, se
         "MemberStatesRegistered",
         "MemberStateAdmitted",
     ], "admitted once"
+
+
+def issued(symbol: str, parent: str, distribution: dict) -> object:
+    """The documents service's `DraftCreated` of an addendum or corrigendum of `parent`."""
+    event = created(symbol, distribution)
+    return replace(event, data=event.data | {"parent": parent})
+
+
+async def test_an_addendum_or_corrigendum_is_told_to_its_parents_readers(database_url, servers):
+    members_only = {"kind": "member_states_only", "states": []}
+    statement, papers = "SUM/2022/DRAFT/1", "SUM/2022/DRAFT/4"
+    addendum = issued(f"{statement}/Add.1", statement, members_only)
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, created(statement, members_only))
+        await deliver(app, created(papers, {"kind": "restricted", "states": ["KAZ", "KWT"]}))
+        await deliver(app, addendum)
+        await deliver(app, addendum)
+        await react_again(app, addendum)
+        await deliver(app, issued(f"{papers}/Corr.1", papers, members_only))
+        await deliver(app, issued(f"{statement}/Add.2", statement,
+                                  {"kind": "restricted", "states": ["IND"]}))
+        await deliver(app, issued("SUM/2022/DRAFT/99/Add.1", "SUM/2022/DRAFT/99", members_only))
+        await deliver(app, created("SUM/2022/DRAFT/6", members_only))  # no addendum
+        notices = (await get(client, "/notices"))["notices"]
+        china = (await get(client, "/notices", member("CHN")))["notices"]
+        noted = await app.state.store.read_stream(f"document-{statement}/Add.1")
+        stream = await app.state.store.read_stream("notice-" + notices[0]["notice_id"])
+
+    assert [(n["kind"], n["reference"]) for n in notices] == [
+        ("addendum_issued", "SUM/2022/DRAFT/1/Add.1"),
+        ("corrigendum_issued", "SUM/2022/DRAFT/4/Corr.1"),
+        ("addendum_issued", "SUM/2022/DRAFT/1/Add.2"),
+    ]
+    assert notices[0]["recipients"] == list(MEMBER_STATES_2022)
+    assert notices[1]["recipients"] == ["KAZ"], "the parent's readers who may read it"
+    assert notices[2]["recipients"] == ["IND"]
+    assert notices[0]["languages"] == ["en"]
+    assert notices[0]["text"] == {
+        "en": "The Secretariat issued SUM/2022/DRAFT/1/Add.1, an addendum to SUM/2022/DRAFT/1."}
+    assert notices[1]["text"]["en"].endswith("a corrigendum to SUM/2022/DRAFT/4.")
+    assert [n["reference"] for n in china] == ["SUM/2022/DRAFT/1/Add.1"]
+    assert [r.event_type for r in noted] == ["DocumentDistributionNoted"]
+    assert len(stream) == 1, "delivered twice, told once"
+    assert stream[0].metadata["causation_id"] == str(addendum.event_id)
+
+
+def circulated(symbol: str, dated: str, addressees: dict, note: str | None = None) -> object:
+    base = symbol.split("/Rev.")[0]
+    return foreign(
+        "documents",
+        base,
+        "DocumentCirculated",
+        {"document": base, "revision": 8, "symbol": symbol, "languages": ["en", "ru", "kk"],
+         "dated": dated, "addressees": addressees, "note": note},
+    )
+
+
+async def test_a_circulation_is_told_to_exactly_its_addressees(database_url, servers):
+    """Rev.8, circulated to the member states on 7 October 2022 under note SOC/OI/1280, is told
+    to the 27 (Kuwait, admitted on the 12th, was not among them); one circulated on the 13th
+    to the 28; a restricted text to the states it lists only."""
+    rev8 = circulated("SUM/2022/DRAFT/1/Rev.8", "2022-10-07",
+                      {"kind": "member_states_only", "states": []}, note="SOC/OI/1280")
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, kuwait_admitted())
+        await deliver(app, rev8)
+        await deliver(app, rev8)
+        await react_again(app, rev8)
+        await deliver(app, circulated("SUM/2022/DRAFT/2/Rev.3", "2022-10-13",
+                                      {"kind": "general", "states": []}))
+        await deliver(app, circulated("SUM/2022/DRAFT/4/Rev.1", "2022-10-13",
+                                      {"kind": "restricted", "states": ["KAZ", "KWT"]}))
+        notices = (await get(client, "/notices", kind="document_circulated"))["notices"]
+        india = (await get(client, "/notices", member("IND"), kind="document_circulated"))
+        stream = await app.state.store.read_stream("notice-" + notices[0]["notice_id"])
+
+    assert [(n["reference"], len(n["recipients"])) for n in notices] == [
+        ("SUM/2022/DRAFT/1/Rev.8", 27), ("SUM/2022/DRAFT/2/Rev.3", 28),
+        ("SUM/2022/DRAFT/4/Rev.1", 2)]
+    assert "KWT" not in notices[0]["recipients"] and "KWT" in notices[1]["recipients"]
+    assert notices[2]["recipients"] == ["KAZ", "KWT"]
+    assert notices[0]["subject"] == {"en": "SUM/2022/DRAFT/1/Rev.8 circulated on 2022-10-07"}
+    assert notices[0]["text"] == {
+        "en": "The Secretariat circulated SUM/2022/DRAFT/1/Rev.8 on 2022-10-07, in English, "
+              "Russian and Kazakh, under note verbale No. SOC/OI/1280."}
+    assert [n["reference"] for n in india["notices"]] == [
+        "SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/2/Rev.3"]
+    assert len(stream) == 1, "delivered twice, told once"
+    assert stream[0].metadata["causation_id"] == str(rev8.event_id)

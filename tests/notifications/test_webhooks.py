@@ -22,6 +22,7 @@ from services.notifications.events import (
     DeliverySucceeded,
 )
 from services.notifications.webhooks import (
+    NAME_REFUSED,
     EndpointAddressRefusedError,
     check_address,
     encode_body,
@@ -102,7 +103,13 @@ def test_a_global_address_may_receive_webhooks(address):
         ("https://[::1]:8443/cica", "loopback"),
         ("https://169.254.169.254/latest/meta-data", "link-local"),
         ("https://10.0.0.5/notes", "private"),
-        ("https://localhost/notes", "loopback"),
+        ("https://localhost/notes", "must resolve to public (global unicast) addresses only"),
+        ("https://[2002:a00:1::1]/notes", "6to4 address standing for 10.0.0.1"),
+        ("https://[2002:a9fe:a9fe::]/notes", "169.254.169.254 is a link-local address"),
+        ("https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/notes", "Teredo address standing"),
+        ("https://[64:ff9b::a00:1]/notes", "NAT64 address standing for 10.0.0.1"),
+        ("https://[64:ff9b::7f00:1]/notes", "127.0.0.1 is a loopback address"),
+        ("https://[::ffff:192.168.1.1]/notes", "192.168.1.1 is a private address"),
         ("http://8.8.8.8/notes", "https only"),
         ("ftp://8.8.8.8/notes", "https URL"),
         ("https://user:pw@8.8.8.8/notes", "credentials"),
@@ -198,8 +205,10 @@ async def test_every_address_a_name_resolves_to_is_checked(monkeypatch):
     await resolves_to("8.8.8.8", "185.22.66.1")
     await check_address("https://mfa.example.kz/cica", allow_private=False)
     await resolves_to("8.8.8.8", "10.0.0.7")
-    with pytest.raises(EndpointAddressRefusedError, match=r"10\.0\.0\.7 is a private address"):
+    with pytest.raises(EndpointAddressRefusedError) as refused:
         await check_address("https://mfa.example.kz/cica", allow_private=False)
+    assert refused.value.members["reason"] == NAME_REFUSED
+    assert "10.0.0.7" not in refused.value.detail  # nor anything else of how it resolved
 
 
 def test_the_webhook_key_comes_from_the_setting_or_a_file(tmp_path):

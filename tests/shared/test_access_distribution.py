@@ -35,6 +35,7 @@ from shared.access import (
     distribution_columns,
     install_access,
     load_viewer,
+    member_since,
     record_admission,
     register_founding_members,
     visible_records,
@@ -341,6 +342,20 @@ async def test_recording_an_admission_again_changes_nothing_but_keeps_the_earlie
         before_kuwait = await admitted_members(connection, at=first - timedelta(days=1))
     assert members == {"KAZ": FOUNDED, "KWT": first, "RUS": FOUNDED}
     assert set(before_kuwait) == {"KAZ", "RUS"}
+
+
+async def test_a_state_admitted_at_the_first_instant_a_calendar_has_reads_as_a_member(library):
+    """asyncpg stores 0001-01-01T00:00Z as -infinity and reads it back naive: the admitted list
+    reads it back with its time zone, and the state reads as a member, no error."""
+    dawn = datetime(1, 1, 1, tzinfo=UTC)
+    async with library.engine.begin() as connection:
+        await record_admission(connection, state="QAT", admitted_at=dawn)
+    async with library.engine.connect() as connection:
+        members = await admitted_members(connection)
+        since = await member_since(connection, "QAT")
+
+    assert members["QAT"] == since == dawn and since.tzinfo is not None
+    assert "SOC/2024/2" in await library.listed(bearer(Role.MEMBER_STATE, "QAT"))
 
 
 async def test_a_delivery_to_a_state_carries_only_what_the_state_may_read(library):

@@ -86,6 +86,54 @@ def test_a_token_with_bad_claims_is_refused_saying_why(bad_claims, reason):
     assert reason in error.detail
 
 
+def signed_by_hand(payload: bytes, header: bytes = b'{"alg":"HS256","typ":"JWT"}') -> str:
+    """A token HS256-signed with the apps' secret whatever its claims hold (PyJWT's encoder
+    refuses some of the shapes a hostile or broken issuer may sign)."""
+
+    def b64(data: bytes) -> bytes:
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    signing_input = b64(header) + b"." + b64(payload)
+    signature = hmac.new(SECRET.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + b64(signature)).decode()
+
+
+def _claims_json(**overrides: object) -> bytes:
+    return json.dumps(claims(**overrides), default=lambda d: int(d.timestamp())).encode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (_claims_json(role=["secretariat"], state=None), "role is not one of"),
+        (_claims_json(role={"secretariat": True}, state=None), "role is not one of"),
+        (_claims_json(role=1, state=None), "role is not one of"),
+        (_claims_json(sub=["delegation-kaz-01"]), "malformed"),
+        (_claims_json(sub=""), "subject (sub)"),
+        (_claims_json(sub="a\u0000b"), "subject (sub)"),
+        (_claims_json(sub="x" * 256), "subject (sub)"),
+        (_claims_json(state=["KAZ"]), "names its state"),
+        (_claims_json(state={"code": "KAZ"}), "names its state"),
+        (_claims_json(role="secretariat", state=["KAZ"]), "Only a member_state"),
+        (_claims_json(iss=["cica"]), "another issuer"),
+        (_claims_json(aud={"cica": 1}), "another audience"),
+        (_claims_json(exp="tomorrow"), "malformed"),
+        (_claims_json(iat=[1]), "malformed"),
+        (b'["not", "an", "object"]', "malformed"),
+    ],
+    ids=lambda value: value.decode()[:60] if isinstance(value, bytes) else value,
+)
+def test_a_signed_token_whose_claims_have_the_wrong_types_is_refused_not_a_crash(
+    payload, reason
+):
+    assert reason in refusal(HMAC, signed_by_hand(payload)).detail
+
+
+def test_a_signed_token_whose_subject_holds_a_lone_surrogate_is_refused():
+    payload = _claims_json(sub="SURROGATE").replace(b"SURROGATE", b"\\ud800")
+    assert "subject (sub)" in refusal(HMAC, signed_by_hand(payload)).detail
+
+
 def test_a_token_signed_with_another_secret_or_no_signature_is_refused():
     assert "does not verify" in refusal(HMAC, token("secretariat", secret=OTHER_SECRET)).detail
     unsigned = jwt.encode(claims(), None, algorithm="none")

@@ -2,8 +2,9 @@
 turn a command into new events or an error (a `shared.domain` refusal, which knows nothing of
 HTTP). No I/O here: test it with events in, events out.
 
-By topic: `state` (the fold), `texts` (drafts, revisions, numbering), `status` (decisions on a
-revision), `amendments`, `translations` (language versions), `errors` (the refusals). This
+By topic: `state` (the fold), `texts` (drafts, revisions, numbering), `supplements` (addenda
+and corrigenda), `status` (decisions on a revision), `amendments`, `translations` (language
+versions), `circulation`, `errors` (the refusals). This
 package gives them all under one name, `services.documents.domain`.
 """
 
@@ -14,13 +15,16 @@ from services.documents.domain.amendments import (
     propose_amendment,
     withdraw_amendment,
 )
+from services.documents.domain.circulation import circulate, circulated_languages
 from services.documents.domain.errors import (
     AdoptedTextOfficialVersionsOnlyError,
     AdoptedTextUnchangedError,
     AdoptionOfSupersededRevisionError,
+    AlreadyCirculatedError,
     AmendmentNotFoundError,
     AmendmentNotOpenError,
     AmendmentToSupersededRevisionError,
+    CirculatedBeforeItsDateError,
     DatedBeforePreviousRevisionError,
     DatedInTheFutureError,
     DocumentNotEditableError,
@@ -34,9 +38,11 @@ from services.documents.domain.errors import (
     NoDecidingBodyError,
     NotTheProposerError,
     OfficialVersionRecordedError,
+    ParentDocumentNotFoundError,
     RevisionNotFoundError,
     RevisionNotHeldError,
     SupersededRevisionError,
+    SupplementOfSupplementError,
     TranslationInOriginalLanguageError,
     UndatedImportError,
 )
@@ -56,6 +62,7 @@ from services.documents.domain.status import (
     change_status,
     status_for_decision,
 )
+from services.documents.domain.supplements import issue_supplement, supplement_symbol
 from services.documents.domain.texts import (
     PLACEHOLDER,
     OpenPoint,
@@ -84,11 +91,13 @@ __all__ = [
     "AdoptedTextOfficialVersionsOnlyError",
     "AdoptedTextUnchangedError",
     "AdoptionOfSupersededRevisionError",
+    "AlreadyCirculatedError",
     "Amendment",
     "AmendmentNotFoundError",
     "AmendmentNotOpenError",
     "AmendmentStatus",
     "AmendmentToSupersededRevisionError",
+    "CirculatedBeforeItsDateError",
     "DatedBeforePreviousRevisionError",
     "DatedInTheFutureError",
     "Document",
@@ -106,11 +115,13 @@ __all__ = [
     "NotTheProposerError",
     "OfficialVersionRecordedError",
     "OpenPoint",
+    "ParentDocumentNotFoundError",
     "Revision",
     "RevisionNotFoundError",
     "RevisionNotHeldError",
     "StatusEntry",
     "SupersededRevisionError",
+    "SupplementOfSupplementError",
     "TranslationInOriginalLanguageError",
     "TranslationNeed",
     "UndatedImportError",
@@ -119,17 +130,21 @@ __all__ = [
     "change_distribution",
     "change_status",
     "check_text",
+    "circulate",
+    "circulated_languages",
     "create_draft",
     "decline_amendment",
     "fold_until_revision",
     "import_draft",
     "incorporated_between",
+    "issue_supplement",
     "language_versions",
     "numbered",
     "open_points",
     "propose_amendment",
     "revise",
     "status_for_decision",
+    "supplement_symbol",
     "translation_needs",
     "with_translation",
     "withdraw_amendment",

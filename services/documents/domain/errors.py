@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from services.documents.events import Status
+from services.documents.events import Status, SupplementKind
 from shared.domain import (
     AwaitingError,
     ForbiddenError,
@@ -242,4 +242,66 @@ class AdoptedTextOfficialVersionsOnlyError(
             f"{language!r} translation would stand in the way of the official one).",
             symbol=symbol,
             language=language,
+        )
+
+
+# ----------------------------------------------------------------- addenda and corrigenda
+
+
+class ParentDocumentNotFoundError(
+    NotFoundError, title="Parent document not found", rule="parent-document-not-found"
+):
+    """An addendum or a corrigendum is issued to a document the service holds."""
+
+    def __init__(self, parent: str, kind: SupplementKind) -> None:
+        super().__init__(
+            f"There is no document {parent}: an {kind.value} is issued to a document the "
+            "service holds.",
+            symbol=parent,
+        )
+
+
+class SupplementOfSupplementError(
+    InvalidError, title="Addendum or corrigendum to a supplement",
+    rule="supplement-of-a-supplement",
+):
+    def __init__(self, parent: str, kind: SupplementKind) -> None:
+        super().__init__(
+            f"{parent} takes no {kind.value}: an addendum is issued to a document, not to an "
+            "addendum or a corrigendum; a corrigendum corrects a document or an addendum, not "
+            "another corrigendum.",
+            symbol=parent,
+        )
+
+
+# ------------------------------------------------------------------------- circulation
+
+
+class CirculatedBeforeItsDateError(
+    InvalidError, title="Circulated before its date", rule="circulated-before-its-date"
+):
+    def __init__(self, symbol: str, dated: date, revision_dated: date) -> None:
+        super().__init__(
+            f"{symbol} bears the date {revision_dated.isoformat()}: it was not circulated on "
+            f"{dated.isoformat()}.",
+            symbol=symbol,
+            dated=dated.isoformat(),
+            revision_dated=revision_dated.isoformat(),
+        )
+
+
+class AlreadyCirculatedError(
+    RefusedError, title="Already circulated", rule="already-circulated"
+):
+    def __init__(
+        self, symbol: str, dated: date, languages: list[str], notes: list[str]
+    ) -> None:
+        under = f" (note {', '.join(notes)})" if notes else ""
+        super().__init__(
+            f"{symbol} was circulated on {dated.isoformat()} in {', '.join(languages)}"
+            f"{under} already: a revision is circulated once a day in each language version.",
+            symbol=symbol,
+            dated=dated.isoformat(),
+            languages=languages,
+            notes=notes,
         )

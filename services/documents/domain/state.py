@@ -17,12 +17,14 @@ from services.documents.events import (
     AmendmentProposed,
     AmendmentWithdrawn,
     DistributionChanged,
+    DocumentCirculated,
     DocumentStatusChanged,
     DocumentText,
     DocumentType,
     DraftCreated,
     DraftRevised,
     Status,
+    SupplementKind,
     TranslationAdded,
 )
 from services.documents.symbols import Symbol, parse_symbol
@@ -160,10 +162,23 @@ class Document:
     status_history: list[StatusEntry] = field(default_factory=list)
     amendments: dict[UUID, Amendment] = field(default_factory=dict)
     updated_at: datetime | None = None
+    parent: str | None = None
+    """The document an addendum or a corrigendum is issued to (its base symbol)."""
+    circulations: list[DocumentCirculated] = field(default_factory=list)
+    """Each circulation of a revision, in the order recorded."""
 
     @property
     def stream_id(self) -> str:
         return str(self.symbol.base)
+
+    @property
+    def supplement(self) -> SupplementKind | None:
+        """What the document is to its parent: an addendum, a corrigendum, or neither."""
+        if self.symbol.corr is not None:
+            return SupplementKind.CORRIGENDUM
+        if self.symbol.add is not None:
+            return SupplementKind.ADDENDUM
+        return None
 
     @property
     def latest(self) -> Revision:
@@ -233,6 +248,7 @@ class Document:
                     distribution=event.distribution,
                     created_at=at,
                     updated_at=at,
+                    parent=event.parent,
                 )
                 empty = DocumentText(title={})
                 document.revisions.extend(
@@ -306,6 +322,8 @@ class Document:
                 )
         elif isinstance(event, DistributionChanged):
             self.distribution = event.distribution
+        elif isinstance(event, DocumentCirculated):
+            self.circulations.append(event)
         elif isinstance(event, AmendmentProposed):
             self.amendments[event.amendment_id] = Amendment(
                 event.amendment_id,

@@ -141,9 +141,10 @@ def create_draft(
     originator: str | None,
     today: date,
     dated: date | None = None,
+    parent: str | None = None,
 ) -> DraftCreated:
     """A new draft made here, by its originator, dated the day it is made unless it says
-    otherwise."""
+    otherwise (an addendum or a corrigendum names its `parent`: see `supplements`)."""
     check_text(text, language)
     dated = dated or today
     check_dated(dated, today)
@@ -155,6 +156,7 @@ def create_draft(
         distribution=distribution,
         dated=dated,
         originator=originator_of(originator),
+        parent=parent,
     )
 
 

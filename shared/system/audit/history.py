@@ -252,6 +252,8 @@ EFFECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "BodyEstablished": ("effective_on",),
     "BodyRenamed": ("effective_on",),
     "DraftCreated": ("dated",),
+    "DraftRevised": ("dated",),
+    "DocumentCirculated": ("dated",),
     "DocumentStatusChanged": ("decided_on",),
     "DecisionRecorded": ("decided_on",),
     "AgendaDrafted": ("circulated_on",),
