@@ -73,6 +73,8 @@ class NoticeKind(StrEnum):
     """A corrigendum to a document (or an addendum) the state reads."""
     DOCUMENT_CIRCULATED = "document_circulated"
     """A revision the Secretariat circulated, told to exactly its addressees."""
+    AGENDA_CIRCULATED = "agenda_circulated"
+    """A meeting's draft agenda (first or revised), told to the meeting's participants."""
 
 
 class _Frozen(BaseModel):

@@ -19,17 +19,19 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   circulated (general, member states only), or the states listed (restricted).
 - The meetings service scheduled a meeting or added a participant (`MeetingScheduled`,
   `ParticipantAdded`) → the service notes who takes part (`MeetingParticipantsNoted`).
+- The meetings service circulated a draft agenda, first or revised (`AgendaDrafted`,
+  `AgendaRevised`) → a notice ``agenda_circulated`` to the meeting's participants (to the
+  member states when the service never heard of the meeting).
 - The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
-  ``agenda_adopted`` to the meeting's participants (to the member states when the service
-  never heard of the meeting).
+  ``agenda_adopted`` to the meeting's participants (as above).
 - The registry admitted a member state (`MemberAdmitted`) → the service counts it among the
   member states (`MemberStateAdmitted`, and the kit's admitted list): a recipient of every note
   to all members from its admission on; and a notice ``member_admitted`` to all the member
   states, the new one included.
 
-The wording of the notices of addenda, corrigenda and circulations is English only: the Russian
-and Kazakh texts of the other notices are the project's own, and no text in another language is
-added without being marked as an unofficial translation.
+The wording of the notices of addenda, corrigenda, circulations and draft agendas is English
+only: the Russian and Kazakh texts of the other notices are the project's own, and no text in
+another language is added without being marked as an unofficial translation.
 """
 
 from __future__ import annotations
@@ -326,6 +328,17 @@ async def when_a_participant_is_added_it_is_noted(
     )
 
 
+async def _taking_part(ctx: ReactionContext, meeting: str) -> tuple[str, ...]:
+    """The meeting's participants as noted (the member states when the service never heard
+    of the meeting)."""
+    history = await read_history(ctx.connection, ctx.store, meeting_stream(meeting))
+    taking_part = domain.participants(history.events)
+    if taking_part is None:
+        known = await commands.known_members(ctx.connection, ctx.store)
+        taking_part = tuple(domain.members_on(known, datetime.now(UTC).date()))
+    return taking_part
+
+
 @reactions.on(MEETINGS, "AgendaAdopted")
 async def when_an_agenda_is_adopted_its_participants_are_told(
     ctx: ReactionContext, event: ForeignEvent
@@ -336,17 +349,41 @@ async def when_an_agenda_is_adopted_its_participants_are_told(
         "meeting": meeting,
         "adopted_on": event.data["adopted_on"],
     }
-    history = await read_history(ctx.connection, ctx.store, meeting_stream(meeting))
-    taking_part = domain.participants(history.events)
-    if taking_part is None:
-        known = await commands.known_members(ctx.connection, ctx.store)
-        taking_part = tuple(domain.members_on(known, datetime.now(UTC).date()))
     await _notice(
         ctx,
         kind=NoticeKind.AGENDA_ADOPTED,
         wording=(ADOPTED_SUBJECT, ADOPTED_TEXT),
         values=lambda _language: values,
-        recipients=taking_part,
+        recipients=await _taking_part(ctx, meeting),
+        reference=event.data["symbol"],
+    )
+
+
+AGENDA_CIRCULATED_SUBJECT = {"en": "Draft agenda {symbol} circulated on {circulated_on}"}
+AGENDA_CIRCULATED_TEXT = {
+    "en": "The Secretariat circulated the draft agenda {symbol} of the meeting {meeting} on "
+    "{circulated_on}.",
+}
+"""English only (see the module's docstring)."""
+
+
+@reactions.on(MEETINGS, "AgendaRevised")
+@reactions.on(MEETINGS, "AgendaDrafted")
+async def when_a_draft_agenda_is_circulated_its_participants_are_told(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    meeting = event.stream_id.removeprefix("meeting-")
+    values = {
+        "symbol": event.data["symbol"],
+        "meeting": meeting,
+        "circulated_on": event.data["circulated_on"],
+    }
+    await _notice(
+        ctx,
+        kind=NoticeKind.AGENDA_CIRCULATED,
+        wording=(AGENDA_CIRCULATED_SUBJECT, AGENDA_CIRCULATED_TEXT),
+        values=lambda _language: values,
+        recipients=await _taking_part(ctx, meeting),
         reference=event.data["symbol"],
     )
 

@@ -16,6 +16,7 @@ from services.documents import domain
 from services.documents.domain import (
     Document,
     ParentDocumentNotFoundError,
+    SupplementBeforeItsParentError,
     SupplementOfSupplementError,
 )
 from services.documents.events import DocumentType, DraftCreated, SupplementKind
@@ -114,6 +115,17 @@ def test_an_addendum_dated_in_the_future_is_refused_as_any_text_is():
         issue(given(), SupplementKind.ADDENDUM, dated=date(2022, 10, 9))
 
 
+def test_an_addendum_or_corrigendum_dated_before_its_parent_is_refused():
+    parent_dated = CREATED.dated
+    for kind in SupplementKind:
+        with pytest.raises(SupplementBeforeItsParentError) as error:
+            issue(given(), kind, dated=date(2022, 5, 31))
+        assert domain_status(error.value) == 422
+        assert error.value.rule == "supplement-dated-before-its-parent"
+        assert error.value.members["parent_dated"] == parent_dated.isoformat()
+        assert issue(given(), kind, dated=parent_dated).dated == parent_dated
+
+
 # ------------------------------------------------------------------------------------- API
 
 
@@ -204,6 +216,19 @@ async def test_no_addendum_to_an_addendum_nor_anything_to_a_corrigendum(database
     for answer in (nested, of_corrigendum):
         assert (answer.status_code, answer.json()["type"]) == (
             422, "/problems/supplement-of-a-supplement")
+
+
+async def test_an_addendum_dated_before_its_parent_records_nothing(database_url, servers):
+    async with documents_app(database_url, servers.nats_url) as docs:
+        parent = (await docs.create({**draft(), "dated": "2022-09-14"})).json()["symbol"]
+        early = await refused(docs, database_url, parent, "addenda",
+                              supplement(dated="2022-09-13"))
+        same_day = await docs.issue(parent, "addenda", supplement(dated="2022-09-14"))
+
+    assert (early.status_code, early.json()["type"]) == (
+        422, "/problems/supplement-dated-before-its-parent")
+    assert early.json()["parent_dated"] == "2022-09-14"
+    assert same_day.status_code == 201
 
 
 def test_a_draft_created_before_parents_were_named_reads_with_none():

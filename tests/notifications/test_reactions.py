@@ -120,6 +120,41 @@ async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_u
     assert unknown_meeting == [], "a participant of a meeting never heard of is not noted"
 
 
+def circulated_agenda(meeting_id: str, event_type: str, symbol: str, on: str) -> object:
+    return foreign(
+        "meetings",
+        f"meeting-{meeting_id}",
+        event_type,
+        {"symbol": symbol, "circulated_on": on, "items": []},
+        stream_type="meeting",
+    )
+
+
+async def test_a_circulated_draft_agenda_is_told_to_the_meetings_participants(
+    database_url, servers
+):
+    first = circulated_agenda("SWG-2022-5", "AgendaDrafted", "SWG/2022-5/Agenda/1", "2022-09-07")
+    annotated = circulated_agenda("SWG-2022-5", "AgendaRevised", "SWG/2022-5/Agenda/2",
+                                  "2022-10-07")
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_soc_oi_series(client)
+        await deliver(app, scheduled("SWG-2022-5", ["KAZ", "IND"]))
+        for event in (first, first, annotated):
+            await deliver(app, event)
+        await react_again(app, annotated)
+        notices = (await get(client, "/notices", kind="agenda_circulated"))["notices"]
+        india = (await get(client, "/notices", member("IND")))["notices"]
+        china = (await get(client, "/notices", member("CHN")))["notices"]
+
+    assert [(n["reference"], n["recipients"]) for n in notices] == [
+        ("SWG/2022-5/Agenda/1", ["IND", "KAZ"]), ("SWG/2022-5/Agenda/2", ["IND", "KAZ"])]
+    assert notices[0]["subject"]["en"] == (
+        "Draft agenda SWG/2022-5/Agenda/1 circulated on 2022-09-07")
+    assert list(notices[0]["text"]) == ["en"], "English only: no unmarked translation"
+    assert {n["reference"] for n in india} >= {"SWG/2022-5/Agenda/1", "SWG/2022-5/Agenda/2"}
+    assert not any(n["kind"] == "agenda_circulated" for n in china), "not a participant"
+
+
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
     admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):

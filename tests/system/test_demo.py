@@ -278,6 +278,24 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
                 params={"lang": "ru"},
                 headers=with_token(secretariat),
             ).json()
+            astana = client.get(
+                f"{service['documents']}/documents/SUM/2022/DRAFT/1",
+                headers=with_token(secretariat),
+            ).json()
+            circulated = eventually_sync(
+                lambda: client.get(
+                    f"{service['notifications']}/notices",
+                    params={"kind": "document_circulated"},
+                    headers=with_token(secretariat),
+                ).json()["notices"],
+                until=lambda notices: len(notices) == 2,
+                what="the notices of SOC/OI/1280's two enclosures",
+            )
+            agendas_circulated = client.get(
+                f"{service['notifications']}/notices",
+                params={"kind": "agenda_circulated"},
+                headers=with_token(secretariat),
+            ).json()["notices"]
             rev3 = client.get(
                 f"{service['documents']}/documents/SUM/2022/DRAFT/1/Rev.3",
                 headers=with_token(secretariat),
@@ -339,6 +357,16 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     assert russian["title"] == "ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ О ТРАНСФОРМАЦИИ СВМДА"
     assert rev3.status_code == 410
     assert rev3.json()["type"] == "/problems/revision-not-held"
+
+    # Rev.8 as the seed heads it, circulated by SOC/OI/1280 on the note's date, to the 27.
+    assert astana["originator"] == "Chairmanship of Kazakhstan"
+    assert [(c["symbol"], c["dated"], c["note"]) for c in astana["circulations"]] == [
+        ("SUM/2022/DRAFT/1/Rev.8", "2022-10-07", NOTE)]
+    assert sorted(n["reference"] for n in circulated) == [
+        "SUM/2022/DRAFT/1/Rev.8", "SUM/2022/DRAFT/5"]
+    assert all(n["recipients"] == sorted(MEMBER_STATES_2022) for n in circulated)
+    assert {n["reference"] for n in agendas_circulated} >= {
+        "SOC/2022-III/Agenda/1", "SOC/2022-III/Agenda/2"}
 
     assert read_by_kazakhstan.status_code == 200  # a founding member, learnt from the registry
 

@@ -274,6 +274,22 @@ class SupplementOfSupplementError(
         )
 
 
+class SupplementBeforeItsParentError(
+    InvalidError, title="Dated before its parent", rule="supplement-dated-before-its-parent"
+):
+    """An addendum or a corrigendum adds to or corrects a text that exists: it bears no date
+    before the earliest date its parent bears."""
+
+    def __init__(self, parent: str, kind: SupplementKind, dated: date, parent_dated: date) -> None:
+        super().__init__(
+            f"{parent} bears the date {parent_dated.isoformat()}: an {kind.value} to it is not "
+            f"dated {dated.isoformat()}.",
+            symbol=parent,
+            dated=dated.isoformat(),
+            parent_dated=parent_dated.isoformat(),
+        )
+
+
 # ------------------------------------------------------------------------- circulation
 
 

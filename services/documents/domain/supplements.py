@@ -11,6 +11,7 @@ from datetime import date
 
 from services.documents.domain.errors import (
     ParentDocumentNotFoundError,
+    SupplementBeforeItsParentError,
     SupplementOfSupplementError,
 )
 from services.documents.domain.state import Document
@@ -52,9 +53,13 @@ def issue_supplement(
     """A new addendum or corrigendum of `parent` (None: the service holds no document
     `parent_symbol`, and none is issued), numbered after its earlier ones, with its own text,
     originator and date (today unless it says), distributed as its parent unless it says
-    otherwise. Its `DraftCreated` names the parent."""
+    otherwise, and never dated before its parent's earliest date. Its `DraftCreated` names
+    the parent."""
     if parent is None:
         raise ParentDocumentNotFoundError(parent_symbol, kind)
+    days = [revision.day for revision in parent.revisions if revision.day is not None]
+    if days and (dated or today) < min(days):
+        raise SupplementBeforeItsParentError(parent.stream_id, kind, dated or today, min(days))
     return create_draft(
         symbol=supplement_symbol(parent, kind, taken),
         document_type=document_type,

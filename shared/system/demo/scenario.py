@@ -146,6 +146,16 @@ DOCUMENT_TYPES = {
     "SOC/2021/DRAFT/3": "plan_of_action",
 }
 TITLES = {KUWAIT_DRAFT_DECISION: "Draft decision on accession of Kuwait to CICA as a Member State"}
+ORIGINATORS = {ASTANA: "Chairmanship of Kazakhstan", CONCLUSIONS: "Chairmanship of Kazakhstan"}
+"""Who issued a text, where the seed names it: the heading of each of these two texts. The
+others' originators are not in the seed, and the demo states none."""
+CIRCULATED_BY_1280 = (ASTANA, CONCLUSIONS)
+"""The texts note verbale SOC/OI/1280 of 7 October 2022 forwarded to the member states (its
+enclosures: "Draft Astana Statement on CICA Transformation (Revision 8); Draft Conclusions of
+the Sixth CICA Summit and Explanatory Note"; the Explanatory Note is not among the documents
+the demo records)."""
+CIRCULATED_ON = "2022-10-07"
+CIRCULATED = f"{', '.join(CIRCULATED_BY_1280)} circulated by {NOTE_1280}"
 
 
 def base_of(symbol: str) -> str:
@@ -308,7 +318,22 @@ def import_documents(client: DemoClient) -> str:
         body = {"series": series, "document_type": DOCUMENT_TYPES[base], "language": "en",
                 "text": document_text(symbol, title), "symbol": symbol, "dated": dated,
                 "distribution": {"kind": "member_states_only"}}  # fmt: skip
+        if symbol in ORIGINATORS:
+            body["originator"] = ORIGINATORS[symbol]
         client.post("documents", "/documents", body, step=f"import-{symbol}")
+        recorded.append(symbol)
+    return _done(recorded)
+
+
+def circulate_by_note_1280(client: DemoClient) -> str:
+    """Record the circulation of SOC/OI/1280's enclosures on the note's date."""
+    recorded = []
+    for symbol in CIRCULATED_BY_1280:
+        document = client.read("documents", f"/documents/{base_of(symbol)}")
+        if any(c["symbol"] == symbol for c in document["circulations"]):
+            continue
+        client.post("documents", f"/documents/{symbol}/circulation",
+                    {"dated": CIRCULATED_ON, "note": NOTE_1280}, step=f"circulate-{symbol}")
         recorded.append(symbol)
     return _done(recorded)
 
@@ -414,6 +439,7 @@ STEPS: list[Step] = [
     Step("documents", "the documents of the agenda, imported at their revisions",
          import_documents),
     Step("documents", f"the Russian version of {ASTANA}", translate_astana_statement),
+    Step("documents", CIRCULATED, circulate_by_note_1280),
     Step("meetings", SOC_DECIDES,
          record_decisions(SOC, RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)),
     Step("meetings", f"the Summit's agenda {SUMMIT_AGENDA['symbol']}",
@@ -675,7 +701,7 @@ def scenario(
     ministries' endpoints at `ministries`/<STATE> when it is given."""
     if not notifications:
         return list(STEPS)
-    at = next(i for i, step in enumerate(STEPS) if step.title == SOC_DECIDES)
+    at = next(i for i, step in enumerate(STEPS) if step.title == CIRCULATED)
     return [
         *STEPS[:at],
         *notifications_before_the_soc_decides(ministries, secrets_file),
