@@ -238,6 +238,90 @@ def attempts_after_the_demo(
     return outcomes
 
 
+EXPECTED_TEXT_REFUSALS = {
+    "an english 'translation' replacing the adopted rev.8": (
+        422, "/problems/translation-in-original-language", False),
+    "the adopted astana statement revised": (409, "/problems/document-not-editable", False),
+    "rev.8 circulated before its date": (422, "/problems/circulated-before-its-date", False),
+    "rev.8 circulated again under the same note": (409, "/problems/already-circulated", False),
+    "an addendum dated before its parent": (
+        422, "/problems/supplement-dated-before-its-parent", False),
+}
+
+
+def applied_of(client: httpx.Client, url: str, token: str, producer: str) -> int:
+    """The position of `producer`'s log the service at `url` has handled (its `/metrics`)."""
+    text = client.get(f"{url}/metrics", headers=with_token(token)).text
+    line = f'cica_consumer_applied_position{{producer="{producer}"}} '
+    [value] = [row.removeprefix(line) for row in text.splitlines() if row.startswith(line)]
+    return int(float(value))
+
+
+def text_attempts_after_the_demo(
+    client: httpx.Client, system: CicaUp, secretariat: str, auditor: str
+) -> tuple[dict[str, tuple[int, str, bool]], dict[str, Any], dict[str, Any]]:
+    """Issue 17's attempts on the running system: each refused attempt's status, problem type
+    and whether any log moved; then a revision of the draft conclusions made today, and the
+    SOC's adopted agenda item 3(e) before it and once the meetings service has handled it."""
+    service = urls(system)
+    staff = with_token(secretariat)
+    documents = f"{service['documents']}/documents"
+    english = {"revision": 8, "language": "en", "official": True, "title": "Test title",
+               "paragraphs": {}}  # fmt: skip
+    attempts: dict[str, tuple[str, dict[str, Any]]] = {
+        "an english 'translation' replacing the adopted rev.8": (
+            f"{documents}/SUM/2022/DRAFT/1/translations", english),
+        "the adopted astana statement revised": (
+            f"{documents}/SUM/2022/DRAFT/1/revisions",
+            {"text": {"title": {"en": "Test title"}}, "dated": "2022-10-14",
+             "originator": "Secretariat"}),
+        "rev.8 circulated before its date": (
+            f"{documents}/SUM/2022/DRAFT/1/Rev.8/circulation", {"dated": "2022-10-06"}),
+        "rev.8 circulated again under the same note": (
+            f"{documents}/SUM/2022/DRAFT/1/Rev.8/circulation",
+            {"dated": "2022-10-07", "note": NOTE}),
+        "an addendum dated before its parent": (
+            f"{documents}/SUM/2022/DRAFT/5/addenda",
+            {"document_type": "other", "text": {"title": {"en": "Test addendum"}},
+             "dated": "2022-10-06", "originator": "Secretariat"}),
+    }  # fmt: skip
+    def etag(base: str) -> dict[str, str]:
+        return {"If-Match": client.get(f"{documents}/{base}", headers=staff).headers["ETag"]}
+
+    outcomes = {}
+    for name, (url, body) in attempts.items():
+        before = heads(client, system, auditor)
+        revision = etag("SUM/2022/DRAFT/1") if url.endswith("/revisions") else {}
+        answer = client.post(url, json=body, headers={**staff, **revision})
+        time.sleep(0.5)
+        changed = heads(client, system, auditor) != before
+        problem = answer.json().get("type", "") if answer.status_code >= 400 else ""
+        outcomes[name] = (answer.status_code, problem, changed)
+
+    def item_3e() -> dict[str, Any]:
+        agenda = client.get(f"{service['meetings']}/meetings/SOC-2022-III/agenda",
+                            headers=staff).json()  # fmt: skip
+        [item3] = [item for item in agenda["items"] if item["number"] == "3"]
+        [item] = [sub for sub in item3["sub_items"] if sub["letter"] == "e"]
+        return item
+
+    before_revision = item_3e()
+    revised = client.post(
+        f"{documents}/SUM/2022/DRAFT/5/revisions",
+        json={"text": {"title": {"en": "Test revision, not the Organization's"}},
+              "dated": "2022-10-14", "originator": "Secretariat"},
+        headers={**staff, **etag("SUM/2022/DRAFT/5")},
+    )  # fmt: skip
+    assert revised.status_code == 201, revised.text
+    documents_head = heads(client, system, auditor)["documents"]
+    eventually_sync(
+        lambda: applied_of(client, service["meetings"], auditor, "documents"),
+        until=lambda position: position >= documents_head,
+        what="the meetings service has handled the revision of SUM/2022/DRAFT/5",
+    )
+    return outcomes, before_revision, item_3e()
+
+
 def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_and_a_second_run_appends_nothing(  # noqa: E501
     system: CicaUp, tmp_path: Path
 ) -> None:
@@ -328,6 +412,9 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
                 for name, url in service.items()
             }
             refused = attempts_after_the_demo(client, system, secretariat, auditor)
+            texts_refused, item_3e_before, item_3e_after = text_attempts_after_the_demo(
+                client, system, secretariat, auditor
+            )
         secrets = json.loads(secrets_file.read_text())
         webhooks = ministries.verified(secrets)
 
@@ -410,6 +497,15 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     # it breaks, and nothing recorded by any of them.
     for attempt, (status, problem, changed) in refused.items():
         assert (status, problem, changed) == EXPECTED_REFUSALS[attempt], attempt
+
+    # Issue 17's: a text is not replaced, an adopted one not revised, a circulation not
+    # antedated nor recorded twice, an addendum not older than its parent; and a revision made
+    # today leaves the SOC's adopted agenda of October 2022 as it was.
+    for attempt, (status, problem, changed) in texts_refused.items():
+        assert (status, problem, changed) == EXPECTED_TEXT_REFUSALS[attempt], attempt
+    assert [(d["symbol"], d["dated"]) for d in item_3e_before["considers"]] == [
+        ("SUM/2022/DRAFT/5", "2022-10-07")]
+    assert item_3e_after == item_3e_before
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():
