@@ -5,7 +5,8 @@
 - tokens (`shared.access.tokens`): bearer JWTs verified against the configured keys;
 - rules (`shared.access.rules`): each route declares who may call it; one dependency enforces;
 - distribution (`shared.access.distribution`): the rule every read path applies;
-- members (`shared.access.members`): the admitted member states each service knows.
+- members (`shared.access.members`): the member states each service knows, as periods
+  (admitted, suspended, reinstated, withdrawn), from the registry's events.
 
 A service's routes use::
 
@@ -24,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 # Each public name and the module that defines it.
 _HOMES: dict[str, str] = {
     **dict.fromkeys(
-        ("GENERAL", "MEMBER_STATES_ONLY", "Distribution", "DistributionKind"), "model"
+        (
+            "GENERAL",
+            "MEMBER_STATES_ONLY",
+            "Distribution",
+            "DistributionKind",
+            "Membership",
+            "MembershipChange",
+        ),
+        "model",
     ),
     **dict.fromkeys(
         (
@@ -42,10 +51,14 @@ _HOMES: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
-            "admitted_member_states",
             "admitted_members",
+            "is_member_at",
             "member_since",
+            "read_membership",
+            "membership_changes",
             "record_admission",
+            "record_membership_change",
+            "record_membership_event",
             "register_founding_members",
         ),
         "members",
@@ -99,6 +112,8 @@ __all__ = [
     "Distribution",
     "DistributionKind",
     "ForbiddenError",
+    "Membership",
+    "MembershipChange",
     "NotVisibleError",
     "Principal",
     "Role",
@@ -110,7 +125,6 @@ __all__ = [
     "Viewer",
     "access_table",
     "act_for",
-    "admitted_member_states",
     "admitted_members",
     "allow",
     "authenticate",
@@ -119,11 +133,16 @@ __all__ = [
     "distribution_columns",
     "every_stream",
     "install_access",
+    "is_member_at",
     "load_viewer",
     "may_show_the_public",
     "member_since",
+    "membership_changes",
     "mint_token",
+    "read_membership",
     "record_admission",
+    "record_membership_change",
+    "record_membership_event",
     "register_founding_members",
     "visible_records",
 ]
@@ -155,13 +174,24 @@ if TYPE_CHECKING:
         visible_records,
     )
     from shared.access.members import (
-        admitted_member_states,
         admitted_members,
+        is_member_at,
         member_since,
+        membership_changes,
+        read_membership,
         record_admission,
+        record_membership_change,
+        record_membership_event,
         register_founding_members,
     )
-    from shared.access.model import GENERAL, MEMBER_STATES_ONLY, Distribution, DistributionKind
+    from shared.access.model import (
+        GENERAL,
+        MEMBER_STATES_ONLY,
+        Distribution,
+        DistributionKind,
+        Membership,
+        MembershipChange,
+    )
     from shared.access.principals import (
         ActingForAnotherStateError,
         ForbiddenError,

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Column, ColumnElement, Text, and_, any_, false, literal, or_, true
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from shared.access.members import member_since
+from shared.access.members import is_member_at
 from shared.access.model import Distribution, DistributionKind
 from shared.access.principals import Principal, Role
 from shared.domain import NotFoundError
@@ -111,13 +111,13 @@ async def load_viewer(
     engine: AsyncEngine, principal: Principal, *, at: datetime | None = None
 ) -> Viewer:
     """The `Viewer` of `principal` at `at` (now if None): for a member state, whether its
-    state was admitted by then, read from the service's ``admitted_member_states``."""
+    state is a member then (admitted, not suspended, not withdrawn), read from the service's
+    ``membership_changes``."""
     if principal.role is not Role.MEMBER_STATE or principal.state is None:
         return Viewer(principal)
     async with engine.connect() as connection:
-        since = await member_since(connection, principal.state)
-    moment = at or datetime.now(UTC)
-    return Viewer(principal, is_member=since is not None and since <= moment)
+        member = await is_member_at(connection, principal.state, at or datetime.now(UTC))
+    return Viewer(principal, is_member=member)
 
 
 StreamDistributions = Callable[

@@ -24,6 +24,7 @@ from shared.access import (
     Caller,
     CallerView,
     Distribution,
+    MembershipChange,
     Principal,
     Role,
     StateCode,
@@ -34,12 +35,17 @@ from shared.access import (
     allow,
     distribution_columns,
     install_access,
+    is_member_at,
     load_viewer,
     member_since,
+    membership_changes,
+    read_membership,
     record_admission,
+    record_membership_change,
     register_founding_members,
     visible_records,
 )
+from shared.access.model import Period
 from shared.eventstore import (
     NO_STREAM,
     DomainEvent,
@@ -329,10 +335,10 @@ async def test_an_admission_that_takes_effect_later_opens_nothing_yet(library):
     assert await library.listed(bearer(Role.MEMBER_STATE, "QAT")) == ["SOC/2024/1"]
 
 
-async def test_recording_an_admission_again_changes_nothing_but_keeps_the_earlier_date(library):
+async def test_recording_the_same_registry_event_again_changes_nothing(library):
     first, later = datetime(2022, 10, 13, tzinfo=UTC), datetime(2022, 10, 14, tzinfo=UTC)
     event_id = uuid.uuid4()
-    for admitted_at in (later, first, later):
+    for admitted_at in (first, later, first):
         async with library.engine.begin() as connection:
             await record_admission(
                 connection, state="KWT", admitted_at=admitted_at, event_id=event_id
@@ -340,8 +346,47 @@ async def test_recording_an_admission_again_changes_nothing_but_keeps_the_earlie
     async with library.engine.connect() as connection:
         members = await admitted_members(connection)
         before_kuwait = await admitted_members(connection, at=first - timedelta(days=1))
+        rows = (await connection.execute(
+            select(membership_changes).where(membership_changes.c.state == "KWT"))).all()
     assert members == {"KAZ": FOUNDED, "KWT": first, "RUS": FOUNDED}
     assert set(before_kuwait) == {"KAZ", "RUS"}
+    assert len(rows) == 1
+
+
+async def record_change(library, state: str, change: MembershipChange, at: datetime) -> None:
+    async with library.engine.begin() as connection:
+        await record_membership_change(
+            connection, state=state, change=change, effective_at=at, event_id=uuid.uuid4()
+        )
+
+
+async def test_a_suspended_state_reads_as_the_public_until_it_is_reinstated(library):
+    member_only = library.ids["SOC/2024/2"]
+    now = datetime.now(UTC)
+    await record_change(library, "RUS", MembershipChange.SUSPENDED, now - timedelta(seconds=1))
+    suspended = (await library.listed(RUS), await library.fed(RUS),
+                 (await library.http.get(f"/documents/{member_only}", headers=RUS)).status_code)
+    await record_change(library, "RUS", MembershipChange.REINSTATED, now)
+    reinstated = await library.listed(RUS)
+
+    assert suspended[0] == ["SOC/2024/1"]
+    assert member_only not in suspended[1]
+    assert suspended[2] == 404
+    assert reinstated == ["SOC/2024/1", "SOC/2024/2"]
+
+
+async def test_a_withdrawn_state_loses_member_access_from_its_effective_date_not_before(library):
+    withdrawal = datetime.now(UTC) + timedelta(days=30)
+    await record_change(library, "RUS", MembershipChange.WITHDRAWN, withdrawal)
+    assert await library.listed(RUS) == ["SOC/2024/1", "SOC/2024/2"], "not yet in effect"
+    async with library.engine.connect() as connection:
+        assert await is_member_at(connection, "RUS", withdrawal - timedelta(seconds=1))
+        assert not await is_member_at(connection, "RUS", withdrawal)
+        known = await read_membership(connection)
+    assert known.periods["RUS"] == (Period(FOUNDED.date(), withdrawal.date()),)
+
+    await record_change(library, "RUS", MembershipChange.WITHDRAWN, datetime.now(UTC))
+    assert await library.listed(RUS) == ["SOC/2024/1"]
 
 
 async def test_a_state_admitted_at_the_first_instant_a_calendar_has_reads_as_a_member(library):
