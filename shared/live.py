@@ -14,9 +14,15 @@ Each SSE event is one event of the log::
   `StreamDistributions` hook (`visible_records`): a member state never sees the events of a
   document restricted to other states, the public only those of general documents; the
   Secretariat, auditors and services see everything. Where the hook reads a projection (the
-  documents service reads its `documents` table), the stream first lets the projections reach
-  the batch it filters, so that a new document's events are judged by its distribution and
-  not dropped for want of it. `?types=DraftRevised,AgendaAdopted` narrows it further.
+  documents service reads its `documents` table), an event is never judged from a projection
+  behind it (`shared.ops.judged_up_to`): the stream lets the projections reach the batch it
+  filters (so that a new document's events are judged by its distribution and not dropped for
+  want of it, and a document made restricted is not taken for general), and where they do not
+  within `PROJECTION_WAIT_SECONDS` it sends the batch only up to where they are, and waits
+  for the rest. As on the feed, the metadata's `actor` reaches a member state or the public
+  reduced to its role where it would name a person (`shared.ops.shown_to`), so that only
+  auditors, on the full record, verify the hashes. `?types=DraftRevised,AgendaAdopted`
+  narrows it further.
 - Waking: the process's `LogNotifier` (PostgreSQL LISTEN/NOTIFY) wakes every stream when a
   commit appends; a stream reads the log only then (and, should a notification be lost, at
   the latest every `FALLBACK_POLL_SECONDS`). Idle streams send a comment line every
@@ -44,7 +50,6 @@ batch.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -70,6 +75,7 @@ from shared.envelope import to_cloudevent
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.schema import BIGINT_MAX
 from shared.http.problems import ProblemError
+from shared.ops import judged_up_to, shown_to
 
 log = structlog.get_logger(__name__)
 
@@ -331,9 +337,14 @@ async def _follow(
                     (waiter.wait, streams.closing.wait, shutdown.wait), FALLBACK_POLL_SECONDS
                 )
                 continue
+            read_to = records[-1].position
+            reached = await judged_up_to(state, viewer, read_to, within=PROJECTION_WAIT_SECONDS)
+            if reached < read_to:  # the rest waits for the projections: read again from there
+                log.info("live.projections_behind", position=read_to, reached=reached)
+                records = [record for record in records if record.position <= reached]
+                if not records:
+                    continue
             position = records[-1].position
-            if not viewer.principal.sees_everything:
-                await _projections_at(state, position)
             async with streams.reads:
                 viewer = await _current(viewer, store)
                 visible = await visible_records(
@@ -344,8 +355,9 @@ async def _follow(
                 )
             for record in visible:
                 if wanted is None or record.event_type in wanted:
+                    shown = to_cloudevent(shown_to(viewer, record), service)
                     yield ServerSentEvent(
-                        data=json.dumps(to_cloudevent(record, service), separators=(",", ":")),
+                        data=json.dumps(shown, separators=(",", ":")),
                         event=record.event_type,
                         id=str(record.position),
                     )
@@ -361,16 +373,6 @@ async def _current(viewer: Viewer, store: PostgresEventStore) -> Viewer:
     if viewer.principal.role is not Role.MEMBER_STATE:
         return viewer
     return await load_viewer(store.engine, viewer.principal)
-
-
-async def _projections_at(state: Any, position: int) -> None:
-    """The distribution hook may read projections: let them reach `position` first (at worst,
-    after `PROJECTION_WAIT_SECONDS`, the events of a stream it does not know yet stay hidden,
-    as in /events)."""
-    if state.stream_distributions is None:
-        return
-    with contextlib.suppress(TimeoutError):
-        await state.projection_runner.wait_for(position, within=PROJECTION_WAIT_SECONDS)
 
 
 async def _first_of(waits: tuple[Callable[[], Awaitable[Any]], ...], at_most: float) -> None:

@@ -11,21 +11,25 @@
   force) is refused, and the consumer parks it with the rule that refused it, for the
   Secretariat to look into; a decision on a document not imported yet waits for it (parked as
   waiting, applied once the document is there).
-- The registry's `MemberAdmitted` counts the new member among the readers of documents
-  distributed to member states only, from its admission on; its `FoundingMemberRegistered`
-  counts a member from before the registry's log, from its `member_since` on.
+- The registry's membership events (`REGISTRY_MEMBERSHIP_EVENTS`: `FoundingMemberRegistered`,
+  `MemberAdmitted`, `MembershipSuspended`, `MembershipReinstated`, `MemberWithdrew`) are
+  recorded, each with the day it takes effect, in the kit's ``membership_changes``: a state
+  reads what is distributed to member states only while it is a member (from its founding or
+  admission on; not from its suspension until its reinstatement; not from its withdrawal on).
+  A restricted distribution names its readers: a state it names reads the document whether or
+  not it is a member (`shared.access.distribution`).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from uuid import UUID
 
 from services.documents import domain
 from services.documents.domain import Document
 from services.documents.events import STREAM_TYPE, DocumentStatusChanged
 from services.documents.symbols import SymbolError, parse_symbol
-from shared.access import record_admission
+from shared.access import record_membership_event
 from shared.commands import History
 from shared.competence import check_competence
 from shared.consumers import ReactionContext, Reactions
@@ -73,34 +77,12 @@ class NotASymbolError(InvalidError, title="Not a document symbol", rule="not-a-s
     """The decision names a symbol no document can have."""
 
 
-async def _count_among_readers(
-    ctx: ReactionContext, *, state: str, since: object, event_id: UUID | None = None
-) -> None:
-    """`state` reads what is distributed to member states only from the day `since` on."""
-    day = date.fromisoformat(str(since)[:10])
-    await record_admission(
-        ctx.connection,
-        state=state,
-        admitted_at=datetime.combine(day, time(0, 0), tzinfo=UTC),
-        event_id=event_id,
-    )
-
-
-@reactions.on("registry", "MemberAdmitted")
-async def when_a_member_is_admitted_count_it_among_readers(
-    ctx: ReactionContext, event: ForeignEvent
-) -> None:
-    data = event.data
-    await _count_among_readers(
-        ctx,
-        state=data.get("state_code") or data["state"],
-        since=data["admitted_on"],
-        event_id=event.event_id,
-    )
-
-
 @reactions.on("registry", "FoundingMemberRegistered")
-async def when_a_founding_member_is_registered_count_it_among_readers(
+@reactions.on("registry", "MemberAdmitted")
+@reactions.on("registry", "MembershipSuspended")
+@reactions.on("registry", "MembershipReinstated")
+@reactions.on("registry", "MemberWithdrew")
+async def when_a_states_membership_changes_record_it_for_distribution(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    await _count_among_readers(ctx, state=event.data["state"], since=event.data["member_since"])
+    await record_membership_event(ctx.connection, event)

@@ -40,7 +40,6 @@ from services.meetings.schemas import (
     MeetingIn,
     MeetingOut,
     MeetingsOut,
-    MemberStatesIn,
     MemberStatesOut,
     ObjectionIn,
     ObjectionWithdrawalIn,
@@ -135,19 +134,13 @@ async def list_bodies(store: Store, on: OnDay = None) -> BodiesOut:
 # ------------------------------------------------------------------------------ member states
 
 
-@router.post("/member-states", status_code=201, tags=["member states"])
-@SECRETARIAT_ONLY
-async def register_member_states(body: MemberStatesIn, write: Write) -> Written:
-    """Register the member states that were members before this log began; later admissions
-    come from the registry's `MemberAdmitted`, by themselves."""
-    return await write(commands.register_member_states, states=body.states,
-                       member_since=body.member_since)
-
-
 @router.get("/member-states", tags=["member states"])
 @READERS
 async def list_member_states(store: Store, viewer: CallerView, on: OnDay = None) -> MemberStatesOut:
-    """The member states the meetings service counts as participants on a date (today)."""
+    """The member states the meetings service counts on a date (today): those it followed from
+    the registry's events (founding members, admissions, suspensions, reinstatements,
+    withdrawals), members that day. They are a meeting's default participants and the states
+    that may object; there is no other way to register them."""
     _visible(viewer, "The member-state list")
     day = on or datetime.now(UTC).date()
     states = await queries.members_on(store, day)
@@ -276,10 +269,11 @@ async def object_to_decision(
     write: Write,
 ) -> Written:
     """A participating member state objects to a draft decision, in its own name only (403
-    for another state's, or for a state that does not take part in the meeting)."""
+    for another state's, or for a state that does not take part in the meeting), while it is a
+    member state (403 `not-a-member-state` while suspended or once withdrawn)."""
     return await write(commands.object_to_decision, meeting_id=meeting_id,
                        decision_id=decision_id, state=act_for(caller, body.state),
-                       reason=body.reason)
+                       reason=body.reason, now=datetime.now(UTC))
 
 
 @router.post("/meetings/{meeting_id}/decision-proposals/{decision_id}/objection-withdrawals",
@@ -307,11 +301,12 @@ async def place_reservation(
 ) -> Written:
     """A participating member state places a reservation or an interpretative statement on
     record, in its own name only (403 for another state's, or for a state that does not take
-    part in the meeting), on a draft put to the meeting or a decision it took (404 for neither).
-    It does not block the decision; it is shown with the draft and the decision."""
+    part in the meeting; 403 `not-a-member-state` while suspended or once withdrawn), on a
+    draft put to the meeting or a decision it took (404 for neither). It does not block the
+    decision; it is shown with the draft and the decision."""
     return await write(commands.place_reservation, meeting_id=meeting_id,
                        decision_id=decision_id, state=act_for(caller, body.state),
-                       kind=body.kind, text=body.text)
+                       kind=body.kind, text=body.text, now=datetime.now(UTC))
 
 
 @router.get("/meetings/{meeting_id}/decisions", tags=["decisions"])
@@ -375,7 +370,8 @@ async def raise_objection(
     procedure_id: ProcedureId, body: ObjectionIn, caller: Caller, write: Write
 ) -> Written:
     """A member state breaks the silence, in its own name only (403 for another state's);
-    refused at or after the deadline (409), or from a state the draft was not sent to (403)."""
+    refused at or after the deadline (409), from a state the draft was not sent to (403), or
+    from one suspended or withdrawn since (403 `not-a-member-state`)."""
     return await write(commands.raise_objection, procedure_id=procedure_id,
                        state=act_for(caller, body.state), reason=body.reason,
                        now=datetime.now(UTC))

@@ -8,29 +8,27 @@ The silence procedure is concluded by the service itself (`conclude_due_silence_
 run at start-up and then periodically by the app): a conclusion appends with event ids derived
 from the procedure, so two replicas (or a trigger and the clock) racing to conclude record it
 once; the loser decides again, finds it concluded and records nothing.
+
+The member states come from the registry's events alone (`services.meetings.reactions`): there
+is no command of the service's own to register them. An objection or a reservation is decided
+on the membership the service knows, read in the command's transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from services.meetings import domain, queries, silence
 from services.meetings.events import AgendaItem, DraftDecision, ReservationKind, Subject
-from services.meetings.queries import (
-    MEMBERS_STREAM,
-    decision_stream,
-    meeting_stream,
-    silence_stream,
-)
-from shared.access import record_admission
+from services.meetings.queries import decision_stream, meeting_stream, silence_stream
+from shared.access.model import Membership
 from shared.commands import (
     Decide,
     Decision,
-    History,
     Recorded,
     decide_and_append,
     derived_event_ids,
@@ -69,27 +67,19 @@ async def _meeting_command(
                              on_meeting(meeting_id, rule, **arguments), expected=expected)
 
 
-# ------------------------------------------------------------------------------ member states
-
-
-async def register_member_states(
-    *, store: PostgresEventStore, states: Sequence[str], member_since: date,
-    expected: int | None = None,
+async def _as_a_member(
+    store: PostgresEventStore, stream_id: str, stream_type: str, expected: int | None,
+    decide: Callable[[Membership], Decide],
 ) -> Recorded:
-    """The member states before the log began, as the Secretariat registers them; they read
-    what is distributed to member states (the kit's admitted list) from `member_since`."""
+    """`decide(membership)` on a stream, with the membership the service knows read in the
+    same transaction (a rule that asks whether a state is a member state)."""
 
-    def decide(history: History) -> Decision:
-        known = domain.members(history.events)
-        return domain.register_members(known, states=states, member_since=member_since)
+    async def work(connection: AsyncConnection) -> Recorded:
+        membership = await queries.known_members(connection, store)
+        return await decide_and_append(connection, store, stream_id, stream_type,
+                                       decide(membership), expected=expected)
 
-    async with store.engine.begin() as connection:
-        recorded = await decide_and_append(connection, store, MEMBERS_STREAM, MEMBERSHIP, decide,
-                                           expected=expected)
-        for state in states:
-            await record_admission(connection, state=state,
-                                   admitted_at=datetime.combine(member_since, time.min, UTC))
-        return recorded
+    return await in_transaction(store, work, again=expected is None)
 
 
 # ------------------------------------------------------------------------------ meetings
@@ -101,12 +91,13 @@ async def schedule_meeting(
     participants: Sequence[str] | None, expected: int | None = None,
 ) -> Recorded:
     """Schedule a session; its participants are the member states on its first day (those the
-    meetings service knows) unless the request names them."""
+    meetings service knows, suspended and withdrawn ones excepted) unless the request names
+    them. Later changes of membership follow (`domain.follow_membership`)."""
     meeting_id = domain.meeting_id_of(session)
     async with store.engine.begin() as connection:
         if participants is None:
             known = await queries.known_members(connection, store)
-            participants = domain.members_on(known, starts_local.date())
+            participants = known.on(starts_local.date())
         decide = on_meeting(
             meeting_id, domain.schedule, body=body, session=session, title=title, venue=venue,
             starts_local=starts_local, ends_local=ends_local, time_zone=time_zone,
@@ -181,10 +172,14 @@ propose_decision = partial(_decision, domain.propose_decision)
 
 async def object_to_decision(
     *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, state: str, reason: str,
-    expected: int | None = None,
+    now: datetime, expected: int | None = None,
 ) -> Recorded:
-    return await _meeting_command(store, meeting_id, expected, domain.object_to_decision,
-                                  decision_id=decision_id, member_state=state, reason=reason)
+    return await _as_a_member(
+        store, meeting_stream(meeting_id), MEETING, expected,
+        lambda membership: on_meeting(meeting_id, domain.object_to_decision,
+                                      decision_id=decision_id, member_state=state,
+                                      membership=membership, now=now, reason=reason),
+    )
 
 
 async def withdraw_objection_to_decision(
@@ -198,11 +193,14 @@ async def withdraw_objection_to_decision(
 
 async def place_reservation(
     *, store: PostgresEventStore, meeting_id: str, decision_id: UUID, state: str,
-    kind: ReservationKind, text: str, expected: int | None = None,
+    kind: ReservationKind, text: str, now: datetime, expected: int | None = None,
 ) -> Recorded:
-    return await _meeting_command(store, meeting_id, expected, domain.place_reservation,
-                                  decision_id=decision_id, member_state=state, kind=kind,
-                                  text=text)
+    return await _as_a_member(
+        store, meeting_stream(meeting_id), MEETING, expected,
+        lambda membership: on_meeting(meeting_id, domain.place_reservation,
+                                      decision_id=decision_id, member_state=state, kind=kind,
+                                      text=text, membership=membership, now=now),
+    )
 
 
 # ------------------------------------------------------------------------------ silence procedure
@@ -241,8 +239,12 @@ async def raise_objection(
     *, store: PostgresEventStore, procedure_id: UUID, state: str, reason: str, now: datetime,
     expected: int | None = None,
 ) -> Recorded:
-    return await _procedure_command(store, procedure_id, expected, silence.raise_objection,
-                                    member_state=state, now=now, reason=reason)
+    return await _as_a_member(
+        store, silence_stream(procedure_id), SILENCE_PROCEDURE, expected,
+        lambda membership: on_procedure(procedure_id, silence.raise_objection,
+                                        member_state=state, membership=membership, now=now,
+                                        reason=reason),
+    )
 
 
 async def withdraw_objection(

@@ -1,8 +1,16 @@
 """The meetings service's rules: a meeting and the member-state list each fold their stream's
 events into state, and each decision is a pure function from that state to new events, or an
 error that says why not (the silence procedure's are in `services.meetings.silence`). No I/O:
-the present instant is an argument. What a body may decide is the kit's table of competences
-(`shared.competence`), asked on every decision."""
+the present instant and the membership the service knows are arguments. What a body may decide
+is the kit's table of competences (`shared.competence`), asked on every decision.
+
+Participants follow membership (`follow_membership`): a meeting's participants are the member
+states on its first day; a state that becomes a member (founding, admitted, reinstated) by the
+first day of a meeting takes part in it, one suspended or withdrawn by then no longer does. A
+meeting under way (or held) by the day a change takes effect keeps its participants. A state
+objects and places reservations only while it is a member (on the day it does, at UTC, as the
+kit's access rule counts it); what it said while a member stays on record, and its objection
+counts for consensus while it takes part in the meeting."""
 
 from __future__ import annotations
 
@@ -36,15 +44,15 @@ from services.meetings.events import (
     DocumentSubject,
     MeetingScheduled,
     ParticipantAdded,
+    ParticipantRemoved,
     ReservationPlaced,
     SubItem,
     Subject,
 )
 from shared import competence
 from shared import domain as kinds
-from shared.access.membership import admit as admit
 from shared.access.membership import members as members
-from shared.access.membership import register_members as register_members
+from shared.access.model import Membership, MembershipChange
 from shared.access.model import members_on as members_on
 from shared.eventstore import DomainEvent
 
@@ -93,6 +101,24 @@ class AgendaAdoptedError(MeetingsError, title="Agenda already adopted", rule="ag
 class NotParticipantError(
     kinds.ForbiddenError, title="Not a participant", rule="not-a-participant"
 ): ...
+
+
+class NotAMemberStateError(
+    kinds.ForbiddenError, title="Not a member state", rule="not-a-member-state"
+):
+    """A state objects (to a draft at a meeting, or in a silence procedure) and places
+    reservations only while it is a member: not while suspended, not once withdrawn."""
+
+
+def check_member(membership: Membership, state: str, now: datetime, *, acting: str) -> None:
+    """`state` is a member on the day of `now` (at UTC, when the registry's changes take
+    effect), or `NotAMemberStateError` saying what it may not do (`acting`)."""
+    day = now.astimezone(UTC).date()
+    if not membership.is_member(state, day):
+        raise NotAMemberStateError(
+            f"{state} is not a member state on {day.isoformat()} (suspended, withdrawn or never "
+            f"admitted): only a member state {acting}.", state=state, on=day.isoformat(),
+        )
 
 
 class SessionOfAnotherBodyError(
@@ -225,6 +251,8 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
             state.participants = list(event.participants)
         elif isinstance(event, ParticipantAdded):
             state.participants = sorted({*state.participants, event.state})
+        elif isinstance(event, ParticipantRemoved):
+            state.participants = [p for p in state.participants if p != event.state]
         elif isinstance(event, AgendaDrafted):
             state.circulated = event
             state.items = event.items
@@ -304,7 +332,8 @@ def schedule(
         raise InvalidRequestError("A meeting ends after it starts.")
     if not participants:
         raise InvalidRequestError(
-            "A meeting has participants: name them, or register the member states first."
+            "A meeting has participants: name them, or let the registry's member states reach "
+            "the meetings service first."
         )
     tz = zone(time_zone)
     offset = starts_local.replace(tzinfo=tz).utcoffset() or timedelta(0)
@@ -511,13 +540,16 @@ def _as_proposed(
 def _standing_objections(state: Meeting, *, item: str, subject: Subject) -> set[str]:
     """The states objecting to any draft on `subject` under `item`: consensus is on what is
     decided, so a fresh id does not escape an objection to the same decision. An objection
-    withdrawn no longer stands (the fold keeps only those that stand in `objections`)."""
+    withdrawn no longer stands (the fold keeps only those that stand in `objections`); one
+    of a state that no longer takes part in the meeting (suspended or withdrawn by its first
+    day) stays on record but does not count: consensus is among the participants."""
     subject = _SUBJECT.validate_python(subject)
     return {
         objection.state
         for proposal in state.proposals.values()
         if proposal.item == item and proposal.subject == subject
         for objection in state.objections.get(proposal.decision_id, [])
+        if objection.state in state.participants
     }
 
 
@@ -546,8 +578,11 @@ def propose_decision(
 
 
 def object_to_decision(
-    state: Meeting, *, decision_id: UUID, member_state: str, reason: str = ""
+    state: Meeting, *, decision_id: UUID, member_state: str, membership: Membership,
+    now: datetime, reason: str = "",
 ) -> list[DecisionObjected]:
+    """A participating state objects to a draft put to the meeting, while it is a member
+    state (`now`, by `membership`); objected already, nothing more is recorded."""
     _must_exist(state)
     if decision_id not in state.proposals:
         raise NotFoundError(f"The draft decision {decision_id}", decision_id=str(decision_id))
@@ -559,6 +594,7 @@ def object_to_decision(
             f"{member_state} does not take part in this meeting; only participants object.",
             state=member_state,
         )
+    check_member(membership, member_state, now, acting="objects to a draft decision")
     if any(o.state == member_state for o in state.objections.get(decision_id, [])):
         return []
     return [DecisionObjected(decision_id=decision_id, state=member_state, reason=reason)]
@@ -585,11 +621,13 @@ def withdraw_objection_to_decision(
 
 
 def place_reservation(
-    state: Meeting, *, decision_id: UUID, member_state: str, kind: str, text: str
+    state: Meeting, *, decision_id: UUID, member_state: str, kind: str, text: str,
+    membership: Membership, now: datetime,
 ) -> list[ReservationPlaced]:
     """A participating state places a reservation or an interpretative statement on record on
-    a draft put to the meeting or a decision it took. It does not block the decision; the same
-    text placed again by the same state records nothing more."""
+    a draft put to the meeting or a decision it took, while it is a member state (`now`, by
+    `membership`). It does not block the decision; the same text placed again by the same
+    state records nothing more."""
     _must_exist(state)
     known = decision_id in state.proposals or any(
         d.decision_id == decision_id for d in state.decisions)
@@ -601,6 +639,7 @@ def place_reservation(
             f"{member_state} does not take part in this meeting; only participants place "
             "reservations on its decisions.", state=member_state,
         )
+    check_member(membership, member_state, now, acting="places reservations on a decision")
     placed = state.reservations.get(decision_id, [])
     if any((r.state, r.kind, r.text) == (member_state, kind, text) for r in placed):
         return []
@@ -609,10 +648,24 @@ def place_reservation(
     )]
 
 
-def add_participant(
-    state: Meeting, *, state_code: str, member_since: date
-) -> list[ParticipantAdded]:
+def follow_membership(
+    state: Meeting, *, state_code: str, change: MembershipChange, effective_on: date,
+    membership: Membership,
+) -> list[ParticipantAdded | ParticipantRemoved]:
+    """A change of `state_code`'s membership (taking effect on `effective_on`; `membership` is
+    the service's, the change included) on a meeting that has not started by then: a state
+    that is a member on the meeting's first day takes part in it (a founding member, an
+    admission, a reinstatement), one that is not (suspended, withdrawn) no longer does. A
+    meeting under way or held by that day keeps its participants; a change that is followed
+    already records nothing."""
     scheduled = _must_exist(state)
-    if state_code in state.participants or scheduled.starts_local.date() < member_since:
+    first_day = scheduled.starts_local.date()
+    if first_day < effective_on:
         return []
-    return [ParticipantAdded(state=state_code, member_since=member_since)]
+    member = membership.is_member(state_code, first_day)
+    taking_part = state_code in state.participants
+    if change.makes_a_member and member and not taking_part:
+        return [ParticipantAdded(state=state_code, member_since=effective_on, change=change)]
+    if not change.makes_a_member and not member and taking_part:
+        return [ParticipantRemoved(state=state_code, change=change, effective_on=effective_on)]
+    return []

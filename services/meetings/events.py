@@ -8,9 +8,11 @@ Streams:
   reservations and interpretative statements states place on drafts and decisions;
 - ``silence-<id>`` (``silence_procedure``): a decision taken by written procedure, the
   objections that break the silence (and their withdrawal before the deadline);
-- ``member-states`` (``membership``): the member states as the meetings service knows them
-  (founding members registered by the Secretariat, admissions from the registry's
-  ``MemberAdmitted``), which give a meeting its participants;
+- ``member-states`` (``membership``): the member states as the meetings service knows them,
+  followed from the registry's events (``MembershipNoted``: founding membership, admission,
+  suspension, reinstatement, withdrawal, each with the day it takes effect; logs written
+  before hold ``MemberStatesRegistered`` and ``MemberStateAdmitted``), which give a meeting
+  its participants and a state its right to object;
 - ``bodies`` (``bodies``): the bodies' names over time, as the registry holds them
   (``BodyNamed``, in `services.meetings.bodies`).
 
@@ -28,7 +30,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.access import StateCode
-from shared.access.membership import MemberStateAdmitted, MemberStatesRegistered
+from shared.access.membership import MembershipNoted, MemberStateAdmitted, MemberStatesRegistered
+from shared.access.model import MembershipChange
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
@@ -203,10 +206,25 @@ class MeetingScheduled(DomainEvent):
 
 @event_types.register("ParticipantAdded", version=1)
 class ParticipantAdded(DomainEvent):
-    """A state admitted before the meeting starts takes part in it."""
+    """A state that became a member (founding, admitted, reinstated) by the meeting's first
+    day takes part in it (the registry's event is the cause)."""
 
     state: StateCode
     member_since: date
+    """The day the change that made it a member takes effect."""
+    change: MembershipChange | None = None
+    """That change (absent from events recorded before suspensions were followed: an
+    admission)."""
+
+
+@event_types.register("ParticipantRemoved", version=1)
+class ParticipantRemoved(DomainEvent):
+    """A state suspended or withdrawn by the meeting's first day no longer takes part in it
+    (the registry's event is the cause); what it said before stays on record."""
+
+    state: StateCode
+    change: MembershipChange
+    effective_on: date
 
 
 # ------------------------------------------------------------------------------ agendas
@@ -349,6 +367,7 @@ class SilenceProcedureConcluded(DomainEvent):
 # The kit's record of the member states this service follows (shared.access.membership).
 event_types.register("MemberStatesRegistered", version=1)(MemberStatesRegistered)
 event_types.register("MemberStateAdmitted", version=1)(MemberStateAdmitted)
+event_types.register("MembershipNoted", version=1)(MembershipNoted)
 
 # The bodies' names as the registry holds them (``BodyNamed``, stream ``bodies``): registered by
 # their own module, imported here so that the catalogue is whole wherever it is read.

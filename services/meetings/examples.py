@@ -61,8 +61,6 @@ BODIES_OUT: dict[str, Any] = {"on": "2022-10-14", "bodies": [
 
 # ------------------------------------------------------------------------------ member states
 
-MEMBER_STATES_IN: dict[str, Any] = {
-    "states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"}
 MEMBER_STATES_OUT: dict[str, Any] = {
     "on": "2022-10-12", "count": 28, "member_states": [*MEMBER_STATES_2022, "KWT"]}
 

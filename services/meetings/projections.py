@@ -41,6 +41,7 @@ from services.meetings.events import (
     ObjectionRaised,
     ObjectionWithdrawn,
     ParticipantAdded,
+    ParticipantRemoved,
     ReservationPlaced,
     SilenceProcedureConcluded,
     SilenceProcedureStarted,
@@ -115,10 +116,10 @@ meetings = Projection(
     "meetings_meetings",
     version=3,  # 3: an addendum's revision (X/Rev.2/Add.1) is searched by its own base
     tables=[meetings_table, agenda_items, decisions, reservations],
-    description="Meetings with their participants, agenda items as they stand (with the "
-    "newest revision of each document they consider, and its addenda and corrigenda), "
-    "decisions, and the reservations and "
-    "interpretative statements placed on drafts and decisions.",
+    description="Meetings with their participants (following membership), agenda items as "
+    "they stand (with the newest revision of each document they consider, and its addenda and "
+    "corrigenda), decisions, and the reservations and interpretative statements placed on "
+    "drafts and decisions.",
 )
 
 
@@ -173,13 +174,23 @@ async def when_meeting_scheduled(connection, record, event) -> None:  # type: ig
     ))
 
 
-@meetings.on(ParticipantAdded)
-async def when_participant_added(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    current = (await connection.execute(
+async def _participants(connection: AsyncConnection, record: RecordedEvent) -> list[str]:
+    return list((await connection.execute(
         select(meetings_table.c.participants)
         .where(meetings_table.c.meeting_id == _meeting_id(record))
-    )).scalar_one()
+    )).scalar_one())
+
+
+@meetings.on(ParticipantAdded)
+async def when_participant_added(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    current = await _participants(connection, record)
     await _touch(connection, record, participants=sorted({*current, event.state}))
+
+
+@meetings.on(ParticipantRemoved)
+async def when_participant_removed(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    current = await _participants(connection, record)
+    await _touch(connection, record, participants=[s for s in current if s != event.state])
 
 
 @meetings.on(AgendaDrafted, AgendaRevised)

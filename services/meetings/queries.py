@@ -12,6 +12,7 @@ from sqlalchemy import RowMapping, Select, select
 
 from services.meetings import bodies, domain, silence
 from services.meetings.projections import agenda_items, decisions, meetings_table, reservations
+from shared.access.model import Membership
 from shared.commands import read_history
 from shared.eventstore import DomainEvent, PostgresEventStore
 from shared.eventstore.schema import events as events_table
@@ -48,15 +49,16 @@ async def streams_of_type(connection: AsyncConnection, stream_type: str) -> list
     return list((await connection.execute(query)).scalars())
 
 
-async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> dict[str, date]:
-    """Every member state the meetings service knows, and the day it became a member."""
+async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> Membership:
+    """Each state's periods of membership, as the meetings service followed them from the
+    registry (its ``member-states`` stream)."""
     return domain.members((await read_history(connection, store, MEMBERS_STREAM)).events)
 
 
 async def members_on(store: PostgresEventStore, day: date) -> list[str]:
-    """The member states on `day`, sorted."""
+    """The member states on `day` (not those suspended or withdrawn by then), sorted."""
     async with store.engine.connect() as connection:
-        return domain.members_on(await known_members(connection, store), day)
+        return (await known_members(connection, store)).on(day)
 
 
 async def bodies_on(store: PostgresEventStore, day: date) -> list[bodies.NamedBody]:

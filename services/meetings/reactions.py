@@ -13,10 +13,17 @@ redelivered event records nothing new.
   the parent (at any revision) considers the addendum or corrigendum too, after the parent, with
   its own date (`ConsideredDocumentSupplemented`): it adds to or corrects the text the meeting
   considers, and replaces none of it. Any other new document changes no agenda.
-- The registry admitted a member state (`MemberAdmitted`) → the meetings service counts it
-  among the member states (`MemberStateAdmitted`, and the kit's admitted list, so that it
-  reads what is distributed to member states), and among the participants of every meeting
-  that starts on or after its admission (`ParticipantAdded`).
+- The registry changed a state's membership: a founding member (`FoundingMemberRegistered`),
+  an admission (`MemberAdmitted`), a suspension (`MembershipSuspended`), a reinstatement
+  (`MembershipReinstated`) or a withdrawal (`MemberWithdrew`), each with the day it takes
+  effect → the meetings service records it in its member-state list (`MembershipNoted`, the
+  one way in: there is no set-up call of its own) and in the kit's membership table (so that
+  the state reads what is distributed to member states while it is one), and every meeting
+  that has not started by that day follows: a state that is a member on the meeting's first
+  day takes part in it (`ParticipantAdded`), one suspended or withdrawn by then no longer does
+  (`ParticipantRemoved`). Meetings under way or held, and silence procedures started, keep
+  their participants; the state's right to object follows its membership day by day
+  (`domain.check_member`).
 - The registry established a body (`BodyEstablished`) or renamed it (`BodyRenamed`) → the
   meetings service records its names from that date (`BodyNamed`, `services.meetings.bodies`),
   once; a fact lacking a field of the contract is refused, and the consumer parks it.
@@ -25,13 +32,14 @@ redelivered event records nothing new.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 import structlog
 
 from services.meetings import bodies, commands, domain, queries
-from shared.access import record_admission
+from shared.access import record_membership_event
+from shared.access.membership import change_of, note_change
 from shared.commands import Decision
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
@@ -97,25 +105,29 @@ async def when_an_addendum_or_corrigendum_is_issued_the_items_considering_its_pa
     log.info("meetings.supplement_followed", symbol=symbol, parent=parent, meetings=changed)
 
 
+@reactions.on(REGISTRY, "FoundingMemberRegistered")
 @reactions.on(REGISTRY, "MemberAdmitted")
-async def when_a_member_is_admitted_it_takes_part_in_later_meetings(
+@reactions.on(REGISTRY, "MembershipSuspended")
+@reactions.on(REGISTRY, "MembershipReinstated")
+@reactions.on(REGISTRY, "MemberWithdrew")
+async def when_a_states_membership_changes_the_meetings_not_yet_started_follow(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    state = event.data["state"]
-    admitted_on = date.fromisoformat(event.data["admitted_on"])
-    await record_admission(
-        ctx.connection, state=state, admitted_at=datetime.combine(admitted_on, time.min, UTC),
-        event_id=event.event_id,
-    )
+    state, change, effective_on = change_of(event.event_type, event.data)
+    await record_membership_event(ctx.connection, event)
     await ctx.decide_and_append(
-        commands.MEMBERS_STREAM, commands.MEMBERSHIP,
-        lambda history: domain.admit(domain.members(history.events), state=state,
-                                     admitted_on=admitted_on),
-        ids=f"{commands.MEMBERS_STREAM}/", actor=ACTOR,
+        queries.MEMBERS_STREAM, commands.MEMBERSHIP,
+        lambda history: note_change(history.events, state=state, change=change,
+                                    effective_on=effective_on),
+        ids=f"{queries.MEMBERS_STREAM}/", actor=ACTOR,
     )
-    joined = await _on_every_meeting(ctx, domain.add_participant, state_code=state,
-                                     member_since=admitted_on)
-    log.info("meetings.member_admitted", state=state, meetings=joined)
+    membership = await queries.known_members(ctx.connection, ctx.store)
+    changed = await _on_every_meeting(
+        ctx, domain.follow_membership, state_code=state, change=change,
+        effective_on=effective_on, membership=membership,
+    )
+    log.info("meetings.membership_followed", state=state, change=change.value,
+             effective_on=effective_on.isoformat(), meetings=changed)
 
 
 async def _record_naming(ctx: ReactionContext, event: ForeignEvent, fact: bodies.Fact) -> None:

@@ -104,13 +104,6 @@ class BodiesOut(BaseModel):
 # ------------------------------------------------------------------------------ member states
 
 
-class MemberStatesIn(BaseModel):
-    model_config = _example(examples.MEMBER_STATES_IN, extra="forbid")
-
-    states: list[StateCode] = Field(min_length=1, max_length=300)
-    member_since: date
-
-
 class MemberStatesOut(BaseModel):
     model_config = _example(examples.MEMBER_STATES_OUT)
 
@@ -326,7 +319,10 @@ class ProposalOut(BaseModel):
     outcome: str
     subject: dict[str, Any]
     text: str
-    objections: list[str] = Field(description="the states whose objection stands")
+    objections: list[str] = Field(
+        description="the states whose objection stands (not withdrawn); one of a state no "
+        "longer taking part in the meeting (suspended or withdrawn by its first day) stays "
+        "here on record but does not block consensus")
     withdrawn_objections: list[str] = Field(
         default_factory=list, description="the states that withdrew an objection to it")
     reservations: list[ReservationOut] = Field(default_factory=list)

@@ -5,18 +5,21 @@ or an error that says why not. No I/O: the present instant, the meeting the proc
 to, the member states the service knows and the time zone of the seat are arguments.
 
 - It goes to the body's members when it starts: the participants of the meeting it is tied to,
-  else the member states on the day it starts at the seat. The caller does not choose them.
+  else the member states on the day it starts at the seat (not those suspended or withdrawn
+  by then). The caller does not choose them, and they do not change while it runs.
 - It is the body's: its session is one of the body's, its meeting (if any) the body's meeting
   in that session, and what it decides within the body's competence (`shared.competence`).
-- An objection raised before the deadline breaks the silence; its state may withdraw it before
-  the deadline, and then it no longer counts.
+- An objection raised before the deadline, by a state it was sent to that is a member state
+  that day (not suspended, not withdrawn), breaks the silence; its state may withdraw it
+  before the deadline, and then it no longer counts. An objection raised while its state was a
+  member stays on record and counts at the deadline, whatever became of its membership since.
 - The decision taken at the deadline is dated at the seat: a deadline of 20:00 UTC on
   10 October 2022 is 11 October in Astana.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID, uuid5
@@ -28,8 +31,8 @@ from services.meetings.domain import (
     NoStandingObjectionError,
     NotFoundError,
     NotParticipantError,
+    check_member,
     check_session,
-    members_on,
     zone,
 )
 from services.meetings.events import (
@@ -42,6 +45,7 @@ from services.meetings.events import (
 )
 from shared import competence
 from shared import domain as kinds
+from shared.access.model import Membership
 from shared.eventstore import DomainEvent
 
 DECISIONS = UUID("3f0b8f2e-6a44-4d0e-9b8e-5a8d2c1e7f10")
@@ -62,8 +66,9 @@ class DeadlineNotReachedError(
 
 
 class NoRecipientsError(MeetingsError, title="No recipients", rule="no-recipients"):
-    """A silence procedure goes to the body's members: with none known (no member states
-    registered yet), there is no one to keep or break the silence."""
+    """A silence procedure goes to the body's members: with none known that day (none followed
+    from the registry yet, or all suspended or withdrawn), there is no one to keep or break the
+    silence."""
 
 
 class MeetingOfAnotherSessionError(
@@ -134,7 +139,7 @@ def start_silence_procedure(
     body: str,
     session: str,
     meeting: Meeting | None,
-    members: Mapping[str, date],
+    members: Membership,
     draft: DraftDecision,
     now: datetime,
     deadline: datetime,
@@ -152,13 +157,13 @@ def start_silence_procedure(
     check_session(body, session)
     competence.check_competence(body, draft.subject.model_dump(mode="json"), draft.outcome)
     if meeting is None:
-        participants = members_on(members, seat_date(now, seat_time_zone))
+        participants = members.on(seat_date(now, seat_time_zone))
     else:
         participants = _participants_of(meeting, body=body, session=session)
     if not participants:
         raise NoRecipientsError(
             f"The {body} has no members to send the draft to on {seat_date(now, seat_time_zone)}: "
-            "register the member states first.",
+            "the member states come from the registry's events.",
             body=body,
         )
     return [
@@ -196,14 +201,18 @@ def _participants_of(meeting: Meeting, *, body: str, session: str) -> list[str]:
 
 
 def raise_objection(
-    state: SilenceProcedure, *, member_state: str, now: datetime, reason: str = ""
+    state: SilenceProcedure, *, member_state: str, membership: Membership, now: datetime,
+    reason: str = "",
 ) -> list[ObjectionRaised]:
+    """A state the draft was sent to breaks the silence before the deadline, while it is a
+    member state (`now`, by `membership`); objected already, nothing more is recorded."""
     started = _running(state, now)
     if member_state not in started.participants:
         raise NotParticipantError(
             f"{member_state} is not among the member states the procedure was sent to.",
             state=member_state,
         )
+    check_member(membership, member_state, now, acting="breaks the silence")
     if any(o.state == member_state for o in state.objections):
         return []
     return [ObjectionRaised(state=member_state, raised_at=now, reason=reason)]

@@ -4,8 +4,15 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
 - A note is named in paths by its number with ``-`` for ``/``: note No. ``SOC/OI/1280`` is
   ``/notes/SOC-OI-1280`` (offices never hold a ``-``, so the two forms map one to one). Its
   answer carries the number itself (``SOC/OI/1280``) and that path key.
-- Writes are the Secretariat's (series, notes, the founding member states), except a receipt,
-  which a member state gives for itself only (`act_for`).
+- Writes are the Secretariat's (series, notes), except a receipt, which a member state gives
+  for itself only (`act_for`). The member states are no write of this API: the service follows
+  the registry's events (founding, admission, suspension, reinstatement, withdrawal), and
+  ``GET /member-states`` shows what it learnt.
+- A note to all member states goes to the members on the day it is dated; a note naming its
+  recipients goes to them; either is refused (409, ``enclosure-not-distributed-to-recipients``)
+  when a recipient may not read one of its enclosures.
+- A member state reads the notes, notices and receipts addressed to it whatever its membership
+  since (a withdrawn state still reads what it was sent).
 - Notes and notices are read by the Secretariat and auditors, and by a member state when they
   are addressed to it (a note addressed to another state is a 404 to it, like a missing one).
 - ``GET /inbox`` is the pull side of delivery: the messages addressed to one state, in log
@@ -14,6 +21,7 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -31,7 +39,6 @@ from services.notifications.events import NoteVerbaleIssued, NoticeIssued, Notic
 from services.notifications.schemas import (
     InboxItem,
     InboxOut,
-    MemberStatesIn,
     MemberStatesOut,
     NoteIn,
     NoteOut,
@@ -63,21 +70,20 @@ FIRST_RECEIPT = {
 # ------------------------------------------------------------------------------ member states
 
 
-@router.post("/member-states", status_code=201, tags=["member states"])
-@SECRETARIAT_ONLY
-async def register_member_states(body: MemberStatesIn, write: Write) -> Written:
-    """Register the member states that were members before this log began: the recipients of
-    every note to all members. Later admissions come from the registry's `MemberAdmitted`."""
-    return await write(
-        commands.register_member_states, states=body.states, member_since=body.member_since
-    )
-
-
 @router.get("/member-states", tags=["member states"])
 @allow(Role.SECRETARIAT, Role.AUDITOR, Role.MEMBER_STATE, Role.SERVICE)
-async def list_member_states(request: Request) -> MemberStatesOut:
-    """The member states the service sends notes to all members to, and since when."""
-    return MemberStatesOut.of(await queries.member_states(await read_models(request)))
+async def list_member_states(
+    request: Request,
+    on: Annotated[
+        date | None,
+        Query(examples=["2022-10-12"], description="only the states that were members that day"),
+    ] = None,
+) -> MemberStatesOut:
+    """The member states as the service learnt them from the registry's events: each with the
+    first day it was a member and its status (member, suspended, withdrawn) since a day. A note
+    to all members goes to the members on its date: `on` lists those of a day."""
+    rows = await queries.member_states(await read_models(request), on=on)
+    return MemberStatesOut.of(rows)
 
 
 # ------------------------------------------------------------------------------ series
@@ -105,11 +111,12 @@ async def list_series(request: Request) -> SeriesListOut:
 @router.post("/notes", status_code=201, tags=["notes verbales"])
 @SECRETARIAT_ONLY
 async def issue_note(body: NoteIn, write: Write, response: Response) -> NoteOut:
-    """Issue a note verbale with the next number of its office's series: to all member states
-    at the moment of issue, or to the states named. A correction is a new note whose
-    `corrects` names a note that exists. The same `note_id` again issues nothing and answers
-    the note issued under it. The ETag is the series' version: with `If-Match`, the note is
-    issued only if no other note was issued since (412 otherwise)."""
+    """Issue a note verbale with the next number of its office's series: to all the member
+    states on the day it is dated, or to the states named. Every recipient must be able to read
+    every enclosure whose distribution the service knows (409 otherwise). A correction is a new
+    note whose `corrects` names a note that exists. The same `note_id` again issues nothing and
+    answers the note issued under it. The ETag is the series' version: with `If-Match`, the
+    note is issued only if no other note was issued since (412 otherwise)."""
     issued = await commands.issue_note(
         store=write.store,
         expected=write.expected,

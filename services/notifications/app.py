@@ -22,15 +22,18 @@ from shared.projections import Projection
 DESCRIPTION = """Notes verbales and notices to the member states' foreign ministries: notes
 numbered in a gapless series per originating office (`SOC/OI/1280`, then 1281), written from
 templates with the diplomatic formulas in English, Russian and Kazakh or given in full, to all
-member states at the moment of issue or to the states named; corrections as new notes; notices
-of the service's own when a document distributed to member states is revised, an agenda is
-adopted or a member is admitted (a restricted document's revision is told to the states it
-names only). Ministries pull what is addressed to them (`GET /inbox`) and acknowledge receipt
-for their own state; the Secretariat sees who has and has not acknowledged. A note is named in
-paths by its number with `-` for `/`: `/notes/SOC-OI-1280`. Ministries that register an
-endpoint (`POST /endpoints`) are sent each note and notice by webhook, signed per the Standard
-Webhooks specification, retried with backoff, dead-lettered after the last attempt and sent
-again by hand; every attempt is in the delivery's history (`GET /deliveries/{id}`)."""
+the member states on the day the note is dated or to the states named, never with an enclosure
+a recipient may not read; corrections as new notes; notices of the service's own, to the
+members on the day of what they tell, when a document distributed to member states is revised,
+an agenda is adopted or a member is admitted (a restricted document's revision is told to the
+states it names only). Who is a member on a day comes from the registry's events alone
+(founding, admission, suspension, reinstatement, withdrawal: `GET /member-states`). Ministries
+pull what is addressed to them (`GET /inbox`) and acknowledge receipt for their own state; the
+Secretariat sees who has and has not acknowledged. A note is named in paths by its number with
+`-` for `/`: `/notes/SOC-OI-1280`. Ministries that register an endpoint (`POST /endpoints`) are
+sent each note and notice by webhook, signed per the Standard Webhooks specification, retried
+with backoff, dead-lettered after the last attempt and sent again by hand; every attempt is in
+the delivery's history (`GET /deliveries/{id}`)."""
 
 ROUTERS: list[APIRouter] = [router, delivery_router]
 PROJECTIONS: tuple[Projection, ...] = (*projections, *delivery_projections)

@@ -1,5 +1,5 @@
-"""The notifications service's use cases (notes, notices, receipts, the member states, ministry
-endpoints, redelivery by hand), one async function each, on the kit's command path
+"""The notifications service's use cases (notes, notices, receipts, ministry endpoints,
+redelivery by hand), one async function each, on the kit's command path
 (`shared.commands`): read the stream → decide (a pure function of its `History`) → append at
 the version read, in one transaction, so a concurrent writer makes the append fail with a
 version conflict and nothing is recorded.
@@ -8,6 +8,9 @@ Issuing a note appends to its series' stream at the version it read: two notes i
 cannot take the same number, and none is skipped. The loser of such a race reads the series
 again and takes the next number (`MAX_ISSUE_ATTEMPTS` times at most, each after a short
 jittered backoff), so a client sees a conflict only when the series is contended beyond reason.
+Its recipients are decided by the domain from the membership the service follows (the
+registry's events: there is no set-up call of the service's own) on the day the note is dated,
+and its enclosures against what the service knows of their documents' distributions.
 
 A note and a receipt are recorded under ids derived from the note and the delivery: when two
 requests record the same one at once, the store keeps the first, and both answer what the log
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -28,7 +31,6 @@ from services.notifications.events import (
     DELIVERY,
     ENDPOINT,
     MEMBERS_STREAM,
-    MEMBERSHIP,
     NAMESPACE,
     NOTE_SERIES,
     Enclosure,
@@ -40,12 +42,13 @@ from services.notifications.events import (
     Texts,
     delivery_id,
     delivery_stream,
+    document_stream,
     endpoint_stream,
     notice_stream,
     series_stream,
 )
 from services.notifications.webhooks import check_address, endpoint_secret
-from shared.access import record_admission
+from shared.access import Distribution, Membership
 from shared.commands import (
     Decision,
     EventIds,
@@ -72,37 +75,30 @@ def _named(name: str) -> EventIds:
     return lambda version, index: uuid5(NAMESPACE, name)
 
 
-# ------------------------------------------------------------------------------ member states
+# ------------------------------------------------------------------------------ what it knows
 
 
-async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> dict[str, date]:
-    """The member states the service knows, and since when, read on `connection`."""
+async def known_members(connection: AsyncConnection, store: PostgresEventStore) -> Membership:
+    """The membership the service knows (each state's periods of membership, from the
+    registry's events), read on `connection`."""
     history = await read_history(connection, store, MEMBERS_STREAM)
     return domain.members(history.events)
 
 
-async def register_member_states(
-    *,
-    store: PostgresEventStore,
-    states: Sequence[str],
-    member_since: date,
-    expected: int | None = None,
-) -> Recorded:
-    """The member states before the log began, as the Secretariat registers them: recipients
-    of every note to all members (and readers of the kit's member-states-only streams)."""
-
-    def decide(history: History) -> Decision:
-        known = domain.members(history.events)
-        return domain.register_members(known, states=states, member_since=member_since)
-
-    async with store.engine.begin() as connection:
-        recorded = await decide_and_append(
-            connection, store, MEMBERS_STREAM, MEMBERSHIP, decide, expected=expected
-        )
-        admitted_at = datetime.combine(member_since, time.min, UTC)
-        for state in states:
-            await record_admission(connection, state=state, admitted_at=admitted_at)
-        return recorded
+async def enclosed_distributions(
+    connection: AsyncConnection, store: PostgresEventStore, enclosures: Sequence[Enclosure]
+) -> dict[str, Distribution]:
+    """The distribution the service knows of each enclosure's document, by the enclosure's
+    symbol (a revision's symbol names its document: ``SUM/2022/DRAFT/1/Rev.8``); an enclosure
+    whose document it never heard of is left out."""
+    known: dict[str, Distribution] = {}
+    for enclosure in enclosures:
+        base = domain.base_symbol(enclosure.symbol)
+        history = await read_history(connection, store, document_stream(base))
+        noted = domain.distribution(history.events)
+        if noted is not None:
+            known[enclosure.symbol] = noted
+    return known
 
 
 # ------------------------------------------------------------------------------ note series
@@ -163,30 +159,23 @@ async def issue_note(
     corrects: str | None,
     expected: int | None = None,
 ) -> Issued:
-    """Issue the series' next note. Its recipients are the member states at the moment of
-    issue unless the request names them. Losing the race for a number, read the series again
-    and take the next one (bounded), unless the client expected a version of the series
-    (If-Match): then the conflict is the answer."""
+    """Issue the series' next note. Its recipients are the member states on the day it is
+    dated unless the request names them; each must be able to read each enclosure the service
+    knows the distribution of. Losing the race for a number, read the series again and take the
+    next one (bounded), unless the client expected a version of the series (If-Match): then the
+    conflict is the answer."""
     if corrects is not None:
         domain.parse_number(corrects)  # a number that is none: 422, before anything is read
     stream_id = series_stream(office)
-    to_all = recipients is None
 
     async def issue_once(connection: AsyncConnection) -> Recorded:
         now = datetime.now(UTC)
-        known = await known_members(connection, store) if to_all else {}
+        membership = await known_members(connection, store)
+        enclosed = await enclosed_distributions(connection, store, enclosures)
         elsewhere = await _series_of(connection, store, corrects, office)
 
         def decide(history: History) -> Decision:
             state = domain.series(office, history.events)
-            if state.note_by_id(note_id) is not None:
-                return []
-            chosen = domain.members_on(known, now.date()) if to_all else list(recipients or ())
-            if to_all and not chosen:
-                raise domain.NoMembersError(
-                    "No member states are known yet: register them (POST /member-states) "
-                    "or name the recipients."
-                )
             corrected = None
             if corrects is not None:
                 corrected = (elsewhere or state).note(domain.parse_number(corrects)[1])
@@ -198,8 +187,9 @@ async def issue_note(
                 subject=subject,
                 text=text,
                 enclosures=enclosures,
-                recipients=chosen,
-                addressed_to_all_members=to_all,
+                recipients=recipients,
+                membership=membership,
+                enclosed=enclosed,
                 corrects=corrects,
                 corrected_exists=corrected is not None,
                 now=now,

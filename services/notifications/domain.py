@@ -1,13 +1,19 @@
-"""The notifications service's rules: a note series, the member-state list, what the service
-knows of a document's distribution, a ministry's endpoint and a delivery (its attempts and its
-receipt) each fold their stream's events into state, and each decision is a pure function from
-that state to new events, or an error that says why not. No I/O: the present instant is an
-argument."""
+"""The notifications service's rules: a note series, the membership (each state's periods of
+membership, as the registry's events announce them), what the service knows of a document's
+distribution, a ministry's endpoint and a delivery (its attempts and its receipt) each fold
+their stream's events into state, and each decision is a pure function from that state to new
+events, or an error that says why not. No I/O: the present instant is an argument.
+
+Membership decides by date, never by today: a note to all member states goes to the members on
+the day it is dated (a state admitted later never gets it, a state suspended or withdrawn on
+that day neither); a notice goes to the members on the day of the fact it tells. A state the
+Secretariat names is addressed whatever its membership (an applicant, a state that withdrew),
+but no recipient is sent an enclosure it may not read (`check_enclosures`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,10 +37,10 @@ from services.notifications.events import (
     ReceiptAcknowledged,
     Texts,
 )
-from shared.access.membership import admit as admit
 from shared.access.membership import members as members
-from shared.access.membership import register_members as register_members
-from shared.access.model import Distribution, DistributionKind, members_on
+from shared.access.membership import note_change as note_change
+from shared.access.model import Distribution, DistributionKind, Membership
+from shared.access.model import members_on as members_on
 from shared.domain import InvalidError, RefusedError
 from shared.domain import NotFoundError as _NotFound
 from shared.eventstore import DomainEvent
@@ -64,6 +70,16 @@ class SeriesOpenError(NotificationsError, title="Series already open", rule="ser
 class NoMembersError(
     NotificationsError, title="No member states known", rule="no-member-states"
 ): ...
+
+
+class EnclosureNotDistributedError(
+    NotificationsError,
+    title="Enclosure not distributed to the recipients",
+    rule="enclosure-not-distributed-to-recipients",
+):
+    """A note encloses a document that one of its recipients may not read (a restricted
+    document to a state it does not name, a member-states-only one to a state that is no
+    member on the note's date)."""
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -100,6 +116,19 @@ def number_of_key(key: str) -> str:
 
 def key_of_number(number: str) -> str:
     return number.replace("/", "-")
+
+
+_REVISION = re.compile(
+    r"^(?P<head>.+?)/Rev\.[1-9][0-9]*(?P<tail>(?:/(?:Add|Corr)\.[1-9][0-9]*)*)$"
+)
+
+
+def base_symbol(symbol: str) -> str:
+    """The document a symbol names, whatever its revision: ``SUM/2022/DRAFT/1/Rev.9`` →
+    ``SUM/2022/DRAFT/1``; an addendum's revision ``SUM/2022/DRAFT/1/Rev.2/Add.1`` →
+    ``SUM/2022/DRAFT/1/Add.1``."""
+    match = _REVISION.match(symbol)
+    return match["head"] + match["tail"] if match else symbol
 
 
 # ------------------------------------------------------------------------------ note series
@@ -163,19 +192,32 @@ def issue_note(
     subject: Texts,
     text: Texts,
     enclosures: Sequence[Enclosure],
-    recipients: Sequence[str],
-    addressed_to_all_members: bool,
+    recipients: Sequence[str] | None,
+    membership: Membership,
+    enclosed: Mapping[str, Distribution],
     corrects: str | None,
     corrected_exists: bool,
     now: datetime,
 ) -> list[NoteVerbaleIssued]:
-    """The series' next note, numbered with the next number of the series. A note whose
-    `note_id` the series holds already is not issued again (a retried request)."""
+    """The series' next note, numbered with the next number of the series. Without
+    `recipients`, to every member state on the day the note is `dated`; with them, to the
+    states named (a non-member too: the Secretariat writes to applicants). `enclosed` is the
+    distribution the service knows of each enclosure's document (by the enclosure's symbol):
+    each must be readable by every recipient (`check_enclosures`). A note whose `note_id` the
+    series holds already is not issued again (a retried request)."""
     if state.opened is None:
         raise NotFoundError(f"The note series {state.office}", office=state.office)
     if state.note_by_id(note_id) is not None:
         return []
-    if not recipients:
+    to_all = recipients is None
+    chosen = membership.on(dated) if recipients is None else sorted(set(recipients))
+    if to_all and not chosen:
+        raise NoMembersError(
+            f"No state is known as a member on {dated.isoformat()}: the registry's members "
+            "have not reached the service yet, or name the recipients.",
+            dated=dated.isoformat(),
+        )
+    if not chosen:
         raise InvalidRequestError("A note goes to at least one state.")
     languages = tuple(text)
     if not languages:
@@ -192,6 +234,7 @@ def issue_note(
             f"{corrects} was never issued: a correction refers to a note that exists.",
             corrects=corrects,
         )
+    check_enclosures(enclosures, enclosed, recipients=chosen, membership=membership, day=dated)
     sequence = state.next_number
     return [
         NoteVerbaleIssued(
@@ -205,12 +248,57 @@ def issue_note(
             text=text,
             languages=languages,
             enclosures=tuple(enclosures),
-            recipients=tuple(sorted(set(recipients))),
-            addressed_to_all_members=addressed_to_all_members,
+            recipients=tuple(chosen),
+            addressed_to_all_members=to_all,
             corrects=corrects,
             issued_at=now,
         )
     ]
+
+
+def may_read(distribution: Distribution, state: str, membership: Membership, day: date) -> bool:
+    """Whether `state` reads a document of `distribution` on `day`: anyone a general one, the
+    members on that day a member-states-only one, the states it names a restricted one."""
+    if distribution.kind is DistributionKind.GENERAL:
+        return True
+    if distribution.kind is DistributionKind.MEMBER_STATES_ONLY:
+        return membership.is_member(state, day)
+    return state in distribution.states
+
+
+def check_enclosures(
+    enclosures: Sequence[Enclosure],
+    enclosed: Mapping[str, Distribution],
+    *,
+    recipients: Sequence[str],
+    membership: Membership,
+    day: date,
+) -> None:
+    """Refuse a note one of whose recipients may not read one of its enclosures on the note's
+    `day` (`EnclosureNotDistributedError`, naming the enclosure and those states). An enclosure
+    whose distribution the service never learnt (a paper the documents service does not hold,
+    or one not heard of yet) is not checked: the note carries its symbol, pages and title, and
+    the document itself is read from the documents service, which enforces its distribution."""
+    for enclosure in enclosures:
+        distribution = enclosed.get(enclosure.symbol)
+        if distribution is None:
+            continue
+        barred = [s for s in recipients if not may_read(distribution, s, membership, day)]
+        if barred:
+            raise EnclosureNotDistributedError(
+                f"{enclosure.symbol} is distributed to {_described(distribution)}: "
+                f"{', '.join(barred)} may not read it on {day.isoformat()}, so a note to "
+                "them does not enclose it.",
+                symbol=enclosure.symbol,
+                distribution=distribution.model_dump(mode="json"),
+                states=barred,
+            )
+
+
+def _described(distribution: Distribution) -> str:
+    if distribution.kind is DistributionKind.RESTRICTED:
+        return "the states it names only (" + ", ".join(distribution.states) + ")"
+    return "member states only"
 
 
 # ------------------------------------------------------------------------------ documents
@@ -238,22 +326,23 @@ def note_distribution(
     return [DocumentDistributionNoted(symbol=symbol, distribution=noted)]
 
 
-def readers(distribution: Distribution, known: dict[str, date], day: date) -> list[str]:
+def readers(distribution: Distribution, known: Membership, day: date) -> list[str]:
     """The states a document of `distribution` goes to on `day`: every member state then for
     a document of general or member-states-only distribution; for a restricted one, the
     states it names and no other."""
     if distribution.kind is DistributionKind.RESTRICTED:
         return sorted(distribution.states)
-    return members_on(known, day)
+    return known.on(day)
 
 
-def told_of_revisions(noted: Distribution, known: dict[str, date], day: date) -> list[str]:
-    """Who is told of a document's revision: its readers (`readers`) as last noted."""
+def told_of_revisions(noted: Distribution, known: Membership, day: date) -> list[str]:
+    """Who is told of a document's revision: its readers (`readers`) as last noted, on the day
+    the revision is dated."""
     return readers(noted, known, day)
 
 
 def told_of_supplement(
-    parent: Distribution, own: Distribution, known: dict[str, date], day: date
+    parent: Distribution, own: Distribution, known: Membership, day: date
 ) -> list[str]:
     """Who is told of an addendum or a corrigendum: its parent's readers, as of a revision of
     the parent, among those who may read the addendum or corrigendum itself (one restricted
@@ -261,7 +350,7 @@ def told_of_supplement(
     return sorted(set(readers(parent, known, day)) & set(readers(own, known, day)))
 
 
-def addressees(addressed: Distribution, known: dict[str, date], day: date) -> list[str]:
+def addressees(addressed: Distribution, known: Membership, day: date) -> list[str]:
     """Who is told of a circulation: exactly its addressees on the day it was circulated
     (general and member states only: every member state then; restricted: the states
     listed)."""

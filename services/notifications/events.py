@@ -18,9 +18,13 @@ Streams:
   state: each webhook attempt and its outcome, dead-lettering, redelivery by hand, and the
   state's receipt. The delivery id is derived from the message id and the state
   (`delivery_id`), so every service instance names the same delivery the same way.
-- ``member-states`` (``membership``): the member states as the notifications service knows them
-  (founding members registered by the Secretariat, admissions from the registry's
-  ``MemberAdmitted``): the default recipients of a note.
+- ``member-states`` (``membership``): the membership as the notifications service knows it,
+  from the registry's events alone: each founding membership, admission, suspension,
+  reinstatement and withdrawal with the day it takes effect (``MembershipNoted``, the
+  registry's event its cause). It decides who receives a note to all members (the members on
+  the note's date) and who is told of a fact (the members on its day). Logs written before hold
+  ``MemberStatesRegistered`` (a set-up call the service no longer has) and
+  ``MemberStateAdmitted``, folded alike.
 - ``document-<base symbol>`` (``document``): what the service knows of another service's
   document: its distribution, which decides who is told of its revisions (and of the addenda
   and corrigenda issued to it).
@@ -38,7 +42,7 @@ from uuid import UUID, uuid5
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.access import Distribution, StateCode
-from shared.access.membership import MemberStateAdmitted, MemberStatesRegistered
+from shared.access.membership import MembershipNoted, MemberStateAdmitted, MemberStatesRegistered
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
@@ -275,7 +279,9 @@ class ReceiptAcknowledged(DomainEvent):
 # ------------------------------------------------------------------------------ what it learns
 
 
-# The kit's record of the member states this service follows (shared.access.membership).
+# The kit's record of the membership this service follows (shared.access.membership): the
+# registry's changes (`MembershipNoted`), and the two events of logs written before.
+event_types.register("MembershipNoted", version=1)(MembershipNoted)
 event_types.register("MemberStatesRegistered", version=1)(MemberStatesRegistered)
 event_types.register("MemberStateAdmitted", version=1)(MemberStateAdmitted)
 

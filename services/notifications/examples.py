@@ -38,18 +38,16 @@ TEXT_1280 = templates.render(
 
 # ------------------------------------------------------------------------------ member states
 
-MEMBER_STATES_IN: dict[str, Any] = {
-    "states": list(MEMBER_STATES_2022),
-    "member_since": "1999-09-14",
-}
 MEMBER_STATES: dict[str, Any] = {
     "count": 28,
     "member_states": [
         *(
-            {"state": s, "member_since": "1999-09-14", "admitted": False}
+            {"state": s, "member_since": "1999-09-14", "admitted": False, "status": "member",
+             "status_since": "1999-09-14"}
             for s in MEMBER_STATES_2022
         ),
-        {"state": "KWT", "member_since": "2022-10-12", "admitted": True},
+        {"state": "KWT", "member_since": "2022-10-12", "admitted": True, "status": "member",
+         "status_since": "2022-10-12"},
     ],
 }
 

@@ -4,6 +4,13 @@ note series; the member states and the documents' distributions as the service k
 Every row comes from the log alone, so a rebuild from position 0 gives the same digest as the
 live tables.
 
+``notifications_member_states`` has a row for every state the registry ever recorded as a
+member: the changes of its membership noted (founding, admitted, suspended, reinstated,
+withdrawn, each with its effective date, in the order recorded), folded as
+`shared.access.Membership` folds them: the first day it was a member, and its status as its
+last change (by effective date) leaves it (``member``, ``suspended``, ``withdrawn``) and since
+when. A suspended or withdrawn state is listed as such, not left out.
+
 ``notifications_recipients`` is where a delivery worker finds what to send: one row per
 (message, state), keyed by ``delivery_id`` (`events.delivery_id(message_id, state)`), in log
 order by ``position``; the message itself is the ``notifications_messages`` row of the same
@@ -27,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    select,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -35,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.events import (
     DocumentDistributionNoted,
+    MembershipNoted,
     MemberStateAdmitted,
     MemberStatesRegistered,
     NoteSeriesOpened,
@@ -44,7 +53,7 @@ from services.notifications.events import (
     ReceiptAcknowledged,
     delivery_id,
 )
-from shared.access import distribution_columns
+from shared.access import Membership, MembershipChange, distribution_columns
 from shared.eventstore import RecordedEvent
 from shared.projections import Projection, projection_metadata
 
@@ -245,8 +254,11 @@ member_states_table = Table(
     "notifications_member_states",
     tables,
     Column("state", Text, primary_key=True),
-    Column("member_since", Date, nullable=False),
+    Column("member_since", Date),  # the first day a member; None: never (yet)
     Column("admitted", Boolean, nullable=False),  # by a MemberAdmitted; false: founding member
+    Column("status", Text, nullable=False),  # member, suspended, withdrawn
+    Column("status_since", Date, nullable=False),
+    Column("changes", JSONB, nullable=False),  # [{"change": ..., "effective_on": ...}, ...]
     Column("position", BigInteger, nullable=False),
 )
 
@@ -260,37 +272,83 @@ documents_table = Table(
 
 knowledge = Projection(
     "notifications_knowledge",
-    version=1,
+    version=2,
     tables=[member_states_table, documents_table],
-    description="The member states (the default recipients of a note) and each document's "
-    "distribution (who is told of its revisions), as the service learnt them.",
+    description="The member states (the default recipients of a note), each with the changes "
+    "of its membership and its status, and each document's distribution (who is told of its "
+    "revisions, who may be sent it enclosed), as the service learnt them.",
 )
 
 
+MEMBER, SUSPENDED, WITHDRAWN = "member", "suspended", "withdrawn"
+"""A state's status in `member_states_table`."""
+
+
+def _facts(state: str, changes: list[dict[str, str]]) -> list[tuple[str, MembershipChange, date]]:
+    return [
+        (state, MembershipChange(c["change"]), date.fromisoformat(c["effective_on"]))
+        for c in changes
+    ]
+
+
+def membership_of(row: Any) -> Membership:
+    """The membership of a row of `member_states_table` (its state's periods)."""
+    return Membership.of(_facts(row.state, row.changes))
+
+
+def membership_row(state: str, changes: list[dict[str, str]]) -> dict[str, Any]:
+    """A state's row, from the changes of its membership noted (in the order recorded)."""
+    facts = _facts(state, changes)
+    periods = Membership.of(facts).periods.get(state, ())
+    _, (_, last, day) = max(enumerate(facts), key=lambda fact: (fact[1][2], fact[0]))
+    if last.makes_a_member:
+        status, since = MEMBER, periods[-1].since if periods else day
+    else:
+        status, since = (WITHDRAWN if last is MembershipChange.WITHDRAWN else SUSPENDED), day
+    return {
+        "member_since": periods[0].since if periods else None,
+        "admitted": any(change is MembershipChange.ADMITTED for _, change, _ in facts),
+        "status": status,
+        "status_since": since,
+        "changes": changes,
+    }
+
+
 async def _member(
-    connection: AsyncConnection, record: RecordedEvent, state: str, since: date, admitted: bool
+    connection: AsyncConnection,
+    record: RecordedEvent,
+    state: str,
+    change: MembershipChange,
+    effective_on: date,
 ) -> None:
-    statement = pg_insert(member_states_table).values(
-        state=state, member_since=since, admitted=admitted, position=record.position
-    )
+    """Add a change to the state's row (a change noted twice counts once)."""
+    table = member_states_table
+    found = await connection.execute(select(table.c.changes).where(table.c.state == state))
+    changes = list(found.scalar_one_or_none() or [])
+    noted = {"change": change.value, "effective_on": effective_on.isoformat()}
+    if noted in changes:
+        return
+    values = membership_row(state, [*changes, noted]) | {"position": record.position}
+    statement = pg_insert(table).values(state=state, **values)
     await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[member_states_table.c.state],
-            set_={"member_since": since, "admitted": admitted, "position": record.position},
-            where=member_states_table.c.member_since > since,
-        )
+        statement.on_conflict_do_update(index_elements=[table.c.state], set_=values)
     )
+
+
+@knowledge.on(MembershipNoted)
+async def when_membership_noted(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _member(connection, record, event.state, event.change, event.effective_on)
 
 
 @knowledge.on(MemberStatesRegistered)
 async def when_members_registered(connection, record, event) -> None:  # type: ignore[no-untyped-def]
     for state in event.states:
-        await _member(connection, record, state, event.member_since, False)
+        await _member(connection, record, state, MembershipChange.FOUNDING, event.member_since)
 
 
 @knowledge.on(MemberStateAdmitted)
 async def when_member_admitted(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await _member(connection, record, event.state, event.admitted_on, True)
+    await _member(connection, record, event.state, MembershipChange.ADMITTED, event.admitted_on)
 
 
 @knowledge.on(DocumentDistributionNoted)

@@ -8,6 +8,7 @@ a caller who sees them all."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from services.notifications.delivery_projections import messages as delivered_me
 from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind
 from services.notifications.projections import (
     member_states_table,
+    membership_of,
     messages_table,
     recipients_table,
     series_table,
@@ -36,8 +38,13 @@ async def _all(engine: AsyncEngine, query: Select[Any]) -> Sequence[Any]:
 # ------------------------------------------------------------------------------ notes side
 
 
-async def member_states(engine: AsyncEngine) -> Sequence[Any]:
-    return await _all(engine, select(member_states_table).order_by(member_states_table.c.state))
+async def member_states(engine: AsyncEngine, *, on: date | None = None) -> Sequence[Any]:
+    """Every state the registry recorded as a member, by code (only the members on `on`, when
+    given, as their changes of membership fold)."""
+    rows = await _all(engine, select(member_states_table).order_by(member_states_table.c.state))
+    if on is None:
+        return rows
+    return [row for row in rows if membership_of(row).is_member(row.state, on)]
 
 
 async def series(engine: AsyncEngine) -> Sequence[Any]:

@@ -7,13 +7,15 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   `DistributionChanged`) → the service notes who is told of the document's revisions
   (`DocumentDistributionNoted`).
 - The documents service revised a draft (`DraftRevised`) → a notice ``document_revised`` to
-  every member state when the document is distributed to member states (or generally), to the
-  states it names when it is restricted, and never to a state that is not among its readers;
-  nobody is told of a document whose distribution the service never learnt.
+  every member state on the day the revision is dated when the document is distributed to
+  member states (or generally), to the states it names when it is restricted, and never to a
+  state that is not among its readers; nobody is told of a document whose distribution the
+  service never learnt.
 - The documents service issued an addendum or a corrigendum (a `DraftCreated` naming its
   `parent`) → a notice ``addendum_issued`` or ``corrigendum_issued`` to the parent's readers, as
-  of a revision of the parent, among those who may read the addendum or corrigendum itself;
-  nobody is told when the service never learnt the parent's distribution.
+  of a revision of the parent (on the day the addendum or corrigendum is dated), among those who
+  may read the addendum or corrigendum itself; nobody is told when the service never learnt the
+  parent's distribution.
 - The documents service recorded a circulation (`DocumentCirculated`) → a notice
   ``document_circulated`` to exactly its addressees: every member state on the day it was
   circulated (general, member states only), or the states listed (restricted).
@@ -21,13 +23,19 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
   `ParticipantAdded`) → the service notes who takes part (`MeetingParticipantsNoted`).
 - The meetings service circulated a draft agenda, first or revised (`AgendaDrafted`,
   `AgendaRevised`) → a notice ``agenda_circulated`` to the meeting's participants (to the
-  member states when the service never heard of the meeting).
+  member states on the day it was circulated when the service never heard of the meeting).
 - The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
-  ``agenda_adopted`` to the meeting's participants (as above).
-- The registry admitted a member state (`MemberAdmitted`) → the service counts it among the
-  member states (`MemberStateAdmitted`, and the kit's admitted list): a recipient of every note
-  to all members from its admission on; and a notice ``member_admitted`` to all the member
-  states, the new one included.
+  ``agenda_adopted`` to the meeting's participants (as above, on the day of the adoption).
+- The registry recorded a change of a state's membership (`FoundingMemberRegistered`,
+  `MemberAdmitted`, `MembershipSuspended`, `MembershipReinstated`, `MemberWithdrew`) → the
+  service notes it with its effective date (`MembershipNoted` in the ``member-states`` stream,
+  and the kit's ``membership_changes`` that its feeds' access rule reads): the only way the
+  service learns who the members are. A note to all members goes to the members on its date.
+  An admission is also told: a notice ``member_admitted`` to the members on the day of the
+  admission, the new one included.
+
+Every notice goes to the members on the day of the fact it tells (the date the event carries;
+the day it was recorded when it carries none), never to today's members.
 
 The wording of the notices of addenda, corrigenda, circulations and draft agendas is English
 only: the Russian and Kazakh texts of the other notices are the project's own, and no text in
@@ -38,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid5
 
 import structlog
@@ -57,7 +65,8 @@ from services.notifications.events import (
     meeting_stream,
     notice_stream,
 )
-from shared.access import Distribution, record_admission
+from shared.access import Distribution, record_membership_event
+from shared.access.membership import change_of
 from shared.commands import Decide, History, read_history
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
@@ -71,9 +80,6 @@ ACTOR = "service:notifications"
 DOCUMENTS = "documents"
 MEETINGS = "meetings"
 REGISTRY = "registry"
-_REVISION = re.compile(
-    r"^(?P<head>.+?)/Rev\.[1-9][0-9]*(?P<tail>(?:/(?:Add|Corr)\.[1-9][0-9]*)*)$"
-)
 
 
 async def _record(ctx: ReactionContext, stream_id: str, stream_type: str, decide: Decide) -> None:
@@ -82,11 +88,13 @@ async def _record(ctx: ReactionContext, stream_id: str, stream_type: str, decide
     await ctx.decide_and_append(stream_id, stream_type, decide, ids=f"{stream_id}/", actor=ACTOR)
 
 
-def base_symbol(symbol: str) -> str:
-    """``SUM/2022/DRAFT/1/Rev.9`` → ``SUM/2022/DRAFT/1``; an addendum's revision
-    ``SUM/2022/DRAFT/1/Rev.2/Add.1`` → ``SUM/2022/DRAFT/1/Add.1``."""
-    match = _REVISION.match(symbol)
-    return match["head"] + match["tail"] if match else symbol
+def day_of(event: ForeignEvent, field: str) -> date:
+    """The day of the fact `event` tells: its `field` (``dated``, ``adopted_on``...), or the
+    day it was recorded (at UTC) when it carries none."""
+    value = event.data.get(field)
+    if value:
+        return date.fromisoformat(str(value)[:10])
+    return datetime.fromisoformat(event.recorded_at).astimezone(UTC).date()
 
 
 Wording = tuple[Texts, Texts]
@@ -144,7 +152,7 @@ async def when_a_distribution_changes_it_is_noted(
 
 
 async def _note_distribution(ctx: ReactionContext, event: ForeignEvent) -> None:
-    symbol = base_symbol(event.data.get("symbol") or event.stream_id)
+    symbol = domain.base_symbol(event.data.get("symbol") or event.stream_id)
     noted = Distribution.model_validate(event.data["distribution"])
     await _record(
         ctx,
@@ -171,14 +179,14 @@ async def when_a_draft_is_revised_its_readers_are_told(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
     symbol = event.data["symbol"]
-    base = base_symbol(event.stream_id if "/" in event.stream_id else symbol)
+    base = domain.base_symbol(event.stream_id if "/" in event.stream_id else symbol)
     history = await read_history(ctx.connection, ctx.store, document_stream(base))
     noted = domain.distribution(history.events)
     if noted is None:
         log.warning("notifications.revision_of_unknown_document", symbol=symbol)
         return
     known = await commands.known_members(ctx.connection, ctx.store)
-    recipients = domain.told_of_revisions(noted, known, datetime.now(UTC).date())
+    recipients = domain.told_of_revisions(noted, known, day_of(event, "dated"))
     values = {"symbol": symbol, "base": base, "revision": event.data.get("revision", "")}
     notice_id = await _notice(
         ctx,
@@ -218,7 +226,7 @@ async def _tell_of_supplement(ctx: ReactionContext, event: ForeignEvent) -> None
         return
     own = Distribution.model_validate(event.data["distribution"])
     known = await commands.known_members(ctx.connection, ctx.store)
-    recipients = domain.told_of_supplement(noted, own, known, datetime.now(UTC).date())
+    recipients = domain.told_of_supplement(noted, own, known, day_of(event, "dated"))
     kind = (
         NoticeKind.CORRIGENDUM_ISSUED
         if re.search(r"/Corr\.[1-9][0-9]*$", symbol)
@@ -328,14 +336,14 @@ async def when_a_participant_is_added_it_is_noted(
     )
 
 
-async def _taking_part(ctx: ReactionContext, meeting: str) -> tuple[str, ...]:
-    """The meeting's participants as noted (the member states when the service never heard
-    of the meeting)."""
+async def _taking_part(ctx: ReactionContext, meeting: str, day: date) -> tuple[str, ...]:
+    """The meeting's participants as noted (the member states on `day` when the service never
+    heard of the meeting)."""
     history = await read_history(ctx.connection, ctx.store, meeting_stream(meeting))
     taking_part = domain.participants(history.events)
     if taking_part is None:
         known = await commands.known_members(ctx.connection, ctx.store)
-        taking_part = tuple(domain.members_on(known, datetime.now(UTC).date()))
+        taking_part = tuple(known.on(day))
     return taking_part
 
 
@@ -354,7 +362,7 @@ async def when_an_agenda_is_adopted_its_participants_are_told(
         kind=NoticeKind.AGENDA_ADOPTED,
         wording=(ADOPTED_SUBJECT, ADOPTED_TEXT),
         values=lambda _language: values,
-        recipients=await _taking_part(ctx, meeting),
+        recipients=await _taking_part(ctx, meeting, day_of(event, "adopted_on")),
         reference=event.data["symbol"],
     )
 
@@ -383,7 +391,7 @@ async def when_a_draft_agenda_is_circulated_its_participants_are_told(
         kind=NoticeKind.AGENDA_CIRCULATED,
         wording=(AGENDA_CIRCULATED_SUBJECT, AGENDA_CIRCULATED_TEXT),
         values=lambda _language: values,
-        recipients=await _taking_part(ctx, meeting),
+        recipients=await _taking_part(ctx, meeting, day_of(event, "circulated_on")),
         reference=event.data["symbol"],
     )
 
@@ -402,28 +410,48 @@ ADMITTED_TEXT = {
 }
 
 
-@reactions.on(REGISTRY, "MemberAdmitted")
-async def when_a_member_is_admitted_it_receives_notes_to_all_members(
-    ctx: ReactionContext, event: ForeignEvent
-) -> None:
-    state = event.data["state"]
-    admitted_on = date.fromisoformat(event.data["admitted_on"])
-    await record_admission(
-        ctx.connection,
-        state=state,
-        admitted_at=datetime.combine(admitted_on, time.min, UTC),
-        event_id=event.event_id,
-    )
+async def _note_membership(ctx: ReactionContext, event: ForeignEvent) -> date:
+    """Note the change of membership the registry's `event` records, with the day it takes
+    effect, in the kit's table and in the ``member-states`` stream (once: a redelivered or
+    replayed event notes nothing new). The day it takes effect."""
+    state, change, effective_on = change_of(event.event_type, event.data)
+    await record_membership_event(ctx.connection, event)
     await _record(
         ctx,
         MEMBERS_STREAM,
         MEMBERSHIP,
-        lambda history: domain.admit(
-            domain.members(history.events), state=state, admitted_on=admitted_on
+        lambda history: domain.note_change(
+            history.events, state=state, change=change, effective_on=effective_on
         ),
     )
+    log.info("notifications.membership_noted", state=state, change=change.value,
+             effective_on=effective_on.isoformat())
+    return effective_on
+
+
+@reactions.on(REGISTRY, "MemberWithdrew")
+@reactions.on(REGISTRY, "MembershipReinstated")
+@reactions.on(REGISTRY, "MembershipSuspended")
+@reactions.on(REGISTRY, "FoundingMemberRegistered")
+async def when_a_membership_changes_it_decides_who_receives_notes_to_all_members(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    """A founding member receives the notes to all members dated from its `member_since` on; a
+    suspended state none dated from its suspension until its reinstatement; a withdrawn state
+    none dated from its withdrawal on."""
+    await _note_membership(ctx, event)
+
+
+@reactions.on(REGISTRY, "MemberAdmitted")
+async def when_a_member_is_admitted_it_receives_notes_to_all_members(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    """The admitted state receives the notes to all members dated from its admission on, and
+    the members on that day (the new one among them) are told of it."""
+    state = event.data["state"]
+    admitted_on = await _note_membership(ctx, event)
     known = await commands.known_members(ctx.connection, ctx.store)
-    recipients = {*domain.members_on(known, datetime.now(UTC).date()), state}
+    recipients = {*known.on(admitted_on), state}
     names = event.data.get("names") or {}
     await _notice(
         ctx,
@@ -438,3 +466,4 @@ async def when_a_member_is_admitted_it_receives_notes_to_all_members(
         reference=state,
     )
     log.info("notifications.member_admitted", state=state, recipients=len(recipients))
+

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -62,17 +62,16 @@ def _in_languages(message: Mapping[str, Any], languages: Sequence[str] | None) -
 # ------------------------------------------------------------------------------ member states
 
 
-class MemberStatesIn(BaseModel):
-    model_config = body_examples(examples.MEMBER_STATES_IN)
-
-    states: list[StateCode] = Field(min_length=1, max_length=300)
-    member_since: date
-
-
 class MemberStateOut(BaseModel):
     state: str
-    member_since: date
+    member_since: date | None = Field(
+        description="the first day it was a member (null: a change noted before its membership)"
+    )
     admitted: bool = Field(description="admitted by the registry (false: a founding member)")
+    status: Literal["member", "suspended", "withdrawn"] = Field(
+        description="as its last change of membership (by effective date) leaves it"
+    )
+    status_since: date = Field(description="the day that status takes effect")
 
 
 class MemberStatesOut(BaseModel):
@@ -153,12 +152,18 @@ class NoteIn(BaseModel):
         default=None,
         description="the full text per language, formulas included; instead of `content`",
     )
-    enclosures: list[EnclosureIn] = Field(default_factory=list, max_length=100)
+    enclosures: list[EnclosureIn] = Field(
+        default_factory=list,
+        max_length=100,
+        description="documents enclosed, by symbol: each recipient must be able to read each "
+        "one whose distribution the service knows",
+    )
     recipients: list[StateCode] | None = Field(
         default=None,
         min_length=1,
         max_length=300,
-        description="the states addressed; all member states at the moment of issue if absent",
+        description="the states addressed (a non-member too); if absent, every state that is a "
+        "member on the day the note is dated",
     )
     corrects: str | None = Field(
         default=None,

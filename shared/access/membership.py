@@ -94,18 +94,3 @@ def note_change(
         return []
     return [MembershipNoted(state=state, change=change, effective_on=effective_on)]
 
-
-def register_members(
-    known: Membership, *, states: Sequence[str], member_since: date
-) -> list[MemberStatesRegistered]:
-    """The states never known as members yet, registered as members since `member_since`."""
-    new = tuple(sorted(set(states) - set(known.ever())))
-    return [MemberStatesRegistered(states=new, member_since=member_since)] if new else []
-
-
-def admit(known: Membership, *, state: str, admitted_on: date) -> list[MemberStateAdmitted]:
-    """The state's admission, unless it is known as a member from that day or earlier."""
-    since = known.since(state)
-    if since is not None and since <= admitted_on:
-        return []
-    return [MemberStateAdmitted(state=state, admitted_on=admitted_on)]

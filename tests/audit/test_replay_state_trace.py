@@ -221,9 +221,9 @@ def test_trace_of_the_summit_admission_reaches_member_admitted_the_notice_and_ea
     assert admitted["service"] == "registry"
     reached = list(walk(admitted))
     assert {(e["service"], e["event_type"]) for e in reached} >= {
-        ("meetings", "MemberStateAdmitted"),
+        ("meetings", "MembershipNoted"),
         ("meetings", "ParticipantAdded"),
-        ("notifications", "MemberStateAdmitted"),
+        ("notifications", "MembershipNoted"),
         ("notifications", "NoticeIssued"),
     }
     [issued] = [e for e in admitted["effects"] if e["event_type"] == "NoticeIssued"]

@@ -14,9 +14,11 @@ from services.meetings.events import (
     ConsideredDocumentRevised,
     ConsideredDocumentSupplemented,
     DecisionRecorded,
+    MembershipNoted,
     MemberStateAdmitted,
     MemberStatesRegistered,
     ParticipantAdded,
+    ParticipantRemoved,
 )
 from services.meetings.seed import (
     MEMBER_STATES_2022,
@@ -25,9 +27,15 @@ from services.meetings.seed import (
     SOC_AGENDA_DRAFT,
     SOC_MEETING,
 )
+from shared.access.model import Membership, MembershipChange
 from shared.eventstore import DomainEvent
 
 MEETING = "SOC-2022-III"
+MEMBERS = Membership.of(
+    (state, MembershipChange.FOUNDING, date(1999, 9, 14)) for state in MEMBER_STATES_2022)
+"""The 27 of 2022, members since 1999."""
+AS_MEMBER = {"membership": MEMBERS, "now": datetime(2022, 10, 11, 9, 30, tzinfo=UTC)}
+"""A state's say, while it is a member state (the day of the SOC's meeting)."""
 
 
 def items(raw: list[dict]) -> list[AgendaItem]:
@@ -247,23 +255,66 @@ def test_the_base_of_a_symbol_is_the_document_without_its_revision():
     assert domain.base_symbol("SOC/2022-III/Agenda/2") == ("SOC/2022-III/Agenda/2", 0)
 
 
+def _follow(state: domain.Meeting, code: str, change: MembershipChange, on: date,
+            membership: Membership) -> list[DomainEvent]:
+    return list(domain.follow_membership(state, state_code=code, change=change, effective_on=on,
+                                         membership=membership))
+
+
 def test_a_state_admitted_before_a_meeting_takes_part_in_it():
+    """The SOC meets from 10 October 2022: Kuwait admitted on the 12th does not take part,
+    admitted on the 1st it does; a participant already is not added again."""
     state = domain.meeting(MEETING, scheduled())
-    assert domain.add_participant(state, state_code="KWT", member_since=date(2022, 10, 12)) == []
-    (event,) = domain.add_participant(state, state_code="KWT", member_since=date(2022, 10, 1))
-    assert isinstance(event, ParticipantAdded)
+    admitted = MembershipChange.ADMITTED
+
+    def admitted_on(day: date) -> Membership:
+        return Membership.of([*((s, MembershipChange.FOUNDING, date(1999, 9, 14))
+                                for s in MEMBER_STATES_2022), ("KWT", admitted, day)])
+
+    later = date(2022, 10, 12)
+    assert _follow(state, "KWT", admitted, later, admitted_on(later)) == []
+    earlier = date(2022, 10, 1)
+    (event,) = _follow(state, "KWT", admitted, earlier, admitted_on(earlier))
+    assert isinstance(event, ParticipantAdded) and event.change is admitted
     assert "KWT" in domain.meeting(MEETING, [*scheduled(), event]).participants
-    assert domain.add_participant(state, state_code="KAZ", member_since=date(2022, 1, 1)) == []
+    assert _follow(state, "KAZ", MembershipChange.FOUNDING, date(1999, 9, 14), MEMBERS) == []
+
+
+def test_a_state_suspended_by_a_meetings_first_day_no_longer_takes_part_in_it():
+    """India suspended from 1 October 2022 leaves the SOC's meeting of the 10th; suspended
+    from the 11th (the meeting under way), it stays; reinstated from the 5th it is back."""
+    state = domain.meeting(MEETING, scheduled())
+    suspended, reinstated = MembershipChange.SUSPENDED, MembershipChange.REINSTATED
+    changes = [(s, MembershipChange.FOUNDING, date(1999, 9, 14)) for s in MEMBER_STATES_2022]
+    before = Membership.of([*changes, ("IND", suspended, date(2022, 10, 1))])
+    (removed,) = _follow(state, "IND", suspended, date(2022, 10, 1), before)
+    assert isinstance(removed, ParticipantRemoved)
+    assert (removed.change, removed.effective_on) == (suspended, date(2022, 10, 1))
+    without = domain.meeting(MEETING, [*scheduled(), removed])
+    assert "IND" not in without.participants and len(without.participants) == 26
+    assert _follow(without, "IND", suspended, date(2022, 10, 1), before) == []
+
+    during = Membership.of([*changes, ("IND", suspended, date(2022, 10, 11))])
+    assert _follow(state, "IND", suspended, date(2022, 10, 11), during) == []
+
+    back = Membership.of([*changes, ("IND", suspended, date(2022, 10, 1)),
+                          ("IND", reinstated, date(2022, 10, 5))])
+    (added,) = _follow(without, "IND", reinstated, date(2022, 10, 5), back)
+    assert isinstance(added, ParticipantAdded)
+    assert "IND" in domain.meeting(MEETING, [*scheduled(), removed, added]).participants
 
 
 def test_member_states_over_time():
+    """Logs written before the registry's events were followed fold as they did."""
     known = domain.members([
         MemberStatesRegistered(states=MEMBER_STATES_2022, member_since=date(1999, 9, 14)),
         MemberStateAdmitted(state="KWT", admitted_on=date(2022, 10, 12)),
+        MembershipNoted(state="IND", change=MembershipChange.WITHDRAWN,
+                        effective_on=date(2024, 2, 1)),
     ])
-    assert len(domain.members_on(known, date(2022, 10, 11))) == 27
-    assert len(domain.members_on(known, date(2022, 10, 12))) == 28
-    assert domain.admit(known, state="KWT", admitted_on=date(2022, 10, 12)) == []
+    assert len(known.on(date(2022, 10, 11))) == 27
+    assert len(known.on(date(2022, 10, 12))) == 28
+    assert "IND" not in known.on(date(2024, 2, 1)) and len(known.on(date(2024, 2, 1))) == 27
 
 
 def test_a_proposed_decision_with_an_objection_is_not_taken():
@@ -277,12 +328,12 @@ def test_a_proposed_decision_with_an_objection_is_not_taken():
     history += proposed
     with pytest.raises(domain.NotParticipantError):
         domain.object_to_decision(domain.meeting(MEETING, history), decision_id=decision_id,
-                                  member_state="FRA")
+                                  member_state="FRA", **AS_MEMBER)
     objected = domain.object_to_decision(domain.meeting(MEETING, history),
-                                         decision_id=decision_id, member_state="IND")
+                                         decision_id=decision_id, member_state="IND", **AS_MEMBER)
     history += objected
     assert domain.object_to_decision(domain.meeting(MEETING, history), decision_id=decision_id,
-                                     member_state="IND") == []
+                                     member_state="IND", **AS_MEMBER) == []
     with pytest.raises(domain.NoConsensusError):
         domain.record_decision(domain.meeting(MEETING, history), decision_id=decision_id,
                                item="2", outcome="recommended_for_adoption", subject=subject,
@@ -304,7 +355,7 @@ def test_an_objected_decision_is_not_taken_under_a_fresh_id_either():
     drafted = uuid4()
     history += _proposed_kuwait(history, drafted)
     history += domain.object_to_decision(domain.meeting(MEETING, history), decision_id=drafted,
-                                         member_state="IND")
+                                         member_state="IND", **AS_MEMBER)
     with pytest.raises(domain.NoConsensusError, match="IND") as refused:
         domain.record_decision(domain.meeting(MEETING, history), decision_id=uuid4(), item="2",
                                outcome="recommended_for_adoption",

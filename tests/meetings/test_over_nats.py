@@ -1,8 +1,9 @@
 """The seed's flow end to end on the test session's NATS, with the real meetings and registry
-apps, each with its relay and consumers: the SOC recommends Kuwait's admission and the Summit
-adopts it at their meetings (meetings service) → the registry admits Kuwait (`MemberAdmitted`)
-→ the meetings service counts Kuwait among the Summit's participants, and Kuwait reads the
-Summit's meeting."""
+apps, each with its relay and consumers: the registry's founding members reach the meetings
+service by themselves (`FoundingMemberRegistered`), the SOC recommends Kuwait's admission and
+the Summit adopts it at their meetings (meetings service) → the registry admits Kuwait
+(`MemberAdmitted`) → the meetings service counts Kuwait among the Summit's participants, and
+Kuwait reads the Summit's meeting."""
 
 from __future__ import annotations
 
@@ -41,7 +42,14 @@ async def test_kuwait_admitted_by_the_summits_decision_joins_the_summit(
         await register_founding_members(registry_client)
         await kuwait_applies(registry_client)
         async with meetings(database_url, servers.nats_url) as (_, client):
-            await soc_meeting_with_adopted_agenda(client)
+
+            async def the_27_arrived() -> bool:
+                response = await client.get("/member-states", params={"on": "2022-10-01"},
+                                            headers=SECRETARIAT)
+                return response.json()["count"] == 27
+
+            await eventually(the_27_arrived, within=30)
+            await soc_meeting_with_adopted_agenda(client, founding=False)
             await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)
             await summit_with_adopted_agenda(client)
             unseen = (await client.get("/meetings/SUM-2022", headers=kuwait)).status_code

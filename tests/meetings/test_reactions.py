@@ -14,6 +14,8 @@ from tests.access import bearer
 from tests.meetings.support import (
     SECRETARIAT,
     SOC,
+    admitted,
+    deliver,
     meetings,
     post,
     soc_meeting_with_adopted_agenda,
@@ -85,17 +87,14 @@ async def test_a_revised_draft_moves_item_3c_to_its_newest_revision_with_its_own
 
 
 async def test_kuwait_admitted_takes_part_in_later_meetings_only(database_url, servers):
-    admitted = foreign("registry", 1, "state-KWT", "MemberAdmitted", {
-        "state": "KWT", "names": {"en": "Kuwait"}, "admitted_on": "2022-10-12",
-        "decision": {"decision_id": str(uuid4()), "body": "SUMMIT", "session": "SUM/2022",
-                     "decided_on": "2022-10-12", "outcome": "adopted"}})
+    kuwait_admitted = admitted("KWT", "2022-10-12")
     kuwait = bearer(Role.MEMBER_STATE, "KWT")
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await soc_meeting_with_adopted_agenda(client)
         await post(client, "/meetings", SUMMIT_MEETING)
         unseen = (await client.get(f"/meetings/{SOC}", headers=kuwait)).status_code
-        await consumer(app, "registry").handle(admitted)
-        await consumer(app, "registry").handle(admitted)
+        await deliver(app, kuwait_admitted)
+        await deliver(app, kuwait_admitted)
 
         soc = (await client.get(f"/meetings/{SOC}", headers=kuwait)).json()
         summit = (await client.get("/meetings/SUM-2022", headers=SECRETARIAT)).json()

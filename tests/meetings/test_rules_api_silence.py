@@ -19,7 +19,7 @@ from services.meetings.seed import MEMBER_STATES_2022, SILENCE_PROCEDURE, SOC_ME
 from services.meetings.settings import MeetingsSettings
 from shared.access import Role
 from tests.access import bearer
-from tests.meetings.support import SECRETARIAT, SOC, meetings, post, register_member_states
+from tests.meetings.support import SECRETARIAT, SOC, founding_members, meetings, post
 from tests.meetings.test_silence_procedure import status_of, until
 from tests.polling import eventually
 
@@ -60,7 +60,7 @@ async def test_a_procedure_goes_to_the_bodys_members_and_the_caller_does_not_nam
         to_nobody = await client.post("/silence-procedures", json=nobody, headers=SECRETARIAT)
         named = await client.post("/silence-procedures", json=naming, headers=SECRETARIAT)
         refused = [await _recorded(app, body) for body in (nobody, naming)]
-        await register_member_states(client)
+        await founding_members(app)
         await post(client, "/meetings", {**SOC_MEETING, "participants": ["CHN", "IND", "KAZ"]})
         to_members, at_meeting = procedure(), procedure(meeting_id=SOC)
         for body in (to_members, at_meeting):
@@ -101,7 +101,7 @@ async def test_a_procedure_is_the_bodys_in_its_session_at_its_meeting_within_its
     async with meetings(
         database_url, servers.nats_url, consumers_enabled=False, silence_check_interval=3600
     ) as (app, client):
-        await register_member_states(client)
+        await founding_members(app)
         await post(client, "/meetings", SOC_MEETING)
         answers = [
             await client.post("/silence-procedures", json=body, headers=SECRETARIAT)
@@ -121,7 +121,7 @@ async def test_an_objection_withdrawn_before_the_deadline_no_longer_counts(datab
     async with meetings(
         database_url, servers.nats_url, consumers_enabled=False, silence_check_interval=3600
     ) as (app, client):
-        await register_member_states(client)
+        await founding_members(app)
         body = procedure(2.0)
         path = f"/silence-procedures/{body['procedure_id']}"
         await post(client, "/silence-procedures", body)
@@ -179,8 +179,8 @@ async def test_the_decision_taken_at_the_deadline_is_dated_at_the_seat(database_
         consumers_enabled=False,
         silence_check_interval=0.1,
         seat_time_zone=seat,
-    ) as (_, client):
-        await register_member_states(client)
+    ) as (app, client):
+        await founding_members(app)
         await post(client, "/silence-procedures", body)
 
         async def adopted() -> bool:

@@ -25,7 +25,7 @@ from services.meetings.seed import (
 )
 from shared.competence import OutsideCompetenceError
 from shared.eventstore import DomainEvent
-from tests.meetings.test_domain import MEETING, adopted
+from tests.meetings.test_domain import AS_MEMBER, MEETING, adopted
 
 KUWAIT = {"kind": "membership_application", "state": "KWT"}
 ASTANA = {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"}
@@ -164,7 +164,7 @@ def objected(decision_id: UUID, *states: str) -> list[DomainEvent]:
     history += domain.propose_decision(at_the_soc(history), **kuwait(decision_id))
     for state in states:
         history += domain.object_to_decision(
-            at_the_soc(history), decision_id=decision_id, member_state=state
+            at_the_soc(history), decision_id=decision_id, member_state=state, **AS_MEMBER
         )
     return history
 
@@ -220,7 +220,7 @@ def test_an_objection_raised_again_after_its_withdrawal_stands_again():
         at_the_soc(history), decision_id=drafted, member_state="IND"
     )
     history += domain.object_to_decision(
-        at_the_soc(history), decision_id=drafted, member_state="IND"
+        at_the_soc(history), decision_id=drafted, member_state="IND", **AS_MEMBER
     )
     with pytest.raises(domain.NoConsensusError):
         domain.record_decision(at_the_soc(history), **kuwait(drafted))
@@ -237,7 +237,7 @@ def test_a_reservation_on_a_draft_does_not_block_it_and_stays_with_the_decision(
         decision_id=drafted,
         member_state="IND",
         kind="statement",
-        text="OP5 means",
+        text="OP5 means", **AS_MEMBER,
     )
     assert isinstance(placed, ReservationPlaced)
     history += [placed]
@@ -247,7 +247,7 @@ def test_a_reservation_on_a_draft_does_not_block_it_and_stays_with_the_decision(
         decision_id=drafted,
         member_state="CHN",
         kind="reservation",
-        text="Not OP3",
+        text="Not OP3", **AS_MEMBER,
     )
     state = at_the_soc([*history, after])
     assert [d.decision_id for d in state.decisions] == [drafted]
@@ -265,20 +265,23 @@ def test_a_reservation_is_a_participants_on_a_draft_or_decision_of_the_meeting_o
         decision_id=drafted,
         member_state="IND",
         kind="statement",
-        text="OP5 means",
+        text="OP5 means", **AS_MEMBER,
     )
     state = at_the_soc(history)
     assert (
         domain.place_reservation(
-            state, decision_id=drafted, member_state="IND", kind="statement", text="OP5 means"
+            state, decision_id=drafted, member_state="IND", kind="statement", text="OP5 means",
+            **AS_MEMBER,
         )
         == []
     )
     with pytest.raises(domain.NotParticipantError):
         domain.place_reservation(
-            state, decision_id=drafted, member_state="FRA", kind="reservation", text="x"
+            state, decision_id=drafted, member_state="FRA", kind="reservation", text="x",
+            **AS_MEMBER,
         )
     with pytest.raises(domain.NotFoundError):
         domain.place_reservation(
-            state, decision_id=uuid4(), member_state="IND", kind="reservation", text="x"
+            state, decision_id=uuid4(), member_state="IND", kind="reservation", text="x",
+            **AS_MEMBER,
         )

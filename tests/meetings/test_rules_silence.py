@@ -15,13 +15,13 @@ from services.meetings import domain, silence
 from services.meetings.events import (
     DecisionRecorded,
     DraftDecision,
-    MemberStateAdmitted,
-    MemberStatesRegistered,
+    MembershipNoted,
     ObjectionRaised,
     ObjectionWithdrawn,
     SilenceProcedureConcluded,
 )
 from services.meetings.seed import MEMBER_STATES_2022, SOC_MEETING
+from shared.access.model import Membership, MembershipChange
 from shared.competence import OutsideCompetenceError
 from shared.eventstore import DomainEvent
 
@@ -30,8 +30,10 @@ DEADLINE = datetime(2022, 11, 15, 12, 0, tzinfo=UTC)
 SEAT = "Asia/Almaty"
 MEMBERS = domain.members(
     [
-        MemberStatesRegistered(states=MEMBER_STATES_2022, member_since=date(1999, 9, 14)),
-        MemberStateAdmitted(state="KWT", admitted_on=date(2022, 10, 12)),
+        *(MembershipNoted(state=state, change=MembershipChange.FOUNDING,
+                          effective_on=date(1999, 9, 14)) for state in MEMBER_STATES_2022),
+        MembershipNoted(state="KWT", change=MembershipChange.ADMITTED,
+                        effective_on=date(2022, 10, 12)),
     ]
 )
 DRAFT = DraftDecision(
@@ -96,15 +98,15 @@ def test_it_goes_to_the_member_states_of_the_day_it_starts_at_the_seat():
 
 
 def test_tied_to_a_meeting_it_goes_to_the_meetings_participants():
-    (event,) = start(meeting=soc_meeting(), members={})
+    (event,) = start(meeting=soc_meeting(), members=Membership())
     assert (event.meeting_id, event.participants) == (SOC, ("CHN", "IND", "KAZ"))
 
 
 def test_with_no_member_states_known_there_is_no_one_to_send_it_to():
     with pytest.raises(silence.NoRecipientsError):
-        start(members={})
-    with pytest.raises(silence.NoRecipientsError):
-        start(members={"KAZ": date(2023, 1, 1)})  # not a member yet on the day it starts
+        start(members=Membership())
+    with pytest.raises(silence.NoRecipientsError):  # not a member yet on the day it starts
+        start(members=Membership.of([("KAZ", MembershipChange.ADMITTED, date(2023, 1, 1))]))
 
 
 # ------------------------------------------------------------------------------ whose it is
@@ -202,7 +204,7 @@ def test_silence_kept_to_the_deadline_adopts_the_decision_once():
 def test_an_objection_before_the_deadline_breaks_the_silence():
     state, _ = started()
     (objection,) = silence.raise_objection(
-        state, member_state="IND", now=DEADLINE - timedelta(minutes=1)
+        state, member_state="IND", now=DEADLINE - timedelta(minutes=1), membership=MEMBERS
     )
     assert isinstance(objection, ObjectionRaised)
     (concluded,) = silence.conclude_silence_procedure(
@@ -214,14 +216,16 @@ def test_an_objection_before_the_deadline_breaks_the_silence():
 def test_an_objection_at_or_after_the_deadline_or_by_a_non_participant_is_refused():
     state, _ = started()
     with pytest.raises(silence.DeadlinePassedError):
-        silence.raise_objection(state, member_state="IND", now=DEADLINE)
+        silence.raise_objection(state, member_state="IND", now=DEADLINE, membership=MEMBERS)
     with pytest.raises(domain.NotParticipantError):
-        silence.raise_objection(state, member_state="FRA", now=STARTED_AT)
+        silence.raise_objection(state, member_state="FRA", now=STARTED_AT, membership=MEMBERS)
 
 
 def test_an_objection_withdrawn_before_the_deadline_no_longer_counts():
     state, _ = started()
-    (objection,) = silence.raise_objection(state, member_state="IND", now=STARTED_AT)
+    (objection,) = silence.raise_objection(
+        state, member_state="IND", now=STARTED_AT, membership=MEMBERS
+    )
     objected = then(state, objection)
     (withdrawn,) = silence.withdraw_objection(
         objected, member_state="IND", now=STARTED_AT, reason="Consultations held."
@@ -238,7 +242,9 @@ def test_an_objection_withdrawn_before_the_deadline_no_longer_counts():
 
 def test_an_objection_is_withdrawn_once_by_its_state_and_before_the_deadline():
     state, _ = started()
-    (objection,) = silence.raise_objection(state, member_state="IND", now=STARTED_AT)
+    (objection,) = silence.raise_objection(
+        state, member_state="IND", now=STARTED_AT, membership=MEMBERS
+    )
     (withdrawn,) = silence.withdraw_objection(
         then(state, objection), member_state="IND", now=STARTED_AT
     )
@@ -252,12 +258,14 @@ def test_an_objection_is_withdrawn_once_by_its_state_and_before_the_deadline():
 
 def test_an_objection_raised_again_after_its_withdrawal_breaks_the_silence_again():
     state, _ = started()
-    (first,) = silence.raise_objection(state, member_state="IND", now=STARTED_AT)
+    (first,) = silence.raise_objection(
+        state, member_state="IND", now=STARTED_AT, membership=MEMBERS
+    )
     (withdrawn,) = silence.withdraw_objection(
         then(state, first), member_state="IND", now=STARTED_AT
     )
     (again,) = silence.raise_objection(
-        then(state, first, withdrawn), member_state="IND", now=STARTED_AT
+        then(state, first, withdrawn), member_state="IND", now=STARTED_AT, membership=MEMBERS
     )
     (concluded,) = silence.conclude_silence_procedure(
         then(state, first, withdrawn, again), now=DEADLINE, seat_time_zone=SEAT

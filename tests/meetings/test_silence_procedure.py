@@ -13,7 +13,7 @@ from services.meetings import commands
 from services.meetings.seed import SILENCE_PROCEDURE
 from shared.access import Role
 from tests.access import bearer
-from tests.meetings.support import SECRETARIAT, meetings, post, register_member_states
+from tests.meetings.support import SECRETARIAT, founding_members, meetings, post
 from tests.polling import eventually
 
 IND = bearer(Role.MEMBER_STATE, "IND")
@@ -39,8 +39,8 @@ async def status_of(client, procedure_id: str) -> dict:  # type: ignore[no-untyp
 async def test_silence_kept_adopts_the_decision_and_silence_broken_does_not(
     database_url, servers
 ):
-    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
-        await register_member_states(client)
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await founding_members(app)
         kept, broken = procedure(1.0), procedure(1.0)
         for body in (kept, broken):
             await post(client, "/silence-procedures", body)
@@ -69,8 +69,8 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
     database_url, servers
 ):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
-                        silence_check_interval=3600) as (_, client):
-        await register_member_states(client)
+                        silence_check_interval=3600) as (app, client):
+        await founding_members(app)
         running, short = procedure(600), procedure(1.0)
         await post(client, "/silence-procedures", running)
         await post(client, "/silence-procedures", short)
@@ -100,7 +100,7 @@ async def test_objections_that_are_not_a_participants_own_before_the_deadline_ar
 async def test_a_conclusion_triggered_twice_is_recorded_once(database_url, servers):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=3600) as (app, client):
-        await register_member_states(client)
+        await founding_members(app)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
         await until(body["deadline"])
@@ -122,8 +122,8 @@ async def test_a_service_started_after_the_deadline_concludes_on_start_up_once(
     database_url, servers
 ):
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
-                        silence_check_interval=3600) as (_, client):
-        await register_member_states(client)
+                        silence_check_interval=3600) as (app, client):
+        await founding_members(app)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
     await until(body["deadline"])  # the deadline passes while the service is down
@@ -151,7 +151,7 @@ async def test_two_replicas_watching_the_deadline_conclude_it_once(
         meetings(database_url, servers.nats_url, **options) as (app, client),
         meetings(database_url, servers.nats_url, **options) as (_, other),
     ):
-        await register_member_states(client)
+        await founding_members(app)
         body = procedure(1.0)
         await post(client, "/silence-procedures", body)
         await eventually(lambda: _concluded(other, body["procedure_id"]))

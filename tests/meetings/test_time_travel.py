@@ -6,19 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.meetings.seed import (
-    MEMBER_STATES_2022,
     RECOMMEND_KUWAIT,
     SOC_AGENDA_ANNOTATED,
     SOC_AGENDA_DRAFT,
     SOC_MEETING,
 )
-from tests.meetings.support import SECRETARIAT, SOC, meetings, post
+from tests.meetings.support import SECRETARIAT, SOC, founding_members, meetings, post
 
 
 async def test_the_agenda_and_decisions_as_they_stood(database_url, servers):
-    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (_, client):
-        await post(client, "/member-states",
-                   {"states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"})
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await founding_members(app)
         await post(client, "/meetings", SOC_MEETING)
         await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
         circulated = datetime.now(UTC).isoformat()

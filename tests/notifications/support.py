@@ -1,11 +1,16 @@
 """The notifications service as the tests run it: the real app on a fresh database and the
-session's NATS, with the seed's note No. SOC/OI/1280 and the 27 member states of 2022."""
+session's NATS, with the seed's note No. SOC/OI/1280 and the 27 member states of 2022, which it
+learns as it always does: from the registry's `FoundingMemberRegistered` events, handed to its
+consumer (`deliver`). The registry's other membership events are made by `membership_event`."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 from uuid import uuid4
+from weakref import WeakKeyDictionary
 
 import httpx
 from fastapi import FastAPI
@@ -45,8 +50,23 @@ def notifications_settings(
     return NotificationsSettings(**values)
 
 
+_APPS: WeakKeyDictionary[httpx.AsyncClient, FastAPI] = WeakKeyDictionary()
+"""The app behind each running client, for the helpers that take a client only."""
+
+
 def notifications(database_url: str, nats_url: str, **overrides: Any) -> Running:
-    return running_app(create_app(notifications_settings(database_url, nats_url, **overrides)))
+    @asynccontextmanager
+    async def started() -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+        settings = notifications_settings(database_url, nats_url, **overrides)
+        async with running_app(create_app(settings)) as (app, client):
+            _APPS[client] = app
+            yield app, client
+
+    return started()
+
+
+def app_of(client: httpx.AsyncClient) -> FastAPI:
+    return _APPS[client]
 
 
 async def post(
@@ -73,10 +93,32 @@ async def get(
     return response.json()
 
 
+FOUNDED = "1999-09-14"
+
+
+def membership_event(event_type: str, state: str, **data: Any) -> ForeignEvent:
+    """One of the registry's membership events of `state` (stream ``state-<CODE>``), a new
+    event each call: ``FoundingMemberRegistered`` (``member_since``), ``MemberAdmitted``
+    (``names``, ``admitted_on``), ``MembershipSuspended``, ``MembershipReinstated``,
+    ``MemberWithdrew`` (``effective_on``)."""
+    return foreign("registry", f"state-{state}", event_type, {"state": state, **data},
+                   stream_type="member_state")
+
+
+def founding_member(state: str, member_since: str = FOUNDED) -> ForeignEvent:
+    return membership_event("FoundingMemberRegistered", state, names={"en": state},
+                            member_since=member_since)
+
+
+async def the_27(app: FastAPI) -> None:
+    """The registry's founding members, the 27 member states of 2022, as its consumer gets
+    them."""
+    for state in MEMBER_STATES_2022:
+        await deliver(app, founding_member(state))
+
+
 async def the_27_and_the_soc_oi_series(client: httpx.AsyncClient) -> None:
-    await post(
-        client, "/member-states", {"states": list(MEMBER_STATES_2022), "member_since": "1999-09-14"}
-    )
+    await the_27(app_of(client))
     await post(client, "/series", {"office": OFFICE, "next_number": FIRST_NUMBER})
 
 

@@ -13,6 +13,7 @@ from tests.notifications.support import (
     get,
     kuwait_admitted,
     member,
+    membership_event,
     notifications,
     post,
     revised,
@@ -27,6 +28,9 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
         revised(symbol, 9),
         kuwait_admitted(),
         adopted("SOC-2022-III", "SOC/2022-III/Agenda/2"),
+        membership_event("MembershipSuspended", "IRQ", effective_on="2023-01-01"),
+        membership_event("MembershipReinstated", "IRQ", effective_on="2023-06-01"),
+        membership_event("MemberWithdrew", "AFG", effective_on="2023-03-01"),
     ]
     ours = {p.name for p in projections}
     async with notifications(database_url, servers.nats_url) as (app, client):
@@ -34,7 +38,8 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
         await post(client, "/notes", ISSUE_1280)
         for event in events:
             await deliver(app, event)
-        await post(client, "/notes", {**ISSUE_1280, "recipients": ["KAZ", "KWT"]})
+        await post(client, "/notes", {**ISSUE_1280, "recipients": ["KAZ", "KWT"],
+                                      "dated": "2022-10-13"})
         await post(
             client, "/notes/SOC-OI-1280/receipt", {"reference": "12-1"}, headers=member("KAZ")
         )

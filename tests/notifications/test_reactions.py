@@ -1,9 +1,10 @@
 """The notifications service following the documents service, the meetings service and the
 registry: a revision of a document distributed to member states is told to every member, of a
 restricted one to the states it names and no other; an adopted agenda is told to the members;
-Kuwait's admission makes it a recipient of the next note to all (28) and is itself told to the
-28; an addendum or a corrigendum is told to its parent's readers who may read it; a circulation
-to exactly its addressees. A redelivered event records nothing new."""
+Kuwait's admission makes it a recipient of the next note to all (28) dated from its admission
+on, and is itself told to the 28; an addendum or a corrigendum is told to its parent's readers
+who may read it; a circulation to exactly its addressees. A redelivered event records nothing
+new."""
 
 from __future__ import annotations
 
@@ -164,7 +165,7 @@ async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, se
         await deliver(app, admitted)
         await deliver(app, admitted)
         await react_again(app, admitted)
-        after = (await post(client, "/notes", ISSUE_1280)).json()
+        after = (await post(client, "/notes", {**ISSUE_1280, "dated": "2022-10-12"})).json()
         members = await get(client, "/member-states")
         notices = (await get(client, "/notices", member("KWT")))["notices"]
         membership = await app.state.store.read_stream("member-states")
@@ -173,16 +174,15 @@ async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, se
     assert kuwait_before["status"] == 404
     assert len(after["recipients"]) == 28 and "KWT" in after["recipients"]
     assert members["count"] == 28
-    assert {"state": "KWT", "member_since": "2022-10-12", "admitted": True} in (
-        members["member_states"]
-    )
+    assert {"state": "KWT", "member_since": "2022-10-12", "admitted": True, "status": "member",
+            "status_since": "2022-10-12"} in members["member_states"]
     assert [n["kind"] for n in notices] == ["member_admitted"]
     assert len(notices[0]["recipients"]) == 28
     assert notices[0]["subject"]["en"] == "Kuwait admitted to CICA"
-    assert [r.event_type for r in membership] == [
-        "MemberStatesRegistered",
-        "MemberStateAdmitted",
-    ], "admitted once"
+    assert [r.event_type for r in membership] == ["MembershipNoted"] * 28, "admitted once"
+    assert membership[-1].data == {"state": "KWT", "change": "admitted",
+                                   "effective_on": "2022-10-12"}
+    assert membership[-1].metadata["causation_id"] == str(admitted.event_id)
 
 
 def issued(symbol: str, parent: str, distribution: dict) -> object:

@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -322,6 +323,97 @@ def text_attempts_after_the_demo(
     return outcomes, before_revision, item_3e()
 
 
+def handled_by_all(client: httpx.Client, system: CicaUp, auditor: str, producer: str) -> None:
+    """Wait until every other service has handled `producer`'s log up to its head now."""
+    service = urls(system)
+    head = heads(client, system, auditor)[producer]
+    for name in service:
+        if name != producer:
+            eventually_sync(
+                lambda name=name: applied_of(client, service[name], auditor, producer),
+                until=lambda position: position >= head,
+                what=f"{name} has handled {producer}'s log up to {head}",
+            )
+
+
+def membership_after_the_demo(
+    client: httpx.Client, system: CicaUp, secretariat: str, auditor: str
+) -> dict[str, Any]:
+    """Issue 18 on the running system: India withdraws and Pakistan is suspended, today (test
+    facts, not the Organization's); what each of them, China (a member) and Kazakhstan then
+    reads, objects to and receives on every service; then Pakistan is reinstated."""
+    service = urls(system)
+    staff = with_token(secretariat)
+    registry = f"{service['registry']}/member-states"
+    today = datetime.now(UTC).date().isoformat()
+    withdrew = client.post(f"{registry}/IND/withdrawal", json={"effective_on": today},
+                           headers=staff)  # fmt: skip
+    suspended = client.post(
+        f"{registry}/PAK/suspension",
+        json={"effective_on": today, "reason": "Test suspension (not the Organization's)."},
+        headers=staff,
+    )
+    assert (withdrew.status_code, suspended.status_code) == (201, 201), (withdrew.text,
+                                                                          suspended.text)
+    handled_by_all(client, system, auditor, "registry")
+    tokens = {state: with_token(member_state_token(system, state))
+              for state in ("IND", "PAK", "CHN")}  # fmt: skip
+    seen: dict[str, Any] = {}
+    for state, token in tokens.items():
+        astana = client.get(f"{service['documents']}/documents/SUM/2022/DRAFT/1", headers=token)
+        listed = client.get(f"{service['documents']}/documents", headers=token).json()
+        feed = client.get(f"{service['documents']}/events", params={"limit": 1000},
+                          headers=token).json()  # fmt: skip
+        meeting = client.get(f"{service['meetings']}/meetings/SUM-2022", headers=token)
+        seen[state] = {
+            "astana": astana.status_code,
+            "listed": len(listed["documents"]),
+            "feed": len(feed["events"]),
+            "meeting": meeting.status_code,
+            "inbox": client.get(f"{service['notifications']}/inbox", params={"state": state},
+                                headers=token).status_code,
+        }
+    # A draft put to the Summit: Pakistan (suspended) and India (withdrawn) may not object.
+    summit = f"{service['meetings']}/meetings/SUM-2022/decision-proposals"
+    draft = {"decision_id": str(uuid.uuid4()), "item": "2", "outcome": "noted",
+             "subject": {"kind": "membership_application", "state": "KWT"},
+             "decided_on": "2022-10-13", "text": "Test text (not the Organization's)."}  # fmt: skip
+    put = client.post(summit, json=draft, headers=staff)
+    assert put.status_code == 201, put.text
+    objections = {}
+    for state in ("PAK", "IND"):
+        before = heads(client, system, auditor)
+        answer = client.post(f"{summit}/{draft['decision_id']}/objections",
+                             json={"state": state, "reason": "Test objection."},
+                             headers=tokens[state])  # fmt: skip
+        time.sleep(0.5)
+        objections[state] = (answer.status_code, answer.json().get("type", ""),
+                             heads(client, system, auditor) != before)  # fmt: skip
+    # A note to all member states dated today: not to India nor Pakistan, to Kuwait.
+    note = client.post(
+        f"{service['notifications']}/notes",
+        json={"office": "SOC/OI", "dated": today, "subject": {"en": "Test note"},
+              "text": {"en": "Test text (not the Organization's)."}},
+        headers=staff,
+    )  # fmt: skip
+    assert note.status_code == 201, note.text
+    participants = client.get(f"{service['meetings']}/member-states", params={"on": today},
+                              headers=staff).json()  # fmt: skip
+    reinstated = client.post(f"{registry}/PAK/reinstatement", json={"effective_on": today},
+                             headers=staff)  # fmt: skip
+    assert reinstated.status_code == 201, reinstated.text
+    handled_by_all(client, system, auditor, "registry")
+    return {
+        "seen": seen,
+        "objections": objections,
+        "recipients": note.json()["recipients"],
+        "meeting_members": participants["member_states"],
+        "pakistan_reinstated": client.get(
+            f"{service['documents']}/documents/SUM/2022/DRAFT/1", headers=tokens["PAK"]
+        ).status_code,
+    }
+
+
 def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_and_a_second_run_appends_nothing(  # noqa: E501
     system: CicaUp, tmp_path: Path
 ) -> None:
@@ -415,8 +507,10 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
             texts_refused, item_3e_before, item_3e_after = text_attempts_after_the_demo(
                 client, system, secretariat, auditor
             )
-        secrets = json.loads(secrets_file.read_text())
-        webhooks = ministries.verified(secrets)
+            # What the ministries got from the scenario, before issue 18's note below.
+            secrets = json.loads(secrets_file.read_text())
+            webhooks = ministries.verified(secrets)
+            membership = membership_after_the_demo(client, system, secretariat, auditor)
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert after == before
@@ -506,6 +600,28 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     assert [(d["symbol"], d["dated"]) for d in item_3e_before["considers"]] == [
         ("SUM/2022/DRAFT/5", "2022-10-07")]
     assert item_3e_after == item_3e_before
+
+    # Issue 18's: a withdrawn state (India) and a suspended one (Pakistan) lose member-only
+    # reads on every service from the day, keep their own inbox, may not object, and are not
+    # sent a note to all members dated that day; China, a member, is unchanged; Pakistan
+    # reinstated reads again.
+    seen = membership["seen"]
+    assert seen["CHN"]["astana"] == 200 and seen["CHN"]["meeting"] == 200
+    for state in ("IND", "PAK"):
+        assert seen[state]["astana"] == 404, state
+        assert seen[state]["listed"] == 0, state
+        assert seen[state]["feed"] == 0, state
+        assert seen[state]["meeting"] == 404, state
+        assert seen[state]["inbox"] == 200, state
+    assert seen["CHN"]["listed"] > 0 and seen["CHN"]["feed"] > 0
+    assert membership["objections"] == {
+        "PAK": (403, "/problems/not-a-member-state", False),
+        "IND": (403, "/problems/not-a-member-state", False),
+    }
+    assert "IND" not in membership["recipients"] and "PAK" not in membership["recipients"]
+    assert "KWT" in membership["recipients"] and len(membership["recipients"]) == 26
+    assert not {"IND", "PAK"} & set(membership["meeting_members"])
+    assert membership["pakistan_reinstated"] == 200
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():

@@ -89,4 +89,9 @@ def test_the_scenario_imports_every_agenda_document_and_keeps_notifications_apar
     assert [s for s in with_notifications if s.service != "notifications"] == base
     services = [s.service for s in with_notifications]
     first_note = services.index("notifications")
-    assert with_notifications[first_note + 3].title.startswith("the SOC recommends")
+    # The note SOC/OI/1280 is issued before its enclosures' circulation is recorded (whose
+    # notice goes to the members the service has learnt by then), and both before the SOC
+    # decides.
+    assert with_notifications[first_note + 2].title.startswith("note verbale SOC/OI/1280")
+    assert with_notifications[first_note + 3].title.endswith("circulated by SOC/OI/1280")
+    assert with_notifications[first_note + 4].title.startswith("the SOC recommends")

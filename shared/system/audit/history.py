@@ -263,6 +263,8 @@ EFFECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "NoteVerbaleIssued": ("dated",),
     "ReceiptAcknowledged": ("acknowledged_at",),
     "MemberStateAdmitted": ("admitted_on",),
+    "MembershipNoted": ("effective_on",),
+    "ParticipantRemoved": ("effective_on",),
 }
 
 

@@ -254,12 +254,14 @@ def kuwait_applies(client: DemoClient) -> str:
 
 
 def meetings_members(client: DemoClient) -> str:
+    """The meetings service learns the founding members from the registry's events (there is
+    no other way in): wait until it counts the 27."""
     on = "2022-10-01"
-    if client.read("meetings", "/member-states", params={"on": on})["count"] >= 27:
-        return "already there (27)"
-    body = {"states": sorted(MEMBER_STATES_2022), "member_since": FOUNDING_BASELINE.isoformat()}
-    client.post("meetings", "/member-states", body, step="member-states")
-    return "recorded the 27 member states as participants"
+    waited = client.wait_for(
+        "the meetings service counts the 27 member states the registry recorded",
+        lambda: client.read("meetings", "/member-states", params={"on": on})["count"] >= 27,
+    )
+    return f"the 27 member states, from the registry ({waited:.1f}s)"
 
 
 def schedule_meetings(client: DemoClient) -> str:
@@ -476,14 +478,18 @@ UNSETTLED = ("pending", "attempting", "failed")
 
 
 def notifications_members(client: DemoClient) -> str:
-    listed = client.read("notifications", "/member-states")
-    known = {state["state"] for state in listed["member_states"]}
-    missing = sorted(code for code in NOTE_RECIPIENTS if code not in known)
-    if not missing:
-        return "already there (27)"
-    body = {"states": missing, "member_since": FOUNDING_BASELINE.isoformat()}
-    client.post("notifications", "/member-states", body, step="member-states")
-    return f"recorded {len(missing)} member states as recipients"
+    """The notifications service learns the founding members from the registry's events:
+    wait until it counts the 27 as recipients."""
+
+    def known() -> set[str]:
+        listed = client.read("notifications", "/member-states")
+        return {state["state"] for state in listed["member_states"]}
+
+    waited = client.wait_for(
+        "the notifications service counts the 27 member states the registry recorded",
+        lambda: set(NOTE_RECIPIENTS) <= known(),
+    )
+    return f"the 27 member states as recipients, from the registry ({waited:.1f}s)"
 
 
 def ministry_languages(state: str) -> list[str]:
