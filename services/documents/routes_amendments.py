@@ -107,8 +107,12 @@ async def list_open_amendments(
 ) -> list[AmendmentOut]:
     """The document's open amendments (a read model: it follows the log within moments);
     with `?as_of=`, those open at that instant, and with `?status=`, those in that state
-    (incorporated, declined, superseded, closed by the adoption...), read from the log."""
+    (incorporated, declined, superseded, closed by the adoption...), read from the log. A
+    document the caller may not read answers 404, like one that does not exist (never an empty
+    list that would tell it exists)."""
     stream_id = stream_of(symbol)
+    if as_of is None and status is None:
+        await visible(store, viewer, symbol_of(symbol))
     if as_of is not None or status is not None:
         document = await document_at(store, viewer, symbol, as_of)
         wanted = status or AmendmentStatus.OPEN

@@ -100,12 +100,14 @@ async def what_india_reads(docs: Documents, symbols: list[str]) -> dict[str, Any
     listed = await docs.http.get("/documents", headers=INDIA)
     assert listed.status_code == 200, listed.text
     amendments = await docs.http.get(f"/documents/{symbols[0]}/amendments", headers=INDIA)
-    assert amendments.status_code == 200, amendments.text
+    assert amendments.status_code in (200, 404), amendments.text
     return {
         "read": {s: (await docs.read(s, INDIA)).status_code for s in symbols},
         "listed": {d["symbol"] for d in listed.json()["documents"]},
         "fed": await fed_streams(docs, INDIA) & set(symbols),
-        "own amendments": [a["state"] for a in amendments.json()],
+        "own amendments": (
+            [a["state"] for a in amendments.json()] if amendments.status_code == 200 else None
+        ),
     }
 
 
@@ -143,7 +145,7 @@ async def test_india_reads_member_documents_only_while_a_member_and_what_names_i
                               "fed": every, "own amendments": ["IND"]}
     # Suspended from yesterday: the member-only document is hidden as if it did not exist.
     assert seen["suspended"] == {"read": {members_only: 404, named: 200, general: 200},
-                                 "listed": without, "fed": without, "own amendments": []}
+                                 "listed": without, "fed": without, "own amendments": None}
     assert seen["reinstated"] == seen["member"]
     # Withdrawn: the same. The restricted document names India and stays readable to it (the
     # Secretariat names its readers, members or not: it changes the distribution to end that);

@@ -142,7 +142,10 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
             etag = response.headers["ETag"]
 
         await docs.caught_up()
-        assert (await docs.http.get(f"/documents/{symbol}/amendments")).json() == []
+        assert (await docs.http.get(f"/documents/{symbol}/amendments",
+                                    headers=SECRETARIAT)).json() == []
+        # The public may not read the draft: not even that it has no amendments.
+        assert (await docs.http.get(f"/documents/{symbol}/amendments")).status_code == 404
 
         # --- read at Rev.3 and Rev.8
         rev3 = (await docs.read("SUM/2022/DRAFT/1/Rev.3")).json()
