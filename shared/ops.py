@@ -195,8 +195,9 @@ async def verify_events(store: Store) -> ChainOut:
 def reads_projections(stream_distributions: StreamDistributions | None) -> bool:
     """Whether the service's distribution hook may read its projections: not when there is no
     hook, nor when it declares the distributions it gives (`every_stream`, `by_stream_type`:
-    they give them from the records alone); a hook that reads each stream's distribution (the
-    documents service reads its `documents` table) may."""
+    they give them from the records, or from the service's own log, never a projection); a
+    hook that reads each stream's distribution (the documents service reads its `documents`
+    table) may."""
     return (
         stream_distributions is not None
         and getattr(stream_distributions, "declared", None) is None

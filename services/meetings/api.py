@@ -8,6 +8,12 @@ States only"): the Secretariat, auditors and services read everything, a member 
 is an admitted member, the public nothing. A meeting's or a procedure's representation carries
 its stream version as ``ETag``; writes honour ``If-Match``. Reads of one meeting take
 ``?as_of=<instant>``: the meeting as it stood then.
+
+A document a caller may not see (by the distribution the documents service gave it, as the
+meetings service noted it last: `services.meetings.distributions`) is absent from every read,
+not named: the items that consider it stay without it, the decisions, drafts and silence
+procedures on it are absent, and ``/agenda-items?document=`` answers for it as for a symbol
+nobody ever heard of.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.meetings import bodies, commands, domain, queries
+from services.meetings import bodies, commands, distributions, domain, queries
 from services.meetings.schemas import (
     AdoptionIn,
     AgendaIn,
@@ -58,6 +64,7 @@ from shared.access import (
     Caller,
     CallerView,
     Role,
+    Viewer,
     act_for,
     allow,
 )
@@ -106,6 +113,16 @@ async def _meeting(
     state, version = await queries.meeting(store, meeting_id, as_of)
     set_etag(response, version)
     return state, version
+
+
+async def _as_shown(
+    engine: AsyncEngine, viewer: Viewer, state: domain.Meeting
+) -> domain.Meeting:
+    """The meeting as `viewer` is shown it: without the documents it may not see."""
+    if viewer.principal.sees_everything:
+        return state
+    sees = await queries.documents_seen(engine, viewer, distributions.documents_in(state))
+    return distributions.meeting_shown(state, sees)
 
 
 # ------------------------------------------------------------------------------ bodies
@@ -219,9 +236,10 @@ async def get_agenda(
     meeting_id: MeetingId, store: Store, response: Response, viewer: CallerView,
     view: AgendaView = "current", as_of: AsOf = None,
 ) -> AgendaOut:
-    """The agenda as circulated, as adopted, or as it stands (or stood at `as_of`)."""
+    """The agenda as circulated, as adopted, or as it stands (or stood at `as_of`), without
+    the documents the caller may not see."""
     state, _ = await _meeting(store, response, viewer, meeting_id, as_of)
-    return AgendaOut.of(state, view)
+    return AgendaOut.of(await _as_shown(store.engine, viewer, state), view)
 
 
 @router.get("/agenda-items", tags=["agendas"])
@@ -229,10 +247,20 @@ async def get_agenda(
 async def find_agenda_items(
     request: Request, viewer: CallerView, document: ConsideringDocument
 ) -> AgendaItemsOut:
-    """The agenda items (of every meeting) that consider a document, at any revision."""
+    """The agenda items (of every meeting) that consider a document, at any revision, each
+    without the documents the caller may not see (none for a document it may not see)."""
     engine = await _read_model(request, viewer, "Agenda items")
+    asked = domain.base_symbol(document)[0]
+    if not (await queries.documents_seen(engine, viewer, {asked}))(document):
+        return AgendaItemsOut(items=[])
     rows = await queries.agenda_items_considering(engine, document)
-    return AgendaItemsOut(items=[AgendaItemOut.model_validate(dict(row)) for row in rows])
+    named = {domain.base_symbol(d["symbol"])[0] for row in rows for d in row["considers"]}
+    sees = await queries.documents_seen(engine, viewer, named)
+    return AgendaItemsOut(items=[
+        AgendaItemOut.model_validate(
+            {**row, "considers": [d for d in row["considers"] if sees(d["symbol"])]})
+        for row in rows
+    ])
 
 
 # ------------------------------------------------------------------------------ decisions
@@ -315,18 +343,24 @@ async def list_decisions(
     meeting_id: MeetingId, store: Store, response: Response, viewer: CallerView,
     as_of: AsOf = None,
 ) -> DecisionsOut:
-    """The meeting's decisions (as recorded by `as_of`)."""
+    """The meeting's decisions (as recorded by `as_of`), but those on a document the caller may
+    not see."""
     state, _ = await _meeting(store, response, viewer, meeting_id, as_of)
-    return DecisionsOut.of(state)
+    return DecisionsOut.of(await _as_shown(store.engine, viewer, state))
 
 
 @router.get("/decisions", tags=["decisions"])
 @READERS
 async def find_decisions(request: Request, viewer: CallerView, body: OfBody = None) -> DecisionsOut:
-    """Every decision recorded, at meetings and by silence procedure (from the read model)."""
+    """Every decision recorded, at meetings and by silence procedure (from the read model), but
+    those on a document the caller may not see."""
     engine = await _read_model(request, viewer, "Decisions")
     rows = await queries.recorded_decisions(engine, body=body)
-    return DecisionsOut(decisions=[DecisionOut.model_validate(dict(row)) for row in rows])
+    subjects = [distributions.subject_document(row["subject"]) for row in rows]
+    sees = await queries.documents_seen(
+        engine, viewer, {domain.base_symbol(s)[0] for s in subjects if s is not None})
+    return DecisionsOut(decisions=[DecisionOut.model_validate(dict(row)) for row in rows
+                                   if distributions.subject_shown(row["subject"], sees)])
 
 
 # ------------------------------------------------------------------------------ silence procedure
@@ -356,9 +390,18 @@ async def get_silence_procedure(
     procedure_id: ProcedureId, store: Store, response: Response, viewer: CallerView,
     as_of: AsOf = None,
 ) -> SilenceProcedureOut:
-    """A silence procedure, its objections and its outcome (as it stood at `as_of`)."""
-    _visible(viewer, f"The silence procedure {procedure_id}", procedure_id=str(procedure_id))
+    """A silence procedure, its objections and its outcome (as it stood at `as_of`); 404 when
+    its draft is on a document the caller may not see."""
+    what = f"The silence procedure {procedure_id}"
+    _visible(viewer, what, procedure_id=str(procedure_id))
     state, version = await queries.silence_procedure(store, procedure_id, as_of)
+    assert state.started is not None
+    subject = distributions.subject_document(state.started.draft.subject)
+    if subject is not None:
+        sees = await queries.documents_seen(
+            store.engine, viewer, {domain.base_symbol(subject)[0]})
+        if not sees(subject):
+            raise domain.NotFoundError(what, procedure_id=str(procedure_id))
     set_etag(response, version)
     return SilenceProcedureOut.of(state, version)
 

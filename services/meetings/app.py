@@ -14,7 +14,7 @@ from pathlib import Path
 import structlog
 from fastapi import FastAPI
 
-from services.meetings import commands
+from services.meetings import commands, queries
 from services.meetings.api import router
 from services.meetings.events import event_types
 from services.meetings.projections import projections
@@ -30,7 +30,9 @@ DESCRIPTION = """Meetings of CICA's bodies (Summit, Ministerial Council, Senior 
 Committee, Special Working Group): schedules in local time with an IANA zone, agendas from the
 draft as circulated to the agenda as adopted (items, lettered sub-items, the documents they
 consider at their newest revision), decisions by consensus, and decisions by silence procedure,
-concluded by the service at the deadline. Distributed to member states only."""
+concluded by the service at the deadline. Distributed to member states only; a document a
+member state may not see (a restricted one that does not name it) is absent from what it reads,
+its feed and its live stream included."""
 
 
 async def conclude_due(app: FastAPI) -> None:
@@ -56,7 +58,11 @@ def create_app(settings: MeetingsSettings | None = None) -> FastAPI:
         projections=projections,
         description=DESCRIPTION,
         asyncapi=Path(__file__).with_name("asyncapi.json"),
-        stream_distributions=every_stream(MEMBER_STATES_ONLY),
+        # Every stream is a meeting's (member states only); an event that names a document
+        # requires the document's distribution besides, read from the service's own log.
+        stream_distributions=every_stream(
+            MEMBER_STATES_ONLY, narrowed_by=queries.distributions_required_by_events
+        ),
     )
     kit_lifespan = app.router.lifespan_context
 

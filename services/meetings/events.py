@@ -14,7 +14,10 @@ Streams:
   before hold ``MemberStatesRegistered`` and ``MemberStateAdmitted``), which give a meeting
   its participants and a state its right to object;
 - ``bodies`` (``bodies``): the bodies' names over time, as the registry holds them
-  (``BodyNamed``, in `services.meetings.bodies`).
+  (``BodyNamed``, in `services.meetings.bodies`);
+- ``document-<base symbol>`` (``document``): a document's distribution as the documents service
+  gave it on creation and changed it since (``DocumentDistributionNoted``), which decides who
+  is shown the document's symbol in meetings (`services.meetings.distributions`).
 
 ``DecisionRecorded`` v1 is the contract the registry and the documents service follow; its
 fields only grow (``item`` is optional, and a subject kind a consumer does not know is one it
@@ -31,7 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from shared.access import StateCode
 from shared.access.membership import MembershipNoted, MemberStateAdmitted, MemberStatesRegistered
-from shared.access.model import MembershipChange
+from shared.access.model import Distribution, MembershipChange
 from shared.eventstore import DomainEvent, EventTypes
 
 event_types = EventTypes()
@@ -359,6 +362,20 @@ class SilenceProcedureConcluded(DomainEvent):
     concluded_at: AwareDatetime
     objections: tuple[StateCode, ...]
     decision_id: UUID | None = None
+
+
+# ------------------------------------------------------------------------------ documents
+
+
+@event_types.register("DocumentDistributionNoted", version=1)
+class DocumentDistributionNoted(DomainEvent):
+    """The documents service created a document or changed its distribution: who may be shown
+    its symbol in meetings from now on (the agenda items that consider it, the decisions on
+    it, the events that name it)."""
+
+    symbol: DocumentSymbol
+    """The document's base symbol (``SUM/2022/DRAFT/1``: every revision of it)."""
+    distribution: Distribution
 
 
 # ------------------------------------------------------------------------------ member states

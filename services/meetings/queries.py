@@ -3,22 +3,27 @@ instant, and its read models (the meetings, their agenda items and every decisio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, Select, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
-from services.meetings import bodies, domain, silence
+from services.meetings import bodies, distributions, domain, silence
+from services.meetings.events import DocumentDistributionNoted, event_types
 from services.meetings.projections import agenda_items, decisions, meetings_table, reservations
-from shared.access.model import Membership
+from shared.access import Viewer
+from shared.access.model import MEMBER_STATES_ONLY, Distribution, Membership
 from shared.commands import read_history
-from shared.eventstore import DomainEvent, PostgresEventStore
+from shared.eventstore import DomainEvent, PostgresEventStore, RecordedEvent
 from shared.eventstore.schema import events as events_table
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+    from shared.access.distribution import Required
 
 MEMBERS_STREAM = "member-states"
 
@@ -84,6 +89,78 @@ async def due_silence_procedures(engine: AsyncEngine, now: datetime) -> list[UUI
         UUID(row.data["procedure_id"]) for row in rows
         if datetime.fromisoformat(row.data["deadline"]) <= now
     ]
+
+
+# ------------------------------------------------------------------------------ distributions
+
+
+async def noted_distributions(
+    connection: AsyncConnection, bases: Iterable[str]
+) -> dict[str, Distribution]:
+    """The distribution last noted of each document of `bases` (base symbols) that the
+    service heard of, read from its log (so never behind it); the others are left out."""
+    streams = {distributions.document_stream(base): base for base in bases}
+    if not streams:
+        return {}
+    e = events_table
+    query = (
+        select(e.c.stream_id, e.c.event_type, e.c.schema_version, e.c.data)
+        .where(e.c.stream_type == distributions.STREAM_TYPE)
+        .where(e.c.stream_id.in_(list(streams)))
+        .where(e.c.event_type == "DocumentDistributionNoted")
+        .ext(distinct_on(e.c.stream_id))
+        .order_by(e.c.stream_id, e.c.version.desc())
+    )
+    noted = {}
+    for row in (await connection.execute(query)).all():
+        event = event_types.decode(row.event_type, row.schema_version, row.data)
+        assert isinstance(event, DocumentDistributionNoted)
+        noted[streams[row.stream_id]] = event.distribution
+    return noted
+
+
+def _distribution_of(noted: Mapping[str, Distribution], base: str) -> Distribution:
+    """A document's distribution as noted; one never noted is a meeting's: member states
+    only."""
+    return noted.get(base, MEMBER_STATES_ONLY)
+
+
+async def documents_seen(
+    engine: AsyncEngine, viewer: Viewer, bases: Iterable[str]
+) -> distributions.Sees:
+    """Whether `viewer` may see the document a symbol names, for symbols of the documents
+    `bases` (base symbols): judged by the distribution noted last (now)."""
+    if viewer.principal.sees_everything:
+        return lambda _symbol: True
+    async with engine.connect() as connection:
+        noted = await noted_distributions(connection, bases)
+    return lambda symbol: viewer.sees(_distribution_of(noted, domain.base_symbol(symbol)[0]))
+
+
+async def distributions_required_by_events(
+    engine: AsyncEngine, records: Sequence[RecordedEvent]
+) -> Mapping[int, Required]:
+    """What each of `records` that names documents requires of a reader of the feed and the
+    live streams besides its stream's distribution: the distribution of each document it
+    names, as last noted in the log (a document never noted: member states only). Reads the
+    log, never a projection, so nothing it judges by lags behind the records."""
+    named = {
+        record.position: distributions.documents_named(
+            event_types.decode(record.event_type, record.schema_version, record.data)
+        )
+        for record in records
+        if record.event_type in event_types
+    }
+    bases = {base for documents in named.values() for base in documents}
+    if not bases:
+        return {}
+    async with engine.connect() as connection:
+        noted = await noted_distributions(connection, bases)
+    return {
+        position: tuple(_distribution_of(noted, base) for base in sorted(documents))
+        for position, documents in named.items()
+        if documents
+    }
 
 
 async def _history(

@@ -8,6 +8,10 @@ redelivered event records nothing new.
   new one, with the revision's own date (`ConsideredDocumentRevised`, keeping the history of
   which revision it considered when); an adopted agenda stays the record of what was
   considered.
+- The documents service created a document (`DraftCreated`) or changed its distribution
+  (`DistributionChanged`) → the meetings service notes its distribution, the latest given
+  (`DocumentDistributionNoted` in the stream ``document-<base symbol>``), which decides who is
+  shown its symbol in meetings (`services.meetings.distributions`).
 - The documents service issued an addendum or a corrigendum (a `DraftCreated` naming its
   `parent`) → every agenda item, of a meeting whose agenda is not adopted yet, that considers
   the parent (at any revision) considers the addendum or corrigendum too, after the parent, with
@@ -37,9 +41,10 @@ from typing import Any
 
 import structlog
 
-from services.meetings import bodies, commands, domain, queries
+from services.meetings import bodies, commands, distributions, domain, queries
 from shared.access import record_membership_event
 from shared.access.membership import change_of, note_change
+from shared.access.model import Distribution
 from shared.commands import Decision
 from shared.consumers import ReactionContext, Reactions
 from shared.envelope import ForeignEvent
@@ -90,12 +95,41 @@ async def when_a_draft_is_revised_its_agenda_items_consider_the_new_revision(
 
 
 @reactions.on(DOCUMENTS, "DraftCreated")
-async def when_an_addendum_or_corrigendum_is_issued_the_items_considering_its_parent_consider_it(
+async def when_a_document_is_created_its_distribution_is_noted_and_its_parents_items_consider_it(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    parent = event.data.get("parent")
-    if not parent:
-        return
+    """Every new document's distribution is noted; an addendum or a corrigendum is considered
+    with its parent."""
+    await _note_distribution(ctx, event)
+    if event.data.get("parent"):
+        await _follow_supplement(ctx, event)
+
+
+@reactions.on(DOCUMENTS, "DistributionChanged")
+async def when_a_documents_distribution_changes_it_is_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _note_distribution(ctx, event)
+
+
+async def _note_distribution(ctx: ReactionContext, event: ForeignEvent) -> None:
+    """The document's distribution as the event gives it, in its stream (the documents
+    service's stream id is the document's base symbol; `DraftCreated` names it too)."""
+    symbol = domain.base_symbol(event.data.get("symbol") or event.stream_id)[0]
+    noted = Distribution.model_validate(event.data["distribution"])
+    stream_id = distributions.document_stream(symbol)
+    recorded = await ctx.decide_and_append(
+        stream_id, distributions.STREAM_TYPE,
+        lambda history: distributions.note_distribution(history.events, symbol=symbol,
+                                                        noted=noted),
+        ids=f"{stream_id}/", actor=ACTOR,
+    )
+    log.info("meetings.distribution_noted", symbol=symbol, distribution=noted.kind.value,
+             recorded=bool(recorded.events))
+
+
+async def _follow_supplement(ctx: ReactionContext, event: ForeignEvent) -> None:
+    parent = event.data["parent"]
     symbol = event.data["symbol"]
     dated = event.data.get("dated")
     changed = await _on_every_meeting(

@@ -19,12 +19,14 @@ outside a request (a webhook delivery, a live stream's subscriber); then:
 - a list or search in SQL: ``select(...).where(viewer.where(t.c.distribution,
   t.c.distribution_states))`` on a projection with the `distribution_columns`, so that paging
   counts only what the caller sees;
-- the feed and live streams: `visible_records`, with the service's `StreamDistributions` hook.
+- the feed and live streams: `visible_records`, with the service's `StreamDistributions` hook,
+  which gives each stream's distribution and may narrow single events further (an event that
+  names a document requires the document's distribution too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -120,16 +122,32 @@ async def load_viewer(
     return Viewer(principal, is_member=member)
 
 
+Required = Distribution | Collection[Distribution]
+"""What a viewer must see to be shown something: one distribution, or several (each of them)."""
+
 StreamDistributions = Callable[
-    ["AsyncEngine", Sequence[RecordedEvent]], Awaitable[Mapping[str, Distribution]]
+    ["AsyncEngine", Sequence[RecordedEvent]], Awaitable[Mapping[str | int, Required]]
 ]
 """A service's declaration of the distribution of its streams: given the service's engine and
-some recorded events, the distribution of each of their streams, by stream id. A stream it
-leaves out is seen only by those who see everything (Secretariat, auditors, services).
+some recorded events, the distribution of each of their streams, by stream id (a str). A stream
+it leaves out is seen only by those who see everything (Secretariat, auditors, services).
 
-A hook may say which distributions it ever gives, as its ``declared`` attribute (a frozenset):
-`every_stream` and `by_stream_type` do. Then `may_show_the_public` knows, before any event is
-read, whether the public could ever see one."""
+Under an event's position (an int), the mapping may also give what that one event requires
+besides its stream's distribution (an event naming a restricted document requires the
+document's distribution): the viewer must see the stream's and the event's. An event with no
+such entry requires its stream's only.
+
+A hook may say which distributions it ever gives its streams, as its ``declared`` attribute (a
+frozenset): `every_stream` and `by_stream_type` do. Then `may_show_the_public` knows, before any
+event is read, whether the public could ever see one (what an event requires besides only
+narrows that). A hook that declares reads no projection (`shared.ops.reads_projections`): it
+judges from the records, and at most from the service's log itself, never behind them."""
+
+EventDistributions = Callable[
+    ["AsyncEngine", Sequence[RecordedEvent]], Awaitable[Mapping[int, Required]]
+]
+"""What single events of some recorded events require besides their stream's distribution, by
+position (see `StreamDistributions`); events left out require nothing more."""
 
 _DECLARED = "declared"
 
@@ -148,14 +166,22 @@ def may_show_the_public(stream_distributions: StreamDistributions | None) -> boo
     return any(public.sees(distribution) for distribution in declared)
 
 
-def every_stream(distribution: Distribution) -> StreamDistributions:
+def every_stream(
+    distribution: Distribution, *, narrowed_by: EventDistributions | None = None
+) -> StreamDistributions:
     """A `StreamDistributions` that gives every stream the same distribution (e.g. the
-    registry's public record: `GENERAL`)."""
+    registry's public record: `GENERAL`), and, with `narrowed_by`, requires of single events
+    what it says besides (the meetings service: an agenda naming a restricted document is seen
+    only by those who may see the document). It declares `distribution`: `narrowed_by` only
+    narrows, and must read no projection (the records, or the service's log, only)."""
 
     async def distributions(
-        _engine: AsyncEngine, records: Sequence[RecordedEvent]
-    ) -> Mapping[str, Distribution]:
-        return {record.stream_id: distribution for record in records}
+        engine: AsyncEngine, records: Sequence[RecordedEvent]
+    ) -> Mapping[str | int, Required]:
+        given: dict[str | int, Required] = {record.stream_id: distribution for record in records}
+        if narrowed_by is not None and records:
+            given.update(await narrowed_by(engine, records))
+        return given
 
     setattr(distributions, _DECLARED, frozenset({distribution}))
     return distributions
@@ -166,7 +192,7 @@ def by_stream_type(distributions: Mapping[str, Distribution]) -> StreamDistribut
 
     async def of_records(
         _engine: AsyncEngine, records: Sequence[RecordedEvent]
-    ) -> Mapping[str, Distribution]:
+    ) -> Mapping[str | int, Required]:
         return {
             record.stream_id: distributions[record.stream_type]
             for record in records
@@ -185,8 +211,9 @@ async def visible_records(
     stream_distributions: StreamDistributions | None,
 ) -> list[RecordedEvent]:
     """The events of `records` the viewer may see: all of them for those who see everything;
-    for the others, the events of streams whose declared distribution they may see (none at
-    all when the service declares no `StreamDistributions`)."""
+    for the others, the events of streams whose declared distribution they may see, each one
+    that requires more (under its position) only if they see that too (none at all when the
+    service declares no `StreamDistributions`)."""
     if viewer.principal.sees_everything:
         return list(records)
     if stream_distributions is None or not records:
@@ -195,5 +222,13 @@ async def visible_records(
     return [
         record
         for record in records
-        if (d := distributions.get(record.stream_id)) is not None and viewer.sees(d)
+        if (stream := distributions.get(record.stream_id)) is not None
+        and _sees_each(viewer, stream)
+        and _sees_each(viewer, distributions.get(record.position, ()))
     ]
+
+
+def _sees_each(viewer: Viewer, required: Required) -> bool:
+    if isinstance(required, Distribution):
+        return viewer.sees(required)
+    return all(viewer.sees(distribution) for distribution in required)
