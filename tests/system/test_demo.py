@@ -344,14 +344,18 @@ READERS = ("public", "CHN", "KAZ", "IND", "PAK", "secretariat", "auditor")
 Secretariat, an auditor."""
 MAY_READ = {
     "public": {"general"},
-    "CHN": {"general", "member_only"},
-    "KAZ": {"general", "member_only", "restricted"},
+    "CHN": {"general", "member_only", "meeting"},
+    "KAZ": {"general", "member_only", "restricted", "meeting"},
     "IND": {"general", "restricted"},  # withdrawn: a restricted text naming it stays its own
     "PAK": {"general"},  # suspended
-    "secretariat": {"general", "member_only", "restricted"},
-    "auditor": {"general", "member_only", "restricted"},
+    "secretariat": {"general", "member_only", "restricted", "meeting"},
+    "auditor": {"general", "member_only", "restricted", "meeting"},
 }
-"""What the rule says each reader reads, by the text's distribution (issue 18's matrix)."""
+"""What the rule says each reader reads, by the text's distribution, and whether it reads the
+meetings service (member states only) (issue 18's matrix)."""
+MEETING_READS = ("/meetings/SUM-2022", "/meetings/SUM-2022/agenda", "/meetings/SUM-2022/decisions",
+                 "/meetings", "/decisions", "/agenda-items?document=SUM/2022/DRAFT/1",
+                 "/member-states")  # fmt: skip
 
 
 def made_texts(client: httpx.Client, system: CicaUp, secretariat: str) -> dict[str, str]:
@@ -398,6 +402,14 @@ def read_matrix(
                     answer.status_code == 200)
             found[(reader, kind, "list")] = symbol in listed
             found[(reader, kind, "/events")] = symbol in streams
+        for path in MEETING_READS:
+            answer = client.get(f"{urls(system)['meetings']}{path}", headers=headers)
+            assert answer.status_code in (200, 401, 404), (reader, path, answer.text)
+            found[(reader, "meeting", path)] = answer.status_code == 200
+        feed = client.get(f"{urls(system)['meetings']}/events", params={"limit": 1000},
+                          headers=headers)  # fmt: skip
+        found[(reader, "meeting", "/events")] = (
+            feed.status_code == 200 and bool(feed.json()["events"]))
     return found
 
 
@@ -689,7 +701,7 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     wrong = {key: got for key, got in membership["matrix"].items()
              if got != (key[1] in MAY_READ[key[0]])}  # fmt: skip
     assert wrong == {}
-    assert len(membership["matrix"]) == len(READERS) * 3 * 9
+    assert len(membership["matrix"]) == len(READERS) * (3 * 9 + len(MEETING_READS) + 1)
 
     assert set(chains) == set(SERVICES)
     for name, chain in chains.items():
