@@ -230,12 +230,15 @@ async def test_a_withdrawn_states_objection_in_a_silence_procedure_is_refused(
     """A procedure sent to the 27: India, withdrawn since (from yesterday), may no longer break
     the silence (403, nothing recorded); China's objection, raised before its own withdrawal,
     stays on record and the draft is not adopted at the deadline."""
-    deadline = datetime.now(UTC) + timedelta(seconds=1.5)
-    body = {**SILENCE_PROCEDURE, "procedure_id": str(uuid4()), "deadline": deadline.isoformat()}
-    objections = f"/silence-procedures/{body['procedure_id']}/objections"
+    procedure_id = str(uuid4())
+    objections = f"/silence-procedures/{procedure_id}/objections"
     async with meetings(database_url, servers.nats_url, consumers_enabled=False,
                         silence_check_interval=0.05) as (app, client):
         await founding_members(app)
+        # Far enough for the steps below to run before it under load (1.5 s was not, once).
+        deadline = datetime.now(UTC) + timedelta(seconds=5)
+        body = {**SILENCE_PROCEDURE, "procedure_id": procedure_id,
+                "deadline": deadline.isoformat()}
         await post(client, "/silence-procedures", body)
         await post(client, objections, {"state": "CHN"}, headers=member("CHN"))
         await deliver(app, withdrew("IND", YESTERDAY))

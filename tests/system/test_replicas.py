@@ -89,7 +89,11 @@ def _bindable(port: int) -> bool:
 def _free_block(ports: Callable[[int], list[int]], taken: set[int]) -> int:
     """A base port whose every derived port is free and not taken already."""
     for _ in range(500):
-        base = random.randint(20000, 40000)
+        # Below the kernel's ephemeral range (32768 and up on Linux), where the outgoing
+        # connections of everything running could take a port between this check and the
+        # bind (seen: a replica's port taken so, and cica up failing to start); the NATS block
+        # reaches base + 4000 + nodes.
+        base = random.randint(20000, 28000)
         wanted = ports(base)
         if not taken.intersection(wanted) and all(_bindable(p) for p in wanted):
             taken.update(wanted)
