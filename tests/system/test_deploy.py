@@ -9,6 +9,12 @@ needs on containers is set, and the NATS configurations are accepted by the real
 in no one but the services, each with the permissions the code declares for it (a node of the
 compose cluster is run for real to show it). No password has a default, and no key is in the
 repository.
+
+Least privilege: each service holds only what is its own, in compose and on the cluster: its
+database role (not the migration role, which `cica migrate` alone uses), its NATS password,
+its checkpoint signing key, its service token, and the token issuer's *public* key (no HMAC
+secret, nothing that mints a token). tests/system/test_database_roles.py runs the database side
+for real.
 """
 
 from __future__ import annotations
@@ -42,12 +48,15 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 
-from shared.access.tokens import KEY_VARIABLES
+from shared.access import Role
+from shared.access.tokens import KEY_VARIABLES, TokenVerifier, keys_from_settings
 from shared.checkpoints import load_signing_key
 from shared.messaging import NatsConnection
 from shared.relay import stream_config
 from shared.settings import ServiceSettings
 from shared.system.devservers import LocalNats, free_port
+from shared.system.keys import service_subject
+from shared.system.migrate import MigrationSettings
 from shared.system.nats_identities import deploy_authorization, password_variable
 from shared.system.services import SERVICE_NAMES as SERVICES
 from shared.system.services import service_named
@@ -66,6 +75,14 @@ AUTHORIZATION = REPO / "deploy" / "nats" / "authorization.conf"
 NATS_PASSWORDS = {password_variable(service) for service in SERVICES}
 """The variables the NATS configurations read (the services' passwords, on the servers)."""
 INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<rest>[^}]*)\}")
+INIT_DATABASES = REPO / "deploy" / "postgres" / "init-databases.sql"
+DATABASE_PASSWORDS = {
+    "CICA_MIGRATION_DATABASE_PASSWORD",
+    *(f"CICA_{service.upper()}_DATABASE_PASSWORD" for service in SERVICES),
+}
+"""The variables init-databases.sql reads (the roles' passwords, on the PostgreSQL server)."""
+MINTING_VARIABLES = {"CICA_JWT_SECRET", "CICA_JWT_SECRET_FILE"}
+"""What gives a service the HMAC secret, with which it could mint a token of any role."""
 
 
 # ------------------------------------------------------------------------- what the code reads
@@ -114,7 +131,20 @@ def code_variables() -> dict[str, dict[str, Any]]:
 
 
 def known_variables() -> set[str]:
-    return {name for variables in code_variables().values() for name in variables}
+    """What the services read, and what `cica migrate` reads beside the server's URL."""
+    read = {name for variables in code_variables().values() for name in variables}
+    return read | set(variables_of(MigrationSettings))
+
+
+def own_variable(service: str, variable: str) -> str:
+    """The service's own variable of a system-wide setting: CICA_REGISTRY_DATABASE_URL for
+    CICA_DATABASE_URL (it wins over the system-wide one, which it makes needless)."""
+    return f"CICA_{service.upper()}_{variable.removeprefix('CICA_')}"
+
+
+def interpolated(text: str) -> str:
+    """`text` with compose's ${VAR...} interpolations replaced by a made-up value."""
+    return INTERPOLATION.sub(lambda match: f"value-of-{match['name'].lower()}", text)
 
 
 def needed_on_containers(service: str) -> set[str]:
@@ -210,13 +240,30 @@ def test_compose_schema_check_catches_a_mistake() -> None:
         jsonschema.validate(broken, schema, cls=jsonschema.Draft202012Validator)
 
 
+TOKEN_WRAPPER = re.compile(
+    r'(?P<variable>CICA_[A-Z]+_SERVICE_TOKEN)="\$\$\(cat (?P<file>/\S+)\)" '
+    r'&& export (?P=variable) && exec "\$\$@"'
+)
+
+
+def service_command(spec: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """A service container's command: the variable its wrapper puts the service token in, the
+    file it reads it from, and the program it then runs (with $$ for compose's escaped $)."""
+    command = spec["command"]
+    assert command[:2] == ["sh", "-c"], command
+    wrapper = TOKEN_WRAPPER.fullmatch(command[2])
+    assert wrapper, command[2]
+    return wrapper["variable"], wrapper["file"], command[4:]
+
+
 def test_compose_runs_the_four_services_of_the_code_on_their_ports() -> None:
     containers = project_containers()
     assert set(containers) == {*SERVICES, "migrate", "keys"}
     for service in SERVICES:
         spec = containers[service]
         port = default_port(service)
-        command = spec["command"]
+        variable, _, command = service_command(spec)
+        assert variable == f"CICA_{service.upper()}_SERVICE_TOKEN"
         assert command[:3] == ["uvicorn", f"services.{service}.app:create_app", "--factory"]
         assert command[command.index("--port") + 1] == str(port)
         assert callable(importlib.import_module(f"services.{service}.app").create_app)
@@ -239,6 +286,13 @@ def test_compose_names_only_variables_the_code_reads() -> None:
         if name in nats_nodes():  # the services' passwords, for deploy/nats/authorization.conf
             assert named == NATS_PASSWORDS, name
             continue
+        if name == "postgres":  # the roles' passwords, for init-databases.sql
+            assert named == DATABASE_PASSWORDS
+            continue
+        # What the container gets; the host's variables compose interpolates are not read by
+        # it (the passwords: see the test below).
+        named = set(CICA_VARIABLE.findall(interpolated(json.dumps(spec.get("environment", {})))))
+        named |= set(CICA_VARIABLE.findall(json.dumps(spec.get("command", []))))
         assert named <= known, f"{name}: {sorted(named - known)} are read by no code"
     for name, secret in compose()["secrets"].items():
         assert secret.get("environment") in {None, *NATS_PASSWORDS}, name
@@ -248,7 +302,7 @@ def test_compose_has_no_default_password_and_refuses_to_start_without_one() -> N
     """Every password, and where the TLS files are, must be given: `${VAR:?message}`, which
     makes compose stop before it starts anything; none has a default (`${VAR:-...}`)."""
     text = COMPOSE_FILE.read_text()
-    needed = {"POSTGRES_PASSWORD", "CICA_NATS_TLS_DIR", *NATS_PASSWORDS}
+    needed = {"POSTGRES_PASSWORD", "CICA_NATS_TLS_DIR", *NATS_PASSWORDS, *DATABASE_PASSWORDS}
     for match in INTERPOLATION.finditer(text):
         if match["name"] in needed or "PASSWORD" in match["name"]:
             assert match["rest"].startswith(":?") and len(match["rest"]) > 2, match.group(0)
@@ -262,9 +316,11 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
     for name in SERVICES:
         environment = services[name]["environment"]
         for variable in needed_on_containers(name):
-            assert environment.get(variable), f"{name}: {variable} is not set"
+            assert environment.get(variable) or environment.get(own_variable(name, variable)), (
+                f"{name}: {variable} is not set"
+            )
         # ... and to addresses that exist here.
-        database = make_url(environment["CICA_DATABASE_URL"])
+        database = make_url(interpolated(environment[own_variable(name, "CICA_DATABASE_URL")]))
         assert database.host in services and services[database.host]["image"].startswith(
             "postgres:"
         )
@@ -284,8 +340,9 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
         for other in producers(name):
             url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
             assert (url.hostname, url.port) == (other, default_port(other))
-        # A key for the tokens (see the keys test below for the files).
+        # A key for the tokens (see the keys test below for the files), which mints none.
         assert any(environment.get(variable) for variable in KEY_VARIABLES)
+        assert not MINTING_VARIABLES & set(environment), name
         # Streams on every NATS node.
         assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == len(nats_nodes()) == 3
 
@@ -293,38 +350,138 @@ def test_compose_sets_what_the_code_needs_on_containers() -> None:
 def test_compose_keys_container_makes_every_key_file_the_services_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Run the `keys` container's command (its volume here a temporary directory): every
-    *_FILE variable of every service then names a file it made, on the volume the service
-    mounts, and the service's settings load a usable key from each."""
+    """Run the `keys` container's command (its volumes here directories of `tmp_path`): every
+    *_FILE variable of every service, and the file its token is read from, then names a file it
+    made, on a volume the service mounts where `keys` wrote it, readable by its owner only; the
+    service's settings load a key from each that verifies tokens and mints none, and its token
+    is its own. A second run keeps every key."""
     services = compose_services()
-    (volume,) = services["keys"]["volumes"]
-    name, target = volume.split(":")[:2]
-    command = [part.replace(target, str(tmp_path)) for part in services["keys"]["command"]]
-    assert command[0] == "python"
-    made = subprocess.run([sys.executable, *command[1:]], capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    command = services["keys"]["command"]
+    assert command[:5] == ["python", "-m", "shared.system.keys", "make", command[-1]]
+    root = Path(command[-1])
+    written = {}
+    for volume in services["keys"]["volumes"]:
+        source, target = volume.split(":")[:2]
+        assert Path(target).parent == root, volume
+        written[source] = target
+
+    def local(path: str) -> Path:
+        return tmp_path / Path(path).relative_to(root)
+
+    def make() -> None:
+        made = subprocess.run([sys.executable, *command[1:-1], str(tmp_path)],
+                              capture_output=True, text=True)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+
+    make()
+    kept = {path: path.read_bytes() for path in tmp_path.rglob("*.pem")}
     for service in SERVICES:
-        environment = services[service]["environment"]
-        assert f"{name}:{target}:ro" in services[service]["volumes"]
+        spec = services[service]
+        environment = spec["environment"]
+        mounts = {target: source for source, target, *_ in (v.split(":") for v in spec["volumes"])}
+        assert all(written[source] == target for target, source in mounts.items()), service
         files = {
             k: v
             for k, v in environment.items()
             if k.endswith("_FILE") and not v.startswith("/run/secrets/")  # secrets: above
         }
-        assert f"CICA_{service.upper()}_SIGNING_KEY_FILE" in files
-        for variable, path in files.items():
-            assert Path(path).parent == Path(target), variable
-            local = tmp_path / Path(path).name
-            assert local.is_file(), f"{service}: {variable}: {path} is made by no one"
-            assert local.stat().st_mode & 0o077 == 0, f"{path}: readable by others"
-            monkeypatch.setenv(variable, str(local))
-        settings = settings_class(service)()
-        assert settings.tokens.hmac_secret() is not None
+        own_key = f"CICA_{service.upper()}_SIGNING_KEY_FILE"
+        assert {own_key, "CICA_JWT_PUBLIC_KEY_FILE"} <= set(files)
+        token_variable, token_file, _ = service_command(spec)
+        for variable, path in {**files, token_variable: token_file}.items():
+            assert str(Path(path).parent) in mounts, f"{service}: {variable}: {path} not mounted"
+            assert local(path).is_file(), f"{service}: {variable}: {path} is made by no one"
+            assert local(path).stat().st_mode & 0o077 == 0, f"{path}: readable by others"
+        with monkeypatch.context() as patch:
+            for variable, path in files.items():
+                patch.setenv(variable, str(local(path)))
+            patch.setenv(token_variable, local(token_file).read_text().strip())
+            settings = settings_class(service)()
+        assert settings.tokens.hmac_secret() is None
+        verification = keys_from_settings(settings.tokens)
+        assert verification
+        assert all(set(key.algorithms) <= {"EdDSA", "RS256"} for key in verification)
+        assert settings.service_token is not None
+        principal = TokenVerifier.from_settings(settings.tokens).verify(
+            settings.service_token.get_secret_value()
+        )
+        assert (principal.role, principal.subject) == (Role.SERVICE, service_subject(service))
         assert load_signing_key(settings.signing_key_file) is not None
         if service == "notifications":
             assert settings.webhook_key_bytes() is not None
-        for variable in files:
-            monkeypatch.delenv(variable)
+    make()
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*.pem")} == kept
+
+
+def test_compose_gives_each_service_only_its_own_keys() -> None:
+    """No service mounts another's keys volume, nor the token issuer's: the issuer's private key
+    is on a volume only `keys` mounts, each service's keys on one only `keys` (which writes
+    them) and that service mount, read-only. A service names no other's signing key."""
+    services = compose_services()
+    mounted_by: dict[str, set[str]] = {volume: set() for volume in compose()["volumes"]}
+    for name, spec in services.items():
+        for volume in spec.get("volumes", []):
+            source, _, *options = volume.split(":")
+            if source in mounted_by:
+                mounted_by[source].add(name)
+            if name in SERVICES:
+                assert options == ["ro"], f"{name}: {volume} is writable"
+    assert mounted_by["keys-issuer"] == {"keys"}
+    assert mounted_by["keys-public"] == {"keys", *SERVICES}
+    for service in SERVICES:
+        assert mounted_by[f"keys-{service}"] == {"keys", service}
+        environment = services[service]["environment"]
+        signing = {name for name in environment if name.endswith("_SIGNING_KEY_FILE")}
+        assert signing == {f"CICA_{service.upper()}_SIGNING_KEY_FILE"}
+        others = {
+            name
+            for name in environment
+            for other in SERVICES
+            if other != service and name.startswith(f"CICA_{other.upper()}_")
+        }
+        assert others <= {f"CICA_{other.upper()}_URL" for other in SERVICES}, service
+    assert not services["migrate"].get("volumes"), "migrate needs no key"
+
+
+def test_compose_migrates_as_the_migration_role_and_runs_each_service_as_its_own() -> None:
+    """`migrate` connects as the migration role and grants each service's role; each service
+    connects to its own database as its own role (its password given, never defaulted), never
+    as the migration role or the superuser; init-databases.sql makes exactly those roles, the
+    databases owned by the migration role, with the passwords the postgres container gets."""
+    services = compose_services()
+    migrate = services["migrate"]["environment"]
+    assert set(migrate) == {"CICA_DATABASE_URL", "CICA_SERVICE_DATABASE_ROLE"}
+    assert "${CICA_MIGRATION_DATABASE_PASSWORD:?" in migrate["CICA_DATABASE_URL"]
+    server = make_url(interpolated(migrate["CICA_DATABASE_URL"]))
+    assert (server.host, server.database) == ("postgres", "postgres")
+    migration_role = server.username
+    settings = MigrationSettings(service_database_role=migrate["CICA_SERVICE_DATABASE_ROLE"])
+    roles = {}
+    for service in SERVICES:
+        environment = services[service]["environment"]
+        assert "CICA_DATABASE_URL" not in environment, f"{service} has the migration role"
+        given = environment[own_variable(service, "CICA_DATABASE_URL")]
+        assert f"${{CICA_{service.upper()}_DATABASE_PASSWORD:?" in given
+        url = make_url(interpolated(given))
+        assert (url.host, url.database) == ("postgres", f"cica_{service}")
+        assert url.username == settings.service_role(service), service
+        roles[service] = url.username
+    assert len({*roles.values(), migration_role}) == len(SERVICES) + 1, "a role per service"
+    for name, spec in services.items():
+        if name != "postgres":
+            assert "POSTGRES_PASSWORD" not in json.dumps(spec), f"{name} has the superuser's"
+    script = INIT_DATABASES.read_text()
+    created = dict(re.findall(r"^CREATE ROLE (\w+) LOGIN PASSWORD :'(\w+)';$", script, re.M))
+    assert set(created) == {migration_role, *roles.values()}
+    read = dict(re.findall(r"^\\getenv (\w+) (\w+)$", script, re.M))
+    assert set(read.values()) == DATABASE_PASSWORDS == {
+        name for name in services["postgres"]["environment"] if name.startswith("CICA_")
+    }
+    assert read[created[migration_role]] == "CICA_MIGRATION_DATABASE_PASSWORD"
+    for service, role in roles.items():
+        assert read[created[role]] == f"CICA_{service.upper()}_DATABASE_PASSWORD"
+    databases = dict(re.findall(r"^CREATE DATABASE (\w+) OWNER (\w+);$", script, re.M))
+    assert databases == {f"cica_{service}": migration_role for service in SERVICES}
 
 
 def test_compose_files_it_names_exist() -> None:
@@ -664,10 +821,29 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
     pod = objects("Deployment")[service]["spec"]["template"]["spec"]
     (main, environment), *_ = pod_environment(pod)
     for variable in needed_on_containers(service):
-        assert variable in environment, f"{service}: {variable} is not set"
-    # The database URL from a Secret, never in the clear.
-    (database,) = [e for e in main["env"] if e["name"] == "CICA_DATABASE_URL"]
-    assert database["valueFrom"]["secretKeyRef"]["name"] == "cica-database"
+        assert variable in environment or own_variable(service, variable) in environment, (
+            f"{service}: {variable} is not set"
+        )
+    # Its own database as its own role (the key `<service>` of the Secret cica-database, never
+    # in the clear), in the init container too; never the migration role's URL. Its own token
+    # likewise. Of the shared Secrets it gets its own keys and no other.
+    assert "CICA_DATABASE_URL" not in environment
+    for container, _ in pod_environment(pod):
+        references = {
+            entry["name"]: entry["valueFrom"]["secretKeyRef"]
+            for entry in container.get("env", [])
+            if "secretKeyRef" in entry.get("valueFrom", {})
+        }
+        expected = {own_variable(service, "CICA_DATABASE_URL"): {"name": "cica-database",
+                                                                 "key": service}}  # fmt: skip
+        if container is main:
+            expected[f"CICA_{service.upper()}_SERVICE_TOKEN"] = {
+                "name": "cica-service-tokens", "key": service
+            }
+        assert references == expected, container["name"]
+    # No key that mints a token: verification keys only.
+    assert not MINTING_VARIABLES & set(environment)
+    assert "CICA_JWT_PUBLIC_KEY_FILE" in environment or "CICA_JWT_JWKS_FILE" in environment
     # The services it reacts to at their Service names and ports.
     for other in producers(service):
         url = urlsplit(environment[f"CICA_{other.upper()}_URL"])
@@ -677,10 +853,13 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
     hosts = {urlsplit(url).hostname for url in environment["CICA_NATS_URL"].split(",")}
     assert hosts == {f"nats-{n}.{nats['spec']['serviceName']}" for n in range(3)}
     assert int(environment["CICA_NATS_STREAM_REPLICAS"]) == nats["spec"]["replicas"]
-    # Every key is a file inside a mounted Secret that must exist: the JWT secret, its
-    # checkpoint signing key (one for all replicas), the webhook key for notifications.
+    # Every key is a file inside a mounted Secret that must exist: the token issuer's public
+    # key, its checkpoint signing key (one for all replicas, no other service's), the webhook
+    # key for notifications.
     files = {k: v for k, v in environment.items() if k.endswith("_FILE")}
-    assert {"CICA_JWT_SECRET_FILE", f"CICA_{service.upper()}_SIGNING_KEY_FILE"} <= set(files)
+    assert {"CICA_JWT_PUBLIC_KEY_FILE", f"CICA_{service.upper()}_SIGNING_KEY_FILE"} <= set(files)
+    signing = {k for k in environment if k.endswith("_SIGNING_KEY_FILE")}
+    assert signing == {f"CICA_{service.upper()}_SIGNING_KEY_FILE"}
     # Its own NATS identity, the password a file of its own; TLS to every node.
     assert environment[f"CICA_{service.upper()}_NATS_USER"] == service
     assert {f"CICA_{service.upper()}_NATS_PASSWORD_FILE", "CICA_NATS_TLS_CA_FILE"} <= set(files)
@@ -694,21 +873,65 @@ def test_manifests_set_what_the_code_needs_on_a_cluster(service: str) -> None:
         volume = volumes[mounts[str(Path(path).parent)]]
         assert "optional" not in volume["secret"], variable
         secrets.add(volume["secret"]["secretName"])
-    assert {"cica-jwt", f"cica-signing-{service}", "cica-nats-users", "cica-nats-tls"} <= secrets
-    # ... of which it sees its own password only, and the CA only (not the nodes' key).
+    assert {"cica-jwt-public", f"cica-signing-{service}", "cica-nats-users", "cica-nats-tls"} <= (
+        secrets
+    )
+    # ... and no other: no other service's signing key, no HMAC secret.
+    mounted = {v["secret"]["secretName"] for v in volumes.values() if "secret" in v}
+    assert mounted == secrets
+    # ... of which it sees its own password only, the CA only (not the nodes' key), and the
+    # issuer's public key only.
     projected = {
         volume["secret"]["secretName"]: [item["key"] for item in volume["secret"]["items"]]
         for volume in volumes.values()
-        if volume.get("secret", {}).get("secretName") in {"cica-nats-users", "cica-nats-tls"}
+        if volume.get("secret", {}).get("secretName")
+        in {"cica-nats-users", "cica-nats-tls", "cica-jwt-public"}
     }
-    assert projected == {"cica-nats-users": [service], "cica-nats-tls": ["ca.crt"]}
+    assert projected == {
+        "cica-nats-users": [service],
+        "cica-nats-tls": ["ca.crt"],
+        "cica-jwt-public": [Path(environment["CICA_JWT_PUBLIC_KEY_FILE"]).name],
+    }
 
 
-def test_migrations_run_once_in_a_job() -> None:
+def job_role_settings() -> MigrationSettings:
+    (container,) = objects("Job")["cica-migrate"]["spec"]["template"]["spec"]["containers"]
+    (role,) = [e["value"] for e in container["env"] if e["name"] == "CICA_SERVICE_DATABASE_ROLE"]
+    return MigrationSettings(service_database_role=role)
+
+
+def test_migrations_run_once_in_a_job_as_the_migration_role() -> None:
+    """The Job connects as the migration role (the key `migration` of cica-database) and
+    grants each service's role, the same roles as compose's; it holds no key."""
     job = objects("Job")["cica-migrate"]
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["command"] == ["cica", "migrate"]
-    assert [e["name"] for e in container["env"]] == ["CICA_DATABASE_URL"]
+    environment = {e["name"]: e for e in container["env"]}
+    assert set(environment) == {"CICA_DATABASE_URL", "CICA_SERVICE_DATABASE_ROLE"}
+    assert environment["CICA_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "cica-database", "key": "migration"
+    }
+    in_compose = compose_services()["migrate"]["environment"]["CICA_SERVICE_DATABASE_ROLE"]
+    roles = {service: job_role_settings().service_role(service) for service in SERVICES}
+    assert roles == {
+        service: MigrationSettings(service_database_role=in_compose).service_role(service)
+        for service in SERVICES
+    }
+    assert len(set(roles.values())) == len(SERVICES)
+    volumes = job["spec"]["template"]["spec"]["volumes"]
+    assert all("secret" not in volume for volume in volumes)
+
+
+def test_no_deployment_gives_anyone_a_key_that_mints_tokens() -> None:
+    """Neither compose nor a manifest names the HMAC secret (which mints a token of any
+    role) or mounts the Secret that held it."""
+    texts = {COMPOSE_FILE.name: COMPOSE_FILE.read_text()}
+    texts.update({path.name: path.read_text() for path in manifest_files()})
+    for name, text in texts.items():
+        assert not MINTING_VARIABLES & set(CICA_VARIABLE.findall(text)), name
+    for name, pod in pods():
+        for volume in pod.get("volumes", []):
+            assert volume.get("secret", {}).get("secretName") != "cica-jwt", name
 
 
 def test_nats_is_a_three_node_cluster_that_fsyncs(tmp_path: Path) -> None:
@@ -784,7 +1007,8 @@ async def test_pods_wait_for_the_schema_and_start_once_it_is_current(
 
 def test_postgresql_reference_cluster_replicates_synchronously_and_holds_every_database() -> None:
     """deploy/k8s/postgres/ (CloudNativePG; its own resources, so outside the Kubernetes
-    schemas): three instances, a commit on two machines, the four databases, one owner."""
+    schemas): three instances, a commit on two machines, the four databases, one owner (the
+    migration role), and the services' roles, which may log in and do nothing else."""
     documents = list(yaml.safe_load_all((K8S / "postgres" / "cloudnativepg.yaml").read_text()))
     assert {doc["apiVersion"] for doc in documents} == {"postgresql.cnpg.io/v1"}
     (cluster,) = [doc for doc in documents if doc["kind"] == "Cluster"]
@@ -800,3 +1024,14 @@ def test_postgresql_reference_cluster_replicates_synchronously_and_holds_every_d
             databases[doc["spec"]["name"]] = doc["spec"]["owner"]
     assert set(databases) == {f"cica_{service}" for service in SERVICES}
     assert set(databases.values()) == {initdb["owner"]}
+    in_compose = make_url(interpolated(
+        compose_services()["migrate"]["environment"]["CICA_DATABASE_URL"]
+    )).username  # fmt: skip
+    assert initdb["owner"] == in_compose
+    assert initdb["secret"]["name"]
+    roles = {role["name"]: role for role in cluster["spec"]["managed"]["roles"]}
+    assert set(roles) == {job_role_settings().service_role(service) for service in SERVICES}
+    for name, role in roles.items():
+        assert role["login"] is True and role["ensure"] == "present", name
+        assert role["passwordSecret"]["name"], name
+        assert set(role) == {"name", "ensure", "login", "passwordSecret"}, name
