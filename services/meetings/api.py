@@ -14,6 +14,10 @@ meetings service noted it last: `services.meetings.distributions`) is absent fro
 not named: the items that consider it stay without it, the decisions, drafts and silence
 procedures on it are absent, and ``/agenda-items?document=`` answers for it as for a symbol
 nobody ever heard of.
+
+The lists (``/meetings``, ``/agenda-items``, ``/decisions``) come a page at a time, by keyset
+(`shared.http.pages`): ``limit`` (1 to 500, 100 by default) items after the cursor ``after``,
+and ``next_after``, the cursor of the next page (null on the last).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from services.meetings.schemas import (
     AdoptionIn,
     AgendaIn,
     AgendaItemOut,
+    AgendaItemsAfter,
     AgendaItemsOut,
     AgendaOut,
     AgendaRevisionIn,
@@ -41,10 +46,13 @@ from services.meetings.schemas import (
     DecisionIn,
     DecisionObjectionIn,
     DecisionOut,
+    DecisionsAfter,
     DecisionsOut,
+    DecisionsPageOut,
     MeetingId,
     MeetingIn,
     MeetingOut,
+    MeetingsAfter,
     MeetingsOut,
     MemberStatesOut,
     ObjectionIn,
@@ -71,6 +79,7 @@ from shared.access import (
 from shared.competence import RECOMMENDS_TO, powers_of
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
+from shared.http.pages import DEFAULT_LIMIT, Limit
 from shared.http.reads import caught_up
 from shared.http.writes import Store, Write, Written
 
@@ -179,11 +188,16 @@ async def schedule_meeting(body: MeetingIn, write: Write) -> Written:
 
 @router.get("/meetings", tags=["meetings"])
 @READERS
-async def list_meetings(request: Request, viewer: CallerView, body: OfBody = None) -> MeetingsOut:
-    """Every meeting, by start (from the read model)."""
+async def list_meetings(
+    request: Request, viewer: CallerView, body: OfBody = None, limit: Limit = DEFAULT_LIMIT,
+    after: MeetingsAfter = None,
+) -> MeetingsOut:
+    """The meetings (of `body`), from the read model, a page at a time: by start, then by
+    meeting id, at most `limit` after the cursor `after`; `next_after` reads on."""
     engine = await _read_model(request, viewer, "The meetings")
-    rows = await queries.meetings(engine, body=body)
-    return MeetingsOut(meetings=[MeetingOut(**row) for row in rows])
+    page = await queries.meetings(engine, body=body, after=after, limit=limit)
+    return MeetingsOut(meetings=[MeetingOut(**row) for row in page.items],
+                       next_after=page.next_after)
 
 
 @router.get("/meetings/{meeting_id}", tags=["meetings"])
@@ -245,22 +259,25 @@ async def get_agenda(
 @router.get("/agenda-items", tags=["agendas"])
 @READERS
 async def find_agenda_items(
-    request: Request, viewer: CallerView, document: ConsideringDocument
+    request: Request, viewer: CallerView, document: ConsideringDocument,
+    limit: Limit = DEFAULT_LIMIT, after: AgendaItemsAfter = None,
 ) -> AgendaItemsOut:
     """The agenda items (of every meeting) that consider a document, at any revision, each
-    without the documents the caller may not see (none for a document it may not see)."""
+    without the documents the caller may not see (none for a document it may not see); a page
+    at a time: by meeting id, then in the agenda's order, at most `limit` after the cursor
+    `after`; `next_after` reads on."""
     engine = await _read_model(request, viewer, "Agenda items")
     asked = domain.base_symbol(document)[0]
     if not (await queries.documents_seen(engine, viewer, {asked}))(document):
-        return AgendaItemsOut(items=[])
-    rows = await queries.agenda_items_considering(engine, document)
-    named = {domain.base_symbol(d["symbol"])[0] for row in rows for d in row["considers"]}
+        return AgendaItemsOut(items=[], next_after=None)
+    page = await queries.agenda_items_considering(engine, document, after=after, limit=limit)
+    named = {domain.base_symbol(d["symbol"])[0] for row in page.items for d in row["considers"]}
     sees = await queries.documents_seen(engine, viewer, named)
     return AgendaItemsOut(items=[
         AgendaItemOut.model_validate(
             {**row, "considers": [d for d in row["considers"] if sees(d["symbol"])]})
-        for row in rows
-    ])
+        for row in page.items
+    ], next_after=page.next_after)
 
 
 # ------------------------------------------------------------------------------ decisions
@@ -351,16 +368,24 @@ async def list_decisions(
 
 @router.get("/decisions", tags=["decisions"])
 @READERS
-async def find_decisions(request: Request, viewer: CallerView, body: OfBody = None) -> DecisionsOut:
+async def find_decisions(
+    request: Request, viewer: CallerView, body: OfBody = None, limit: Limit = DEFAULT_LIMIT,
+    after: DecisionsAfter = None,
+) -> DecisionsPageOut:
     """Every decision recorded, at meetings and by silence procedure (from the read model), but
-    those on a document the caller may not see."""
+    those on a document the caller may not see; a page at a time, in the order recorded (log
+    position): at most `limit` after the cursor `after`. The decisions the caller may not see
+    are left out of the page they fall in, so a page may hold fewer than `limit`, even none,
+    while `next_after` is not null: read on until it is."""
     engine = await _read_model(request, viewer, "Decisions")
-    rows = await queries.recorded_decisions(engine, body=body)
-    subjects = [distributions.subject_document(row["subject"]) for row in rows]
+    page = await queries.recorded_decisions(engine, body=body, after=after, limit=limit)
+    subjects = [distributions.subject_document(row["subject"]) for row in page.items]
     sees = await queries.documents_seen(
         engine, viewer, {domain.base_symbol(s)[0] for s in subjects if s is not None})
-    return DecisionsOut(decisions=[DecisionOut.model_validate(dict(row)) for row in rows
-                                   if distributions.subject_shown(row["subject"], sees)])
+    return DecisionsPageOut(
+        decisions=[DecisionOut.model_validate(row) for row in page.items
+                   if distributions.subject_shown(row["subject"], sees)],
+        next_after=page.next_after)
 
 
 # ------------------------------------------------------------------------------ silence procedure

@@ -4,6 +4,7 @@ answers the service gives about them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from services.meetings.domain import meeting_id_of
@@ -32,6 +33,10 @@ AGENDA_VIEW = "adopted"
 SESSION = "SOC/2022-III"
 TIME_ZONE = "Asia/Almaty"
 LOCAL_DATE_TIME = "2022-10-10T10:00:00"
+# The keys of the last item of a page, as the cursor (`after`) of the next one holds them.
+MEETINGS_AFTER = (datetime(2022, 10, 10, 4, 0, tzinfo=UTC), SOC_ID)
+AGENDA_ITEMS_AFTER = (SOC_ID, 3)
+DECISIONS_AFTER = (42,)
 
 # ------------------------------------------------------------------------------ bodies
 
@@ -77,7 +82,7 @@ MEETINGS_OUT: dict[str, Any] = {"meetings": [{
     "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
     "ends_at": "2022-10-11T12:00:00Z", "participants": list(MEMBER_STATES_2022),
     "agenda_symbol": "SOC/2022-III/Agenda/2", "agenda_status": "adopted", "version": 5,
-}]}
+}], "next_after": None}
 
 # ------------------------------------------------------------------------------ agendas
 
@@ -102,7 +107,7 @@ AGENDA_ITEMS_OUT: dict[str, Any] = {"items": [{
     "title": "Draft Astana Statement on CICA Transformation",
     "action": "recommend_for_adoption",
     "considers": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""}],
-}]}
+}], "next_after": None}
 
 # ------------------------------------------------------------------------------ decisions
 
@@ -118,6 +123,8 @@ DECISIONS_OUT: dict[str, Any] = {
                   | {"objections": [], "withdrawn_objections": [], "reservations": [],
                      "taken": True}],
 }
+DECISIONS_PAGE_OUT: dict[str, Any] = {
+    "decisions": DECISIONS_OUT["decisions"], "proposals": [], "next_after": None}
 DECISION_OBJECTION_IN: dict[str, Any] = {
     "state": "IND", "reason": "The draft needs further consultations in the SWG."}
 # Illustrations of the shapes only: the seed records no withdrawal and no reservation.

@@ -19,6 +19,7 @@ from shared.access.model import MEMBER_STATES_ONLY, Distribution, Membership
 from shared.commands import read_history
 from shared.eventstore import DomainEvent, PostgresEventStore, RecordedEvent
 from shared.eventstore.schema import events as events_table
+from shared.http.pages import Keys, Keyset, Page
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -26,6 +27,15 @@ if TYPE_CHECKING:
     from shared.access.distribution import Required
 
 MEMBERS_STREAM = "member-states"
+
+
+MEETINGS_ORDER = Keyset(meetings_table.c.starts_at, meetings_table.c.meeting_id)
+"""`/meetings`: by start, then by id (two meetings may start at the same instant)."""
+AGENDA_ITEMS_ORDER = Keyset(agenda_items.c.meeting_id, agenda_items.c.ordinal)
+"""`/agenda-items`: by meeting, then in the agenda's order (an item's ordinal is unique in its
+meeting)."""
+DECISIONS_ORDER = Keyset(decisions.c.position)
+"""`/decisions`: in the order recorded (each decision's position in the log)."""
 
 
 def meeting_stream(meeting_id: str) -> str:
@@ -205,30 +215,40 @@ async def _rows(engine: AsyncEngine, query: Select[Any]) -> Sequence[RowMapping]
         return (await connection.execute(query)).mappings().all()
 
 
-async def meetings(engine: AsyncEngine, *, body: str | None) -> Sequence[RowMapping]:
-    """Every meeting (of `body`), by start."""
-    query = select(meetings_table).order_by(meetings_table.c.starts_at)
+async def meetings(
+    engine: AsyncEngine, *, body: str | None, after: Keys | None, limit: int
+) -> Page[RowMapping]:
+    """A page of the meetings (of `body`), by start then id (`MEETINGS_ORDER`), after the
+    cursor's."""
+    query = select(meetings_table)
     if body is not None:
         query = query.where(meetings_table.c.body == body)
-    return await _rows(engine, query)
+    rows = await _rows(engine, MEETINGS_ORDER.seek(query, after, limit))
+    return MEETINGS_ORDER.page(rows, limit)
 
 
-async def agenda_items_considering(engine: AsyncEngine, document: str) -> Sequence[RowMapping]:
-    """The agenda items of every meeting that consider `document`, at any revision."""
+async def agenda_items_considering(
+    engine: AsyncEngine, document: str, *, after: Keys | None, limit: int
+) -> Page[RowMapping]:
+    """A page of the agenda items of every meeting that consider `document`, at any revision,
+    by meeting and in the agenda's order (`AGENDA_ITEMS_ORDER`), after the cursor's."""
     base = domain.base_symbol(document)[0]
-    query = (select(agenda_items)
-             .where(agenda_items.c.document_bases.contains([base]))
-             .order_by(agenda_items.c.meeting_id, agenda_items.c.ordinal))
-    return await _rows(engine, query)
+    query = select(agenda_items).where(agenda_items.c.document_bases.contains([base]))
+    rows = await _rows(engine, AGENDA_ITEMS_ORDER.seek(query, after, limit))
+    return AGENDA_ITEMS_ORDER.page(rows, limit)
 
 
-async def recorded_decisions(engine: AsyncEngine, *, body: str | None) -> list[dict[str, Any]]:
-    """Every decision recorded (by `body`), at meetings and by silence procedure, in order,
-    each with the reservations and statements placed on it (or on its draft), in order."""
-    query = select(decisions).order_by(decisions.c.position)
+async def recorded_decisions(
+    engine: AsyncEngine, *, body: str | None, after: Keys | None, limit: int
+) -> Page[dict[str, Any]]:
+    """A page of the decisions recorded (by `body`), at meetings and by silence procedure, in
+    the order recorded (`DECISIONS_ORDER`) after the cursor's, each with the reservations and
+    statements placed on it (or on its draft), in order."""
+    query = select(decisions)
     if body is not None:
         query = query.where(decisions.c.body == body)
     async with engine.connect() as connection:
+        query = DECISIONS_ORDER.seek(query, after, limit)
         rows = (await connection.execute(query)).mappings().all()
         placed = (await connection.execute(
             select(reservations)
@@ -238,4 +258,5 @@ async def recorded_decisions(engine: AsyncEngine, *, body: str | None) -> list[d
     on: dict[str, list[dict[str, Any]]] = {}
     for reservation in placed:
         on.setdefault(reservation["decision_id"], []).append(dict(reservation))
-    return [{**row, "reservations": on.get(row["decision_id"], [])} for row in rows]
+    return DECISIONS_ORDER.page(
+        rows, limit, lambda row: {**row, "reservations": on.get(row["decision_id"], [])})

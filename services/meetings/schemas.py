@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from services.meetings import domain, examples, silence
+from services.meetings import domain, examples, queries, silence
 from services.meetings.events import (
     AgendaItem,
     BodyCode,
@@ -25,6 +25,7 @@ from services.meetings.events import (
     Subject,
 )
 from shared.access import StateCode
+from shared.http.pages import NextAfter
 from shared.http.params import Instant
 
 MEETING_ID = r"^[A-Z]{2,6}-[0-9A-Za-z-]{1,40}$"
@@ -64,6 +65,9 @@ OnDay = Annotated[date | None, Query(examples=[examples.DAY])]
 ConsideringDocument = Annotated[str, Query(min_length=1, max_length=120,
                                            description="a symbol, with or without /Rev.N",
                                            examples=[examples.DOCUMENT])]
+MeetingsAfter = queries.MEETINGS_ORDER.parameter(example=examples.MEETINGS_AFTER)
+AgendaItemsAfter = queries.AGENDA_ITEMS_ORDER.parameter(example=examples.AGENDA_ITEMS_AFTER)
+DecisionsAfter = queries.DECISIONS_ORDER.parameter(example=examples.DECISIONS_AFTER)
 AgendaView = Annotated[Literal["current", "circulated", "adopted"], Query(
     description="current: as it stands (documents at their newest revision); circulated: "
     "the first draft as circulated; adopted: as the meeting adopted it",
@@ -169,6 +173,7 @@ class MeetingsOut(BaseModel):
     model_config = _example(examples.MEETINGS_OUT)
 
     meetings: list[MeetingOut]
+    next_after: NextAfter
 
 
 # ------------------------------------------------------------------------------ agendas
@@ -268,6 +273,7 @@ class AgendaItemsOut(BaseModel):
     model_config = _example(examples.AGENDA_ITEMS_OUT)
 
     items: list[AgendaItemOut]
+    next_after: NextAfter
 
 
 # ------------------------------------------------------------------------------ decisions
@@ -357,6 +363,14 @@ class DecisionsOut(BaseModel):
                 reservations=reservations(p.decision_id),
                 taken=any(d.decision_id == p.decision_id for d in state.decisions))
                 for p in state.proposals.values()])
+
+
+class DecisionsPageOut(DecisionsOut):
+    """A page of every decision recorded (`proposals` is empty: the drafts are a meeting's)."""
+
+    model_config = _example(examples.DECISIONS_PAGE_OUT)
+
+    next_after: NextAfter
 
 
 class DecisionObjectionIn(BaseModel):

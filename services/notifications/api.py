@@ -17,6 +17,9 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
   are addressed to it (a note addressed to another state is a 404 to it, like a missing one).
 - ``GET /inbox`` is the pull side of delivery: the messages addressed to one state, in log
   order, from a cursor (``after``, the ``position`` of the last message read).
+- The lists of notes, notices and series come a page at a time, by keyset
+  (`shared.http.pages`): ``limit`` (1 to 500, 100 by default) items after the opaque cursor
+  ``after``, and ``next_after``, the cursor of the next page (null on the last).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from services.notifications.schemas import (
     InboxItem,
     InboxOut,
     MemberStatesOut,
+    MessagesAfter,
     NoteIn,
     NoteOut,
     NotesOut,
@@ -48,11 +52,13 @@ from services.notifications.schemas import (
     ReceiptIn,
     ReceiptOut,
     ReceiptsOut,
+    SeriesAfter,
     SeriesIn,
     SeriesListOut,
 )
 from shared.access import SECRETARIAT_ONLY, Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
+from shared.http.pages import DEFAULT_LIMIT, Limit
 from shared.http.params import BIGINT_MAX
 from shared.http.writes import Store, Write, Written
 
@@ -100,9 +106,13 @@ async def open_series(body: SeriesIn, write: Write) -> Written:
 
 @router.get("/series", tags=["notes verbales"])
 @allow(Role.SECRETARIAT, Role.AUDITOR, Role.SERVICE)
-async def list_series(request: Request) -> SeriesListOut:
-    """Every office's series and the number its next note takes."""
-    return SeriesListOut.of(await queries.series(await read_models(request)))
+async def list_series(
+    request: Request, limit: Limit = DEFAULT_LIMIT, after: SeriesAfter = None
+) -> SeriesListOut:
+    """Every office's series and the number its next note takes, a page at a time: by office,
+    at most `limit` after the cursor `after`; `next_after` reads on."""
+    page = await queries.series(await read_models(request), after=after, limit=limit)
+    return SeriesListOut.of(page)
 
 
 # ------------------------------------------------------------------------------ notes
@@ -142,11 +152,19 @@ async def list_notes(
     caller: Caller,
     languages: Languages = None,
     office: Annotated[str | None, Query(max_length=80, examples=[examples.OFFICE])] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    after: MessagesAfter = None,
 ) -> NotesOut:
-    """The notes issued, in the order of issue: all of them for the Secretariat and auditors,
-    those addressed to it for a member state."""
-    notes = await queries.notes(await read_models(request), office=office, reader=caller.state)
-    return NotesOut(notes=[NoteOut.of(note, languages) for note in notes])
+    """The notes issued (of `office`): all of them for the Secretariat and auditors, those
+    addressed to it for a member state; a page at a time, in the order of issue (log
+    position), at most `limit` after the cursor `after`; `next_after` reads on. A member
+    state's pages hold only its own notes, and are full but the last."""
+    page = await queries.notes(
+        await read_models(request), office=office, reader=caller.state, after=after, limit=limit
+    )
+    return NotesOut(
+        notes=[NoteOut.of(note, languages) for note in page.items], next_after=page.next_after
+    )
 
 
 async def _readable_note(
@@ -178,11 +196,21 @@ async def list_notices(
     caller: Caller,
     languages: Languages = None,
     kind: Annotated[NoticeKind | None, Query(examples=["document_revised"])] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    after: MessagesAfter = None,
 ) -> NoticesOut:
     """The notices the service sent by itself (a revision circulated, an agenda adopted, a
-    member admitted), in order: all for the Secretariat and auditors, its own for a state."""
-    notices = await queries.notices(await read_models(request), kind=kind, reader=caller.state)
-    return NoticesOut(notices=[NoticeOut.of(notice, languages) for notice in notices])
+    member admitted; of `kind`): all for the Secretariat and auditors, its own for a state; a
+    page at a time, in the order of issue (log position), at most `limit` after the cursor
+    `after`; `next_after` reads on. A member state's pages hold only its own notices, and are
+    full but the last."""
+    page = await queries.notices(
+        await read_models(request), kind=kind, reader=caller.state, after=after, limit=limit
+    )
+    return NoticesOut(
+        notices=[NoticeOut.of(notice, languages) for notice in page.items],
+        next_after=page.next_after,
+    )
 
 
 async def _readable_notice(

@@ -35,6 +35,9 @@ TEXT_1280 = templates.render(
     addressed_to_all_members=True,
 )
 """The seed's note as the templates write it: the text of the examples."""
+# The keys of the last item of a page, as the cursor (`after`) of the next one holds them.
+SERIES_AFTER = ("SOC/OI",)
+MESSAGES_AFTER = (41,)
 
 # ------------------------------------------------------------------------------ member states
 

@@ -3,11 +3,15 @@ the member states, the series, the notes and notices sent and their recipients, 
 inbox, and the delivery side's endpoints and deliveries. Each opens a connection of its own.
 
 `reader` is the state whose messages alone a caller may see (a member state's own), None for
-a caller who sees them all."""
+a caller who sees them all: its filter is part of the query, so a page holds only what the
+reader may see, and is short only when it is the last.
+
+The lists of notes, notices and series are paged by keyset (`shared.http.pages`): `after` is
+the decoded cursor of the previous page, `limit` the size of a page."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,8 +30,14 @@ from services.notifications.projections import (
     recipients_table,
     series_table,
 )
+from shared.http.pages import Keys, Keyset, Page
 
 M = TypeVar("M", NoteVerbaleIssued, NoticeIssued)
+
+MESSAGES_ORDER = Keyset(messages_table.c.position)
+"""`/notes` and `/notices`: in the order of issue (each message's position in the log)."""
+SERIES_ORDER = Keyset(series_table.c.office)
+"""`/series`: by office."""
 
 
 async def _all(engine: AsyncEngine, query: Select[Any]) -> Sequence[Any]:
@@ -47,27 +57,50 @@ async def member_states(engine: AsyncEngine, *, on: date | None = None) -> Seque
     return [row for row in rows if membership_of(row).is_member(row.state, on)]
 
 
-async def series(engine: AsyncEngine) -> Sequence[Any]:
-    return await _all(engine, select(series_table).order_by(series_table.c.office))
+async def series(engine: AsyncEngine, *, after: Keys | None, limit: int) -> Page[Any]:
+    """A page of the series, by office (`SERIES_ORDER`), after the cursor's."""
+    rows = await _all(engine, SERIES_ORDER.seek(select(series_table), after, limit))
+    return SERIES_ORDER.page(rows, limit)
 
 
-def _messages(kinds: Any, reader: str | None) -> Select[Any]:
-    m = messages_table
-    query = select(m).where(kinds).order_by(m.c.position)
+async def _page_of_messages(
+    engine: AsyncEngine,
+    query: Select[Any],
+    *,
+    reader: str | None,
+    after: Keys | None,
+    limit: int,
+    shape: Callable[[Any], M],
+) -> Page[M]:
+    """A page of the messages `query` selects (those to `reader` only, when given), in the
+    order of issue (`MESSAGES_ORDER`) after the cursor's, each `shape`d into its event."""
     if reader is not None:
-        query = query.where(m.c.recipients.contains([reader]))
-    return query
+        query = query.where(messages_table.c.recipients.contains([reader]))
+    rows = await _all(engine, MESSAGES_ORDER.seek(query, after, limit))
+    return MESSAGES_ORDER.page(rows, limit, shape)
 
 
 async def notes(
-    engine: AsyncEngine, *, office: str | None, reader: str | None
-) -> list[NoteVerbaleIssued]:
-    """The notes issued, in the order of issue (of `office` only, when given)."""
+    engine: AsyncEngine,
+    *,
+    office: str | None,
+    reader: str | None,
+    after: Keys | None,
+    limit: int,
+) -> Page[NoteVerbaleIssued]:
+    """A page of the notes issued, in the order of issue (of `office` only, when given)."""
     m = messages_table
-    query = _messages(m.c.kind == NoticeKind.NOTE_VERBALE.value, reader)
+    query = select(m).where(m.c.kind == NoticeKind.NOTE_VERBALE.value)
     if office is not None:
         query = query.where(m.c.office == office)
-    return [_message_of_row(NoteVerbaleIssued, r, "note_id") for r in await _all(engine, query)]
+    return await _page_of_messages(
+        engine,
+        query,
+        reader=reader,
+        after=after,
+        limit=limit,
+        shape=lambda row: _message_of_row(NoteVerbaleIssued, row, "note_id"),
+    )
 
 
 def _message_of_row(model: type[M], row: Any, id_field: str) -> M:
@@ -79,14 +112,27 @@ def _message_of_row(model: type[M], row: Any, id_field: str) -> M:
 
 
 async def notices(
-    engine: AsyncEngine, *, kind: NoticeKind | None, reader: str | None
-) -> list[NoticeIssued]:
-    """The notices the service sent by itself, in order (of `kind` only, when given)."""
+    engine: AsyncEngine,
+    *,
+    kind: NoticeKind | None,
+    reader: str | None,
+    after: Keys | None,
+    limit: int,
+) -> Page[NoticeIssued]:
+    """A page of the notices the service sent by itself, in the order of issue (of `kind`
+    only, when given)."""
     m = messages_table
-    query = _messages(m.c.kind != NoticeKind.NOTE_VERBALE.value, reader)
+    query = select(m).where(m.c.kind != NoticeKind.NOTE_VERBALE.value)
     if kind is not None:
         query = query.where(m.c.kind == kind.value)
-    return [_message_of_row(NoticeIssued, r, "notice_id") for r in await _all(engine, query)]
+    return await _page_of_messages(
+        engine,
+        query,
+        reader=reader,
+        after=after,
+        limit=limit,
+        shape=lambda row: _message_of_row(NoticeIssued, row, "notice_id"),
+    )
 
 
 async def recipients(engine: AsyncEngine, message_id: UUID) -> Sequence[Any]:

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.notifications import commands, domain, examples, templates
+from services.notifications import commands, domain, examples, queries, templates
 from services.notifications.events import (
     Enclosure,
     LanguageTag,
@@ -25,6 +25,11 @@ from services.notifications.events import (
 )
 from shared.access import StateCode
 from shared.eventstore import RecordedEvent
+from shared.http.pages import NextAfter, Page
+
+SeriesAfter = queries.SERIES_ORDER.parameter(example=examples.SERIES_AFTER)
+MessagesAfter = queries.MESSAGES_ORDER.parameter(example=examples.MESSAGES_AFTER)
+"""The cursor of `/notes` and of `/notices` (the same order: the order of issue)."""
 
 
 def answer_examples(*examples_: Any) -> ConfigDict:
@@ -114,14 +119,18 @@ class SeriesOut(BaseModel):
 
 
 class SeriesListOut(BaseModel):
-    model_config = answer_examples({"series": [examples.SERIES]})
+    model_config = answer_examples({"series": [examples.SERIES], "next_after": None})
 
     series: list[SeriesOut]
+    next_after: NextAfter
 
     @classmethod
-    def of(cls, rows: Sequence[Any]) -> SeriesListOut:
-        """From the rows of `queries.series`."""
-        return cls(series=[SeriesOut.model_validate(dict(r._mapping)) for r in rows])
+    def of(cls, page: Page[Any]) -> SeriesListOut:
+        """From a page of `queries.series`."""
+        return cls(
+            series=[SeriesOut.model_validate(dict(r._mapping)) for r in page.items],
+            next_after=page.next_after,
+        )
 
 
 # ------------------------------------------------------------------------------ notes
@@ -223,9 +232,10 @@ class NoteOut(BaseModel):
 
 
 class NotesOut(BaseModel):
-    model_config = answer_examples({"notes": [examples.NOTE]})
+    model_config = answer_examples({"notes": [examples.NOTE], "next_after": None})
 
     notes: list[NoteOut]
+    next_after: NextAfter
 
 
 # ------------------------------------------------------------------------------ notices
@@ -249,9 +259,10 @@ class NoticeOut(BaseModel):
 
 
 class NoticesOut(BaseModel):
-    model_config = answer_examples({"notices": [examples.NOTICE]})
+    model_config = answer_examples({"notices": [examples.NOTICE], "next_after": None})
 
     notices: list[NoticeOut]
+    next_after: NextAfter
 
 
 # ------------------------------------------------------------------------------ receipts

@@ -193,7 +193,7 @@ async def test_india_finds_a_document_restricted_to_kazakhstan_nowhere_in_meetin
     assert india["silence"].json()["detail"] == (
         f"The silence procedure {silence_id} does not exist.")
     for name in ("items", "items_at_revision"):
-        assert india[name].json() == unheard_of.json() == {"items": []}, name
+        assert india[name].json() == unheard_of.json() == {"items": [], "next_after": None}, name
 
     # The item stays, without the document; the others are as they were.
     for view in ("agenda", "circulated", "adopted"):
@@ -292,7 +292,7 @@ async def test_a_document_asked_for_is_found_only_by_who_may_see_it(database_url
     assert [(i["ref"], symbols(i["considers"])) for i in found.json()["items"]] == [
         ("3(c)", [f"{STATEMENT}/Rev.8"])]
     assert (hidden.status_code, hidden.json()) == (unheard_of.status_code, unheard_of.json())
-    assert hidden.json() == {"items": []}
+    assert hidden.json() == {"items": [], "next_after": None}
     assert kazakhstan.json() == found.json()
 
 
