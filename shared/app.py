@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from shared.access import StreamDistributions, install_access
 from shared.access.tokens import ServiceCredentials, TokenVerifier
@@ -34,6 +35,30 @@ from shared.parking import router as parking_router
 from shared.projections import Projection, ProjectionRunner, check_projections
 from shared.relay import JetStreamRelay
 from shared.settings import ServiceSettings
+
+# What a browser on an allowed origin may do (CORS): the methods the services' routes use,
+# the request headers of the API's conventions (`Last-Event-ID`: an EventSource resuming), and
+# the answer's headers a script may read besides the safelisted ones.
+CORS_METHODS = ("GET", "POST", "DELETE")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "Accept-Language",
+    "Last-Event-ID",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "Content-Language",
+    "X-Request-ID",
+    "WWW-Authenticate",
+)
+CORS_MAX_AGE_SECONDS = 600
 
 
 def create_service_app(
@@ -149,6 +174,22 @@ def create_service_app(
     app.state.projections = projections
     app.state.asyncapi_file = asyncapi
     install_http_conventions(app, max_body_bytes=settings.max_body_bytes, https=settings.https)
+    # CORS, only for the origins configured (CICA_CORS_ORIGINS; none: no CORS headers at all,
+    # and a preflight gets 405 as any OPTIONS does). Outside every convention: a preflight is
+    # answered before the access gate or the body limit could refuse it (it carries no token
+    # and no body), and every answer to an allowed origin, 401, 404, 413 and 500 problems
+    # included, carries the CORS headers a browser needs to let the page read it. Bearer
+    # tokens are no ambient credential: no cookies, so no `allow_credentials`.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=list(CORS_METHODS),
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            allow_credentials=False,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
     # Outermost middleware: counts every request with the status its client gets.
     install_metrics(app, public=settings.metrics_public)
     # Before any route: every route is guarded by its declared access rule (shared/access).

@@ -42,18 +42,26 @@ Who may open one: the readers of the service's log (`FEED_READERS`, as for ``GET
 and the distribution filter decides what each of them sees; but where the public could never
 see an event (the service declares no distribution of its streams, or declares only ones the
 public does not see: `may_show_the_public`), the public is refused (401) rather than served an
-empty stream. A token is checked when the stream opens; a stream outlives its token's expiry
-(reconnecting needs a fresh one), and a member state's admission is looked up again with each
-batch.
+empty stream. A token is checked when the stream opens, and the stream ends when the token
+expires (at its ``exp``: reconnecting needs a fresh one); a member state's admission is looked
+up again with each batch.
+
+The token: the ``Authorization`` header, or, since a browser's ``EventSource`` cannot send
+headers, the RFC 6750 §2.3 ``access_token`` query parameter (`LiveRule.query_token`; this route
+only, never both at once: see `shared.access.rules`). The access log writes no query string, a
+problem's ``instance`` is the path alone, and log lines redact anything shaped like a JWT, so
+the token is neither logged nor echoed. A token in a URL may still reach a proxy's logs or a
+browser's history: give a browser a short-lived token for its stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import anyio
 import structlog
@@ -70,7 +78,7 @@ from shared.access import (
     may_show_the_public,
     visible_records,
 )
-from shared.access.rules import FEED_READERS, FeedRule
+from shared.access.rules import FEED_READERS, QUERY_TOKEN, FeedRule
 from shared.envelope import to_cloudevent
 from shared.eventstore import PostgresEventStore
 from shared.eventstore.schema import BIGINT_MAX
@@ -181,7 +189,10 @@ class TooManyLiveStreamsError(
 
 class LiveRule(FeedRule):
     """The log's readers (`FEED_READERS`), but never the public where it could never see an
-    event: it is refused (401) rather than served an empty stream."""
+    event: it is refused (401) rather than served an empty stream. It also takes the token
+    as the ``access_token`` query parameter (a browser's EventSource sends no header)."""
+
+    query_token: ClassVar[bool] = True
 
     def roles_in(self, app: FastAPI) -> frozenset[Role]:
         roles = super().roles_in(app)
@@ -285,12 +296,22 @@ async def live(
             description="the id of the last event received: the stream resumes after it",
         ),
     ] = None,
+    access_token: Annotated[
+        str | None,
+        Query(
+            alias=QUERY_TOKEN,
+            description="the bearer token, for clients that cannot send an Authorization "
+            "header (a browser's EventSource; RFC 6750 §2.3): never with the header",
+        ),
+    ] = None,
 ) -> EventSourceResponse:
     """The service's events as they are appended (Server-Sent Events), filtered by what the
     caller may see, resumable with `Last-Event-ID`; from now on when neither it nor `after`
     is given. Idle streams carry a comment line every few seconds. Streams are bounded per
     process, for callers without a token, and per caller (503 or 429 with `Retry-After`);
-    where the public could never see an event of this service, it is refused (401)."""
+    where the public could never see an event of this service, it is refused (401). The
+    stream ends when the caller's token expires."""
+    del access_token  # read, and verified, by the access rule (shared.access.rules)
     state = request.app.state
     store: PostgresEventStore = state.store
     wanted = _event_types(types, store)
@@ -301,7 +322,13 @@ async def live(
     release = streams.enter(caller_key(request, viewer), public=viewer.principal.is_public)
     shutdown = anyio.Event()
     events = _follow(
-        request, viewer, after=start, wanted=wanted, streams=streams, shutdown=shutdown
+        request,
+        viewer,
+        after=start,
+        wanted=wanted,
+        streams=streams,
+        shutdown=shutdown,
+        expires_at=getattr(request.state, "token_expires_at", None),
     )
     return _LiveResponse(
         events,
@@ -321,7 +348,10 @@ async def _follow(
     wanted: frozenset[str] | None,
     streams: LiveStreams,
     shutdown: anyio.Event,
+    expires_at: float | None = None,
 ) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events; it ends when the service stops, or at `expires_at` (the Unix time
+    the caller's token expires; None: never)."""
     state = request.app.state
     store: PostgresEventStore = state.store
     service: str = state.settings.service_name
@@ -329,12 +359,17 @@ async def _follow(
     log.info("live.opened", after=after, role=viewer.principal.role.value, open=streams.open)
     try:
         while not (streams.closing.is_set() or shutdown.is_set()):
+            left = FALLBACK_POLL_SECONDS if expires_at is None else expires_at - time.time()
+            if left <= 0:
+                log.info("live.token_expired", position=position)
+                break
             waiter = state.notifier.waiter()
             async with streams.reads:
                 records = await store.read_all(after=position, limit=BATCH_SIZE)
             if not records:
                 await _first_of(
-                    (waiter.wait, streams.closing.wait, shutdown.wait), FALLBACK_POLL_SECONDS
+                    (waiter.wait, streams.closing.wait, shutdown.wait),
+                    min(FALLBACK_POLL_SECONDS, left),
                 )
                 continue
             read_to = records[-1].position

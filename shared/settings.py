@@ -12,6 +12,10 @@ is in no environment a process listing or a crash report shows). ``cica up`` mak
 containers they come from Secrets. Where the servers speak TLS with certificates of a private
 CA, ``CICA_NATS_TLS_CA_FILE`` names that CA (system-wide).
 
+Which browser origins may call the services (CORS) is system-wide too: ``CICA_CORS_ORIGINS``,
+comma-separated (``https://app.cica.example,https://ministry.example``); none by default, so
+that no page of another origin may read an answer unless the deployment says so.
+
 Where the other services answer (for a consumer to heal gaps from a producer's ``GET /events``)
 is each service's own setting, declared with `service_url`: ``CICA_<PRODUCER>_URL``, by default
 the producer's port on this machine. The kit names no service: it reads whichever the service
@@ -20,13 +24,14 @@ declares (`ServiceSettings.feed_urls`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
@@ -35,6 +40,23 @@ DEFAULT_ISSUER = "cica"
 DEFAULT_AUDIENCE = "cica"
 MIN_SECRET_BYTES = 32
 _SERVICE_URL_OF = "cica_service_url_of"
+# An origin as a browser sends it: scheme, host, maybe a port; no path, no wildcard.
+_ORIGIN = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def cors_origins(value: str | Iterable[str]) -> tuple[str, ...]:
+    """The origins `value` names (comma-separated text, or each one), checked: each is
+    ``scheme://host[:port]`` as a browser sends it in ``Origin``; ``*`` is refused (the
+    origins a browser may call from are named, never all of them)."""
+    items = value.split(",") if isinstance(value, str) else value
+    origins = tuple(item.strip() for item in items if item.strip())
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ValueError(
+                f"{origin!r} is not an origin: write scheme://host[:port] "
+                "(https://app.example.org), no path, no trailing slash, no wildcard"
+            )
+    return origins
 
 
 def service_database_url(server_url: str, service: str) -> str:
@@ -177,6 +199,16 @@ class ServiceSettings(BaseSettings):
     # GET /metrics (shared/metrics.py) is for the Secretariat, auditors and services; true
     # opens it to callers without a token too (a cluster whose scraper carries none).
     metrics_public: bool = False
+    # The browser origins allowed to call the API (CORS): CICA_CORS_ORIGINS, comma-separated,
+    # system-wide; none by default (see the module's docstring and shared/app.py).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="CICA_CORS_ORIGINS"
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _check_cors_origins(cls, value: Any) -> tuple[str, ...]:
+        return cors_origins(value)
 
     @property
     def dsn(self) -> str:

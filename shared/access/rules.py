@@ -21,6 +21,12 @@ asks for the `Caller`:
 - a token that does not verify (expired, not yet valid, another key, another issuer or
   audience, malformed): 401 with the RFC 6750 ``invalid_token`` challenge, on every route;
 - a valid token whose role the rule does not admit: 403 problem+json;
+- the token comes in the Authorization header; a route whose rule says so (`query_token`:
+  ``GET /live``, for browsers' ``EventSource``, which cannot set headers) also takes it as the
+  RFC 6750 §2.3 ``access_token`` query parameter. Any other route given ``?access_token=``
+  refuses it (400 ``invalid_request``: it never authenticates there, and the client learns
+  why rather than being served as the public), and so does ``/live`` given a token both ways
+  (RFC 6750 §2: one method per request);
 - a route that declares no rule admits nobody (and fails `check_access_rules`);
 - auditors and the public never write: a rule is never taken to admit them on a POST, PUT,
   PATCH or DELETE.
@@ -40,24 +46,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import fastapi.routing
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Scope
 
 from shared import context
 from shared.access.distribution import StreamDistributions, Viewer, load_viewer
 from shared.access.principals import NEVER_WRITE, Principal, Role
-from shared.access.tokens import TokenVerifier, UnauthenticatedError
+from shared.access.tokens import TokenRequestError, TokenVerifier, UnauthenticatedError
 from shared.domain import ForbiddenError
 
 ACCESS_EXTENSION = "x-cica-access"
 SECURITY_SCHEME = "bearer"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+QUERY_TOKEN = "access_token"
+"""The query parameter a route whose rule takes one reads the bearer token from (RFC 6750)."""
 _RULE_ATTRIBUTE = "__cica_access__"
 
 E = TypeVar("E", bound=Callable[..., Any])
@@ -68,6 +76,8 @@ class AccessRule:
     """The roles that may call a route. Applied to an endpoint as a decorator."""
 
     roles: frozenset[Role]
+    query_token: ClassVar[bool] = False
+    """Whether the route also takes the token as the `QUERY_TOKEN` query parameter."""
 
     def __call__(self, endpoint: E) -> E:
         setattr(endpoint, _RULE_ATTRIBUTE, self)
@@ -143,6 +153,39 @@ def principal_of(headers: Headers, verifier: TokenVerifier) -> Principal:
     return verifier.verify(token)
 
 
+def request_token(scope: Scope, rule: AccessRule | None) -> str | None:
+    """The bearer token of the request `scope` describes, for a route with `rule`: its
+    Authorization header, or, where the rule takes one (`AccessRule.query_token`), its
+    `QUERY_TOKEN` query parameter; None when it sends neither. `TokenRequestError` (400) for a
+    query token on any other route, or for a token sent both ways (or twice)."""
+    header = bearer_token(Headers(scope=scope))
+    in_query = QueryParams(scope.get("query_string", b"")).getlist(QUERY_TOKEN)
+    if not in_query:
+        return header
+    if rule is None or not rule.query_token:
+        raise TokenRequestError(
+            f"This route takes no {QUERY_TOKEN} query parameter (only GET /live does); send "
+            "the token as `Authorization: Bearer <token>`."
+        )
+    if header is not None or len(in_query) > 1:
+        raise TokenRequestError(
+            f"Send the token one way: the Authorization header or one {QUERY_TOKEN} query "
+            "parameter, not both."
+        )
+    if not in_query[0].strip():
+        raise UnauthenticatedError(f"The {QUERY_TOKEN} parameter is empty.", invalid_token=True)
+    return in_query[0].strip()
+
+
+def identify(scope: Scope, rule: AccessRule | None) -> tuple[Principal, float | None]:
+    """Who the request `scope` describes is calling a route with `rule` (the public without
+    a token), and when its token expires (None: no token)."""
+    token = request_token(scope, rule)
+    if token is None:
+        return Principal.public(), None
+    return _verifier_of(scope["app"]).verify_with_expiry(token)
+
+
 def _verifier_of(app: Any) -> TokenVerifier:
     verifier = getattr(app.state, "token_verifier", None)
     if verifier is None:
@@ -154,12 +197,13 @@ async def authenticate(request: Request) -> AsyncIterator[Principal]:
     """The app-wide dependency: who is calling, and whether the route admits them. While the
     request runs, the principal is the actor recorded in the metadata of the events it
     appends."""
-    principal = principal_of(request.headers, _verifier_of(request.app))
     route = request.scope.get("route")
     endpoint = getattr(route, "endpoint", None)
     rule = rule_of(endpoint) if endpoint is not None else None
+    principal, expires_at = identify(request.scope, rule)
     judge(principal, rule, request.app, request.method)
     request.state.principal = principal
+    request.state.token_expires_at = expires_at
     token = context.actor.set(actor_of(principal))
     try:
         yield principal
@@ -181,16 +225,17 @@ def judge(principal: Principal, rule: AccessRule | None, app: Any, method: str) 
 
 def refuse_before_the_body(scope: Scope) -> None:
     """Raise the refusal `authenticate` would give the request `scope` describes, judged from
-    the declared rule of the API route it goes to and its Authorization header alone: nothing
-    of its body is read. Does nothing when no API route of the app matches it fully (the app
+    the declared rule of the API route it goes to and its token (`request_token`) alone:
+    nothing of its body is read. Does nothing when no API route of the app matches it fully (the app
     answers 404 or 405, or serves a route that is not an API operation, such as /docs) or when
     the route admits the caller (the app then runs `authenticate` as always)."""
     app = scope["app"]
     endpoint = endpoint_of(app, scope)
     if endpoint is None:
         return
-    principal = principal_of(Headers(scope=scope), _verifier_of(app))
-    judge(principal, rule_of(endpoint), app, scope["method"])
+    rule = rule_of(endpoint)
+    principal, _ = identify(scope, rule)
+    judge(principal, rule, app, scope["method"])
 
 
 def endpoint_of(app: Any, scope: Scope) -> Callable[..., Any] | None:

@@ -71,6 +71,21 @@ class UnauthenticatedError(
         self.headers["WWW-Authenticate"] = challenge
 
 
+class TokenRequestError(
+    ProblemError, status=400, title="Bad Request", type_="/problems/invalid-token-request"
+):
+    """400: a token sent in a way this route does not take (RFC 6750 ``invalid_request``): as
+    the ``access_token`` query parameter where only the header is accepted, or by two methods
+    at once. Never echoes the token."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        description = detail.replace("\\", "").replace('"', "'")
+        self.headers["WWW-Authenticate"] = (
+            f'Bearer realm="{REALM}", error="invalid_request", error_description="{description}"'
+        )
+
+
 SECRET_FILE_NAME = "jwt-secret"
 HMAC_ALGORITHM = "HS256"
 # Asymmetric algorithms a public key or a JWKS may verify; "none" and HMAC-with-a-public-key
@@ -172,6 +187,11 @@ class TokenVerifier:
         )
 
     def verify(self, token: str) -> Principal:
+        return self.verify_with_expiry(token)[0]
+
+    def verify_with_expiry(self, token: str) -> tuple[Principal, float]:
+        """The principal the token names, and when it expires (its ``exp``, a Unix time): a
+        live stream opened with it ends then (`shared.live`)."""
         if not self.keys:
             raise UnauthenticatedError(
                 "This service is configured with no token key and accepts no token.",
@@ -228,7 +248,7 @@ class TokenVerifier:
                 raise UnauthenticatedError(
                     "The token is malformed or its claims are invalid.", invalid_token=True
                 ) from None
-            return principal_of_claims(claims)
+            return principal_of_claims(claims), float(claims["exp"])
         raise UnauthenticatedError(
             "The token's signature does not verify with this service's keys.",
             invalid_token=True,

@@ -32,7 +32,7 @@ from typing import TypeVar
 
 from shared.access.principals import TOKEN_ROLES, is_state_code
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
-from shared.settings import DEFAULT_SERVER_URL, TokenSettings, read_secret_file
+from shared.settings import DEFAULT_SERVER_URL, TokenSettings, cors_origins, read_secret_file
 from shared.system.audit.command import add_audit_parser, audit_command
 from shared.system.migrate import prepare_databases
 from shared.system.services import SERVICE_NAMES
@@ -42,6 +42,7 @@ from shared.system.supervisor import (
     DEFAULT_PG_PORT,
     DEFAULT_SERVICE_PORTS,
     DEFAULT_STATE_DIR,
+    DEVELOPMENT_CORS_ORIGINS,
     UpOptions,
     run_up,
 )
@@ -107,6 +108,29 @@ def _state_code(text: str) -> str:
     return code
 
 
+def _origin(text: str) -> str:
+    try:
+        (origin,) = cors_origins([text])
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return origin
+
+
+def _cors_origins(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[str, ...]:
+    """The --cors-origin flags if any, else CICA_CORS_ORIGINS if set (empty: none), else the
+    local development origins."""
+    if args.cors_origins:
+        return tuple(dict.fromkeys(args.cors_origins))
+    if "CICA_CORS_ORIGINS" not in environ:
+        return DEVELOPMENT_CORS_ORIGINS
+    try:
+        return cors_origins(environ["CICA_CORS_ORIGINS"])
+    except ValueError as error:
+        parser.error(f"CICA_CORS_ORIGINS: {error}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cica",
@@ -169,6 +193,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="NATS nodes to start as one JetStream cluster, streams kept on min(3, NODES) of "
         "them; node i on the NATS port + i (routes + 2000, monitoring + 4000); with 2 or more "
         "a node that exits is restarted (env CICA_NATS_CLUSTER; default 1)",
+    )
+    up.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        type=_origin,
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the services (CORS), scheme://host[:port], "
+        "repeatable; given, only these (env CICA_CORS_ORIGINS, comma-separated, empty for "
+        "none; default the local development servers "
+        f"{', '.join(DEVELOPMENT_CORS_ORIGINS)})",
     )
     up.add_argument(
         "--startup-timeout",
@@ -373,6 +409,7 @@ def up_options(
         stop_timeout=args.stop_timeout,
         replicas=_setting(parser, environ, args.replicas, "CICA_REPLICAS", _count, 1),
         nats_cluster=_setting(parser, environ, args.nats_cluster, "CICA_NATS_CLUSTER", _count, 1),
+        cors_origins=_cors_origins(parser, args, environ),
     )
 
 

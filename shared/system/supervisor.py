@@ -77,6 +77,15 @@ DEFAULT_NATS_PORT = 4222
 DEFAULT_SERVICE_PORTS: Mapping[str, int] = DEFAULT_PORTS
 """Each service's port, as `shared.system.services` declares it (its settings' `default_port`)."""
 REPLICA_PORT_STEP = 10
+DEVELOPMENT_CORS_ORIGINS = (
+    "http://localhost:3000",
+    "http://127.0.0.1:3000",
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+)
+"""The browser origins `cica up` lets call the services unless told otherwise: where the usual
+development servers of a web client run (3000: React, Next.js; 5173: Vite). Bearer tokens are
+no cookies, so a page on these origins reads nothing it could not read with a token of its own."""
 """Replica r (1-based) of a service listens on its port + 10 * (r - 1): 8001-8004, 8011-8014."""
 NATS_ROUTE_PORT_OFFSET = 2000
 """A cluster's node i listens for clients on the NATS port + i, for its peers on the NATS port
@@ -119,6 +128,8 @@ class UpOptions:
     """Processes of each service; with 2 or more a replica that exits is restarted."""
     nats_cluster: int = 1
     """NATS nodes started here; with 2 or more a node that exits is restarted."""
+    cors_origins: tuple[str, ...] = DEVELOPMENT_CORS_ORIGINS
+    """The browser origins the services allow (CORS), passed as ``CICA_CORS_ORIGINS``."""
 
     def replica_port(self, service: str, replica: int) -> int:
         return self.service_ports[service] + REPLICA_PORT_STEP * (replica - 1)
@@ -624,6 +635,7 @@ class Supervisor:
         for other in self.services:
             if other.replica == 1:
                 environment[f"CICA_{other.name.upper()}_URL"] = other.url
+        environment["CICA_CORS_ORIGINS"] = ",".join(self.options.cors_origins)
         environment["PYTHONUNBUFFERED"] = "1"
         return environment
 
@@ -705,6 +717,8 @@ class Supervisor:
         if self.nats_cluster is not None:
             logs += [_shown(node.log_path) for node in self.nats_cluster.nodes]
         lines.append(f"  {'logs':<{width}}  {', '.join(logs)}")
+        origins = ", ".join(self.options.cors_origins) or "none (no cross-origin browser calls)"
+        lines.append(f"  {'CORS':<{width}}  {origins}")
         lines += ["", *self._token_help()]
         lines += ["", "Ctrl-C stops everything.", ""]
         return "\n".join(lines)
