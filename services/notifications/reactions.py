@@ -347,23 +347,29 @@ async def _taking_part(ctx: ReactionContext, meeting: str, day: date) -> tuple[s
     return taking_part
 
 
+async def _tell_participants(
+    ctx: ReactionContext, event: ForeignEvent, kind: NoticeKind, wording: Wording, day: str
+) -> None:
+    """A notice of an agenda (`event`, whose `day` field holds the day of the fact) to its
+    meeting's participants."""
+    meeting = event.stream_id.removeprefix("meeting-")
+    values = {"symbol": event.data["symbol"], "meeting": meeting, day: event.data[day]}
+    await _notice(
+        ctx,
+        kind=kind,
+        wording=wording,
+        values=lambda _language: values,
+        recipients=await _taking_part(ctx, meeting, day_of(event, day)),
+        reference=event.data["symbol"],
+    )
+
+
 @reactions.on(MEETINGS, "AgendaAdopted")
 async def when_an_agenda_is_adopted_its_participants_are_told(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    meeting = event.stream_id.removeprefix("meeting-")
-    values = {
-        "symbol": event.data["symbol"],
-        "meeting": meeting,
-        "adopted_on": event.data["adopted_on"],
-    }
-    await _notice(
-        ctx,
-        kind=NoticeKind.AGENDA_ADOPTED,
-        wording=(ADOPTED_SUBJECT, ADOPTED_TEXT),
-        values=lambda _language: values,
-        recipients=await _taking_part(ctx, meeting, day_of(event, "adopted_on")),
-        reference=event.data["symbol"],
+    await _tell_participants(
+        ctx, event, NoticeKind.AGENDA_ADOPTED, (ADOPTED_SUBJECT, ADOPTED_TEXT), "adopted_on"
     )
 
 
@@ -380,19 +386,12 @@ AGENDA_CIRCULATED_TEXT = {
 async def when_a_draft_agenda_is_circulated_its_participants_are_told(
     ctx: ReactionContext, event: ForeignEvent
 ) -> None:
-    meeting = event.stream_id.removeprefix("meeting-")
-    values = {
-        "symbol": event.data["symbol"],
-        "meeting": meeting,
-        "circulated_on": event.data["circulated_on"],
-    }
-    await _notice(
+    await _tell_participants(
         ctx,
-        kind=NoticeKind.AGENDA_CIRCULATED,
-        wording=(AGENDA_CIRCULATED_SUBJECT, AGENDA_CIRCULATED_TEXT),
-        values=lambda _language: values,
-        recipients=await _taking_part(ctx, meeting, day_of(event, "circulated_on")),
-        reference=event.data["symbol"],
+        event,
+        NoticeKind.AGENDA_CIRCULATED,
+        (AGENDA_CIRCULATED_SUBJECT, AGENDA_CIRCULATED_TEXT),
+        "circulated_on",
     )
 
 

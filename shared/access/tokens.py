@@ -301,7 +301,7 @@ def _is_subject(value: object) -> bool:
 
 
 def mint_token(
-    secret: bytes,
+    secret: Any,
     *,
     role: Role | str,
     state: str | None = None,
@@ -310,10 +310,12 @@ def mint_token(
     issuer: str = DEFAULT_ISSUER,
     audience: str = DEFAULT_AUDIENCE,
     now: datetime | None = None,
+    algorithm: str = HMAC_ALGORITHM,
 ) -> str:
-    """An HS256 token for `role` (and `state`, for a member state), valid from `now` for
-    `ttl`. For development and tests: a real deployment's tokens come from its identity
-    provider, signed with a private key whose public half the services know."""
+    """A token for `role` (and `state`, for a member state), valid from `now` for `ttl`,
+    signed with `secret` by `algorithm`: HS256 with the system's HMAC secret (one machine,
+    tests), or EdDSA/RS256 with a deployment's token issuer's private key
+    (`shared.system.keys`), whose public half the services know."""
     role = Role(role)
     if role not in TOKEN_ROLES:
         raise ValueError(f"no token is minted for the role {role.value}")
@@ -335,7 +337,7 @@ def mint_token(
     }
     if state is not None:
         claims["state"] = state
-    return jwt.encode(claims, secret, algorithm=HMAC_ALGORITHM)
+    return jwt.encode(claims, secret, algorithm=algorithm)
 
 
 class ServiceCredentials:

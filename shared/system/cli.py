@@ -30,10 +30,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from shared.access.principals import TOKEN_ROLES, is_state_code
+from shared.access.principals import TOKEN_ROLES
 from shared.access.tokens import SECRET_FILE_NAME, ensure_secret_file, mint_token
 from shared.settings import DEFAULT_SERVER_URL, TokenSettings, cors_origins, read_secret_file
 from shared.system.audit.command import add_audit_parser, audit_command
+from shared.system.keys import parse_duration, parse_state_code
 from shared.system.migrate import prepare_databases
 from shared.system.services import SERVICE_NAMES
 from shared.system.supervisor import (
@@ -88,24 +89,6 @@ def _positive_seconds(text: str) -> float:
     return seconds
 
 
-_DURATION = re.compile(r"([1-9][0-9]*)([smhd])")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _duration(text: str) -> timedelta:
-    match = _DURATION.fullmatch(text.strip())
-    if match is None:
-        raise argparse.ArgumentTypeError(f"a duration is like 90s, 30m, 1h or 7d, not {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
-
-
-def _state_code(text: str) -> str:
-    code = text.strip().upper()
-    if not is_state_code(code):
-        raise argparse.ArgumentTypeError(
-            f"a state is an ISO 3166 alpha-3 code such as KAZ, not {text!r}"
-        )
-    return code
 
 
 def _origin(text: str) -> str:
@@ -233,12 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", required=True, choices=sorted(role.value for role in TOKEN_ROLES))
     token.add_argument(
         "--state",
-        type=_state_code,
+        type=parse_state_code,
         help="the member state's ISO 3166 alpha-3 code (with --role member_state only)",
     )
     token.add_argument(
         "--ttl",
-        type=_duration,
+        type=parse_duration,
         default=timedelta(hours=1),
         help="how long it is valid: 90s, 30m, 1h, 7d (default 1h)",
     )

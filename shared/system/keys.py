@@ -35,17 +35,15 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from shared.access.principals import TOKEN_ROLES, Role, is_state_code
-from shared.access.tokens import ensure_secret_file
+from shared.access.tokens import ensure_secret_file, mint_token
 from shared.checkpoints import ensure_signing_key_file
 from shared.settings import DEFAULT_AUDIENCE, DEFAULT_ISSUER, TokenSettings
 from shared.system.services import SERVICE_NAMES, service_named
@@ -99,30 +97,11 @@ def mint_signed_token(
     now: datetime | None = None,
 ) -> str:
     """A token for `role` signed with the issuer's private `key` (EdDSA or RS256), with the
-    claims `shared.access.tokens.mint_token` gives an HMAC one (which signs with a secret
-    only)."""
-    role = Role(role)
-    if role not in TOKEN_ROLES:
-        raise ValueError(f"no token is minted for the role {role.value}")
-    if (role is Role.MEMBER_STATE) != (state is not None):
-        raise ValueError("a member_state token names its state (--state), and no other does")
-    if state is not None and not is_state_code(state):
-        raise ValueError(f"not an ISO 3166 alpha-3 code: {state!r}")
-    if ttl <= timedelta(0):
-        raise ValueError("a token's time to live is positive")
-    issued = now or datetime.now(UTC)
-    claims: dict[str, Any] = {
-        "iss": issuer,
-        "aud": audience,
-        "sub": subject or (f"dev:{role.value}:{state}" if state else f"dev:{role.value}"),
-        "iat": issued,
-        "nbf": issued,
-        "exp": issued + ttl,
-        "role": role.value,
-    }
-    if state is not None:
-        claims["state"] = state
-    return jwt.encode(claims, key, algorithm=algorithm_of(key))
+    claims `shared.access.tokens.mint_token` gives every token."""
+    return mint_token(
+        key, role=role, state=state, subject=subject, ttl=ttl, issuer=issuer,
+        audience=audience, now=now, algorithm=algorithm_of(key),
+    )
 
 
 def write_private_file(path: Path, content: bytes) -> Path:
@@ -177,14 +156,16 @@ _DURATION = re.compile(r"([1-9][0-9]*)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def _duration(text: str) -> timedelta:
+def parse_duration(text: str) -> timedelta:
+    """A command line's duration (``90s``, ``30m``, ``1h``, ``365d``)."""
     match = _DURATION.fullmatch(text.strip())
     if match is None:
         raise argparse.ArgumentTypeError(f"a duration is like 90s, 30m, 1h or 365d, not {text!r}")
     return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
-def _state_code(text: str) -> str:
+def parse_state_code(text: str) -> str:
+    """A command line's state: an ISO 3166 alpha-3 code (``kaz`` is ``KAZ``)."""
     code = text.strip().upper()
     if not is_state_code(code):
         raise argparse.ArgumentTypeError(f"a state is an ISO 3166 alpha-3 code, not {text!r}")
@@ -202,16 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("directory", type=Path, metavar="DIR")
     make.add_argument(
         "--service-token-ttl",
-        type=_duration,
+        type=parse_duration,
         default=SERVICE_TOKEN_TTL,
         help="how long each service's token is valid (default 365d)",
     )
     token = commands.add_parser("token", help="print a token signed with the issuer's key")
     token.add_argument("--private-key-file", type=Path, required=True)
     token.add_argument("--role", required=True, choices=sorted(role.value for role in TOKEN_ROLES))
-    token.add_argument("--state", type=_state_code, help="with --role member_state only")
+    token.add_argument("--state", type=parse_state_code, help="with --role member_state only")
     token.add_argument("--subject", help="the token's sub (default dev:<role>[:<state>])")
-    token.add_argument("--ttl", type=_duration, default=timedelta(hours=1), help="default 1h")
+    token.add_argument("--ttl", type=parse_duration, default=timedelta(hours=1), help="default 1h")
     public = commands.add_parser("public-key", help="print the issuer's public key (PEM)")
     public.add_argument("--private-key-file", type=Path, required=True)
     return parser
