@@ -17,7 +17,8 @@ from shared.http.etag import version_conflict_handler
 from shared.http.headers import SecurityHeadersMiddleware
 from shared.http.idempotency import DEFAULT_LEASE, IdempotencyMiddleware
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
-from shared.http.problems import install_problem_documentation, install_problem_handlers
+from shared.http.openapi import install_openapi_conventions
+from shared.http.problems import install_problem_handlers
 from shared.http.requests import RequestContextMiddleware
 from shared.http.text import StorableTextMiddleware
 
@@ -48,7 +49,7 @@ def install_http_conventions(
     answered yet before another request may take it over.
     """
     install_problem_handlers(app)
-    install_problem_documentation(app)
+    install_openapi_conventions(app)
     app.add_exception_handler(ConcurrencyError, version_conflict_handler)
     # add_middleware puts each new middleware outside the ones before it.
     app.add_middleware(IdempotencyMiddleware, lease=idempotency_lease)

@@ -31,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from shared import context
@@ -207,6 +208,11 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     return domain_error_response(request.scope, exc)
 
 
+def _is_missing_if_match(error: Mapping[str, Any]) -> bool:
+    location = [str(part).lower() for part in error["loc"]]
+    return error["type"] == "missing" and location == ["header", "if-match"]
+
+
 async def request_validation_handler(request: Request, exc: Exception) -> Response:
     """422 with one entry per invalid field: where it is, what is wrong, and the error's type.
     The offending input is not echoed back (it may be a password or a token)."""
@@ -215,6 +221,16 @@ async def request_validation_handler(request: Request, exc: Exception) -> Respon
         {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error.get("type")}
         for error in exc.errors()
     ]
+    if any(_is_missing_if_match(error) for error in errors):
+        body = problem_body(
+            request.scope,
+            status=428,
+            title="Precondition Required",
+            type_="/problems/precondition-required",
+            detail="Send If-Match with the ETag you read (e.g. If-Match: \"9\"): this write "
+            "applies only to the version it was decided on.",
+        )
+        return JSONResponse(body, status_code=428, media_type=PROBLEM_JSON)
     body = problem_body(
         request.scope,
         status=422,
@@ -226,12 +242,27 @@ async def request_validation_handler(request: Request, exc: Exception) -> Respon
     return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
 
+def allowed_methods(scope: Scope) -> list[str]:
+    """Every method some route of the app takes at the request's path, sorted: what ``Allow``
+    lists on a 405. Starlette lists only the methods of the first route whose path matched,
+    where one path has a route per method (GET and POST on ``/checkpoints``)."""
+    methods: set[str] = set()
+    for route in scope["app"].router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return sorted(methods)
+
+
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     """Starlette's and FastAPI's `HTTPException` (404 for an unknown route, 405 for a method
     the route does not have, or one raised by hand) as a problem of type ``about:blank``."""
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     headers = dict(exc.headers) if exc.headers else None
+    if status == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request.scope))}
     if status < 200 or status in (204, 304):  # these answers have no body
         return Response(status_code=status, headers=headers)
     phrase = _phrase(status)
@@ -461,13 +492,3 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
     return schema
-
-
-def install_problem_documentation(app: FastAPI) -> None:
-    """Make `app`'s OpenAPI document declare its problem answers (see `document_problems`)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        return document_problems(generate())
-
-    app.openapi = openapi  # type: ignore[method-assign]
