@@ -196,7 +196,10 @@ async def test_what_was_reported_as_a_500_is_a_422_problem(
 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["type"] == "/problems/validation-error"
+    text_no_store_can_hold = "%00" in url
+    assert response.json()["type"] == (
+        "/problems/unstorable-text" if text_no_store_can_hold else "/problems/validation-error"
+    )
 
 
 async def test_a_silence_procedure_due_after_the_year_9999_in_utc_is_refused(

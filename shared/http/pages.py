@@ -18,9 +18,10 @@ its page by column name. It is opaque to clients, and hostile input to the servi
 ``after`` parameter decodes it, bounded in length, and checks that it names exactly the
 keyset's columns with values of their types (an integer within a ``bigint``, text that
 PostgreSQL can store, an instant with its offset within the years 1 to 9999); anything else is a
-422 validation problem on ``after``, never a 5xx. A well-formed cursor that no page ever gave
-(forged) is only a place in the order: the page after it shows what follows, filtered for the
-caller like any other page.
+422 problem on ``after`` (of type ``/problems/invalid-cursor``: the document states the
+syntax, not which keys a list's cursors hold), never a 5xx. A well-formed cursor that no page
+ever gave (forged) is only a place in the order: the page after it shows what follows,
+filtered for the caller like any other page.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import Field, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 from sqlalchemy import ColumnElement, Select, literal, tuple_
 from sqlalchemy.types import DateTime, Integer, String
 
 from shared.http.params import BIGINT_MAX, BIGINT_MIN, in_utc_range
+from shared.http.problems import INVALID_CURSOR
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -154,6 +157,14 @@ class Keyset:
             _key(name, kind, keys[name]) for name, kind in zip(self.names, self.kinds, strict=True)
         )
 
+    def _decode_parameter(self, cursor: object) -> Keys:
+        try:
+            return self.decode(cursor)
+        except InvalidCursorError as error:
+            # Its own error type: the 422 names the rule (shared.http.problems), since a
+            # cursor of the right syntax that no page gave cannot be told from the schema.
+            raise PydanticCustomError(INVALID_CURSOR, str(error)) from None
+
     def parameter(self, *, example: Sequence[Any]) -> Any:
         """The type of a route's ``after`` query parameter (default None: the first page): a
         string in the OpenAPI document, the decoded `Keys` in the route; `example` is the keys
@@ -167,7 +178,7 @@ class Keyset:
         }
         return Annotated[
             Any,
-            PlainValidator(self.decode),
+            PlainValidator(self._decode_parameter),
             WithJsonSchema(schema),
             Query(
                 description="the `next_after` of the previous page, as it came (opaque); the "

@@ -208,6 +208,16 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     return domain_error_response(request.scope, exc)
 
 
+INVALID_CURSOR = "invalid_cursor"
+RULES_OF_VALIDATION: dict[str, tuple[str, str]] = {
+    INVALID_CURSOR: ("/problems/invalid-cursor", "Invalid cursor"),
+}
+"""Validation errors that apply a rule the OpenAPI document cannot state (a cursor of the
+right syntax that no page of this list gave): their error type, and the problem's type and
+title. A request refused only for these gets that problem, not ``/problems/validation-error``,
+which says the request breaks its documented schema."""
+
+
 def _is_missing_if_match(error: Mapping[str, Any]) -> bool:
     location = [str(part).lower() for part in error["loc"]]
     return error["type"] == "missing" and location == ["header", "if-match"]
@@ -231,11 +241,13 @@ async def request_validation_handler(request: Request, exc: Exception) -> Respon
             "applies only to the version it was decided on.",
         )
         return JSONResponse(body, status_code=428, media_type=PROBLEM_JSON)
+    rules = {RULES_OF_VALIDATION.get(error["type"]) for error in errors}
+    type_, title = rules.pop() if len(rules) == 1 and None not in rules else (None, None)
     body = problem_body(
         request.scope,
         status=422,
-        title="Unprocessable Content",
-        type_="/problems/validation-error",
+        title=title or "Unprocessable Content",
+        type_=type_ or "/problems/validation-error",
         detail=f"The request is not valid: {len(errors)} error(s), listed in `errors`.",
         members={"errors": errors},
     )

@@ -13,10 +13,10 @@ once for every route, before any of it is parsed:
   bytes would miss), with no NUL, raw or as a ``\\u0000`` escape, and no surrogate escape
   that is not half of a pair.
 
-The client gets 422 problem+json of type ``/problems/validation-error``, like any other
-request that does not validate, with one entry in ``errors`` saying where (never echoing the
-input). The middleware sits inside the body limit, which bounds what it reads, and outside the
-idempotency middleware, so a refused request claims no key.
+The client gets 422 problem+json of type ``/problems/unstorable-text`` (a rule of the
+system's storage that a schema does not state), with one entry in ``errors`` saying where
+(never echoing the input). The middleware sits inside the body limit, which bounds what it
+reads, and outside the idempotency middleware, so a refused request claims no key.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from shared.http.problems import ProblemError, problem_response
 class UnstorableTextError(
     ProblemError,
     status=422,
-    title="Unprocessable Content",
-    type_="/problems/validation-error",
+    title="Unstorable text",
+    type_="/problems/unstorable-text",
 ):
     def __init__(self, loc: list[str], reason: str) -> None:
         super().__init__(

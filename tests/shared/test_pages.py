@@ -239,7 +239,9 @@ async def test_what_is_no_cursor_or_no_limit_is_a_422_validation_problem(client,
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     problem = response.json()
-    assert problem["type"] == "/problems/validation-error"
+    assert problem["type"] == (
+        "/problems/invalid-cursor" if "after" in params else "/problems/validation-error"
+    )
     (error,) = problem["errors"]
     assert error["loc"] == ["query", next(iter(params))]
     assert "garbage" not in json.dumps(problem), "the input is not echoed"

@@ -60,7 +60,7 @@ async def test_a_url_holding_what_no_text_can_store_is_a_422_before_the_route(ur
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert problem["type"] == "/problems/validation-error"
+    assert problem["type"] == "/problems/unstorable-text"
     assert problem["errors"] == [{"loc": loc, "msg": problem["errors"][0]["msg"],
                                   "type": "unstorable_text"}]
     assert reason in problem["errors"][0]["msg"]
@@ -96,7 +96,7 @@ async def test_a_json_body_holding_what_no_text_can_store_is_a_422_before_the_ro
 
     assert response.status_code == 422, response.text
     problem = response.json()
-    assert problem["type"] == "/problems/validation-error"
+    assert problem["type"] == "/problems/unstorable-text"
     assert problem["errors"][0]["loc"] == ["body"]
     assert reason in problem["errors"][0]["msg"]
     assert calls == []
