@@ -23,6 +23,7 @@ from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
 from shared.http import install_http_conventions
 from shared.http.idempotency import forget_idempotency_keys_periodically
+from shared.http.openapi import operation_id
 from shared.introspection import router as introspection_router
 from shared.live import LiveStreams
 from shared.live import router as live_router
@@ -78,10 +79,15 @@ def create_service_app(
     reactions = reactions or Reactions(service)
     projections = tuple(projections)
     check_projections(projections, event_types)
+    # Read now, so that a broken key configuration stops the service before it starts.
+    verifier = TokenVerifier.from_settings(settings.tokens)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(service=service, level=settings.log_level)
+        # An identity provider's keys (none: nothing to fetch); one that does not answer does
+        # not stop the start: its keys are fetched again when a token needs them.
+        await verifier.fetch_keys()
         engine = create_engine(settings.dsn)
         store = PostgresEventStore(
             engine, event_types, max_batch_events=settings.group_commit_max_events
@@ -162,18 +168,24 @@ def create_service_app(
             await nats.close()
             await store.close()
             await engine.dispose()
+            await verifier.close()
 
     app = FastAPI(
         title=f"CICA {service}",
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     # Known before the lifespan runs, so that `cica rebuild` and `cica audit replay` fold
     # exactly the read models the running service keeps (shared/system/services.py).
     app.state.projections = projections
     app.state.asyncapi_file = asyncapi
     install_http_conventions(app, max_body_bytes=settings.max_body_bytes, https=settings.https)
+    # Before any route: every route is guarded by its declared access rule (shared/access).
+    # After the conventions, whose gate judges tokens: an identity provider's keys are fetched
+    # outside it.
+    install_access(app, verifier, stream_distributions=stream_distributions)
     # CORS, only for the origins configured (CICA_CORS_ORIGINS; none: no CORS headers at all,
     # and a preflight gets 405 as any OPTIONS does). Outside every convention: a preflight is
     # answered before the access gate or the body limit could refuse it (it carries no token
@@ -192,12 +204,6 @@ def create_service_app(
         )
     # Outermost middleware: counts every request with the status its client gets.
     install_metrics(app, public=settings.metrics_public)
-    # Before any route: every route is guarded by its declared access rule (shared/access).
-    install_access(
-        app,
-        TokenVerifier.from_settings(settings.tokens),
-        stream_distributions=stream_distributions,
-    )
     app.include_router(ops_router)
     app.include_router(checkpoints_router)
     app.include_router(parking_router)

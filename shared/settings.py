@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -117,7 +117,11 @@ class NatsServers(list[str]):
 
 class TokenSettings(BaseSettings):
     """How bearer tokens are verified (and, on one machine, signed): ``CICA_JWT_*``, one
-    configuration for the whole system. See `shared.access.tokens`."""
+    configuration for the whole system, and ``CICA_OIDC_ISSUER``, the identity provider found
+    by OpenID Connect discovery. See `shared.access.tokens`.
+
+    With ``CICA_OIDC_ISSUER`` set, a token's ``iss`` must be that issuer, as its discovery
+    document names it, unless ``CICA_JWT_ISSUER`` is set too and says otherwise."""
 
     # An empty variable (docker compose's ${CICA_JWT_SECRET:-}) is no key at all.
     model_config = SettingsConfigDict(env_prefix="CICA_JWT_", extra="ignore", env_ignore_empty=True)
@@ -129,6 +133,23 @@ class TokenSettings(BaseSettings):
     public_key_file: Path | None = None
     jwks_file: Path | None = None
     leeway_seconds: int = Field(30, ge=0, le=600)
+    # An identity provider's keys, fetched over https: its JWKS at CICA_JWT_JWKS_URL, or the
+    # one its discovery document names (CICA_OIDC_ISSUER); not both.
+    jwks_url: str | None = None
+    oidc_issuer: str | None = Field(None, validation_alias="CICA_OIDC_ISSUER")
+    # Fetched again when a token names a key id they lack, or once they are older than
+    # CICA_JWT_JWKS_MAX_AGE_SECONDS (or the answer's Cache-Control max-age, if shorter); but
+    # never more than once per CICA_JWT_JWKS_REFRESH_MIN_SECONDS, each fetch given
+    # CICA_JWT_JWKS_TIMEOUT_SECONDS in all.
+    jwks_refresh_min_seconds: float = Field(30.0, ge=0)
+    jwks_max_age_seconds: float = Field(300.0, gt=0)
+    jwks_timeout_seconds: float = Field(5.0, gt=0, le=60)
+
+    @model_validator(mode="after")
+    def _issuer_of_the_identity_provider(self) -> TokenSettings:
+        if self.oidc_issuer is not None and "issuer" not in self.model_fields_set:
+            self.issuer = self.oidc_issuer
+        return self
 
     def hmac_secret(self) -> bytes | None:
         """The HMAC secret, from ``CICA_JWT_SECRET`` or the file ``CICA_JWT_SECRET_FILE``."""

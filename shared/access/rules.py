@@ -38,6 +38,13 @@ So a caller the route does not admit gets its 401 or 403 before the body is read
 validated, and before an Idempotency-Key is claimed for it; the dependency stays, as the guard
 inside the app and the source of the `Caller`.
 
+Both judge the token synchronously, with the keys the verifier has. Where they come from an
+identity provider (``CICA_JWT_JWKS_URL``, ``CICA_OIDC_ISSUER``), `IdentityProviderKeys`, the
+outermost of these middlewares, first awaits whatever fetch of its keys the token calls for (a
+key id it has not seen yet, keys past their time to live): so no request blocks the event loop
+on the network, and the gate, the idempotency middleware and `authenticate` all judge the token
+with the same keys.
+
 Each operation of the app's OpenAPI document carries its rule as ``x-cica-access``
 (``{"roles": [...]}``) and its bearer-token security requirement.
 """
@@ -53,7 +60,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, QueryParams
 from starlette.routing import BaseRoute, Match, Route
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared import context
 from shared.access.distribution import StreamDistributions, Viewer, load_viewer
@@ -186,6 +193,34 @@ def identify(scope: Scope, rule: AccessRule | None) -> tuple[Principal, float | 
     return _verifier_of(scope["app"]).verify_with_expiry(token)
 
 
+def offered_token(scope: Scope) -> str | None:
+    """The token the request `scope` describes offers, in its Authorization header or else in
+    its `QUERY_TOKEN` query parameter, without judging how it is sent (`request_token` does)."""
+    try:
+        header = bearer_token(Headers(scope=scope))
+    except UnauthenticatedError:
+        header = None
+    if header is not None:
+        return header
+    in_query = QueryParams(scope.get("query_string", b"")).get(QUERY_TOKEN, "").strip()
+    return in_query or None
+
+
+class IdentityProviderKeys:
+    """Fetches the identity provider's keys a request's token calls for
+    (`TokenVerifier.ensure_keys_for`) before anything judges the token; refuses nothing
+    itself. Installed by `install_access` for a verifier with an identity provider."""
+
+    def __init__(self, app: ASGIApp, *, verifier: TokenVerifier) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (token := offered_token(scope)) is not None:
+            await self.verifier.ensure_keys_for(token)
+        await self.app(scope, receive, send)
+
+
 def _verifier_of(app: Any) -> TokenVerifier:
     verifier = getattr(app.state, "token_verifier", None)
     if verifier is None:
@@ -304,10 +339,14 @@ def install_access(
 ) -> None:
     """Guard every route of `app` with `authenticate` and describe the rules in its OpenAPI
     document. Call it before adding any route (a route added before is not guarded: this
-    raises rather than leave one so). `stream_distributions` declares the distribution of the
-    app's streams, for the feed (see `FEED_READERS`)."""
+    raises rather than leave one so), and after the middlewares that judge a token (the access
+    gate's and the idempotency middleware's): a verifier with an identity provider adds
+    `IdentityProviderKeys` outside them. `stream_distributions` declares the distribution of
+    the app's streams, for the feed (see `FEED_READERS`)."""
     if any(type(route) is not Route for route in app.routes):
         raise RuntimeError("install_access must come before the app's routes are added")
+    if verifier.remote is not None:
+        app.add_middleware(IdentityProviderKeys, verifier=verifier)
     app.state.token_verifier = verifier
     app.state.stream_distributions = stream_distributions
     app.state.idempotency_scope = idempotency_scope

@@ -17,24 +17,44 @@ Keys (``CICA_JWT_*`` environment variables, one configuration for the whole syst
   names the file to the services; `cica token` signs with it.
 - ``CICA_JWT_PUBLIC_KEY_FILE``: a PEM public key, RSA (RS256) or Ed25519 (EdDSA).
 - ``CICA_JWT_JWKS_FILE``: a JWKS document of RSA and Ed25519 public keys, picked by ``kid``.
+- ``CICA_JWT_JWKS_URL``: an identity provider's JWKS, fetched over HTTP (`RemoteJwks`).
+- ``CICA_OIDC_ISSUER``: an identity provider found by OpenID Connect discovery: its
+  ``/.well-known/openid-configuration`` must name exactly this issuer, and its ``jwks_uri`` is
+  the JWKS fetched. The tokens' expected ``iss`` is then this issuer, unless
+  ``CICA_JWT_ISSUER`` says otherwise.
 - ``CICA_JWT_ISSUER`` (default ``cica``), ``CICA_JWT_AUDIENCE`` (default ``cica``),
   ``CICA_JWT_LEEWAY_SECONDS`` (clock skew allowed on exp/nbf, default 30).
 
-Several may be given at once (the token's ``alg`` picks the key kind). With none, a service
-accepts no token at all: every request is the public's.
+Several may be given at once (the token's ``alg`` picks the key kind), but not both an
+identity provider's JWKS URL and its issuer. With none, a service accepts no token at all:
+every request is the public's.
+
+Verifying stays synchronous and uses the keys at hand: the access gate and the idempotency
+middleware judge a token before any route runs, from code that cannot wait. What may need the
+network, an identity provider's keys to fetch, is `TokenVerifier.ensure_keys_for`, which one
+middleware awaits before them (`shared.access.rules.install_access`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ipaddress
+import json
 import os
+import re
 import secrets
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import jwt
+import structlog
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -94,13 +114,24 @@ PUBLIC_KEY_ALGORITHMS = ("RS256", "EdDSA")
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub", "role"]
 
 
-# The variables that configure a key; when none is set, `cica up` makes an HMAC secret.
+# The variables that configure a key (or an identity provider that publishes keys); when none
+# is set, `cica up` makes an HMAC secret.
 KEY_VARIABLES = (
     "CICA_JWT_SECRET",
     "CICA_JWT_SECRET_FILE",
     "CICA_JWT_PUBLIC_KEY_FILE",
     "CICA_JWT_JWKS_FILE",
+    "CICA_JWT_JWKS_URL",
+    "CICA_OIDC_ISSUER",
 )
+MAX_JWKS_BYTES = 1024 * 1024
+"""The largest discovery document or JWKS read from an identity provider."""
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+# The members of a JWK that hold a private or secret key (RFC 7518 §6): no published set has any.
+_SECRET_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+_MAX_AGE = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d+)\"?\s*(?:,|$)", re.IGNORECASE)
+
+log = structlog.get_logger("cica.tokens")
 
 
 def keys_configured(environ: Mapping[str, str]) -> bool:
@@ -171,11 +202,13 @@ class TokenVerifier:
         issuer: str = DEFAULT_ISSUER,
         audience: str = DEFAULT_AUDIENCE,
         leeway: timedelta = timedelta(seconds=30),
+        remote: RemoteJwks | None = None,
     ) -> None:
         self.keys = tuple(keys)
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
+        self.remote = remote
 
     @classmethod
     def from_settings(cls, settings: TokenSettings) -> TokenVerifier:
@@ -184,7 +217,38 @@ class TokenVerifier:
             issuer=settings.issuer,
             audience=settings.audience,
             leeway=timedelta(seconds=settings.leeway_seconds),
+            remote=RemoteJwks.from_settings(settings),
         )
+
+    async def fetch_keys(self) -> None:
+        """Fetch the identity provider's keys, if one is configured: at the service's start.
+        A failure is logged, not raised: the service starts anyway, and fetches again when a
+        token needs it (`ensure_keys_for`)."""
+        if self.remote is not None:
+            await self.remote.refresh()
+
+    async def ensure_keys_for(self, token: str) -> None:
+        """Bring the identity provider's keys up to date for `token` before it is verified:
+        fetch them again when the token names a key id they lack, or when they are older than
+        their time to live (within `RemoteJwks`'s bounds). Nothing for a verifier with static
+        keys only, nor for a token that no published key could verify (not a JWT; HS256).
+        Never raises for a token: what does not verify is `verify`'s 401."""
+        if self.remote is None:
+            return
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            return
+        if header.get("alg") not in PUBLIC_KEY_ALGORITHMS:
+            return
+        kid = header.get("kid")
+        if not isinstance(kid, str) or any(key.kid == kid for key in self.keys):
+            kid = None
+        await self.remote.ensure(kid)
+
+    async def close(self) -> None:
+        if self.remote is not None:
+            await self.remote.close()
 
     def verify(self, token: str) -> Principal:
         return self.verify_with_expiry(token)[0]
@@ -192,7 +256,8 @@ class TokenVerifier:
     def verify_with_expiry(self, token: str) -> tuple[Principal, float]:
         """The principal the token names, and when it expires (its ``exp``, a Unix time): a
         live stream opened with it ends then (`shared.live`)."""
-        if not self.keys:
+        keys = self.keys if self.remote is None else self.keys + self.remote.keys
+        if not keys and self.remote is None:
             raise UnauthenticatedError(
                 "This service is configured with no token key and accepts no token.",
                 invalid_token=True,
@@ -205,7 +270,7 @@ class TokenVerifier:
         kid = header.get("kid")
         candidates = [
             key
-            for key in self.keys
+            for key in keys
             if algorithm in key.algorithms and (kid is None or key.kid in (None, kid))
         ]
         if not candidates:
@@ -253,6 +318,229 @@ class TokenVerifier:
             "The token's signature does not verify with this service's keys.",
             invalid_token=True,
         )
+
+
+class RemoteJwks:
+    """The public keys an identity provider publishes, fetched over HTTP and kept: its JWKS at
+    a URL, or at the ``jwks_uri`` of its OpenID Connect discovery document (whose ``issuer``
+    must be exactly the one configured, OIDC Discovery §4.3).
+
+    A URL is https, or plain http to a loopback address only (a test's server, a sidecar's on
+    127.0.0.1): keys read over plain http from anywhere else could be anyone's. No redirect is
+    followed. A document larger than `MAX_JWKS_BYTES` is refused, and a fetch has `timeout`
+    seconds in all.
+
+    Fetched again (`ensure`) when a token names a key id the set lacks (the provider rotated a
+    new key in) or when the set is older than its time to live (`max_age`, or the answer's
+    Cache-Control max-age if shorter: a key the provider removed stops verifying). Bounded, so
+    that a flood of tokens with made-up key ids cannot make the service hammer the provider:
+    one fetch at a time (every caller that needs it waits for the same one) and at most one
+    begun per `min_interval` seconds. A failed fetch (the provider is down, its answer is not
+    a key set of RS256 or EdDSA public keys) is logged and the last keys stay; so a token
+    of a key id they lack is a 401, never a 5xx. A set holding a secret (an ``oct`` key, an
+    HMAC algorithm, a private key's members) is refused whole: the same rule as a JWKS file,
+    HMAC or "none" never. Keys of other kinds beside (ES256, encryption keys) are left out."""
+
+    def __init__(
+        self,
+        *,
+        jwks_url: str | None = None,
+        issuer: str | None = None,
+        min_interval: float = 30.0,
+        max_age: float = 300.0,
+        timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if (jwks_url is None) == (issuer is None):
+            raise ValueError(
+                "name an identity provider's JWKS URL (CICA_JWT_JWKS_URL) or its issuer "
+                "(CICA_OIDC_ISSUER), not both"
+            )
+        self.jwks_url = None if jwks_url is None else checked_fetch_url(jwks_url, "JWKS URL")
+        self.issuer = issuer
+        if issuer is not None:
+            checked_fetch_url(issuer.rstrip("/") + DISCOVERY_PATH, "OIDC issuer")
+        self.keys: tuple[VerificationKey, ...] = ()
+        self._min_interval = min_interval
+        self._max_age = max_age
+        self._time_to_live = max_age
+        self._timeout = timeout
+        self._clock = clock
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._fetching: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: TokenSettings) -> RemoteJwks | None:
+        """The identity provider `settings` name, None when they name none."""
+        if settings.jwks_url is None and settings.oidc_issuer is None:
+            return None
+        return cls(
+            jwks_url=settings.jwks_url,
+            issuer=settings.oidc_issuer,
+            min_interval=settings.jwks_refresh_min_seconds,
+            max_age=settings.jwks_max_age_seconds,
+            timeout=settings.jwks_timeout_seconds,
+        )
+
+    @property
+    def source(self) -> str:
+        return self.jwks_url or f"{self.issuer} (OIDC discovery)"
+
+    def stale(self) -> bool:
+        return (
+            self._fetched_at is None
+            or self._clock() - self._fetched_at >= self._time_to_live
+        )
+
+    async def ensure(self, kid: str | None) -> None:
+        """Fetch the keys again if they are stale, or if `kid` is not among them."""
+        if self.stale() or (kid is not None and all(key.kid != kid for key in self.keys)):
+            await self.refresh()
+
+    async def refresh(self) -> None:
+        """Fetch the keys, or wait for the fetch under way; nothing when one began less than
+        `min_interval` seconds ago. Never raises for the provider's failures."""
+        if self._fetching is None:
+            now = self._clock()
+            if self._attempted_at is not None and now - self._attempted_at < self._min_interval:
+                return
+            self._attempted_at = now
+            self._fetching = asyncio.create_task(self._fetch(), name="cica-fetch-jwks")
+        # Shielded: a request that goes away while it waits does not cancel the others' fetch.
+        await asyncio.shield(self._fetching)
+
+    async def close(self) -> None:
+        fetching, self._fetching = self._fetching, None
+        if fetching is not None and not fetching.done():
+            fetching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetching
+
+    async def _fetch(self) -> None:
+        try:
+            async with asyncio.timeout(self._timeout), httpx.AsyncClient(
+                timeout=self._timeout, follow_redirects=False
+            ) as client:
+                jwks_url = self.jwks_url or await self._discover(client)
+                document, max_age = await _get_json(client, jwks_url)
+                keys = keys_of_jwks(document, jwks_url)
+        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError, ValueError) as error:
+            log.warning(
+                "tokens.jwks_fetch_failed",
+                source=self.source,
+                error=str(error) or type(error).__name__,
+                keys_kept=len(self.keys),
+            )
+        else:
+            self.keys = keys
+            self._fetched_at = self._clock()
+            self._time_to_live = self._max_age if max_age is None else min(max_age, self._max_age)
+            log.info("tokens.jwks_fetched", jwks_url=jwks_url, kids=[key.kid for key in keys])
+        finally:
+            self._fetching = None
+
+    async def _discover(self, client: httpx.AsyncClient) -> str:
+        """The ``jwks_uri`` of the issuer's discovery document, once its ``issuer`` is checked
+        to be exactly the one configured (found once; the provider's keys move, its URL not)."""
+        assert self.issuer is not None
+        url = self.issuer.rstrip("/") + DISCOVERY_PATH
+        document, _ = await _get_json(client, url)
+        if not isinstance(document, dict):
+            raise ValueError(f"{url}: not an OpenID Connect discovery document")
+        if document.get("issuer") != self.issuer:
+            raise ValueError(
+                f"{url}: the discovery document names the issuer {document.get('issuer')!r}, "
+                f"not {self.issuer!r}"
+            )
+        jwks_uri = document.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise ValueError(f"{url}: the discovery document names no jwks_uri")
+        self.jwks_url = checked_fetch_url(jwks_uri, "jwks_uri")
+        return self.jwks_url
+
+
+def checked_fetch_url(url: str, what: str) -> str:
+    """`url`, if keys may be fetched from it: https, or http to a loopback address."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and _is_loopback(parts.hostname):
+        return url
+    raise ValueError(f"{what} {url!r}: keys are fetched over https (plain http only on loopback)")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _get_json(client: httpx.AsyncClient, url: str) -> tuple[Any, float | None]:
+    """The JSON document at `url`, read up to `MAX_JWKS_BYTES`, and for how long its answer
+    says it may be kept (its Cache-Control max-age; None: it does not say)."""
+    async with client.stream("GET", url, headers={"Accept": "application/json"}) as response:
+        if response.status_code != 200:
+            raise ValueError(f"{url}: answered {response.status_code}")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_JWKS_BYTES:
+            raise ValueError(f"{url}: the document is larger than {MAX_JWKS_BYTES} bytes")
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_JWKS_BYTES:
+                raise ValueError(f"{url}: the document is larger than {MAX_JWKS_BYTES} bytes")
+        cache_control = response.headers.get("cache-control", "")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValueError(f"{url}: the document is not JSON") from None
+    if "no-store" in cache_control.lower() or "no-cache" in cache_control.lower():
+        return document, 0.0
+    found = _MAX_AGE.search(cache_control)
+    return document, None if found is None else float(found.group(1))
+
+
+def keys_of_jwks(document: Any, where: str) -> tuple[VerificationKey, ...]:
+    """The RS256 and EdDSA public keys of a JWKS an identity provider publishes. ValueError
+    for a document that is no key set, holds a secret, or has no such key."""
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError(f"{where}: not a JWKS document (no list of keys)")
+    keys: list[VerificationKey] = []
+    for jwk in document["keys"]:
+        if not isinstance(jwk, dict):
+            continue
+        algorithm = jwk.get("alg")
+        if (
+            jwk.get("kty") == "oct"
+            or jwk.keys() & _SECRET_MEMBERS
+            or (isinstance(algorithm, str) and algorithm.upper().startswith(("HS", "NONE")))
+        ):
+            raise ValueError(
+                f"{where}: key {jwk.get('kid')!r} is a secret; only RS256, EdDSA public keys "
+                "are accepted"
+            )
+        if jwk.get("use", "sig") != "sig" or algorithm not in (None, *PUBLIC_KEY_ALGORITHMS):
+            continue
+        try:
+            parsed = jwt.PyJWK(jwk)
+        except jwt.PyJWTError:
+            continue
+        kid = parsed.key_id
+        if (
+            parsed.algorithm_name in PUBLIC_KEY_ALGORITHMS
+            and isinstance(parsed.key, RSAPublicKey | Ed25519PublicKey)
+            and (kid is None or isinstance(kid, str))
+        ):
+            keys.append(VerificationKey(parsed.key, (parsed.algorithm_name,), kid))
+    if not keys:
+        raise ValueError(f"{where}: no RS256 or EdDSA public key")
+    return tuple(keys)
 
 
 MAX_SUBJECT_LENGTH = 255
