@@ -85,6 +85,7 @@ def document_conventions(schema: dict[str, Any]) -> dict[str, Any]:
                         **parameter["schema"],
                         "type": "string",
                         "pattern": IF_MATCH_PATTERN,
+                        "examples": ['"1"', "*"],
                     }
                     responses.setdefault(
                         "412",
