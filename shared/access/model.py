@@ -33,7 +33,16 @@ class Distribution(BaseModel):
         {"kind": "restricted", "states": ["KAZ", "KWT"]}
     """
 
-    model_config = ConfigDict(frozen=True)
+    # The rule below, in the schema too: a restricted distribution names its states, the
+    # others none.
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "restricted"}}},
+            "then": {"required": ["states"], "properties": {"states": {"minItems": 1}}},
+            "else": {"properties": {"states": {"maxItems": 0}}},
+        },
+    )
 
     kind: DistributionKind
     states: tuple[StateCode, ...] = ()

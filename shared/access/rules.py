@@ -51,15 +51,14 @@ Each operation of the app's OpenAPI document carries its rule as ``x-cica-access
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, TypeVar
 
-import fastapi.routing
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers, QueryParams
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared import context
@@ -67,6 +66,7 @@ from shared.access.distribution import StreamDistributions, Viewer, load_viewer
 from shared.access.principals import NEVER_WRITE, Principal, Role
 from shared.access.tokens import TokenRequestError, TokenVerifier, UnauthenticatedError
 from shared.domain import ForbiddenError
+from shared.http.routes import api_routes, route_candidates
 
 ACCESS_EXTENSION = "x-cica-access"
 SECURITY_SCHEME = "bearer"
@@ -279,23 +279,11 @@ def endpoint_of(app: Any, scope: Scope) -> Callable[..., Any] | None:
     router's own matching on a copy of the scope: the decision is the router's, not a second
     opinion of it."""
     probe = {**scope, "fastapi": {}}  # matching reads (and may write) FastAPI's scope entry
-    for route, candidate in _route_candidates(app):
+    for route, candidate in route_candidates(app):
         match, _ = candidate.matches(probe)
         if match is Match.FULL:
             return route.endpoint if isinstance(route, APIRoute) else None
     return None
-
-
-def _route_candidates(app: Any) -> Iterator[tuple[BaseRoute, Any]]:
-    """Each route of `app` in the router's order, with what matches a scope for it (the route
-    itself, or its context within a router included lazily)."""
-    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
-    if iterate is None:  # FastAPI before lazily included routers: app.routes is flat
-        for route in app.routes:
-            yield route, route
-        return
-    for route_context in iterate(app.routes):
-        yield route_context.original_route, route_context
 
 
 def actor_of(principal: Principal) -> str:
@@ -368,23 +356,10 @@ class RouteAccess:
     roles: frozenset[Role] | None  # None: the route declares no rule
 
 
-def _api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
-    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
-    if iterate is None:  # FastAPI before lazily included routers: app.routes is flat
-        for route in app.routes:
-            if isinstance(route, APIRoute):
-                yield route.path_format, route
-        return
-    for route_context in iterate(app.routes):
-        route = route_context.original_route
-        if isinstance(route, APIRoute):
-            yield route_context.path_format, route
-
-
 def access_table(app: FastAPI) -> list[RouteAccess]:
     """Every operation of `app` (hidden ones included) and the roles it admits."""
     table = []
-    for path, route in _api_routes(app):
+    for path, route in api_routes(app):
         rule = rule_of(route.endpoint)
         for method in sorted(route.methods or ()):
             table.append(
@@ -402,7 +377,7 @@ def check_access_rules(app: FastAPI) -> list[str]:
     """What is wrong with the app's rules: routes that declare none, and write routes whose
     rule names a role that never writes. Empty when all is well."""
     faults = []
-    for path, route in _api_routes(app):
+    for path, route in api_routes(app):
         rule = rule_of(route.endpoint)
         for method in sorted(route.methods or ()):
             where = f"{method} {path} ({route.endpoint.__module__}.{route.endpoint.__qualname__})"

@@ -12,6 +12,8 @@ or a fuzzer that believes it is right:
   ``*``); where it is read, 412 is declared (the version moved), and 428 where it is required.
 - **413** where a body is read (the body limit), **503** with its ``Retry-After`` header
   everywhere (the database is away).
+- **A map with constrained keys is closed**: ``additionalProperties: false`` beside
+  ``patternProperties`` (see `_closed_maps`).
 
 The problem answers themselves (``4XX``, 422, 503 as problem+json) are `shared.http.problems`'
 `document_problems`; this runs after it.
@@ -66,8 +68,23 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "anyOf": kept}
 
 
+def _closed_maps(node: Any) -> None:
+    """``additionalProperties: false`` beside every ``patternProperties`` that lacks it: a
+    ``dict`` whose keys pydantic constrains (language codes, paragraph ids) refuses a key
+    that matches no pattern, where JSON Schema would allow it."""
+    if isinstance(node, dict):
+        if "patternProperties" in node and "properties" not in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _closed_maps(value)
+    elif isinstance(node, list):
+        for value in node:
+            _closed_maps(value)
+
+
 def document_conventions(schema: dict[str, Any]) -> dict[str, Any]:
     """Rewrite an app's OpenAPI document as the module says. Idempotent."""
+    _closed_maps(schema)
     seen: Counter[str] = Counter()
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():

@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import Match
 from starlette.types import Scope
 
 from shared import context
@@ -48,6 +48,7 @@ from shared.eventstore.errors import (
     InvalidEventError,
     StreamTypeMismatchError,
 )
+from shared.http.routes import route_candidates
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -259,11 +260,11 @@ def allowed_methods(scope: Scope) -> list[str]:
     lists on a 405. Starlette lists only the methods of the first route whose path matched,
     where one path has a route per method (GET and POST on ``/checkpoints``)."""
     methods: set[str] = set()
-    for route in scope["app"].router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(scope)
-            if match is not Match.NONE:
-                methods |= route.methods
+    probe = {**scope, "fastapi": {}}  # matching reads (and may write) FastAPI's scope entry
+    for _, candidate in route_candidates(scope["app"]):
+        match, _ = candidate.matches(probe)
+        if match is not Match.NONE and candidate.methods:
+            methods |= candidate.methods
     return sorted(methods)
 
 

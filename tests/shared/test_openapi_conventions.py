@@ -11,8 +11,8 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import FastAPI, Header, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, FastAPI, Header, Query
+from pydantic import BaseModel, StringConstraints
 
 from shared.http import install_http_conventions
 from shared.http.etag import ExpectedVersion
@@ -22,6 +22,7 @@ from shared.http.params import Day, Instant
 
 class NoteIn(BaseModel):
     on: Day
+    title: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], str] = {}
 
 
 def _app() -> FastAPI:
@@ -46,6 +47,19 @@ def _app() -> FastAPI:
     ) -> dict[str, str]:
         return {"revised": str(number), "from": if_match}
 
+    # A path whose methods come from two included routers, as the services' routes do.
+    reads, writes = APIRouter(), APIRouter()
+
+    @reads.get("/series/{office}")
+    async def read_series(office: str) -> dict[str, str]:
+        return {"office": office}
+
+    @writes.put("/series/{office}")
+    async def replace_series(office: str) -> dict[str, str]:
+        return {"office": office}
+
+    app.include_router(reads)
+    app.include_router(writes)
     return app
 
 
@@ -63,6 +77,8 @@ def test_operation_ids_are_the_route_functions_names():
         "GET /notes": "list_notes",
         "POST /notes": "record_note",
         "POST /notes/{number}/revisions": "revise_note",
+        "GET /series/{office}": "read_series",
+        "PUT /series/{office}": "replace_series",
     }
 
 
@@ -131,6 +147,10 @@ async def test_a_405_allows_every_method_of_the_path():
     assert answer.headers["allow"] == "GET, POST"
     assert delete.status_code == 405
     assert delete.headers["allow"] == "POST"
+    async with await _client() as client:
+        routed = await client.delete("/series/SOC-OI")
+    assert routed.status_code == 405
+    assert routed.headers["allow"] == "GET, PUT"
 
 
 @pytest.mark.parametrize(
@@ -156,3 +176,14 @@ async def test_a_date_in_a_body_is_text_not_a_number():
         text = await client.post("/notes", json={"on": "2022-10-12"})
     assert number.status_code == 422
     assert text.status_code == 201
+
+
+async def test_a_map_with_constrained_keys_is_closed_as_pydantic_keeps_it():
+    title = _app().openapi()["components"]["schemas"]["NoteIn"]["properties"]["title"]
+    assert title["patternProperties"] == {"^[a-z]{2}$": {"type": "string"}}
+    assert title["additionalProperties"] is False
+    async with await _client() as client:
+        refused = await client.post("/notes", json={"on": "2022-10-12", "title": {"EN": "x"}})
+        taken = await client.post("/notes", json={"on": "2022-10-12", "title": {"en": "x"}})
+    assert refused.status_code == 422
+    assert taken.status_code == 201
