@@ -18,23 +18,30 @@ from fastapi import APIRouter, Body, Query, Response
 
 from services.documents import commands, queries
 from services.documents.deps import (
+    NOT_HELD,
     AcceptLanguage,
     AsOfQuery,
     IfMatch,
-    InvalidQueryError,
+    InvalidSymbolError,
     Read,
     Reading,
+    SeriesQuery,
+    SymbolPath,
     as_it_stood,
     document_at,
     requested,
-    require_if_match,
+    revision_named,
     series_of,
     stream_of,
     symbol_of,
     written,
-    zoned,
 )
-from services.documents.domain import Document, Revision, incorporated_between
+from services.documents.domain import (
+    Document,
+    Revision,
+    SymbolNotInSeriesError,
+    incorporated_between,
+)
 from services.documents.events import DocumentType, LanguageTag, Status
 from services.documents.examples import (
     COMPARE_RESPONSES,
@@ -58,6 +65,7 @@ from services.documents.schemas import (
     SymbolOut,
 )
 from services.documents.schemas_circulation import SupplementOut
+from services.documents.symbols import SymbolError
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView, Viewer
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
@@ -70,7 +78,7 @@ router = APIRouter(tags=["documents"])
 
 @symbols_router.get("/symbols/{symbol:path}", response_model=SymbolOut)
 @ANYONE
-async def read_symbol(symbol: str) -> SymbolOut:
+async def read_symbol(symbol: SymbolPath) -> SymbolOut:
     """A symbol taken apart (``SOC/2022-III/Agenda/2``); 422 with the reason if malformed."""
     return SymbolOut.of(symbol_of(symbol))
 
@@ -98,12 +106,13 @@ async def create_draft(
         changed = await commands.create_draft(store=store, series=series, **draft)
     else:
         imported = symbol_of(body.symbol)
-        if imported.series != series or imported.add is not None or imported.corr is not None:
-            raise InvalidQueryError(
-                f"{imported} is not a document of the series {series} at a revision (an "
-                "addendum or a corrigendum is issued to its document: POST "
-                "/documents/{symbol}/addenda or /corrigenda)."
-            )
+        if imported.add is not None or imported.corr is not None:
+            raise InvalidSymbolError(SymbolError(
+                body.symbol, "an addendum or a corrigendum is not imported: it is issued to its "
+                "document (POST /documents/{symbol}/addenda or /corrigenda)"
+            ))
+        if imported.series != series:
+            raise SymbolNotInSeriesError(str(imported), str(series))
         changed = await commands.import_draft(store=store, symbol=imported, **draft)
     set_etag(response, changed.version)
     response.headers["Location"] = f"/documents/{changed.document.stream_id}"
@@ -116,7 +125,7 @@ async def list_documents(
     store: Store,
     viewer: CallerView,
     status: Status | None = None,
-    series: str | None = None,
+    series: SeriesQuery = None,
     document_type: DocumentType | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -130,7 +139,7 @@ async def list_documents(
         found = await queries.documents_as_of(
             store,
             viewer,
-            zoned(as_of),
+            as_of,
             status=status,
             series=series_of(series) if series is not None else None,
             document_type=document_type,
@@ -156,17 +165,16 @@ async def list_documents(
 @router.post("/documents/{symbol:path}/revisions", status_code=201, response_model=DocumentOut)
 @SECRETARIAT_ONLY
 async def revise_draft(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[ReviseIn, Body(openapi_examples=REVISE_EXAMPLES)],
     write: Write,
-    if_match: IfMatch = None,
+    if_match: IfMatch,  # required here (428 without it); `write` reads the version it names
 ) -> DocumentOut:
     """A new revision: the whole text, its date and originator, the open amendments it takes
     in and those it declines (every other open amendment ends as superseded), its basis.
     If-Match is required: a stale one appends nothing and gets 412; an adopted document gets
     409."""
     stream_id = stream_of(symbol)
-    require_if_match(if_match)
     document = await written(write, commands.revise_draft, stream_id=stream_id, **dict(body))
     write.response.headers["Location"] = f"/documents/{document.current_symbol}"
     return DocumentOut.of(document)
@@ -175,17 +183,17 @@ async def revise_draft(
 @router.get("/documents/{symbol:path}/revisions", response_model=list[RevisionSummary])
 @ANYONE
 async def list_revisions(
-    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+    symbol: SymbolPath, store: Store, viewer: CallerView, as_of: AsOfQuery = None
 ) -> list[RevisionSummary]:
     """Every revision of the document (as of an instant, with `?as_of=`)."""
     document = await document_at(store, viewer, symbol, as_of)
     return [RevisionSummary.of(r) for r in document.revisions]
 
 
-@router.get("/documents/{symbol:path}/compare", responses=COMPARE_RESPONSES)
+@router.get("/documents/{symbol:path}/compare", responses=COMPARE_RESPONSES | NOT_HELD)
 @ANYONE
 async def compare_revisions(
-    symbol: str,
+    symbol: SymbolPath,
     store: Store,
     viewer: CallerView,
     from_revision: Annotated[int, Query(alias="from", ge=0, le=BIGINT_MAX)],
@@ -211,15 +219,13 @@ async def compare_revisions(
 
 @router.post("/documents/{symbol:path}/status", status_code=201, response_model=DocumentOut)
 @SECRETARIAT_ONLY
-async def change_status(symbol: str, body: StatusIn, write: Write) -> DocumentOut:
+async def change_status(symbol: SymbolPath, body: StatusIn, write: Write) -> DocumentOut:
     """Record a status by hand (a decision taken outside the meetings service) on the revision
     decided (`revision`, or the path's `/Rev.N`; else the latest): recommended by a body,
     approved, adopted (then frozen: the latest revision only), withdrawn, or back to draft. A
     decision on a superseded revision stays with it."""
     named = symbol_of(symbol)
-    if named.rev is not None and body.revision is not None and named.rev != body.revision:
-        raise InvalidQueryError(f"{named} is revision {named.rev}, yet revision {body.revision}.")
-    revision = body.revision if body.revision is not None else named.rev
+    revision = revision_named(named, body.revision)
     document = await written(
         write, commands.change_status, stream_id=str(named.base),
         **(dict(body) | {"revision": revision}),
@@ -231,7 +237,9 @@ async def change_status(symbol: str, body: StatusIn, write: Write) -> DocumentOu
     "/documents/{symbol:path}/distribution", status_code=201, response_model=DocumentOut
 )
 @SECRETARIAT_ONLY
-async def change_distribution(symbol: str, body: DistributionIn, write: Write) -> DocumentOut:
+async def change_distribution(
+    symbol: SymbolPath, body: DistributionIn, write: Write
+) -> DocumentOut:
     """Change who reads the document from now on (derestrict it, say)."""
     document = await written(
         write, commands.change_distribution, stream_id=stream_of(symbol), **dict(body)
@@ -260,10 +268,10 @@ async def _rendition(
 @router.get(
     "/documents/{symbol:path}/text",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}}},
+    responses={200: {"content": {"text/plain": {}}}} | NOT_HELD,
 )
 @ANYONE
-async def render_text(symbol: str, store: Store, viewer: CallerView, read: Read) -> Response:
+async def render_text(symbol: SymbolPath, store: Store, viewer: CallerView, read: Read) -> Response:
     """A revision in one language as plain text: the same bytes every time."""
     return await _rendition(store, viewer, symbol, read, plain_text, "text/plain; charset=utf-8")
 
@@ -271,20 +279,24 @@ async def render_text(symbol: str, store: Store, viewer: CallerView, read: Read)
 @router.get(
     "/documents/{symbol:path}/akn",
     response_class=Response,
-    responses={200: {"content": {"application/akn+xml": {}}}},
+    responses={200: {"content": {"application/akn+xml": {}}}} | NOT_HELD,
 )
 @ANYONE
 async def render_akoma_ntoso(
-    symbol: str, store: Store, viewer: CallerView, read: Read
+    symbol: SymbolPath, store: Store, viewer: CallerView, read: Read
 ) -> Response:
     """A revision in one language as Akoma Ntoso 3.0 XML: the same bytes every time."""
     return await _rendition(store, viewer, symbol, read, akoma_ntoso, "application/akn+xml")
 
 
-@router.get("/documents/{symbol:path}", response_model=DocumentOut, responses=READ_RESPONSES)
+@router.get(
+    "/documents/{symbol:document_symbol}",
+    response_model=DocumentOut,
+    responses=READ_RESPONSES | NOT_HELD,
+)
 @ANYONE
 async def read_document(
-    symbol: str, store: Store, viewer: CallerView, response: Response, read: Read
+    symbol: SymbolPath, store: Store, viewer: CallerView, response: Response, read: Read
 ) -> DocumentOut:
     """A document, at its newest revision or as it stood (`?revision=`, `?as_of=`, or a
     `/Rev.N` symbol), in the language asked for (`?lang=`, else `Accept-Language`), with the
@@ -293,7 +305,7 @@ async def read_document(
     (If-Match of a revision)."""
     loaded, document, shown = await as_it_stood(store, viewer, symbol, read)
     rows = await queries.supplement_rows(
-        store, viewer, document.stream_id, as_of=zoned(read.as_of) if read.as_of else None
+        store, viewer, document.stream_id, as_of=read.as_of
     )
     out = DocumentOut.of(
         document, shown, requested=read.requested, as_of=read.as_of,
@@ -305,5 +317,6 @@ async def read_document(
     return out
 
 
-# The routes of a document's parts come before `read_document`, whose path takes any symbol.
+# The routes of a document's parts come before `read_document` (whose path leaves theirs to
+# them: `DocumentSymbolConvertor`).
 ROUTERS = (symbols_router, translations_router, amendments_router, circulation_router, router)

@@ -1,10 +1,14 @@
-"""What the documents routes share: the errors of HTTP itself (a malformed symbol, a missing
-If-Match, a query that contradicts itself), the parameters of a read, and reading the document a
-caller may see, now or as it stood.
+"""What the documents routes share: the errors of HTTP itself (a malformed symbol), how a
+symbol stands in a path, the parameters of a read, and reading the document a caller may see,
+now or as it stood.
 
 Who reads: a document's current distribution decides who may read it, its past included
 (``?as_of=`` and ``?revision=`` show the status and distribution it had then); a document the
 caller may not see answers 404, like one that does not exist.
+
+A symbol is declared in the OpenAPI document with its grammar (`SYMBOL_PATTERN`, `SERIES_PATTERN`)
+and parsed by the route (`symbol_of`, `series_of`), which accepts exactly what the pattern does:
+a symbol that does not follow it is a 422 ``/problems/invalid-symbol`` that says why.
 """
 
 from __future__ import annotations
@@ -14,18 +18,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Header, Path, Query
+from starlette.convertors import Convertor, register_url_convertor
 
 from services.documents.commands import Changed
-from services.documents.domain import Document, DocumentNotFoundError, Revision
+from services.documents.domain import (
+    Document,
+    DocumentNotFoundError,
+    Revision,
+    RevisionContradictsSymbolError,
+)
 from services.documents.events import LanguageTag
 from services.documents.queries import Loaded, load
 from services.documents.reading import parse_accept_language
-from services.documents.symbols import Series, Symbol, SymbolError, parse_series, parse_symbol
+from services.documents.symbols import (
+    SERIES_PATTERN,
+    SYMBOL_PATTERN,
+    Series,
+    Symbol,
+    SymbolError,
+    parse_series,
+    parse_symbol,
+)
 from shared.access import Viewer
 from shared.eventstore import PostgresEventStore
 from shared.http.params import BIGINT_MAX, Instant
-from shared.http.problems import ProblemError
+from shared.http.problems import PROBLEM_JSON, ProblemError
 from shared.http.writes import Writer
 
 T = TypeVar("T")
@@ -39,16 +57,6 @@ class InvalidSymbolError(
 
     def __init__(self, error: SymbolError) -> None:
         super().__init__(str(error), symbol=error.symbol, reason=error.reason)
-
-
-class PreconditionRequiredError(
-    ProblemError, status=428, title="Precondition Required", type_="/problems/precondition-required"
-): ...
-
-
-class InvalidQueryError(
-    ProblemError, status=422, title="Invalid query", type_="/problems/invalid-query"
-): ...
 
 
 def _parsed(parse: Callable[[str], T], text: str) -> T:
@@ -73,27 +81,66 @@ def stream_of(text: str) -> str:
     return str(symbol_of(text).base)
 
 
-def zoned(as_of: datetime) -> datetime:
-    """An instant to read at, which must say its time zone."""
-    if as_of.tzinfo is None:
-        raise InvalidQueryError("as_of needs a time zone, e.g. 2022-10-07T12:00:00Z.")
-    return as_of
+def revision_named(symbol: Symbol, revision: int | None) -> int | None:
+    """The revision a request names, by `revision` or by the symbol's /Rev.N (None: neither):
+    422 ``revision-contradicts-symbol`` when it names two."""
+    if symbol.rev is not None and revision is not None and symbol.rev != revision:
+        raise RevisionContradictsSymbolError(str(symbol), symbol.rev, revision)
+    return revision if revision is not None else symbol.rev
 
 
-def require_if_match(if_match: str | None) -> None:
-    if if_match is None:
-        raise PreconditionRequiredError(
-            'A revision must say which version it revises: send If-Match with the ETag you '
-            'read (e.g. If-Match: "9").'
-        )
+# ------------------------------------------------------------------------ symbols in paths
 
+
+class DocumentSymbolConvertor(Convertor[str]):
+    """``{symbol:document_symbol}``: the rest of the path, as ``{symbol:path}`` takes it, unless
+    its last part is a lower-case word. A symbol never ends in one (its last part is a number
+    or a /Rev.N, /Add.N, /Corr.N suffix), and the routes of a document's parts do
+    (``/revisions``, ``/status``, ``/amendments/{id}/withdrawal``): so the route of the
+    document itself leaves those paths to them, and a method they do not take is a 405 that
+    says which they do, not a 422 for a symbol ``SUM/2022/DRAFT/1/status``."""
+
+    regex = r"(?!.*/[a-z]+$).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("document_symbol", DocumentSymbolConvertor())
 
 # ---------------------------------------------------------------------------- parameters
 
-IfMatch = Annotated[
-    str | None,
-    Header(description='The ETag of the document as you read it, e.g. "9". Required.'),
+NOT_BLANK = r"[^\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+"""A JSON Schema pattern (matched anywhere in a text): a character that is not white space as
+Python reads it (`str.isspace`), so that a text of white space only does not match."""
+SymbolPath = Annotated[
+    str,
+    Path(
+        description="A document symbol, slashes and all: `SUM/2022/DRAFT/1`, "
+        "`SUM/2022/DRAFT/1/Rev.8` for its eighth revision, `SUM/2022/DRAFT/5/Add.1` for an "
+        "addendum. One that does not follow the grammar is a 422 `/problems/invalid-symbol` "
+        "with the reason.",
+        examples=["SUM/2022/DRAFT/1/Rev.8"],
+        json_schema_extra={"pattern": SYMBOL_PATTERN},
+    ),
 ]
+SeriesQuery = Annotated[
+    str | None,
+    Query(
+        description="Only the documents of this series (body/session/kind).",
+        examples=["SUM/2022/DRAFT"],
+        json_schema_extra={"pattern": SERIES_PATTERN},
+    ),
+]
+IfMatch = Annotated[
+    str,
+    Header(description='The ETag of the document as you read it, e.g. "9" (428 without it).'),
+]
+"""A required If-Match (the route's parameter is named ``if_match``: the same header as the
+optional one of `Write`)."""
 AcceptLanguage = Annotated[
     str | None,
     Header(
@@ -108,11 +155,25 @@ RevisionQuery = Annotated[
 ]
 AsOfQuery = Annotated[
     Instant | None,
-    Query(description="Read the document as it stood at this instant (with a time zone)."),
+    Query(
+        description="Read the document as it stood at this instant (RFC 3339, with its offset).",
+        examples=["2022-10-07T12:00:00Z"],
+    ),
 ]
 LangQuery = Annotated[
     LanguageTag | None, Query(description="A language tag; wins over Accept-Language.")
 ]
+
+
+NOT_HELD: dict[int | str, dict[str, Any]] = {
+    410: {
+        "description": "The revision asked for is from before the system, which does not hold "
+        "its text (`/problems/revision-not-held`).",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+"""The answer of a route that reads (or circulates) a revision an imported document had before
+it entered the system."""
 
 
 def requested(lang: str | None, accept_language: str | None) -> list[str]:
@@ -163,7 +224,7 @@ async def document_at(
 ) -> Document:
     """The document now, or as it stood at `as_of` (readable by who may read it now)."""
     loaded = await visible(store, viewer, symbol_of(symbol_text))
-    return loaded.document if as_of is None else loaded.as_of(zoned(as_of))
+    return loaded.document if as_of is None else loaded.as_of(as_of)
 
 
 async def as_it_stood(
@@ -172,13 +233,10 @@ async def as_it_stood(
     """The document as it stood (at `as_of`, or while `revision` was its newest) and the
     revision to show; the caller's right to read it is judged on its distribution now."""
     symbol = symbol_of(symbol_text)
-    revision = read.revision
-    if symbol.rev is not None and revision is not None and symbol.rev != revision:
-        raise InvalidQueryError(f"{symbol} is revision {symbol.rev}, yet ?revision={revision}.")
-    wanted = revision if revision is not None else symbol.rev
+    wanted = revision_named(symbol, read.revision)
     loaded = await visible(store, viewer, symbol)
     if read.as_of is not None:
-        document = loaded.as_of(zoned(read.as_of))
+        document = loaded.as_of(read.as_of)
     elif wanted is not None:
         document = loaded.while_latest(wanted)
     else:

@@ -11,7 +11,14 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 
 from services.documents import commands, queries
-from services.documents.deps import AsOfQuery, document_at, stream_of, symbol_of, visible
+from services.documents.deps import (
+    AsOfQuery,
+    SymbolPath,
+    document_at,
+    stream_of,
+    symbol_of,
+    visible,
+)
 from services.documents.domain import AmendmentStatus
 from services.documents.examples import AMENDMENT_EXAMPLES
 from services.documents.schemas import AmendmentIn, AmendmentOut, DeclineIn, WithdrawalIn
@@ -32,7 +39,7 @@ def _answer(changed: commands.Changed, amendment_id: UUID) -> AmendmentOut:
 )
 @allow(Role.MEMBER_STATE, Role.SECRETARIAT)
 async def withdraw_amendment(
-    symbol: str,
+    symbol: SymbolPath,
     amendment_id: UUID,
     body: WithdrawalIn,
     store: Store,
@@ -55,7 +62,7 @@ async def withdraw_amendment(
 )
 @SECRETARIAT_ONLY
 async def decline_amendment(
-    symbol: str, amendment_id: UUID, body: DeclineIn, store: Store
+    symbol: SymbolPath, amendment_id: UUID, body: DeclineIn, store: Store
 ) -> AmendmentOut:
     """The Secretariat declines an open amendment."""
     changed = await commands.decline_amendment(
@@ -72,7 +79,7 @@ async def decline_amendment(
 )
 @allow(Role.MEMBER_STATE, Role.SECRETARIAT)
 async def propose_amendment(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[AmendmentIn, Body(openapi_examples=AMENDMENT_EXAMPLES)],
     store: Store,
     caller: Caller,
@@ -95,7 +102,7 @@ async def propose_amendment(
 @router.get("/documents/{symbol:path}/amendments", response_model=list[AmendmentOut])
 @ANYONE
 async def list_open_amendments(
-    symbol: str,
+    symbol: SymbolPath,
     store: Store,
     viewer: CallerView,
     as_of: AsOfQuery = None,

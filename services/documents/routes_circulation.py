@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response
 
 from services.documents import commands
-from services.documents.deps import InvalidQueryError, stream_of, symbol_of, written
+from services.documents.deps import (
+    NOT_HELD,
+    SymbolPath,
+    revision_named,
+    stream_of,
+    symbol_of,
+    written,
+)
 from services.documents.events import SupplementKind
 from services.documents.examples import CIRCULATION_EXAMPLES, SUPPLEMENT_EXAMPLES
 from services.documents.schemas import DocumentOut
@@ -35,7 +42,7 @@ async def _issue(
 @router.post("/documents/{symbol:path}/addenda", status_code=201, response_model=DocumentOut)
 @SECRETARIAT_ONLY
 async def issue_addendum(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[SupplementIn, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
     store: Store,
     response: Response,
@@ -50,7 +57,7 @@ async def issue_addendum(
 @router.post("/documents/{symbol:path}/corrigenda", status_code=201, response_model=DocumentOut)
 @SECRETARIAT_ONLY
 async def issue_corrigendum(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[SupplementIn, Body(openapi_examples=SUPPLEMENT_EXAMPLES)],
     store: Store,
     response: Response,
@@ -63,11 +70,14 @@ async def issue_corrigendum(
 
 
 @router.post(
-    "/documents/{symbol:path}/circulation", status_code=201, response_model=DocumentOut
+    "/documents/{symbol:path}/circulation",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=NOT_HELD,
 )
 @SECRETARIAT_ONLY
 async def circulate(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[CirculationIn, Body(openapi_examples=CIRCULATION_EXAMPLES)],
     write: Write,
 ) -> DocumentOut:
@@ -76,10 +86,7 @@ async def circulate(
     language versions, to the addressees its distribution names. 404 for a revision that does
     not exist (410 if not held); 422 if dated before the revision or in the future; 409 if it
     was circulated that day already in every language version it has."""
-    named = symbol_of(symbol)
-    if named.rev is not None and body.revision is not None and named.rev != body.revision:
-        raise InvalidQueryError(f"{named} is revision {named.rev}, yet revision {body.revision}.")
-    revision = body.revision if body.revision is not None else named.rev
+    revision = revision_named(symbol_of(symbol), body.revision)
     document = await written(
         write, commands.circulate, stream_id=stream_of(symbol),
         **(dict(body) | {"revision": revision}),

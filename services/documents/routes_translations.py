@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from services.documents import commands, queries
-from services.documents.deps import AsOfQuery, document_at, stream_of, written
+from services.documents.deps import AsOfQuery, SymbolPath, document_at, stream_of, written
 from services.documents.events import Status
 from services.documents.examples import TRANSLATION_EXAMPLES
 from services.documents.schemas_translations import (
@@ -36,7 +36,7 @@ async def translations_needed(
 @router.get("/documents/{symbol:path}/translations", response_model=TranslationsOut)
 @ANYONE
 async def list_translations(
-    symbol: str, store: Store, viewer: CallerView, as_of: AsOfQuery = None
+    symbol: SymbolPath, store: Store, viewer: CallerView, as_of: AsOfQuery = None
 ) -> TranslationsOut:
     """Each language version with the revision it translates (stale when older than the
     latest), and what needs translating for the latest revision (as of `as_of`, if given)."""
@@ -48,7 +48,7 @@ async def list_translations(
 )
 @SECRETARIAT_ONLY
 async def add_translation(
-    symbol: str,
+    symbol: SymbolPath,
     body: Annotated[TranslationIn, Body(openapi_examples=TRANSLATION_EXAMPLES)],
     write: Write,
 ) -> TranslationsOut:

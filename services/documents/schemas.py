@@ -8,10 +8,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.documents import domain
+from services.documents.deps import NOT_BLANK
 from services.documents.domain import (
+    STATUS_OUTCOME,
     Amendment,
     AmendmentStatus,
     Document,
@@ -33,8 +35,9 @@ from services.documents.events import (
 )
 from services.documents.reading import choose_language
 from services.documents.schemas_circulation import CirculationOut, SupplementOut
-from services.documents.symbols import Symbol
+from services.documents.symbols import REVISION_SYMBOL_PATTERN, SERIES_PATTERN, Symbol
 from shared.access import MEMBER_STATES_ONLY, Distribution, StateCode
+from shared.http.params import Day
 
 # ------------------------------------------------------------------------------- a document
 
@@ -363,9 +366,30 @@ class SymbolOut(BaseModel):
 
 # ------------------------------------------------------------------------------------ writes
 
+ORIGINATOR = {"pattern": NOT_BLANK}
+"""Who issued a text, as declared: not blank (the rules refuse a blank one,
+``invalid-originator``)."""
+
 
 class CreateDraftIn(BaseModel):
-    series: str = Field(description="body/session/kind: the service gives the next number.")
+    """A draft made here (no `symbol`: its `originator` is required), or a document from before
+    the system imported under its `symbol` (with the date it bears, `dated`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["symbol"], "properties": {"symbol": {"type": "string"}}},
+            "then": {"required": ["dated"], "properties": {"dated": {"type": "string"}}},
+            "else": {
+                "required": ["originator"],
+                "properties": {"originator": {"type": "string"}},
+            },
+        }
+    )
+
+    series: str = Field(
+        description="body/session/kind: the service gives the next number.",
+        json_schema_extra={"pattern": SERIES_PATTERN},
+    )
     document_type: DocumentType
     language: LanguageTag = Field("en", description="The language the draft is written in.")
     text: DocumentText
@@ -375,8 +399,9 @@ class CreateDraftIn(BaseModel):
         description="Only to import a document that existed before the system: its symbol at "
         "the revision it enters at (`SUM/2022/DRAFT/1/Rev.8`), in `series`. The earlier "
         "revisions are recorded as not held (reading one answers 410); 409 if it is taken.",
+        json_schema_extra={"pattern": REVISION_SYMBOL_PATTERN},
     )
-    dated: date | None = Field(
+    dated: Day | None = Field(
         None,
         description="The date the text bears (2022-10-07). Required to import a document; a "
         "draft made here is dated the day it is made unless it says otherwise. Never later "
@@ -386,15 +411,17 @@ class CreateDraftIn(BaseModel):
         None,
         description="Who issued the text (\"Chairmanship of Kazakhstan\", \"Secretariat\"). "
         "Required for a draft made here; for an import, only if its source names one.",
+        json_schema_extra=ORIGINATOR,
     )
 
 
 class ReviseIn(BaseModel):
     text: DocumentText
-    dated: date = Field(description="The date the revision bears: not before the revision it "
-                        "supersedes (\"Rev.3 of 14 September 2022\").")
+    dated: Day = Field(description="The date the revision bears: not before the revision it "
+                       "supersedes (\"Rev.3 of 14 September 2022\").")
     originator: Originator = Field(description="Who issued the revision "
-                                   "(\"Chairmanship of Kazakhstan\").")
+                                   "(\"Chairmanship of Kazakhstan\").",
+                                   json_schema_extra=ORIGINATOR)
     incorporates: list[UUID] = Field([], description="Open amendments it takes in.")
     declines: list[UUID] = Field([], description="Open amendments it declines. Every other "
                                  "amendment still open ends as superseded.")
@@ -402,6 +429,16 @@ class ReviseIn(BaseModel):
 
 
 class StatusIn(BaseModel):
+    """A status by hand: one that a body's decision gives (recommended, approved, adopted)
+    names the `body` that took it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"status": {"enum": [s.value for s in STATUS_OUTCOME]}}},
+            "then": {"required": ["body"], "properties": {"body": {"type": "string"}}},
+        }
+    )
+
     status: Status
     revision: int | None = Field(
         None, ge=0, description="The revision decided on (or name it in the path's symbol, "
@@ -420,6 +457,30 @@ class DistributionIn(BaseModel):
 
 
 class AmendmentIn(BaseModel):
+    """A replacement or an insertion carries its (not blank) text; a deletion none; only an
+    insertion may name the id of the paragraph it inserts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"action": {"const": AmendmentAction.DELETE.value}}},
+                    "then": {"properties": {"text": {"maxLength": 0}}},
+                },
+                {
+                    "if": {"properties": {"action": {"const": AmendmentAction.DELETE.value}}},
+                    "else": {"required": ["text"], "properties": {"text": {"pattern": NOT_BLANK}}},
+                },
+                {
+                    "if": {
+                        "properties": {"action": {"const": AmendmentAction.INSERT_AFTER.value}}
+                    },
+                    "else": {"properties": {"new_paragraph_id": {"type": "null"}}},
+                },
+            ]
+        }
+    )
+
     state: StateCode = Field(description="The member state proposing: your own.")
     revision: int = Field(ge=0)
     paragraph_id: ParagraphId

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.documents.deps import NOT_BLANK
 from services.documents.events import (
     DocumentCirculated,
     DocumentText,
@@ -21,6 +22,7 @@ from services.documents.events import (
 )
 from services.documents.symbols import parse_symbol
 from shared.access import Distribution
+from shared.http.params import Day
 
 # ------------------------------------------------------------------ addenda and corrigenda
 
@@ -32,13 +34,14 @@ class SupplementIn(BaseModel):
     distribution: Distribution | None = Field(
         None, description="Who reads it; its parent document's distribution if absent."
     )
-    dated: date | None = Field(
+    dated: Day | None = Field(
         None,
         description="The date it bears; the day it is made unless it says otherwise. Never "
         "later than the day it is anywhere on earth.",
     )
     originator: Originator = Field(
-        description="Who issued it (\"Chairmanship of Kazakhstan\", \"Secretariat\")."
+        description="Who issued it (\"Chairmanship of Kazakhstan\", \"Secretariat\").",
+        json_schema_extra={"pattern": NOT_BLANK},
     )
 
 
@@ -77,8 +80,8 @@ class CirculationIn(BaseModel):
         None, ge=0, description="The revision circulated (or name it in the path's symbol, "
         "`.../Rev.8/circulation`); the latest if neither does."
     )
-    dated: date = Field(description="The day it was circulated: not before the date the "
-                        "revision bears, never later than the day it is anywhere on earth.")
+    dated: Day = Field(description="The day it was circulated: not before the date the "
+                       "revision bears, never later than the day it is anywhere on earth.")
     note: NoteNumber | None = Field(
         None, description="The note verbale that circulated it, if one did: SOC/OI/1280."
     )

@@ -15,12 +15,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-_BODY = re.compile(r"[A-Z]{2,10}")
-_SESSION = re.compile(r"(?P<year>[12][0-9]{3})(?:-(?P<part>[IVX]{1,5}))?")
-_KIND = re.compile(r"[A-Za-z]{2,20}")
-_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
-_SUFFIX = re.compile(r"(?P<name>Rev|Add|Corr)\.(?P<n>[1-9][0-9]{0,3})")
+_BODY_TEXT = "[A-Z]{2,10}"
+_SESSION_TEXT = "[12][0-9]{3}(?:-[IVX]{1,5})?"
+_KIND_TEXT = "[A-Za-z]{2,20}"
+_NUMBER_TEXT = "[1-9][0-9]{0,5}"
+_SUFFIX_NUMBER_TEXT = "[1-9][0-9]{0,3}"
 _SUFFIX_ORDER = ("Rev", "Add", "Corr")
+
+_BODY = re.compile(_BODY_TEXT)
+_SESSION = re.compile(_SESSION_TEXT)
+_KIND = re.compile(_KIND_TEXT)
+_NUMBER = re.compile(_NUMBER_TEXT)
+_SUFFIX = re.compile(rf"(?P<name>Rev|Add|Corr)\.(?P<n>{_SUFFIX_NUMBER_TEXT})")
+
+_SERIES_TEXT = f"{_BODY_TEXT}/{_SESSION_TEXT}/{_KIND_TEXT}"
+_REVISION_TEXT = rf"{_SERIES_TEXT}/{_NUMBER_TEXT}(?:/Rev\.{_SUFFIX_NUMBER_TEXT})?"
+
+SERIES_PATTERN = f"^{_SERIES_TEXT}$"
+"""What `parse_series` accepts, as a JSON Schema (ECMA 262) regular expression:
+``SUM/2022/DRAFT``."""
+SYMBOL_PATTERN = (
+    rf"^{_REVISION_TEXT}(?:/Add\.{_SUFFIX_NUMBER_TEXT})?(?:/Corr\.{_SUFFIX_NUMBER_TEXT})?$"
+)
+"""What `parse_symbol` accepts, as a JSON Schema (ECMA 262) regular expression (ASCII classes
+only, so Python, ECMA and Rust engines read it alike): ``SUM/2022/DRAFT/1/Rev.8``,
+``SUM/2022/DRAFT/5/Add.1/Corr.2``. tests/documents/test_symbols.py holds the two to each other."""
+REVISION_SYMBOL_PATTERN = f"^{_REVISION_TEXT}$"
+"""The symbols of a document at one of its revisions, no /Add.N nor /Corr.N (an addendum or a
+corrigendum is issued to its document, never imported under its own symbol)."""
 
 
 class SymbolError(ValueError):
@@ -110,7 +132,9 @@ def _parse_parts(text: str, parts: list[str], what: str) -> tuple[str, str, str]
 
 
 def parse_series(text: str) -> Series:
-    parts = text.strip().split("/")
+    """The series `text` names (``SUM/2022/DRAFT``, nothing around it: `SERIES_PATTERN`);
+    `SymbolError` with the reason when it is malformed."""
+    parts = text.split("/")
     body, session, kind = _parse_parts(text, parts, "series")
     if len(parts) != 3:
         raise SymbolError(text, "a series is exactly body/session/kind, e.g. SUM/2022/DRAFT")

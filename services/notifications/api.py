@@ -24,7 +24,6 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -38,7 +37,7 @@ from services.notifications.deps import (
     may_see,
     read_models,
 )
-from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind
+from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind, Office
 from services.notifications.schemas import (
     InboxItem,
     InboxOut,
@@ -59,7 +58,7 @@ from services.notifications.schemas import (
 from shared.access import SECRETARIAT_ONLY, Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
 from shared.http.pages import DEFAULT_LIMIT, Limit
-from shared.http.params import BIGINT_MAX
+from shared.http.params import BIGINT_MAX, Day
 from shared.http.writes import Store, Write, Written
 
 router = APIRouter()
@@ -81,7 +80,7 @@ FIRST_RECEIPT = {
 async def list_member_states(
     request: Request,
     on: Annotated[
-        date | None,
+        Day | None,
         Query(examples=["2022-10-12"], description="only the states that were members that day"),
     ] = None,
 ) -> MemberStatesOut:
@@ -151,7 +150,7 @@ async def list_notes(
     request: Request,
     caller: Caller,
     languages: Languages = None,
-    office: Annotated[str | None, Query(max_length=80, examples=[examples.OFFICE])] = None,
+    office: Annotated[Office | None, Query(examples=[examples.OFFICE])] = None,
     limit: Limit = DEFAULT_LIMIT,
     after: MessagesAfter = None,
 ) -> NotesOut:
@@ -248,10 +247,12 @@ async def _acknowledge(
     else:
         message_id, what = message.notice_id, f"The notice {message.notice_id}"
     if body.state is None and caller.state is None:
-        raise domain.InvalidRequestError("Name the acknowledging `state`.")
+        raise domain.StateNotNamedError("Name the acknowledging `state`.")
     state = act_for(caller, body.state or caller.state or "")
     if state not in message.recipients:
-        raise domain.NotFoundError(f"{what} to {state}", state=state)
+        # A member state reads only what was addressed to it (`_readable_note`): this is the
+        # Secretariat naming a state the message did not go to.
+        raise domain.NotARecipientError(what, state)
     receipt = await commands.acknowledge_receipt(
         store=store,
         message_id=message_id,
@@ -275,8 +276,8 @@ async def acknowledge_note(
     note: NoteKey, body: ReceiptIn, store: Store, caller: Caller, response: Response
 ) -> ReceiptOut:
     """A state acknowledges receipt of a note addressed to it, for itself only (403 for
-    another state's name). Acknowledging again records nothing and answers the first receipt
-    (200)."""
+    another state's name; the Secretariat, on behalf of a recipient: 422 for a state the note
+    did not go to). Acknowledging again records nothing and answers the first receipt (200)."""
     found = await _readable_note(store, note, caller)
     return await _acknowledge(store, caller, body, found, response)
 
@@ -331,7 +332,11 @@ async def read_inbox(
     limit: Annotated[int, Query(ge=1, le=500, examples=[100])] = 100,
     state: Annotated[
         StateCode | None,
-        Query(examples=["KAZ"], description="whose inbox; a member state's own if absent"),
+        Query(
+            examples=["KAZ"],
+            description="whose inbox; a member state's own if absent (any other caller names "
+            "it: 422 `state-not-named`)",
+        ),
     ] = None,
 ) -> InboxOut:
     """The notes and notices addressed to a state, in the order they were issued, from the
@@ -341,7 +346,7 @@ async def read_inbox(
     if caller.role is Role.MEMBER_STATE:
         whose = act_for(caller, state or caller.state or "")
     elif state is None:
-        raise domain.InvalidRequestError("Name the `state` whose inbox to read.")
+        raise domain.StateNotNamedError("Name the `state` whose inbox to read.")
     else:
         whose = state
     engine = await read_models(request)

@@ -64,6 +64,21 @@ class NotFoundError(_NotFound):
 class InvalidRequestError(InvalidError): ...
 
 
+class StateNotNamedError(InvalidError, title="State not named", rule="state-not-named"):
+    """A request on a state's behalf (its inbox, its receipt) by a caller that is no member
+    state names the state: only a member state's token says which state it is."""
+
+
+class NotARecipientError(InvalidError, title="Not a recipient", rule="not-a-recipient"):
+    """Receipt of a message is acknowledged by a state it was addressed to, and by no other."""
+
+    def __init__(self, what: str, state: str) -> None:
+        super().__init__(
+            f"{what} was not addressed to {state}: only a recipient acknowledges its receipt.",
+            state=state,
+        )
+
+
 class SeriesOpenError(NotificationsError, title="Series already open", rule="series-open"): ...
 
 
@@ -84,34 +99,33 @@ class EnclosureNotDistributedError(
 
 # ------------------------------------------------------------------------------ numbers
 
-_NUMBER = re.compile(
-    r"^(?P<office>[A-Z][A-Z0-9]{0,15}(/[A-Z][A-Z0-9]{0,15}){0,3})/"
-    r"(?P<sequence>[1-9][0-9]{0,8})$"
-)
-_KEY = re.compile(
-    r"^(?P<office>[A-Z][A-Z0-9]{0,15}(-[A-Z][A-Z0-9]{0,15}){0,3})-"
-    r"(?P<sequence>[1-9][0-9]{0,8})$"
-)
-NOTE_KEY = _KEY.pattern
+_OFFICE = "[A-Z][A-Z0-9]{0,15}"
+_SEQUENCE = "[1-9][0-9]{0,8}"
+NOTE_NUMBER = rf"^({_OFFICE}(?:/{_OFFICE}){{0,3}})/({_SEQUENCE})$"
+"""A note's number, ``SOC/OI/1280`` (its office, then its number in the office's series), as
+a JSON Schema (ECMA 262) pattern: what `parse_number` takes."""
+NOTE_KEY = rf"^({_OFFICE}(?:-{_OFFICE}){{0,3}})-({_SEQUENCE})$"
 """A note's number made URL-safe, as its path names it: ``SOC-OI-1280`` for ``SOC/OI/1280``."""
+_NUMBER = re.compile(NOTE_NUMBER)
+_KEY = re.compile(NOTE_KEY)
 
 
 def parse_number(number: str) -> tuple[str, int]:
     """``SOC/OI/1280`` → (``SOC/OI``, 1280); `InvalidRequestError` if it is no note number."""
-    match = _NUMBER.match(number)
+    match = _NUMBER.fullmatch(number)
     if match is None:
         raise InvalidRequestError(
             f"{number!r} is not a note number like SOC/OI/1280.", number=number
         )
-    return match["office"], int(match["sequence"])
+    return match[1], int(match[2])
 
 
 def number_of_key(key: str) -> str:
     """``SOC-OI-1280`` → ``SOC/OI/1280`` (offices have no ``-``, so this is unambiguous)."""
-    match = _KEY.match(key)
+    match = _KEY.fullmatch(key)
     if match is None:
         raise NotFoundError(f"The note {key}", note=key)
-    return f"{match['office'].replace('-', '/')}/{match['sequence']}"
+    return f"{match[1].replace('-', '/')}/{match[2]}"
 
 
 def key_of_number(number: str) -> str:

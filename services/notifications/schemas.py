@@ -26,6 +26,7 @@ from services.notifications.events import (
 from shared.access import StateCode
 from shared.eventstore import RecordedEvent
 from shared.http.pages import NextAfter, Page
+from shared.http.params import Day
 
 SeriesAfter = queries.SERIES_ORDER.parameter(example=examples.SERIES_AFTER)
 MessagesAfter = queries.MESSAGES_ORDER.parameter(example=examples.MESSAGES_AFTER)
@@ -142,11 +143,22 @@ class EnclosureIn(Enclosure):
     )
 
 
+def _given(name: str) -> dict[str, Any]:
+    """The JSON Schema of an object whose member `name` is there and not null."""
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
 class NoteIn(BaseModel):
     """A note verbale to issue: from structured `content` (the templates add the diplomatic
-    formulas in each of its languages) or with its full `text` per language."""
+    formulas in each of its languages) or with its full `text` per language, one of the two."""
 
-    model_config = body_examples(examples.NOTE_IN)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [examples.NOTE_IN],
+            "oneOf": [_given("content"), _given("text")],
+        },
+    )
 
     note_id: UUID = Field(
         default_factory=uuid4,
@@ -154,11 +166,12 @@ class NoteIn(BaseModel):
     )
     office: Office = Field(examples=[examples.OFFICE])
     place: str = Field(default="Astana", min_length=1, max_length=100, examples=["Astana"])
-    dated: date = Field(default_factory=lambda: datetime.now(UTC).date())
+    dated: Day = Field(default_factory=lambda: datetime.now(UTC).date())
     subject: Texts = Field(min_length=1)
     content: templates.NoteContent | None = None
     text: Texts | None = Field(
         default=None,
+        min_length=1,
         description="the full text per language, formulas included; instead of `content`",
     )
     enclosures: list[EnclosureIn] = Field(
@@ -177,6 +190,7 @@ class NoteIn(BaseModel):
     corrects: str | None = Field(
         default=None,
         max_length=60,
+        pattern=domain.NOTE_NUMBER,
         examples=[examples.NOTE_1280],
         description="the number of the note this one corrects",
     )
@@ -185,8 +199,6 @@ class NoteIn(BaseModel):
     def _content_or_text(self) -> NoteIn:
         if (self.content is None) == (self.text is None):
             raise ValueError("send either `content` (structured) or `text` (full), not both")
-        if self.text is not None and not self.text:
-            raise ValueError("`text` holds at least one language")
         return self
 
     def issued_enclosures(self) -> tuple[Enclosure, ...]:
@@ -272,7 +284,9 @@ class ReceiptIn(BaseModel):
     model_config = body_examples(examples.RECEIPT_IN)
 
     state: StateCode | None = Field(
-        default=None, description="the acknowledging state; a member state's own if absent"
+        default=None,
+        description="the acknowledging state; a member state's own if absent (any other "
+        "caller names it: 422 `state-not-named`)",
     )
     reference: str = Field(
         default="", max_length=500, description="the ministry's own reference for the receipt"

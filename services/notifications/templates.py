@@ -146,7 +146,9 @@ class NoteContent(BaseModel):
     body: Texts = Field(
         min_length=1,
         description="what the Secretariat has the honour to do, per language, from the verb "
-        "on (no final punctuation): the templates put it inside the formula of courtesy",
+        "on (no final punctuation): the templates put it inside the formula of courtesy; in "
+        "the languages the templates know",
+        json_schema_extra={"propertyNames": {"enum": list(LANGUAGES)}},
     )
     on_behalf_of: Texts = Field(
         default_factory=dict,

@@ -124,7 +124,7 @@ async def test_a_status_by_hand_on_a_superseded_revision_stays_with_it(database_
     assert [(e["revision"], e["latest_revision"]) for e in log] == [(1, 2), (1, 2)]
     assert listed[0]["status"] == "draft"
     assert (contradictory.status_code, contradictory.json()["type"]) == (
-        422, "/problems/invalid-query")
+        422, "/problems/revision-contradicts-symbol")
 
 
 async def test_a_new_revision_after_a_recommendation_is_a_draft_again(database_url, servers):

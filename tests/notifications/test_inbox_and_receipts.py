@@ -65,7 +65,7 @@ async def test_a_ministry_pulls_its_inbox_page_by_page_in_its_languages(database
             for n, i in enumerate(page2["items"])
         ),
     ]
-    assert no_state["type"] == "/problems/invalid-request"
+    assert no_state["type"] == "/problems/state-not-named"
     assert another_state["type"] == "/problems/acting-for-another-state"
 
 

@@ -51,6 +51,31 @@ class RevisionNotHeldError(
         )
 
 
+class RevisionContradictsSymbolError(
+    InvalidError, title="Revision contradicts the symbol", rule="revision-contradicts-symbol"
+):
+    """A request names its revision twice, by the symbol's /Rev.N and by a revision number,
+    and the two differ (``.../Rev.8/status`` with ``"revision": 7``)."""
+
+    def __init__(self, symbol: str, named: int, revision: int) -> None:
+        super().__init__(
+            f"{symbol} is revision {named}, yet revision {revision} is asked for.",
+            symbol=symbol,
+            revision=revision,
+        )
+
+
+class SymbolNotInSeriesError(
+    InvalidError, title="Symbol not in its series", rule="symbol-not-in-series"
+):
+    """A document imported under its own symbol is a document of the series it names."""
+
+    def __init__(self, symbol: str, series: str) -> None:
+        super().__init__(
+            f"{symbol} is not a document of the series {series}.", symbol=symbol, series=series
+        )
+
+
 class DocumentNotEditableError(
     RefusedError, title="Document not editable", rule="document-not-editable"
 ):
