@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from services.meetings import bodies, commands, distributions, domain, queries
+from services.meetings import bodies, commands, distributions, domain, examples, queries
 from services.meetings.schemas import (
     AdoptionIn,
     AgendaIn,
@@ -176,7 +176,16 @@ async def list_member_states(store: Store, viewer: CallerView, on: OnDay = None)
 # ------------------------------------------------------------------------------ meetings
 
 
-@router.post("/meetings", status_code=201, tags=["meetings"])
+def _created(what: str, example: str) -> dict[int | str, dict[str, Any]]:
+    """The 201 of a write that creates a resource, with its ``Location``."""
+    return {201: {"headers": {"Location": {
+        "description": f"where the {what} is read", "schema": {"type": "string"},
+        "example": example,
+    }}}}
+
+
+@router.post("/meetings", status_code=201, tags=["meetings"],
+             responses=_created("meeting", f"/meetings/{examples.SOC_ID}"))
 @SECRETARIAT_ONLY
 async def schedule_meeting(body: MeetingIn, write: Write) -> Written:
     """Schedule a body's session at a venue, from a local start to a local end in an IANA
@@ -391,7 +400,8 @@ async def find_decisions(
 # ------------------------------------------------------------------------------ silence procedure
 
 
-@router.post("/silence-procedures", status_code=201, tags=["silence procedure"])
+@router.post("/silence-procedures", status_code=201, tags=["silence procedure"],
+             responses=_created("procedure", f"/silence-procedures/{examples.PROCEDURE_ID}"))
 @SECRETARIAT_ONLY
 async def start_silence_procedure(
     body: SilenceProcedureIn, write: Write, settings: Settings
@@ -399,7 +409,7 @@ async def start_silence_procedure(
     """Circulate a body's draft decision under the silence procedure until an exact deadline,
     to the body's members: the participants of its meeting (`meeting_id`), or the member
     states on the day at the seat (409 `no-recipients` if there are none). The session is the
-    body's (422 `session-of-another-body`), the meeting the body's in that session (404, 422
+    body's (as its schema says: 422 otherwise), the meeting the body's in that session (404, 422
     `meeting-of-another-session`), the draft within the body's competence (409
     `outside-competence`). At the deadline the service concludes it by itself: adopted if no
     objection stands, the decision dated at the seat."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import TypeAdapter
 
@@ -168,6 +168,10 @@ class NotAsProposedError(
 
 
 # ------------------------------------------------------------------------------ time
+
+TIME_ZONES: frozenset[str] = frozenset(available_timezones() - {"localtime", "Factory"})
+"""The zones a meeting is scheduled in: the tz database's (as Python has it), but the machine's
+own local time and the placeholder zone of no place."""
 
 
 def zone(name: str) -> ZoneInfo:
@@ -330,6 +334,8 @@ def schedule(
         )
     if ends_local <= starts_local:
         raise InvalidRequestError("A meeting ends after it starts.")
+    if time_zone not in TIME_ZONES:
+        raise InvalidRequestError(f"{time_zone!r} is not an IANA time zone.", time_zone=time_zone)
     if not participants:
         raise InvalidRequestError(
             "A meeting has participants: name them, or let the registry's member states reach "
@@ -345,7 +351,8 @@ def schedule(
     )]
 
 
-def _check_items(items: Sequence[AgendaItem]) -> None:
+def check_numbering(items: Sequence[AgendaItem]) -> None:
+    """An agenda has items, numbered 1, 2, 3..."""
     if not items:
         raise InvalidRequestError("An agenda has at least one item.")
     for index, item in enumerate(items, start=1):
@@ -354,6 +361,12 @@ def _check_items(items: Sequence[AgendaItem]) -> None:
                 f"Agenda items are numbered 1, 2, 3…: item {index} is numbered {item.number}.",
                 item=item.number,
             )
+
+
+def check_items(items: Sequence[AgendaItem]) -> None:
+    """An agenda's items are numbered 1, 2, 3... and their sub-items lettered (a), (b), (c)..."""
+    check_numbering(items)
+    for item in items:
         for position, sub in enumerate(item.sub_items):
             expected = chr(ord("a") + position)
             if sub.letter != expected:
@@ -372,7 +385,7 @@ def draft_agenda(
             f"The draft agenda was circulated already as {state.circulated.symbol}; revise it.",
             symbol=state.circulated.symbol,
         )
-    _check_items(items)
+    check_items(items)
     return [AgendaDrafted(symbol=symbol, circulated_on=circulated_on, items=tuple(items))]
 
 
@@ -391,7 +404,7 @@ def revise_agenda(
     if symbol in used:
         raise MeetingsError(f"{symbol} was circulated already; a revision has a new symbol.",
                             symbol=symbol)
-    _check_items(items)
+    check_items(items)
     return [AgendaRevised(symbol=symbol, circulated_on=circulated_on, items=tuple(items),
                           basis=basis)]
 
@@ -410,7 +423,7 @@ def adopt_agenda(
             f"{scheduled.ends_local.date()}), not on {adopted_on}."
         )
     adopted = tuple(items) if items is not None else state.items
-    _check_items(adopted)
+    check_items(adopted)
     return [AgendaAdopted(adopted_on=adopted_on, symbol=state.agenda_symbol or "",
                           items=adopted, amended=adopted != state.items)]
 
@@ -434,7 +447,7 @@ def amend_adopted_agenda(
             "item on the agenda itself: it does not amend the agenda.",
             decision_id=str(decision_id),
         )
-    _check_items(items)
+    check_items(items)
     for earlier in state.amended_by:
         if earlier.decision_id == decision_id:
             if earlier.items == tuple(items):

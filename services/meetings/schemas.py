@@ -1,42 +1,157 @@
 """What the meetings service's HTTP API reads and answers: its path and query parameters, the
 bodies of its requests and the representations of its answers (each with an example from
 `examples`), and how a meeting, an agenda, a meeting's decisions and a silence procedure are
-represented."""
+represented.
+
+A request's JSON schema says all that its parsing checks, and the rules that a schema can say:
+dates are text (`Day`, `LocalDateTime`), a session is one of its body's, a zone is one of the tz
+database's, agenda items are numbered 1, 2, 3... The rules of `services.meetings.domain` still
+decide each of them, and refuse, naming the rule, what a schema cannot say (a meeting that ends
+before it starts, an item the agenda does not have, a deadline that has passed) or does not
+(sub-items lettered (a), (b), (c)...: `AgendaItemIn`)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from services.meetings import domain, examples, queries, silence
 from services.meetings.events import (
     AgendaItem,
     BodyCode,
     DocumentRef,
+    DocumentSymbol,
     DraftDecision,
     ItemRef,
     Outcome,
     ReservationKind,
     ReservationPlaced,
+    SubItem,
     Subject,
 )
 from shared.access import StateCode
 from shared.http.pages import NextAfter
-from shared.http.params import Instant
+from shared.http.params import Day, Instant
 
 MEETING_ID = r"^[A-Z]{2,6}-[0-9A-Za-z-]{1,40}$"
+SESSION = r"^[A-Z]{2,6}/[0-9A-Za-z/-]{1,40}$"
+"""A session's symbol: its body's series, then the session (``SOC/2022-III``); the meeting's id
+is the same with ``-`` for ``/``."""
+
+_YEAR = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"  # not 0000
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_LEAP_DAY = rf"{_LEAP_YEAR}-02-29"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+LOCAL_DATE_TIME = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})T{_TIME}$"
+"""A wall-clock time as the venue's clock shows it, on a day of the calendar, with no offset."""
+_LOCAL_DATE_TIME = re.compile(LOCAL_DATE_TIME)
 
 
-def _example(example: dict[str, Any], *, extra: Literal["forbid"] | None = None) -> ConfigDict:
-    """A model's configuration: its example, and whether it refuses unknown fields."""
-    config = ConfigDict(json_schema_extra={"examples": [example]})
+def _one_of(names: Iterable[str]) -> str:
+    """A regular expression (of the syntax JSON Schema and Python share) matching exactly
+    `names`, each ``Area/Location`` or a single name, grouped by area to keep it short."""
+
+    def literal(text: str) -> str:
+        return re.sub(r"([.+*?()\[\]{}|^$\\])", r"\\\1", text)
+
+    by_area: dict[str, list[str | None]] = {}
+    for name in sorted(names):
+        area, slash, rest = name.partition("/")
+        by_area.setdefault(area, []).append(rest if slash else None)
+    alternatives = []
+    for area, rests in by_area.items():
+        nested = [literal(rest) for rest in rests if rest is not None]
+        tail = f"/(?:{'|'.join(nested)})" if nested else ""
+        if nested and None in rests:
+            tail = f"(?:{tail})?"
+        alternatives.append(literal(area) + tail)
+    return "|".join(alternatives)
+
+
+TIME_ZONE = rf"^(?:{_one_of(domain.TIME_ZONES)})$"
+"""A zone of the tz database, as `domain.schedule` checks it: a pattern, not an enumeration,
+which generated clients would make an enum of, several of its names colliding (``GMT+0``,
+``GMT-0``, ``GMT0``)."""
+
+
+def _example(
+    example: dict[str, Any], *, extra: Literal["forbid"] | None = None, **schema: Any
+) -> ConfigDict:
+    """A model's configuration: its example, whether it refuses unknown fields, and what else
+    its JSON schema says (`schema`)."""
+    config = ConfigDict(json_schema_extra={"examples": [example], **schema})
     if extra is not None:
         config["extra"] = extra
     return config
+
+
+class SessionOfBody(BaseModel):
+    """A request naming a body and one of its sessions (`SESSION_OF_BODY`): said in its schema,
+    checked as it is parsed (and by the rules when it is recorded)."""
+
+    body: BodyCode
+    session: str
+
+    @model_validator(mode="after")
+    def _the_bodys_session(self) -> Self:
+        try:
+            domain.check_session(self.body, self.session)
+        except domain.SessionOfAnotherBodyError as refused:
+            raise ValueError(refused.detail) from None
+        return self
+
+
+SESSION_OF_BODY: dict[str, Any] = {
+    "anyOf": [
+        {"properties": {"body": {"const": body}, "session": {"pattern": f"^{series}/"}}}
+        for body, series in domain.SESSION_PREFIX.items()
+    ]
+}
+"""In a request's JSON schema: its `session` is one of its `body`'s (`domain.check_session`),
+one alternative per body (rather than an if/then per body, which generators of examples
+handle as a negation, and slowly)."""
+
+
+@dataclass(frozen=True)
+class InOrder:
+    """In an array's JSON schema: the n-th element's `key` is the n-th of `values`, and there
+    are no more elements than values (agenda items numbered 1, 2, 3...: `domain.check_items`)."""
+
+    key: str
+    values: tuple[str, ...]
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["maxItems"] = min(schema.get("maxItems", len(self.values)), len(self.values))
+        schema["allOf"] = [
+            {"prefixItems": [{"properties": {self.key: {"const": v}}} for v in self.values]}
+        ]
+        return schema
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -44,12 +159,28 @@ def _example(example: dict[str, Any], *, extra: Literal["forbid"] | None = None)
 MeetingId = Annotated[str, Path(pattern=MEETING_ID, examples=[examples.SOC_ID])]
 ProcedureId = Annotated[UUID, Path(examples=[examples.PROCEDURE_ID])]
 DecisionId = Annotated[UUID, Path(examples=[examples.DECISION_ID])]
+
+
+def _local_text(value: Any) -> Any:
+    """A local date-time as a request writes it: text as `LOCAL_DATE_TIME` says (not a number
+    of seconds, not with an offset); one the service made (a `datetime`) as it is."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _LOCAL_DATE_TIME.fullmatch(value):
+        raise ValueError(
+            "a local date-time is written YYYY-MM-DDThh:mm[:ss], a day of the calendar and no "
+            "offset, e.g. 2022-10-10T10:00:00"
+        )
+    return value
+
+
 LocalDateTime = Annotated[
     datetime,
+    BeforeValidator(_local_text),
     WithJsonSchema({
         "type": "string",
         "format": "local-date-time",
-        "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$",
+        "pattern": LOCAL_DATE_TIME,
         "description": "wall-clock time at the venue, no offset (the zone is time_zone)",
         "examples": [examples.LOCAL_DATE_TIME],
     }),
@@ -61,10 +192,9 @@ AsOf = Annotated[
           examples=[examples.AS_OF]),
 ]
 OfBody = Annotated[BodyCode | None, Query(examples=[examples.BODY])]
-OnDay = Annotated[date | None, Query(examples=[examples.DAY])]
-ConsideringDocument = Annotated[str, Query(min_length=1, max_length=120,
-                                           description="a symbol, with or without /Rev.N",
-                                           examples=[examples.DOCUMENT])]
+OnDay = Annotated[Day | None, Query(examples=[examples.DAY])]
+ConsideringDocument = Annotated[DocumentSymbol, Query(description="a symbol, with or without "
+                                                      "/Rev.N", examples=[examples.DOCUMENT])]
 MeetingsAfter = queries.MEETINGS_ORDER.parameter(example=examples.MEETINGS_AFTER)
 AgendaItemsAfter = queries.AGENDA_ITEMS_ORDER.parameter(example=examples.AGENDA_ITEMS_AFTER)
 DecisionsAfter = queries.DECISIONS_ORDER.parameter(example=examples.DECISIONS_AFTER)
@@ -119,19 +249,22 @@ class MemberStatesOut(BaseModel):
 # ------------------------------------------------------------------------------ meetings
 
 
-class MeetingIn(BaseModel):
-    model_config = _example(examples.MEETING_IN, extra="forbid")
+class MeetingIn(SessionOfBody):
+    model_config = _example(examples.MEETING_IN, extra="forbid", **SESSION_OF_BODY)
 
     body: BodyCode
-    session: str = Field(pattern=r"^[A-Z]{2,6}/[0-9A-Za-z/-]{1,40}$", examples=[examples.SESSION])
+    session: str = Field(pattern=SESSION, examples=[examples.SESSION],
+                         description="a session of `body`: SOC/..., SUM/..., MC/..., SWG/...")
     title: str = Field(min_length=1, max_length=500)
     venue: str = Field(min_length=1, max_length=200)
     starts_local: LocalDateTime
     ends_local: LocalDateTime
-    time_zone: str = Field(min_length=1, max_length=64, description="IANA zone",
-                           examples=[examples.TIME_ZONE])
+    time_zone: str = Field(description="an IANA zone, of the tz database",
+                           examples=[examples.TIME_ZONE],
+                           pattern=TIME_ZONE)
     participants: list[StateCode] | None = Field(
-        default=None, description="the member states on the first day when absent")
+        default=None, min_length=1,
+        description="the member states on the first day when absent")
 
 
 class MeetingOut(BaseModel):
@@ -179,12 +312,58 @@ class MeetingsOut(BaseModel):
 # ------------------------------------------------------------------------------ agendas
 
 
+class DocumentRefIn(DocumentRef):
+    """A document an item considers, by its symbol as circulated (with its revision), and its
+    date as text."""
+
+    dated: Day | None = Field(default=None, examples=["2022-10-07"])
+
+
+class SubItemIn(SubItem):
+    """A sub-item of an agenda item, as a request gives it."""
+
+    considers: tuple[DocumentRefIn, ...] = ()
+
+
+class AgendaItemIn(AgendaItem):
+    """An agenda item, as a request gives it. Its sub-items are lettered (a), (b), (c)...: a
+    rule of `domain.check_items` (422 `invalid-request`), not of the schema, though a schema
+    could say it too (as it says the items' numbers): the two together make generators of
+    examples draw agendas of hundreds of sub-items (30 items of 13 on average), more than
+    schemathesis's size limits allow."""
+
+    considers: tuple[DocumentRefIn, ...] = ()
+    sub_items: tuple[SubItemIn, ...] = ()
+
+
+def _as_recorded(items: list[AgendaItemIn]) -> list[AgendaItem]:
+    """The items as the events record them, numbered in order (said in the schema, checked as
+    the body is parsed, and by the rules when they are recorded)."""
+    recorded = [AgendaItem.model_validate(item.model_dump()) for item in items]
+    try:
+        domain.check_numbering(recorded)
+    except domain.InvalidRequestError as refused:
+        raise ValueError(refused.detail) from None
+    return recorded
+
+
+MAX_ITEMS = 60
+AgendaItemsIn = Annotated[
+    list[AgendaItemIn],
+    Field(min_length=1, max_length=MAX_ITEMS),
+    InOrder("number", tuple(str(n) for n in range(1, MAX_ITEMS + 1))),
+    AfterValidator(_as_recorded),
+]
+"""An agenda's items as a request gives them, numbered 1, 2, 3... (`AgendaItem`s once
+parsed)."""
+
+
 class AgendaIn(BaseModel):
     model_config = _example(examples.AGENDA_IN, extra="forbid")
 
     symbol: str = Field(pattern=r"^[A-Z][A-Za-z0-9-]*(/[A-Za-z0-9.-]+)+$", max_length=120)
-    circulated_on: date
-    items: list[AgendaItem] = Field(min_length=1, max_length=60)
+    circulated_on: Day
+    items: AgendaItemsIn
 
 
 class AgendaRevisionIn(AgendaIn):
@@ -196,8 +375,8 @@ class AgendaRevisionIn(AgendaIn):
 class AdoptionIn(BaseModel):
     model_config = _example(examples.ADOPTION_IN, extra="forbid")
 
-    adopted_on: date
-    items: list[AgendaItem] | None = Field(
+    adopted_on: Day = Field(description="a day of the meeting")
+    items: AgendaItemsIn | None = Field(
         default=None, description="the agenda as amended at the meeting; as circulated if absent")
 
 
@@ -205,7 +384,7 @@ class AmendmentIn(BaseModel):
     model_config = _example(examples.AMENDMENT_IN, extra="forbid")
 
     decision_id: UUID
-    items: list[AgendaItem] = Field(min_length=1, max_length=60)
+    items: AgendaItemsIn
 
 
 class DocumentChangeOut(BaseModel):
@@ -286,7 +465,7 @@ class DecisionIn(BaseModel):
     item: ItemRef
     outcome: Outcome
     subject: Subject
-    decided_on: date
+    decided_on: Day = Field(description="a day of the meeting")
     text: str = Field(min_length=1, max_length=20000)
 
 
@@ -405,21 +584,23 @@ class ReservationIn(BaseModel):
 # ------------------------------------------------------------------------------ silence procedure
 
 
-class SilenceProcedureIn(BaseModel):
+class SilenceProcedureIn(SessionOfBody):
     """A draft decision of a body, under silence until `deadline`, in one of the body's
     sessions (and at one of its meetings in that session, if `meeting_id` is given). It goes to
     the body's members when it starts, which the service knows: the meeting's participants, or
     the member states on that day at the seat. The request does not name them: a body with a
     `participants` field is refused (422), like any other unknown field."""
 
-    model_config = _example(examples.SILENCE_PROCEDURE_IN, extra="forbid")
+    model_config = _example(examples.SILENCE_PROCEDURE_IN, extra="forbid", **SESSION_OF_BODY)
 
     procedure_id: UUID = Field(default_factory=uuid4)
     body: BodyCode
-    session: str = Field(min_length=1, max_length=60)
-    meeting_id: str | None = Field(default=None, pattern=MEETING_ID)
+    session: str = Field(pattern=SESSION, examples=[examples.SESSION],
+                         description="a session of `body`: SOC/..., SUM/..., MC/..., SWG/...")
+    meeting_id: str | None = Field(default=None, pattern=MEETING_ID,
+                                   description="the body's meeting in `session`, if any")
     draft: DraftDecision
-    deadline: Instant
+    deadline: Instant = Field(description="an instant still to come")
 
 
 class ObjectionIn(BaseModel):

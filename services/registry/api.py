@@ -10,14 +10,20 @@ single stream's representation carries its version as ``ETag``; writes honour ``
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry import commands, queries
-from services.registry.domain import AREA_PATTERN, KEY_PATTERN, PERIOD_PATTERN, NotFoundError
+from services.registry.domain import (
+    AREA_PATTERN,
+    KEY_PATTERN,
+    PERIOD_PATTERN,
+    MembershipStatus,
+    NotFoundError,
+)
 from services.registry.queries import Moment
 from services.registry.schemas import (
     AdmissionIn,
@@ -51,7 +57,7 @@ from services.registry.schemas import (
 from services.registry.visibility import sees_state
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView
 from shared.http.etag import set_etag
-from shared.http.params import Instant
+from shared.http.params import Day, Instant
 from shared.http.reads import caught_up
 from shared.http.writes import Store, Write, Written
 
@@ -66,7 +72,7 @@ StateCodePath = Annotated[str, Path(pattern=STATE_CODE, examples=["KWT"])]
 async def _moment(
     request: Request,
     effective: Annotated[
-        date | None,
+        Day | None,
         Query(description="The date whose facts are in force (today when absent).",
               examples=["2022-10-12"]),
     ] = None,
@@ -114,8 +120,9 @@ async def list_member_states(
     read: ReadModels,
     viewer: CallerView,
     status: Annotated[
-        str | None,
-        Query(pattern="^(applicant|member|suspended|withdrawn)$", examples=["applicant"]),
+        MembershipStatus | None,
+        Query(description="Only the states of this status on the effective date.",
+              examples=["applicant"]),
     ] = None,
 ) -> MemberStatesOut:
     """Every state the registry knows on the effective date (applicants, members, suspended

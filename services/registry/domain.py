@@ -329,11 +329,16 @@ def register_observer(
     check_key(key, "An observer's key")
     if any(isinstance(e, ObserverRegistered) for e in existing):
         raise AlreadyRegisteredError(f"The observer {key}", key=key)
+    check_observer_key(kind, key)
+    return ObserverRegistered(kind=kind, key=key, names=names, effective_on=effective_on)
+
+
+def check_observer_key(kind: ObserverKind, key: str) -> None:
+    """An observer state is known by its ISO 3166 alpha-3 code."""
     if kind is ObserverKind.STATE and not re.fullmatch(r"[A-Z]{3}", key):
         raise InvalidFactError(
             f"An observer state's key is its ISO 3166 alpha-3 code, not {key!r}."
         )
-    return ObserverRegistered(kind=kind, key=key, names=names, effective_on=effective_on)
 
 
 def sign_partner_agreement(

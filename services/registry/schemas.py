@@ -1,18 +1,30 @@
 """The registry's request and answer models (their examples: `services.registry.examples`).
 
 A write answers the kit's `shared.http.writes.Written`; a read answers the facts in force on
-the `effective` date as recorded by `as_of` (`TimeOut`)."""
+the `effective` date as recorded by `as_of` (`TimeOut`).
+
+A request's JSON schema says all that its parsing checks: a date is text (`Day`), names are
+keyed by ISO 639-1 codes and hold the English name, a decision and a note are those the
+events record (`DecisionIn` and `NoteIn` parse into the events' `DecisionRef` and `NoteRef`).
+What a schema cannot say (a period that ends before it starts, a fact that comes before the
+state's last change) the rules of `services.registry.domain` refuse, naming the rule."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.registry import examples
-from services.registry.domain import AREA_PATTERN, KEY_PATTERN, PERIOD_PATTERN
+from services.registry.domain import (
+    AREA_PATTERN,
+    KEY_PATTERN,
+    PERIOD_PATTERN,
+    InvalidFactError,
+    check_observer_key,
+)
 from services.registry.events import (
     CoordinatorRole,
     DecisionRef,
@@ -23,16 +35,70 @@ from services.registry.events import (
 )
 from services.registry.queries import Moment, StateView
 from shared.access import StateCode
+from shared.http.params import Day
 from shared.http.writes import Written
 
 
-def _request(example: examples.Example) -> ConfigDict:
-    """A request body's configuration: no unknown fields, and its example."""
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+def _request(example: examples.Example, **schema: Any) -> ConfigDict:
+    """A request body's configuration: no unknown fields, its example, and what else its JSON
+    schema says (`schema`)."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example], **schema})
 
 
 def _answer(example: examples.Example) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+# ------------------------------------------------------------------------------ what requests name
+
+NamesIn = Annotated[
+    Names, Field(json_schema_extra={"required": ["en"], "additionalProperties": False})
+]
+"""`Names` as a request gives them, its JSON schema saying what `Names` checks: a name per
+ISO 639-1 code and no other key, the English one (``en``) among them."""
+
+SESSION_PATTERN = r"^[A-Z]{2,6}/[0-9A-Za-z/-]{1,40}$"
+"""A session's symbol: its body's series, then the session (``SUM/2022``, ``SOC/2022-III``)."""
+
+
+class DecisionIn(BaseModel):
+    """The decision a fact rests on: which body decided what, at which session (parsed into
+    the events' `DecisionRef`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision_id: UUID
+    body: str = Field(pattern=KEY_PATTERN, description="the registry's code of the body",
+                      examples=["SUMMIT"])
+    session: str = Field(pattern=SESSION_PATTERN, examples=["SUM/2022"])
+    decided_on: Day
+    outcome: str = Field(pattern=r"^[a-z][a-z_]{0,59}$", examples=["adopted"],
+                         description="as the meetings service records it: adopted, approved, "
+                         "recommended_for_adoption, deferred...")
+
+    def ref(self) -> DecisionRef:
+        return DecisionRef(
+            decision_id=self.decision_id, body=self.body, session=self.session,
+            decided_on=self.decided_on, outcome=self.outcome,
+        )
+
+
+class NoteIn(BaseModel):
+    """A note verbale: its number and date (parsed into the events' `NoteRef`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(min_length=1, max_length=100, examples=["SOC/OI/88"])
+    dated: Day = Field(examples=["2022-02-03"])
+
+    def ref(self) -> NoteRef:
+        return NoteRef(number=self.number, dated=self.dated)
+
+
+Decision = Annotated[DecisionIn, AfterValidator(DecisionIn.ref)]
+"""A request's decision, a `DecisionRef` once parsed."""
+Note = Annotated[NoteIn, AfterValidator(NoteIn.ref)]
+"""A request's note verbale, a `NoteRef` once parsed."""
 
 
 class TimeOut(BaseModel):
@@ -52,8 +118,8 @@ class FoundingMemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: StateCode = Field(description="ISO 3166 alpha-3", examples=["KAZ"])
-    names: Names = Field(examples=[examples.KAZAKHSTAN])
-    member_since: date = Field(examples=["1999-09-14"])
+    names: NamesIn = Field(examples=[examples.KAZAKHSTAN])
+    member_since: Day = Field(examples=["1999-09-14"])
 
 
 class FoundingMembersIn(BaseModel):
@@ -71,9 +137,9 @@ class FoundingMembersOut(BaseModel):
 class ApplicationIn(BaseModel):
     model_config = _request(examples.APPLICATION)
 
-    names: Names
-    applied_on: date
-    application_note: NoteRef
+    names: NamesIn
+    applied_on: Day
+    application_note: Note
 
 
 class AdmissionIn(BaseModel):
@@ -82,7 +148,7 @@ class AdmissionIn(BaseModel):
 
     model_config = _request(examples.ADMISSION)
 
-    decision: DecisionRef
+    decision: Decision
 
 
 class RecommendationIn(BaseModel):
@@ -91,7 +157,7 @@ class RecommendationIn(BaseModel):
 
     model_config = _request(examples.RECOMMENDATION)
 
-    decision: DecisionRef
+    decision: Decision
 
 
 class MemberStateOut(BaseModel):
@@ -132,35 +198,49 @@ class MemberStatesOut(TimeOut):
 class SuspensionIn(BaseModel):
     model_config = _request(examples.SUSPENSION)
 
-    effective_on: date
+    effective_on: Day
     reason: str = Field(min_length=1, max_length=1000)
-    decision: DecisionRef | None = None
+    decision: Decision | None = None
 
 
 class ReinstatementIn(BaseModel):
     model_config = _request(examples.REINSTATEMENT)
 
-    effective_on: date
-    decision: DecisionRef | None = None
+    effective_on: Day
+    decision: Decision | None = None
 
 
 class WithdrawalIn(BaseModel):
     model_config = _request(examples.WITHDRAWAL)
 
-    effective_on: date
-    note: NoteRef | None = None
+    effective_on: Day
+    note: Note | None = None
 
 
 # ------------------------------------------------------------------------------ observers, partners
 
 
 class ObserverIn(BaseModel):
-    model_config = _request(examples.OBSERVER)
+    # An observer state is known by its alpha-3 code (`domain.check_observer_key`): said in the
+    # schema, checked as the body is parsed (and by the rule, when it is recorded).
+    model_config = _request(examples.OBSERVER, anyOf=[
+        {"properties": {"kind": {"const": ObserverKind.ORGANISATION.value}}},
+        {"properties": {"kind": {"const": ObserverKind.STATE.value},
+                        "key": {"pattern": "^[A-Z]{3}$"}}},
+    ])
 
     kind: ObserverKind
     key: str = Field(pattern=KEY_PATTERN, description="an alpha-3 code for a state")
-    names: Names
-    effective_on: date
+    names: NamesIn
+    effective_on: Day
+
+    @model_validator(mode="after")
+    def _a_state_by_its_code(self) -> Self:
+        try:
+            check_observer_key(self.kind, self.key)
+        except InvalidFactError as refused:
+            raise ValueError(refused.detail) from None
+        return self
 
 
 class ObserverOut(BaseModel):
@@ -181,9 +261,9 @@ class PartnerIn(BaseModel):
     model_config = _request(examples.PARTNER)
 
     key: str = Field(pattern=KEY_PATTERN)
-    names: Names
+    names: NamesIn
     agreement: str = Field(min_length=1, max_length=300)
-    signed_on: date
+    signed_on: Day
 
 
 class PartnerOut(BaseModel):
@@ -207,15 +287,15 @@ class ChairmanshipIn(BaseModel):
     model_config = _request(examples.CHAIRMANSHIP_OPENED)
 
     period: str = Field(pattern=PERIOD_PATTERN, examples=["2024-2026"])
-    effective_on: date
+    effective_on: Day
 
 
 class ChairIn(BaseModel):
     model_config = _request(examples.CHAIR)
 
     chair: StateCode
-    effective_on: date
-    decision: DecisionRef | None = None
+    effective_on: Day
+    decision: Decision | None = None
 
 
 class ChairmanshipOut(BaseModel):
@@ -244,8 +324,8 @@ class PriorityAreaIn(BaseModel):
 
     area: str = Field(pattern=AREA_PATTERN)
     dimension: Dimension
-    names: Names
-    effective_on: date
+    names: NamesIn
+    effective_on: Day
 
 
 class CoordinatorIn(BaseModel):
@@ -253,9 +333,10 @@ class CoordinatorIn(BaseModel):
 
     state: StateCode
     role: CoordinatorRole
-    effective_on: date
-    term_ends_on: date | None = None
-    decision: DecisionRef | None = None
+    effective_on: Day
+    term_ends_on: Day | None = Field(None, description="after `effective_on`; open-ended "
+                                     "when absent")
+    decision: Decision | None = None
 
 
 class CoordinatorOut(BaseModel):
@@ -286,16 +367,16 @@ class BodyIn(BaseModel):
     model_config = _request(examples.BODY_ESTABLISHED)
 
     code: str = Field(pattern=KEY_PATTERN)
-    names: Names
-    effective_on: date
+    names: NamesIn
+    effective_on: Day
 
 
 class RenamingIn(BaseModel):
     model_config = _request(examples.RENAMING)
 
-    names: Names
-    effective_on: date
-    decision: DecisionRef | None = None
+    names: NamesIn
+    effective_on: Day
+    decision: Decision | None = None
     proposal_id: UUID | None = Field(None, description="the proposal this renaming decides")
 
 
@@ -303,9 +384,9 @@ class RenamingProposalIn(BaseModel):
     model_config = _request(examples.RENAMING_PROPOSAL)
 
     proposal_id: UUID = Field(default_factory=uuid4)
-    names: Names
-    proposed_by: list[StateCode] = Field(min_length=1)
-    proposed_on: date
+    names: NamesIn
+    proposed_by: list[StateCode] = Field(min_length=1, max_length=300)
+    proposed_on: Day
 
 
 class ProposalOut(BaseModel):
