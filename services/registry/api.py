@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.convertors import Convertor, register_url_convertor
 
 from services.registry import commands, queries
 from services.registry.domain import (
@@ -147,7 +148,24 @@ async def list_members(at: At, read: ReadModels) -> MemberStatesOut:
     )
 
 
-@router.get("/member-states/{code}", tags=["member states"])
+class StateCodeConvertor(Convertor[str]):
+    """``{code:state_code}``: three capital letters and nothing else, so that
+    ``/member-states/founding-members`` is not a state's path: a GET there is a 405 that says
+    POST, not a 422 for a code ``founding-members``."""
+
+    regex = "[A-Z]{3}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("state_code", StateCodeConvertor())
+
+
+@router.get("/member-states/{code:state_code}", tags=["member states"])
 @ANYONE
 async def get_member_state(
     response: Response,

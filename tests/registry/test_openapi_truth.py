@@ -9,6 +9,7 @@ import functools
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
@@ -106,3 +107,14 @@ async def test_a_date_written_as_a_number_is_refused_and_records_nothing(databas
         assert refused.json()["type"] == "/problems/validation-error"
         assert [e["loc"] for e in refused.json()["errors"]] == [where]
     assert after == head
+
+
+async def test_a_get_on_the_founding_members_path_is_a_405_that_says_post():
+    """``/member-states/founding-members`` is no state's path (a code is three capitals)."""
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
+        answers = [
+            await client.request(method, "/member-states/founding-members")
+            for method in ("GET", "OPTIONS")
+        ]
+    assert [(a.status_code, a.headers.get("allow")) for a in answers] == [(405, "POST")] * 2
