@@ -36,7 +36,7 @@ class Described:
 
     @property
     def paths(self) -> list[str]:
-        return sorted({route.path for route in self.api.router.routes})
+        return sorted({route.path_format for route in self.api.router.routes})
 
 
 REGISTRY_SEED = (

@@ -29,10 +29,12 @@ from services.notifications.deps import (
 )
 from services.notifications.events import delivery_stream
 from services.notifications.schemas import (
+    DeliveriesAfter,
     DeliveriesOut,
     DeliveryOut,
     EndpointIn,
     EndpointOut,
+    EndpointsAfter,
     EndpointsOut,
     EndpointWithSecretOut,
     HistoryEntry,
@@ -44,6 +46,7 @@ from shared.access import Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
 from shared.http.idempotency import withheld_from_replays
+from shared.http.pages import DEFAULT_LIMIT, Limit
 from shared.http.writes import Store, Write
 
 router = APIRouter()
@@ -101,15 +104,23 @@ async def list_endpoints(
     caller: Caller,
     state: Annotated[StateCode | None, Query(examples=["KAZ"])] = None,
     include_removed: Annotated[bool, Query(examples=[False])] = False,
+    limit: Limit = DEFAULT_LIMIT,
+    after: EndpointsAfter = None,
 ) -> EndpointsOut:
-    """The ministries' endpoints (a member state sees its own only), with no secret."""
-    rows = await queries.endpoints(
+    """The ministries' endpoints (a member state sees its own only), with no secret; a page at
+    a time, by state then in the order of registration, at most `limit` after the cursor
+    `after`; `next_after` reads on."""
+    page = await queries.endpoints(
         await read_models(request),
         reader=caller.state,
         state=state,
         include_removed=include_removed,
+        after=after,
+        limit=limit,
     )
-    return EndpointsOut(endpoints=[EndpointOut.of(row) for row in rows])
+    return EndpointsOut(
+        endpoints=[EndpointOut.of(row) for row in page.items], next_after=page.next_after
+    )
 
 
 @router.get("/endpoints/{endpoint_id}", tags=["endpoints"])
@@ -183,19 +194,24 @@ async def list_deliveries(
         str | None,
         Query(pattern="^(" + "|".join(domain.STATUSES) + ")$", examples=["dead_lettered"]),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, examples=[100])] = 100,
+    limit: Limit = DEFAULT_LIMIT,
+    after: DeliveriesAfter = None,
 ) -> DeliveriesOut:
-    """Deliveries of notes and notices, one per message and recipient state, newest message
-    first (a member state sees its own only)."""
-    rows = await queries.deliveries(
+    """Deliveries of notes and notices, one per message and recipient state (a member state
+    sees its own only); a page at a time, in the order the messages were issued then by
+    state, at most `limit` after the cursor `after`; `next_after` reads on."""
+    page = await queries.deliveries(
         await read_models(request),
         reader=caller.state,
         message_id=message_id,
         state=state,
         status=status,
+        after=after,
         limit=limit,
     )
-    return DeliveriesOut(deliveries=[DeliveryOut.of(row) for row in rows])
+    return DeliveriesOut(
+        deliveries=[DeliveryOut.of(row) for row in page.items], next_after=page.next_after
+    )
 
 
 async def _delivery(

@@ -38,6 +38,8 @@ TEXT_1280 = templates.render(
 # The keys of the last item of a page, as the cursor (`after`) of the next one holds them.
 SERIES_AFTER = ("SOC/OI",)
 MESSAGES_AFTER = (41,)
+ENDPOINTS_AFTER = ("KAZ", 57)
+DELIVERIES_AFTER = (41, "KAZ")
 
 # ------------------------------------------------------------------------------ member states
 

@@ -38,6 +38,10 @@ MESSAGES_ORDER = Keyset(messages_table.c.position)
 """`/notes` and `/notices`: in the order of issue (each message's position in the log)."""
 SERIES_ORDER = Keyset(series_table.c.office)
 """`/series`: by office."""
+ENDPOINTS_ORDER = Keyset(endpoints_table.c.state, endpoints_table.c.registered_position)
+"""`/endpoints`: by state, then in the order they were registered."""
+DELIVERIES_ORDER = Keyset(deliveries_table.c.message_position, deliveries_table.c.state)
+"""`/deliveries`: in the order the messages were issued, then by recipient state."""
 
 
 async def _all(engine: AsyncEngine, query: Select[Any]) -> Sequence[Any]:
@@ -171,17 +175,24 @@ async def inbox(
 
 
 async def endpoints(
-    engine: AsyncEngine, *, reader: str | None, state: str | None, include_removed: bool
-) -> Sequence[Any]:
-    """The ministries' endpoints, by state and in the order they were registered."""
+    engine: AsyncEngine,
+    *,
+    reader: str | None,
+    state: str | None,
+    include_removed: bool,
+    after: Keys | None,
+    limit: int,
+) -> Page[Any]:
+    """A page of the ministries' endpoints (`ENDPOINTS_ORDER`), after the cursor's."""
     e = endpoints_table
-    query = select(e).order_by(e.c.state, e.c.registered_position)
+    query = select(e)
     for only in (reader, state):
         if only is not None:
             query = query.where(e.c.state == only)
     if not include_removed:
         query = query.where(e.c.removed.is_(False))
-    return await _all(engine, query)
+    rows = await _all(engine, ENDPOINTS_ORDER.seek(query, after, limit))
+    return ENDPOINTS_ORDER.page(rows, limit)
 
 
 def _deliveries() -> Select[Any]:
@@ -198,11 +209,13 @@ async def deliveries(
     message_id: UUID | None,
     state: str | None,
     status: str | None,
+    after: Keys | None,
     limit: int,
-) -> Sequence[Any]:
-    """Deliveries, one per message and recipient state, newest message first."""
+) -> Page[Any]:
+    """A page of the deliveries, one per message and recipient state (`DELIVERIES_ORDER`),
+    after the cursor's."""
     d = deliveries_table
-    query = _deliveries().order_by(d.c.message_position.desc(), d.c.state).limit(limit)
+    query = _deliveries()
     for only in (reader, state):
         if only is not None:
             query = query.where(d.c.state == only)
@@ -210,7 +223,8 @@ async def deliveries(
         query = query.where(d.c.message_id == str(message_id))
     if status is not None:
         query = query.where(d.c.status == status)
-    return await _all(engine, query)
+    rows = await _all(engine, DELIVERIES_ORDER.seek(query, after, limit))
+    return DELIVERIES_ORDER.page(rows, limit)
 
 
 async def delivery(engine: AsyncEngine, delivery_id: UUID) -> Any | None:

@@ -30,6 +30,8 @@ from shared.http.params import Day
 
 SeriesAfter = queries.SERIES_ORDER.parameter(example=examples.SERIES_AFTER)
 MessagesAfter = queries.MESSAGES_ORDER.parameter(example=examples.MESSAGES_AFTER)
+EndpointsAfter = queries.ENDPOINTS_ORDER.parameter(example=examples.ENDPOINTS_AFTER)
+DeliveriesAfter = queries.DELIVERIES_ORDER.parameter(example=examples.DELIVERIES_AFTER)
 """The cursor of `/notes` and of `/notices` (the same order: the order of issue)."""
 
 
@@ -442,9 +444,10 @@ class EndpointWithSecretOut(EndpointOut):
 
 
 class EndpointsOut(BaseModel):
-    model_config = answer_examples({"endpoints": [examples.ENDPOINT]})
+    model_config = answer_examples({"endpoints": [examples.ENDPOINT], "next_after": None})
 
     endpoints: list[EndpointOut]
+    next_after: NextAfter
 
 
 class SecretRotationIn(BaseModel):
@@ -508,9 +511,10 @@ class DeliveryOut(BaseModel):
 
 
 class DeliveriesOut(BaseModel):
-    model_config = answer_examples({"deliveries": [examples.DELIVERY_LISTED]})
+    model_config = answer_examples({"deliveries": [examples.DELIVERY_LISTED], "next_after": None})
 
     deliveries: list[DeliveryOut]
+    next_after: NextAfter
 
 
 class RedeliveryIn(BaseModel):

@@ -32,7 +32,7 @@ STATES = ("KAZ", "RUS", "CHN")
 async def _delivered(client, deliveries) -> bool:  # type: ignore[no-untyped-def]
     listed = (
         await client.get(
-            "/deliveries", params={"status": "succeeded", "limit": 1000}, headers=SECRETARIAT
+            "/deliveries", params={"status": "succeeded", "limit": 500}, headers=SECRETARIAT
         )
     ).json()["deliveries"]
     return {d["delivery_id"] for d in listed} >= {str(d) for d in deliveries}

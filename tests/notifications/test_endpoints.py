@@ -60,7 +60,7 @@ async def test_a_private_or_loopback_url_is_refused_and_nothing_is_recorded(data
         assert answer.json()["type"] == "/problems/endpoint-address-refused"
     assert "loopback" in answers[0].json()["reason"]
     assert "https only" in answers[-1].json()["reason"]
-    assert listed.json() == {"endpoints": []}
+    assert listed.json() == {"endpoints": [], "next_after": None}
     assert recorded == []
 
 
@@ -125,7 +125,7 @@ async def test_a_secret_is_rotated_and_an_endpoint_removed_by_its_state_only(dat
     assert removed.status_code == 200, removed.text
     assert removed.json()["removed"] is True
     assert after.status_code == 409
-    assert listed.json() == {"endpoints": []}
+    assert listed.json() == {"endpoints": [], "next_after": None}
     assert [e["removed"] for e in with_removed.json()["endpoints"]] == [True]
 
 

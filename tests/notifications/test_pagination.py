@@ -1,4 +1,5 @@
-"""Issue 19: `/notes`, `/notices` and `/series` come a page at a time, by keyset. Walked with a
+"""Issue 19: `/notes`, `/notices`, `/series`, `/endpoints` and `/deliveries` come a page at a
+time, by keyset. Walked with a
 small `limit`, each gives every item once, in its order (notes and notices in the order of
 issue, series by office), and `next_after` is null on the last page; the filters (`office=`,
 `kind=`) apply to every page; a member state's pages hold only what is addressed to it, full
@@ -29,6 +30,7 @@ from tests.notifications.support import (
     revised,
     the_27_and_the_soc_oi_series,
 )
+from tests.polling import eventually
 
 KAZ = member("KAZ")
 
@@ -186,6 +188,8 @@ ROUTES = {
     "/notes": cursor({"position": "12"}),
     "/notices": cursor({"position": 1.5}),
     "/series": cursor({"office": 7}),
+    "/endpoints": cursor({"state": 5, "registered_position": 1}),
+    "/deliveries": cursor({"message_position": "x", "state": "KAZ"}),
 }
 REFUSED = {
     "garbage": {"after": "!!not-a-cursor!!"},
@@ -198,6 +202,34 @@ REFUSED = {
     "limit 0": {"limit": 0},
     "limit 501": {"limit": 501},
 }
+
+
+async def test_deliveries_come_in_the_order_of_issue_then_by_state_and_a_state_reads_its_own(
+    database_url, servers
+):
+    """Two notes to the 27: fifty-four deliveries, read by the Secretariat in pages of twenty
+    (every one once, by the note's place in the log, then by state), by Kazakhstan one at a
+    time (its own two)."""
+    async with notifications(database_url, servers.nats_url) as (_, client):
+        await the_27_and_the_soc_oi_series(client)
+        issued = [(await post(client, "/notes", note(None))).json() for _ in range(2)]
+        await eventually(
+            lambda: client.get("/deliveries", params={"limit": 500}, headers=SECRETARIAT),
+            until=lambda answer: len(answer.json()["deliveries"]) == 54,
+            what="a delivery per note and member state",
+        )
+        secretariat = await walk(client, "/deliveries", "deliveries", SECRETARIAT, limit=20)
+        kazakhstan = await walk(client, "/deliveries", "deliveries", KAZ, limit=1)
+
+    read = items(secretariat, "deliveries")
+    assert [len(page["deliveries"]) for page in secretariat] == [20, 20, 14]
+    assert [(d["number"], d["state"]) for d in read] == [
+        (n["number"], state) for n in issued for state in sorted(MEMBER_STATES_2022)
+    ]
+    assert [(d["number"], d["state"]) for d in items(kazakhstan, "deliveries")] == [
+        (n["number"], "KAZ") for n in issued
+    ]
+    assert [len(page["deliveries"]) for page in kazakhstan] == [1, 1]
 
 
 @pytest.mark.parametrize("path", ROUTES)

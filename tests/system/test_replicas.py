@@ -331,7 +331,7 @@ def run_scenario(system: System, receiver: Ministries, *, kill: bool) -> Outcome
         )
 
         def deliveries() -> list[dict[str, Any]]:
-            answer = client.get(f"{url['notifications']}/deliveries", params={"limit": 1000},
+            answer = client.get(f"{url['notifications']}/deliveries", params={"limit": 500},
                                 headers=with_token(secretariat))  # fmt: skip
             assert answer.status_code == 200, answer.text
             # Every member state has a delivery; those with no endpoint stay pending.

@@ -154,6 +154,21 @@ class DemoClient:
             raise DemoError(f"{service}: GET {path} answered {problem_text(response)}")
         return response.json()
 
+    def read_all(
+        self, service: str, path: str, items: str, *, params: Mapping[str, Any] = {}
+    ) -> list[Any]:
+        """Every item of a paged list (`items`, the answer's member that holds them), page after
+        page, following each answer's ``next_after``."""
+        found: list[Any] = []
+        after: str | None = None
+        while True:
+            cursor = {"after": after} if after else {}
+            page = self.read(service, path, params={**params, **cursor})
+            found += page[items]
+            after = page.get("next_after")
+            if not after:
+                return found
+
     def find(self, service: str, path: str, **kwargs: Any) -> Any | None:
         """The JSON of a 200, None for a 404; anything else is a `DemoError`."""
         response = self.get(service, path, **kwargs)

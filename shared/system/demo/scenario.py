@@ -524,7 +524,7 @@ def _register_ministry(
     by redelivery, what its state was sent while it had no endpoint. None when it was there,
     else how many deliveries were sent again."""
     url = f"{base_url.rstrip('/')}/{state}"
-    listed = client.read("notifications", "/endpoints", params={"state": state})["endpoints"]
+    listed = client.read_all("notifications", "/endpoints", "endpoints", params={"state": state})
     if any(endpoint["url"] == url for endpoint in listed):
         return None
     earlier: list[dict[str, Any]] = []
@@ -626,9 +626,8 @@ def admission_notice(client: DemoClient) -> str:
 
 
 def _deliveries(client: DemoClient, **params: Any) -> list[dict[str, Any]]:
-    """GET /deliveries (at most 1000, the most the service lists at once)."""
-    listed = client.read("notifications", "/deliveries", params={**params, "limit": 1000})
-    return listed["deliveries"]
+    """GET /deliveries, every page."""
+    return client.read_all("notifications", "/deliveries", "deliveries", params=params)
 
 
 def _unsettled(client: DemoClient, states: set[str]) -> list[dict[str, Any]]:
@@ -643,7 +642,7 @@ def _unsettled(client: DemoClient, states: set[str]) -> list[dict[str, Any]]:
 def deliveries_settled(client: DemoClient) -> str:
     """Wait (bounded) until every delivery to a state with an endpoint has succeeded; a dead
     letter, or one still failing, is the demo's failure, with what the receiver answered."""
-    states = {e["state"] for e in client.read("notifications", "/endpoints")["endpoints"]}
+    states = {e["state"] for e in client.read_all("notifications", "/endpoints", "endpoints")}
     try:
         waited = client.wait_for(
             "every delivery to the ministries' endpoints succeeds",
@@ -744,7 +743,7 @@ def notifications_account(client: DemoClient) -> list[str]:
         for kind, counts in sorted(by_kind.items())
     )
     lines.append(f"               notices: {kinds or 'none'}; {receipts} receipts")
-    endpoints = client.read("notifications", "/endpoints")["endpoints"]
+    endpoints = client.read_all("notifications", "/endpoints", "endpoints")
     statuses = Counter(d["status"] for d in _deliveries(client))
     counted = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     lines.append(
