@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -47,9 +48,19 @@ CALLERS = [
 ]
 
 
-def concrete(path: str) -> str:
-    """A URL for the path template; "1" fits both a string and an integer path parameter."""
-    return re.sub(r"\{[^}]+\}", "1", path)
+def concrete(path: str, operation: dict[str, Any] | None = None) -> str:
+    """A URL for the path template: "1" fits both a string and an integer path parameter, but
+    where the router itself takes only a pattern "1" misses (a state's three capitals), the
+    parameter's documented example."""
+    examples = {
+        parameter["name"]: parameter["schema"]["examples"][0]
+        for parameter in (operation or {}).get("parameters", [])
+        if parameter["in"] == "path"
+        and "pattern" in parameter["schema"]
+        and parameter["schema"].get("examples")
+        and not re.fullmatch(parameter["schema"]["pattern"].strip("^$"), "1")
+    }
+    return re.sub(r"\{([^}]+)\}", lambda found: str(examples.get(found[1], "1")), path)
 
 
 def is_problem(response: httpx.Response) -> bool:
@@ -150,14 +161,14 @@ async def walk(client: httpx.AsyncClient, app: FastAPI) -> tuple[list[str], int]
                 faults.append(f"{where}: writes, yet admits {sorted(roles)}")
             for caller in CALLERS:
                 if streams(operation):
-                    response = await opening(app, method, concrete(path), caller.headers)
+                    response = await opening(app, method, concrete(path, operation), caller.headers)
                     fault = judge(caller, roles, method, response)
                     if fault:
                         faults.append(f"{where} as {caller.name}: {fault}")
                     continue
                 response = await client.request(
                     method,
-                    concrete(path),
+                    concrete(path, operation),
                     headers=caller.headers,
                     json={} if method not in SAFE_METHODS else None,
                 )

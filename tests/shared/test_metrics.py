@@ -94,12 +94,9 @@ async def test_metrics_count_requests_appends_and_lags(database_url, servers):
     requests = "cica_http_requests_total"
     assert value(samples, requests, route="/healthz", method="GET", status="200") == 3
     assert value(samples, requests, route="/documents", method="POST", status="201") == 1
-    assert (
-        value(samples, requests, route="/documents/{symbol:path}", method="GET", status="200") == 1
-    )
-    assert (
-        value(samples, requests, route="/documents/{symbol:path}", method="GET", status="404") == 1
-    )
+    read_route = "/documents/{symbol:document_symbol}"
+    assert value(samples, requests, route=read_route, method="GET", status="200") == 1
+    assert value(samples, requests, route=read_route, method="GET", status="404") == 1
     assert value(samples, requests, route="<unmatched>", method="GET", status="404") == 1
     assert not any(
         name == requests and dict(labels)["route"] == f"/documents/{symbol}"
