@@ -314,9 +314,28 @@ def read_log(client: httpx.Client, url: str, token: str) -> list[Event]:
     ]
 
 
+_APPLIED = re.compile(r'^cica_consumer_applied_position\{producer="([a-z]+)"\} ([0-9.e+]+)$')
+
+
+def _consumers_caught_up(
+    client: httpx.Client, urls: Mapping[str, str], token: str, heads: Mapping[str, int]
+) -> bool:
+    """Whether every service has handled every producer's log up to its head (its `/metrics`:
+    ``cica_consumer_applied_position``): a reaction still to come is not "nothing changed"."""
+    for url in urls.values():
+        text = client.get(f"{url}/metrics", headers=with_token(token)).text
+        for line in text.splitlines():
+            found = _APPLIED.match(line)
+            if found and int(float(found[2])) < heads.get(found[1], 0):
+                return False
+    return True
+
+
 def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[str, list[Event]]:
-    """Every service's log once no reaction is still landing: every head the same in two reads
-    a second apart, and every projection caught up with its log."""
+    """Every service's log once no reaction is still landing: every consumer has handled its
+    producers' logs to their heads (not merely "nothing changed for a while": a consumer
+    waiting for a redelivery after NATS came back changes nothing for seconds), every head
+    the same in two reads a second apart, and every projection caught up with its log."""
     auditor = system.token("auditor")
     deadline = time.monotonic() + within
     with httpx.Client(timeout=15.0, trust_env=False) as client:
@@ -326,7 +345,12 @@ def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[s
             caught_up = all(
                 _projections_caught_up(client, url, auditor) for url in system.urls.values()
             )
-            if last is not None and caught_up and _heads(logs) == _heads(last):
+            if (
+                last is not None
+                and caught_up
+                and _heads(logs) == _heads(last)
+                and _consumers_caught_up(client, system.urls, auditor, _heads(logs))
+            ):
                 return logs
             if time.monotonic() > deadline:
                 behind = {
