@@ -351,8 +351,7 @@ def schedule(
     )]
 
 
-def check_numbering(items: Sequence[AgendaItem]) -> None:
-    """An agenda has items, numbered 1, 2, 3..."""
+def _check_items(items: Sequence[AgendaItem]) -> None:
     if not items:
         raise InvalidRequestError("An agenda has at least one item.")
     for index, item in enumerate(items, start=1):
@@ -361,12 +360,6 @@ def check_numbering(items: Sequence[AgendaItem]) -> None:
                 f"Agenda items are numbered 1, 2, 3…: item {index} is numbered {item.number}.",
                 item=item.number,
             )
-
-
-def check_items(items: Sequence[AgendaItem]) -> None:
-    """An agenda's items are numbered 1, 2, 3... and their sub-items lettered (a), (b), (c)..."""
-    check_numbering(items)
-    for item in items:
         for position, sub in enumerate(item.sub_items):
             expected = chr(ord("a") + position)
             if sub.letter != expected:
@@ -385,7 +378,7 @@ def draft_agenda(
             f"The draft agenda was circulated already as {state.circulated.symbol}; revise it.",
             symbol=state.circulated.symbol,
         )
-    check_items(items)
+    _check_items(items)
     return [AgendaDrafted(symbol=symbol, circulated_on=circulated_on, items=tuple(items))]
 
 
@@ -404,7 +397,7 @@ def revise_agenda(
     if symbol in used:
         raise MeetingsError(f"{symbol} was circulated already; a revision has a new symbol.",
                             symbol=symbol)
-    check_items(items)
+    _check_items(items)
     return [AgendaRevised(symbol=symbol, circulated_on=circulated_on, items=tuple(items),
                           basis=basis)]
 
@@ -423,7 +416,7 @@ def adopt_agenda(
             f"{scheduled.ends_local.date()}), not on {adopted_on}."
         )
     adopted = tuple(items) if items is not None else state.items
-    check_items(adopted)
+    _check_items(adopted)
     return [AgendaAdopted(adopted_on=adopted_on, symbol=state.agenda_symbol or "",
                           items=adopted, amended=adopted != state.items)]
 
@@ -447,7 +440,7 @@ def amend_adopted_agenda(
             "item on the agenda itself: it does not amend the agenda.",
             decision_id=str(decision_id),
         )
-    check_items(items)
+    _check_items(items)
     for earlier in state.amended_by:
         if earlier.decision_id == decision_id:
             if earlier.items == tuple(items):
