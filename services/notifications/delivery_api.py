@@ -47,6 +47,7 @@ from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
 from shared.http.idempotency import withheld_from_replays
 from shared.http.pages import DEFAULT_LIMIT, Limit
+from shared.http.problems import PROBLEM_JSON
 from shared.http.writes import Store, Write
 
 router = APIRouter()
@@ -123,13 +124,24 @@ async def list_endpoints(
     )
 
 
-@router.get("/endpoints/{endpoint_id}", tags=["endpoints"])
+@router.get(
+    "/endpoints/{endpoint_id}",
+    tags=["endpoints"],
+    responses={410: {
+        "description": "The endpoint was removed (`/problems/endpoint-gone`); the list shows "
+        "it with `include_removed=true`.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }},
+)
 @READERS
 async def get_endpoint(
     endpoint_id: EndpointId, store: Store, caller: Caller, response: Response
 ) -> EndpointOut:
-    """One endpoint, as its stream has it now (a member state's own only), with no secret."""
+    """One endpoint, as its stream has it now (a member state's own only), with no secret;
+    410 once it is removed."""
     endpoint = await _visible_endpoint(store, caller, endpoint_id)
+    if endpoint.removed:
+        raise domain.EndpointGoneError(endpoint_id)
     set_etag(response, endpoint.version)
     return EndpointOut.of(endpoint)
 

@@ -41,7 +41,7 @@ from shared.access.membership import members as members
 from shared.access.membership import note_change as note_change
 from shared.access.model import Distribution, DistributionKind, Membership
 from shared.access.model import members_on as members_on
-from shared.domain import InvalidError, RefusedError
+from shared.domain import GoneError, InvalidError, RefusedError
 from shared.domain import NotFoundError as _NotFound
 from shared.eventstore import DomainEvent
 
@@ -428,6 +428,17 @@ def acknowledge(
 class EndpointNotFoundError(_NotFound, title="Endpoint not found", rule="endpoint-not-found"):
     def __init__(self, endpoint_id: UUID) -> None:
         super().__init__(f"No endpoint {endpoint_id}.", endpoint_id=str(endpoint_id))
+
+
+class EndpointGoneError(GoneError, title="Endpoint removed", rule="endpoint-gone"):
+    """An endpoint read after its removal: 410 (its record stays in the list with
+    ``include_removed=true``, and in its stream)."""
+
+    def __init__(self, endpoint_id: UUID) -> None:
+        super().__init__(
+            f"Endpoint {endpoint_id} was removed; GET /endpoints?include_removed=true lists it.",
+            endpoint_id=str(endpoint_id),
+        )
 
 
 class EndpointRemovedError(RefusedError, title="Endpoint removed", rule="endpoint-removed"):

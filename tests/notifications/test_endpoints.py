@@ -111,6 +111,7 @@ async def test_a_secret_is_rotated_and_an_endpoint_removed_by_its_state_only(dat
         stale = await client.delete(path, headers={**KAZ, "If-Match": '"1"'})
         removed = await client.delete(path, headers={**KAZ, "If-Match": '"2"'}, params={})
         after = await client.post(f"{path}/secret", headers=KAZ)
+        read_after = await client.get(path, headers=KAZ)
         listed = await client.get("/endpoints", headers=KAZ)
         with_removed = await client.get(
             "/endpoints", headers=KAZ, params={"include_removed": "true"}
@@ -125,6 +126,8 @@ async def test_a_secret_is_rotated_and_an_endpoint_removed_by_its_state_only(dat
     assert removed.status_code == 200, removed.text
     assert removed.json()["removed"] is True
     assert after.status_code == 409
+    assert read_after.status_code == 410, read_after.text
+    assert read_after.json()["type"] == "/problems/endpoint-gone"
     assert listed.json() == {"endpoints": [], "next_after": None}
     assert [e["removed"] for e in with_removed.json()["endpoints"]] == [True]
 

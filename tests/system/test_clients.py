@@ -496,6 +496,9 @@ def test_a_typescript_client_typed_from_the_openapi_reads_rev8_in_russian(
 # ------------------------------------------------------------------------------ the OpenAPI
 
 CONFORMANCE_DEADLINE = 420.0
+SEED = os.environ.get("CICA_SCHEMATHESIS_SEED", "20221007")
+"""The suite's run is one fixed draw, so that it passes or fails the same way each time;
+``CICA_SCHEMATHESIS_SEED=random`` (with more examples) draws anew, for a search by hand."""
 EXAMPLES = int(os.environ.get("CICA_SCHEMATHESIS_EXAMPLES", "5"))
 """Examples an operation in each phase: 5 in the suite (its time), ``CICA_SCHEMATHESIS_EXAMPLES=10``
 or more for a deeper run by hand (10 found nothing either when last run)."""
@@ -534,6 +537,7 @@ def test_schemathesis_with_every_check_finds_nothing_on_any_service(
              "--config-file", str(Path(__file__).with_name("schemathesis.toml")),
              "run", f"{url}/openapi.json",
              "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+             *([] if SEED == "random" else ["--seed", SEED]),
              "--max-examples", str(EXAMPLES), "--header", f"Authorization: Bearer {token}",
              "--request-timeout", "30", "--no-color",
              *NOT_FUZZED["all"], *NOT_FUZZED.get(service, [])],
