@@ -46,6 +46,7 @@ CORS_REQUEST_HEADERS = (
     "Content-Type",
     "If-Match",
     "Idempotency-Key",
+    "CICA-Source",
     "Accept-Language",
     "Last-Event-ID",
     "X-Request-ID",

@@ -19,6 +19,8 @@ import structlog
 request_id: ContextVar[str | None] = ContextVar("cica_request_id", default=None)
 actor: ContextVar[str | None] = ContextVar("cica_actor", default=None)
 causation_id: ContextVar[str | None] = ContextVar("cica_causation_id", default=None)
+source: ContextVar[dict[str, str] | None] = ContextVar("cica_source", default=None)
+"""Where the facts the current request records come from (`shared.http.provenance`)."""
 
 
 @contextmanager

@@ -613,6 +613,7 @@ def _context_metadata() -> dict[str, Any]:
         ("actor", context.actor),
         ("correlation_id", context.request_id),
         ("causation_id", context.causation_id),
+        ("source", context.source),
     ):
         value = var.get()
         if value is not None:

@@ -1,7 +1,8 @@
 """HTTP conventions every service follows: problem+json errors (`problems`), request ids and
 the access log (`requests`), security headers (`headers`), access decided before the body is
 read (`admission`), a body limit (`limits`), only text PostgreSQL can store (`text`),
-idempotency keys (`idempotency`), ETag / If-Match (`etag`). `install_http_conventions` wires
+idempotency keys (`idempotency`), ETag / If-Match (`etag`), the source of what a write records
+(`provenance`). `install_http_conventions` wires
 them into an app.
 """
 
@@ -19,6 +20,7 @@ from shared.http.idempotency import DEFAULT_LEASE, IdempotencyMiddleware
 from shared.http.limits import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from shared.http.openapi import install_openapi_conventions
 from shared.http.problems import install_problem_handlers
+from shared.http.provenance import ProvenanceMiddleware
 from shared.http.requests import RequestContextMiddleware
 from shared.http.text import StorableTextMiddleware
 
@@ -42,8 +44,9 @@ def install_http_conventions(
     4. the body limit (`limits`): at most `max_body_bytes`, counted as the body is read;
     5. storable text (`text`): a path, query or JSON body holding a NUL, a lone surrogate or
        (in the URL) bytes that are not UTF-8 is a 422 before any route parses it;
-    6. Idempotency-Key on POST (`idempotency`): only callers admitted, bodies within the limit
-       and of text that can be stored.
+    6. the ``CICA-Source`` of a write (`provenance`), into the metadata of what it appends;
+    7. Idempotency-Key on POST (`idempotency`): only callers admitted, bodies within the limit
+       and of text that can be stored, sources that can be read.
 
     `idempotency_lease`: how long a claimed Idempotency-Key stays with a request that has not
     answered yet before another request may take it over.
@@ -53,6 +56,7 @@ def install_http_conventions(
     app.add_exception_handler(ConcurrencyError, version_conflict_handler)
     # add_middleware puts each new middleware outside the ones before it.
     app.add_middleware(IdempotencyMiddleware, lease=idempotency_lease)
+    app.add_middleware(ProvenanceMiddleware)
     app.add_middleware(StorableTextMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes)
     app.add_middleware(AdmissionMiddleware)

@@ -10,6 +10,7 @@ or a fuzzer that believes it is right:
   text ``null`` (``Last-Event-ID: null``). The null branch is dropped.
 - **If-Match** is declared with the name and the syntax the API reads (one quoted version, or
   ``*``); where it is read, 412 is declared (the version moved), and 428 where it is required.
+- **CICA-Source** is declared on every write (`shared.http.provenance`), with its 422.
 - **413** where a body is read (the body limit), **503** with its ``Retry-After`` header
   everywhere (the database is away).
 - **A map with constrained keys is closed**: ``additionalProperties: false`` beside
@@ -28,6 +29,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from shared.http.problems import PROBLEM_JSON, document_problems
+from shared.http.provenance import DESCRIPTION as SOURCE_DESCRIPTION
+from shared.http.provenance import EXAMPLE as SOURCE_EXAMPLE
+from shared.http.provenance import MAX_HEADER as SOURCE_MAX
+from shared.http.provenance import SOURCE_HEADER, WRITE_METHODS
 
 IF_MATCH = "If-Match"
 IF_MATCH_PATTERN = r'^(\*|"[1-9][0-9]{0,17}")$'
@@ -82,14 +87,33 @@ def _closed_maps(node: Any) -> None:
             _closed_maps(value)
 
 
+SOURCE_PARAMETER = {
+    "name": SOURCE_HEADER,
+    "in": "header",
+    "required": False,
+    "description": SOURCE_DESCRIPTION,
+    "schema": {"type": "string", "maxLength": SOURCE_MAX, "examples": [SOURCE_EXAMPLE]},
+}
+
+
+def _declare_source(method: str, operation: dict[str, Any]) -> None:
+    if method.upper() not in WRITE_METHODS:
+        return
+    parameters = operation.setdefault("parameters", [])
+    if not any(p.get("name") == SOURCE_HEADER for p in parameters):
+        parameters.append(dict(SOURCE_PARAMETER))
+    operation["responses"].setdefault("422", _problem("The request breaks a rule"))
+
+
 def document_conventions(schema: dict[str, Any]) -> dict[str, Any]:
     """Rewrite an app's OpenAPI document as the module says. Idempotent."""
     _closed_maps(schema)
     seen: Counter[str] = Counter()
     for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _declare_source(method, operation)
             if "operationId" in operation:
                 seen[operation["operationId"]] += 1
             responses = operation["responses"]

@@ -11,6 +11,10 @@ tests/system/test_openapi_truth.py). Two things a schema cannot say, and nothing
   quoted (``"7"``), has none, so it sends ``If-Match: 0`` and calls the request valid. Where a
   request it calls valid carries an If-Match the document's pattern refuses, `before_call`
   sends ``*`` (any version) instead, the one valid value of that alphabet's intent.
+- **CICA-Source as its description says.** Its syntax (an RFC 9651 dictionary) is more than a
+  pattern can say; a request schemathesis calls valid that carries one the service cannot read
+  would only ever meet ``/problems/invalid-source``, so it sends the documented example instead
+  and the request reaches its route.
 - **A named rule may refuse a well-formed request.** schemathesis's ``positive_data_acceptance``
   takes any 422 to a request its schema admits for a lie of the schema. The services answer
   ``/problems/validation-error`` only when a request breaks its documented schema; a rule that
@@ -31,6 +35,7 @@ import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from shared.http.openapi import IF_MATCH, IF_MATCH_PATTERN
+from shared.http.provenance import EXAMPLE, SOURCE_HEADER, InvalidSourceError, parse_source
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 NAMED_RULE_STATUSES = frozenset({409, 410, 412, 422})
@@ -54,6 +59,17 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         and not re.fullmatch(IF_MATCH_PATTERN, headers[if_match])
     ):
         headers[if_match] = "*"
+    source = names.get(SOURCE_HEADER.lower())
+    if positive and source is not None and not _readable(headers[source]):
+        headers[source] = EXAMPLE
+
+
+def _readable(source: Any) -> bool:
+    try:
+        parse_source(str(source))
+    except (InvalidSourceError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def refused_by_a_named_rule(response: Any) -> bool:
