@@ -6,8 +6,10 @@ an appointment, the documents service when a decision changes a document's statu
 
 Each row of `COMPETENCES` names its source. What the seed says (`shared/seed/` of the project):
 
-- the SWG recommends drafts to the SOC (annotated agenda SOC/2022/Agenda/1/Rev.1, items 3 and
-  4: "recommended by the SWG", "recommended by the SWG on 14 September 2022");
+- the SWG recommends drafts to the SOC (the draft annotated agenda SOC/2022-III/Agenda/2 of
+  7 October 2022, items 3 and 4: "recommended by the SWG", "recommended by the SWG on
+  14 September 2022"; the draft agenda itself, SOC/2022-III/Agenda/1 of 7 September 2022, "was
+  not revised");
 - the SOC approves drafts and recommends their adoption by the Summit (items 3 and 4: "The SOC
   will consider approving the following draft documents and recommending their adoption by the
   Summit"; item 4(a): "Approval of Kyrgyzstan as Co-coordinator");
@@ -19,7 +21,9 @@ Each row of `COMPETENCES` names its source. What the seed says (`shared/seed/` o
   Government, the Meetings of Ministers of Foreign Affairs and the Senior Officials
   Committee"), each its own documents: a document of the ``SUM/`` series by the Summit;
 - the Summit decides the chairmanships (draft conclusions SUM/2022/DRAFT/5, paragraph 5: "took
-  decisions on CICA Chairmanships").
+  decisions on CICA Chairmanships"), and its own and the Ministerial Council's next meetings
+  (the same paragraph: "and on the next meetings of the CICA Summit in 2026 and CICA
+  Ministerial Council in 2024").
 
 Procedural outcomes (continue consideration, defer, take note) decide nothing and are open to
 every body on every subject; so is any outcome on an agenda item itself (the adoption of the
@@ -47,6 +51,7 @@ class Power(StrEnum):
     ADMIT = "admit"
     APPOINT = "appoint"
     DECIDE_CHAIRMANSHIP = "decide_chairmanship"
+    DECIDE_NEXT_MEETING = "decide_next_meeting"
 
 
 PROCEDURAL = frozenset({"continue_consideration", "deferred", "noted"})
@@ -70,13 +75,13 @@ class Competence:
     body: str
     subject: str
     """The kind of subject (``document``, ``membership_application``, ``chairmanship``,
-    ``coordinator``)."""
+    ``coordinator``, ``next_meeting``)."""
     outcome: str
     power: Power
     source: str
 
 
-_AGENDA = "annotated agenda SOC/2022/Agenda/1/Rev.1"
+_AGENDA = "draft annotated agenda SOC/2022-III/Agenda/2 (7 October 2022)"
 _PP5 = "PP5 of the Astana Statement (SUM/2022/DRAFT/1/Rev.8)"
 
 COMPETENCES: tuple[Competence, ...] = (
@@ -103,6 +108,9 @@ COMPETENCES: tuple[Competence, ...] = (
     Competence("SUMMIT", "chairmanship", "adopted", Power.DECIDE_CHAIRMANSHIP,
                "draft conclusions SUM/2022/DRAFT/5, paragraph 5: took decisions on CICA "
                "Chairmanships"),
+    Competence("SUMMIT", "next_meeting", "adopted", Power.DECIDE_NEXT_MEETING,
+               "draft conclusions SUM/2022/DRAFT/5, paragraph 5: and on the next meetings of "
+               "the CICA Summit in 2026 and CICA Ministerial Council in 2024"),
 )  # fmt: skip
 
 

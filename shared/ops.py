@@ -71,10 +71,11 @@ class EventOut(BaseModel):
     schema_version: int
     data: dict[str, Any]
     metadata: dict[str, Any] = Field(
-        description="actor, correlation_id, causation_id. For a member state or the public, "
-        "`actor` is reduced to the role (`secretariat`, `member_state`) unless it names no "
-        "person (`service:<name>`) or is the reader's own state's: the hash is then verified "
-        "by auditors on the full record."
+        description="actor, correlation_id, causation_id, and `source` (where the facts come "
+        "from: the write's CICA-Source, see shared/http/provenance.py). For a member state or "
+        "the public, `actor` is reduced to the role (`secretariat`, `member_state`) unless it "
+        "names no person (`service:<name>`) or is the reader's own state's: the hash is then "
+        "verified by auditors on the full record."
     )
     recorded_at: str = Field(description="UTC, microseconds: YYYY-MM-DDTHH:MM:SS.ffffffZ")
     prev_hash: str = Field(description="hex")

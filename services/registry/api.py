@@ -38,8 +38,8 @@ from services.registry.schemas import (
     ChairmanshipsOut,
     CoordinatorIn,
     CoordinatorsOut,
-    FoundingMembersIn,
-    FoundingMembersOut,
+    KnownMembersIn,
+    KnownMembersOut,
     MemberStateDetailOut,
     MemberStateOut,
     MemberStatesOut,
@@ -127,31 +127,35 @@ async def list_member_states(
     ] = None,
 ) -> MemberStatesOut:
     """Every state the registry knows on the effective date (applicants, members, suspended
-    and withdrawn members). A pending application is shown to member states, the applicant
-    and the Secretariat only."""
+    and withdrawn members), and in `unknown` those whose membership then it does not know. A
+    pending application is shown to member states, the applicant and the Secretariat only."""
     views = await queries.member_states(read, at)
     views = [v for v in views if sees_state(viewer, v.code, v.status)]
     if status is not None:
         views = [v for v in views if v.status == status]
     return MemberStatesOut.at(
-        at, count=len(views), member_states=[MemberStateOut.of(v) for v in views]
+        at, count=len(views), member_states=[MemberStateOut.of(v) for v in views],
+        unknown=[v.code for v in await queries.membership_unknown(read, at)],
     )
 
 
 @router.get("/members", tags=["member states"])
 @ANYONE
 async def list_members(at: At, read: ReadModels) -> MemberStatesOut:
-    """The member states on the effective date: 27 before 12 October 2022, 28 from then."""
+    """The member states on the effective date: the 27 the note verbale SOC/OI/1280 addresses
+    from 7 October 2022, 28 from Kuwait's admission on 12 October 2022. Before 7 October 2022
+    the 27 whose joining day no one has entered are `unknown`, not counted."""
     views = [v for v in await queries.member_states(read, at) if v.status == "member"]
     return MemberStatesOut.at(
-        at, count=len(views), member_states=[MemberStateOut.of(v) for v in views]
+        at, count=len(views), member_states=[MemberStateOut.of(v) for v in views],
+        unknown=[v.code for v in await queries.membership_unknown(read, at)],
     )
 
 
 class StateCodeConvertor(Convertor[str]):
     """``{code:state_code}``: three capital letters and nothing else, so that
-    ``/member-states/founding-members`` is not a state's path: a GET there is a 405 that says
-    POST, not a 422 for a code ``founding-members``."""
+    ``/member-states/known-members`` (and ``founding-members``) is not a state's path: a GET
+    there is a 405 that says POST, not a 422 for a code ``known-members``."""
 
     regex = "[A-Z]{3}"
 
@@ -176,10 +180,13 @@ async def get_member_state(
     code: StateCodePath,
 ) -> MemberStateDetailOut:
     """One state's membership on the effective date, with its facts; ETag = stream version.
-    A pending application answers 404 to the public, as a state the registry does not know."""
+    A pending application answers 404 to the public, as a state the registry does not know. A
+    state known as a member from a later day, its joining day unknown, answers with `status`
+    None and that day (`member_on`): its membership then is unknown."""
     views = await queries.member_states(read, at, state=code)
+    views = [v for v in views if sees_state(viewer, code, v.status)]
     view = await _found(
-        [v for v in views if sees_state(viewer, code, v.status)],
+        views or await queries.membership_unknown(read, at, state=code),
         NotFoundError(f"The state {code} (effective {at.effective}, as of {at.as_of})",
                       state=code),
         store=store, response=response, stream_id=commands.MEMBER_STATES.of(code),
@@ -187,17 +194,32 @@ async def get_member_state(
     return MemberStateDetailOut.of(view)
 
 
-@router.post("/member-states/founding-members", status_code=201, tags=["member states"])
+@router.post("/member-states/known-members", status_code=201, tags=["member states"])
 @SECRETARIAT_ONLY
-async def register_founding_members(body: FoundingMembersIn, store: Store) -> FoundingMembersOut:
-    """Register the states that were members before the log began: all of them, or none."""
-    recorded = await commands.register_founding_members(
+async def register_known_members(body: KnownMembersIn, store: Store) -> KnownMembersOut:
+    """Register states that were members before the log began, as the sources show them: each
+    a member on `member_on`, and since `member_since` when a source gives its joining day (on
+    or before `member_on`: else 422 `joined-after-member-on`); all of them, or none. Without
+    `member_since` a state's membership before `member_on` is unknown, and reads say so."""
+    recorded = await commands.register_known_members(
         store=store,
         members=[
-            commands.FoundingMember(m.state, dict(m.names), m.member_since) for m in body.members
+            commands.KnownMember(m.state, dict(m.names), m.member_on, m.member_since)
+            for m in body.members
         ],
     )
-    return FoundingMembersOut(registered=[Written.of(r) for r in recorded])
+    return KnownMembersOut(registered=[Written.of(r) for r in recorded])
+
+
+@router.post(
+    "/member-states/founding-members", status_code=201, tags=["member states"], deprecated=True
+)
+@SECRETARIAT_ONLY
+async def register_founding_members(body: KnownMembersIn, store: Store) -> KnownMembersOut:
+    """The former path of `POST /member-states/known-members`, with the same body and answer.
+    Deprecated: it registers members the sources show, not founding members of CICA (which
+    states founded it is a fact no source of the registry gives)."""
+    return await register_known_members(body, store)
 
 
 @router.post("/member-states/{code}/application", status_code=201, tags=["member states"])

@@ -107,13 +107,14 @@ def admitted_at(day: date) -> datetime:
 async def count_members(
     connection: AsyncConnection, recorded: Recorded, *, event_ids: EventIds | None = None
 ) -> None:
-    """Count the states `recorded` made members (registered as founding members, or admitted)
-    among the admitted member states (shared.access) from the day they joined, in the
-    transaction that recorded them; `event_ids` as they were appended, when derived."""
+    """Count the states `recorded` made members (registered as members, or admitted) among the
+    admitted member states (shared.access) from the day they joined (for a registered member
+    whose joining day is unknown, from the day a source shows it a member), in the transaction
+    that recorded them; `event_ids` as they were appended, when derived."""
     before = recorded.version - len(recorded.events)
     for index, event in enumerate(recorded.events):
         if isinstance(event, FoundingMemberRegistered):
-            joined = event.member_since
+            joined = event.member_since or event.member_on
         elif isinstance(event, MemberAdmitted):
             joined = event.admitted_on
         else:
@@ -128,17 +129,22 @@ async def count_members(
 
 
 @dataclass(frozen=True)
-class FoundingMember:
+class KnownMember:
+    """A state a source shows a member on `member_on`; joined on `member_since` when a source
+    gives the day, else None (unknown)."""
+
     state: str
     names: dict[str, str]
-    member_since: date
+    member_on: date
+    member_since: date | None = None
 
 
-async def register_founding_members(
-    *, store: PostgresEventStore, members: Sequence[FoundingMember]
+async def register_known_members(
+    *, store: PostgresEventStore, members: Sequence[KnownMember]
 ) -> list[Recorded]:
     """Register every one of `members`, or none: one transaction. Each counts among the
-    admitted member states (shared.access) from its `member_since`."""
+    admitted member states (shared.access) from its `member_since`, or failing that its
+    `member_on`."""
     seen: set[str] = set()
     recorded = []
     async with store.engine.begin() as connection:
@@ -147,8 +153,8 @@ async def register_founding_members(
                 raise domain.InvalidFactError(f"{member.state} appears twice in the request.")
             seen.add(member.state)
             command = MEMBER_STATES.command(
-                member.state, domain.register_founding_member, names=member.names,
-                member_since=member.member_since,
+                member.state, domain.register_known_member, names=member.names,
+                member_on=member.member_on, member_since=member.member_since,
             )
             registered = await decide_and_append(connection, store, *command)
             await count_members(connection, registered)

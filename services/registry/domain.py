@@ -77,7 +77,8 @@ class NotRecommendedError(
     rule="admission-not-recommended",
 ):
     """The Summit adopts an admission the SOC has recommended (paragraph 11.3 of the Rules of
-    Procedure, cited by the annotated agenda SOC/2022/Agenda/1/Rev.1, item 2)."""
+    Procedure, cited by the draft annotated agenda SOC/2022-III/Agenda/2 of 7 October 2022,
+    item 2)."""
 
     def __init__(self, state: str) -> None:
         super().__init__(
@@ -105,8 +106,9 @@ def by_competence(
 
 
 class AlreadyMemberError(RegistryError, title="Already a member", rule="already-a-member"):
-    def __init__(self, state: str, since: date | None) -> None:
-        super().__init__(f"{state} is a member state already (since {since}).", state=state)
+    def __init__(self, state: MemberState) -> None:
+        super().__init__(f"{state.code} is a member state already ({state.joined}).",
+                         state=state.code)
 
 
 class AlreadyRegisteredError(RegistryError, title="Already registered", rule="already-registered"):
@@ -125,6 +127,20 @@ class NoPriorityAreaError(NotFoundError, AwaitingError):
 
 
 class InvalidFactError(RegistryError, InvalidError, title="Invalid fact", rule="invalid-fact"): ...
+
+
+class JoinedAfterKnownMemberError(
+    InvalidFactError, title="Joined after it is known a member", rule="joined-after-member-on"
+):
+    """A state's date of joining (`member_since`) cannot come after a date a source shows it a
+    member (`member_on`): one of the two sources is misread."""
+
+    def __init__(self, state: str, member_since: date, member_on: date) -> None:
+        super().__init__(
+            f"{state} is given as joining on {member_since}, after {member_on}, when a source "
+            "shows it a member already: member_since is on or before member_on.",
+            state=state, member_since=member_since.isoformat(), member_on=member_on.isoformat(),
+        )
 
 
 # ------------------------------------------------------------------------------ member states
@@ -154,12 +170,30 @@ class MemberState:
     applied_on: date | None = None
     recommendation: DecisionRef | None = None
     member_since: date | None = None
+    """The day it joined; None for a member whose joining date no source gives (see
+    `member_on`) and for a state not a member."""
+    member_on: date | None = None
+    """A day a source shows it a member, for a state registered as a member (not admitted
+    through the registry): its membership is known from then on, and before then only from
+    `member_since`, when known."""
     admitted_by: DecisionRef | None = None
     changed_on: date | None = None
 
     @property
     def exists(self) -> bool:
         return self.status is not None
+
+    @property
+    def member_from(self) -> date | None:
+        """The first day the registry holds it a member: its joining day, or failing that the
+        day a source shows it a member."""
+        return self.member_since or self.member_on
+
+    @property
+    def joined(self) -> str:
+        if self.member_since is not None:
+            return f"since {self.member_since}"
+        return f"a member on {self.member_on}, joining date unknown"
 
 
 def member_state(code: str, events: Iterable[DomainEvent]) -> MemberState:
@@ -169,6 +203,7 @@ def member_state(code: str, events: Iterable[DomainEvent]) -> MemberState:
             state.names = dict(event.names)
             state.status = MembershipStatus.MEMBER
             state.member_since = event.member_since
+            state.member_on = event.member_on
         elif isinstance(event, MembershipApplied):
             state.names = dict(event.names)
             state.status = MembershipStatus.APPLICANT
@@ -192,19 +227,26 @@ def member_state(code: str, events: Iterable[DomainEvent]) -> MemberState:
     return state
 
 
-def register_founding_member(
-    state: MemberState, *, names: dict[str, str], member_since: date
+def register_known_member(
+    state: MemberState, *, names: dict[str, str], member_on: date, member_since: date | None
 ) -> FoundingMemberRegistered:
+    """A state a source shows a member on `member_on`, registered by the Secretariat: it
+    joined on `member_since` when a source gives that day, else on a day nobody has entered
+    (the registry does not make one up)."""
     if state.exists:
         raise AlreadyRegisteredError(f"{state.code} ({state.status})", state=state.code)
-    return FoundingMemberRegistered(state=state.code, names=names, member_since=member_since)
+    if member_since is not None and member_since > member_on:
+        raise JoinedAfterKnownMemberError(state.code, member_since, member_on)
+    return FoundingMemberRegistered(
+        state=state.code, names=names, member_on=member_on, member_since=member_since
+    )
 
 
 def apply_for_membership(
     state: MemberState, *, names: dict[str, str], applied_on: date, note: NoteRef
 ) -> MembershipApplied:
     if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
-        raise AlreadyMemberError(state.code, state.member_since)
+        raise AlreadyMemberError(state)
     if state.status is MembershipStatus.APPLICANT:
         raise AlreadyRegisteredError(
             f"{state.code}'s application of {state.applied_on}", state=state.code
@@ -225,7 +267,7 @@ def recommend_admission(state: MemberState, decision: DecisionRef) -> list[Domai
     if state.status is None:
         raise NeverAppliedError(state.code, "a recommendation of its admission")
     if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
-        raise AlreadyMemberError(state.code, state.member_since)
+        raise AlreadyMemberError(state)
     if state.status is not MembershipStatus.APPLICANT:
         raise NotAMemberError(state.code, state.status, "a recommendation (no application)")
     recommended = state.recommendation
@@ -246,7 +288,7 @@ def admit(state: MemberState, decision: DecisionRef) -> list[DomainEvent]:
     if state.admitted_by is not None and state.admitted_by.decision_id == decision.decision_id:
         return []
     if state.status in (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED):
-        raise AlreadyMemberError(state.code, state.member_since)
+        raise AlreadyMemberError(state)
     if state.status is None:
         raise NeverAppliedError(state.code, "its admission")
     if state.status is not MembershipStatus.APPLICANT:
@@ -281,7 +323,7 @@ def _application(state: MemberState) -> dict[str, str]:
 
 
 def _not_before(state: MemberState, on: date, what: str) -> None:
-    last = max((d for d in (state.member_since, state.changed_on) if d is not None), default=None)
+    last = max((d for d in (state.member_from, state.changed_on) if d is not None), default=None)
     if last is not None and on < last:
         raise InvalidFactError(
             f"{state.code}'s {what} on {on} would come before its last change, on {last}."

@@ -4,7 +4,7 @@ Every fact carries the date it takes effect (``effective_on``, or a name that sa
 ``admitted_on``, ``applied_on``); the log records when it was recorded. Streams:
 
 - ``state-<CODE>`` (stream type ``member_state``): a state's membership, from its application
-  or its registration as a founding member, to its admission;
+  (or its registration as a member the sources show, `FoundingMemberRegistered`) on;
 - ``organisation-<KEY>`` (``organisation``): an observer or partner organisation;
 - ``chairmanship-<YYYY-YYYY>`` (``chairmanship``): a chairmanship period and its chair;
 - ``area-<slug>`` (``priority_area``): a priority area of a dimension and its coordinators;
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -85,14 +85,27 @@ class ObserverKind(StrEnum):
 # ------------------------------------------------------------------------ member states
 
 
-@event_types.register("FoundingMemberRegistered")
+@event_types.register("FoundingMemberRegistered", version=2)
 class FoundingMemberRegistered(DomainEvent):
     """A state that was a member before the registry's log began, registered by the
-    Secretariat; a member from `member_since`."""
+    Secretariat: a source shows it a member on `member_on`; it joined on `member_since` when a
+    source gives that date, and on a date the registry does not know when None (it is then a
+    member from `member_on` on, and its membership before is unknown, not denied).
+
+    The type keeps its published name (the contract the other services follow); it does not
+    say that the state is a founding member of CICA. v1 held `member_since` alone, a date of
+    joining (`upcast_founding_member_v1`)."""
 
     state: StateCode
     names: Names
-    member_since: date
+    member_on: date
+    member_since: date | None = None
+
+
+@event_types.upcaster("FoundingMemberRegistered", from_version=1)
+def upcast_founding_member_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: a v1 member joined on its `member_since`, so it was a member on that day."""
+    return {**data, "member_on": data["member_since"]}
 
 
 @event_types.register("MembershipApplied")

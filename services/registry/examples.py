@@ -1,6 +1,11 @@
 """The examples of the registry's OpenAPI document: requests and answers drawn from the seed's
 facts of October 2022 (`services.registry.seed`): Kuwait's application and admission, the
-member states, the bodies the Summit renames, the partners of PP4."""
+member states, the bodies the Summit renames, the partners of PP4.
+
+An example may show a request the seed does not record (a suspension, a withdrawal), but no
+example gives a fact the sources contradict or a date they do not give as theirs: the member
+states are members on 7 October 2022 (the note verbale SOC/OI/1280), their joining days
+unknown; the bodies are named as the seed names them on 7 October 2022."""
 
 from __future__ import annotations
 
@@ -21,13 +26,13 @@ KAZAKHSTAN = MEMBER_STATES_2022["KAZ"]
 
 # ------------------------------------------------------------------------------ member states
 
-FOUNDING_MEMBERS: Example = {
+KNOWN_MEMBERS: Example = {
     "members": [
-        {"state": code, "names": names, "member_since": "1999-09-14"}
+        {"state": code, "names": names, "member_on": "2022-10-07"}
         for code, names in list(MEMBER_STATES_2022.items())[:3]
     ]
 }
-FOUNDING_MEMBERS_REGISTERED: Example = {"registered": [
+KNOWN_MEMBERS_REGISTERED: Example = {"registered": [
     {"stream_id": "state-KAZ", "version": 1, "recorded": ["FoundingMemberRegistered"]}
 ]}
 APPLICATION: Example = {
@@ -43,7 +48,7 @@ MEMBER_STATE: Example = {
     "names": KUWAIT,
     "status": "member",
     "since": "2022-10-12",
-    "founding_member": False,
+    "member_on": None,
     "applied_on": "2022-02-03",
     "application_note": KUWAIT_APPLICATION_NOTE,
     "recommendation": {**KUWAIT_DECISION, "body": "SOC",
@@ -53,7 +58,7 @@ MEMBER_STATE: Example = {
 }
 MEMBER_STATE_DETAIL: Example = {
     "code": "KWT", "names": KUWAIT, "status": "applicant", "since": "2022-02-03",
-    "founding_member": False, "applied_on": "2022-02-03",
+    "member_on": None, "applied_on": "2022-02-03",
     "application_note": KUWAIT_APPLICATION_NOTE,
     "facts": [{"fact": "applied", "effective_on": "2022-02-03",
                "recorded_at": "2022-02-04T06:12:00Z", "decision": None,
@@ -63,12 +68,13 @@ MEMBER_STATES: Example = {
     "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z", "count": 28,
     "member_states": [
         {"code": "KAZ", "names": KAZAKHSTAN, "status": "member",
-         "since": "1999-09-14", "founding_member": True},
+         "since": None, "member_on": "2022-10-07"},
         {"code": "KWT", "names": KUWAIT, "status": "member", "since": "2022-10-12",
-         "founding_member": False, "applied_on": "2022-02-03",
+         "member_on": None, "applied_on": "2022-02-03",
          "application_note": KUWAIT_APPLICATION_NOTE,
          "admission": {"admitted_on": "2022-10-12", **KUWAIT_DECISION}},
     ],
+    "unknown": [],
 }
 SUSPENSION: Example = {
     "effective_on": "2023-01-01", "reason": "decision of the Ministerial Council"
@@ -109,10 +115,10 @@ CHAIRMANSHIP: Example = {
     "decided_on": None, "decision": None,
 }
 CHAIRMANSHIPS: Example = {
-    "effective": "2022-10-11", "as_of": "2022-10-11T09:00:00Z",
+    "effective": "2022-10-13", "as_of": "2022-10-14T09:00:00Z",
     "chairmanships": [
         {"period": "2022-2024", "starts": 2022, "ends": 2024, "chair": "KAZ",
-         "decided_on": "2022-01-01", "decision": None},
+         "decided_on": "2022-10-12", "decision": None},
         {"period": "2024-2026", "starts": 2024, "ends": 2026, "chair": None,
          "decided_on": None, "decision": None},
     ],
@@ -122,7 +128,7 @@ CHAIRMANSHIPS: Example = {
 
 PRIORITY_AREA: Example = {
     "area": "trade-and-investment", "dimension": "economic",
-    "names": {"en": "Trade and Investment"}, "effective_on": "2019-01-01",
+    "names": {"en": "Trade and Investment"}, "effective_on": "2022-09-14",
 }
 COORDINATOR: Example = {"state": "KGZ", "role": "co_coordinator", "effective_on": "2022-10-11"}
 COORDINATORS: Example = {
@@ -138,10 +144,10 @@ COORDINATORS: Example = {
 
 # ------------------------------------------------------------------------------ bodies
 
-BODY_ESTABLISHED: Example = {
+BODY_ESTABLISHED: Example = {  # the Summit's name in OP5 of the Astana Statement (Rev.8)
     "code": "SUMMIT",
     "names": {"en": "Meeting of Heads of State or Government (Summit)"},
-    "effective_on": "2002-06-04",
+    "effective_on": "2022-10-07",
 }
 RENAMING: Example = {
     "names": {"en": "Council of Heads of State or Government (Summit)"},
@@ -157,7 +163,7 @@ BODY: Example = {
     "names": {"en": "Council of Heads of State or Government (Summit)"},
     "since": "2022-10-13",
     "history": [
-        {"fact": "established", "effective_on": "2002-06-04", "decision": None,
+        {"fact": "established", "effective_on": "2022-10-07", "decision": None,
          "names": {"en": "Meeting of Heads of State or Government (Summit)"}},
         {"fact": "renamed", "effective_on": "2022-10-13", "decision": None,
          "names": {"en": "Council of Heads of State or Government (Summit)"}},

@@ -49,7 +49,8 @@ membership_facts = Table(
     tables,
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("state", Text, nullable=False, index=True),
-    # founding_member, applied, recommended, admitted, suspended, reinstated, withdrew
+    # registered_member (joined on effective_on), known_member (a member on effective_on, its
+    # joining day unknown), applied, recommended, admitted, suspended, reinstated, withdrew
     Column("fact", Text, nullable=False),
     Column("status", Text),  # the status from `effective_on` on; None: the status is unchanged
     Column("names", JSONB),
@@ -61,10 +62,11 @@ membership_facts = Table(
 
 member_states = Projection(
     "registry_member_states",
-    version=1,
+    version=2,  # 2: registered members with an unknown joining day (known_member)
     tables=[membership_facts],
     description="Every membership fact of every state: applications, recommendations, "
-    "admissions, founding members; each with its effective date and recorded time.",
+    "admissions, members registered from a source (with or without their joining day); each "
+    "with its effective date and recorded time.",
 )
 
 
@@ -83,9 +85,16 @@ async def _fact(connection: AsyncConnection, record: RecordedEvent, **values: An
 
 
 @member_states.on(FoundingMemberRegistered)
-async def when_founding_member_registered(connection, record, event) -> None:  # type: ignore[no-untyped-def]
-    await _fact(connection, record, state=event.state, fact="founding_member", status="member",
-                names=event.names, effective_on=event.member_since)
+async def when_known_member_registered(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    """A member from its joining day when a source gives it (``registered_member``); else a
+    member from the day a source shows it one, and unknown before (``known_member``, which
+    `services.registry.queries` reads as such)."""
+    joined = event.member_since
+    await _fact(connection, record, state=event.state,
+                fact="known_member" if joined is None else "registered_member",
+                status="member", names=event.names, effective_on=joined or event.member_on,
+                note={"member_on": event.member_on.isoformat(),
+                      "member_since": joined.isoformat() if joined else None})
 
 
 @member_states.on(MembershipApplied)

@@ -57,7 +57,8 @@ class StateView:
     application_note: dict[str, Any] | None = None
     recommendation: dict[str, Any] | None = None
     admission: dict[str, Any] | None = None
-    founding_member: bool = False
+    member_on: date | None = None
+    """For a state registered as a member from a source: the day the source shows it one."""
     facts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -76,8 +77,10 @@ async def member_states(
         if row.status is not None:
             view.status = row.status
             view.since = row.effective_on
-        if row.fact == "founding_member":
-            view.founding_member = True
+        if row.fact in ("registered_member", "known_member"):
+            view.member_on = date.fromisoformat(row.note["member_on"])
+            if row.fact == "known_member":
+                view.since = None  # a member on `member_on`, since a day no source gives
         elif row.fact == "applied":
             view.applied_on = row.effective_on
             view.application_note = row.note
@@ -87,6 +90,28 @@ async def member_states(
             view.admission = {"admitted_on": row.effective_on.isoformat(), **(row.decision or {})}
         view.facts.append(_picked(row, "fact", "effective_on", "recorded_at", "decision", "note"))
     return list(views.values())
+
+
+async def membership_unknown(
+    connection: AsyncConnection, moment: Moment, *, state: str | None = None
+) -> list[StateView]:
+    """The states whose membership on `moment.effective` the registry does not know: members
+    from a later day a source shows them ones (`member_on`), with no joining day entered. They
+    are neither members nor non-members on that day, and `member_states` does not list them
+    (no fact of theirs is in force yet)."""
+    f = membership_facts
+    query = (
+        select(f)
+        .where(f.c.fact == "known_member", f.c.effective_on > moment.effective,
+               f.c.recorded_at <= moment.as_of)
+        .order_by(f.c.state)
+    )
+    if state is not None:
+        query = query.where(f.c.state == state)
+    return [
+        StateView(row.state, names=dict(row.names), member_on=row.effective_on)
+        for row in await connection.execute(query)
+    ]
 
 
 async def observer_list(connection: AsyncConnection, moment: Moment) -> list[dict[str, Any]]:

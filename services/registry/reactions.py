@@ -20,7 +20,9 @@ decision it refuses raises, and the consumer parks it with the rule that refused
 (the application behind a recommendation or an admission, the recommendation behind an
 admission) is parked as waiting and applied when it comes. A procedural outcome (noted,
 deferred, continue consideration), or a subject the registry keeps nothing of (a document, an
-agenda item), is not the registry's to follow.
+agenda item, the Summit's decision on the next meetings of the Summit and the Ministerial
+Council, ``next_meeting``), is not the registry's to follow: it records nothing and parks
+nothing.
 """
 
 from __future__ import annotations

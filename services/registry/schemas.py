@@ -114,22 +114,36 @@ class TimeOut(BaseModel):
 # ------------------------------------------------------------------------------ member states
 
 
-class FoundingMemberIn(BaseModel):
+class KnownMemberIn(BaseModel):
+    """A state a source shows a member on a day, and the day it joined when a source gives it
+    (entered by whoever knows it, with that source: the registry makes up no date)."""
+
     model_config = ConfigDict(extra="forbid")
 
     state: StateCode = Field(description="ISO 3166 alpha-3", examples=["KAZ"])
     names: NamesIn = Field(examples=[examples.KAZAKHSTAN])
-    member_since: Day = Field(examples=["1999-09-14"])
+    member_on: Day = Field(
+        description="a day a source shows the state a member (the note verbale SOC/OI/1280 of "
+        "7 October 2022 is addressed to the CICA Member States): a member from then on",
+        examples=["2022-10-07"],
+    )
+    member_since: Day | None = Field(
+        None,
+        description="the day it joined, when a source gives it (on or before `member_on`, "
+        "else 422 `joined-after-member-on`); absent: unknown, and reads effective before "
+        "`member_on` list the state as `unknown`, not as a member nor as a non-member",
+        examples=[None],
+    )
 
 
-class FoundingMembersIn(BaseModel):
-    model_config = _request(examples.FOUNDING_MEMBERS)
+class KnownMembersIn(BaseModel):
+    model_config = _request(examples.KNOWN_MEMBERS)
 
-    members: list[FoundingMemberIn] = Field(min_length=1, max_length=300)
+    members: list[KnownMemberIn] = Field(min_length=1, max_length=300)
 
 
-class FoundingMembersOut(BaseModel):
-    model_config = _answer(examples.FOUNDING_MEMBERS_REGISTERED)
+class KnownMembersOut(BaseModel):
+    model_config = _answer(examples.KNOWN_MEMBERS_REGISTERED)
 
     registered: list[Written]
 
@@ -166,10 +180,19 @@ class MemberStateOut(BaseModel):
     code: str
     names: dict[str, str]
     status: str | None = Field(
-        description="applicant, member, suspended or withdrawn, on the effective date"
+        description="applicant, member, suspended or withdrawn, on the effective date; None "
+        "when the registry does not know it then (a member from `member_on` on, its joining "
+        "day unknown)"
     )
-    since: date | None = Field(description="the date the status took effect")
-    founding_member: bool
+    since: date | None = Field(
+        description="the date the status took effect; None for a member whose joining day no "
+        "source gives (see `member_on`)"
+    )
+    member_on: date | None = Field(
+        None,
+        description="for a state registered as a member from a source (not admitted through "
+        "the registry): the day the source shows it a member",
+    )
     applied_on: date | None = None
     application_note: dict[str, Any] | None = None
     recommendation: dict[str, Any] | None = None
@@ -193,6 +216,13 @@ class MemberStatesOut(TimeOut):
 
     count: int = Field(examples=[28])
     member_states: list[MemberStateOut]
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="the states whose membership on the effective date is unknown: the "
+        "registry knows them as members from a later day (their `member_on`) and holds no "
+        "sourced day of joining. Not counted in `count`, nor listed in `member_states`.",
+        examples=[["AFG", "AZE"]],
+    )
 
 
 class SuspensionIn(BaseModel):

@@ -59,9 +59,14 @@ field of its data that holds the day it takes effect (the registry's published c
 
 
 def change_of(event_type: str, data: Mapping[str, Any]) -> tuple[str, MembershipChange, date]:
-    """(state, change, effective day) of one of the registry's `REGISTRY_MEMBERSHIP_EVENTS`."""
+    """(state, change, effective day) of one of the registry's `REGISTRY_MEMBERSHIP_EVENTS`.
+
+    A `FoundingMemberRegistered` v2 gives `member_on` (a day a source shows the state a member)
+    and `member_since` only when a source gives its joining day: the state is a member from
+    `member_since` when given, else from `member_on` (v1 held `member_since` alone)."""
     change, day_field = REGISTRY_MEMBERSHIP_EVENTS[event_type]
-    return str(data["state"]), change, date.fromisoformat(str(data[day_field]))
+    day = data.get(day_field) or data.get("member_on")
+    return str(data["state"]), change, date.fromisoformat(str(day))
 
 
 def members(events: Iterable[DomainEvent]) -> Membership:

@@ -1,5 +1,6 @@
 """The registry as the tests run it: the real app on a fresh database and the session's NATS,
-the 27 member states of October 2022, and a meetings service's log that records decisions
+the 27 member states of October 2022 (members on 7 October 2022, the note verbale SOC/OI/1280's
+date, their joining days unknown), and a meetings service's log that records decisions
 (`DecisionRecorded`, the contract of services/meetings/events.py)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID, uuid4
 import httpx
 
 from services.registry.app import create_app
-from services.registry.seed import FOUNDING_BASELINE, KUWAIT, MEMBER_STATES_2022
+from services.registry.seed import KUWAIT, MEMBER_STATES_2022, MEMBERS_ON
 from services.registry.settings import RegistrySettings
 from shared.envelope import ForeignEvent, from_cloudevent, to_cloudevent
 from shared.eventstore import (
@@ -45,7 +46,7 @@ class DecisionRecorded(DomainEvent):
     decided_on: date
     outcome: Literal["approved", "recommended_for_adoption", "adopted",
                      "continue_consideration", "deferred", "noted"]
-    subject: dict[str, str]
+    subject: dict[str, Any]
     text: str
 
 
@@ -67,20 +68,26 @@ def registry(database_url: str, nats_url: str, **overrides: Any) -> Running:
     return running_app(create_app(registry_settings(database_url, nats_url, **overrides)))
 
 
-async def register_founding_members(
-    client: httpx.AsyncClient, *, member_since: date = FOUNDING_BASELINE
+async def register_known_members(
+    client: httpx.AsyncClient, *, member_on: date = MEMBERS_ON,
+    path: str = "/member-states/known-members",
 ) -> httpx.Response:
-    """The 27 member states of October 2022, registered by the Secretariat."""
+    """The 27 member states of October 2022, registered by the Secretariat as the seed shows
+    them: members on 7 October 2022 (the note verbale SOC/OI/1280), no joining day given."""
     response = await client.post(
-        "/member-states/founding-members",
+        path,
         json={"members": [
-            {"state": code, "names": names, "member_since": member_since.isoformat()}
+            {"state": code, "names": names, "member_on": member_on.isoformat()}
             for code, names in MEMBER_STATES_2022.items()
         ]},
         headers=SECRETARIAT,
     )
     assert response.status_code == 201, response.text
     return response
+
+
+register_founding_members = register_known_members
+"""The former name, which tests of other services import."""
 
 
 async def apply_for_membership(

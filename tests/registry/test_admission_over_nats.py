@@ -15,7 +15,7 @@ from tests.registry.support import (
     decision,
     kuwait_applies,
     members,
-    register_founding_members,
+    register_known_members,
     registry,
     soc_recommends_kuwait,
     summit_admits,
@@ -45,7 +45,7 @@ async def test_the_summits_adoption_over_nats_admits_kuwait_once(
     relay.start()
     try:
         async with registry(database_url, servers.nats_url) as (app, client):
-            await register_founding_members(client)
+            await register_known_members(client)
             await kuwait_applies(client)
             await meetings.record(
                 soc_recommends_kuwait(),

@@ -23,8 +23,9 @@ from services.registry.events import (
     NoteRef,
     PriorityAreaEstablished,
     RenamingProposed,
+    event_types,
 )
-from services.registry.seed import KUWAIT, MEMBER_STATES_2022
+from services.registry.seed import KUWAIT, MEMBER_STATES_2022, MEMBERS_ON
 from shared.competence import OutsideCompetenceError
 from shared.domain import AwaitingError
 from shared.http.problems import domain_status
@@ -145,17 +146,68 @@ def test_the_socs_recommendation_is_recorded_once_and_needs_an_application():
         domain.recommend_admission(domain.member_state("NZL", []), soc)
 
 
-def test_a_founding_member_cannot_apply_or_be_registered_twice():
-    founding = [FoundingMemberRegistered(state="KAZ", names=MEMBER_STATES_2022["KAZ"],
-                                         member_since=date(1999, 9, 14))]
-    state = domain.member_state("KAZ", founding)
+def test_a_registered_member_cannot_apply_or_be_registered_twice():
+    known = [FoundingMemberRegistered(state="KAZ", names=MEMBER_STATES_2022["KAZ"],
+                                      member_on=MEMBERS_ON)]
+    state = domain.member_state("KAZ", known)
 
-    with pytest.raises(domain.AlreadyMemberError):
+    with pytest.raises(domain.AlreadyMemberError,
+                       match="a member on 2022-10-07, joining date unknown"):
         domain.apply_for_membership(state, names=MEMBER_STATES_2022["KAZ"],
-                                    applied_on=date(2022, 1, 1), note=NOTE)
+                                    applied_on=date(2022, 10, 8), note=NOTE)
     with pytest.raises(domain.AlreadyRegisteredError):
-        domain.register_founding_member(state, names=MEMBER_STATES_2022["KAZ"],
-                                        member_since=date(1999, 9, 14))
+        domain.register_known_member(state, names=MEMBER_STATES_2022["KAZ"],
+                                     member_on=MEMBERS_ON, member_since=None)
+
+
+def test_a_member_known_on_a_day_is_registered_with_no_joining_day_made_up():
+    (registered,) = [domain.register_known_member(
+        domain.member_state("AFG", []), names=MEMBER_STATES_2022["AFG"], member_on=MEMBERS_ON,
+        member_since=None,
+    )]
+
+    assert registered == FoundingMemberRegistered(
+        state="AFG", names=MEMBER_STATES_2022["AFG"], member_on=MEMBERS_ON, member_since=None)
+    state = domain.member_state("AFG", [registered])
+    assert (state.status, state.member_since, state.member_on, state.member_from) == (
+        domain.MembershipStatus.MEMBER, None, MEMBERS_ON, MEMBERS_ON)
+
+
+def test_a_joining_day_after_the_day_a_source_shows_the_state_a_member_is_refused_by_name():
+    with pytest.raises(domain.JoinedAfterKnownMemberError) as refused:
+        domain.register_known_member(domain.member_state("AFG", []),
+                                     names=MEMBER_STATES_2022["AFG"], member_on=MEMBERS_ON,
+                                     member_since=date(2022, 10, 8))
+
+    assert domain_status(refused.value) == 422
+    assert refused.value.rule == "joined-after-member-on"
+    assert refused.value.members == {"state": "AFG", "member_since": "2022-10-08",
+                                     "member_on": "2022-10-07"}
+    joined = domain.register_known_member(domain.member_state("AFG", []),
+                                          names=MEMBER_STATES_2022["AFG"], member_on=MEMBERS_ON,
+                                          member_since=MEMBERS_ON)
+    assert joined.member_since == MEMBERS_ON  # on the day itself: no contradiction
+
+
+def test_a_suspension_before_the_day_a_member_is_known_one_is_refused():
+    known = [FoundingMemberRegistered(state="KAZ", names=MEMBER_STATES_2022["KAZ"],
+                                      member_on=MEMBERS_ON)]
+
+    with pytest.raises(domain.InvalidFactError, match="before its last change, on 2022-10-07"):
+        domain.suspend(domain.member_state("KAZ", known), effective_on=date(2022, 10, 1),
+                       reason="a reason", decision=None)
+
+
+def test_a_v1_registration_is_read_as_a_member_on_its_joining_day():
+    """The log's older shape (``member_since`` alone, v1) reads as v2: a member on that day."""
+    data = event_types.upcast("FoundingMemberRegistered", 1, {
+        "state": "KAZ", "names": {"en": "Kazakhstan"}, "member_since": "1999-09-14"})
+    event = event_types.decode("FoundingMemberRegistered", 1, {
+        "state": "KAZ", "names": {"en": "Kazakhstan"}, "member_since": "1999-09-14"})
+
+    assert data["member_on"] == "1999-09-14"
+    assert (event.member_on, event.member_since) == (date(1999, 9, 14), date(1999, 9, 14))
+    assert domain.member_state("KAZ", [event]).member_from == date(1999, 9, 14)
 
 
 def test_an_application_twice_is_refused():

@@ -22,7 +22,7 @@ from tests.registry.support import (
     decision,
     kuwait_applies,
     members,
-    register_founding_members,
+    register_known_members,
     registry,
     soc_recommends,
     soc_recommends_kuwait,
@@ -52,7 +52,7 @@ async def test_the_27_member_states_of_october_2022_are_registered_and_public(
     database_url, servers
 ):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
-        registered = await register_founding_members(client)
+        registered = await register_known_members(client)
         listed = await members(client, effective="2022-10-12")
         kazakhstan = await client.get("/member-states/KAZ")
         async with app.state.engine.connect() as connection:
@@ -64,8 +64,95 @@ async def test_the_27_member_states_of_october_2022_are_registered_and_public(
     assert kazakhstan.headers["etag"] == '"1"'
     body = kazakhstan.json()
     assert body["names"] == {"en": "Kazakhstan", "kk": "Қазақстан", "ru": "Казахстан"}
-    assert body["status"] == "member" and body["founding_member"] is True
+    assert (body["status"], body["since"], body["member_on"]) == ("member", None, "2022-10-07")
     assert sorted(counted) == sorted(MEMBER_STATES_2022), "distribution knows them as members"
+    assert set(counted.values()) == {datetime(2022, 10, 7, tzinfo=UTC)}, "from the note's day"
+
+
+async def test_before_the_day_the_sources_show_them_members_the_27_are_unknown_not_counted(
+    database_url, servers
+):
+    """Registered with no joining day, the 27 are members from 7 October 2022 (the note verbale
+    SOC/OI/1280) on; before it, what the registry knows of them is that it does not know."""
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        before_recording = datetime.now(UTC).isoformat()
+        await register_known_members(client)
+        read = {}
+        for day in ("2000-01-01", "2022-10-06", "2022-10-07"):
+            read[day] = (await client.get("/members", params={"effective": day})).json()
+        states = (await client.get("/member-states", params={"effective": "2000-01-01"})).json()
+        kazakhstan_then = await client.get("/member-states/KAZ", params={"effective": "2000-01-01"})
+        recorded_later = (await client.get("/members", params={
+            "effective": "2000-01-01", "as_of": before_recording})).json()
+
+    for day in ("2000-01-01", "2022-10-06"):
+        assert (read[day]["count"], read[day]["member_states"]) == (0, []), day
+        assert read[day]["unknown"] == sorted(MEMBER_STATES_2022), day
+    assert read["2022-10-07"]["count"] == 27 and read["2022-10-07"]["unknown"] == []
+    assert (states["member_states"], states["unknown"]) == ([], sorted(MEMBER_STATES_2022))
+    assert kazakhstan_then.status_code == 200
+    then = kazakhstan_then.json()
+    assert (then["status"], then["since"], then["member_on"], then["facts"]) == (
+        None, None, "2022-10-07", [])
+    assert recorded_later["unknown"] == [], "as recorded before the registration, no such state"
+
+
+async def test_a_sourced_joining_day_makes_a_member_from_that_day_and_nothing_unknown(
+    database_url, servers
+):
+    """A hypothetical source gives Kazakhstan's joining day: it is a member from that day, and
+    not a member (not unknown) before it."""
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        registered = await client.post("/member-states/known-members", json={"members": [
+            {"state": "KAZ", "names": MEMBER_STATES_2022["KAZ"], "member_on": "2022-10-07",
+             "member_since": "2022-10-01"}]}, headers=SECRETARIAT)
+        before = (await client.get("/members", params={"effective": "2022-09-30"})).json()
+        joined = (await client.get("/members", params={"effective": "2022-10-01"})).json()
+        async with app.state.engine.connect() as connection:
+            counted = await admitted_members(connection)
+
+    assert registered.status_code == 201, registered.text
+    assert (before["count"], before["unknown"]) == (0, [])
+    (kazakhstan,) = joined["member_states"]
+    assert (kazakhstan["since"], kazakhstan["member_on"]) == ("2022-10-01", "2022-10-07")
+    assert counted == {"KAZ": datetime(2022, 10, 1, tzinfo=UTC)}
+
+
+async def test_a_joining_day_after_the_day_a_source_shows_a_member_is_a_named_422(
+    database_url, servers
+):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        refused = await client.post("/member-states/known-members", json={"members": [
+            {"state": "KAZ", "names": MEMBER_STATES_2022["KAZ"], "member_on": "2022-10-07"},
+            {"state": "KGZ", "names": MEMBER_STATES_2022["KGZ"], "member_on": "2022-10-07",
+             "member_since": "2022-10-08"},
+        ]}, headers=SECRETARIAT)
+        head = await app.state.store.head_position()
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert problem["type"] == "/problems/joined-after-member-on"
+    assert (problem["state"], problem["member_since"], problem["member_on"]) == (
+        "KGZ", "2022-10-08", "2022-10-07")
+    assert head == 0, "all or none: Kazakhstan, listed first, is not recorded either"
+
+
+async def test_the_former_founding_members_path_registers_the_same_and_says_it_is_deprecated(
+    database_url, servers
+):
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        registered = await register_known_members(client, path="/member-states/founding-members")
+        old_shape = await client.post("/member-states/founding-members", json={"members": [
+            {"state": "NZL", "names": {"en": "New Zealand"}, "member_since": "1999-09-14"}]},
+            headers=SECRETARIAT)
+        listed = await members(client, effective="2022-10-07")
+        openapi = (await client.get("/openapi.json")).json()
+
+    assert len(registered.json()["registered"]) == 27 and len(listed) == 27
+    assert old_shape.status_code == 422, "member_on is required: no day is made up"
+    assert openapi["paths"]["/member-states/founding-members"]["post"]["deprecated"] is True
+    assert "deprecated" not in openapi["paths"]["/member-states/known-members"]["post"]
 
 
 async def test_kuwait_is_admitted_once_by_the_summit_after_the_socs_recommendation(
@@ -78,7 +165,7 @@ async def test_kuwait_is_admitted_once_by_the_summit_after_the_socs_recommendati
         async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
             app, client
         ):
-            await register_founding_members(client)
+            await register_known_members(client)
             await kuwait_applies(client)
             before_admission = datetime.now(UTC)
             consumer = app.state.consumers[0]
@@ -175,7 +262,7 @@ async def test_decisions_that_come_before_the_application_wait_for_it_then_apply
         async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
             app, client
         ):
-            await register_founding_members(client)
+            await register_known_members(client)
             consumer = app.state.consumers[0]
             head = await app.state.store.head_position()
             for event in delivered:
@@ -279,7 +366,7 @@ async def test_an_admission_by_request_rests_on_the_summits_adoption_of_a_recomm
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
         app, client
     ):
-        await register_founding_members(client)
+        await register_known_members(client)
         head = await app.state.store.head_position()
         never_applied = await client.post(
             "/member-states/NZL/admission",
@@ -320,9 +407,9 @@ async def test_bad_input_gets_a_problem_and_records_nothing(database_url, server
             client, "KUW1", {"en": "Kuwait"}, applied_on="2022-02-03", note="SOC/OI/88"
         )
         lower = await client.post(
-            "/member-states/founding-members",
+            "/member-states/known-members",
             json={"members": [{"state": "kaz", "names": {"en": "Kazakhstan"},
-                               "member_since": "1999-09-14"}]},
+                               "member_on": "2022-10-07"}]},
             headers=SECRETARIAT,
         )
         no_english = await apply_for_membership(
@@ -423,7 +510,7 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
     database_url, servers
 ):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
-        await register_founding_members(client)
+        await register_known_members(client)
         await kuwait_applies(client)
         seen = {}
         for who, headers in [
@@ -483,3 +570,33 @@ async def test_a_decision_without_the_contracts_fields_is_parked_and_the_next_go
     ]
     assert "subject" in parked[0]["error"] and parked[0]["attempts"] == 5
     assert [r.event_type for r in records] == ["MembershipApplied"]
+
+
+async def test_the_summits_decisions_on_its_next_meetings_are_not_the_registrys_and_are_ignored(
+    database_url, servers, new_database
+):
+    """Draft conclusions SUM/2022/DRAFT/5, paragraph 5: the Summit decides "on the next meetings
+    of the CICA Summit in 2026 and CICA Ministerial Council in 2024". The registry keeps nothing
+    of meetings: it records nothing and parks nothing, and its consumer goes on."""
+    meetings = await Meetings.make(new_database)
+    try:
+        await meetings.record(*(
+            decision("SUMMIT", "adopted", "2022-10-13",
+                     {"kind": "next_meeting", "body": body, "year": year}, session="SUM/2022")
+            for body, year in (("SUMMIT", 2026), ("MC", 2024))
+        ))
+        delivered = await meetings.as_delivered()
+        async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
+            app, client
+        ):
+            consumer = app.state.consumers[0]
+            for event in delivered:
+                await consumer.handle(event)
+            records = await log_of(app)
+            parked = await unresolved_parked(client)
+            tracked = await consumer.tracked_position()
+    finally:
+        await meetings.close()
+
+    assert [e.data["subject"]["kind"] for e in delivered] == ["next_meeting", "next_meeting"]
+    assert (records, parked, tracked) == ([], [], 2)

@@ -18,7 +18,7 @@ from services.registry import examples
 from services.registry.app import create_app
 from services.registry.events import DecisionRef, NoteRef
 from services.registry.schemas import AdmissionIn, ApplicationIn, ObserverIn, WithdrawalIn
-from tests.registry.support import SECRETARIAT, register_founding_members, registry
+from tests.registry.support import SECRETARIAT, register_known_members, registry
 
 
 @functools.cache
@@ -86,7 +86,7 @@ def test_a_decision_and_a_note_parse_into_what_the_events_record():
 
 async def test_a_date_written_as_a_number_is_refused_and_records_nothing(database_url, servers):
     async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
-        await register_founding_members(client)
+        await register_known_members(client)
         head = await app.state.store.head_position()
         read = await client.get("/members", params={"effective": "0"})
         written = await client.post(
@@ -109,12 +109,14 @@ async def test_a_date_written_as_a_number_is_refused_and_records_nothing(databas
     assert after == head
 
 
-async def test_a_get_on_the_founding_members_path_is_a_405_that_says_post():
-    """``/member-states/founding-members`` is no state's path (a code is three capitals)."""
+async def test_a_get_on_the_known_members_paths_is_a_405_that_says_post():
+    """``/member-states/known-members`` (and its former path ``founding-members``) is no
+    state's path (a code is three capitals)."""
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as client:
         answers = [
-            await client.request(method, "/member-states/founding-members")
+            await client.request(method, f"/member-states/{path}")
             for method in ("GET", "OPTIONS")
+            for path in ("known-members", "founding-members")
         ]
-    assert [(a.status_code, a.headers.get("allow")) for a in answers] == [(405, "POST")] * 2
+    assert [(a.status_code, a.headers.get("allow")) for a in answers] == [(405, "POST")] * 4

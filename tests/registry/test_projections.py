@@ -12,7 +12,7 @@ from tests.registry.support import (
     decision,
     kuwait_applies,
     members,
-    register_founding_members,
+    register_known_members,
     registry,
     soc_recommends_kuwait,
     summit_admits,
@@ -35,7 +35,7 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(
         async with registry(database_url, servers.nats_url, consumers_enabled=False) as (
             app, client
         ):
-            await register_founding_members(client)
+            await register_known_members(client)
             await kuwait_applies(client)
             writes = [
                 ("/chairmanships", {"period": "2024-2026", "effective_on": "2022-10-07"}),

@@ -65,4 +65,4 @@ def test_every_row_names_its_source_and_each_body_has_its_powers():
     assert all(row.source for row in COMPETENCES)
     assert {row.power for row in powers_of("SWG")} == {Power.RECOMMEND}
     assert {row.power for row in powers_of("SUMMIT")} == {
-        Power.ADOPT, Power.ADMIT, Power.DECIDE_CHAIRMANSHIP}
+        Power.ADOPT, Power.ADMIT, Power.DECIDE_CHAIRMANSHIP, Power.DECIDE_NEXT_MEETING}

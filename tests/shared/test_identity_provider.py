@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from structlog.testing import capture_logs
 
 from services.registry.app import create_app
-from services.registry.seed import FOUNDING_BASELINE, MEMBER_STATES_2022
+from services.registry.seed import MEMBER_STATES_2022, MEMBERS_ON
 from services.registry.settings import RegistrySettings
 from shared.access import Principal, Role, TokenVerifier, UnauthenticatedError
 from shared.access.tokens import (
@@ -584,11 +584,11 @@ async def test_a_service_takes_its_providers_tokens_and_follows_its_rotation(
         "Idempotency-Key": f"founding-{uuid.uuid4()}",
     }
     founding = {"members": [
-        {"state": code, "names": names, "member_since": FOUNDING_BASELINE.isoformat()}
+        {"state": code, "names": names, "member_on": MEMBERS_ON.isoformat()}
         for code, names in MEMBER_STATES_2022.items()
     ]}
-    created = await client.post("/member-states/founding-members", json=founding, headers=headers)
-    retried = await client.post("/member-states/founding-members", json=founding, headers=headers)
+    created = await client.post("/member-states/known-members", json=founding, headers=headers)
+    retried = await client.post("/member-states/known-members", json=founding, headers=headers)
     assert created.status_code == 201, created.text
     assert (retried.status_code, retried.headers.get("idempotent-replayed")) == (201, "true")
     assert retried.json() == created.json()

@@ -70,6 +70,10 @@ def test_a_services_log_folds_old_set_up_events_and_the_registrys_changes_alike(
 def test_each_registry_membership_event_names_its_change_and_its_day():
     assert change_of("FoundingMemberRegistered", {"state": "KAZ", "member_since": "1999-09-14"}) \
         == ("KAZ", FOUNDING, ONE_DAY)
+    # v2: a member a source shows on a day, its joining day unknown, counts from that day.
+    assert change_of("FoundingMemberRegistered",
+                     {"state": "KAZ", "member_on": "2022-10-07", "member_since": None}) \
+        == ("KAZ", FOUNDING, date(2022, 10, 7))
     assert change_of("MemberAdmitted", {"state": "KWT", "admitted_on": "2022-10-12"}) == (
         "KWT", ADMITTED, date(2022, 10, 12))
     for event_type, change in [("MembershipSuspended", SUSPENDED),

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from services.registry.seed import FOUNDING_BASELINE, MEMBER_STATES_2022
+from services.registry.seed import MEMBER_STATES_2022, MEMBERS_ON
 from shared.eventstore import (
     NO_STREAM,
     DomainEvent,
@@ -363,9 +363,9 @@ async def test_each_service_runs_as_its_own_role_and_the_registry_takes_a_write(
         before = head[0][0] or 0
         # A write with an Idempotency-Key: the log, the idempotency table, then the read model.
         written = await registry.post(
-            "/member-states/founding-members",
+            "/member-states/known-members",
             json={"members": [
-                {"state": code, "names": names, "member_since": FOUNDING_BASELINE.isoformat()}
+                {"state": code, "names": names, "member_on": MEMBERS_ON.isoformat()}
                 for code, names in MEMBER_STATES_2022.items()
             ]},
             headers={**secretariat, "Idempotency-Key": f"roles-{uuid.uuid4()}"},

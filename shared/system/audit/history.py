@@ -240,7 +240,7 @@ def scratch_server(url: str | None) -> tuple[str, Any]:
 # holding a date (on that calendar day) or an instant. An event with none takes the effective
 # time of its cause (its causation_id, across services), and failing that its recorded_at.
 EFFECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
-    "FoundingMemberRegistered": ("member_since",),
+    "FoundingMemberRegistered": ("member_since", "member_on"),  # v1: member_since alone
     "MembershipApplied": ("applied_on",),
     "AdmissionRecommended": ("recommended_on",),
     "MemberAdmitted": ("admitted_on",),
@@ -393,9 +393,14 @@ def state_as_of(
     logs: dict[str, list[dict[str, Any]]], as_of: datetime, *, recorded: bool = False
 ) -> dict[str, Any]:
     """The organisation's state at `as_of`: each event whose fact took effect by then (or,
-    `recorded`, each event recorded by then), folded in log order per service."""
+    `recorded`, each event recorded by then), folded in log order per service.
+
+    A member registered with no joining day (the registry's `FoundingMemberRegistered` v2
+    without `member_since`) is a member from its `member_on`; before that day its membership
+    is unknown, and it is listed under `unknown`, not counted among the members."""
     history = History(logs)
     members: dict[str, dict[str, Any]] = {}
+    unknown: dict[str, dict[str, Any]] = {}
     applicants: dict[str, dict[str, Any]] = {}
     chairs: dict[str, str | None] = {}
     bodies: dict[str, str] = {}
@@ -412,6 +417,10 @@ def state_as_of(
             if item.type == "MeetingScheduled" and not recorded:
                 when = date.min  # a meeting is shown once its agenda is out or it has begun
             if not known(when, as_of):
+                if _joining_unknown(service, item) and not recorded:
+                    unknown[item.data["state"]] = {
+                        "name": _name(item.data.get("names")), "member_on": item.data["member_on"]
+                    }  # fmt: skip
                 continue
             counted += 1
             data, kind = item.data, item.type
@@ -421,6 +430,8 @@ def state_as_of(
                     members[data["state"]] = {
                         "name": _name(data.get("names")), "since": since, "status": "member"
                     }  # fmt: skip
+                    if since is None:  # joined on a day no one has entered
+                        members[data["state"]]["member_on"] = data["member_on"]
                     applicants.pop(data["state"], None)
                 elif kind == "MembershipApplied":
                     applicants[data["state"]] = {
@@ -526,6 +537,7 @@ def state_as_of(
         "time": "recorded" if recorded else "effective",
         "events_counted": counted,
         "members": dict(sorted(members.items())),
+        "unknown": dict(sorted(unknown.items())),
         "applicants": dict(sorted(applicants.items())),
         "chairs": dict(sorted(chairs.items())),
         "bodies": dict(sorted(bodies.items())),
@@ -543,6 +555,16 @@ def state_as_of(
     }
 
 
+def _joining_unknown(service: str, item: Item) -> bool:
+    """A member registered without a joining day: unknown before its `member_on`."""
+    return (
+        service == "registry"
+        and item.type == "FoundingMemberRegistered"
+        and not item.data.get("member_since")
+        and bool(item.data.get("member_on"))
+    )
+
+
 def describe_state(state: dict[str, Any]) -> Iterable[str]:
     time = (
         "events recorded by then"
@@ -554,7 +576,20 @@ def describe_state(state: dict[str, Any]) -> Iterable[str]:
     yield f"  members: {len(members)}"
     for code, member in members.items():
         extra = "" if member["status"] == "member" else f" ({member['status']})"
-        yield f"    {code}  {member['name']}, since {member['since']}{extra}"
+        since = (
+            f"since {member['since']}"
+            if member["since"]
+            else f"a member on {member['member_on']}, joining date unknown"
+        )
+        yield f"    {code}  {member['name']}, {since}{extra}"
+    by_day: dict[str, list[str]] = defaultdict(list)
+    for code, state_unknown in state.get("unknown", {}).items():
+        by_day[state_unknown["member_on"]].append(code)
+    for day, codes in sorted(by_day.items()):
+        yield (
+            f"  membership unknown: {len(codes)} members of unknown joining date known from "
+            f"{day} on ({', '.join(codes)})"
+        )
     for code, applicant in state["applicants"].items():
         yield f"  applicant: {code} {applicant['name']}, applied {applicant['applied_on']}"
     chairs = ", ".join(f"{p} {c or '____'}" for p, c in state["chairs"].items())
