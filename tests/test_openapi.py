@@ -196,7 +196,8 @@ def test_every_documents_route_is_described_with_seed_examples():
         "/documents/{symbol}/distribution", "/documents/{symbol}/text",
         "/documents/{symbol}/akn", "/symbols/{symbol}", "/translations/needed",
         "/documents/{symbol}/addenda", "/documents/{symbol}/corrigenda",
-        "/documents/{symbol}/circulation",
+        "/documents/{symbol}/circulation", "/documents/{symbol}/companions",
+        "/documents/{symbol}/companions/{kind}",
     }  # fmt: skip
     for path, item in ours.items():
         for method, operation in item.items():
@@ -218,8 +219,10 @@ def test_every_documents_route_is_described_with_seed_examples():
     assert examples("/documents/{symbol}/amendments")["replace"]["value"]["state"] == "KAZ"
     circulated = examples("/documents/{symbol}/circulation")["rev8_by_note_1280"]["value"]
     assert (circulated["dated"], circulated["note"]) == ("2022-10-07", "SOC/OI/1280")
-    addendum = examples("/documents/{symbol}/addenda")["explanatory_note"]["value"]
-    assert addendum["text"]["paragraphs"][0]["text"]["en"].startswith("It is of utmost")
+    assert set(examples("/documents/{symbol}/addenda")) == {"addendum"}, "no note as an addendum"
+    note = examples("/documents/{symbol}/companions")["explanatory_note"]["value"]
+    assert note["paragraphs"][0]["en"].startswith("It is of utmost")
+    assert (note["dated"], note["note"]) == ("2022-10-07", "SOC/OI/1280")
     read = paths["/documents/{symbol}"]["get"]["responses"]["200"]["content"]
     example = read["application/json"]["example"]
     assert example["symbol"] == "SUM/2022/DRAFT/1/Rev.8"

@@ -4,9 +4,9 @@ is the document, ``/documents/SUM/2022/DRAFT/1/Rev.3`` its third revision.
 
 The routes of a document, its text and its status are here; those of its language versions in
 `routes_translations`, of its amendments in `routes_amendments`, of its addenda, corrigenda and
-circulation in `routes_circulation`. Models are in `schemas`, the
-examples in `examples`, the reads in `queries`, what the routes share in `deps`. Who reads what:
-see `deps`.
+circulation in `routes_circulation`, of the texts that accompany it in `routes_companions`.
+Models are in `schemas`, the examples in `examples`, the reads in `queries`, what the routes
+share in `deps`. Who reads what: see `deps`.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from services.documents.examples import (
 from services.documents.reading import akoma_ntoso, choose_language, compare, plain_text
 from services.documents.routes_amendments import router as amendments_router
 from services.documents.routes_circulation import router as circulation_router
+from services.documents.routes_companions import router as companions_router
 from services.documents.routes_translations import router as translations_router
 from services.documents.schemas import (
     CreateDraftIn,
@@ -319,4 +320,7 @@ async def read_document(
 
 # The routes of a document's parts come before `read_document` (whose path leaves theirs to
 # them: `DocumentSymbolConvertor`).
-ROUTERS = (symbols_router, translations_router, amendments_router, circulation_router, router)
+ROUTERS = (
+    symbols_router, translations_router, amendments_router, circulation_router,
+    companions_router, router,
+)

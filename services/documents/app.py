@@ -19,7 +19,8 @@ from shared.app import create_service_app
 from shared.eventstore import RecordedEvent
 
 DESCRIPTION = """Drafts, their revisions, language versions, amendments, status and distribution,
-as events. A document is addressed by its symbol: `/documents/SUM/2022/DRAFT/1`, and
+and the texts that accompany them (an explanatory note, with no symbol of its own), as events.
+A document is addressed by its symbol: `/documents/SUM/2022/DRAFT/1`, and
 `/documents/SUM/2022/DRAFT/1/Rev.3` for its third revision."""
 
 

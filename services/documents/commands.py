@@ -260,3 +260,14 @@ async def circulate(
     return await _change(
         store, stream_id, domain.circulate, expected=expected, today=today(), **circulation
     )
+
+
+async def record_companion(
+    *, store: PostgresEventStore, stream_id: str, expected: int | None = None, **companion: Any
+) -> Changed:
+    """A text that accompanies a revision (`domain.record_companion`: kind, title,
+    paragraphs, dated, revision, note); nothing is recorded when the document has this very
+    text already."""
+    return await _change(
+        store, stream_id, domain.record_companion, expected=expected, today=today(), **companion
+    )

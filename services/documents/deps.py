@@ -94,13 +94,14 @@ def revision_named(symbol: Symbol, revision: int | None) -> int | None:
 
 class DocumentSymbolConvertor(Convertor[str]):
     """``{symbol:document_symbol}``: the rest of the path, as ``{symbol:path}`` takes it, unless
-    its last part is a lower-case word. A symbol never ends in one (its last part is a number
-    or a /Rev.N, /Add.N, /Corr.N suffix), and the routes of a document's parts do
-    (``/revisions``, ``/status``, ``/amendments/{id}/withdrawal``): so the route of the
-    document itself leaves those paths to them, and a method they do not take is a 405 that
-    says which they do, not a 422 for a symbol ``SUM/2022/DRAFT/1/status``."""
+    its last part is a lower-case word (underscores and all). A symbol never ends in one (its
+    last part is a number or a /Rev.N, /Add.N, /Corr.N suffix), and the routes of a document's
+    parts do (``/revisions``, ``/status``, ``/amendments/{id}/withdrawal``,
+    ``/companions/explanatory_note``): so the route of the document itself leaves those paths
+    to them, and a method they do not take is a 405 that says which they do, not a 422 for a
+    symbol ``SUM/2022/DRAFT/1/status``."""
 
-    regex = r"(?!.*/[a-z]+$).*"
+    regex = r"(?!.*/[a-z][a-z_]*$).*"
 
     def convert(self, value: str) -> str:
         return value

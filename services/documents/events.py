@@ -63,6 +63,15 @@ class SupplementKind(StrEnum):
     """``.../Corr.N``: a correction of its parent document (or of an addendum)."""
 
 
+class CompanionKind(StrEnum):
+    """What a text that accompanies a document is: its kind is its name within the document
+    (one of each kind)."""
+
+    EXPLANATORY_NOTE = "explanatory_note"
+    """An explanatory note on the document ("Explanatory Note on the Draft Conclusions of the
+    Sixth CICA Summit", enclosed with SUM/2022/DRAFT/5)."""
+
+
 class Part(StrEnum):
     PREAMBLE = "preamble"
     """Preambular paragraphs, numbered PP1, PP2, ..."""
@@ -271,3 +280,24 @@ class DocumentCirculated(DomainEvent):
     member states only), or the listed states only (restricted)."""
     note: NoteNumber | None = None
     """The note verbale that circulated it, if one did: ``SOC/OI/1280``."""
+
+
+@event_types.register("CompanionRecorded", version=1)
+class CompanionRecorded(DomainEvent):
+    """A text that accompanies one revision of the document without being a document of its
+    own (the Explanatory Note enclosed with SUM/2022/DRAFT/5): it has no symbol, since its
+    source gives it none and the service invents none, and it is read with the document and by
+    whoever may read the document."""
+
+    kind: CompanionKind
+    revision: int = Field(ge=0)
+    """The revision it accompanies (SUM/2022/DRAFT/5: 0)."""
+    title: Texts
+    paragraphs: tuple[Texts, ...] = Field(min_length=1)
+    """Its paragraphs in order, numbered 1, 2, ... by where they stand; each in the languages
+    of the title."""
+    dated: date
+    """The date it bears, or, for one that bears none, the day it was issued with the document
+    (the Explanatory Note: 7 October 2022, enclosed with SUM/2022/DRAFT/5 by SOC/OI/1280)."""
+    note: NoteNumber | None = None
+    """The note verbale that enclosed it with the document, if one did: ``SOC/OI/1280``."""

@@ -1,6 +1,8 @@
 """The OpenAPI examples of the documents service, drawn from the seed documents (`seed`): the
-draft Astana Statement on CICA Transformation at Rev.8 and the draft conclusions of the Sixth
-Summit with their blank."""
+draft Astana Statement on CICA Transformation at Rev.8, the draft conclusions of the Sixth
+Summit with their blank, and the Explanatory Note enclosed with them. Where the seed shows no
+such act (an addendum, an amendment), the example shows its shape with placeholders, and
+attributes no words to any state or to the Secretariat."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from services.documents.seed import (
     CONCLUSIONS_TITLE,
     astana_rev8_russian,
     astana_rev8_text,
+    explanatory_note,
 )
 
 ASTANA = "SUM/2022/DRAFT/1"
@@ -71,31 +74,27 @@ REVISE_EXAMPLES = {
         },
     }
 }
-EXPLANATORY_NOTE_TITLE = {
-    "en": "Explanatory Note on the Draft Conclusions of the Sixth CICA Summit"
-}
-EXPLANATORY_NOTE_PARAGRAPH_1 = (
-    "It is of utmost importance for the Chairmanship of Kazakhstan to ensure that the outcomes "
-    "of the 30th anniversary Summit in Astana meet high expectations of all Member States and "
-    "are commensurate with this historic moment, worthy of the level of Heads of State or "
-    "Government and fairly reflect views of all Member States."
-)
 SUPPLEMENT_EXAMPLES = {
-    "explanatory_note": {
-        "summary": "An addendum to SUM/2022/DRAFT/5: the Explanatory Note forwarded with the "
-        "draft conclusions by note No. SOC/OI/1280, were it issued as SUM/2022/DRAFT/5/Add.1 "
-        "(paragraph 1 shown)",
+    "addendum": {
+        "summary": "The shape of an addendum to SUM/2022/DRAFT/5 (the seed holds none: every "
+        "text here is a placeholder)",
         "value": {
-            "document_type": "explanatory_note",
+            "document_type": "other",
             "language": "en",
             "text": {
-                "title": EXPLANATORY_NOTE_TITLE,
-                "paragraphs": [{"id": "en-expectations", "part": "body",
-                                "text": {"en": EXPLANATORY_NOTE_PARAGRAPH_1}}],
+                "title": {"en": "<its title, as it bears it>"},
+                "paragraphs": [{"id": "add-1", "part": "body",
+                                "text": {"en": "<its first paragraph>"}}],
             },
-            "dated": "2022-10-07",
-            "originator": ASTANA_ORIGINATOR,
+            "originator": "<who issued it, as its heading says>",
         },
+    }
+}
+COMPANION_EXAMPLES = {
+    "explanatory_note": {
+        "summary": "The Explanatory Note on the draft conclusions, enclosed with "
+        "SUM/2022/DRAFT/5 by note No. SOC/OI/1280 of 7 October 2022 (no symbol of its own)",
+        "value": explanatory_note(),
     }
 }
 CIRCULATION_EXAMPLES = {
@@ -106,25 +105,29 @@ CIRCULATION_EXAMPLES = {
     }
 }
 TRANSLATION_EXAMPLES = {
-    "russian": {"summary": "The Russian version of Rev.8", "value": astana_rev8_russian()}
+    "russian": {
+        "summary": "A Russian translation of Rev.8: this project's own, unofficial "
+        "(official: false), not a version anyone issued",
+        "value": astana_rev8_russian(),
+    }
 }
 AMENDMENT_EXAMPLES = {
     "replace": {
-        "summary": "Kazakhstan proposes new words for OP6 of Rev.8",
+        "summary": "The shape of a replacement of OP6 of Rev.8, proposed by a member state for "
+        "itself (the seed records no amendment: the words are a placeholder)",
         "value": {
             "state": "KAZ",
             "revision": 8,
             "paragraph_id": "op-road-map",
             "action": "replace",
-            "text": "The Member States will determine the details of the transformation "
-            "process and request the Chairmanship to make proposals in 2023 on a road map.",
+            "text": "<the words the state proposes for OP6>",
         },
     },
     "insert_after": {
-        "summary": "A new preambular paragraph after PP11",
+        "summary": "The shape of a new preambular paragraph after PP11 (a placeholder)",
         "value": {
             "state": "KAZ", "revision": 8, "paragraph_id": "pp-founder",
-            "action": "insert_after", "text": "Welcoming Kuwait as a new CICA Member State;",
+            "action": "insert_after", "text": "<the paragraph the state proposes>",
         },
     },
 }
@@ -192,6 +195,7 @@ def _read_example() -> dict[str, Any]:
             "dated": ASTANA_REV8_DATED, "note": "SOC/OI/1280",
             "addressees": {"kind": "member_states_only", "states": []},
         }],
+        "companions": [],
     }
 
 
@@ -203,23 +207,14 @@ READ_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 COMPARE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Rev.7 -> Rev.8 of SUM/2022/DRAFT/1 (in part)",
+        "description": "Rev.8 of SUM/2022/DRAFT/1 compared with itself: the service holds no "
+        "earlier text of it (Rev.0-7 are not held, and comparing one answers 410)",
         "content": {"application/json": {"example": {
-            "language": "en", "from_revision": 7, "to_revision": 8,
-            "from_symbol": "SUM/2022/DRAFT/1/Rev.7", "to_symbol": "SUM/2022/DRAFT/1/Rev.8",
+            "language": "en", "from_revision": 8, "to_revision": 8,
+            "from_symbol": "SUM/2022/DRAFT/1/Rev.8", "to_symbol": "SUM/2022/DRAFT/1/Rev.8",
             "unofficial": False,
             "title_changes": [], "added": [], "removed": [], "moved": [], "renumbered": [],
-            "changed": [{"id": "op-launch", "from_number": "OP1", "to_number": "OP1",
-                         "words": [{"op": "insert", "before": "",
-                                    "after": "structured, inclusive and transparent"}]}],
-            "incorporated": [{
-                "amendment_id": "5f0c1c9e-2b7d-4e0a-9d3c-6a1e8b2f4c71", "state": "KAZ",
-                "action": "replace", "proposed_on_revision": 7, "incorporated_in": 8,
-                "paragraph_id": "op-launch", "number": "OP1", "from_number": "OP1",
-                "text": "We hereby launch the structured, inclusive and transparent "
-                        "negotiations process ...",
-            }],
-            "language_fallback": False,
+            "changed": [], "incorporated": [], "language_fallback": False,
         }}},
     }
 }

@@ -23,6 +23,7 @@ from services.documents.events import (
     AmendmentDeclined,
     AmendmentProposed,
     AmendmentWithdrawn,
+    CompanionRecorded,
     DistributionChanged,
     DocumentCirculated,
     DocumentStatusChanged,
@@ -218,8 +219,11 @@ async def when_distribution_changed_show_it(
     await _touch(connection, record, **event.distribution.as_row())
 
 
-@document_list.on(AmendmentProposed, AmendmentWithdrawn, AmendmentDeclined, DocumentCirculated)
-async def when_amended_or_circulated_note_the_version(
+@document_list.on(
+    AmendmentProposed, AmendmentWithdrawn, AmendmentDeclined, DocumentCirculated,
+    CompanionRecorded,
+)
+async def when_amended_circulated_or_accompanied_note_the_version(
     connection: AsyncConnection, record: RecordedEvent, event: object
 ) -> None:
     if not _mine(record):

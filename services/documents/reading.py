@@ -180,8 +180,19 @@ def _date_of(revision: Revision) -> str:
     return day.isoformat() if day is not None else ""
 
 
-UNOFFICIAL = "Unofficial translation"
-"""What every rendition of an unofficial translation says, before its title."""
+UNOFFICIAL = {
+    "en": "Unofficial translation",
+    "ru": "Неофициальный перевод",
+    "kk": "Ресми емес аударма",
+}
+"""What every rendition of an unofficial translation says, before its title, in the
+translation's own language (in English for a language not listed here): its reader is told in
+words they read that it is not the official text."""
+
+
+def unofficial_marker(language: str) -> str:
+    """The line that marks an unofficial translation into `language`."""
+    return UNOFFICIAL.get(language.split("-")[0].lower(), UNOFFICIAL["en"])
 
 
 def _unofficial(revision: Revision, language: str) -> bool:
@@ -190,13 +201,13 @@ def _unofficial(revision: Revision, language: str) -> bool:
 
 def plain_text(document: Document, revision: Revision, language: str) -> str:
     """The revision in `language` as plain text, lines ending in LF (an unofficial translation
-    says so under the heading)."""
+    says so under the heading, in its own language: "Неофициальный перевод")."""
     text = revision.text
     lines = [
         f"{revision.symbol}    {_date_of(revision)}".rstrip(),
         f"Distr.: {document.distribution.kind.value.replace('_', ' ')}",
         *([revision.originator] if revision.originator else []),
-        *([UNOFFICIAL] if _unofficial(revision, language) else []),
+        *([unofficial_marker(language)] if _unofficial(revision, language) else []),
         "",
         text.title.get(language, ""),
         "",
@@ -281,7 +292,7 @@ def akoma_ntoso(document: Document, revision: Revision, language: str) -> str:
     if revision.originator:
         out.append(f"      <p><docProponent>{escape(revision.originator)}</docProponent></p>")
     if _unofficial(revision, language):
-        out.append(f"      <p><docStatus>{UNOFFICIAL}</docStatus></p>")
+        out.append(f"      <p><docStatus>{unofficial_marker(language)}</docStatus></p>")
     out.append(f"      <p><docTitle>{escape(text.title.get(language, ''))}</docTitle></p>")
     out.append("    </preface>")
     paragraphs = numbered(text)

@@ -35,6 +35,7 @@ from services.documents.events import (
 )
 from services.documents.reading import choose_language
 from services.documents.schemas_circulation import CirculationOut, SupplementOut
+from services.documents.schemas_companions import CompanionOut
 from services.documents.symbols import REVISION_SYMBOL_PATTERN, SERIES_PATTERN, Symbol
 from shared.access import MEMBER_STATES_ONLY, Distribution, StateCode
 from shared.http.params import Day
@@ -176,6 +177,10 @@ class DocumentOut(BaseModel):
     circulations: list[CirculationOut] = Field(
         [], description="Each circulation of a revision (as the document stood), oldest first."
     )
+    companions: list[CompanionOut] = Field(
+        [], description="The texts that accompany the document with no symbol of their own "
+        "(its explanatory note), as it stood, in the language asked for where they have it."
+    )
 
     @classmethod
     def of(
@@ -235,6 +240,7 @@ class DocumentOut(BaseModel):
             supplement=document.supplement,
             supplements=supplements,
             circulations=[CirculationOut.of(c) for c in document.circulations],
+            companions=CompanionOut.all_of(document, requested),
         )
 
 

@@ -38,7 +38,7 @@ def test_every_symbol_and_series_parameter_carries_its_grammar(schema):
         if "{symbol}" in path
         for method in item
     ]
-    assert len(symbols) == 18
+    assert len(symbols) == 21
     assert all(s["pattern"] == SYMBOL_PATTERN for s in symbols)
     assert parameter(schema, "get", "/documents", "series")["schema"]["pattern"] == SERIES_PATTERN
     create = schema["components"]["schemas"]["CreateDraftIn"]
@@ -58,7 +58,8 @@ def test_a_revision_declares_its_required_if_match_and_its_428(schema):
 def test_dates_are_text_and_the_rules_the_schema_can_say_are_in_it(schema):
     models = schema["components"]["schemas"]
     for model, field in [("CreateDraftIn", "dated"), ("ReviseIn", "dated"),
-                         ("SupplementIn", "dated"), ("CirculationIn", "dated")]:  # fmt: skip
+                         ("SupplementIn", "dated"), ("CirculationIn", "dated"),
+                         ("CompanionIn", "dated")]:  # fmt: skip
         declared = models[model]["properties"][field]
         assert "date" in str(declared), (model, declared)
     assert models["ReviseIn"]["properties"]["originator"]["pattern"] == NOT_BLANK
@@ -101,6 +102,8 @@ async def test_a_method_a_documents_part_does_not_take_is_a_405(database_url, se
         symbol = (await docs.create(draft())).json()["symbol"]
         parts = {part: await docs.http.get(f"/documents/{symbol}/{part}", headers=SECRETARIAT)
                  for part in POST_ONLY}  # fmt: skip
+        companion = await docs.http.post(f"/documents/{symbol}/companions/explanatory_note",
+                                         json={}, headers=SECRETARIAT)
         revisions = await docs.http.get(f"/documents/{symbol}/revisions", headers=SECRETARIAT)
         document = await docs.http.get(f"/documents/{symbol}", headers=SECRETARIAT)
         malformed = await docs.http.get("/documents/SUM/2022/DRAFT/1/Rev.0", headers=SECRETARIAT)
@@ -108,5 +111,6 @@ async def test_a_method_a_documents_part_does_not_take_is_a_405(database_url, se
     for part, answer in parts.items():
         assert answer.status_code == 405, (part, answer.text)
         assert answer.headers["content-type"] == "application/problem+json"
+    assert (companion.status_code, companion.headers["Allow"]) == (405, "GET"), companion.text
     assert revisions.status_code == document.status_code == 200
     assert (malformed.status_code, malformed.json()["type"]) == (422, "/problems/invalid-symbol")

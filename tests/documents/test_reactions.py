@@ -156,7 +156,7 @@ async def test_decisions_on_a_document_change_its_status_and_adoption_freezes_it
                       "decided_on": date(2022, 10, 12), "outcome": "adopted"},
         ),
         FoundingMemberRegistered(
-            state="MDV", names={"en": "Maldives"}, member_since=date(1999, 9, 14)
+            state="MDV", names={"en": "Maldives"}, member_on=date(2022, 10, 7)
         ),
     ],
     ids=["admitted", "founding member"],

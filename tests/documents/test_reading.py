@@ -14,6 +14,7 @@ from services.documents.reading import (
     choose_language,
     parse_accept_language,
     plain_text,
+    unofficial_marker,
     word_changes,
 )
 from services.documents.seed import astana_rev8_russian, astana_rev8_text
@@ -79,3 +80,17 @@ def test_the_plain_text_rendition_follows_the_seed_layout():
     assert text.startswith("SUM/2022/DRAFT/1    2022-10-07\nDistr.: member states only\n")
     assert "\nOP5. As the first step of the transformation process, we decide that:\n" in text
     assert text.endswith("Council of Heads of State or Government.\n")
+
+
+def test_an_unofficial_translation_says_so_in_its_own_language_in_every_rendition():
+    document = rev8()
+    russian = plain_text(document, document.latest, "ru")
+    english = plain_text(document, document.latest, "en")
+    assert russian.startswith("SUM/2022/DRAFT/1    2022-10-07\nDistr.: member states only\n"
+                              "Неофициальный перевод\n\nПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ")
+    assert "Неофициальный перевод" not in english and "Unofficial" not in english
+    assert "<docStatus>Неофициальный перевод</docStatus>" in akoma_ntoso(
+        document, document.latest, "ru")
+    assert "docStatus" not in akoma_ntoso(document, document.latest, "en")
+    assert [unofficial_marker(tag) for tag in ("ru-RU", "kk", "zh")] == [
+        "Неофициальный перевод", "Ресми емес аударма", "Unofficial translation"]

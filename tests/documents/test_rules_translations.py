@@ -157,7 +157,7 @@ async def test_an_unofficial_translation_says_so_in_every_read(database_url, ser
     assert listed[0]["unofficial_languages"] == ["ru"]
     assert needed[0]["missing"] == ["kk", "ru"]
     assert revisions[0]["unofficial_languages"] == ["ru"]
-    assert "\nUnofficial translation\n" in text
+    assert "\nНеофициальный перевод\n" in text
     assert log[-1]["event_type"] == "TranslationAdded"
     assert json.loads(log[-1]["data"])["official"] is False
     assert official.status_code == 201

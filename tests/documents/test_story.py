@@ -269,9 +269,10 @@ async def test_the_story_of_the_draft_astana_statement(database_url, servers):
             "SUM/2022/DRAFT/1/Rev.8    2022-10-07\nDistr.: member states only\n"
             "Chairmanship of Kazakhstan\n\nDRAFT ASTANA")
         assert "Unofficial translation" not in english
-        assert "\nChairmanship of Kazakhstan\nUnofficial translation\n\nПРОЕКТ" in renditions[
+        assert "Неофициальный перевод" not in english
+        assert "\nChairmanship of Kazakhstan\nНеофициальный перевод\n\nПРОЕКТ" in renditions[
             "text", "ru"]
-        assert "<p><docStatus>Unofficial translation</docStatus></p>" in renditions["akn", "ru"]
+        assert "<p><docStatus>Неофициальный перевод</docStatus></p>" in renditions["akn", "ru"]
         assert "docStatus" not in renditions["akn", "en"]
         assert "\nDRAFT ASTANA STATEMENT ON CICA TRANSFORMATION\n" in english
         assert "\nPP11. Expressing appreciation of the personal role" in english

@@ -4,7 +4,8 @@ HTTP). No I/O here: test it with events in, events out.
 
 By topic: `state` (the fold), `texts` (drafts, revisions, numbering), `supplements` (addenda
 and corrigenda), `status` (decisions on a revision), `amendments`, `translations` (language
-versions), `circulation`, `errors` (the refusals). This
+versions), `circulation`, `companions` (texts that accompany a document, with no symbol of
+their own), `errors` (the refusals). This
 package gives them all under one name, `services.documents.domain`.
 """
 
@@ -16,6 +17,7 @@ from services.documents.domain.amendments import (
     withdraw_amendment,
 )
 from services.documents.domain.circulation import circulate, circulated_languages
+from services.documents.domain.companions import record_companion
 from services.documents.domain.errors import (
     AdoptedTextOfficialVersionsOnlyError,
     AdoptedTextUnchangedError,
@@ -25,12 +27,16 @@ from services.documents.domain.errors import (
     AmendmentNotOpenError,
     AmendmentToSupersededRevisionError,
     CirculatedBeforeItsDateError,
+    CompanionDatedBeforeItsDocumentError,
+    CompanionNotFoundError,
+    CompanionRecordedError,
     DatedBeforePreviousRevisionError,
     DatedInTheFutureError,
     DocumentNotEditableError,
     DocumentNotFoundError,
     DocumentNotRecordedError,
     InvalidAmendmentError,
+    InvalidCompanionError,
     InvalidOriginatorError,
     InvalidStatusChangeError,
     InvalidTextError,
@@ -101,6 +107,9 @@ __all__ = [
     "AmendmentStatus",
     "AmendmentToSupersededRevisionError",
     "CirculatedBeforeItsDateError",
+    "CompanionDatedBeforeItsDocumentError",
+    "CompanionNotFoundError",
+    "CompanionRecordedError",
     "DatedBeforePreviousRevisionError",
     "DatedInTheFutureError",
     "Document",
@@ -108,6 +117,7 @@ __all__ = [
     "DocumentNotFoundError",
     "DocumentNotRecordedError",
     "InvalidAmendmentError",
+    "InvalidCompanionError",
     "InvalidOriginatorError",
     "InvalidStatusChangeError",
     "InvalidTextError",
@@ -148,6 +158,7 @@ __all__ = [
     "numbered",
     "open_points",
     "propose_amendment",
+    "record_companion",
     "revise",
     "status_for_decision",
     "supplement_symbol",

@@ -346,3 +346,55 @@ class AlreadyCirculatedError(
             languages=languages,
             notes=notes,
         )
+
+
+# -------------------------------------------------------------------------- companions
+
+
+class CompanionNotFoundError(
+    NotFoundError, title="Companion text not found", rule="companion-not-found"
+):
+    def __init__(self, symbol: str, kind: str) -> None:
+        super().__init__(
+            f"{symbol} has no {kind.replace('_', ' ')}.", symbol=symbol, kind=kind
+        )
+
+
+class InvalidCompanionError(
+    InvalidError, title="Invalid companion text", rule="invalid-companion-text"
+):
+    """A companion text is whole: a title in the document's own language at least, and each
+    paragraph in the languages of its title, none blank."""
+
+
+class CompanionDatedBeforeItsDocumentError(
+    InvalidError, title="Companion dated before its document",
+    rule="companion-dated-before-its-document",
+):
+    """A text that accompanies a revision is issued with it or after it, not before the date
+    the revision bears."""
+
+    def __init__(self, symbol: str, kind: str, dated: date, revision_dated: date) -> None:
+        super().__init__(
+            f"{symbol} bears the date {revision_dated.isoformat()}: its "
+            f"{kind.replace('_', ' ')} is not dated {dated.isoformat()}.",
+            symbol=symbol,
+            kind=kind,
+            dated=dated.isoformat(),
+            revision_dated=revision_dated.isoformat(),
+        )
+
+
+class CompanionRecordedError(
+    RefusedError, title="Companion text recorded", rule="companion-recorded"
+):
+    """A document has one text of each kind: the one recorded stands (sending it again, the
+    same, records nothing)."""
+
+    def __init__(self, symbol: str, kind: str) -> None:
+        super().__init__(
+            f"{symbol} has its {kind.replace('_', ' ')} already, with another text: a "
+            "document has one of each kind.",
+            symbol=symbol,
+            kind=kind,
+        )

@@ -16,6 +16,8 @@ from services.documents.events import (
     AmendmentDeclined,
     AmendmentProposed,
     AmendmentWithdrawn,
+    CompanionKind,
+    CompanionRecorded,
     DistributionChanged,
     DocumentCirculated,
     DocumentStatusChanged,
@@ -166,6 +168,8 @@ class Document:
     """The document an addendum or a corrigendum is issued to (its base symbol)."""
     circulations: list[DocumentCirculated] = field(default_factory=list)
     """Each circulation of a revision, in the order recorded."""
+    companions: dict[CompanionKind, CompanionRecorded] = field(default_factory=dict)
+    """The texts that accompany it (an explanatory note), by kind, in the order recorded."""
 
     @property
     def stream_id(self) -> str:
@@ -324,6 +328,8 @@ class Document:
             self.distribution = event.distribution
         elif isinstance(event, DocumentCirculated):
             self.circulations.append(event)
+        elif isinstance(event, CompanionRecorded):
+            self.companions[event.kind] = event
         elif isinstance(event, AmendmentProposed):
             self.amendments[event.amendment_id] = Amendment(
                 event.amendment_id,
