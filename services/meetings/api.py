@@ -30,6 +30,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.meetings import bodies, commands, distributions, domain, examples, queries
 from services.meetings.schemas import (
     AdoptionIn,
+    AgendaAnnotationsIn,
     AgendaIn,
     AgendaItemOut,
     AgendaItemsAfter,
@@ -41,6 +42,7 @@ from services.meetings.schemas import (
     AsOf,
     BodiesOut,
     BodyOut,
+    CitingNote,
     ConsideringDocument,
     DecisionId,
     DecisionIn,
@@ -188,8 +190,9 @@ def _created(what: str, example: str) -> dict[int | str, dict[str, Any]]:
              responses=_created("meeting", f"/meetings/{examples.SOC_ID}"))
 @SECRETARIAT_ONLY
 async def schedule_meeting(body: MeetingIn, write: Write) -> Written:
-    """Schedule a body's session at a venue, from a local start to a local end in an IANA
-    zone. The meeting's id is its session symbol with `-` for `/` (`SOC-2022-III`)."""
+    """Schedule a body's session at a venue, as its sources date it: its first and last days,
+    and the local time of its start or end (in an IANA zone) only when a source gives it. The
+    meeting's id is its session symbol with `-` for `/` (`SOC-2022-III`)."""
     written = await write(commands.schedule_meeting, **dict(body))
     write.response.headers["Location"] = f"/meetings/{written.stream_id.removeprefix('meeting-')}"
     return written
@@ -232,9 +235,26 @@ async def draft_agenda(meeting_id: MeetingId, body: AgendaIn, write: Write) -> W
 @router.post("/meetings/{meeting_id}/agenda/revisions", status_code=201, tags=["agendas"])
 @SECRETARIAT_ONLY
 async def revise_agenda(meeting_id: MeetingId, body: AgendaRevisionIn, write: Write) -> Written:
-    """Circulate a revised or annotated draft under a new symbol (`SOC/2022-III/Agenda/2`);
-    refused (409) once the agenda is adopted."""
+    """Circulate a revision of the draft agenda, with its own items, under a new symbol;
+    refused (409) once the agenda is adopted, or under a symbol circulated already (409
+    `symbol-circulated`). An annotated agenda that does not revise the agenda is not a
+    revision: `/agenda/annotations`."""
     return await write(commands.revise_agenda, meeting_id=meeting_id, **dict(body))
+
+
+@router.post("/meetings/{meeting_id}/agenda/annotations", status_code=201, tags=["agendas"])
+@SECRETARIAT_ONLY
+async def annotate_agenda(
+    meeting_id: MeetingId, body: AgendaAnnotationsIn, write: Write
+) -> Written:
+    """Record an annotated agenda (`SOC/2022-III/Agenda/2`, the draft annotated agenda of 7
+    October 2022): its own document, annotating items of the agenda as it stands, whose items
+    and symbol it leaves as they are. Refused with no agenda circulated (409
+    `agenda-not-circulated`), dated before the agenda it annotates (422
+    `annotated-before-circulated`), on an item the agenda does not have (422
+    `no-such-agenda-item`), or under a symbol circulated already with another text (409
+    `symbol-circulated`); the same annotated agenda again records nothing."""
+    return await write(commands.annotate_agenda, meeting_id=meeting_id, **dict(body))
 
 
 @router.post("/meetings/{meeting_id}/agenda/adoption", status_code=201, tags=["agendas"])
@@ -260,7 +280,8 @@ async def get_agenda(
     view: AgendaView = "current", as_of: AsOf = None,
 ) -> AgendaOut:
     """The agenda as circulated, as adopted, or as it stands (or stood at `as_of`), without
-    the documents the caller may not see."""
+    the documents the caller may not see, with the annotated agendas circulated (`annotated`:
+    each one's symbol, date and annotations by item)."""
     state, _ = await _meeting(store, response, viewer, meeting_id, as_of)
     return AgendaOut.of(await _as_shown(store.engine, viewer, state), view)
 
@@ -268,18 +289,28 @@ async def get_agenda(
 @router.get("/agenda-items", tags=["agendas"])
 @READERS
 async def find_agenda_items(
-    request: Request, viewer: CallerView, document: ConsideringDocument,
-    limit: Limit = DEFAULT_LIMIT, after: AgendaItemsAfter = None,
+    request: Request, viewer: CallerView, document: ConsideringDocument = None,
+    note: CitingNote = None, limit: Limit = DEFAULT_LIMIT, after: AgendaItemsAfter = None,
 ) -> AgendaItemsOut:
-    """The agenda items (of every meeting) that consider a document, at any revision, each
-    without the documents the caller may not see (none for a document it may not see); a page
-    at a time: by meeting id, then in the agenda's order, at most `limit` after the cursor
-    `after`; `next_after` reads on."""
+    """The agenda items (of every meeting) that consider a document, at any revision, or that
+    cite a note verbale (`note`: one of the two, 422 `invalid-request` otherwise), each without
+    the documents the caller may not see (none for a document it may not see); a page at a
+    time: by meeting id, then in the agenda's order, at most `limit` after the cursor `after`;
+    `next_after` reads on."""
     engine = await _read_model(request, viewer, "Agenda items")
-    asked = domain.base_symbol(document)[0]
-    if not (await queries.documents_seen(engine, viewer, {asked}))(document):
-        return AgendaItemsOut(items=[], next_after=None)
-    page = await queries.agenda_items_considering(engine, document, after=after, limit=limit)
+    if (document is None) == (note is None):
+        raise domain.InvalidRequestError(
+            "Agenda items are found by the document they consider or the note they cite: give "
+            "one of document and note.")
+    if document is None:
+        assert note is not None
+        page = await queries.agenda_items_citing(engine, note, after=after, limit=limit)
+    else:
+        asked = domain.base_symbol(document)[0]
+        if not (await queries.documents_seen(engine, viewer, {asked}))(document):
+            return AgendaItemsOut(items=[], next_after=None)
+        page = await queries.agenda_items_considering(engine, document, after=after,
+                                                      limit=limit)
     named = {domain.base_symbol(d["symbol"])[0] for row in page.items for d in row["considers"]}
     sees = await queries.documents_seen(engine, viewer, named)
     return AgendaItemsOut(items=[
@@ -296,19 +327,25 @@ async def find_agenda_items(
 @SECRETARIAT_ONLY
 async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
     """Record a decision taken by consensus under an item of the adopted agenda: on a
-    document (by symbol and revision), a membership application, a chairmanship or the item
-    itself. The same `decision_id` is recorded once. A draft put to the meeting is recorded
-    as it was put (409 `decision-not-as-proposed` otherwise); a decision recorded with no
-    draft is the draft taken at once, every participant present. A standing objection to a
-    draft on the same subject under the same item refuses it, whatever its id (409
-    `no-consensus`)."""
+    document (by symbol and revision), a membership application, a chairmanship, a
+    coordinator, the next meeting of a body or the item itself. At a meeting whose agenda the
+    record does not hold, a decision has no item and names the document that records it
+    (`recorded_in`; 422 `decision-without-source` with neither, 422 `decision-outside-agenda`
+    with no item where the agenda is held). One that follows a recommendation names the body
+    (`on_recommendation_of`: one whose recommendations go to this body, made by the day of the
+    decision, 422 `not-recommended-by` otherwise). The same `decision_id` is recorded once. A
+    draft put to the meeting is recorded as it was put (409 `decision-not-as-proposed`
+    otherwise); a decision recorded with no draft is the draft taken at once, every
+    participant present. A standing objection to a draft on the same subject under the same
+    item refuses it, whatever its id (409 `no-consensus`)."""
     return await write(commands.record_decision, meeting_id=meeting_id, **dict(body))
 
 
 @router.post("/meetings/{meeting_id}/decision-proposals", status_code=201, tags=["decisions"])
 @SECRETARIAT_ONLY
 async def propose_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
-    """Put a draft decision to the meeting. Decisions are by consensus: once any participant
+    """Put a draft decision to the meeting, under an item of its agenda (422 with none).
+    Decisions are by consensus: once any participant
     objects, recording it, or any decision on the same subject under the same item, is refused
     (409). The same draft put again changes nothing; other content under its id is refused
     (409): a new text is a new draft."""
@@ -382,17 +419,24 @@ async def find_decisions(
     after: DecisionsAfter = None,
 ) -> DecisionsPageOut:
     """Every decision recorded, at meetings and by silence procedure (from the read model), but
-    those on a document the caller may not see; a page at a time, in the order recorded (log
-    position): at most `limit` after the cursor `after`. The decisions the caller may not see
-    are left out of the page they fall in, so a page may hold fewer than `limit`, even none,
-    while `next_after` is not null: read on until it is."""
+    those on a document the caller may not see (and without the document that records one,
+    `recorded_in`, when the caller may not see that document); a page at a time, in the order
+    recorded (log position): at most `limit` after the cursor `after`. The decisions the
+    caller may not see are left out of the page they fall in, so a page may hold fewer than
+    `limit`, even none, while `next_after` is not null: read on until it is."""
     engine = await _read_model(request, viewer, "Decisions")
     page = await queries.recorded_decisions(engine, body=body, after=after, limit=limit)
-    subjects = [distributions.subject_document(row["subject"]) for row in page.items]
+    named = [distributions.subject_document(row["subject"]) for row in page.items]
+    named += [row["recorded_in"]["symbol"] for row in page.items if row["recorded_in"]]
     sees = await queries.documents_seen(
-        engine, viewer, {domain.base_symbol(s)[0] for s in subjects if s is not None})
+        engine, viewer, {domain.base_symbol(s)[0] for s in named if s is not None})
+
+    def shown(row: dict[str, Any]) -> dict[str, Any]:
+        record = row["recorded_in"]
+        return row if record is None or sees(record["symbol"]) else {**row, "recorded_in": None}
+
     return DecisionsPageOut(
-        decisions=[DecisionOut.model_validate(row) for row in page.items
+        decisions=[DecisionOut.model_validate(shown(row)) for row in page.items
                    if distributions.subject_shown(row["subject"], sees)],
         next_after=page.next_after)
 

@@ -17,13 +17,21 @@ on the membership the service knows, read in the command's transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from services.meetings import domain, queries, silence
-from services.meetings.events import AgendaItem, DraftDecision, ReservationKind, Subject
+from services.meetings.events import (
+    AgendaItem,
+    Annotation,
+    DraftDecision,
+    Recommendation,
+    RecordedIn,
+    ReservationKind,
+    Subject,
+)
 from services.meetings.queries import decision_stream, meeting_stream, silence_stream
 from shared.access.model import Membership
 from shared.commands import (
@@ -87,7 +95,8 @@ async def _as_a_member(
 
 async def schedule_meeting(
     *, store: PostgresEventStore, body: str, session: str, title: str, venue: str,
-    starts_local: datetime, ends_local: datetime, time_zone: str,
+    starts_on: date, ends_on: date, starts_at_local: time | None = None,
+    ends_at_local: time | None = None, time_zone: str | None = None,
     participants: Sequence[str] | None, expected: int | None = None,
 ) -> Recorded:
     """Schedule a session; its participants are the member states on its first day (those the
@@ -97,11 +106,11 @@ async def schedule_meeting(
     async with store.engine.begin() as connection:
         if participants is None:
             known = await queries.known_members(connection, store)
-            participants = known.on(starts_local.date())
+            participants = known.on(starts_on)
         decide = on_meeting(
             meeting_id, domain.schedule, body=body, session=session, title=title, venue=venue,
-            starts_local=starts_local, ends_local=ends_local, time_zone=time_zone,
-            participants=participants,
+            starts_on=starts_on, starts_at_local=starts_at_local, ends_on=ends_on,
+            ends_at_local=ends_at_local, time_zone=time_zone, participants=participants,
         )
         return await decide_and_append(connection, store, meeting_stream(meeting_id), MEETING,
                                        decide, expected=expected)
@@ -124,6 +133,15 @@ async def revise_agenda(
                                   basis=basis)
 
 
+async def annotate_agenda(
+    *, store: PostgresEventStore, meeting_id: str, symbol: str, circulated_on: date, title: str,
+    annotations: Sequence[Annotation], expected: int | None = None,
+) -> Recorded:
+    return await _meeting_command(store, meeting_id, expected, domain.annotate_agenda,
+                                  symbol=symbol, circulated_on=circulated_on, title=title,
+                                  annotations=annotations)
+
+
 async def adopt_agenda(
     *, store: PostgresEventStore, meeting_id: str, adopted_on: date,
     items: Sequence[AgendaItem] | None, expected: int | None = None,
@@ -142,8 +160,9 @@ async def amend_adopted_agenda(
 
 async def _decision(
     rule: Callable[..., Decision], *, store: PostgresEventStore, meeting_id: str,
-    decision_id: UUID, item: str, outcome: str, subject: Subject, text: str, decided_on: date,
-    expected: int | None = None,
+    decision_id: UUID, item: str | None, outcome: str, subject: Subject, decided_on: date,
+    text: str | None = None, recorded_in: RecordedIn | None = None,
+    on_recommendation_of: Recommendation | None = None, expected: int | None = None,
 ) -> Recorded:
     """A draft or a decision (as `rule` says): its id taken for this meeting (refused if another
     meeting holds it) and the meeting's rule, in one transaction: both are recorded, or
@@ -158,7 +177,8 @@ async def _decision(
         return await decide_and_append(
             connection, store, meeting_stream(meeting_id), MEETING,
             on_meeting(meeting_id, rule, decision_id=decision_id, item=item, outcome=outcome,
-                       subject=subject, text=text, decided_on=decided_on),
+                       subject=subject, text=text, decided_on=decided_on,
+                       recorded_in=recorded_in, on_recommendation_of=on_recommendation_of),
             expected=expected,
         )
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from services.meetings.considered import base_symbol
-from services.meetings.domain import Meeting
+from services.meetings.domain import Decision, Meeting
 from services.meetings.events import (
     AgendaAdopted,
     AgendaAmendedByDecision,
@@ -110,6 +110,7 @@ def documents_named(event: DomainEvent) -> set[str]:
         symbols += [event.parent.symbol, event.added.symbol]
     elif isinstance(event, DecisionProposed | DecisionRecorded):
         symbols.append(subject_document(event.subject))
+        symbols.append(event.recorded_in.symbol if event.recorded_in else None)
     elif isinstance(event, SilenceProcedureStarted):
         symbols.append(subject_document(event.draft.subject))
     elif isinstance(event, DocumentDistributionNoted):
@@ -126,6 +127,7 @@ def documents_in(state: Meeting) -> set[str]:
         *(s for agenda in agendas if agenda is not None for s in _considered(agenda.items)),
         *(s for e in state.document_history for s in (e.previous.symbol, e.current.symbol)),
         *(subject_document(d.subject) for d in state.decisions),
+        *(d.recorded_in.symbol for d in state.decisions if d.recorded_in is not None),
         *(subject_document(p.subject) for p in state.proposals.values()),
     ]
     return {base_symbol(symbol)[0] for symbol in symbols if symbol is not None}
@@ -159,11 +161,19 @@ def subject_shown(subject: Any, sees: Sees) -> bool:
     return symbol is None or sees(symbol)
 
 
+def record_shown(decision: Decision, sees: Sees) -> Decision:
+    """A decision as the caller is shown it: without the document that records it when the
+    caller may not see that document."""
+    if decision.recorded_in is None or sees(decision.recorded_in.symbol):
+        return decision
+    return dataclasses.replace(decision, recorded_in=None)
+
+
 def meeting_shown(state: Meeting, sees: Sees) -> Meeting:
     """The meeting as the caller is shown it: its agenda in every view without the documents
     it may not see, and without the decisions and drafts on them (nor what was placed on
     those)."""
-    decisions = [d for d in state.decisions if subject_shown(d.subject, sees)]
+    decisions = [record_shown(d, sees) for d in state.decisions if subject_shown(d.subject, sees)]
     proposals = {i: p for i, p in state.proposals.items() if subject_shown(p.subject, sees)}
     shown = {*proposals, *(d.decision_id for d in decisions)}
 

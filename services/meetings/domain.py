@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -30,10 +30,12 @@ from services.meetings.considered import follow_supplement as follow_supplement
 from services.meetings.events import (
     AgendaAdopted,
     AgendaAmendedByDecision,
+    AgendaAnnotated,
     AgendaDrafted,
     AgendaItem,
     AgendaItemSubject,
     AgendaRevised,
+    Annotation,
     ConsideredDocumentRevised,
     ConsideredDocumentSupplemented,
     DecisionIdAssigned,
@@ -45,6 +47,8 @@ from services.meetings.events import (
     MeetingScheduled,
     ParticipantAdded,
     ParticipantRemoved,
+    Recommendation,
+    RecordedIn,
     ReservationPlaced,
     SubItem,
     Subject,
@@ -137,6 +141,59 @@ class NoStandingObjectionError(
 class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus"): ...
 
 
+class AgendaNotCirculatedError(
+    MeetingsError, title="Agenda not circulated", rule="agenda-not-circulated"
+):
+    """An annotated agenda annotates an agenda circulated before it: with none on record,
+    there is nothing to annotate."""
+
+
+class AnnotatedBeforeCirculatedError(
+    kinds.InvalidError, title="Annotated before circulated", rule="annotated-before-circulated"
+):
+    """An annotated agenda is dated on or after the day the agenda it annotates was
+    circulated."""
+
+
+class NoSuchAgendaItemError(
+    kinds.InvalidError, title="No such agenda item", rule="no-such-agenda-item"
+):
+    """An annotation is on an item or sub-item the agenda has (``3(c)``): one on an item it
+    does not have annotates nothing."""
+
+
+class SymbolCirculatedError(
+    MeetingsError, title="Symbol circulated already", rule="symbol-circulated"
+):
+    """A document symbol names one text: an agenda, a revision or an annotated agenda
+    circulated under a symbol already used is refused, but the same annotated agenda recorded
+    again, which records nothing."""
+
+
+class DecisionWithoutSourceError(
+    kinds.InvalidError, title="Decision without a source", rule="decision-without-source"
+):
+    """A decision is recorded under an item of the meeting's agenda, or, for a meeting whose
+    agenda the record does not hold, as the document that records it says (`recorded_in`):
+    with neither, nothing says it was taken."""
+
+
+class DecisionOutsideAgendaError(
+    kinds.InvalidError, title="Decision outside the agenda", rule="decision-outside-agenda"
+):
+    """A meeting whose agenda is on record decides under its items: a decision of it with no
+    item would be one no item of the record accounts for."""
+
+
+class NotRecommendedByError(
+    kinds.InvalidError, title="Not a recommendation to this body",
+    rule="not-recommended-by",
+):
+    """A decision follows the recommendation of a body whose recommendations go to the
+    deciding body (the SWG's to the SOC, the SOC's to the Summit and the Ministerial Council:
+    `shared.competence.RECOMMENDS_TO`), made by the day of the decision."""
+
+
 class NotAnAgendaDecisionError(
     MeetingsError, title="Not a decision on the agenda", rule="not-an-agenda-decision"
 ):
@@ -186,6 +243,33 @@ def instant(local: datetime, time_zone: str) -> datetime:
     return local.replace(tzinfo=zone(time_zone)).astimezone(UTC)
 
 
+def starts_at(scheduled: MeetingScheduled) -> datetime | None:
+    """The instant a meeting starts, when its sources give the time (and so its zone)."""
+    if scheduled.starts_at_local is None or scheduled.time_zone is None:
+        return None
+    return instant(datetime.combine(scheduled.starts_on, scheduled.starts_at_local),
+                   scheduled.time_zone)
+
+
+def ends_at(scheduled: MeetingScheduled) -> datetime | None:
+    """The instant a meeting ends, when its sources give the time (and so its zone)."""
+    if scheduled.ends_at_local is None or scheduled.time_zone is None:
+        return None
+    return instant(datetime.combine(scheduled.ends_on, scheduled.ends_at_local),
+                   scheduled.time_zone)
+
+
+def first_instant(scheduled: MeetingScheduled) -> datetime:
+    """Where a meeting falls on the time line, to list meetings in order: its start, or with
+    no time known the start of its first day (in its zone; at UTC with none). An ordering
+    key, never shown as the meeting's start."""
+    at = starts_at(scheduled)
+    if at is not None:
+        return at
+    return instant(datetime.combine(scheduled.starts_on, time()),
+                   scheduled.time_zone or "UTC")
+
+
 # ------------------------------------------------------------------------------ meetings
 
 
@@ -196,7 +280,9 @@ class Decision:
     outcome: str
     subject: dict[str, Any]
     decided_on: date
-    text: str
+    text: str | None
+    recorded_in: RecordedIn | None = None
+    on_recommendation_of: Recommendation | None = None
 
 
 @dataclass
@@ -206,6 +292,8 @@ class Meeting:
     participants: list[str] = field(default_factory=list)
     circulated: AgendaDrafted | None = None
     revisions: list[AgendaRevised] = field(default_factory=list)
+    annotated: list[AgendaAnnotated] = field(default_factory=list)
+    """The annotated agendas circulated, each its own document: they change no item."""
     adopted: AgendaAdopted | None = None
     items: tuple[AgendaItem, ...] = ()
     """The agenda as it stands: the last draft, or as adopted, with current documents."""
@@ -263,6 +351,8 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
         elif isinstance(event, AgendaRevised):
             state.revisions.append(event)
             state.items = event.items
+        elif isinstance(event, AgendaAnnotated):
+            state.annotated.append(event)
         elif isinstance(event, AgendaAdopted):
             state.adopted = event
             state.items = event.items
@@ -287,6 +377,7 @@ def meeting(meeting_id: str, events: Iterable[DomainEvent]) -> Meeting:
             state.decisions.append(Decision(
                 event.decision_id, event.item, event.outcome,
                 event.subject.model_dump(mode="json"), event.decided_on, event.text,
+                event.recorded_in, event.on_recommendation_of,
             ))
     return state
 
@@ -319,35 +410,51 @@ def schedule(
     session: str,
     title: str,
     venue: str,
-    starts_local: datetime,
-    ends_local: datetime,
-    time_zone: str,
+    starts_on: date,
+    ends_on: date,
+    starts_at_local: time | None = None,
+    ends_at_local: time | None = None,
+    time_zone: str | None = None,
     participants: Sequence[str],
 ) -> list[MeetingScheduled]:
+    """A session as its sources date it: its days, and the clock times of its start and end
+    only when a source gives them (the Summit of "12-13 October 2022" has none). A clock time
+    is read in a zone, so a time takes one; a zone with no time is kept as given."""
     if state.exists:
         raise MeetingsError(f"The session {session} is scheduled already.", session=session)
     check_session(body, session)
-    if starts_local.tzinfo is not None or ends_local.tzinfo is not None:
+    if any(t is not None and t.tzinfo is not None for t in (starts_at_local, ends_at_local)):
         raise InvalidRequestError(
-            "starts_local and ends_local are wall-clock times without an offset; the zone is "
-            "time_zone."
+            "starts_at_local and ends_at_local are wall-clock times without an offset; the "
+            "zone is time_zone."
         )
-    if ends_local <= starts_local:
+    if ends_on < starts_on:
+        raise InvalidRequestError(
+            f"A meeting ends on or after its first day: {ends_on} is before {starts_on}.")
+    if (starts_at_local is not None and ends_at_local is not None and ends_on == starts_on
+            and ends_at_local <= starts_at_local):
         raise InvalidRequestError("A meeting ends after it starts.")
-    if time_zone not in TIME_ZONES:
+    if time_zone is None and (starts_at_local is not None or ends_at_local is not None):
+        raise InvalidRequestError(
+            "A clock time is read in a time zone: give time_zone with starts_at_local or "
+            "ends_at_local.")
+    if time_zone is not None and time_zone not in TIME_ZONES:
         raise InvalidRequestError(f"{time_zone!r} is not an IANA time zone.", time_zone=time_zone)
     if not participants:
         raise InvalidRequestError(
             "A meeting has participants: name them, or let the registry's member states reach "
             "the meetings service first."
         )
-    tz = zone(time_zone)
-    offset = starts_local.replace(tzinfo=tz).utcoffset() or timedelta(0)
+    offset = None
+    if time_zone is not None:
+        local = datetime.combine(starts_on, starts_at_local or time())
+        delta = local.replace(tzinfo=zone(time_zone)).utcoffset() or timedelta(0)
+        offset = int(delta.total_seconds() // 60)
     return [MeetingScheduled(
         meeting_id=state.meeting_id, body=body, session=session,  # type: ignore[arg-type]
-        title=title, venue=venue, starts_local=starts_local, ends_local=ends_local,
-        time_zone=time_zone, utc_offset_minutes=int(offset.total_seconds() // 60),
-        participants=tuple(sorted(set(participants))),
+        title=title, venue=venue, starts_on=starts_on, starts_at_local=starts_at_local,
+        ends_on=ends_on, ends_at_local=ends_at_local, time_zone=time_zone,
+        utc_offset_minutes=offset, participants=tuple(sorted(set(participants))),
     )]
 
 
@@ -393,13 +500,65 @@ def revise_agenda(
         raise AgendaAdoptedError(
             "The agenda is adopted: it changes only by a decision the meeting records."
         )
-    used = {state.circulated.symbol, *(r.symbol for r in state.revisions)}
-    if symbol in used:
-        raise MeetingsError(f"{symbol} was circulated already; a revision has a new symbol.",
-                            symbol=symbol)
+    if symbol in _symbols_used(state):
+        raise SymbolCirculatedError(
+            f"{symbol} was circulated already; a revision has a new symbol.", symbol=symbol)
     _check_items(items)
     return [AgendaRevised(symbol=symbol, circulated_on=circulated_on, items=tuple(items),
                           basis=basis)]
+
+
+def _symbols_used(state: Meeting) -> set[str]:
+    """The symbols of the agenda, its revisions and its annotated agendas circulated."""
+    circulated = [state.circulated] if state.circulated else []
+    return {e.symbol for e in [*circulated, *state.revisions, *state.annotated]}
+
+
+def annotate_agenda(
+    state: Meeting, *, symbol: str, circulated_on: date, title: str,
+    annotations: Sequence[Annotation],
+) -> list[AgendaAnnotated]:
+    """Circulate an annotated agenda: its own document, under its own symbol, with its words on
+    items of the agenda as it stands; the agenda keeps its items and its symbol. The same
+    annotated agenda again records nothing; another text under a symbol circulated is
+    refused."""
+    _must_exist(state)
+    if state.circulated is None:
+        raise AgendaNotCirculatedError(
+            "There is no agenda to annotate: circulate the draft agenda first.",
+            meeting_id=state.meeting_id)
+    annotates = state.agenda_symbol or state.circulated.symbol
+    for earlier in state.annotated:
+        if earlier.symbol == symbol:
+            same = (earlier.circulated_on, earlier.title, earlier.annotations) == (
+                circulated_on, title, tuple(annotations))
+            if same:
+                return []
+            raise SymbolCirculatedError(
+                f"{symbol} was circulated already with other annotations.", symbol=symbol)
+    if symbol in _symbols_used(state):
+        raise SymbolCirculatedError(
+            f"{symbol} was circulated already as the agenda or a revision of it.",
+            symbol=symbol)
+    last = state.revisions[-1] if state.revisions else state.circulated
+    if circulated_on < last.circulated_on:
+        raise AnnotatedBeforeCirculatedError(
+            f"{symbol} annotates {annotates}, circulated on {last.circulated_on}; it is not "
+            f"dated before it ({circulated_on}).", symbol=symbol, annotates=annotates)
+    if not annotations:
+        raise InvalidRequestError("An annotated agenda annotates at least one item.")
+    refs = [a.ref for a in annotations]
+    unknown = [ref for ref in refs if state.item(ref) is None]
+    if unknown:
+        raise NoSuchAgendaItemError(
+            f"The agenda {annotates} has no item {', '.join(unknown)}.", items=unknown)
+    twice = sorted({ref for ref in refs if refs.count(ref) > 1})
+    if twice:
+        raise InvalidRequestError(
+            f"An annotated agenda annotates an item once: {', '.join(twice)} twice.",
+            items=twice)
+    return [AgendaAnnotated(symbol=symbol, circulated_on=circulated_on, title=title,
+                            annotates=annotates, annotations=tuple(annotations))]
 
 
 def adopt_agenda(
@@ -410,10 +569,10 @@ def adopt_agenda(
         raise MeetingsError("There is no draft agenda to adopt.")
     if state.adopted is not None:
         raise AgendaAdoptedError(f"The agenda was adopted on {state.adopted.adopted_on}.")
-    if not scheduled.starts_local.date() <= adopted_on <= scheduled.ends_local.date():
+    if not scheduled.starts_on <= adopted_on <= scheduled.ends_on:
         raise InvalidRequestError(
-            f"The agenda is adopted at the meeting ({scheduled.starts_local.date()} to "
-            f"{scheduled.ends_local.date()}), not on {adopted_on}."
+            f"The agenda is adopted at the meeting ({scheduled.starts_on} to "
+            f"{scheduled.ends_on}), not on {adopted_on}."
         )
     adopted = tuple(items) if items is not None else state.items
     _check_items(adopted)
@@ -464,22 +623,76 @@ def record_decision(
     state: Meeting,
     *,
     decision_id: UUID,
-    item: str,
+    item: str | None,
     outcome: str,
     subject: Subject,
-    text: str,
     decided_on: date,
+    text: str | None = None,
+    recorded_in: RecordedIn | None = None,
+    on_recommendation_of: Recommendation | None = None,
 ) -> list[DecisionRecorded]:
+    """A decision of the meeting, by consensus: under an item of its adopted agenda, or, at a
+    meeting whose agenda the record does not hold, as the document that records it says
+    (`recorded_in`: the Summit's decisions known from its draft conclusions). Within the
+    body's competence, on one of the meeting's days, and on the recommendation of a body whose
+    recommendations go to it when it says it follows one."""
     scheduled = _must_exist(state)
     subject = _SUBJECT.validate_python(subject)
     if any(d.decision_id == decision_id for d in state.decisions):
         return []  # the same decision, recorded once
     competence.check_competence(scheduled.body, subject.model_dump(mode="json"), outcome)
+    if item is None:
+        _check_outside_agenda(state, recorded_in=recorded_in, subject=subject)
+    else:
+        _check_under_item(state, decision_id=decision_id, item=item, outcome=outcome,
+                          subject=subject, text=text, recorded_in=recorded_in,
+                          on_recommendation_of=on_recommendation_of)
+    if not scheduled.starts_on <= decided_on <= scheduled.ends_on:
+        raise InvalidRequestError(
+            f"The meeting sits from {scheduled.starts_on} to {scheduled.ends_on}; a decision "
+            f"on {decided_on} is not its own."
+        )
+    if on_recommendation_of is not None:
+        _check_recommendation(scheduled.body, on_recommendation_of, decided_on)
+    return [DecisionRecorded(
+        decision_id=decision_id, meeting_id=state.meeting_id, body=scheduled.body,
+        session=scheduled.session, decided_on=decided_on, outcome=outcome,  # type: ignore[arg-type]
+        subject=subject, text=text, item=item, recorded_in=recorded_in,
+        on_recommendation_of=on_recommendation_of,
+    )]
+
+
+def _check_outside_agenda(
+    state: Meeting, *, recorded_in: RecordedIn | None, subject: Subject
+) -> None:
+    """A decision with no item: named by the document that records it, at a meeting whose
+    agenda the record does not hold, and not on an agenda item."""
+    if recorded_in is None:
+        raise DecisionWithoutSourceError(
+            "A decision with no agenda item names the document that records it (recorded_in: "
+            "its symbol and paragraph).")
+    if state.circulated is not None:
+        raise DecisionOutsideAgendaError(
+            f"The meeting's agenda {state.agenda_symbol} is on record: a decision of it is "
+            "taken under one of its items.", agenda=state.agenda_symbol)
+    if isinstance(subject, AgendaItemSubject):
+        raise InvalidRequestError(
+            "A decision on an agenda item is taken under that item: this one has none.")
+
+
+def _check_under_item(
+    state: Meeting, *, decision_id: UUID, item: str, outcome: str, subject: Subject,
+    text: str | None, recorded_in: RecordedIn | None,
+    on_recommendation_of: Recommendation | None,
+) -> None:
+    """A decision under `item`: of the adopted agenda, as the draft put to the meeting (if any)
+    said, with no standing objection, on what the item considers."""
     if state.adopted is None:
         raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
     proposed = state.proposals.get(decision_id)
     if proposed is not None and not _as_proposed(
-        proposed, item=item, outcome=outcome, subject=subject, text=text
+        proposed, item=item, outcome=outcome, subject=subject, text=text,
+        recorded_in=recorded_in, on_recommendation_of=on_recommendation_of,
     ):
         raise NotAsProposedError(
             f"The draft decision {decision_id} was put to the meeting under item "
@@ -496,11 +709,6 @@ def record_decision(
     on = state.item(item)
     if on is None:
         raise InvalidRequestError(f"The agenda has no item {item}.", item=item)
-    if not scheduled.starts_local.date() <= decided_on <= scheduled.ends_local.date():
-        raise InvalidRequestError(
-            f"The meeting sits from {scheduled.starts_local.date()} to "
-            f"{scheduled.ends_local.date()}; a decision on {decided_on} is not its own."
-        )
     if isinstance(subject, DocumentSubject):
         considered = {d.symbol for d in on.considers}
         if subject.symbol not in considered:
@@ -510,11 +718,18 @@ def record_decision(
             )
     if isinstance(subject, AgendaItemSubject) and subject.item != item:
         raise InvalidRequestError(f"A decision under item {item} is on item {item}.")
-    return [DecisionRecorded(
-        decision_id=decision_id, meeting_id=state.meeting_id, body=scheduled.body,
-        session=scheduled.session, decided_on=decided_on, outcome=outcome,  # type: ignore[arg-type]
-        subject=subject, text=text, item=item,
-    )]
+
+
+def _check_recommendation(body: str, recommendation: Recommendation, decided_on: date) -> None:
+    if body not in competence.RECOMMENDS_TO.get(recommendation.body, ()):
+        raise NotRecommendedByError(
+            f"The {recommendation.body}'s recommendations go to "
+            f"{', '.join(competence.RECOMMENDS_TO.get(recommendation.body, ())) or 'no body'}, "
+            f"not to the {body}.", body=body, recommended_by=recommendation.body)
+    if recommendation.dated is not None and recommendation.dated > decided_on:
+        raise NotRecommendedByError(
+            f"A decision of {decided_on} follows a recommendation made by then, not one of "
+            f"{recommendation.dated}.", recommended_by=recommendation.body)
 
 
 def assign_decision_id(
@@ -535,11 +750,14 @@ def assign_decision_id(
 
 
 def _as_proposed(
-    proposed: DecisionProposed, *, item: str, outcome: str, subject: Subject, text: str
+    proposed: DecisionProposed, *, item: str, outcome: str, subject: Subject, text: str | None,
+    recorded_in: RecordedIn | None = None, on_recommendation_of: Recommendation | None = None,
 ) -> bool:
     """Whether a decision says what the draft put to the meeting said."""
-    return (proposed.item, proposed.outcome, proposed.subject, proposed.text) == (
-        item, outcome, _SUBJECT.validate_python(subject), text,
+    return (proposed.item, proposed.outcome, proposed.subject, proposed.text,
+            proposed.recorded_in, proposed.on_recommendation_of) == (
+        item, outcome, _SUBJECT.validate_python(subject), text, recorded_in,
+        on_recommendation_of,
     )
 
 
@@ -560,27 +778,35 @@ def _standing_objections(state: Meeting, *, item: str, subject: Subject) -> set[
 
 
 def propose_decision(
-    state: Meeting, *, decision_id: UUID, item: str, outcome: str, subject: Subject, text: str,
-    decided_on: date,
+    state: Meeting, *, decision_id: UUID, item: str | None, outcome: str, subject: Subject,
+    decided_on: date, text: str | None = None, recorded_in: RecordedIn | None = None,
+    on_recommendation_of: Recommendation | None = None,
 ) -> list[DecisionProposed]:
-    """Put a draft decision to the meeting: checked as `record_decision` checks it. The same
-    draft put again changes nothing; other content under the same id is refused (a draft is
-    put once; a new text is a new draft)."""
+    """Put a draft decision to the meeting under an item of its agenda: checked as
+    `record_decision` checks it. The same draft put again changes nothing; other content under
+    the same id is refused (a draft is put once; a new text is a new draft)."""
+    if item is None:
+        raise InvalidRequestError("A draft decision is put to the meeting under an item of its "
+                                  "agenda: name the item.")
+    facts: dict[str, Any] = {"item": item, "outcome": outcome, "subject": subject, "text": text,
+                             "recorded_in": recorded_in,
+                             "on_recommendation_of": on_recommendation_of}
     proposed = state.proposals.get(decision_id)
     if proposed is not None:
-        if _as_proposed(proposed, item=item, outcome=outcome, subject=subject, text=text):
+        if _as_proposed(proposed, **facts):
             return []
         raise NotAsProposedError(
             f"The draft decision {decision_id} was put already with other content; put a new "
             "text under a new id.", decision_id=str(decision_id),
         )
-    (checked,) = record_decision(state, decision_id=decision_id, item=item, outcome=outcome,
-                                 subject=subject, text=text, decided_on=decided_on) or [None]
+    (checked,) = record_decision(state, decision_id=decision_id, decided_on=decided_on,
+                                 **facts) or [None]
     if checked is None:
         raise MeetingsError(f"The decision {decision_id} is recorded already.",
                             decision_id=str(decision_id))
     return [DecisionProposed(decision_id=decision_id, item=item, outcome=checked.outcome,
-                             subject=checked.subject, text=text)]
+                             subject=checked.subject, text=text, recorded_in=recorded_in,
+                             on_recommendation_of=on_recommendation_of)]
 
 
 def object_to_decision(
@@ -665,7 +891,7 @@ def follow_membership(
     meeting under way or held by that day keeps its participants; a change that is followed
     already records nothing."""
     scheduled = _must_exist(state)
-    first_day = scheduled.starts_local.date()
+    first_day = scheduled.starts_on
     if first_day < effective_on:
         return []
     member = membership.is_member(state_code, first_day)

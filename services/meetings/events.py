@@ -3,7 +3,8 @@
 Streams:
 
 - ``meeting-<id>`` (stream type ``meeting``): a body's session: its schedule, its agenda from
-  the draft to the agenda as adopted, the documents its items consider, the draft decisions
+  the draft to the agenda as adopted, the annotated agendas that annotate it (each its own
+  document: ``AgendaAnnotated``), the documents its items consider, the draft decisions
   put to it, the objections to them (and their withdrawal), its decisions, and the
   reservations and interpretative statements states place on drafts and decisions;
 - ``silence-<id>`` (``silence_procedure``): a decision taken by written procedure, the
@@ -21,13 +22,15 @@ Streams:
 
 ``DecisionRecorded`` v1 is the contract the registry and the documents service follow; its
 fields only grow (``item`` is optional, and a subject kind a consumer does not know is one it
-ignores).
+ignores; ``text`` may be null, ``recorded_in`` and ``on_recommendation_of`` are optional).
+``MeetingScheduled`` is at version 2 (days, and times only where known); version 1 is upcast
+when read, but a consumer reading the raw feed sees each event in the version it was stored.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -55,6 +58,12 @@ ItemRef = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,2}(\([a-z]\))
 DocumentSymbol = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9-]*(/[A-Za-z0-9.-]+)+$", max_length=120)
 ]
+NoteNumber = Annotated[
+    str, StringConstraints(
+        pattern=r"^[A-Z][A-Z0-9]{0,15}(/[A-Z][A-Z0-9]{0,15}){0,3}/[1-9][0-9]{0,8}$", max_length=80)
+]
+"""A note verbale's number: its office's series (capitals), then its number: ``SOC/OI/88``,
+``IO/1256`` (the notifications service numbers its notes so)."""
 Action = Literal[
     "adopt_agenda", "approve", "recommend_for_adoption", "consider", "take_note", "elect",
     "continue_consideration", "report",
@@ -102,14 +111,42 @@ class CoordinatorSubject(_Frozen):
     role: Literal["coordinator", "co_coordinator"]
 
 
+class NextMeetingSubject(_Frozen):
+    """The year of a body's next meeting (the draft conclusions SUM/2022/DRAFT/5, paragraph 5:
+    "took decisions ... on the next meetings of the CICA Summit in 2026 and CICA Ministerial
+    Council in 2024")."""
+
+    kind: Literal["next_meeting"]
+    body: Literal["SUMMIT", "MC"]
+    year: int = Field(ge=1992, le=2200)
+
+
 Subject = Annotated[
     DocumentSubject
     | MembershipApplicationSubject
     | ChairmanshipSubject
     | AgendaItemSubject
-    | CoordinatorSubject,
+    | CoordinatorSubject
+    | NextMeetingSubject,
     Field(discriminator="kind"),
 ]
+
+
+class RecordedIn(_Frozen):
+    """The document that records a decision, and where in it: the Summit's decisions of October
+    2022 are known only from its draft conclusions (SUM/2022/DRAFT/5, paragraph 5)."""
+
+    symbol: DocumentSymbol = Field(examples=["SUM/2022/DRAFT/5"])
+    paragraph: str = Field(pattern=r"^[A-Za-z0-9.()-]{1,20}$", examples=["5"])
+
+
+class Recommendation(_Frozen):
+    """The body on whose recommendation a decision is taken, and the day it recommended it
+    when the source gives one (the annotated agenda: Kyrgyzstan "recommended by the SWG on 14
+    September 2022"; the Regulations of the CICA Fund "recommended by the SWG", undated)."""
+
+    body: BodyCode
+    dated: date | None = None
 
 
 @event_types.register("DecisionRecorded", version=1)
@@ -125,9 +162,17 @@ class DecisionRecorded(DomainEvent):
     decided_on: date
     outcome: Outcome
     subject: Subject
-    text: str
+    text: str | None = None
+    """The decision's words as its source gives them; none when the record holds no text
+    (absent from no event recorded before it became optional)."""
     item: ItemRef | None = None
-    """The agenda item the decision was taken under, when it was taken at a meeting."""
+    """The agenda item the decision was taken under, when it was taken at a meeting whose
+    agenda the record holds."""
+    recorded_in: RecordedIn | None = None
+    """The document that records the decision, when it is known from that document (required
+    when it has no item)."""
+    on_recommendation_of: Recommendation | None = None
+    """The body whose recommendation the decision follows, when its source says so."""
 
 
 @event_types.register("DecisionProposed", version=1)
@@ -139,7 +184,9 @@ class DecisionProposed(DomainEvent):
     item: ItemRef
     outcome: Outcome
     subject: Subject
-    text: str
+    text: str | None = None
+    on_recommendation_of: Recommendation | None = None
+    recorded_in: RecordedIn | None = None
 
 
 @event_types.register("DecisionIdAssigned", version=1)
@@ -189,22 +236,42 @@ class ReservationPlaced(DomainEvent):
 # ------------------------------------------------------------------------------ meetings
 
 
-@event_types.register("MeetingScheduled", version=1)
+@event_types.register("MeetingScheduled", version=2)
 class MeetingScheduled(DomainEvent):
-    """A body's session: local wall-clock start and end in an IANA zone, so that 10:00 in
-    Asia/Almaty in October 2022 stays UTC+6 whatever the zone's rules became later."""
+    """A body's session as its sources date it: its first and last days, and the local
+    wall-clock time of its start and of its end when a source gives one, in a zone of the tz
+    database. The SOC met "in Astana on 10-11 October 2022 at 10:00 (GMT+6 hours)": it starts
+    on 10 October at 10:00, ends on 11 October at a time no source gives; the Summit met on
+    "12-13 October 2022", at times no source gives. Version 1 held a start and an end each with
+    a time (`upcast_meeting_scheduled_v1`)."""
 
     meeting_id: str
     body: BodyCode
     session: str
     title: str
     venue: str
-    starts_local: datetime
-    ends_local: datetime
-    time_zone: str
-    utc_offset_minutes: int
-    """The zone's offset at the start, as the tz database gave it when scheduled."""
+    starts_on: date
+    starts_at_local: time | None = None
+    ends_on: date
+    ends_at_local: time | None = None
+    time_zone: str | None = None
+    """The zone its clock times are read in; none when no time is known and no source names
+    one."""
+    utc_offset_minutes: int | None = None
+    """The zone's offset at the start (at the start of the first day when its time is not
+    known), as the tz database gave it when scheduled; none with no zone."""
     participants: tuple[StateCode, ...]
+
+
+@event_types.upcaster("MeetingScheduled", from_version=1)
+def upcast_meeting_scheduled_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1's start and end (``starts_local``, ``ends_local``: a local date-time each) as
+    days and times."""
+    starts = datetime.fromisoformat(data.pop("starts_local"))
+    ends = datetime.fromisoformat(data.pop("ends_local"))
+    return {**data, "starts_on": starts.date().isoformat(),
+            "starts_at_local": starts.time().isoformat(), "ends_on": ends.date().isoformat(),
+            "ends_at_local": ends.time().isoformat()}
 
 
 @event_types.register("ParticipantAdded", version=1)
@@ -242,11 +309,22 @@ class DocumentRef(_Frozen):
                       examples=["recommended by the Special Working Group (SWG)"])
 
 
+class NoteRef(_Frozen):
+    """A note verbale an item cites, by its number and date (item 2 of the SOC's agenda cites
+    Kuwait's application, circulated by note SOC/OI/88 of 3 February 2022)."""
+
+    number: NoteNumber = Field(examples=["SOC/OI/88"])
+    dated: date | None = Field(default=None, examples=["2022-02-03"])
+
+
 class SubItem(_Frozen):
     letter: SubItemLetter
     title: str = Field(min_length=1, max_length=1000)
     annotation: str = Field(default="", max_length=5000)
+    """An annotation carried in the item itself (agendas recorded before annotated agendas
+    were their own documents: `AgendaAnnotated`)."""
     considers: tuple[DocumentRef, ...] = ()
+    cites_notes: tuple[NoteRef, ...] = Field(default=(), max_length=20)
     action: Action | None = None
 
 
@@ -254,7 +332,9 @@ class AgendaItem(_Frozen):
     number: ItemNumber
     title: str = Field(min_length=1, max_length=1000)
     annotation: str = Field(default="", max_length=5000)
+    """As a sub-item's."""
     considers: tuple[DocumentRef, ...] = ()
+    cites_notes: tuple[NoteRef, ...] = Field(default=(), max_length=20)
     action: Action | None = None
     sub_items: tuple[SubItem, ...] = ()
 
@@ -274,6 +354,28 @@ class AgendaRevised(DomainEvent):
     circulated_on: date
     items: tuple[AgendaItem, ...]
     basis: str = ""
+
+
+class Annotation(_Frozen):
+    """An annotated agenda's words on one item or sub-item of the agenda, as it gives them."""
+
+    ref: ItemRef
+    text: str = Field(min_length=1, max_length=5000)
+
+
+@event_types.register("AgendaAnnotated", version=1)
+class AgendaAnnotated(DomainEvent):
+    """An annotated agenda circulated under its own symbol: a document that annotates the
+    agenda, item by item, and changes neither its items nor its symbol (the SOC's draft
+    annotated agenda SOC/2022-III/Agenda/2 of 7 October 2022 annotates the draft agenda
+    SOC/2022-III/Agenda/1, which "was not revised")."""
+
+    symbol: DocumentSymbol
+    circulated_on: date
+    title: str
+    annotates: DocumentSymbol
+    """The agenda it annotates, by the symbol it had then."""
+    annotations: tuple[Annotation, ...]
 
 
 @event_types.register("AgendaAdopted", version=1)

@@ -1,6 +1,8 @@
 """The examples of the meetings service's OpenAPI document: the SOC's meeting of 10–11 October
-2022 in Astana and the silence procedure on the Plan of Action, as the seed has them, and the
-answers the service gives about them."""
+2022 in Astana, its draft agenda and the annotated agenda, the Summit's decisions as its draft
+conclusions record them, and the answers the service gives about them (`services.meetings.seed`
+says which of them the seed gives and which are illustrations: the SOC's decisions, the
+silence procedure)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from typing import Any
 
 from services.meetings.domain import meeting_id_of
 from services.meetings.seed import (
+    ADMIT_KUWAIT,
+    APPROVE_KYRGYZSTAN,
     MEMBER_STATES_2022,
     RECOMMEND_ASTANA_STATEMENT,
     RECOMMEND_KUWAIT,
@@ -29,10 +33,11 @@ BODY = "SOC"
 DAY = "2022-10-12"
 AS_OF = "2022-10-08T00:00:00+06:00"
 DOCUMENT = "SUM/2022/DRAFT/1"
+NOTE = "SOC/OI/88"
 AGENDA_VIEW = "adopted"
 SESSION = "SOC/2022-III"
-TIME_ZONE = "Asia/Almaty"
-LOCAL_DATE_TIME = "2022-10-10T10:00:00"
+TIME_ZONE = SOC_MEETING["time_zone"]
+LOCAL_TIME = SOC_MEETING["starts_at_local"]
 # The keys of the last item of a page, as the cursor (`after`) of the next one holds them.
 MEETINGS_AFTER = (datetime(2022, 10, 10, 4, 0, tzinfo=UTC), SOC_ID)
 AGENDA_ITEMS_AFTER = (SOC_ID, 3)
@@ -73,29 +78,31 @@ MEMBER_STATES_OUT: dict[str, Any] = {
 
 MEETING_IN = SOC_MEETING
 MEETING_OUT: dict[str, Any] = {
-    "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
-    "ends_at": "2022-10-11T12:00:00Z", "utc_offset_minutes": 360,
-    "participants": list(MEMBER_STATES_2022), "agenda_symbol": "SOC/2022-III/Agenda/2",
+    "meeting_id": SOC_ID, **SOC_MEETING, "ends_at_local": None, "starts_at": "2022-10-10T04:00:00Z",
+    "ends_at": None, "utc_offset_minutes": 360,
+    "participants": list(MEMBER_STATES_2022), "agenda_symbol": SOC_AGENDA_DRAFT["symbol"],
     "agenda_status": "adopted", "version": 5,
 }
-MEETINGS_OUT: dict[str, Any] = {"meetings": [{
-    "meeting_id": SOC_ID, **SOC_MEETING, "starts_at": "2022-10-10T04:00:00Z",
-    "ends_at": "2022-10-11T12:00:00Z", "participants": list(MEMBER_STATES_2022),
-    "agenda_symbol": "SOC/2022-III/Agenda/2", "agenda_status": "adopted", "version": 5,
-}], "next_after": None}
+MEETINGS_OUT: dict[str, Any] = {"meetings": [MEETING_OUT], "next_after": None}
 
 # ------------------------------------------------------------------------------ agendas
 
 AGENDA_IN = SOC_AGENDA_DRAFT
-AGENDA_REVISION_IN = SOC_AGENDA_ANNOTATED
+AGENDA_REVISION_IN: dict[str, Any] = {
+    **SOC_AGENDA_DRAFT, "symbol": "SOC/2022-III/Agenda/1/Rev.1", "circulated_on": "2022-10-07",
+    "basis": "an illustration of the shape only: the seed's draft agenda was not revised"}
+AGENDA_ANNOTATIONS_IN = SOC_AGENDA_ANNOTATED
 ADOPTION_IN: dict[str, Any] = {"adopted_on": "2022-10-10"}
 AMENDMENT_IN: dict[str, Any] = {
-    "decision_id": RECOMMEND_KUWAIT["decision_id"], "items": SOC_AGENDA_ANNOTATED["items"]}
+    "decision_id": RECOMMEND_KUWAIT["decision_id"], "items": SOC_AGENDA_DRAFT["items"]}
+# Illustrative: the seed records no Rev.9 of the Astana Statement; it shows how an item follows
+# a revision.
 AGENDA_OUT: dict[str, Any] = {
-    "meeting_id": SOC_ID, "view": "current", "symbol": "SOC/2022-III/Agenda/2",
-    "status": "adopted", "circulated_on": "2022-10-07", "adopted_on": "2022-10-10",
-    "amended": False, "items": SOC_AGENDA_ANNOTATED["items"],
-    "circulated": ["SOC/2022-III/Agenda/1", "SOC/2022-III/Agenda/2"],
+    "meeting_id": SOC_ID, "view": "current", "symbol": SOC_AGENDA_DRAFT["symbol"],
+    "status": "adopted", "circulated_on": "2022-09-07", "adopted_on": "2022-10-10",
+    "amended": False, "items": SOC_AGENDA_DRAFT["items"],
+    "circulated": [SOC_AGENDA_DRAFT["symbol"]],
+    "annotated": [{**SOC_AGENDA_ANNOTATED, "annotates": SOC_AGENDA_DRAFT["symbol"]}],
     "document_history": [{
         "item": "3(c)",
         "previous": {"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""},
@@ -107,24 +114,32 @@ AGENDA_ITEMS_OUT: dict[str, Any] = {"items": [{
     "title": "Draft Astana Statement on CICA Transformation",
     "action": "recommend_for_adoption",
     "considers": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "dated": "2022-10-07", "note": ""}],
+    "cites_notes": [],
 }], "next_after": None}
 
 # ------------------------------------------------------------------------------ decisions
 
-DECISION_IN = RECOMMEND_KUWAIT
-DECISION_OUT: dict[str, Any] = {
-    **RECOMMEND_KUWAIT, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III"}
+DECISION_IN = APPROVE_KYRGYZSTAN
+
+
+def _decision_out(decision: dict[str, Any], meeting_id: str, body: str) -> dict[str, Any]:
+    return {"item": None, "text": None, "recorded_in": None, "on_recommendation_of": None,
+            **decision, "meeting_id": meeting_id, "body": body,
+            "session": meeting_id.replace("-", "/", 1), "reservations": []}
+
+
+DECISION_OUT: dict[str, Any] = _decision_out(APPROVE_KYRGYZSTAN, SOC_ID, "SOC")
 DECISIONS_OUT: dict[str, Any] = {
-    "decisions": [{**d, "meeting_id": SOC_ID, "body": "SOC", "session": "SOC/2022-III",
-                   "reservations": []}
+    "decisions": [_decision_out(d, SOC_ID, "SOC")
                   for d in (RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)],
     "proposals": [{key: RECOMMEND_KUWAIT[key]
-                   for key in ("decision_id", "item", "outcome", "subject", "text")}
-                  | {"objections": [], "withdrawn_objections": [], "reservations": [],
-                     "taken": True}],
+                   for key in ("decision_id", "item", "outcome", "subject")}
+                  | {"text": None, "objections": [], "withdrawn_objections": [],
+                     "reservations": [], "taken": True}],
 }
 DECISIONS_PAGE_OUT: dict[str, Any] = {
-    "decisions": DECISIONS_OUT["decisions"], "proposals": [], "next_after": None}
+    "decisions": [*DECISIONS_OUT["decisions"], _decision_out(ADMIT_KUWAIT, "SUM-2022", "SUMMIT")],
+    "proposals": [], "next_after": None}
 DECISION_OBJECTION_IN: dict[str, Any] = {
     "state": "IND", "reason": "The draft needs further consultations in the SWG."}
 # Illustrations of the shapes only: the seed records no withdrawal and no reservation.

@@ -5,8 +5,10 @@ digest as the live tables."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -24,10 +26,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.meetings.considered import with_supplement
-from services.meetings.domain import base_symbol, instant
+from services.meetings.domain import base_symbol, ends_at, first_instant, starts_at
 from services.meetings.events import (
     AgendaAdopted,
     AgendaAmendedByDecision,
+    AgendaAnnotated,
     AgendaDrafted,
     AgendaItem,
     AgendaRevised,
@@ -59,11 +62,14 @@ meetings_table = Table(
     Column("session", Text, nullable=False, unique=True),
     Column("title", Text, nullable=False),
     Column("venue", Text, nullable=False),
-    Column("starts_local", Text, nullable=False),
-    Column("ends_local", Text, nullable=False),
-    Column("time_zone", Text, nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("starts_at_local", Text),
+    Column("ends_on", Date, nullable=False),
+    Column("ends_at_local", Text),
+    Column("time_zone", Text),
+    Column("starts_at", DateTime(timezone=True)),  # when its time is known
+    Column("ends_at", DateTime(timezone=True)),
+    Column("first_instant", DateTime(timezone=True), nullable=False),  # to list in order
     Column("participants", JSONB, nullable=False),
     Column("agenda_symbol", Text),
     Column("agenda_status", Text, nullable=False),  # none, draft, adopted
@@ -83,6 +89,8 @@ agenda_items = Table(
     Column("action", Text),
     Column("considers", JSONB, nullable=False),
     Column("document_bases", JSONB, nullable=False),  # symbols without /Rev.N, to search by
+    Column("cites_notes", JSONB, nullable=False),
+    Column("note_numbers", JSONB, nullable=False),  # the numbers alone, to search by
 )
 
 decisions = Table(
@@ -97,7 +105,9 @@ decisions = Table(
     Column("outcome", Text, nullable=False),
     Column("subject", JSONB, nullable=False),
     Column("decided_on", Date, nullable=False),
-    Column("text", Text, nullable=False),
+    Column("text", Text),
+    Column("recorded_in", JSONB),
+    Column("on_recommendation_of", JSONB),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -114,12 +124,12 @@ reservations = Table(
 
 meetings = Projection(
     "meetings_meetings",
-    version=3,  # 3: an addendum's revision (X/Rev.2/Add.1) is searched by its own base
+    version=4,  # 4: meetings dated by day (a time when known); decisions' sources
     tables=[meetings_table, agenda_items, decisions, reservations],
     description="Meetings with their participants (following membership), agenda items as "
     "they stand (with the newest revision of each document they consider, and its addenda and "
-    "corrigenda), decisions, and the reservations and interpretative statements placed on "
-    "drafts and decisions.",
+    "corrigenda, and the notes verbales they cite), decisions, and the reservations and "
+    "interpretative statements placed on drafts and decisions.",
 )
 
 
@@ -142,11 +152,13 @@ def _rows(meeting_id: str, items: tuple[AgendaItem, ...]) -> list[dict[str, Any]
         entries += [(f"{item.number}({s.letter})", s.letter, s) for s in item.sub_items]
         for ref, letter, entry in entries:
             considers = [d.model_dump(mode="json") for d in entry.considers]
+            notes = [n.model_dump(mode="json") for n in entry.cites_notes]
             rows.append({
                 "meeting_id": meeting_id, "ref": ref, "ordinal": len(rows) + 1,
                 "number": item.number, "letter": letter, "title": entry.title,
                 "annotation": entry.annotation, "action": entry.action, "considers": considers,
                 "document_bases": [base_symbol(d["symbol"])[0] for d in considers],
+                "cites_notes": notes, "note_numbers": [n["number"] for n in notes],
             })
     return rows
 
@@ -163,14 +175,16 @@ async def _replace_items(
 
 @meetings.on(MeetingScheduled)
 async def when_meeting_scheduled(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    def clock(local: time | None) -> str | None:
+        return None if local is None else local.isoformat()
+
     await connection.execute(insert(meetings_table).values(
         meeting_id=event.meeting_id, body=event.body, session=event.session, title=event.title,
-        venue=event.venue, starts_local=event.starts_local.isoformat(),
-        ends_local=event.ends_local.isoformat(), time_zone=event.time_zone,
-        starts_at=instant(event.starts_local, event.time_zone),
-        ends_at=instant(event.ends_local, event.time_zone),
-        participants=list(event.participants), agenda_symbol=None, agenda_status="none",
-        version=record.version,
+        venue=event.venue, starts_on=event.starts_on, starts_at_local=clock(event.starts_at_local),
+        ends_on=event.ends_on, ends_at_local=clock(event.ends_at_local),
+        time_zone=event.time_zone, starts_at=starts_at(event), ends_at=ends_at(event),
+        first_instant=first_instant(event), participants=list(event.participants),
+        agenda_symbol=None, agenda_status="none", version=record.version,
     ))
 
 
@@ -236,8 +250,9 @@ async def when_considered_document_supplemented(connection, record, event) -> No
     await _touch(connection, record)
 
 
-@meetings.on(DecisionProposed, DecisionObjected, DecisionObjectionWithdrawn)
-async def when_decision_proposed_or_objected(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+@meetings.on(DecisionProposed, DecisionObjected, DecisionObjectionWithdrawn, AgendaAnnotated)
+async def when_the_meeting_moves_on(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    """A draft, an objection or an annotated agenda: the meeting's version moves on."""
     await _touch(connection, record)
 
 
@@ -250,13 +265,19 @@ async def when_reservation_placed(connection, record, event) -> None:  # type: i
     await _touch(connection, record)
 
 
+def _json(model: BaseModel | None) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(mode="json")
+
+
 @meetings.on(DecisionRecorded)
 async def when_decision_recorded(connection, record, event) -> None:  # type: ignore[no-untyped-def]
     await connection.execute(insert(decisions).values(
         position=record.position, decision_id=str(event.decision_id),
         meeting_id=event.meeting_id, body=event.body, session=event.session, item=event.item,
         outcome=event.outcome, subject=event.subject.model_dump(mode="json"),
-        decided_on=event.decided_on, text=event.text, recorded_at=record.recorded_at,
+        decided_on=event.decided_on, text=event.text,
+        recorded_in=_json(event.recorded_in),
+        on_recommendation_of=_json(event.on_recommendation_of), recorded_at=record.recorded_at,
     ))
     if record.stream_type == "meeting":
         await _touch(connection, record)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 MEMBERS_STREAM = "member-states"
 
 
-MEETINGS_ORDER = Keyset(meetings_table.c.starts_at, meetings_table.c.meeting_id)
-"""`/meetings`: by start, then by id (two meetings may start at the same instant)."""
+MEETINGS_ORDER = Keyset(meetings_table.c.first_instant, meetings_table.c.meeting_id)
+"""`/meetings`: by start (the start of the first day when no time is known:
+`domain.first_instant`), then by id (two meetings may start at the same instant)."""
 AGENDA_ITEMS_ORDER = Keyset(agenda_items.c.meeting_id, agenda_items.c.ordinal)
 """`/agenda-items`: by meeting, then in the agenda's order (an item's ordinal is unique in its
 meeting)."""
@@ -234,6 +235,16 @@ async def agenda_items_considering(
     by meeting and in the agenda's order (`AGENDA_ITEMS_ORDER`), after the cursor's."""
     base = domain.base_symbol(document)[0]
     query = select(agenda_items).where(agenda_items.c.document_bases.contains([base]))
+    rows = await _rows(engine, AGENDA_ITEMS_ORDER.seek(query, after, limit))
+    return AGENDA_ITEMS_ORDER.page(rows, limit)
+
+
+async def agenda_items_citing(
+    engine: AsyncEngine, note: str, *, after: Keys | None, limit: int
+) -> Page[RowMapping]:
+    """A page of the agenda items of every meeting that cite the note verbale numbered `note`,
+    by meeting and in the agenda's order (`AGENDA_ITEMS_ORDER`), after the cursor's."""
+    query = select(agenda_items).where(agenda_items.c.note_numbers.contains([note]))
     rows = await _rows(engine, AGENDA_ITEMS_ORDER.seek(query, after, limit))
     return AGENDA_ITEMS_ORDER.page(rows, limit)
 

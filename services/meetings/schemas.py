@@ -4,8 +4,8 @@ bodies of its requests and the representations of its answers (each with an exam
 represented.
 
 A request's JSON schema says all that its parsing checks, and the rules that a schema can say:
-dates are text (`Day`, `LocalDateTime`), a session is one of its body's, a zone is one of the tz
-database's. The rules of `services.meetings.domain` still decide each of them, and refuse,
+dates and times are text (`Day`, `LocalTime`), a session is one of its body's, a zone is one of
+the tz database's. The rules of `services.meetings.domain` still decide each of them, and refuse,
 naming the rule, what a schema cannot say (a meeting that ends before it starts, an item the
 agenda does not have, a deadline that has passed) or does not (items numbered 1, 2, 3... and
 sub-items lettered (a), (b), (c)...: `AgendaItemsIn`)."""
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID, uuid4
 
@@ -31,13 +31,18 @@ from pydantic import (
 
 from services.meetings import domain, examples, queries, silence
 from services.meetings.events import (
+    AgendaAnnotated,
     AgendaItem,
+    Annotation,
     BodyCode,
     DocumentRef,
     DocumentSymbol,
     DraftDecision,
     ItemRef,
+    NoteNumber,
     Outcome,
+    Recommendation,
+    RecordedIn,
     ReservationKind,
     ReservationPlaced,
     SubItem,
@@ -60,10 +65,13 @@ _MONTH_DAY = (
 )
 _LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
 _LEAP_DAY = rf"{_LEAP_YEAR}-02-29"
+CALENDAR_DAY = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})$"
+"""A day of the calendar, ``YYYY-MM-DD``: its schema admits no 31 April, no 29 February of a
+year that is not a leap year, no year 0, as parsing admits none."""
 _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
-LOCAL_DATE_TIME = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_DAY})T{_TIME}$"
-"""A wall-clock time as the venue's clock shows it, on a day of the calendar, with no offset."""
-_LOCAL_DATE_TIME = re.compile(LOCAL_DATE_TIME)
+LOCAL_TIME = rf"^{_TIME}$"
+"""A wall-clock time as the venue's clock shows it, with no offset and no day."""
+_LOCAL_TIME = re.compile(LOCAL_TIME)
 
 
 def _one_of(names: Iterable[str]) -> str:
@@ -138,31 +146,34 @@ ProcedureId = Annotated[UUID, Path(examples=[examples.PROCEDURE_ID])]
 DecisionId = Annotated[UUID, Path(examples=[examples.DECISION_ID])]
 
 
-def _local_text(value: Any) -> Any:
-    """A local date-time as a request writes it: text as `LOCAL_DATE_TIME` says (not a number
-    of seconds, not with an offset); one the service made (a `datetime`) as it is."""
-    if isinstance(value, datetime):
+def _local_time_text(value: Any) -> Any:
+    """A local time as a request writes it: text as `LOCAL_TIME` says (no offset, no day);
+    one the service made (a `time`) as it is."""
+    if isinstance(value, time):
         return value
-    if not isinstance(value, str) or not _LOCAL_DATE_TIME.fullmatch(value):
-        raise ValueError(
-            "a local date-time is written YYYY-MM-DDThh:mm[:ss], a day of the calendar and no "
-            "offset, e.g. 2022-10-10T10:00:00"
-        )
+    if not isinstance(value, str) or not _LOCAL_TIME.fullmatch(value):
+        raise ValueError("a local time is written hh:mm[:ss], with no offset, e.g. 10:00")
     return value
 
 
-LocalDateTime = Annotated[
-    datetime,
-    BeforeValidator(_local_text),
+LocalTime = Annotated[
+    time,
+    BeforeValidator(_local_time_text),
     WithJsonSchema({
         "type": "string",
-        "format": "local-date-time",
-        "pattern": LOCAL_DATE_TIME,
+        "format": "local-time",
+        "pattern": LOCAL_TIME,
         "description": "wall-clock time at the venue, no offset (the zone is time_zone)",
-        "examples": [examples.LOCAL_DATE_TIME],
+        "examples": [examples.LOCAL_TIME],
     }),
 ]
-"""A wall-clock time without an offset: not an RFC 3339 `date-time`, which must carry one."""
+"""A wall-clock time of day without an offset: not an RFC 3339 `time`, which must carry one."""
+CalendarDay = Annotated[
+    Day,
+    WithJsonSchema({"type": "string", "format": "date", "pattern": CALENDAR_DAY,
+                    "examples": [examples.DAY]}),
+]
+"""A `Day` whose schema says exactly which days parsing admits (`CALENDAR_DAY`)."""
 AsOf = Annotated[
     Instant | None,
     Query(description="Read it as it stood at this instant (with its offset; now if absent).",
@@ -170,8 +181,10 @@ AsOf = Annotated[
 ]
 OfBody = Annotated[BodyCode | None, Query(examples=[examples.BODY])]
 OnDay = Annotated[Day | None, Query(examples=[examples.DAY])]
-ConsideringDocument = Annotated[DocumentSymbol, Query(description="a symbol, with or without "
-                                                      "/Rev.N", examples=[examples.DOCUMENT])]
+ConsideringDocument = Annotated[DocumentSymbol | None, Query(
+    description="a symbol, with or without /Rev.N (or `note`)", examples=[examples.DOCUMENT])]
+CitingNote = Annotated[NoteNumber | None, Query(
+    description="a note verbale's number (or `document`)", examples=[examples.NOTE])]
 MeetingsAfter = queries.MEETINGS_ORDER.parameter(example=examples.MEETINGS_AFTER)
 AgendaItemsAfter = queries.AGENDA_ITEMS_ORDER.parameter(example=examples.AGENDA_ITEMS_AFTER)
 DecisionsAfter = queries.DECISIONS_ORDER.parameter(example=examples.DECISIONS_AFTER)
@@ -227,6 +240,9 @@ class MemberStatesOut(BaseModel):
 
 
 class MeetingIn(SessionOfBody):
+    """A session as its sources date it: its first and last days, and the local time of its
+    start or end only when a source gives it (with the zone to read it in)."""
+
     model_config = _example(examples.MEETING_IN, extra="forbid", **SESSION_OF_BODY)
 
     body: BodyCode
@@ -234,11 +250,17 @@ class MeetingIn(SessionOfBody):
                          description="a session of `body`: SOC/..., SUM/..., MC/..., SWG/...")
     title: str = Field(min_length=1, max_length=500)
     venue: str = Field(min_length=1, max_length=200)
-    starts_local: LocalDateTime
-    ends_local: LocalDateTime
-    time_zone: str = Field(description="an IANA zone, of the tz database",
-                           examples=[examples.TIME_ZONE],
-                           pattern=TIME_ZONE)
+    starts_on: CalendarDay = Field(description="its first day, at the venue")
+    starts_at_local: LocalTime | None = Field(
+        default=None, description="the time it starts at the venue, when a source gives it")
+    ends_on: CalendarDay = Field(description="its last day, at the venue")
+    ends_at_local: LocalTime | None = Field(
+        default=None, description="the time it ends at the venue, when a source gives it")
+    time_zone: str | None = Field(
+        default=None, pattern=TIME_ZONE, examples=[examples.TIME_ZONE],
+        description="an IANA zone, of the tz database, which a local time is read in "
+        "(required with one): Etc/GMT-6 for the seed's \"GMT+6 hours\" (the tz database's "
+        "Etc/ zones invert the sign), Astana's clock in 2022, when Asia/Almaty was UTC+6")
     participants: list[StateCode] | None = Field(
         default=None, min_length=1,
         description="the member states on the first day when absent")
@@ -252,11 +274,14 @@ class MeetingOut(BaseModel):
     session: str
     title: str
     venue: str
-    starts_local: LocalDateTime
-    ends_local: LocalDateTime
-    time_zone: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_on: date
+    starts_at_local: LocalTime | None
+    ends_on: date
+    ends_at_local: LocalTime | None
+    time_zone: str | None
+    starts_at: datetime | None = Field(description="the instant it starts, when its time is "
+                                       "known")
+    ends_at: datetime | None = Field(description="the instant it ends, when its time is known")
     utc_offset_minutes: int | None = None
     participants: list[str]
     agenda_symbol: str | None
@@ -270,10 +295,10 @@ class MeetingOut(BaseModel):
         status = "adopted" if state.adopted else ("draft" if state.circulated else "none")
         return cls(
             meeting_id=state.meeting_id, body=scheduled.body, session=scheduled.session,
-            title=scheduled.title, venue=scheduled.venue, starts_local=scheduled.starts_local,
-            ends_local=scheduled.ends_local, time_zone=scheduled.time_zone,
-            starts_at=domain.instant(scheduled.starts_local, scheduled.time_zone),
-            ends_at=domain.instant(scheduled.ends_local, scheduled.time_zone),
+            title=scheduled.title, venue=scheduled.venue, starts_on=scheduled.starts_on,
+            starts_at_local=scheduled.starts_at_local, ends_on=scheduled.ends_on,
+            ends_at_local=scheduled.ends_at_local, time_zone=scheduled.time_zone,
+            starts_at=domain.starts_at(scheduled), ends_at=domain.ends_at(scheduled),
             utc_offset_minutes=scheduled.utc_offset_minutes, participants=state.participants,
             agenda_symbol=state.agenda_symbol, agenda_status=status, version=version,
         )
@@ -339,6 +364,20 @@ class AgendaRevisionIn(AgendaIn):
     basis: str = Field(default="", max_length=1000)
 
 
+class AgendaAnnotationsIn(BaseModel):
+    """An annotated agenda: its own document, circulated under its own symbol, annotating the
+    agenda's items; the agenda keeps its items and its symbol."""
+
+    model_config = _example(examples.AGENDA_ANNOTATIONS_IN, extra="forbid")
+
+    symbol: DocumentSymbol
+    circulated_on: Day
+    title: str = Field(min_length=1, max_length=500, examples=["Draft annotated agenda"])
+    annotations: list[Annotation] = Field(
+        min_length=1, max_length=200,
+        description="its words on items (``2``) and sub-items (``3(c)``) of the agenda")
+
+
 class AdoptionIn(BaseModel):
     model_config = _example(examples.ADOPTION_IN, extra="forbid")
 
@@ -352,6 +391,22 @@ class AmendmentIn(BaseModel):
 
     decision_id: UUID
     items: AgendaItemsIn
+
+
+class AnnotatedAgendaOut(BaseModel):
+    """An annotated agenda circulated: its symbol and date, the agenda it annotates, and its
+    annotations by item."""
+
+    symbol: str
+    circulated_on: date
+    title: str
+    annotates: str
+    annotations: list[Annotation]
+
+    @classmethod
+    def of(cls, event: AgendaAnnotated) -> AnnotatedAgendaOut:
+        return cls(symbol=event.symbol, circulated_on=event.circulated_on, title=event.title,
+                   annotates=event.annotates, annotations=list(event.annotations))
 
 
 class DocumentChangeOut(BaseModel):
@@ -371,7 +426,11 @@ class AgendaOut(BaseModel):
     adopted_on: date | None
     amended: bool | None
     items: list[AgendaItem]
-    circulated: list[str]
+    circulated: list[str] = Field(
+        description="the symbols of the agenda and of its revisions, in order")
+    annotated: list[AnnotatedAgendaOut] = Field(
+        default_factory=list, description="the annotated agendas circulated (by `as_of`), "
+        "each its own document: they change no item")
     document_history: list[DocumentChangeOut]
 
     @classmethod
@@ -401,6 +460,7 @@ class AgendaOut(BaseModel):
             adopted_on=state.adopted.adopted_on if state.adopted else None,
             amended=state.adopted.amended if state.adopted else None,
             items=list(items), circulated=circulated,
+            annotated=[AnnotatedAgendaOut.of(a) for a in state.annotated],
             document_history=[DocumentChangeOut(item=e.item, previous=e.previous,
                                                 current=e.current)
                               for e in state.document_history],
@@ -413,6 +473,7 @@ class AgendaItemOut(BaseModel):
     title: str
     action: str | None
     considers: list[dict[str, Any]]
+    cites_notes: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class AgendaItemsOut(BaseModel):
@@ -426,14 +487,26 @@ class AgendaItemsOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
+    """A decision of the meeting: under an item of its adopted agenda, or, at a meeting whose
+    agenda the record does not hold, with no item, as the document that records it says
+    (`recorded_in`, then required: 422 `decision-without-source`)."""
+
     model_config = _example(examples.DECISION_IN, extra="forbid")
 
     decision_id: UUID = Field(default_factory=uuid4)
-    item: ItemRef
+    item: ItemRef | None = Field(default=None, description="the agenda item it is taken under")
     outcome: Outcome
     subject: Subject
     decided_on: Day = Field(description="a day of the meeting")
-    text: str = Field(min_length=1, max_length=20000)
+    text: str | None = Field(
+        default=None, min_length=1, max_length=20000,
+        description="the decision's words as its source gives them; absent when the record "
+        "holds none (a description is not a quotation)")
+    recorded_in: RecordedIn | None = Field(
+        default=None, description="the document that records the decision, and its paragraph")
+    on_recommendation_of: Recommendation | None = Field(
+        default=None, description="the body whose recommendation it follows, and when that "
+        "body recommended it (if a source says)")
 
 
 class ReservationOut(BaseModel):
@@ -459,7 +532,9 @@ class DecisionOut(BaseModel):
     outcome: str
     subject: dict[str, Any]
     decided_on: date
-    text: str
+    text: str | None
+    recorded_in: RecordedIn | None = None
+    on_recommendation_of: Recommendation | None = None
     reservations: list[ReservationOut] = Field(
         default_factory=list, description="reservations and interpretative statements placed "
         "on the decision or on its draft: they do not block it")
@@ -470,7 +545,9 @@ class ProposalOut(BaseModel):
     item: str
     outcome: str
     subject: dict[str, Any]
-    text: str
+    text: str | None
+    recorded_in: RecordedIn | None = None
+    on_recommendation_of: Recommendation | None = None
     objections: list[str] = Field(
         description="the states whose objection stands (not withdrawn); one of a state no "
         "longer taking part in the meeting (suspended or withdrawn by its first day) stays "
@@ -499,11 +576,14 @@ class DecisionsOut(BaseModel):
         return cls(decisions=[DecisionOut(
             decision_id=d.decision_id, meeting_id=state.meeting_id, body=scheduled.body,
             session=scheduled.session, item=d.item, outcome=d.outcome, subject=d.subject,
-            decided_on=d.decided_on, text=d.text, reservations=reservations(d.decision_id))
+            decided_on=d.decided_on, text=d.text, recorded_in=d.recorded_in,
+            on_recommendation_of=d.on_recommendation_of,
+            reservations=reservations(d.decision_id))
             for d in state.decisions],
             proposals=[ProposalOut(
                 decision_id=p.decision_id, item=p.item, outcome=p.outcome,
                 subject=p.subject.model_dump(mode="json"), text=p.text,
+                recorded_in=p.recorded_in, on_recommendation_of=p.on_recommendation_of,
                 objections=[o.state for o in state.objections.get(p.decision_id, [])],
                 withdrawn_objections=[w.state for w in state.withdrawals.get(p.decision_id, [])],
                 reservations=reservations(p.decision_id),

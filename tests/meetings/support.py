@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import date, time
 from typing import Any
 from uuid import uuid4
 from weakref import WeakKeyDictionary
@@ -62,6 +63,18 @@ async def meetings(
 def app_of(client: httpx.AsyncClient) -> FastAPI:
     """The app a client of `meetings` talks to (for the helpers that take only the client)."""
     return _APPS[client]
+
+
+def as_scheduled(meeting: dict[str, Any]) -> dict[str, Any]:
+    """A meeting's request body (`SOC_MEETING`) as `domain.schedule` takes it: its days and
+    times parsed."""
+    parsed: dict[str, Any] = dict(meeting)
+    for field in ("starts_on", "ends_on"):
+        parsed[field] = date.fromisoformat(meeting[field])
+    for field in ("starts_at_local", "ends_at_local"):
+        if meeting.get(field) is not None:
+            parsed[field] = time.fromisoformat(meeting[field])
+    return parsed
 
 
 # ------------------------------------------------------------------------------ the registry
@@ -161,18 +174,19 @@ async def soc_meeting_with_annotated_agenda(
     client: httpx.AsyncClient, *, founding: bool = True
 ) -> None:
     """The 27 (the registry's events delivered, unless they come over NATS: `founding` false),
-    the SOC's meeting scheduled, its agenda drafted and annotated (not adopted)."""
+    the SOC's meeting scheduled, its draft agenda circulated and the annotated agenda recorded
+    (not adopted)."""
     if founding:
         await founding_members(app_of(client))
     await post(client, "/meetings", SOC_MEETING)
     await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
-    await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
+    await post(client, f"/meetings/{SOC}/agenda/annotations", SOC_AGENDA_ANNOTATED)
 
 
 async def soc_meeting_with_adopted_agenda(
     client: httpx.AsyncClient, *, founding: bool = True
 ) -> None:
-    """The 27, the SOC's meeting scheduled, its agenda drafted, annotated and adopted."""
+    """The 27, the SOC's meeting scheduled, its agenda circulated, annotated and adopted."""
     await soc_meeting_with_annotated_agenda(client, founding=founding)
     await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
 

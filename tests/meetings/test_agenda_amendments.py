@@ -4,7 +4,7 @@ decision; each refusal names its rule and records nothing."""
 
 from __future__ import annotations
 
-from services.meetings.seed import RECOMMEND_KUWAIT, SOC_AGENDA_ANNOTATED
+from services.meetings.seed import RECOMMEND_KUWAIT, SOC_AGENDA_DRAFT
 from tests.meetings.support import SECRETARIAT, SOC, meetings, post, soc_meeting_with_adopted_agenda
 
 ON_THE_AGENDA = {
@@ -16,7 +16,7 @@ ON_THE_AGENDA = {
 
 async def test_an_adopted_agenda_is_amended_by_its_own_decision_once(database_url, servers):
     amendments = f"/meetings/{SOC}/agenda/amendments"
-    items = SOC_AGENDA_ANNOTATED["items"]
+    items = SOC_AGENDA_DRAFT["items"]
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
         await soc_meeting_with_adopted_agenda(client)
         await post(client, f"/meetings/{SOC}/decisions", RECOMMEND_KUWAIT)

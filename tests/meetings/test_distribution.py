@@ -112,7 +112,7 @@ async def soc_meeting_considering_the_restricted_conclusions(
     await founding_members(app)
     await post(client, "/meetings", SOC_MEETING)
     await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
-    await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
+    await post(client, f"/meetings/{SOC}/agenda/annotations", SOC_AGENDA_ANNOTATED)
     for event in (
         created(CONCLUSIONS, distribution("restricted", "KAZ")),
         created(STATEMENT, distribution("member_states_only"), revision=8),
@@ -230,7 +230,7 @@ async def test_india_finds_a_document_restricted_to_kazakhstan_nowhere_in_meetin
     everything = secretariat["events"].json()["events"]
     withheld = [e["event_type"] for e in everything if e["position"] not in shown]
     assert withheld == [
-        "AgendaDrafted", "AgendaRevised", "DocumentDistributionNoted",
+        "AgendaDrafted", "DocumentDistributionNoted",
         "ConsideredDocumentRevised", "AgendaAdopted", "DecisionProposed", "DecisionRecorded",
         "SilenceProcedureStarted",
     ]

@@ -54,7 +54,7 @@ from tests.meetings.test_silence_procedure import status_of, until
 from tests.polling import eventually
 
 MINISTERIAL = {**SUMMIT_MEETING, "body": "MC", "session": "MC/2022", "title": "Ministerial Council",
-               "starts_local": "2022-11-01T10:00:00", "ends_local": "2022-11-01T18:00:00"}
+               "starts_on": "2022-11-01", "ends_on": "2022-11-01"}
 """A meeting of 1 November 2022 (the tests' own)."""
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
 

@@ -1,9 +1,9 @@
 """Issue 20: the meetings service's OpenAPI document tells the truth. What a request's schema
-admits, parsing admits (dates as text, wall-clock times on a day of the calendar); the rules a
-schema can say, it says (a session of the body's, a zone of the tz database), and the service
-refuses what it refuses; agenda items numbered 1, 2, 3... and sub-items lettered a, b, c... are
-the rules' (`services.meetings.schemas.AgendaItemsIn` says why); a date written as a number is
-no date."""
+admits, parsing admits (days as text, on the calendar; wall-clock times with no offset); the
+rules a schema can say, it says (a session of the body's, a zone of the tz database), and the
+service refuses what it refuses; agenda items numbered 1, 2, 3... and sub-items lettered a, b,
+c... are the rules' (`services.meetings.schemas.AgendaItemsIn` says why); a date written as a
+number is no date."""
 
 from __future__ import annotations
 
@@ -47,18 +47,22 @@ def meeting(**changes: Any) -> dict[str, Any]:
 
 WALL_CLOCKS = {
     "the seed's": (meeting(), True),
-    "without seconds": (meeting(starts_local="2022-10-10T10:00"), True),
-    "with microseconds": (meeting(starts_local="2022-10-10T10:00:00.250000"), True),
-    "on a leap day": (meeting(starts_local="2024-02-29T10:00:00"), True),
-    "on a 29 February of no leap year": (meeting(starts_local="2022-02-29T10:00:00"), False),
-    "in 1900, no leap year": (meeting(starts_local="1900-02-29T10:00:00"), False),
-    "in 2000, a leap year": (meeting(starts_local="2000-02-29T10:00:00"), True),
-    "on 31 April": (meeting(starts_local="2022-04-31T10:00:00"), False),
-    "in month 13": (meeting(starts_local="2022-13-01T10:00:00"), False),
-    "in the year 0": (meeting(starts_local="0000-01-01T10:00:00"), False),
-    "at 24:00": (meeting(starts_local="2022-10-10T24:00:00"), False),
-    "with an offset": (meeting(starts_local="2022-10-10T10:00:00+06:00"), False),
-    "as a number": (meeting(starts_local=1665374400), False),
+    "with seconds": (meeting(starts_at_local="10:00:00"), True),
+    "with microseconds": (meeting(starts_at_local="10:00:00.250000"), True),
+    "with no time, as the Summit's": (
+        {k: v for k, v in meeting().items() if k not in ("starts_at_local", "time_zone")}, True),
+    "on a leap day": (meeting(starts_on="2024-02-29", ends_on="2024-03-01"), True),
+    "on a 29 February of no leap year": (meeting(starts_on="2022-02-29"), False),
+    "in 1900, no leap year": (meeting(starts_on="1900-02-29"), False),
+    "in 2000, a leap year": (meeting(starts_on="2000-02-29"), True),
+    "on 31 April": (meeting(starts_on="2022-04-31"), False),
+    "in month 13": (meeting(starts_on="2022-13-01"), False),
+    "in the year 0": (meeting(starts_on="0000-01-01"), False),
+    "at 24:00": (meeting(starts_at_local="24:00"), False),
+    "with an offset": (meeting(starts_at_local="10:00+06:00"), False),
+    "with a day": (meeting(starts_at_local="2022-10-10T10:00:00"), False),
+    "a day as a number": (meeting(starts_on=1665374400), False),
+    "a time as a number": (meeting(starts_at_local=36000), False),
 }
 
 
@@ -137,15 +141,15 @@ async def test_a_date_written_as_a_number_is_refused_and_records_nothing(databas
         head = await app.state.store.head_position()
         read = await client.get("/member-states", params={"on": "0"}, headers=SECRETARIAT)
         scheduled = await client.post(
-            "/meetings", json=meeting(starts_local=1665374400), headers=SECRETARIAT
+            "/meetings", json=meeting(starts_on=1665374400), headers=SECRETARIAT
         )
         on_no_day = await client.post(
-            "/meetings", json=meeting(ends_local="2022-02-29T18:00:00"), headers=SECRETARIAT
+            "/meetings", json=meeting(ends_on="2022-02-29"), headers=SECRETARIAT
         )
         after = await app.state.store.head_position()
 
-    for refused, where in [(read, ["query", "on"]), (scheduled, ["body", "starts_local"]),
-                           (on_no_day, ["body", "ends_local"])]:
+    for refused, where in [(read, ["query", "on"]), (scheduled, ["body", "starts_on"]),
+                           (on_no_day, ["body", "ends_on"])]:
         assert refused.status_code == 422, refused.text
         assert refused.json()["type"] == "/problems/validation-error"
         assert [e["loc"] for e in refused.json()["errors"]] == [where]

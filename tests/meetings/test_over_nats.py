@@ -44,7 +44,7 @@ async def test_kuwait_admitted_by_the_summits_decision_joins_the_summit(
         async with meetings(database_url, servers.nats_url) as (_, client):
 
             async def the_27_arrived() -> bool:
-                response = await client.get("/member-states", params={"on": "2022-10-01"},
+                response = await client.get("/member-states", params={"on": "2022-10-07"},
                                             headers=SECRETARIAT)
                 return response.json()["count"] == 27
 

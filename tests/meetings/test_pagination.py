@@ -32,8 +32,8 @@ def meeting(number: int, starts: str, body: str = "SOC") -> dict[str, Any]:
     prefix = {"SOC": "SOC", "SUMMIT": "SUM"}[body]
     return {
         "body": body, "session": f"{prefix}/2023-{number}", "title": f"Session {number}",
-        "venue": "Astana", "starts_local": starts, "ends_local": "2023-12-31T18:00:00",
-        "time_zone": "Asia/Almaty",
+        "venue": "Astana", "starts_on": starts[:10], "starts_at_local": starts[11:],
+        "ends_on": "2023-12-31", "time_zone": "Asia/Almaty",
     }
 
 
@@ -196,7 +196,7 @@ def cursor(value: object) -> str:
 
 
 ROUTES = {
-    "/meetings": ({}, cursor({"starts_at": 1, "meeting_id": "SOC-2023-1"})),
+    "/meetings": ({}, cursor({"first_instant": 1, "meeting_id": "SOC-2023-1"})),
     "/agenda-items": ({"document": STATEMENT}, cursor({"meeting_id": "SOC-2023-1",
                                                        "ordinal": "2"})),
     "/decisions": ({}, cursor({"position": "12"})),

@@ -102,7 +102,7 @@ async def test_kuwait_admitted_takes_part_in_later_meetings_only(database_url, s
                                     headers=SECRETARIAT)).json()
         later = await post(client, "/meetings", {
             **SUMMIT_MEETING, "body": "MC", "session": "MC/2024", "title": "Ministerial Council",
-            "starts_local": "2024-09-26T10:00:00", "ends_local": "2024-09-26T18:00:00"})
+            "starts_on": "2024-09-26", "ends_on": "2024-09-26"})
         ministerial = (await client.get("/meetings/MC-2024", headers=SECRETARIAT)).json()
 
     assert unseen == 404

@@ -5,7 +5,7 @@ blocking the decision."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
@@ -25,6 +25,7 @@ from services.meetings.seed import (
 )
 from shared.competence import OutsideCompetenceError
 from shared.eventstore import DomainEvent
+from tests.meetings.support import as_scheduled
 from tests.meetings.test_domain import AS_MEMBER, MEETING, adopted
 
 KUWAIT = {"kind": "membership_application", "state": "KWT"}
@@ -48,11 +49,7 @@ def kuwait(decision_id: UUID, **changes) -> dict:  # type: ignore[no-untyped-def
 
 
 def summit_adopted() -> list[DomainEvent]:
-    fields = {
-        **SUMMIT_MEETING,
-        "starts_local": datetime.fromisoformat(SUMMIT_MEETING["starts_local"]),
-        "ends_local": datetime.fromisoformat(SUMMIT_MEETING["ends_local"]),
-    }
+    fields = as_scheduled(SUMMIT_MEETING)
     history = list(
         domain.schedule(domain.meeting(SUMMIT, []), participants=MEMBER_STATES_2022, **fields)
     )

@@ -24,6 +24,7 @@ from services.meetings.seed import MEMBER_STATES_2022, SOC_MEETING
 from shared.access.model import Membership, MembershipChange
 from shared.competence import OutsideCompetenceError
 from shared.eventstore import DomainEvent
+from tests.meetings.support import as_scheduled
 
 STARTED_AT = datetime(2022, 11, 1, 9, 0, tzinfo=UTC)
 DEADLINE = datetime(2022, 11, 15, 12, 0, tzinfo=UTC)
@@ -74,11 +75,7 @@ def then(state: silence.SilenceProcedure, *events: DomainEvent) -> silence.Silen
 
 
 def soc_meeting(participants: tuple[str, ...] = ("CHN", "IND", "KAZ")) -> domain.Meeting:
-    fields = {
-        **SOC_MEETING,
-        "starts_local": datetime.fromisoformat(SOC_MEETING["starts_local"]),
-        "ends_local": datetime.fromisoformat(SOC_MEETING["ends_local"]),
-    }
+    fields = as_scheduled(SOC_MEETING)
     scheduled = domain.schedule(domain.meeting(SOC, []), participants=participants, **fields)
     return domain.meeting(SOC, scheduled)
 
@@ -114,12 +111,7 @@ def test_with_no_member_states_known_there_is_no_one_to_send_it_to():
 
 def test_the_session_is_one_of_the_bodys_sessions():
     """As when a session is scheduled: a SOC session's symbol begins with SOC/."""
-    fields = {
-        **SOC_MEETING,
-        "session": "SUM/2022",
-        "starts_local": datetime(2022, 10, 10, 10),
-        "ends_local": datetime(2022, 10, 11, 18),
-    }
+    fields = {**as_scheduled(SOC_MEETING), "session": "SUM/2022"}
     with pytest.raises(domain.SessionOfAnotherBodyError):
         domain.schedule(domain.meeting("SUM-2022", []), participants=["KAZ"], **fields)
     with pytest.raises(domain.SessionOfAnotherBodyError):

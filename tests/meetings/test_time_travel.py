@@ -1,5 +1,5 @@
 """The agenda as it stood at any instant: circulated as SOC/2022-III/Agenda/1, then annotated
-as SOC/2022-III/Agenda/2, then adopted; the decisions of the meeting as of an instant."""
+by SOC/2022-III/Agenda/2, then adopted; the decisions of the meeting as of an instant."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ async def test_the_agenda_and_decisions_as_they_stood(database_url, servers):
         await post(client, "/meetings", SOC_MEETING)
         await post(client, f"/meetings/{SOC}/agenda", SOC_AGENDA_DRAFT)
         circulated = datetime.now(UTC).isoformat()
-        await post(client, f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED)
+        await post(client, f"/meetings/{SOC}/agenda/annotations", SOC_AGENDA_ANNOTATED)
         annotated = datetime.now(UTC).isoformat()
         await post(client, f"/meetings/{SOC}/agenda/adoption", {"adopted_on": "2022-10-10"})
         adopted = datetime.now(UTC).isoformat()
@@ -40,10 +40,11 @@ async def test_the_agenda_and_decisions_as_they_stood(database_url, servers):
                                  params={"as_of": "2022-10-10T10:00:00"}, headers=SECRETARIAT)
 
     assert [(a["symbol"], a["status"]) for a in then] == [
-        ("SOC/2022-III/Agenda/1", "draft"), ("SOC/2022-III/Agenda/2", "draft"),
-        ("SOC/2022-III/Agenda/2", "adopted")]
-    assert then[0]["items"][1]["annotation"] == ""
-    assert then[1]["items"][1]["annotation"].startswith("Application by Kuwait")
+        ("SOC/2022-III/Agenda/1", "draft"), ("SOC/2022-III/Agenda/1", "draft"),
+        ("SOC/2022-III/Agenda/1", "adopted")]
+    assert [[a["symbol"] for a in agenda["annotated"]] for agenda in then] == [
+        [], ["SOC/2022-III/Agenda/2"], ["SOC/2022-III/Agenda/2"]]
+    assert then[1]["annotated"][0]["annotations"][1]["text"].startswith("Application by Kuwait")
     assert decisions_then.json()["decisions"] == []
     assert [d["item"] for d in decisions_now.json()["decisions"]] == ["2"]
     assert naive.status_code == 422  # an instant needs its offset

@@ -241,6 +241,7 @@ def scratch_server(url: str | None) -> tuple[str, Any]:
 # time of its cause (its causation_id, across services), and failing that its recorded_at.
 EFFECTIVE_FIELDS: dict[str, tuple[str, ...]] = {
     "FoundingMemberRegistered": ("member_since", "member_on"),  # v1: member_since alone
+    "AgendaAnnotated": ("circulated_on",),
     "MembershipApplied": ("applied_on",),
     "AdmissionRecommended": ("recommended_on",),
     "MemberAdmitted": ("admitted_on",),
@@ -379,10 +380,25 @@ def _name(names: dict[str, str] | None) -> str:
 
 
 def _meeting_start(data: dict[str, Any]) -> str:
-    """A meeting's start as an instant (its local time and UTC offset)."""
-    local = datetime.fromisoformat(data["starts_local"])
-    offset = timedelta(minutes=int(data.get("utc_offset_minutes", 0)))
+    """A meeting's start: an instant when its time is known (``MeetingScheduled`` v1's
+    ``starts_local``; v2's ``starts_on`` and ``starts_at_local``, with the zone's offset), else
+    its first day (the Summit of 12-13 October 2022 has no time on record)."""
+    if "starts_local" in data:  # v1
+        local = datetime.fromisoformat(data["starts_local"])
+    elif data.get("starts_at_local") is None or data.get("utc_offset_minutes") is None:
+        return data["starts_on"]
+    else:
+        local = datetime.fromisoformat(f"{data['starts_on']}T{data['starts_at_local']}")
+    offset = timedelta(minutes=int(data.get("utc_offset_minutes") or 0))
     return local.replace(tzinfo=timezone(offset)).isoformat()
+
+
+def _started(starts: str, as_of: datetime) -> bool:
+    """Has a meeting that starts at `starts` (an instant, or a day with no time on record)
+    begun by `as_of`?"""
+    if "T" in starts:
+        return _instant(starts) <= as_of
+    return known(date.fromisoformat(starts), as_of)
 
 
 def _revision_symbol(base: str, revision: int) -> str:
@@ -548,7 +564,7 @@ def state_as_of(
         "meetings": {
             meeting_id: meeting
             for meeting_id, meeting in meetings.items()
-            if recorded or meeting["agenda"] or _instant(meeting["starts"]) <= as_of
+            if recorded or meeting["agenda"] or _started(meeting["starts"], as_of)
         },
         "decisions": decisions,
         "messages": messages,
