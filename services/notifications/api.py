@@ -4,10 +4,10 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
 - A note is named in paths by its number with ``-`` for ``/``: note No. ``SOC/OI/1280`` is
   ``/notes/SOC-OI-1280`` (offices never hold a ``-``, so the two forms map one to one). Its
   answer carries the number itself (``SOC/OI/1280``) and that path key.
-- Writes are the Secretariat's (series, notes), except a receipt, which a member state gives
-  for itself only (`act_for`). The member states are no write of this API: the service follows
-  the registry's events (founding, admission, suspension, reinstatement, withdrawal), and
-  ``GET /member-states`` shows what it learnt.
+- Writes are the Secretariat's (registers, notes issued and on record), except a receipt,
+  which a member state gives for itself only (`act_for`). The member states are no write of
+  this API: the service follows the registry's events (founding, admission, suspension,
+  reinstatement, withdrawal), and ``GET /member-states`` shows what it learnt.
 - A note to all member states goes to the members on the day it is dated; a note naming its
   recipients goes to them; either is refused (409, ``enclosure-not-distributed-to-recipients``)
   when a recipient may not read one of its enclosures.
@@ -17,7 +17,13 @@ shape the answer (the bodies and answers are in `schemas`, the reads in `queries
   are addressed to it (a note addressed to another state is a 404 to it, like a missing one).
 - ``GET /inbox`` is the pull side of delivery: the messages addressed to one state, in log
   order, from a cursor (``after``, the ``position`` of the last message read).
-- The lists of notes, notices and series come a page at a time, by keyset
+- A register of notes is one count that several prefixes share, restarted each year
+  (`domain.Register` says what the sources show and what is inferred): SOC/OI/1280 is number
+  1280 of the register of 2022, which numbers IO notes too. A note the service did not issue
+  but a source cites (SOC/OI/88 of 3 February 2022) is recorded by reference
+  (``POST /notes/on-record``) in its register; ``GET /notes`` lists both kinds (``kind``), in
+  register order. A number repeats from one year to the next: ``?year=`` names the year.
+- The lists of notes, notices and registers come a page at a time, by keyset
   (`shared.http.pages`): ``limit`` (1 to 500, 100 by default) items after the opaque cursor
   ``after``, and ``next_after``, the cursor of the next page (null on the last).
 """
@@ -37,23 +43,32 @@ from services.notifications.deps import (
     may_see,
     read_models,
 )
-from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind, Office
+from services.notifications.events import (
+    NoteRecordedByReference,
+    NoteVerbaleIssued,
+    NoticeIssued,
+    NoticeKind,
+    Office,
+    RegisterName,
+)
 from services.notifications.schemas import (
     InboxItem,
     InboxOut,
     MemberStatesOut,
     MessagesAfter,
     NoteIn,
+    NoteOnRecordIn,
     NoteOut,
+    NotesAfter,
     NotesOut,
     NoticeOut,
     NoticesOut,
     ReceiptIn,
     ReceiptOut,
     ReceiptsOut,
-    SeriesAfter,
-    SeriesIn,
-    SeriesListOut,
+    RegisterIn,
+    RegistersAfter,
+    RegistersOut,
 )
 from shared.access import SECRETARIAT_ONLY, Caller, Principal, Role, StateCode, act_for, allow
 from shared.eventstore import PostgresEventStore
@@ -91,27 +106,36 @@ async def list_member_states(
     return MemberStatesOut.of(rows)
 
 
-# ------------------------------------------------------------------------------ series
+# ------------------------------------------------------------------------------ registers
 
 
-@router.post("/series", status_code=201, tags=["notes verbales"])
+@router.post("/registers", status_code=201, tags=["notes verbales"])
 @SECRETARIAT_ONLY
-async def open_series(body: SeriesIn, write: Write) -> Written:
-    """Open the gapless series of note numbers of an office (stream `series-SOC-OI`): its
-    first note takes `next_number`, each later one the next. Opening it again at the same
-    number records nothing; at another, 409: a series is never renumbered."""
-    return await write(commands.open_series, office=body.office, next_number=body.next_number)
+async def open_register(body: RegisterIn, write: Write) -> Written:
+    """Open a register of notes (stream `register-2022`): one count that its prefixes share
+    (SOC/OI/1280 and IO/1256 are numbers of one count), for its year. Its next issued note
+    takes `next_number`, each later one the next. Opening it again with the same terms records
+    nothing; with others, 409 `register-open`: a register is never renumbered. A prefix that
+    another register numbers in that year: 409 `prefix-in-another-register`."""
+    return await write(
+        commands.open_register,
+        register=body.name,
+        prefixes=body.prefixes,
+        year=body.year,
+        next_number=body.next_number,
+    )
 
 
-@router.get("/series", tags=["notes verbales"])
+@router.get("/registers", tags=["notes verbales"])
 @allow(Role.SECRETARIAT, Role.AUDITOR, Role.SERVICE)
-async def list_series(
-    request: Request, limit: Limit = DEFAULT_LIMIT, after: SeriesAfter = None
-) -> SeriesListOut:
-    """Every office's series and the number its next note takes, a page at a time: by office,
-    at most `limit` after the cursor `after`; `next_after` reads on."""
-    page = await queries.series(await read_models(request), after=after, limit=limit)
-    return SeriesListOut.of(page)
+async def list_registers(
+    request: Request, limit: Limit = DEFAULT_LIMIT, after: RegistersAfter = None
+) -> RegistersOut:
+    """Every register of notes: its prefixes and year, the number its next note takes, its
+    notes issued and on record; a page at a time, by name, at most `limit` after the cursor
+    `after`; `next_after` reads on."""
+    page = await queries.registers(await read_models(request), after=after, limit=limit)
+    return RegistersOut.of(page)
 
 
 # ------------------------------------------------------------------------------ notes
@@ -120,12 +144,15 @@ async def list_series(
 @router.post("/notes", status_code=201, tags=["notes verbales"])
 @SECRETARIAT_ONLY
 async def issue_note(body: NoteIn, write: Write, response: Response) -> NoteOut:
-    """Issue a note verbale with the next number of its office's series: to all the member
-    states on the day it is dated, or to the states named. Every recipient must be able to read
-    every enclosure whose distribution the service knows (409 otherwise). A correction is a new
-    note whose `corrects` names a note that exists. The same `note_id` again issues nothing and
-    answers the note issued under it. The ETag is the series' version: with `If-Match`, the
-    note is issued only if no other note was issued since (412 otherwise)."""
+    """Issue a note verbale with the next number of the register that numbers its prefix's
+    (`office`) notes of the year it is dated (422 `prefix-not-in-a-register` if none does): to
+    all the member states on the day it is dated, or to the states named. It is dated in the
+    register's order (409 `register-order`: never before a note numbered below it). Every
+    recipient must be able to read every enclosure whose distribution the service knows (409
+    otherwise). A correction is a new note whose `corrects` names a note that exists. The same
+    `note_id` again issues nothing and answers the note issued under it. The ETag is the
+    register's version: with `If-Match`, the note is issued only if nothing was recorded in
+    the register since (412 otherwise)."""
     issued = await commands.issue_note(
         store=write.store,
         expected=write.expected,
@@ -136,12 +163,42 @@ async def issue_note(body: NoteIn, write: Write, response: Response) -> NoteOut:
         subject=body.subject,
         text=body.issued_text(),
         enclosures=body.issued_enclosures(),
+        pages=body.pages,
         recipients=body.recipients,
         corrects=body.corrects,
     )
     response.headers["Location"] = f"/notes/{domain.key_of_number(issued.note.number)}"
     write.etag(issued.version)
     return NoteOut.of(issued.note)
+
+
+@router.post(
+    "/notes/on-record",
+    status_code=201,
+    tags=["notes verbales"],
+    responses={200: {"model": NoteOut, "description": "Recorded before, the same"}},
+)
+@SECRETARIAT_ONLY
+async def record_note(body: NoteOnRecordIn, write: Write, response: Response) -> NoteOut:
+    """Record a note the service did not issue, known from a source that cites it (SOC/OI/88
+    of 3 February 2022, as the annotated agenda SOC/2022-III/Agenda/2 cites it): its number,
+    date and what the source says of it, in the register of its prefix for its year (422
+    `prefix-not-in-a-register`). Its number is below the register's next number (422
+    `number-beyond-the-register`: the register issues that number itself), not taken (409
+    `number-taken`) and dated in the register's order (409 `register-order`). No text, no
+    recipients, nothing delivered. The same record again: 200, nothing recorded."""
+    recorded = await commands.record_note(
+        store=write.store,
+        expected=write.expected,
+        number=body.number,
+        dated=body.dated,
+        subject=body.subject,
+        cited_in=body.cited_in,
+    )
+    if not recorded.new:
+        response.status_code = 200
+    response.headers["Location"] = f"/notes/{domain.key_of_number(recorded.note.number)}"
+    return NoteOut.of(recorded.note)
 
 
 @router.get("/notes", tags=["notes verbales"])
@@ -151,15 +208,23 @@ async def list_notes(
     caller: Caller,
     languages: Languages = None,
     office: Annotated[Office | None, Query(examples=[examples.OFFICE])] = None,
+    register: Annotated[RegisterName | None, Query(examples=["2022"])] = None,
     limit: Limit = DEFAULT_LIMIT,
-    after: MessagesAfter = None,
+    after: NotesAfter = None,
 ) -> NotesOut:
-    """The notes issued (of `office`): all of them for the Secretariat and auditors, those
-    addressed to it for a member state; a page at a time, in the order of issue (log
-    position), at most `limit` after the cursor `after`; `next_after` reads on. A member
-    state's pages hold only its own notes, and are full but the last."""
+    """The notes of the registers (of `office`, of `register`), issued (`kind` issued) and
+    known by reference (`on_record`): all of them for the Secretariat and auditors, those
+    addressed to it for a member state (no note on record: the log holds no recipients of
+    those); a page at a time, in register order (by register, then by number), at most `limit`
+    after the cursor `after`; `next_after` reads on. A member state's pages hold only its own
+    notes, and are full but the last."""
     page = await queries.notes(
-        await read_models(request), office=office, reader=caller.state, after=after, limit=limit
+        await read_models(request),
+        office=office,
+        register=register,
+        reader=caller.state,
+        after=after,
+        limit=limit,
     )
     return NotesOut(
         notes=[NoteOut.of(note, languages) for note in page.items], next_after=page.next_after
@@ -167,22 +232,51 @@ async def list_notes(
 
 
 async def _readable_note(
-    store: PostgresEventStore, key: str, caller: Principal
-) -> NoteVerbaleIssued:
+    store: PostgresEventStore, key: str, caller: Principal, year: int | None = None
+) -> NoteVerbaleIssued | NoteRecordedByReference:
     number = domain.number_of_key(key)
-    note = await commands.find_note(store, number)
-    if not may_see(caller, note.recipients):
+    note = await commands.find_note(store, number, year=year)
+    recipients = note.recipients if isinstance(note, NoteVerbaleIssued) else ()
+    if not may_see(caller, recipients):
         raise domain.NotFoundError(f"The note {number}", number=number)
     return note
+
+
+async def _issued_note(
+    store: PostgresEventStore, key: str, caller: Principal, year: int | None
+) -> NoteVerbaleIssued:
+    """A note the service issued: one on record has no recipients (409
+    `note-on-record-only`)."""
+    note = await _readable_note(store, key, caller, year)
+    if not isinstance(note, NoteVerbaleIssued):
+        raise domain.NoteOnRecordOnlyError(
+            f"{note.number} is on record by reference ({note.cited_in.symbol}, "
+            f"{note.cited_in.passage}): the log holds no recipients of it, nor receipts.",
+            number=note.number,
+        )
+    return note
+
+
+NoteYear = Annotated[
+    int | None,
+    Query(
+        ge=1992,
+        le=9999,
+        examples=[2022],
+        description="the year of the note: a count restarted each year gives each year's note "
+        "the same number (422 `number-of-several-years` without it, when two years hold it)",
+    ),
+]
 
 
 @router.get("/notes/{note}", tags=["notes verbales"])
 @READERS
 async def get_note(
-    note: NoteKey, store: Store, caller: Caller, languages: Languages = None
+    note: NoteKey, store: Store, caller: Caller, languages: Languages = None, year: NoteYear = None
 ) -> NoteOut:
-    """One note, by its number with `-` for `/` (`/notes/SOC-OI-1280`), from the log."""
-    return NoteOut.of(await _readable_note(store, note, caller), languages)
+    """One note, issued or on record, by its number with `-` for `/` (`/notes/SOC-OI-1280`),
+    from the log."""
+    return NoteOut.of(await _readable_note(store, note, caller, year), languages)
 
 
 # ------------------------------------------------------------------------------ notices
@@ -273,22 +367,29 @@ async def _receipts(request: Request, message_id: UUID, reference: str) -> Recei
 @router.post("/notes/{note}/receipt", status_code=201, tags=["receipts"], responses=FIRST_RECEIPT)
 @ACKNOWLEDGERS
 async def acknowledge_note(
-    note: NoteKey, body: ReceiptIn, store: Store, caller: Caller, response: Response
+    note: NoteKey,
+    body: ReceiptIn,
+    store: Store,
+    caller: Caller,
+    response: Response,
+    year: NoteYear = None,
 ) -> ReceiptOut:
     """A state acknowledges receipt of a note addressed to it, for itself only (403 for
     another state's name; the Secretariat, on behalf of a recipient: 422 for a state the note
-    did not go to). Acknowledging again records nothing and answers the first receipt (200)."""
-    found = await _readable_note(store, note, caller)
+    did not go to; 409 `note-on-record-only` for a note the service did not issue).
+    Acknowledging again records nothing and answers the first receipt (200)."""
+    found = await _issued_note(store, note, caller, year)
     return await _acknowledge(store, caller, body, found, response)
 
 
 @router.get("/notes/{note}/receipts", tags=["receipts"])
 @OVERSEERS
 async def note_receipts(
-    note: NoteKey, store: Store, request: Request, caller: Caller
+    note: NoteKey, store: Store, request: Request, caller: Caller, year: NoteYear = None
 ) -> ReceiptsOut:
-    """Which recipients of a note have acknowledged it, and which have not."""
-    found = await _readable_note(store, note, caller)
+    """Which recipients of a note have acknowledged it, and which have not (409
+    `note-on-record-only` for a note the service did not issue: it has no recipients known)."""
+    found = await _issued_note(store, note, caller, year)
     return await _receipts(request, found.note_id, found.number)
 
 

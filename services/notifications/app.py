@@ -20,7 +20,9 @@ from shared.app import create_service_app
 from shared.projections import Projection
 
 DESCRIPTION = """Notes verbales and notices to the member states' foreign ministries: notes
-numbered in a gapless series per originating office (`SOC/OI/1280`, then 1281), written from
+numbered in registers, one count a year that several prefixes share (`IO/1256`, then
+`SOC/OI/1280` and 1281), with the notes the service did not issue but a source cites recorded
+by reference (`SOC/OI/88` of 3 February 2022), issued notes written from
 templates with the diplomatic formulas in English, Russian and Kazakh or given in full, to all
 the member states on the day the note is dated or to the states named, never with an enclosure
 a recipient may not read; corrections as new notes; notices of the service's own, to the

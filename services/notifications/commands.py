@@ -4,10 +4,13 @@ redelivery by hand), one async function each, on the kit's command path
 the version read, in one transaction, so a concurrent writer makes the append fail with a
 version conflict and nothing is recorded.
 
-Issuing a note appends to its series' stream at the version it read: two notes issued at once
-cannot take the same number, and none is skipped. The loser of such a race reads the series
-again and takes the next number (`MAX_ISSUE_ATTEMPTS` times at most, each after a short
-jittered backoff), so a client sees a conflict only when the series is contended beyond reason.
+Issuing a note appends to its register's stream (the register that numbers its prefix's notes
+of the year it is dated, from the prefix's stream) at the version it read: two notes issued at
+once cannot take the same number, and none is skipped. The loser of such a race reads the
+register again and takes the next number (`MAX_ISSUE_ATTEMPTS` times at most, each after a
+short jittered backoff), so a client sees a conflict only when the register is contended beyond
+reason. A note on record (known by reference) is appended to the same stream, so the
+register's rules (a number taken once, its order by date) are decided on every note of it.
 Its recipients are decided by the domain from the membership the service follows (the
 registry's events: there is no set-up call of the service's own) on the day the note is dated,
 and its enclosures against what the service knows of their documents' distributions.
@@ -32,9 +35,14 @@ from services.notifications.events import (
     ENDPOINT,
     MEMBERS_STREAM,
     NAMESPACE,
+    NOTE_PREFIX,
+    NOTE_REGISTER,
     NOTE_SERIES,
+    Citation,
     Enclosure,
     EndpointRegistered,
+    NotePrefixAssigned,
+    NoteRecordedByReference,
     NoteVerbaleIssued,
     NoticeIssued,
     NoticeKind,
@@ -44,7 +52,10 @@ from services.notifications.events import (
     delivery_stream,
     document_stream,
     endpoint_stream,
+    note_on_record_id,
     notice_stream,
+    prefix_stream,
+    register_stream,
     series_stream,
 )
 from services.notifications.webhooks import check_address, endpoint_secret
@@ -55,6 +66,7 @@ from shared.commands import (
     History,
     Recorded,
     decide_and_append,
+    in_transaction,
     read_history,
     run_command,
 )
@@ -101,25 +113,98 @@ async def enclosed_distributions(
     return known
 
 
-# ------------------------------------------------------------------------------ note series
+# ------------------------------------------------------------------------------ registers
 
 
-async def open_series(
-    *, store: PostgresEventStore, office: str, next_number: int, expected: int | None = None
+async def _assignments(
+    connection: AsyncConnection, store: PostgresEventStore, prefix: str
+) -> tuple[list[DomainEvent], History]:
+    """A prefix's assignments to registers: its series of the logs before, if it had one (a
+    register of every year, named after the office), then its own stream's, which is returned
+    too (the one a new assignment is appended to)."""
+    legacy = await read_history(connection, store, series_stream(prefix))
+    own = await read_history(connection, store, prefix_stream(prefix))
+    series = NotePrefixAssigned(prefix=prefix, register_name=prefix, year=None)
+    before: list[DomainEvent] = [series] if legacy.events else []
+    return [*before, *own.events], own
+
+
+def _register_stream(register: str, legacy: bool) -> str:
+    """A register's stream; a series of the logs before keeps its own (``series-SOC-OI``)."""
+    return series_stream(register) if legacy else register_stream(register)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The register that numbers a prefix's notes of a year: its name, stream and stream type
+    (a series of the logs before keeps its type, ``note_series``)."""
+
+    name: str
+    stream_id: str
+    stream_type: str
+
+
+async def _register_for(
+    connection: AsyncConnection, store: PostgresEventStore, prefix: str, dated: date
+) -> _Found:
+    """The register that numbers `prefix`'s notes of `dated`'s year;
+    `PrefixNotInARegisterError` if none does."""
+    assignments, own = await _assignments(connection, store, prefix)
+    name = domain.register_of(assignments, dated.year)
+    if name is None:
+        raise domain.PrefixNotInARegisterError(
+            f"No register numbers {prefix} notes of {dated.year}: open one that does "
+            "(POST /registers).",
+            prefix=prefix,
+            year=dated.year,
+        )
+    legacy = len(assignments) > len(own.events) and name == prefix
+    return _Found(name, _register_stream(name, legacy), NOTE_SERIES if legacy else NOTE_REGISTER)
+
+
+async def open_register(
+    *,
+    store: PostgresEventStore,
+    register: str,
+    prefixes: Sequence[str],
+    year: int | None,
+    next_number: int,
+    expected: int | None = None,
 ) -> Recorded:
-    stream_id = series_stream(office)
+    """Open a register and assign it its prefixes for its year, in one transaction: each
+    prefix's stream is appended at the version read, so that two registers opened at once
+    never both take one prefix for one year."""
+    stream_id = register_stream(register)
 
-    def decide(history: History) -> Decision:
-        return domain.open_series(domain.series(office, history.events), next_number=next_number)
+    async def open_it(connection: AsyncConnection) -> Recorded:
+        opened = await decide_and_append(
+            connection,
+            store,
+            stream_id,
+            NOTE_REGISTER,
+            lambda history: domain.open_register(
+                domain.note_register(register, history.events),
+                prefixes=prefixes,
+                year=year,
+                next_number=next_number,
+            ),
+            expected=expected,
+            event_ids=_named(f"{stream_id}/opened"),
+        )
+        for prefix in dict.fromkeys(prefixes):
+            assignments, _ = await _assignments(connection, store, prefix)
+            await decide_and_append(
+                connection,
+                store,
+                prefix_stream(prefix),
+                NOTE_PREFIX,
+                lambda _history, known=assignments, prefix=prefix: domain.assign_prefix(
+                    known, prefix=prefix, register=register, year=year
+                ),
+            )
+        return opened
 
-    return await run_command(
-        store,
-        stream_id,
-        NOTE_SERIES,
-        decide,
-        expected=expected,
-        event_ids=_named(f"{stream_id}/opened"),
-    )
+    return await in_transaction(store, open_it, again=expected is None)
 
 
 @dataclass(frozen=True)
@@ -131,18 +216,19 @@ class Issued:
     new: bool
 
 
-async def _series_of(
-    connection: AsyncConnection, store: PostgresEventStore, number: str | None, office: str
-) -> domain.Series | None:
-    """The series of the note `number` corrects, when it is another office's (None: no
-    correction, or one within the note's own series)."""
-    if number is None:
-        return None
-    other, _ = domain.parse_number(number)
-    if other == office:
-        return None
-    history = await read_history(connection, store, series_stream(other))
-    return domain.series(other, history.events)
+async def _number_exists(
+    connection: AsyncConnection, store: PostgresEventStore, number: str
+) -> bool:
+    """Whether a register holds the note `number` (issued or on record), in any year."""
+    prefix, sequence = domain.parse_number(number)
+    assignments, own = await _assignments(connection, store, prefix)
+    for name in dict.fromkeys(domain.registers_of(assignments)):
+        legacy = len(assignments) > len(own.events) and name == prefix
+        history = await read_history(connection, store, _register_stream(name, legacy))
+        found = domain.note_register(name, history.events).note(sequence)
+        if found is not None and found.number == number:
+            return True
+    return False
 
 
 async def issue_note(
@@ -155,51 +241,51 @@ async def issue_note(
     subject: Texts,
     text: Texts,
     enclosures: Sequence[Enclosure],
+    pages: int | None = None,
     recipients: Sequence[str] | None,
     corrects: str | None,
     expected: int | None = None,
 ) -> Issued:
-    """Issue the series' next note. Its recipients are the member states on the day it is
-    dated unless the request names them; each must be able to read each enclosure the service
-    knows the distribution of. Losing the race for a number, read the series again and take the
-    next one (bounded), unless the client expected a version of the series (If-Match): then the
+    """Issue the next note of the register that numbers `office`'s notes (its prefix) in the
+    year it is dated. Its recipients are the member states on the day it is dated unless the
+    request names them; each must be able to read each enclosure the service knows the
+    distribution of. Losing the race for a number, read the register again and take the next
+    one (bounded), unless the client expected a version of the register (If-Match): then the
     conflict is the answer."""
     if corrects is not None:
         domain.parse_number(corrects)  # a number that is none: 422, before anything is read
-    stream_id = series_stream(office)
 
     async def issue_once(connection: AsyncConnection) -> Recorded:
         now = datetime.now(UTC)
+        found = await _register_for(connection, store, office, dated)
         membership = await known_members(connection, store)
         enclosed = await enclosed_distributions(connection, store, enclosures)
-        elsewhere = await _series_of(connection, store, corrects, office)
+        corrected = corrects is not None and await _number_exists(connection, store, corrects)
 
         def decide(history: History) -> Decision:
-            state = domain.series(office, history.events)
-            corrected = None
-            if corrects is not None:
-                corrected = (elsewhere or state).note(domain.parse_number(corrects)[1])
             return domain.issue_note(
-                state,
+                domain.note_register(found.name, history.events),
+                prefix=office,
                 note_id=note_id,
                 place=place,
                 dated=dated,
                 subject=subject,
                 text=text,
                 enclosures=enclosures,
+                pages=pages,
                 recipients=recipients,
                 membership=membership,
                 enclosed=enclosed,
                 corrects=corrects,
-                corrected_exists=corrected is not None,
+                corrected_exists=corrected,
                 now=now,
             )
 
         return await decide_and_append(
             connection,
             store,
-            stream_id,
-            NOTE_SERIES,
+            found.stream_id,
+            found.stream_type,
             decide,
             expected=expected,
             event_ids=_named(f"note/{note_id}"),
@@ -217,28 +303,102 @@ async def issue_note(
                 (note,) = recorded.events
                 assert isinstance(note, NoteVerbaleIssued)
                 return Issued(note, recorded.version, new=True)
-            return await _issued_before(store, office, note_id)
+            return await _issued_before(store, recorded.stream_id, note_id)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-async def _issued_before(store: PostgresEventStore, office: str, note_id: UUID) -> Issued:
-    """The note the series holds under `note_id`, issued by an earlier request or by a
+async def _issued_before(store: PostgresEventStore, stream_id: str, note_id: UUID) -> Issued:
+    """The note the register holds under `note_id`, issued by an earlier request or by a
     concurrent retry that got in first (the store recorded that one, under the same event id),
-    and the series' version now."""
-    history, version = await store.load(series_stream(office))
-    note = domain.series(office, history).note_by_id(note_id)
-    assert note is not None, "issued, or found issued"
+    and the register's version now."""
+    history, version = await store.load(stream_id)
+    note = domain.note_register(stream_id, history).note_by_id(note_id)
+    assert isinstance(note, NoteVerbaleIssued), "issued, or found issued"
     return Issued(note, version, new=False)
 
 
-async def find_note(store: PostgresEventStore, number: str) -> NoteVerbaleIssued:
-    """The note of `number`, from its series' stream; `NotFoundError` if never issued."""
-    office, sequence = domain.parse_number(number)
-    history, _ = await store.load(series_stream(office))
-    note = domain.series(office, history).note(sequence)
-    if note is None:
+@dataclass(frozen=True)
+class OnRecord:
+    """A note known by reference, recorded now (`new`) or found recorded the same already."""
+
+    note: NoteRecordedByReference
+    new: bool
+
+
+async def record_note(
+    *,
+    store: PostgresEventStore,
+    number: str,
+    dated: date,
+    subject: Texts,
+    cited_in: Citation,
+    expected: int | None = None,
+) -> OnRecord:
+    """Record a note the log did not issue, as a source cites it, in the register that numbers
+    its prefix's notes of its year (the register's rules: `domain.record_note`)."""
+    prefix, _ = domain.parse_number(number)
+    note_id = note_on_record_id(number, dated)
+
+    async def record_once(connection: AsyncConnection) -> Recorded:
+        found = await _register_for(connection, store, prefix, dated)
+        return await decide_and_append(
+            connection,
+            store,
+            found.stream_id,
+            found.stream_type,
+            lambda history: domain.record_note(
+                domain.note_register(found.name, history.events),
+                note_id=note_id,
+                number=number,
+                dated=dated,
+                subject=subject,
+                cited_in=cited_in,
+                now=datetime.now(UTC),
+            ),
+            expected=expected,
+            event_ids=_named(f"note/{note_id}"),
+        )
+
+    recorded = await in_transaction(store, record_once, again=expected is None)
+    if recorded.events and not recorded.duplicate:
+        (note,) = recorded.events
+        assert isinstance(note, NoteRecordedByReference)
+        return OnRecord(note, new=True)
+    history, _ = await store.load(recorded.stream_id)
+    found = domain.note_register(recorded.stream_id, history).note_by_id(note_id)
+    assert isinstance(found, NoteRecordedByReference), "recorded, or found recorded"
+    return OnRecord(found, new=False)
+
+
+async def find_note(
+    store: PostgresEventStore, number: str, *, year: int | None = None
+) -> NoteVerbaleIssued | NoteRecordedByReference:
+    """The note of `number` (of `year`, when given), issued or on record, from its register's
+    stream; `NotFoundError` if no register holds it, `AmbiguousNumberError` if registers of
+    several years do and no year is given (a count restarted each year numbers a note of each
+    year alike)."""
+    prefix, sequence = domain.parse_number(number)
+    found: list[NoteVerbaleIssued | NoteRecordedByReference] = []
+    async with store.engine.connect() as connection:
+        assignments, own = await _assignments(connection, store, prefix)
+        for name in dict.fromkeys(domain.registers_of(assignments)):
+            legacy = len(assignments) > len(own.events) and name == prefix
+            history = await read_history(connection, store, _register_stream(name, legacy))
+            note = domain.note_register(name, history.events).note(sequence)
+            if note is not None and note.number == number:
+                found.append(note)
+    if year is not None:
+        found = [n for n in found if n.dated.year == year]
+    if not found:
         raise domain.NotFoundError(f"The note {number}", number=number)
-    return note
+    if len(found) > 1:
+        raise domain.AmbiguousNumberError(
+            f"{number} numbers a note of each of {', '.join(str(n.dated.year) for n in found)}: "
+            "name the year (?year=).",
+            number=number,
+            years=[n.dated.year for n in found],
+        )
+    return found[0]
 
 
 async def find_notice(store: PostgresEventStore, notice_id: UUID) -> NoticeIssued:

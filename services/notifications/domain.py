@@ -1,4 +1,5 @@
-"""The notifications service's rules: a note series, the membership (each state's periods of
+"""The notifications service's rules: a register of notes (one count that several prefixes
+share, restarted each year: `Register`), the membership (each state's periods of
 membership, as the registry's events announce them), what the service knows of a document's
 distribution, a ministry's endpoint and a delivery (its attempts and its receipt) each fold
 their stream's events into state, and each decision is a pure function from that state to new
@@ -20,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from services.notifications.events import (
+    Citation,
     DeliveryAttempted,
     DeliveryDeadLettered,
     DeliveryFailed,
@@ -31,6 +33,9 @@ from services.notifications.events import (
     EndpointRemoved,
     EndpointSecretRotated,
     MeetingParticipantsNoted,
+    NotePrefixAssigned,
+    NoteRecordedByReference,
+    NoteRegisterOpened,
     NoteSeriesOpened,
     NoteVerbaleIssued,
     NoticeKind,
@@ -79,7 +84,55 @@ class NotARecipientError(InvalidError, title="Not a recipient", rule="not-a-reci
         )
 
 
-class SeriesOpenError(NotificationsError, title="Series already open", rule="series-open"): ...
+class RegisterOpenError(
+    NotificationsError, title="Register already open", rule="register-open"
+):
+    """A register is opened once, with its prefixes, year and first number (409)."""
+
+
+class PrefixInAnotherRegisterError(
+    NotificationsError, title="Prefix in another register", rule="prefix-in-another-register"
+):
+    """A prefix's notes of a year are numbered in one register at a time (409)."""
+
+
+class PrefixNotInARegisterError(
+    InvalidError, title="Prefix not in a register", rule="prefix-not-in-a-register"
+):
+    """A note (issued or on record) whose prefix no register numbers in the note's year (422):
+    open the register first."""
+
+
+class RegisterOrderError(
+    NotificationsError, title="Out of the register's order", rule="register-order"
+):
+    """A higher number dated before a lower one of the same register (409): a register's
+    numbers follow its notes' dates."""
+
+
+class NumberTakenError(NotificationsError, title="Number taken", rule="number-taken"):
+    """A register's number belongs to one note, whatever its prefix (409)."""
+
+
+class NumberBeyondRegisterError(
+    InvalidError, title="Number beyond the register", rule="number-beyond-the-register"
+):
+    """A note on record numbered at or above the register's next number (422): the register
+    issues that number itself."""
+
+
+class AmbiguousNumberError(
+    InvalidError, title="Number of several years", rule="number-of-several-years"
+):
+    """A note named by its number alone, which registers of several years hold (422): a count
+    restarted each year numbers a note of each year alike; name the year."""
+
+
+class NoteOnRecordOnlyError(
+    NotificationsError, title="Note on record only", rule="note-on-record-only"
+):
+    """What only an issued note has (its recipients, their receipts), asked of a note known by
+    reference (409): the log holds no recipients of it."""
 
 
 class NoMembersError(
@@ -102,7 +155,7 @@ class EnclosureNotDistributedError(
 _OFFICE = "[A-Z][A-Z0-9]{0,15}"
 _SEQUENCE = "[1-9][0-9]{0,8}"
 NOTE_NUMBER = rf"^({_OFFICE}(?:/{_OFFICE}){{0,3}})/({_SEQUENCE})$"
-"""A note's number, ``SOC/OI/1280`` (its office, then its number in the office's series), as
+"""A note's number, ``SOC/OI/1280`` (its prefix, then its number in its register), as
 a JSON Schema (ECMA 262) pattern: what `parse_number` takes."""
 NOTE_KEY = rf"^({_OFFICE}(?:-{_OFFICE}){{0,3}})-({_SEQUENCE})$"
 """A note's number made URL-safe, as its path names it: ``SOC-OI-1280`` for ``SOC/OI/1280``."""
@@ -145,67 +198,174 @@ def base_symbol(symbol: str) -> str:
     return match["head"] + match["tail"] if match else symbol
 
 
-# ------------------------------------------------------------------------------ note series
+# ------------------------------------------------------------------------------ registers of notes
 
 
 @dataclass
-class Series:
-    office: str
-    opened: NoteSeriesOpened | None = None
-    notes: list[NoteVerbaleIssued] = field(default_factory=list)
+class Register:
+    """A register of notes: one count that its prefixes share, for its year (None: a count
+    never restarted, as the series per office of the logs before were).
 
-    @property
-    def exists(self) -> bool:
-        return self.opened is not None
+    Why one count across prefixes, restarted each year: the sources cite SOC/OI/88 of
+    3 February 2022, IO/1256 of 3 October 2022 and SOC/OI/1280 of 7 October 2022. A count at
+    88 in early February and at 1256 to 1280 in October of the same year is a count that
+    starts again with the year (some 1,200 notes in eight months: a count running on from
+    earlier years would not stand at 88 in February); IO/1256 and SOC/OI/1280, four days and
+    24 numbers apart under two prefixes, are one count that both prefixes take from (two counts
+    of their own would hardly meet so closely). The sources show one year only: that the count
+    restarts on 1 January is inferred, not read; a register whose `year` is None is a count
+    that never restarts.
+
+    `issued` are the notes the log issued, numbered from `first_number` one after another;
+    `on_record` the notes known by reference (`NoteRecordedByReference`), below `first_number`.
+    """
+
+    name: str
+    prefixes: tuple[str, ...] = ()
+    year: int | None = None
+    first_number: int = 0
+    opened: bool = False
+    issued: list[NoteVerbaleIssued] = field(default_factory=list)
+    on_record: list[NoteRecordedByReference] = field(default_factory=list)
 
     @property
     def next_number(self) -> int:
-        assert self.opened is not None
-        return self.opened.next_number + len(self.notes)
+        return self.first_number + len(self.issued)
 
-    def note(self, sequence: int) -> NoteVerbaleIssued | None:
-        if self.opened is None:
-            return None
-        index = sequence - self.opened.next_number
-        return self.notes[index] if 0 <= index < len(self.notes) else None
+    def notes(self) -> list[NoteVerbaleIssued | NoteRecordedByReference]:
+        """Every note of the register, in its order (by number)."""
+        return sorted([*self.on_record, *self.issued], key=lambda n: n.sequence)
 
-    def note_by_id(self, note_id: UUID) -> NoteVerbaleIssued | None:
-        return next((n for n in self.notes if n.note_id == note_id), None)
+    def note(self, sequence: int) -> NoteVerbaleIssued | NoteRecordedByReference | None:
+        """The note numbered `sequence`, whatever its prefix (one count: one note a number)."""
+        return next((n for n in self.notes() if n.sequence == sequence), None)
+
+    def note_by_id(self, note_id: UUID) -> NoteVerbaleIssued | NoteRecordedByReference | None:
+        return next((n for n in self.notes() if n.note_id == note_id), None)
+
+    def covers(self, day: date) -> bool:
+        return self.year is None or day.year == self.year
 
 
-def series(office: str, events: Iterable[DomainEvent]) -> Series:
-    state = Series(office)
+def note_register(name: str, events: Iterable[DomainEvent]) -> Register:
+    """The register its stream's events describe (`opened` False: never opened). A series of
+    the logs before (`NoteSeriesOpened`) is the register of its one office, with no year."""
+    state = Register(name)
     for event in events:
-        if isinstance(event, NoteSeriesOpened):
-            state.opened = event
+        if isinstance(event, NoteRegisterOpened):
+            state.prefixes, state.year = event.prefixes, event.year
+            state.first_number, state.opened = event.next_number, True
+        elif isinstance(event, NoteSeriesOpened):
+            state.prefixes, state.year = (event.office,), None
+            state.first_number, state.opened = event.next_number, True
         elif isinstance(event, NoteVerbaleIssued):
-            state.notes.append(event)
+            state.issued.append(event)
+        elif isinstance(event, NoteRecordedByReference):
+            state.on_record.append(event)
     return state
 
 
-def open_series(state: Series, *, next_number: int) -> list[NoteSeriesOpened]:
-    """Open the office's series at `next_number`; opening it again at the same number records
-    nothing (a retry), at another number is refused: a series is numbered once."""
-    if state.opened is not None:
-        if state.opened.next_number == next_number:
+def _overlap(one: int | None, other: int | None) -> bool:
+    """Whether two registers' years meet (None: every year)."""
+    return one is None or other is None or one == other
+
+
+def register_of(assignments: Iterable[DomainEvent], year: int) -> str | None:
+    """The register that numbers a prefix's notes of `year`, from the prefix's stream."""
+    return next(
+        (a.register_name for a in assignments
+         if isinstance(a, NotePrefixAssigned) and _overlap(a.year, year)),
+        None,
+    )  # fmt: skip
+
+
+def registers_of(assignments: Iterable[DomainEvent]) -> list[str]:
+    """Every register that numbers a prefix's notes (of one year or another), as assigned."""
+    return [a.register_name for a in assignments if isinstance(a, NotePrefixAssigned)]
+
+
+def open_register(
+    state: Register, *, prefixes: Sequence[str], year: int | None, next_number: int
+) -> list[NoteRegisterOpened]:
+    """Open a register for `prefixes` and `year`, its next issued note numbered
+    `next_number`. Opening it again with the same terms records nothing (a retry); with others
+    is refused (`RegisterOpenError`): a register is numbered once."""
+    terms = (tuple(dict.fromkeys(prefixes)), year, next_number)
+    if state.opened:
+        if (state.prefixes, state.year, state.first_number) == terms:
             return []
-        raise SeriesOpenError(
-            f"The series {state.office} is open already (it began at "
-            f"{state.opened.next_number}); a series is never renumbered.",
-            office=state.office,
+        raise RegisterOpenError(
+            f"The register {state.name} is open already (prefixes "
+            f"{', '.join(state.prefixes)}, year {state.year}, from {state.first_number}); a "
+            "register is never renumbered.",
+            register=state.name,
         )
-    return [NoteSeriesOpened(office=state.office, next_number=next_number)]
+    if not terms[0]:
+        raise InvalidRequestError("A register numbers the notes of one prefix at least.")
+    return [
+        NoteRegisterOpened(
+            name=state.name, prefixes=terms[0], year=year, next_number=next_number
+        )
+    ]
+
+
+def assign_prefix(
+    assignments: Sequence[DomainEvent], *, prefix: str, register: str, year: int | None
+) -> list[NotePrefixAssigned]:
+    """`prefix`'s notes of `year` are numbered in `register`: once (again, nothing), and only
+    if no other register numbers them (`PrefixInAnotherRegisterError`)."""
+    for assigned in assignments:
+        if not isinstance(assigned, NotePrefixAssigned) or not _overlap(assigned.year, year):
+            continue
+        if assigned.register_name == register and assigned.year == year:
+            return []
+        raise PrefixInAnotherRegisterError(
+            f"{prefix} notes of {year or 'every year'} are numbered in the register "
+            f"{assigned.register_name} already: a prefix belongs to one register at a time.",
+            prefix=prefix,
+            register=assigned.register_name,
+        )
+    return [NotePrefixAssigned(prefix=prefix, register_name=register, year=year)]
+
+
+def check_order(state: Register, *, number: str, sequence: int, dated: date) -> None:
+    """The register's order: a higher number is never dated before a lower one
+    (`RegisterOrderError`, naming the note it would contradict)."""
+    for other in state.notes():
+        before = other.sequence < sequence and other.dated > dated
+        after = other.sequence > sequence and other.dated < dated
+        if before or after:
+            raise RegisterOrderError(
+                f"{number} dated {dated.isoformat()} would break the register's order: "
+                f"{other.number} is dated {other.dated.isoformat()} (a higher number is never "
+                "dated before a lower one).",
+                number=number,
+                contradicts=other.number,
+                contradicts_dated=other.dated.isoformat(),
+            )
+
+
+def _check_prefix(state: Register, prefix: str, dated: date) -> None:
+    if not state.opened or prefix not in state.prefixes or not state.covers(dated):
+        raise PrefixNotInARegisterError(
+            f"No register numbers {prefix} notes of {dated.year}: open one that does "
+            "(POST /registers).",
+            prefix=prefix,
+            year=dated.year,
+        )
 
 
 def issue_note(
-    state: Series,
+    state: Register,
     *,
+    prefix: str,
     note_id: UUID,
     place: str,
     dated: date,
     subject: Texts,
     text: Texts,
     enclosures: Sequence[Enclosure],
+    pages: int | None,
     recipients: Sequence[str] | None,
     membership: Membership,
     enclosed: Mapping[str, Distribution],
@@ -213,14 +373,14 @@ def issue_note(
     corrected_exists: bool,
     now: datetime,
 ) -> list[NoteVerbaleIssued]:
-    """The series' next note, numbered with the next number of the series. Without
-    `recipients`, to every member state on the day the note is `dated`; with them, to the
-    states named (a non-member too: the Secretariat writes to applicants). `enclosed` is the
-    distribution the service knows of each enclosure's document (by the enclosure's symbol):
-    each must be readable by every recipient (`check_enclosures`). A note whose `note_id` the
-    series holds already is not issued again (a retried request)."""
-    if state.opened is None:
-        raise NotFoundError(f"The note series {state.office}", office=state.office)
+    """The register's next note, `prefix`/the register's next number. Without `recipients`, to
+    every member state on the day the note is `dated`; with them, to the states named (a
+    non-member too: the Secretariat writes to applicants). `enclosed` is the distribution the
+    service knows of each enclosure's document (by the enclosure's symbol): each must be
+    readable by every recipient (`check_enclosures`). A note whose `note_id` the register
+    holds already is not issued again (a retried request). Its date keeps the register's order
+    (`check_order`): no note is dated before one numbered below it, issued or on record."""
+    _check_prefix(state, prefix, dated)
     if state.note_by_id(note_id) is not None:
         return []
     to_all = recipients is None
@@ -236,36 +396,111 @@ def issue_note(
     languages = tuple(text)
     if not languages:
         raise InvalidRequestError("A note has its text in at least one language.")
-    missing = sorted(set(languages) - set(subject))
+    missing = sorted(set(languages) - set(subject)) if subject else []
     if missing:
         raise InvalidRequestError(
-            f"The subject is missing in {', '.join(missing)}: a note's subject is in every "
-            "language of its text.",
+            f"The subject is missing in {', '.join(missing)}: a note with a subject has it in "
+            "every language of its text.",
             languages=missing,
         )
+    in_all = enclosed_pages(enclosures, pages)
     if corrects is not None and not corrected_exists:
         raise InvalidRequestError(
             f"{corrects} was never issued: a correction refers to a note that exists.",
             corrects=corrects,
         )
-    check_enclosures(enclosures, enclosed, recipients=chosen, membership=membership, day=dated)
     sequence = state.next_number
+    number = f"{prefix}/{sequence}"
+    check_order(state, number=number, sequence=sequence, dated=dated)
+    check_enclosures(enclosures, enclosed, recipients=chosen, membership=membership, day=dated)
     return [
         NoteVerbaleIssued(
             note_id=note_id,
-            number=f"{state.office}/{sequence}",
-            office=state.office,
+            number=number,
+            office=prefix,
             sequence=sequence,
+            register_name=state.name,
             place=place,
             dated=dated,
             subject=subject,
             text=text,
             languages=languages,
             enclosures=tuple(enclosures),
+            pages=in_all,
             recipients=tuple(chosen),
             addressed_to_all_members=to_all,
             corrects=corrects,
             issued_at=now,
+        )
+    ]
+
+
+def enclosed_pages(enclosures: Sequence[Enclosure], pages: int | None) -> int | None:
+    """The note's pages in all: as given (``on 10 p.``), or the sum of its enclosures' own
+    counts when each has one. Given both, they agree (`InvalidRequestError`); a note that
+    encloses nothing has no pages."""
+    own = [e.pages for e in enclosures]
+    counted = sum(p for p in own if p is not None) if own and None not in own else None
+    if pages is not None and not enclosures:
+        raise InvalidRequestError("A note that encloses nothing has no pages enclosed.")
+    if pages is not None and counted is not None and pages != counted:
+        raise InvalidRequestError(
+            f"The enclosures count {counted} pages, not {pages}.", pages=pages, counted=counted
+        )
+    return pages if pages is not None else counted
+
+
+def record_note(
+    state: Register,
+    *,
+    note_id: UUID,
+    number: str,
+    dated: date,
+    subject: Texts,
+    cited_in: Citation,
+    now: datetime,
+) -> list[NoteRecordedByReference]:
+    """Record a note the log did not issue, known from `cited_in`, in the register of its
+    prefix for its year. Its number is below the register's next number
+    (`NumberBeyondRegisterError`: the next number is where the Secretariat said its own count
+    stood when it opened the register; a cited note at or past it is a number the register
+    would issue itself, and moving the count past it on a citation's word would leave numbers
+    that no note holds in a count that has no gaps); taken once (`NumberTakenError`; the same
+    record again records nothing); and dated in the register's order (`check_order`)."""
+    prefix, sequence = parse_number(number)
+    _check_prefix(state, prefix, dated)
+    if sequence >= state.next_number:
+        raise NumberBeyondRegisterError(
+            f"{number} is not below the register {state.name}'s next number "
+            f"({state.next_number}): the register issues that number itself.",
+            number=number,
+            next_number=state.next_number,
+        )
+    taken = state.note(sequence)
+    if taken is not None:
+        same = isinstance(taken, NoteRecordedByReference) and (
+            taken.note_id, taken.dated, taken.subject, taken.cited_in
+        ) == (note_id, dated, subject, cited_in)
+        if same:
+            return []
+        raise NumberTakenError(
+            f"Number {sequence} of the register {state.name} is {taken.number} of "
+            f"{taken.dated.isoformat()} already: a number is taken once.",
+            number=number,
+            taken_by=taken.number,
+        )
+    check_order(state, number=number, sequence=sequence, dated=dated)
+    return [
+        NoteRecordedByReference(
+            note_id=note_id,
+            number=number,
+            office=prefix,
+            sequence=sequence,
+            register_name=state.name,
+            dated=dated,
+            subject=subject,
+            cited_in=cited_in,
+            recorded_at=now,
         )
     ]
 

@@ -2,11 +2,22 @@
 
 Streams:
 
-- ``series-<office>`` (stream type ``note_series``; ``series-SOC-OI`` for the office
-  ``SOC/OI``): a gapless series of note numbers. ``NoteSeriesOpened`` is its first event and
-  says which number comes next (the SOC/OI series was at 1280 when the log began); every
-  ``NoteVerbaleIssued`` of the series follows in the same stream, so the stream's version
-  serialises the numbering: a number is taken exactly once, and none is skipped.
+- ``register-<name>`` (stream type ``note_register``; ``register-2022``): a register of notes,
+  one count that several prefixes share (``SOC/OI/1280`` and ``IO/1256`` are numbers of one
+  count), restarted each year. ``NoteRegisterOpened`` is its first event: its prefixes, its
+  year and the number its next issued note takes (1280 in 2022, when the log began). Every
+  ``NoteVerbaleIssued`` of the register follows in the same stream, and every
+  ``NoteRecordedByReference`` (a note the log did not issue, known from a source that cites
+  it: ``SOC/OI/88 of 3 February 2022``), so the stream's version serialises the numbering: a
+  number is taken exactly once, the issued ones follow one another with none skipped, and the
+  register's order (a higher number never dated before a lower one) is decided on all of them.
+- ``prefix-<prefix>`` (``note_prefix``; ``prefix-SOC-OI``): which register numbers a prefix's
+  notes in which year (``NotePrefixAssigned``), appended in the same transaction as the
+  register's opening, so that two registers never claim one prefix for one year.
+- ``series-<office>`` (``note_series``; ``series-SOC-OI``): the series per office of logs
+  written before the registers. ``NoteSeriesOpened`` and the notes after it fold as a register
+  named after the office, of that one prefix, never restarted (no year); an issued note of v1
+  is brought to v2 by naming that register.
 - ``notice-<notice id>`` (``notice``): a notice the service sends by itself, in reaction to
   another service's event (a draft revised, an addendum or a corrigendum issued, a revision
   circulated, an agenda adopted, a member admitted).
@@ -36,7 +47,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid5
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -58,7 +69,15 @@ Texts = dict[LanguageTag, str]
 Office = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{0,15}(/[A-Z][A-Z0-9]{0,15}){0,3}$")
 ]
-"""An originating office, whose series numbers its notes: ``SOC/OI`` numbers ``SOC/OI/1280``."""
+"""A note's prefix, its originating office: ``SOC/OI`` in ``SOC/OI/1280``; its register
+gives the number."""
+RegisterName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,16}([/-][A-Za-z0-9]{1,16}){0,3}$")
+]
+"""A register's name: ``2022`` (or, for a series of the logs before, its office: ``SOC/OI``)."""
+NEW_REGISTER_NAME = r"^[A-Za-z0-9]{1,16}(-[A-Za-z0-9]{1,16}){0,3}$"
+"""The name of a register opened now: no ``/`` (its stream, ``register-<name>``, must name it
+alone)."""
 DocumentSymbol = Annotated[
     str, StringConstraints(pattern=r"^[A-Z][A-Za-z0-9-]*(/[A-Za-z0-9.-]+)+$", max_length=120)
 ]
@@ -87,6 +106,8 @@ class _Frozen(BaseModel):
 
 # ------------------------------------------------------------------------------ streams
 
+NOTE_REGISTER = "note_register"
+NOTE_PREFIX = "note_prefix"
 NOTE_SERIES = "note_series"
 NOTICE = "notice"
 ENDPOINT = "endpoint"
@@ -97,7 +118,16 @@ MEETING = "meeting"
 MEMBERS_STREAM = "member-states"
 
 
+def register_stream(register: str) -> str:
+    return "register-" + register.replace("/", "-")
+
+
+def prefix_stream(prefix: str) -> str:
+    return "prefix-" + prefix.replace("/", "-")
+
+
 def series_stream(office: str) -> str:
+    """The stream of an office's series, in logs written before the registers."""
     return "series-" + office.replace("/", "-")
 
 
@@ -126,46 +156,126 @@ def delivery_id(message_id: UUID, state: str) -> UUID:
     return uuid5(NAMESPACE, f"delivery/{message_id}/{state}")
 
 
+def note_on_record_id(number: str, dated: date) -> UUID:
+    """The id of a note known by reference, from its number and year (a count restarted each
+    year repeats a number from one year to the next): recorded twice at once, the store keeps
+    it once."""
+    return uuid5(NAMESPACE, f"note-on-record/{dated.year}/{number}")
+
+
 # ------------------------------------------------------------------------------ notes verbales
 
 
 class Enclosure(_Frozen):
     symbol: DocumentSymbol = Field(examples=["SUM/2022/DRAFT/1/Rev.8"])
-    pages: int = Field(ge=1, le=10000, examples=[6])
+    pages: int | None = Field(
+        default=None,
+        ge=1,
+        le=10000,
+        examples=[None],
+        description="its own pages, when known (SOC/OI/1280 gives only the total of its "
+        "enclosures: `Enclosure: as stated, on 10 p.`, the note's `pages`)",
+    )
     title: Texts = Field(default_factory=dict)
+
+
+class Citation(_Frozen):
+    """Where a source cites a note: the document and the place in it."""
+
+    symbol: DocumentSymbol = Field(examples=["SOC/2022-III/Agenda/2"])
+    passage: str = Field(min_length=1, max_length=200, examples=["item 5(b)"])
 
 
 @event_types.register("NoteSeriesOpened", version=1)
 class NoteSeriesOpened(DomainEvent):
-    """A series of note numbers for an office, and the number its next note takes."""
+    """A series of note numbers for an office, and the number its next note takes: the logs
+    written before the registers (`NoteRegisterOpened`) hold it; folded as a register of that
+    one office, never restarted."""
 
     office: Office
     next_number: int = Field(ge=1)
 
 
-@event_types.register("NoteVerbaleIssued", version=1)
+@event_types.register("NoteRegisterOpened", version=1)
+class NoteRegisterOpened(DomainEvent):
+    """A register of notes: one count shared by its `prefixes`, for `year` (None: a count never
+    restarted), and the number its next issued note takes."""
+
+    name: RegisterName
+    prefixes: tuple[Office, ...] = Field(min_length=1)
+    year: int | None = Field(ge=1992, le=9999)
+    next_number: int = Field(ge=1)
+
+
+@event_types.register("NotePrefixAssigned", version=1)
+class NotePrefixAssigned(DomainEvent):
+    """A prefix's notes of `year` (None: of every year) are numbered in `register_name`."""
+
+    prefix: Office
+    register_name: RegisterName
+    year: int | None
+
+
+@event_types.register("NoteVerbaleIssued", version=2)
 class NoteVerbaleIssued(DomainEvent):
     """A note verbale as the Secretariat sent it; never edited. A correction is a new note
-    whose `corrects` names the note it corrects."""
+    whose `corrects` names the note it corrects. v2 names its `register_name`, gives its total of
+    enclosed `pages` (an enclosure's own count is optional) and may have no subject (the
+    seed's note has none)."""
 
     note_id: UUID
     number: str = Field(examples=["SOC/OI/1280"])
     office: Office
+    """The note's prefix."""
     sequence: int = Field(ge=1, examples=[1280])
+    register_name: RegisterName
+    """The register that numbers it (``2022``)."""
     place: str = Field(examples=["Almaty"])
     dated: date
-    subject: Texts
+    subject: Texts = Field(default_factory=dict)
+    """A subject line, when the note has one (the seed's SOC/OI/1280 has none)."""
     text: Texts
     """The whole text per language, with its diplomatic formulas (from the templates when the
     note was issued from structured data)."""
     languages: tuple[LanguageTag, ...]
     enclosures: tuple[Enclosure, ...] = ()
+    pages: int | None = Field(default=None, ge=1, examples=[10])
+    """The pages enclosed in all, as the enclosure line gives them (``on 10 p.``)."""
     recipients: tuple[StateCode, ...]
     """Every state the note is addressed to, as fixed at the moment of issue."""
     addressed_to_all_members: bool
     corrects: str | None = None
     """The number of the note this one corrects."""
     issued_at: AwareDatetime
+
+
+@event_types.upcaster("NoteVerbaleIssued", from_version=1)
+def _note_of_a_series(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: a note of the logs before the registers was numbered in its office's series,
+    which folds as the register named after the office; its pages in all are its enclosures'
+    (each had its own count then)."""
+    pages = sum(e.get("pages") or 0 for e in data.get("enclosures", ()))
+    return {**data, "register_name": data["office"], "pages": pages or None}
+
+
+@event_types.register("NoteRecordedByReference", version=1)
+class NoteRecordedByReference(DomainEvent):
+    """A note the log did not issue, recorded by its number and date as a source cites it
+    (the annotated agenda SOC/2022-III/Agenda/2 cites SOC/OI/88 of 3 February 2022 and IO/1256
+    of 3 October 2022): what the source says of it, and nothing more: no text, no recipients,
+    no deliveries."""
+
+    note_id: UUID
+    number: str = Field(examples=["IO/1256"])
+    office: Office
+    """The note's prefix."""
+    sequence: int = Field(ge=1, examples=[1256])
+    register_name: RegisterName
+    dated: date
+    subject: Texts
+    """What the citing source says the note is about, in its words."""
+    cited_in: Citation
+    recorded_at: AwareDatetime
 
 
 @event_types.register("NoticeIssued", version=1)
@@ -306,5 +416,6 @@ class MeetingParticipantsNoted(DomainEvent):
 
 
 STREAM_TYPES = Literal[
-    "note_series", "notice", "endpoint", "delivery", "membership", "document", "meeting"
+    "note_register", "note_prefix", "note_series", "notice", "endpoint", "delivery",
+    "membership", "document", "meeting",
 ]

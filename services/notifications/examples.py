@@ -1,6 +1,8 @@
-"""The examples of the OpenAPI document, drawn from the seed: note verbale No. SOC/OI/1280 of
-7 October 2022 to the 27 member states (`seed`), written by the templates in English, Russian
-and Kazakh, its notices, its receipts, and its delivery to Kazakhstan's ministry by webhook."""
+"""The examples of the OpenAPI document, drawn from the seed (`seed`): the register of 2022,
+note verbale No. SOC/OI/1280 of 7 October 2022 to the 27 member states, written by the
+templates in English, Russian and Kazakh (it has no subject line, and none is given it), the
+notes SOC/OI/88 and IO/1256 on record as the annotated agenda cites them, its notices, its
+receipts, and its delivery to Kazakhstan's ministry by webhook."""
 
 from __future__ import annotations
 
@@ -10,16 +12,19 @@ from uuid import UUID
 
 from services.notifications import templates
 from services.notifications.domain import key_of_number
-from services.notifications.events import Enclosure, delivery_id
+from services.notifications.events import delivery_id, note_on_record_id
 from services.notifications.seed import (
     CONTENT_1280,
     ENCLOSURES,
     FIRST_NUMBER,
     ISSUE_1280,
     MEMBER_STATES_2022,
+    NOTE_88,
     NOTE_1280,
+    NOTES_ON_RECORD,
     OFFICE,
-    SUBJECT,
+    PAGES_1280,
+    REGISTER_2022,
 )
 
 NOTE_KEY_1280 = key_of_number(NOTE_1280)
@@ -31,12 +36,13 @@ TEXT_1280 = templates.render(
     templates.NoteContent.model_validate(CONTENT_1280),
     place="Astana",
     dated=date(2022, 10, 7),
-    enclosures=tuple(Enclosure.model_validate(e) for e in ENCLOSURES),
+    pages=PAGES_1280,
     addressed_to_all_members=True,
 )
 """The seed's note as the templates write it: the text of the examples."""
 # The keys of the last item of a page, as the cursor (`after`) of the next one holds them.
-SERIES_AFTER = ("SOC/OI",)
+REGISTERS_AFTER = ("2022",)
+NOTES_AFTER = ("2022", 1280)
 MESSAGES_AFTER = (41,)
 ENDPOINTS_AFTER = ("KAZ", 57)
 DELIVERIES_AFTER = (41, "KAZ")
@@ -56,16 +62,17 @@ MEMBER_STATES: dict[str, Any] = {
     ],
 }
 
-# ------------------------------------------------------------------------------ series
+# ------------------------------------------------------------------------------ registers
 
-SERIES_IN: dict[str, Any] = {"office": OFFICE, "next_number": FIRST_NUMBER}
-SERIES: dict[str, Any] = {
-    "office": OFFICE,
+REGISTER_IN: dict[str, Any] = REGISTER_2022
+REGISTER: dict[str, Any] = {
+    **REGISTER_2022,
     "first_number": FIRST_NUMBER,
     "next_number": FIRST_NUMBER + 1,
     "issued": 1,
+    "on_record": 2,
     "last_number": NOTE_1280,
-    "version": 2,
+    "version": 4,
 }
 
 # ------------------------------------------------------------------------------ notes, notices
@@ -74,20 +81,47 @@ NOTE_IN: dict[str, Any] = ISSUE_1280
 """The request that issues the seed's note to all member states, from structured data."""
 NOTE: dict[str, Any] = {
     "note_id": NOTE_ID,
+    "kind": "issued",
     "number": NOTE_1280,
     "key": NOTE_KEY_1280,
     "office": OFFICE,
+    "register_name": REGISTER_2022["name"],
     "sequence": FIRST_NUMBER,
     "place": "Astana",
     "dated": "2022-10-07",
-    "subject": SUBJECT,
+    "subject": {},
     "text": TEXT_1280,
     "languages": ["en", "ru", "kk"],
     "enclosures": ENCLOSURES,
+    "pages": PAGES_1280,
     "recipients": list(MEMBER_STATES_2022),
     "addressed_to_all_members": True,
     "corrects": None,
     "issued_at": ISSUED_AT,
+    "cited_in": None,
+}
+NOTES_ON_RECORD_IN: list[dict[str, Any]] = NOTES_ON_RECORD
+"""SOC/OI/88 and IO/1256, as the annotated agenda SOC/2022-III/Agenda/2 cites them."""
+NOTE_ON_RECORD: dict[str, Any] = {
+    "note_id": str(note_on_record_id(NOTE_88, date.fromisoformat(NOTES_ON_RECORD[0]["dated"]))),
+    "kind": "on_record",
+    "number": NOTE_88,
+    "key": key_of_number(NOTE_88),
+    "office": OFFICE,
+    "register_name": REGISTER_2022["name"],
+    "sequence": 88,
+    "place": None,
+    "dated": NOTES_ON_RECORD[0]["dated"],
+    "subject": NOTES_ON_RECORD[0]["subject"],
+    "text": {},
+    "languages": ["en"],
+    "enclosures": [],
+    "pages": None,
+    "recipients": [],
+    "addressed_to_all_members": False,
+    "corrects": None,
+    "issued_at": None,
+    "cited_in": NOTES_ON_RECORD[0]["cited_in"],
 }
 NOTICE: dict[str, Any] = {
     "notice_id": NOTICE_ID,
@@ -136,10 +170,11 @@ INBOX: dict[str, Any] = {
             "kind": "note_verbale",
             "number": NOTE_1280,
             "reference": NOTE_1280,
-            "subject": {"en": SUBJECT["en"]},
+            "subject": {},
             "text": {"en": TEXT_1280["en"]},
             "languages": ["en"],
             "enclosures": ENCLOSURES,
+            "pages": PAGES_1280,
             "corrects": None,
             "dated": "2022-10-07",
             "issued_at": ISSUED_AT,

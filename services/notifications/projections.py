@@ -1,6 +1,7 @@
 """The notifications service's read models: the messages it sent (notes verbales and
 notices) and, for each, one row per recipient state with its delivery id and its receipt; the
-note series; the member states and the documents' distributions as the service knows them.
+notes known by reference (kind ``note_on_record``, with no recipients); the registers of
+notes; the member states and the documents' distributions as the service knows them.
 Every row comes from the log alone, so a rebuild from position 0 gives the same digest as the
 live tables.
 
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Integer,
     Table,
     Text,
+    UniqueConstraint,
     insert,
     select,
     update,
@@ -46,6 +48,8 @@ from services.notifications.events import (
     MembershipNoted,
     MemberStateAdmitted,
     MemberStatesRegistered,
+    NoteRecordedByReference,
+    NoteRegisterOpened,
     NoteSeriesOpened,
     NoteVerbaleIssued,
     NoticeIssued,
@@ -68,8 +72,9 @@ messages_table = Table(
     Column("position", BigInteger, nullable=False, unique=True),
     Column("stream_id", Text, nullable=False),
     Column("kind", Text, nullable=False),  # note_verbale, document_revised, ...
-    Column("number", Text, unique=True),  # SOC/OI/1280 (notes only)
-    Column("office", Text),
+    Column("number", Text),  # SOC/OI/1280 (notes only; a count restarted each year repeats it)
+    Column("office", Text),  # a note's prefix
+    Column("register", Text),  # the register that numbers a note
     Column("sequence", Integer),
     Column("reference", Text, nullable=False),  # a note's number, a notice's reference
     Column("place", Text),
@@ -83,6 +88,9 @@ messages_table = Table(
     Column("corrects", Text),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("causation_id", Text),  # the foreign event a notice answers
+    Column("pages", Integer),  # a note's pages enclosed in all
+    Column("cited_in", JSONB),  # where a source cites a note on record
+    UniqueConstraint("register", "sequence"),
 )
 
 recipients_table = Table(
@@ -100,7 +108,7 @@ recipients_table = Table(
 
 messages = Projection(
     "notifications_messages",
-    version=1,
+    version=2,
     tables=[messages_table, recipients_table],
     description="Notes verbales and notices as sent, and one row per recipient state with its "
     "delivery id and receipt: the inbox of every state, and the worklist of deliveries.",
@@ -146,8 +154,8 @@ async def _message(
 
 
 NOTE_COLUMNS = {
-    "number", "office", "sequence", "place", "dated", "subject", "text", "languages",
-    "enclosures", "addressed_to_all_members", "corrects", "issued_at",
+    "number", "office", "sequence", "place", "dated", "subject", "text",
+    "languages", "enclosures", "pages", "addressed_to_all_members", "corrects", "issued_at",
 }  # fmt: skip
 """What a note's row holds of its event, as the event has it."""
 
@@ -161,7 +169,33 @@ async def when_note_issued(connection, record, event) -> None:  # type: ignore[n
         kind=NoticeKind.NOTE_VERBALE.value,
         recipients=event.recipients,
         reference=event.number,
+        register=event.register_name,
         **event.model_dump(include=NOTE_COLUMNS),
+    )
+
+
+NOTE_ON_RECORD = "note_on_record"
+"""The `kind` of a note known by reference: a row with no recipients, nothing to deliver."""
+
+
+@messages.on(NoteRecordedByReference)
+async def when_note_recorded(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _message(
+        connection,
+        record,
+        message_id=event.note_id,
+        kind=NOTE_ON_RECORD,
+        recipients=(),
+        reference=event.number,
+        subject=event.subject,
+        text={},
+        languages=list(event.subject),
+        enclosures=[],
+        addressed_to_all_members=False,
+        issued_at=event.recorded_at,
+        cited_in=event.cited_in.model_dump(mode="json"),
+        register=event.register_name,
+        **event.model_dump(include={"number", "office", "sequence", "dated"}),
     )
 
 
@@ -197,54 +231,103 @@ async def when_receipt_acknowledged(connection, record, event) -> None:  # type:
     )
 
 
-# ------------------------------------------------------------------------------ series
+# ------------------------------------------------------------------------------ registers
 
-series_table = Table(
-    "notifications_series",
+registers_table = Table(
+    "notifications_registers",
     tables,
-    Column("office", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
     Column("stream_id", Text, nullable=False, unique=True),
+    Column("prefixes", JSONB, nullable=False),
+    Column("year", Integer),  # null: a count never restarted (a series of the logs before)
     Column("first_number", Integer, nullable=False),
     Column("next_number", Integer, nullable=False),
     Column("issued", Integer, nullable=False),
-    Column("last_number", Text),
+    Column("on_record", Integer, nullable=False),
+    Column("last_number", Text),  # the last note issued
     Column("version", Integer, nullable=False),
 )
 
-series = Projection(
-    "notifications_series",
+registers = Projection(
+    "notifications_registers",
     version=1,
-    tables=[series_table],
-    description="The note series of each office: where it began, the number it gives next.",
+    tables=[registers_table],
+    description="The registers of notes: their prefixes and year, where each began, the number "
+    "it issues next, and how many notes it holds, issued and on record.",
 )
 
 
-@series.on(NoteSeriesOpened)
-async def when_series_opened(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+async def _opened(
+    connection: AsyncConnection,
+    record: RecordedEvent,
+    *,
+    name: str,
+    prefixes: list[str],
+    year: int | None,
+    next_number: int,
+) -> None:
     await connection.execute(
-        insert(series_table).values(
-            office=event.office,
+        insert(registers_table).values(
+            name=name,
             stream_id=record.stream_id,
-            first_number=event.next_number,
-            next_number=event.next_number,
+            prefixes=prefixes,
+            year=year,
+            first_number=next_number,
+            next_number=next_number,
             issued=0,
+            on_record=0,
             last_number=None,
             version=record.version,
         )
     )
 
 
-@series.on(NoteVerbaleIssued)
-async def when_series_note_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+@registers.on(NoteRegisterOpened)
+async def when_register_opened(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _opened(
+        connection,
+        record,
+        name=event.name,
+        prefixes=list(event.prefixes),
+        year=event.year,
+        next_number=event.next_number,
+    )
+
+
+@registers.on(NoteSeriesOpened)
+async def when_series_opened(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    await _opened(
+        connection,
+        record,
+        name=event.office,
+        prefixes=[event.office],
+        year=None,
+        next_number=event.next_number,
+    )
+
+
+@registers.on(NoteVerbaleIssued)
+async def when_register_note_issued(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    r = registers_table
     await connection.execute(
-        update(series_table)
-        .where(series_table.c.office == event.office)
+        update(r)
+        .where(r.c.stream_id == record.stream_id)
         .values(
             next_number=event.sequence + 1,
-            issued=series_table.c.issued + 1,
+            issued=r.c.issued + 1,
             last_number=event.number,
             version=record.version,
         )
+    )
+
+
+@registers.on(NoteRecordedByReference)
+async def when_register_note_recorded(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+    r = registers_table
+    await connection.execute(
+        update(r)
+        .where(r.c.stream_id == record.stream_id)
+        .values(on_record=r.c.on_record + 1, version=record.version)
     )
 
 
@@ -360,4 +443,4 @@ async def when_distribution_noted(connection, record, event) -> None:  # type: i
     )
 
 
-projections = [messages, series, knowledge]
+projections = [messages, registers, knowledge]

@@ -1,12 +1,13 @@
 """Reads of the notifications service's read models (`projections`, `delivery_projections`):
-the member states, the series, the notes and notices sent and their recipients, a state's
-inbox, and the delivery side's endpoints and deliveries. Each opens a connection of its own.
+the member states, the registers of notes, the notes (issued and on record), the notices sent
+and their recipients, a state's inbox, and the delivery side's endpoints and deliveries. Each
+opens a connection of its own.
 
 `reader` is the state whose messages alone a caller may see (a member state's own), None for
 a caller who sees them all: its filter is part of the query, so a page holds only what the
 reader may see, and is short only when it is the last.
 
-The lists of notes, notices and series are paged by keyset (`shared.http.pages`): `after` is
+The lists of notes, notices and registers are paged by keyset (`shared.http.pages`): `after` is
 the decoded cursor of the previous page, `limit` the size of a page."""
 
 from __future__ import annotations
@@ -22,13 +23,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.notifications.delivery_projections import deliveries as deliveries_table
 from services.notifications.delivery_projections import endpoints as endpoints_table
 from services.notifications.delivery_projections import messages as delivered_messages
-from services.notifications.events import NoteVerbaleIssued, NoticeIssued, NoticeKind
+from services.notifications.events import (
+    NoteRecordedByReference,
+    NoteVerbaleIssued,
+    NoticeIssued,
+    NoticeKind,
+)
 from services.notifications.projections import (
+    NOTE_ON_RECORD,
     member_states_table,
     membership_of,
     messages_table,
     recipients_table,
-    series_table,
+    registers_table,
 )
 from shared.http.pages import Keys, Keyset, Page
 
@@ -36,8 +43,10 @@ M = TypeVar("M", NoteVerbaleIssued, NoticeIssued)
 
 MESSAGES_ORDER = Keyset(messages_table.c.position)
 """`/notes` and `/notices`: in the order of issue (each message's position in the log)."""
-SERIES_ORDER = Keyset(series_table.c.office)
-"""`/series`: by office."""
+NOTES_ORDER = Keyset(messages_table.c.register, messages_table.c.sequence)
+"""`/notes`: in register order (by register, then by number), issued and on record alike."""
+REGISTERS_ORDER = Keyset(registers_table.c.name)
+"""`/registers`: by name."""
 ENDPOINTS_ORDER = Keyset(endpoints_table.c.state, endpoints_table.c.registered_position)
 """`/endpoints`: by state, then in the order they were registered."""
 DELIVERIES_ORDER = Keyset(deliveries_table.c.message_position, deliveries_table.c.state)
@@ -61,10 +70,10 @@ async def member_states(engine: AsyncEngine, *, on: date | None = None) -> Seque
     return [row for row in rows if membership_of(row).is_member(row.state, on)]
 
 
-async def series(engine: AsyncEngine, *, after: Keys | None, limit: int) -> Page[Any]:
-    """A page of the series, by office (`SERIES_ORDER`), after the cursor's."""
-    rows = await _all(engine, SERIES_ORDER.seek(select(series_table), after, limit))
-    return SERIES_ORDER.page(rows, limit)
+async def registers(engine: AsyncEngine, *, after: Keys | None, limit: int) -> Page[Any]:
+    """A page of the registers, by name (`REGISTERS_ORDER`), after the cursor's."""
+    rows = await _all(engine, REGISTERS_ORDER.seek(select(registers_table), after, limit))
+    return REGISTERS_ORDER.page(rows, limit)
 
 
 async def _page_of_messages(
@@ -88,29 +97,45 @@ async def notes(
     engine: AsyncEngine,
     *,
     office: str | None,
+    register: str | None = None,
     reader: str | None,
     after: Keys | None,
     limit: int,
-) -> Page[NoteVerbaleIssued]:
-    """A page of the notes issued, in the order of issue (of `office` only, when given)."""
+) -> Page[NoteVerbaleIssued | NoteRecordedByReference]:
+    """A page of the notes, issued and on record, in register order (`NOTES_ORDER`; of
+    `office` or `register` only, when given). A reader sees the notes addressed to it: none on
+    record (the log holds no recipients of those)."""
     m = messages_table
-    query = select(m).where(m.c.kind == NoticeKind.NOTE_VERBALE.value)
+    query = select(m).where(m.c.kind.in_([NoticeKind.NOTE_VERBALE.value, NOTE_ON_RECORD]))
     if office is not None:
         query = query.where(m.c.office == office)
-    return await _page_of_messages(
-        engine,
-        query,
-        reader=reader,
-        after=after,
-        limit=limit,
-        shape=lambda row: _message_of_row(NoteVerbaleIssued, row, "note_id"),
-    )
+    if register is not None:
+        query = query.where(m.c.register == register)
+    if reader is not None:
+        query = query.where(m.c.recipients.contains([reader]))
+    rows = await _all(engine, NOTES_ORDER.seek(query, after, limit))
+    return NOTES_ORDER.page(rows, limit, _note_of_row)
+
+
+def _note_of_row(row: Any) -> NoteVerbaleIssued | NoteRecordedByReference:
+    if row.kind == NOTE_ON_RECORD:
+        values = {
+            **row._mapping,
+            "note_id": row.message_id,
+            "recorded_at": row.issued_at,
+            "register_name": row.register,
+        }
+        return NoteRecordedByReference.model_validate(
+            {name: values[name] for name in NoteRecordedByReference.model_fields}
+        )
+    return _message_of_row(NoteVerbaleIssued, row, "note_id")
 
 
 def _message_of_row(model: type[M], row: Any, id_field: str) -> M:
     """The note's or notice's event as the read model holds it (its id is the row's
     ``message_id``)."""
-    values = row._mapping
+    values = {**row._mapping}
+    values.setdefault("register_name", values.get("register"))
     fields = {name: values[name] for name in model.model_fields if name in values}
     return model.model_validate({**fields, id_field: values["message_id"]})
 
@@ -126,7 +151,7 @@ async def notices(
     """A page of the notices the service sent by itself, in the order of issue (of `kind`
     only, when given)."""
     m = messages_table
-    query = select(m).where(m.c.kind != NoticeKind.NOTE_VERBALE.value)
+    query = select(m).where(m.c.kind.not_in([NoticeKind.NOTE_VERBALE.value, NOTE_ON_RECORD]))
     if kind is not None:
         query = query.where(m.c.kind == kind.value)
     return await _page_of_messages(

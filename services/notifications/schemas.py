@@ -1,7 +1,8 @@
 """The bodies and answers of the notifications service's HTTP API, each with its example
-(`examples`): member states, series, notes verbales, notices, receipts and the inbox (`api`);
-ministry endpoints and deliveries (`delivery_api`). And how a message, a read model's row or a
-stream's record is shaped into its answer, in the languages a reader asks for."""
+(`examples`): member states, registers of notes, notes verbales (issued and on record),
+notices, receipts and the inbox (`api`); ministry endpoints and deliveries (`delivery_api`).
+And how a message, a read model's row or a stream's record is shaped into its answer, in the
+languages a reader asks for."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.notifications import commands, domain, examples, queries, templates
 from services.notifications.events import (
+    NEW_REGISTER_NAME,
+    Citation,
     Enclosure,
     LanguageTag,
+    NoteRecordedByReference,
     NoteVerbaleIssued,
     NoticeIssued,
     NoticeKind,
@@ -28,11 +32,13 @@ from shared.eventstore import RecordedEvent
 from shared.http.pages import NextAfter, Page
 from shared.http.params import Day
 
-SeriesAfter = queries.SERIES_ORDER.parameter(example=examples.SERIES_AFTER)
+RegistersAfter = queries.REGISTERS_ORDER.parameter(example=examples.REGISTERS_AFTER)
+NotesAfter = queries.NOTES_ORDER.parameter(example=examples.NOTES_AFTER)
 MessagesAfter = queries.MESSAGES_ORDER.parameter(example=examples.MESSAGES_AFTER)
 EndpointsAfter = queries.ENDPOINTS_ORDER.parameter(example=examples.ENDPOINTS_AFTER)
 DeliveriesAfter = queries.DELIVERIES_ORDER.parameter(example=examples.DELIVERIES_AFTER)
-"""The cursor of `/notes` and of `/notices` (the same order: the order of issue)."""
+"""The cursors of `/registers`, `/notes` (register order), `/notices` (the order of issue),
+`/endpoints` and `/deliveries`."""
 
 
 def answer_examples(*examples_: Any) -> ConfigDict:
@@ -95,43 +101,65 @@ class MemberStatesOut(BaseModel):
         return cls(count=len(states), member_states=states)
 
 
-# ------------------------------------------------------------------------------ series
+# ------------------------------------------------------------------------------ registers
 
 
-class SeriesIn(BaseModel):
-    model_config = body_examples(examples.SERIES_IN)
+class RegisterIn(BaseModel):
+    """A register of notes to open: one count that its `prefixes` share, for its `year`."""
 
-    office: Office = Field(description="the originating office, e.g. SOC/OI")
+    model_config = body_examples(examples.REGISTER_IN)
+
+    name: str = Field(
+        pattern=NEW_REGISTER_NAME,
+        max_length=67,
+        examples=["2022"],
+        description="its name: the year it counts, say (`2022`)",
+    )
+    prefixes: list[Office] = Field(
+        min_length=1,
+        max_length=50,
+        description="the prefixes whose notes it numbers, one count for all (SOC/OI, IO): a "
+        "prefix belongs to one register a year (409 `prefix-in-another-register`)",
+    )
+    year: int | None = Field(
+        ge=1992,
+        le=9999,
+        description="the year whose notes it numbers (the count restarts each year); null: a "
+        "count that never restarts",
+    )
     next_number: int = Field(
-        ge=1, le=999_999_999, description="the number the series' first note takes here"
+        ge=1, le=999_999_999, description="the number the register's next issued note takes"
     )
 
 
-class SeriesOut(BaseModel):
-    model_config = answer_examples(examples.SERIES)
+class RegisterOut(BaseModel):
+    model_config = answer_examples(examples.REGISTER)
 
-    office: str
-    first_number: int
+    name: str
+    prefixes: list[str]
+    year: int | None
+    first_number: int = Field(description="the number its first issued note took")
     next_number: int
-    issued: int
-    last_number: str | None
+    issued: int = Field(description="notes issued by the service")
+    on_record: int = Field(description="notes known by reference (`POST /notes/on-record`)")
+    last_number: str | None = Field(description="the last note issued")
     version: int = Field(
-        description="the series' stream version: send it as If-Match to "
-        "issue a note only if no other was issued since"
+        description="the register's stream version: send it as If-Match to issue a note only "
+        "if no other note was issued or recorded in the register since"
     )
 
 
-class SeriesListOut(BaseModel):
-    model_config = answer_examples({"series": [examples.SERIES], "next_after": None})
+class RegistersOut(BaseModel):
+    model_config = answer_examples({"registers": [examples.REGISTER], "next_after": None})
 
-    series: list[SeriesOut]
+    registers: list[RegisterOut]
     next_after: NextAfter
 
     @classmethod
-    def of(cls, page: Page[Any]) -> SeriesListOut:
-        """From a page of `queries.series`."""
+    def of(cls, page: Page[Any]) -> RegistersOut:
+        """From a page of `queries.registers`."""
         return cls(
-            series=[SeriesOut.model_validate(dict(r._mapping)) for r in page.items],
+            registers=[RegisterOut.model_validate(dict(r._mapping)) for r in page.items],
             next_after=page.next_after,
         )
 
@@ -166,10 +194,18 @@ class NoteIn(BaseModel):
         default_factory=uuid4,
         description="sending the same id again issues nothing and answers the note issued under it",
     )
-    office: Office = Field(examples=[examples.OFFICE])
+    office: Office = Field(
+        examples=[examples.OFFICE],
+        description="the note's prefix: the register that numbers its notes of the year the "
+        "note is dated gives the number (422 `prefix-not-in-a-register` if none does)",
+    )
     place: str = Field(default="Astana", min_length=1, max_length=100, examples=["Astana"])
     dated: Day = Field(default_factory=lambda: datetime.now(UTC).date())
-    subject: Texts = Field(min_length=1)
+    subject: Texts = Field(
+        default_factory=dict,
+        description="a subject line, if the note has one (SOC/OI/1280 has none), in every "
+        "language of its text",
+    )
     content: templates.NoteContent | None = None
     text: Texts | None = Field(
         default=None,
@@ -181,6 +217,14 @@ class NoteIn(BaseModel):
         max_length=100,
         description="documents enclosed, by symbol: each recipient must be able to read each "
         "one whose distribution the service knows",
+    )
+    pages: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        examples=[10],
+        description="the pages enclosed in all (`Enclosure: as stated, on 10 p.`); if absent, "
+        "the sum of the enclosures' own pages when each gives them",
     )
     recipients: list[StateCode] | None = Field(
         default=None,
@@ -215,38 +259,89 @@ class NoteIn(BaseModel):
             self.content,
             place=self.place,
             dated=self.dated,
-            enclosures=self.issued_enclosures(),
+            pages=domain.enclosed_pages(self.issued_enclosures(), self.pages),
             addressed_to_all_members=self.recipients is None,
         )
 
 
+class NoteOnRecordIn(BaseModel):
+    """A note the service did not issue, known from a source that cites it: its number, its
+    date and what the source says of it (no text, no recipients: the record has neither)."""
+
+    model_config = body_examples(*examples.NOTES_ON_RECORD_IN)
+
+    number: str = Field(
+        max_length=60, pattern=domain.NOTE_NUMBER, examples=[examples.NOTE_88],
+        description="its number: the register of its prefix for its year numbers it, below the "
+        "register's next number (422 `number-beyond-the-register`), once (409 `number-taken`)",
+    )  # fmt: skip
+    dated: Day = Field(
+        description="its date, as cited: in the register's order (409 `register-order`)"
+    )
+    subject: Texts = Field(
+        min_length=1,
+        description="what the citing source says the note is about, in its words and language",
+    )
+    cited_in: Citation = Field(description="the source that cites it, and where")
+
+
 class NoteOut(BaseModel):
-    model_config = answer_examples(examples.NOTE)
+    """A note of a register: `issued` by the service (its text, enclosures and recipients), or
+    `on_record`, known by reference from the source `cited_in` (no text, no recipients, never
+    delivered; `place`, `issued_at` null)."""
+
+    model_config = answer_examples(examples.NOTE, examples.NOTE_ON_RECORD)
 
     note_id: UUID
+    kind: Literal["issued", "on_record"]
     number: str
     key: str = Field(description="the number as the note's path names it")
-    office: str
+    office: str = Field(description="its prefix")
+    register_name: str = Field(description="the register that numbers it")
     sequence: int
-    place: str
+    place: str | None
     dated: date
     subject: dict[str, str]
     text: dict[str, str]
     languages: list[str]
     enclosures: list[Enclosure]
+    pages: int | None = Field(description="the pages enclosed in all")
     recipients: list[str]
     addressed_to_all_members: bool
     corrects: str | None
-    issued_at: datetime
+    issued_at: datetime | None
+    cited_in: Citation | None = Field(description="where a source cites a note on record")
 
     @classmethod
-    def of(cls, note: NoteVerbaleIssued, languages: Sequence[str] | None = None) -> NoteOut:
+    def of(
+        cls,
+        note: NoteVerbaleIssued | NoteRecordedByReference,
+        languages: Sequence[str] | None = None,
+    ) -> NoteOut:
         key = domain.key_of_number(note.number)
-        return cls.model_validate({**_in_languages(note.model_dump(), languages), "key": key})
+        if isinstance(note, NoteRecordedByReference):
+            values = {
+                **note.model_dump(exclude={"recorded_at"}),
+                "kind": "on_record",
+                "place": None,
+                "text": {},
+                "languages": list(note.subject),
+                "enclosures": [],
+                "pages": None,
+                "recipients": [],
+                "addressed_to_all_members": False,
+                "corrects": None,
+                "issued_at": None,
+            }
+        else:
+            values = {**note.model_dump(), "kind": "issued", "cited_in": None}
+        return cls.model_validate({**_in_languages(values, languages), "key": key})
 
 
 class NotesOut(BaseModel):
-    model_config = answer_examples({"notes": [examples.NOTE], "next_after": None})
+    model_config = answer_examples(
+        {"notes": [examples.NOTE_ON_RECORD, examples.NOTE], "next_after": None}
+    )
 
     notes: list[NoteOut]
     next_after: NextAfter
@@ -358,6 +453,7 @@ class InboxItem(BaseModel):
     text: dict[str, str]
     languages: list[str]
     enclosures: list[Enclosure]
+    pages: int | None = Field(description="a note's pages enclosed in all")
     corrects: str | None
     dated: date | None
     issued_at: datetime

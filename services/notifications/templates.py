@@ -10,9 +10,16 @@ Secretariat writes them (see the seed's note No. SOC/OI/1280 of 7 October 2022):
     The Secretariat avails itself of this opportunity to renew to the CICA Member States the
     assurances of its highest consideration.
     Astana, 7 October 2022
+    MEMBER STATES
+    OF THE CONFERENCE ON INTERACTION AND
+    CONFIDENCE BUILDING MEASURES IN ASIA
 
-A note issued from structured data (`NoteContent`) gets its text from `render`; a note may
-also carry its full text per language, and then no template is used. Pure functions, no I/O.
+Word for word as the seed's note has it in each language (tests/notifications/test_seed_note.py
+renders SOC/OI/1280 and compares it with the seed paragraph by paragraph). The letterhead and
+the number (``№SOC/OI/1280``) are the note's heading, not its text: the number is the
+register's, given when the note is issued. A note issued from structured data (`NoteContent`)
+gets its text from `render`; a note may also carry its full text per language, and then no
+template is used. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.domain import InvalidRequestError
-from services.notifications.events import Enclosure, Texts
+from services.notifications.events import Texts
 
 LANGUAGES = ("en", "ru", "kk")
 """The languages the templates know."""
@@ -40,8 +47,11 @@ class Formulas:
     opening: str
     """{secretariat} {addressee} {on_behalf} {body} {end}."""
     on_behalf: str
-    """How "on behalf of X" enters the opening, X given by the note (empty when absent)."""
+    """How "on behalf of X" enters the opening, X given by the note (empty when absent); in
+    Kazakh, inside the body before its verb (`_with_on_behalf`)."""
     enclosure: str
+    all_members_block: str
+    """The addressee block under the dateline of a note to every member state."""
     closing: str
     months: tuple[str, ...]
     dateline: str
@@ -75,6 +85,8 @@ FORMULAS: dict[str, Formulas] = {
             "December",
         ),
         dateline="{place}, {day} {month} {year}",
+        all_members_block="MEMBER STATES\nOF THE CONFERENCE ON INTERACTION AND\n"
+        "CONFIDENCE BUILDING MEASURES IN ASIA",
     ),
     "ru": Formulas(
         secretariat="Секретариат Совещания по взаимодействию и мерам доверия в Азии (СВМДА)",
@@ -101,15 +113,17 @@ FORMULAS: dict[str, Formulas] = {
             "декабря",
         ),
         dateline="город {place}, {day} {month} {year} г.",
+        all_members_block="ГОСУДАРСТВА-ЧЛЕНЫ СОВЕЩАНИЯ ПО ВЗАИМОДЕЙСТВИЮ И МЕРАМ ДОВЕРИЯ В "
+        "АЗИИ",
     ),
     "kk": Formulas(
         secretariat="Азиядағы өзара іс-қимыл және сенім шаралары кеңесінің (Азия Кеңесінің) "
         "Хатшылығы",
         all_members="Азия Кеңесінің мүше мемлекеттеріне",
         named_members="Азия Кеңесінің мүдделі мүше мемлекеттеріне",
-        opening="{secretariat} {addressee} өзінің зор ілтипатын білдіріп,{on_behalf} {body} "
-        "өзіне мәртебе санайды{end}",
-        on_behalf=" {who} атынан",
+        opening="{secretariat} {addressee} өзінің зор ілтипатын білдіріп, {body} өзіне мәртебе "
+        "санайды{end}",
+        on_behalf="{who} атынан",
         enclosure="Қосымша: аталған, {pages} п.",
         closing="Хатшылық осы мүмкіндікті пайдалана отырып, {addressee} өзінің зор ілтипатын "
         "тағы да растайды.",
@@ -128,6 +142,8 @@ FORMULAS: dict[str, Formulas] = {
             "желтоқсан",
         ),
         dateline="{place} қаласы, {year} жылғы {day} {month}",
+        all_members_block="АЗИЯДАҒЫ ӨЗАРА ІС-ҚИМЫЛ ЖӘНЕ СЕНІМ ШАРАЛАРЫ КЕҢЕСІНІҢ МҮШЕ "
+        "МЕМЛЕКЕТТЕРІ",
     ),
 }
 
@@ -192,9 +208,23 @@ def dateline(language: str, place: str, day: date) -> str:
     )
 
 
-def enclosure_line(language: str, enclosures: tuple[Enclosure, ...]) -> str | None:
-    pages = sum(e.pages for e in enclosures)
+def enclosure_line(language: str, pages: int | None) -> str | None:
+    """``Enclosure: as stated, on 10 p.``: the pages enclosed in all (none: no line)."""
     return FORMULAS[language].enclosure.format(pages=pages) if pages else None
+
+
+def _with_on_behalf(language: str, body: str, who: str | None) -> tuple[str, str]:
+    """The body and the opening's `on_behalf` part. In Kazakh the phrase ("Азия Кеңесі
+    Төрағалығының атынан") stands inside the body, before its verb, its last word (the seed:
+    "... құжаттар жобаларын Азия Кеңесі Төрағалығының атынан жолдауды өзіне мәртебе
+    санайды"); in English and Russian it is a clause of the opening."""
+    if not who:
+        return body, ""
+    phrase = FORMULAS[language].on_behalf.format(who=who)
+    if language == "kk":
+        head, _, verb = body.rpartition(" ")
+        return (f"{head} {phrase} {verb}" if head else f"{phrase} {verb}"), ""
+    return body, phrase
 
 
 def render(
@@ -202,10 +232,12 @@ def render(
     *,
     place: str,
     dated: date,
-    enclosures: tuple[Enclosure, ...],
+    pages: int | None,
     addressed_to_all_members: bool,
 ) -> Texts:
-    """The whole text of a note, in each language of `content.body`."""
+    """The whole text of a note, in each language of `content.body`: the opening, its list,
+    the further paragraphs, the enclosure line (`pages` in all), the closing, the dateline and,
+    for a note to every member state with the default addressee, the addressee block."""
     unknown = sorted(set(content.body) - set(LANGUAGES))
     if unknown:
         raise UnknownLanguageError(unknown)
@@ -215,23 +247,29 @@ def render(
         addressee = content.addressee.get(language) or (
             formulas.all_members if addressed_to_all_members else formulas.named_members
         )
-        who = content.on_behalf_of.get(language)
         items = content.items.get(language, [])
+        body, on_behalf = _with_on_behalf(
+            language,
+            content.body[language].strip().rstrip(".:;"),
+            content.on_behalf_of.get(language),
+        )
         opening = formulas.opening.format(
             secretariat=formulas.secretariat,
             addressee=addressee,
-            on_behalf=formulas.on_behalf.format(who=who) if who else "",
-            body=content.body[language].strip().rstrip(".:;"),
+            on_behalf=on_behalf,
+            body=body,
             end=":" if items else ".",
         )
         parts = [opening]
         if items:
             parts.append("\n".join(f"- {item}" for item in items))
         parts += content.paragraphs.get(language, [])
-        enclosure = enclosure_line(language, enclosures)
+        enclosure = enclosure_line(language, pages)
         if enclosure:
             parts.append(enclosure)
         parts.append(formulas.closing.format(addressee=addressee))
         parts.append(dateline(language, place, dated))
+        if addressed_to_all_members and not content.addressee.get(language):
+            parts.append(formulas.all_members_block)
         texts[language] = "\n\n".join(parts)
     return texts

@@ -248,12 +248,14 @@ def webhook_body(
         {"type": "cica.note_verbale", "delivery_id": ..., "message_id": ..., "recipient": "KAZ",
          "number": "SOC/OI/1280", "place": "Astana", "dated": "2022-10-07",
          "languages": ["en", "ru"], "subject": {"en": ..., "ru": ...}, "text": {...},
-         "enclosures": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "pages": 6, "title": {...}}],
-         "corrects": null, "reference": "", "issued_at": "...",
-         "links": {"message": "/notes/SOC-OI-1280", "receipt": "/notes/SOC-OI-1280/receipt",
+         "enclosures": [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "pages": null, "title": {...}}],
+         "pages": 10, "corrects": null, "reference": "", "issued_at": "...",
+         "links": {"message": "/notes/SOC-OI-1280?year=2022",
+                   "receipt": "/notes/SOC-OI-1280/receipt?year=2022",
                    "delivery": "/deliveries/<id>"}}
 
-    ``number``, ``place``, ``dated``, ``enclosures`` and ``corrects`` are a note verbale's
+    ``number``, ``place``, ``dated``, ``enclosures``, ``pages`` (enclosed in all; an
+    enclosure's own count only when the note gives it) and ``corrects`` are a note verbale's
     (null or empty for a notice); ``reference`` a notice's. ``links`` are paths of this
     service's API: the message as the ministry may read it, where it acknowledges receipt
     (``POST``, with its own token), and the delivery's history."""
@@ -264,6 +266,8 @@ def webhook_body(
         if is_note
         else f"/notices/{message_id}"
     )
+    # A note's number repeats from one year's register to the next: its links name the year.
+    year = f"?year={str(message.get('dated'))[:4]}" if is_note and message.get("dated") else ""
     chosen = body_languages(message.get("languages") or [], languages)
     enclosures = [
         {**enclosure, "title": _in(enclosure.get("title") or {}, chosen)}
@@ -281,12 +285,13 @@ def webhook_body(
         "subject": _in(message.get("subject") or {}, chosen),
         "text": _in(message.get("text") or {}, chosen),
         "enclosures": enclosures,
+        "pages": message.get("pages"),
         "corrects": message.get("corrects"),
         "reference": message.get("reference", ""),
         "issued_at": message.get("issued_at"),
         "links": {
-            "message": message_path,
-            "receipt": f"{message_path}/receipt",
+            "message": message_path + year,
+            "receipt": f"{message_path}/receipt{year}",
             "delivery": f"/deliveries/{delivery_id}",
         },
     }

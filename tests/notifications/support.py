@@ -16,7 +16,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifications.app import create_app
-from services.notifications.seed import FIRST_NUMBER, KUWAIT_ADMITTED, MEMBER_STATES_2022, OFFICE
+from services.notifications.seed import KUWAIT_ADMITTED, MEMBER_STATES_2022, REGISTER_2022
 from services.notifications.settings import NotificationsSettings
 from shared.access import Role
 from shared.consumers import ReactionContext
@@ -117,9 +117,10 @@ async def the_27(app: FastAPI) -> None:
         await deliver(app, founding_member(state))
 
 
-async def the_27_and_the_soc_oi_series(client: httpx.AsyncClient) -> None:
+async def the_27_and_the_register_of_2022(client: httpx.AsyncClient) -> None:
+    """The 27, and the register of 2022 (SOC/OI and IO, its next note numbered 1280)."""
     await the_27(app_of(client))
-    await post(client, "/series", {"office": OFFICE, "next_number": FIRST_NUMBER})
+    await post(client, "/registers", REGISTER_2022)
 
 
 def foreign(

@@ -58,7 +58,8 @@ async def test_every_delivery_verifies_and_a_tampered_body_does_not(database_url
         assert payload["languages"] == languages
         assert sorted(payload["subject"]) == sorted(languages)
         assert payload["enclosures"][0]["symbol"] == "SUM/2022/DRAFT/1/Rev.8"
-        assert payload["enclosures"][0]["pages"] == 6
+        assert payload["enclosures"][0]["pages"] is None
+        assert payload["pages"] == 10, "the note's pages in all"
 
         tampered = json.loads(request.body)
         tampered["text"]["ru"] = "Секретариат ничего не направляет."

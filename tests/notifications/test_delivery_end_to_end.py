@@ -10,7 +10,7 @@ from services.notifications.events import delivery_id
 from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022
 from shared.access import Role
 from tests.access import bearer
-from tests.notifications.support import the_27_and_the_soc_oi_series
+from tests.notifications.support import the_27_and_the_register_of_2022
 from tests.notifications.test_delivery_support import (
     SECRETARIAT,
     Receiver,
@@ -31,7 +31,7 @@ async def test_note_1280_issued_to_the_27_reaches_each_registered_ministry_signe
             client,
         ),
     ):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         kaz = await register(client, receiver, "KAZ", languages=("en", "ru", "kk"))
         rus = await register(client, receiver, "RUS", languages=("ru",))
         issued = await client.post("/notes", json=ISSUE_1280, headers=SECRETARIAT)
@@ -62,7 +62,9 @@ async def test_note_1280_issued_to_the_27_reaches_each_registered_ministry_signe
     assert "presents its compliments" in payload["text"]["en"]
     assert in_russian["languages"] == ["ru"]
     assert list(in_russian["text"]) == ["ru"]
-    assert payload["links"]["message"] == "/notes/SOC-OI-1280"
+    assert payload["links"]["message"] == "/notes/SOC-OI-1280?year=2022", (
+        "a number repeats from one year's register to the next: the link names the year"
+    )
     deliveries = listed.json()["deliveries"]
     assert sorted(d["state"] for d in deliveries) == sorted(MEMBER_STATES_2022)
     assert {d["status"] for d in deliveries if d["state"] not in ("KAZ", "RUS")} == {"pending"}

@@ -23,7 +23,7 @@ from tests.notifications.support import SECRETARIAT
 from tests.shared.test_service_shell import Running
 
 WEBHOOK_KEY = "a-webhook-key-for-the-tests-only-0123456789abcdef"
-SUBJECT = {
+SUBJECT = {  # the tests' own subject line (the seed's note has none), in three languages
     "en": "Draft documents for the SOC meeting on 10-11 October 2022 in Astana",
     "ru": "Проекты документов к заседанию КСДЛ 10-11 октября 2022 года в г. Астана",
     "kk": "2022 жылғы 10-11 қазанда Астана қаласында өтетін АЛТК отырысының құжаттар жобалары",
@@ -145,6 +145,7 @@ def note(
         number=f"SOC/OI/{sequence}",
         office="SOC/OI",
         sequence=sequence,
+        register_name=f"TEST-{uuid4().hex[:8]}",
         place="Astana",
         dated=date(2022, 10, 7),
         subject=SUBJECT,
@@ -153,13 +154,13 @@ def note(
         enclosures=(
             Enclosure(
                 symbol="SUM/2022/DRAFT/1/Rev.8",
-                pages=6,
                 title={
-                    "en": "Draft Astana Statement on CICA Transformation",
-                    "ru": "Проект Астанинского заявления",
+                    "en": "Draft Astana Statement on CICA Transformation (Revision 8)",
+                    "ru": "Проект Астанинского заявления о трансформации СВМДА (Ревизия 8)",
                 },
             ),
         ),
+        pages=10,
         recipients=tuple(recipients),
         addressed_to_all_members=False,
         issued_at=datetime.now(UTC),
@@ -167,12 +168,13 @@ def note(
 
 
 async def issue(store: PostgresEventStore, *notes: NoteVerbaleIssued) -> None:
-    """Record notes as issued, straight into the log (the delivery side only reads them)."""
+    """Record notes as issued, straight into the log (the delivery side only reads them), each
+    in a register of its own."""
     for issued in notes:
         await store.append(
-            f"series-TEST-{issued.sequence}-{uuid4().hex[:8]}",
+            f"register-{issued.register_name}",
             [issued],
-            stream_type="note_series",
+            stream_type="note_register",
             expected_version=ANY_VERSION,
         )
 

@@ -18,7 +18,7 @@ from tests.notifications.support import (
     member,
     notifications,
     post,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 KAZ = member("KAZ")
@@ -28,7 +28,7 @@ async def test_a_ministry_pulls_its_inbox_page_by_page_in_its_languages(database
     admitted = kuwait_admitted()
     to_india = {**ISSUE_1280, "recipients": ["IND"]}
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         first = (await post(client, "/notes", ISSUE_1280)).json()
         await post(client, "/notes", to_india)
         await deliver(app, admitted)
@@ -45,6 +45,9 @@ async def test_a_ministry_pulls_its_inbox_page_by_page_in_its_languages(database
     assert page1["items"][0]["message_id"] == first["note_id"]
     assert page1["items"][0]["delivery_id"] == str(delivery_id(first["note_id"], "KAZ"))
     assert set(page1["items"][0]["text"]) == {"en", "ru", "kk"}
+    assert (page1["items"][0]["pages"], page1["items"][0]["subject"]) == (10, {}), (
+        "its pages in all, and no subject: the seed's note has none"
+    )
     assert [(i["kind"], i["number"]) for i in page2["items"]] == [
         ("member_admitted", None),
         ("note_verbale", "SOC/OI/1282"),
@@ -73,7 +76,7 @@ async def test_receipts_are_given_for_ones_own_state_once_and_seen_by_the_secret
     database_url, servers
 ):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         note = (await post(client, "/notes", ISSUE_1280)).json()
         path = "/notes/SOC-OI-1280/receipt"
         first = await post(client, path, {"reference": "MFA KAZ 12-1/3456"}, headers=KAZ)
@@ -118,7 +121,7 @@ async def test_receipts_are_given_for_ones_own_state_once_and_seen_by_the_secret
 async def test_a_notice_is_acknowledged_like_a_note(database_url, servers):
     admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, admitted)
         (notice,) = (await get(client, "/notices"))["notices"]
         path = f"/notices/{notice['notice_id']}"
@@ -143,7 +146,7 @@ async def test_without_lang_the_inbox_speaks_the_languages_of_the_states_endpoin
         kinds=(NoticeKind.NOTE_VERBALE,),
     )
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await post(client, "/notes", ISSUE_1280)
         await post(
             client,

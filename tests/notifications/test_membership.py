@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from services.notifications import domain
-from services.notifications.events import Enclosure, MembershipNoted, NoteSeriesOpened
+from services.notifications.events import Enclosure, MembershipNoted, NoteRegisterOpened
 from services.notifications.reactions import REGISTRY, reactions
-from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022
+from services.notifications.seed import ISSUE_1280, MEMBER_STATES_2022, REGISTER_2022
 from shared.access import Distribution, Membership, MembershipChange, read_membership
 from shared.access.members import membership_changes
 from shared.access.membership import REGISTRY_MEMBERSHIP_EVENTS
@@ -35,13 +35,17 @@ from tests.notifications.support import (
     post,
     react_again,
     revised,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 FOUNDED = date(1999, 9, 14)
 MEMBERS_ONLY = {"kind": "member_states_only", "states": []}
-PLAIN = {**ISSUE_1280, "enclosures": []}
+PLAIN = {**ISSUE_1280, "enclosures": [], "pages": None}
 """The seed's note without its enclosures (whose documents some tests make restricted)."""
+
+
+REGISTER_2023 = {**REGISTER_2022, "name": "2023", "year": 2023, "next_number": 1}
+"""The register of 2023: the count starts again (see `domain.Register`)."""
 
 
 def dated(day: str, **more: object) -> dict:
@@ -80,13 +84,14 @@ def test_a_membership_noted_twice_is_noted_once_and_folds_with_its_dates():
 
 def _issue(membership: Membership, **overrides: object) -> list:
     values: dict = {
-        "note_id": uuid4(), "place": "Astana", "dated": date(2022, 10, 7),
+        "prefix": "SOC/OI", "note_id": uuid4(), "place": "Astana", "dated": date(2022, 10, 7),
+        "pages": None,
         "subject": {"en": "s"}, "text": {"en": "t"}, "enclosures": (), "recipients": None,
         "membership": membership, "enclosed": {}, "corrects": None, "corrected_exists": False,
         "now": datetime(2022, 10, 13, 9, tzinfo=UTC),
     } | overrides  # fmt: skip
-    opened = NoteSeriesOpened(office="SOC/OI", next_number=1280)
-    return domain.issue_note(domain.series("SOC/OI", [opened]), **values)
+    opened = NoteRegisterOpened(name="all", prefixes=("SOC/OI",), year=None, next_number=1280)
+    return domain.issue_note(domain.note_register("all", [opened]), **values)
 
 
 def test_a_note_to_all_goes_to_the_members_on_its_date_and_a_named_state_whatever_it_is():
@@ -152,11 +157,11 @@ async def test_a_note_dated_before_kuwaits_admission_does_not_go_to_kuwait_thoug
     Kuwait by naming it. Rev.9 dated the 11th is told to the 27, though Kuwait's admission
     reached the service first."""
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, kuwait_admitted())
         of_the_7th = (await post(client, "/notes", ISSUE_1280)).json()
-        of_the_12th = (await post(client, "/notes", dated("2022-10-12"))).json()
         named = (await post(client, "/notes", dated("2022-10-07", recipients=["KWT"]))).json()
+        of_the_12th = (await post(client, "/notes", dated("2022-10-12"))).json()
         kuwait_reads = await get(client, "/notes/SOC-OI-1280", member("KWT"), status=404)
         await deliver(app, created("SUM/2022/DRAFT/1", MEMBERS_ONLY))
         rev9 = revised("SUM/2022/DRAFT/1", 9)
@@ -185,7 +190,8 @@ async def test_a_note_to_all_skips_a_state_suspended_or_withdrawn_on_its_date(
         membership_event("MembershipReinstated", "IRQ", effective_on="2023-06-01"),
     ]
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
+        await post(client, "/registers", REGISTER_2023)
         for change in changes:
             await deliver(app, change)
         notes = {
@@ -274,7 +280,7 @@ async def test_an_enclosure_is_sent_only_to_recipients_who_may_read_it(database_
     draft4 = [{"symbol": "SUM/2022/DRAFT/4/Rev.1", "pages": 3}]
     draft1 = [{"symbol": "SUM/2022/DRAFT/1/Rev.8", "pages": 6}]
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, kuwait_admitted())
         await deliver(app, created("SUM/2022/DRAFT/4", restricted))
         await deliver(app, created("SUM/2022/DRAFT/1", MEMBERS_ONLY))
@@ -288,7 +294,7 @@ async def test_an_enclosure_is_sent_only_to_recipients_who_may_read_it(database_
         to_kuwait_before = await post(
             client, "/notes", dated("2022-10-07", enclosures=draft1, recipients=["KWT"]), status=409
         )
-        version = await app.state.store.stream_version("series-SOC-OI")
+        version = await app.state.store.stream_version("register-2022")
         to_readers = await post(
             client, "/notes", dated("2022-10-13", enclosures=draft4, recipients=["KAZ", "KWT"])
         )
@@ -320,7 +326,8 @@ async def test_a_suspended_or_withdrawn_state_still_reads_its_past_notes_and_rec
     database_url, servers
 ):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
+        await post(client, "/registers", REGISTER_2023)
         await post(client, "/notes", PLAIN)
         await post(
             client, "/notes/SOC-OI-1280/receipt", {"reference": "AFG 1"}, headers=member("AFG")
@@ -334,7 +341,7 @@ async def test_a_suspended_or_withdrawn_state_still_reads_its_past_notes_and_rec
             "inbox": await get(client, "/inbox", member("AFG")),
             "notes": await get(client, "/notes", member("AFG")),
             "note": await get(client, "/notes/SOC-OI-1280", member("AFG")),
-            "later": await get(client, "/notes/SOC-OI-1281", member("AFG"), status=404),
+            "later": await get(client, "/notes/SOC-OI-1", member("AFG"), status=404),
             "again": await post(
                 client, "/notes/SOC-OI-1280/receipt", {}, headers=member("AFG"), status=200
             ),

@@ -1,6 +1,6 @@
 """Notes verbales over HTTP: the seed's note No. SOC/OI/1280 issued from structured data in
-English, Russian and Kazakh to the 27; numbers gapless and unique under 50 concurrent issues;
-corrections; a retried note issued once; who may read which note."""
+English, Russian and Kazakh to the 27, in the register of 2022; numbers gapless and unique under
+50 concurrent issues; corrections; a retried note issued once; who may read which note."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from services.notifications.seed import (
     MEMBER_STATES_2022,
     OPENING_1280_EN,
     OPENING_1280_RU,
-    SUBJECT,
+    REGISTER_2022,
 )
 from tests.notifications.support import (
     AUDITOR,
@@ -24,7 +24,7 @@ from tests.notifications.support import (
     member,
     notifications,
     post,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 
@@ -32,11 +32,11 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
     database_url, servers
 ):
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         issued = await post(client, "/notes", ISSUE_1280)
         read = await get(client, "/notes/SOC-OI-1280")
         listed = await get(client, "/notes")
-        series = await get(client, "/series")
+        registers = await get(client, "/registers")
 
     note = issued.json()
     assert issued.headers["location"] == "/notes/SOC-OI-1280"
@@ -44,26 +44,32 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
     assert note["recipients"] == list(MEMBER_STATES_2022)
     assert note["addressed_to_all_members"] is True
     assert note["languages"] == ["en", "ru", "kk"]
-    assert note["subject"] == SUBJECT
+    assert note["subject"] == {}, "the seed's note has no subject line"
+    assert (note["kind"], note["register_name"], note["pages"]) == ("issued", "2022", 10)
+    assert [e["pages"] for e in note["enclosures"]] == [None, None]
     en, ru, kk = (note["text"][lang] for lang in ("en", "ru", "kk"))
     assert en.startswith(OPENING_1280_EN + "\n\n- Draft Astana Statement")
     assert ru.startswith(OPENING_1280_RU)
     for lang, text in (("en", en), ("ru", ru), ("kk", kk)):
         assert ENCLOSURE_1280[lang] in text
-        assert text.endswith(CLOSING_1280[lang] + "\n\n" + DATELINE_1280[lang])
+        assert CLOSING_1280[lang] + "\n\n" + DATELINE_1280[lang] + "\n\n" in text
     assert kk.startswith(
         "Азиядағы өзара іс-қимыл және сенім шаралары кеңесінің (Азия "
         "Кеңесінің) Хатшылығы Азия Кеңесінің мүше мемлекеттеріне өзінің зор "
-        "ілтипатын білдіріп, Азия Кеңесі Төрағалығының атынан"
+        "ілтипатын білдіріп, 2022 жылғы 10-11 қазанда"
+    )
+    assert "жобаларын Азия Кеңесі Төрағалығының атынан жолдауды өзіне мәртебе санайды:" in kk, (
+        "on behalf of the Chairmanship, before the verb, as the seed writes it"
     )
     assert read == note
     assert listed["notes"] == [note], "the read model shows the note as the log holds it"
-    assert series["series"] == [
+    assert registers["registers"] == [
         {
-            "office": "SOC/OI",
+            **REGISTER_2022,
             "first_number": 1280,
             "next_number": 1281,
             "issued": 1,
+            "on_record": 0,
             "last_number": "SOC/OI/1280",
             "version": 2,
         }
@@ -72,7 +78,7 @@ async def test_the_seed_note_goes_to_the_27_with_its_formulas_in_three_languages
 
 async def test_fifty_concurrent_issues_take_fifty_consecutive_numbers(database_url, servers):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         answers = await asyncio.gather(
             *(
                 client.post(
@@ -81,7 +87,7 @@ async def test_fifty_concurrent_issues_take_fifty_consecutive_numbers(database_u
                 for _ in range(50)
             )
         )
-        records = await app.state.store.read_stream("series-SOC-OI")
+        records = await app.state.store.read_stream("register-2022")
 
     assert [a.status_code for a in answers] == [201] * 50, [a.text for a in answers][:3]
     numbers = sorted(a.json()["sequence"] for a in answers)
@@ -94,7 +100,7 @@ async def test_fifty_concurrent_issues_take_fifty_consecutive_numbers(database_u
 async def test_a_retried_note_is_issued_once(database_url, servers):
     note_id = str(uuid4())
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         first = await post(client, "/notes", {**ISSUE_1280, "note_id": note_id})
         again = await post(client, "/notes", {**ISSUE_1280, "note_id": note_id})
         after = await post(client, "/notes", ISSUE_1280)
@@ -128,14 +134,14 @@ async def test_a_correction_refers_to_a_note_that_exists(database_url, servers):
         "text": full_text,
     }
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         refused = await post(
             client, "/notes", {**correction, "corrects": "SOC/OI/1280"}, status=422
         )
         await post(client, "/notes", ISSUE_1280)
         corrected = await post(client, "/notes", {**correction, "corrects": "SOC/OI/1280"})
         malformed = await post(client, "/notes", {**correction, "corrects": "1280"}, status=422)
-        version = await app.state.store.stream_version("series-SOC-OI")
+        version = await app.state.store.stream_version("register-2022")
 
     assert refused.json()["type"] == "/problems/invalid-request"
     assert "SOC/OI/1280 was never issued" in refused.json()["detail"]
@@ -148,8 +154,11 @@ async def test_a_correction_refers_to_a_note_that_exists(database_url, servers):
 
 async def test_bad_notes_are_refused_and_change_nothing(database_url, servers):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
-        no_series = await post(client, "/notes", {**ISSUE_1280, "office": "IO"}, status=404)
+        await the_27_and_the_register_of_2022(client)
+        no_register = await post(client, "/notes", {**ISSUE_1280, "office": "SOC"}, status=422)
+        next_year = await post(
+            client, "/notes", {**ISSUE_1280, "dated": "2023-01-09"}, status=422
+        )
         both = await post(client, "/notes", {**ISSUE_1280, "text": {"en": "x"}}, status=422)
         french = await post(
             client, "/notes", {**ISSUE_1280, "content": {"body": {"fr": "transmettre"}}}, status=422
@@ -158,17 +167,19 @@ async def test_bad_notes_are_refused_and_change_nothing(database_url, servers):
             client, "/notes", {**ISSUE_1280, "subject": {"en": "only English"}}, status=422
         )
         renumbered = await post(
-            client, "/series", {"office": "SOC/OI", "next_number": 1}, status=409
+            client, "/registers", {**REGISTER_2022, "next_number": 1}, status=409
         )
-        reopened = await post(client, "/series", {"office": "SOC/OI", "next_number": 1280})
+        reopened = await post(client, "/registers", REGISTER_2022)
         by_a_state = await post(client, "/notes", ISSUE_1280, headers=member("KAZ"), status=403)
-        version = await app.state.store.stream_version("series-SOC-OI")
+        version = await app.state.store.stream_version("register-2022")
 
-    assert no_series.json()["type"] == "/problems/not-found"
+    assert no_register.json()["type"] == "/problems/prefix-not-in-a-register"
+    assert "No register numbers SOC notes of 2022" in no_register.json()["detail"]
+    assert next_year.json()["type"] == "/problems/prefix-not-in-a-register"
     assert "fr" in french.json()["detail"]
     assert "kk" in no_subject.json()["detail"]
     assert both.headers["content-type"] == "application/problem+json"
-    assert renumbered.json()["type"] == "/problems/series-open"
+    assert renumbered.json()["type"] == "/problems/register-open"
     assert reopened.json()["recorded"] == []
     assert by_a_state.json()["status"] == 403
     assert version == 1
@@ -181,7 +192,7 @@ async def test_a_state_reads_only_the_notes_addressed_to_it(database_url, server
         "content": {**ISSUE_1280["content"], "items": {}, "paragraphs": {}},
     }
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await post(client, "/notes", ISSUE_1280)
         named = (await post(client, "/notes", to_two)).json()
         kazakhstan = await get(client, "/notes", member("KAZ"))
@@ -203,18 +214,15 @@ async def test_a_state_reads_only_the_notes_addressed_to_it(database_url, server
 
 async def test_a_note_issued_with_if_match_waits_for_no_other(database_url, servers):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
-        (series,) = (await get(client, "/series"))["series"]
-        first = await client.post(
-            "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": f'"{series["version"]}"'}
-        )
-        stale = await client.post(
-            "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": f'"{series["version"]}"'}
-        )
+        await the_27_and_the_register_of_2022(client)
+        (register,) = (await get(client, "/registers"))["registers"]
+        opened = {**SECRETARIAT, "If-Match": f'"{register["version"]}"'}
+        first = await client.post("/notes", json=ISSUE_1280, headers=opened)
+        stale = await client.post("/notes", json=ISSUE_1280, headers=opened)
         fresh = await client.post(
             "/notes", json=ISSUE_1280, headers={**SECRETARIAT, "If-Match": first.headers["etag"]}
         )
-        version = await app.state.store.stream_version("series-SOC-OI")
+        version = await app.state.store.stream_version("register-2022")
 
     assert first.status_code == 201 and first.headers["etag"] == '"2"'
     assert stale.status_code == 412, stale.text

@@ -24,7 +24,7 @@ from tests.notifications.support import (
     notifications,
     notifications_settings,
     post,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 
@@ -82,13 +82,18 @@ def test_the_document_declares_the_syntax_and_the_rules_it_can_say(schema):
     assert parameters[("/notes/{note}", "note")]["pattern"] == domain.NOTE_KEY
     assert parameters[("/notes", "office")]["pattern"].startswith("^[A-Z]")
     assert parameters[("/member-states", "on")]["format"] == "date"
+    on_record = models["NoteOnRecordIn"]
+    assert on_record["properties"]["number"]["pattern"] == domain.NOTE_NUMBER
+    assert on_record["properties"]["dated"]["format"] == "date"
+    assert set(on_record["required"]) == {"number", "dated", "subject", "cited_in"}
+    assert models["RegisterIn"]["properties"]["prefixes"]["minItems"] == 1
     for pattern in (domain.NOTE_KEY, domain.NOTE_NUMBER):
         assert "?P<" not in pattern  # ECMA 262 has no Python-style named groups
 
 
 async def test_what_the_schema_refuses_the_routes_refuse(database_url, servers):
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await post(client, "/notes", ISSUE_1280)
         numeric_day = await get(client, "/member-states", status=422, on="0")
         both = await post(client, "/notes", {**ISSUE_1280, "text": {"en": "In full."}},
@@ -100,7 +105,7 @@ async def test_what_the_schema_refuses_the_routes_refuse(database_url, servers):
                              status=422)  # fmt: skip
         not_a_recipient = await post(client, "/notes/SOC-OI-1280/receipt", {"state": "KWT"},
                                      headers=SECRETARIAT, status=422)  # fmt: skip
-        version = await app.state.store.stream_version("series-SOC-OI")
+        version = await app.state.store.stream_version("register-2022")
 
     assert numeric_day["type"] == "/problems/validation-error"
     for refused in (both, neither, unknown):

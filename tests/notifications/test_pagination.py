@@ -1,10 +1,9 @@
-"""Issue 19: `/notes`, `/notices`, `/series`, `/endpoints` and `/deliveries` come a page at a
-time, by keyset. Walked with a
-small `limit`, each gives every item once, in its order (notes and notices in the order of
-issue, series by office), and `next_after` is null on the last page; the filters (`office=`,
-`kind=`) apply to every page; a member state's pages hold only what is addressed to it, full
-but the last; a cursor that is not one of the list's, and a `limit` out of 1..500, are 422
-problems."""
+"""Issue 19: `/notes`, `/notices`, `/registers`, `/endpoints` and `/deliveries` come a page at
+a time, by keyset. Walked with a small `limit`, each gives every item once, in its order (notes
+in register order, notices in the order of issue, registers by name), and `next_after` is null
+on the last page; the filters (`office=`, `kind=`) apply to every page; a member state's pages
+hold only what is addressed to it, full but the last; a cursor that is not one of the list's,
+and a `limit` out of 1..500, are 422 problems."""
 
 from __future__ import annotations
 
@@ -28,7 +27,7 @@ from tests.notifications.support import (
     notifications,
     post,
     revised,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 from tests.polling import eventually
 
@@ -69,22 +68,27 @@ def note(recipients: list[str] | None, office: str = "SOC/OI") -> dict[str, Any]
     return {
         **ISSUE_1280,
         "enclosures": [],
+        "pages": None,
         "note_id": str(uuid4()),
         "office": office,
         **({"recipients": recipients} if recipients else {}),
     }
 
 
-async def test_notes_come_in_the_order_of_issue_and_a_state_reads_only_its_own(
+async def test_notes_come_in_register_order_and_a_state_reads_only_its_own(
     database_url, servers
 ):
     """Nine notes of SOC/OI, to India, to Kazakhstan and to all in turn, and one to all of
-    another office: the Secretariat reads the nine of SOC/OI in pages of four, an auditor all
-    ten; Kazakhstan the seven addressed to it, in full pages of two but the last."""
+    another office, numbered in a register of its own: the Secretariat reads the nine of SOC/OI
+    in pages of four, an auditor all ten, register by register; Kazakhstan the seven addressed
+    to it, in full pages of two but the last."""
     to = [["IND"], ["KAZ"], None] * 3
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
-        await post(client, "/series", {"office": "SOC/SG", "next_number": 1})
+        await the_27_and_the_register_of_2022(client)
+        await post(
+            client, "/registers", {"name": "SG-2022", "prefixes": ["SOC/SG"], "year": 2022,
+                                   "next_number": 1},
+        )  # fmt: skip
         issued = []
         for turn, recipients in enumerate(to):
             issued.append((await post(client, "/notes", note(recipients))).json())
@@ -100,10 +104,9 @@ async def test_notes_come_in_the_order_of_issue_and_a_state_reads_only_its_own(
     assert items(secretariat, "notes") == issued, "as issued, every field"
     assert [len(page["notes"]) for page in secretariat] == [4, 4, 1]
     assert [n["number"] for n in items(everything, "notes")] == [
-        *(f"SOC/OI/{1280 + i}" for i in range(5)),
+        *(f"SOC/OI/{1280 + i}" for i in range(9)),
         "SOC/SG/1",
-        *(f"SOC/OI/{1280 + i}" for i in range(5, 9)),
-    ]
+    ], "the register 2022, then the register SG-2022, each by number"
     read = items(kazakhstan, "notes")
     assert [n["number"] for n in read] == [
         n["number"] for n in items(everything, "notes") if "KAZ" in n["recipients"]
@@ -122,7 +125,7 @@ async def test_notices_come_in_the_order_of_issue_and_a_state_reads_only_its_own
     the draft for member states and the admission."""
     india_only, for_members = "SUM/2023/DRAFT/9", "SUM/2023/DRAFT/8"
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, created(india_only, {"kind": "restricted", "states": ["IND"]}))
         await deliver(app, created(for_members, {"kind": "member_states_only", "states": []}))
         for revision in range(1, 5):
@@ -160,21 +163,16 @@ async def test_notices_come_in_the_order_of_issue_and_a_state_reads_only_its_own
     assert set(listed[1]["recipients"]) == set(MEMBER_STATES_2022)
 
 
-async def test_series_come_by_office(database_url, servers):
+async def test_registers_come_by_name(database_url, servers):
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
-        for office in ("SOC/A3", "SOC/A1", "SOC/A2", "SOC/A4"):
-            await post(client, "/series", {"office": office, "next_number": 1})
-        pages = await walk(client, "/series", "series", SECRETARIAT, limit=2)
+        await the_27_and_the_register_of_2022(client)
+        for name in ("A3", "A1", "A2", "A4"):
+            body = {"name": name, "prefixes": [f"SOC/{name}"], "year": 2022, "next_number": 1}
+            await post(client, "/registers", body)
+        pages = await walk(client, "/registers", "registers", SECRETARIAT, limit=2)
 
-    assert [s["office"] for s in items(pages, "series")] == [
-        "SOC/A1",
-        "SOC/A2",
-        "SOC/A3",
-        "SOC/A4",
-        "SOC/OI",
-    ]
-    assert [len(page["series"]) for page in pages] == [2, 2, 1]
+    assert [r["name"] for r in items(pages, "registers")] == ["2022", "A1", "A2", "A3", "A4"]
+    assert [len(page["registers"]) for page in pages] == [2, 2, 1]
 
 
 # ------------------------------------------------------------------------------ refusals
@@ -185,9 +183,9 @@ def cursor(value: object) -> str:
 
 
 ROUTES = {
-    "/notes": cursor({"position": "12"}),
+    "/notes": cursor({"register": 2022, "sequence": "12"}),
     "/notices": cursor({"position": 1.5}),
-    "/series": cursor({"office": 7}),
+    "/registers": cursor({"name": 7}),
     "/endpoints": cursor({"state": 5, "registered_position": 1}),
     "/deliveries": cursor({"message_position": "x", "state": "KAZ"}),
 }
@@ -211,7 +209,7 @@ async def test_deliveries_come_in_the_order_of_issue_then_by_state_and_a_state_r
     (every one once, by the note's place in the log, then by state), by Kazakhstan one at a
     time (its own two)."""
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         issued = [(await post(client, "/notes", note(None))).json() for _ in range(2)]
         await eventually(
             lambda: client.get("/deliveries", params={"limit": 500}, headers=SECRETARIAT),
@@ -238,7 +236,7 @@ async def test_a_malformed_cursor_or_a_limit_out_of_bounds_is_a_422_problem(
 ):
     cases = {**REFUSED, "wrong types": {"after": ROUTES[path]}}
     async with notifications(database_url, servers.nats_url) as (_, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         answers = {
             name: await client.get(path, params=case, headers=SECRETARIAT)
             for name, case in cases.items()

@@ -17,7 +17,7 @@ from tests.notifications.support import (
     notifications,
     post,
     revised,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 
@@ -34,7 +34,7 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(database_u
     ]
     ours = {p.name for p in projections}
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await post(client, "/notes", ISSUE_1280)
         for event in events:
             await deliver(app, event)

@@ -23,7 +23,7 @@ from tests.notifications.support import (
     post,
     react_again,
     revised,
-    the_27_and_the_soc_oi_series,
+    the_27_and_the_register_of_2022,
 )
 
 
@@ -33,7 +33,7 @@ async def test_a_revision_is_told_to_the_documents_readers_only(database_url, se
     statement, papers = "SUM/2022/DRAFT/1", "SUM/2022/DRAFT/4"
     rev9 = revised(statement, 9)
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, created(statement, members_only))
         await deliver(app, created(papers, restricted))
         await deliver(app, rev9)
@@ -65,7 +65,7 @@ async def test_a_revision_is_told_to_the_documents_readers_only(database_url, se
 async def test_a_changed_distribution_changes_who_is_told(database_url, servers):
     symbol = "SUM/2022/DRAFT/5"
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, created(symbol, {"kind": "restricted", "states": ["KAZ"]}))
         await deliver(
             app,
@@ -95,7 +95,7 @@ def scheduled(meeting_id: str, participants: list[str]) -> object:
 async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_url, servers):
     soc, swg = adopted("SOC-2022-III", "SOC/2022-III/Agenda/2"), adopted("SWG-2022-5", "SWG/A/1")
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, scheduled("SWG-2022-5", ["KAZ", "IND"]))
         for meeting_id in ("SWG-2022-5", "SUM-2022"):
             await deliver(
@@ -138,7 +138,7 @@ async def test_a_circulated_draft_agenda_is_told_to_the_meetings_participants(
     annotated = circulated_agenda("SWG-2022-5", "AgendaRevised", "SWG/2022-5/Agenda/2",
                                   "2022-10-07")
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, scheduled("SWG-2022-5", ["KAZ", "IND"]))
         for event in (first, first, annotated):
             await deliver(app, event)
@@ -159,7 +159,7 @@ async def test_a_circulated_draft_agenda_is_told_to_the_meetings_participants(
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
     admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         before = (await post(client, "/notes", ISSUE_1280)).json()
         kuwait_before = await get(client, "/notes/SOC-OI-1280", member("KWT"), status=404)
         await deliver(app, admitted)
@@ -196,7 +196,7 @@ async def test_an_addendum_or_corrigendum_is_told_to_its_parents_readers(databas
     statement, papers = "SUM/2022/DRAFT/1", "SUM/2022/DRAFT/4"
     addendum = issued(f"{statement}/Add.1", statement, members_only)
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, created(statement, members_only))
         await deliver(app, created(papers, {"kind": "restricted", "states": ["KAZ", "KWT"]}))
         await deliver(app, addendum)
@@ -248,7 +248,7 @@ async def test_a_circulation_is_told_to_exactly_its_addressees(database_url, ser
     rev8 = circulated("SUM/2022/DRAFT/1/Rev.8", "2022-10-07",
                       {"kind": "member_states_only", "states": []}, note="SOC/OI/1280")
     async with notifications(database_url, servers.nats_url) as (app, client):
-        await the_27_and_the_soc_oi_series(client)
+        await the_27_and_the_register_of_2022(client)
         await deliver(app, kuwait_admitted())
         await deliver(app, rev8)
         await deliver(app, rev8)
