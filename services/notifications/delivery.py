@@ -64,6 +64,9 @@ from shared.eventstore import ConcurrencyError, DomainEvent, PostgresEventStore
 from shared.eventstore.follow import LogNotifier
 from shared.projections import ProjectionRunner
 
+WORKER = {"actor": "service:notifications"}
+"""Who records a delivery's attempts and outcomes: the service's own worker (no request, no
+event of another service, is their cause)."""
 log = structlog.get_logger("cica.notifications.delivery")
 
 RESPONSE_BYTES = 4096
@@ -281,7 +284,8 @@ class DeliveryWorker:
         )
         try:
             result = await self.store.append(
-                stream, [attempted], stream_type=DELIVERY, expected_version=version
+                stream, [attempted], stream_type=DELIVERY, expected_version=version,
+                metadata=WORKER,
             )
         except ConcurrencyError:  # another worker got there first
             return None
@@ -309,7 +313,8 @@ class DeliveryWorker:
         for _ in range(10):
             try:
                 await self.store.append(
-                    stream, outcome, stream_type=DELIVERY, expected_version=version
+                    stream, outcome, stream_type=DELIVERY, expected_version=version,
+                    metadata=WORKER,
                 )
                 return True
             except ConcurrencyError:

@@ -24,6 +24,8 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
 - The meetings service circulated a draft agenda, first or revised (`AgendaDrafted`,
   `AgendaRevised`) → a notice ``agenda_circulated`` to the meeting's participants (to the
   member states on the day it was circulated when the service never heard of the meeting).
+- The meetings service circulated an annotated agenda, its own document annotating the agenda
+  (`AgendaAnnotated`) → a notice ``agenda_circulated`` of it, to the same.
 - The meetings service recorded an agenda's adoption (`AgendaAdopted`) → a notice
   ``agenda_adopted`` to the meeting's participants (as above, on the day of the adoption).
 - The registry recorded a change of a state's membership (`FoundingMemberRegistered`,
@@ -391,6 +393,29 @@ async def when_a_draft_agenda_is_circulated_its_participants_are_told(
         event,
         NoticeKind.AGENDA_CIRCULATED,
         (AGENDA_CIRCULATED_SUBJECT, AGENDA_CIRCULATED_TEXT),
+        "circulated_on",
+    )
+
+
+ANNOTATED_CIRCULATED_SUBJECT = {
+    "en": "Draft annotated agenda {symbol} circulated on {circulated_on}"
+}
+ANNOTATED_CIRCULATED_TEXT = {
+    "en": "The Secretariat circulated the draft annotated agenda {symbol} of the meeting "
+    "{meeting} on {circulated_on}.",
+}
+"""English only (see the module's docstring)."""
+
+
+@reactions.on(MEETINGS, "AgendaAnnotated")
+async def when_an_annotated_agenda_is_circulated_its_participants_are_told(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    await _tell_participants(
+        ctx,
+        event,
+        NoticeKind.AGENDA_CIRCULATED,
+        (ANNOTATED_CIRCULATED_SUBJECT, ANNOTATED_CIRCULATED_TEXT),
         "circulated_on",
     )
 

@@ -164,7 +164,7 @@ def test_state_on_the_morning_of_the_soc_shows_27_members_and_rev8_as_a_draft(
     assert state["documents"]["SUM/2022/DRAFT/1/Rev.8"]["distribution"]["kind"] == (
         "member_states_only"
     )
-    assert state["chairs"]["2022-2024"] == "KAZ"
+    assert state["chairs"] == {}, "the Summit decides the chairmanships on 12 October"
     assert state["meetings"]["SOC-2022-III"]["agenda"]["status"] == "adopted"
     assert state["decisions"] == [], "the SOC's decisions of that day are not yet known"
     [note] = [m for m in state["messages"].values() if m["reference"] == "SOC/OI/1280"]
@@ -189,6 +189,7 @@ def test_state_after_the_summit_shows_28_members_and_the_statement_adopted(
     assert state["members"]["KWT"]["since"] == "2022-10-12"
     assert state["documents"]["SUM/2022/DRAFT/1/Rev.8"]["status"] == "adopted"
     assert {d["session"] for d in state["decisions"]} == {"SOC/2022-III", "SUM/2022"}
+    assert state["chairs"] == {"2022-2024": "KAZ", "2024-2026": None}, "as the Summit decided"
     [notice] = [m for m in state["messages"].values() if m["reference"] == "KWT"]
     assert notice["recipients"] == 28
     assert notice["receipts"] == {}, "the receipts were acknowledged in 2026, not 2022"

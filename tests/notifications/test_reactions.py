@@ -156,6 +156,34 @@ async def test_a_circulated_draft_agenda_is_told_to_the_meetings_participants(
     assert not any(n["kind"] == "agenda_circulated" for n in china), "not a participant"
 
 
+async def test_an_annotated_agenda_is_told_to_the_meetings_participants_as_its_own_document(
+    database_url, servers
+):
+    """SOC/2022-III/Agenda/2 annotates Agenda/1, which "was not revised": its participants are
+    told of it under its own symbol, once, however often the event comes."""
+    first = circulated_agenda("SOC-2022-III", "AgendaDrafted", "SOC/2022-III/Agenda/1",
+                              "2022-09-07")
+    annotated = foreign(
+        "meetings", "meeting-SOC-2022-III", "AgendaAnnotated",
+        {"symbol": "SOC/2022-III/Agenda/2", "circulated_on": "2022-10-07",
+         "title": "Draft annotated agenda", "annotates": "SOC/2022-III/Agenda/1",
+         "annotations": [{"ref": "1", "text": "The draft agenda has been circulated"}]},
+        stream_type="meeting",
+    )  # fmt: skip
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_register_of_2022(client)
+        await deliver(app, scheduled("SOC-2022-III", ["KAZ", "IND"]))
+        for event in (first, annotated, annotated):
+            await deliver(app, event)
+        await react_again(app, annotated)
+        notices = (await get(client, "/notices", kind="agenda_circulated"))["notices"]
+
+    assert [(n["reference"], n["recipients"]) for n in notices] == [
+        ("SOC/2022-III/Agenda/1", ["IND", "KAZ"]), ("SOC/2022-III/Agenda/2", ["IND", "KAZ"])]
+    assert notices[1]["subject"]["en"] == (
+        "Draft annotated agenda SOC/2022-III/Agenda/2 circulated on 2022-10-07")
+
+
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
     admitted = kuwait_admitted()
     async with notifications(database_url, servers.nats_url) as (app, client):

@@ -29,8 +29,9 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
-from tests.feed import with_token
+from tests.feed import read_feed, with_token
 from tests.polling import eventually_sync
+from tests.seed_text import unsourced
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
 
 pytestmark = pytest.mark.slow
@@ -175,6 +176,7 @@ EXPECTED_REFUSALS = {
     "one decision id at two meetings": (409, "/problems/decision-id-taken", False),
     "consensus bypassed under a fresh id": (409, "/problems/no-consensus", False),
     "agenda amended by any decision": (409, "/problems/not-an-agenda-decision", False),
+    "a summit decision with no source": (422, "/problems/decision-without-source", False),
 }
 
 
@@ -186,24 +188,28 @@ def attempts_after_the_demo(
     service = urls(system)
     staff = with_token(secretariat)
     summit = "/meetings/SUM-2022"
+    soc = "/meetings/SOC-2022-III"
     conclusions = {"kind": "document", "symbol": "SUM/2022/DRAFT/5"}
-    draft = {"decision_id": str(uuid.uuid4()), "item": "3(b)", "outcome": "adopted",
-             "subject": conclusions, "decided_on": "2022-10-13",
-             "text": "Test text (not the Organization's): the Summit adopts the conclusions."}
-    # A draft put to the Summit and India's objection to it: recorded, as they may be.
-    put = client.post(f"{service['meetings']}{summit}/decision-proposals", json=draft,
+    draft = {"decision_id": str(uuid.uuid4()), "item": "3(e)",
+             "outcome": "recommended_for_adoption", "subject": conclusions,
+             "decided_on": "2022-10-11",
+             "text": "Test text (not the Organization's): the SOC recommends the conclusions."}
+    # A draft put to the SOC and India's objection to it: recorded, as they may be.
+    put = client.post(f"{service['meetings']}{soc}/decision-proposals", json=draft,
                       headers=staff)
     assert put.status_code == 201, put.text
     india = with_token(member_state_token(system, "IND"))
     objected = client.post(
-        f"{service['meetings']}{summit}/decision-proposals/{draft['decision_id']}/objections",
+        f"{service['meetings']}{soc}/decision-proposals/{draft['decision_id']}/objections",
         json={"state": "IND", "reason": "Test objection."}, headers=india)
     assert objected.status_code == 201, objected.text
     decisions = client.get(f"{service['meetings']}{summit}/decisions", headers=staff).json()
     summit_decision = decisions["decisions"][0]["decision_id"]
+    soc_decisions = client.get(f"{service['meetings']}{soc}/decisions", headers=staff).json()
+    soc_decision = soc_decisions["decisions"][0]["decision_id"]
 
     attempts: dict[str, tuple[str, str, dict[str, Any]]] = {
-        "soc adopts a summit draft": ("meetings", "/meetings/SOC-2022-III/decisions", {
+        "soc adopts a summit draft": ("meetings", f"{soc}/decisions", {
             "item": "3(c)", "outcome": "adopted", "decided_on": "2022-10-11",
             "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.8"},
             "text": "Test text: the SOC adopts the Astana Statement."}),
@@ -216,17 +222,20 @@ def attempts_after_the_demo(
             "draft": {"outcome": "noted", "subject": {"kind": "agenda_item", "item": "5"},
                       "text": "Test text."},
             "deadline": "2030-01-01T00:00:00Z", "participants": ["KAZ"]}),
-        "one decision id at two meetings": ("meetings", "/meetings/SOC-2022-III/decisions", {
+        "one decision id at two meetings": ("meetings", f"{soc}/decisions", {
             "decision_id": summit_decision, "item": "2", "outcome": "noted",
             "decided_on": "2022-10-11",
             "subject": {"kind": "membership_application", "state": "KWT"},
             "text": "Test text: the SOC takes note."}),
-        "consensus bypassed under a fresh id": ("meetings", f"{summit}/decisions", {
+        "consensus bypassed under a fresh id": ("meetings", f"{soc}/decisions", {
             **draft, "decision_id": str(uuid.uuid4())}),
-        "agenda amended by any decision": ("meetings", f"{summit}/agenda/amendments", {
-            "decision_id": summit_decision,
+        "agenda amended by any decision": ("meetings", f"{soc}/agenda/amendments", {
+            "decision_id": soc_decision,
             "items": [{"number": "1", "title": "Adoption of the agenda",
                        "action": "adopt_agenda"}]}),
+        "a summit decision with no source": ("meetings", f"{summit}/decisions", {
+            "decision_id": str(uuid.uuid4()), "outcome": "adopted", "decided_on": "2022-10-13",
+            "subject": {"kind": "next_meeting", "body": "MC", "year": 2030}}),
     }
     outcomes = {}
     for name, (where, path, body) in attempts.items():
@@ -353,9 +362,9 @@ MAY_READ = {
 }
 """What the rule says each reader reads, by the text's distribution, and whether it reads the
 meetings service (member states only) (issue 18's matrix)."""
-MEETING_READS = ("/meetings/SUM-2022", "/meetings/SUM-2022/agenda", "/meetings/SUM-2022/decisions",
-                 "/meetings", "/decisions", "/agenda-items?document=SUM/2022/DRAFT/1",
-                 "/member-states")  # fmt: skip
+MEETING_READS = ("/meetings/SUM-2022", "/meetings/SOC-2022-III/agenda",
+                 "/meetings/SUM-2022/decisions", "/meetings", "/decisions",
+                 "/agenda-items?document=SUM/2022/DRAFT/1", "/member-states")  # fmt: skip
 
 
 def made_texts(client: httpx.Client, system: CicaUp, secretariat: str) -> dict[str, str]:
@@ -450,11 +459,11 @@ def membership_after_the_demo(
                 "KAZ": with_token(member_state_token(system, "KAZ")), **tokens}  # fmt: skip
     handled_by_all(client, system, auditor, "documents")
     matrix = read_matrix(client, system, everyone, texts)
-    # A draft put to the Summit: Pakistan (suspended) and India (withdrawn) may not object.
-    summit = f"{service['meetings']}/meetings/SUM-2022/decision-proposals"
+    # A draft put to the SOC: Pakistan (suspended) and India (withdrawn) may not object.
+    summit = f"{service['meetings']}/meetings/SOC-2022-III/decision-proposals"
     draft = {"decision_id": str(uuid.uuid4()), "item": "2", "outcome": "noted",
              "subject": {"kind": "membership_application", "state": "KWT"},
-             "decided_on": "2022-10-13", "text": "Test text (not the Organization's)."}  # fmt: skip
+             "decided_on": "2022-10-11", "text": "Test text (not the Organization's)."}  # fmt: skip
     put = client.post(summit, json=draft, headers=staff)
     assert put.status_code == 201, put.text
     objections = {}
@@ -466,7 +475,15 @@ def membership_after_the_demo(
         time.sleep(0.5)
         objections[state] = (answer.status_code, answer.json().get("type", ""),
                              heads(client, system, auditor) != before)  # fmt: skip
-    # A note to all member states dated today: not to India nor Pakistan, to Kuwait.
+    # A note to all member states dated today: not to India nor Pakistan, to Kuwait. Its year's
+    # register first (the register of 2022 numbers the notes of 2022 only).
+    year = int(today[:4])
+    register = client.post(
+        f"{service['notifications']}/registers",
+        json={"name": f"test-{year}", "prefixes": ["SOC/OI"], "year": year, "next_number": 1},
+        headers=staff,
+    )  # fmt: skip
+    assert register.status_code == 201, register.text
     note = client.post(
         f"{service['notifications']}/notes",
         json={"office": "SOC/OI", "dated": today, "subject": {"en": "Test note"},
@@ -506,12 +523,23 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
         service = urls(system)
         with httpx.Client(timeout=10.0, trust_env=False) as client:
             before = settled_heads(client, system, auditor)
+            # Issue 21: every event of every log names its source or its cause, and what a
+            # "record" event holds is in the seed word for word.
+            logs = {name: read_feed(client, url, auditor) for name, url in service.items()}
             sent_before = len(ministries.received)
             second = cica_demo(system, ministries.url, secrets_file)
             after = heads(client, system, auditor)
             sent_after = len(ministries.received)
 
             members = client.get(f"{service['registry']}/members").json()
+            members_before_the_note = client.get(
+                f"{service['registry']}/members", params={"effective": "2022-10-06"}).json()
+            explanatory_note = client.get(
+                f"{service['documents']}/documents/SUM/2022/DRAFT/5/companions/explanatory_note",
+                headers=with_token(secretariat))
+            notes = client.get(f"{service['notifications']}/notes",
+                               headers=with_token(secretariat)).json()["notes"]
+            chair = client.get(f"{service['registry']}/chairmanships/2022-2024").json()
             agenda = client.get(
                 f"{service['meetings']}/meetings/SOC-2022-III/agenda",
                 headers=with_token(secretariat),
@@ -602,6 +630,25 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     assert "KWT" in {state["code"] for state in members["member_states"]}
     assert {state["names"]["kk"] for state in members["member_states"]} >= {"Қазақстан"}
 
+    # Issue 21: nothing without a source, and the record's texts the seed's.
+    assert {name: unsourced(events) for name, events in logs.items()} == {
+        name: [] for name in SERVICES}
+    statuses = Counter(
+        (name, (event["metadata"].get("source") or {}).get("status"))
+        for name, events in logs.items() for event in events)  # fmt: skip
+    assert statuses[("registry", "unverified")] == 27, "the 27 and their names: no source here"
+    assert statuses[("documents", "unofficial-translation")] == 1
+    assert members_before_the_note["count"] == 0
+    assert members_before_the_note["unknown"] == sorted(MEMBER_STATES_2022)
+    assert agenda["symbol"] == "SOC/2022-III/Agenda/1", "the draft agenda was not revised"
+    assert [a["symbol"] for a in agenda["annotated"]] == ["SOC/2022-III/Agenda/2"]
+    assert explanatory_note.status_code == 200, explanatory_note.text
+    assert explanatory_note.json()["paragraphs"][0]["text"].startswith(
+        "It is of utmost importance for the Chairmanship of Kazakhstan")
+    assert [(n["number"], n["kind"]) for n in notes] == [
+        ("SOC/OI/88", "on_record"), ("IO/1256", "on_record"), ("SOC/OI/1280", "issued")]
+    assert chair["chair"] == "KAZ" and chair["decision"]["body"] == "SUMMIT"
+
     assert agenda["status"] == "adopted"
     [item3] = [item for item in agenda["items"] if item["number"] == "3"]
     [item3c] = [sub for sub in item3["sub_items"] if sub["letter"] == "c"]
@@ -616,6 +663,7 @@ def test_the_demo_loads_october_2022_tells_the_ministries_verifies_every_chain_a
     assert russian["symbol"] == "SUM/2022/DRAFT/1/Rev.8"
     assert russian["language"] == "ru"
     assert russian["title"] == "ПРОЕКТ АСТАНИНСКОГО ЗАЯВЛЕНИЯ О ТРАНСФОРМАЦИИ СВМДА"
+    assert russian["language_status"] == "unofficial", "the project's own translation"
     assert rev3.status_code == 410
     assert rev3.json()["type"] == "/problems/revision-not-held"
 

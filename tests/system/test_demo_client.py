@@ -37,7 +37,8 @@ def test_a_problem_is_reported_with_its_status_title_detail_and_type() -> None:
         )
 
     with client_with(handler) as client, pytest.raises(DemoError) as raised:
-        client.post("meetings", "/meetings/SOC-2022-III/decisions", {"item": "9"}, step="d")
+        client.post("meetings", "/meetings/SOC-2022-III/decisions", {"item": "9"}, step="d",
+                    source="status=example")
 
     assert str(raised.value) == (
         "meetings: POST /meetings/SOC-2022-III/decisions answered 422 Not found: "
@@ -59,9 +60,10 @@ def test_a_version_conflict_is_sent_again_under_a_key_of_its_own_and_other_409s_
         return httpx.Response(201, json={"recorded": ["DecisionRecorded"]})
 
     with client_with(handler) as client:
-        answer = client.post("meetings", "/x", {"conflict": True}, step="s")
+        answer = client.post("meetings", "/x", {"conflict": True}, step="s",
+                             source="status=example")
         with pytest.raises(DemoError):
-            client.post("meetings", "/y", {"refused": True}, step="r")
+            client.post("meetings", "/y", {"refused": True}, step="r", source="status=example")
 
     assert answer == {"recorded": ["DecisionRecorded"]}
     assert [path for path, _, _ in seen] == ["/x", "/x", "/y"]
@@ -78,7 +80,7 @@ def test_an_unreachable_service_says_so_and_names_make_up() -> None:
 
 
 def test_the_scenario_imports_every_agenda_document_and_keeps_notifications_apart() -> None:
-    symbols = [symbol for symbol, _title, _dated in agenda_documents()]
+    symbols = [symbol for symbol, _title, _dated, _item in agenda_documents()]
     base = scenario()
     with_notifications = scenario(notifications=True)
 
@@ -92,6 +94,6 @@ def test_the_scenario_imports_every_agenda_document_and_keeps_notifications_apar
     # The note SOC/OI/1280 is issued before its enclosures' circulation is recorded (whose
     # notice goes to the members the service has learnt by then), and both before the SOC
     # decides.
-    assert with_notifications[first_note + 2].title.startswith("note verbale SOC/OI/1280")
-    assert with_notifications[first_note + 3].title.endswith("circulated by SOC/OI/1280")
-    assert with_notifications[first_note + 4].title.startswith("the SOC recommends")
+    assert with_notifications[first_note + 3].title.startswith("note verbale SOC/OI/1280")
+    assert with_notifications[first_note + 4].title.endswith("circulated by SOC/OI/1280")
+    assert with_notifications[first_note + 5].title.startswith("the SOC recommends")

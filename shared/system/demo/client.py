@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from shared.http.provenance import SOURCE_HEADER
 from shared.system.supervisor import DEFAULT_HOST, DEFAULT_SERVICE_PORTS
 
 DEFAULT_URLS: Mapping[str, str] = {
@@ -179,9 +180,19 @@ class DemoClient:
         return response.json()
 
     def post(
-        self, service: str, path: str, body: Any, *, step: str, headers: Mapping[str, str] = {}
+        self,
+        service: str,
+        path: str,
+        body: Any,
+        *,
+        step: str,
+        source: str,
+        headers: Mapping[str, str] = {},
     ) -> Any:
-        """POST with the step's Idempotency-Key; a 2xx answer's JSON, else a `DemoError`.
+        """POST with the step's Idempotency-Key and the `source` of what it records (a
+        ``CICA-Source`` value: `shared.http.provenance.source_header`); a 2xx answer's JSON,
+        else a `DemoError`. There is no POST without a source: the demo records nothing that
+        does not say where it comes from.
 
         A version conflict (409: a reaction appended to the same stream between the service's
         read and its write) is sent again, decided on the newer state, under a key of its own
@@ -190,8 +201,9 @@ class DemoClient:
         for attempt in range(CONFLICT_ATTEMPTS):
             sent_key = key if attempt == 0 else f"{key}:again{attempt}"
             response = self._send(
-                "POST", service, path, json=body, headers={"Idempotency-Key": sent_key, **headers}
-            )
+                "POST", service, path, json=body,
+                headers={"Idempotency-Key": sent_key, SOURCE_HEADER: source, **headers},
+            )  # fmt: skip
             if not _is_version_conflict(response):
                 break
             time.sleep(0.2 * (attempt + 1))

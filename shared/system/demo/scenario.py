@@ -1,19 +1,27 @@
-"""The October 2022 scenario (the seed documents, `../shared/seed/`), step by step, through the
-services' public HTTP APIs only.
+"""The October 2022 scenario (the seed documents, the repository's `seed/`), step by step,
+through the services' public HTTP APIs only.
 
 Each step reads first and writes only what is missing, with a deterministic Idempotency-Key, so
 a second run records nothing. Order matters where one service learns from another: Kuwait's
 application is in the registry, and the documents are in the documents service, before the
 meetings service records the decisions on them (their reactions follow those decisions).
 
-The texts and facts come from the services' own seed modules; what they do not hold (the SWG
-and Summit sessions, the Summit's agenda and decisions, the bodies' names) is set out here.
+Every write says where its facts come from (`sources`: the ``CICA-Source`` each event keeps in
+its metadata): the seed where it holds them, word for word; what the project inferred from it,
+and how; what the demo plays out after 7 October 2022, the seed's date, as an example; and
+what no source in the project holds (which states the 27 were, their names) as unverified. The
+demo makes up no text, no date and no position: the SOC's and the Summit's decisions are those
+the annotated agenda and the draft conclusions foresee, on the days of the meetings.
+
+The texts and facts come from the services' own seed modules; what they do not hold (the
+chairmanship periods, the priority area of item 4(a)) is set out here.
 
 The notifications service's steps are in their own section below: the member states as
-recipients, note verbale SOC/OI/1280 with its enclosures to the 27, the notice of Kuwait's
-admission to the 28, and, given a base URL (`cica demo --ministries URL`), each ministry's
-webhook endpoint at `URL/<STATE>` and the deliveries to it. `cica demo --no-notifications`
-leaves them out, for a system run without that service.
+recipients, the register of notes that SOC/OI and IO share, the notes the agenda cites
+(SOC/OI/88, IO/1256) on record, note verbale SOC/OI/1280 with its enclosures to the 27, the
+notice of Kuwait's admission to the 28, and, given a base URL (`cica demo --ministries URL`),
+each ministry's webhook endpoint at `URL/<STATE>` and the deliveries to it.
+`cica demo --no-notifications` leaves them out, for a system run without that service.
 """
 
 from __future__ import annotations
@@ -28,114 +36,89 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from services.documents.seed import astana_rev8_russian, astana_rev8_text, conclusions_text
+from services.documents.seed import (
+    astana_rev8_russian,
+    astana_rev8_text,
+    conclusions_text,
+    explanatory_note,
+)
 from services.meetings.seed import (
+    ADOPT_ASTANA_STATEMENT,
+    APPROVE_KYRGYZSTAN,
     RECOMMEND_ASTANA_STATEMENT,
+    RECOMMEND_CICA_FUND,
+    RECOMMEND_ICT_STATEMENT,
     RECOMMEND_KUWAIT,
     SOC_AGENDA_ANNOTATED,
     SOC_AGENDA_DRAFT,
     SOC_MEETING,
+    SUMMIT_DECISIONS,
     SUMMIT_MEETING,
 )
 from services.notifications.events import NoticeKind
-from services.notifications.seed import FIRST_NUMBER as NOTE_FIRST_NUMBER
-from services.notifications.seed import ISSUE_1280, NOTE_1280
+from services.notifications.seed import ISSUE_1280, NOTE_1280, NOTES_ON_RECORD, REGISTER_2022
 from services.notifications.seed import MEMBER_STATES_2022 as NOTE_RECIPIENTS
-from services.notifications.seed import OFFICE as NOTE_OFFICE
 from services.registry.seed import (
-    FOUNDING_BASELINE,
+    BODIES_NAMED_ON,
     KUWAIT,
     KUWAIT_APPLICATION_NOTE,
     MEMBER_STATES_2022,
+    MEMBERS_ON,
     ORGANISATION,
     RENAMINGS,
 )
+from services.registry.seed import SOC as SOC_NAMES
+from services.registry.seed import SWG as SWG_NAMES
+from shared.system.demo import sources
 from shared.system.demo.client import DemoClient, DemoError
 from shared.system.services import SERVICE_NAMES as SERVICES
 
 NAMESPACE = uuid.UUID("5b0f1c3e-2a7d-4c1e-9f00-0c1ca2022001")
-"""Ids the demo makes up (the Summit's decisions) are uuid5 in this namespace: the same on
+"""Ids the demo makes up (the ministries' endpoints) are uuid5 in this namespace: the same on
 every run."""
 
-KAZAKHSTAN_CHAIR = {"period": "2022-2024", "chair": "KAZ", "effective_on": "2022-01-01"}
-OPEN_CHAIRMANSHIP = {"period": "2024-2026", "effective_on": "2022-10-07"}
-"""The draft conclusions' "____ in 2024-2026": a period whose chair is still to be decided."""
+CHAIRMANSHIP_PERIODS = ("2022-2024", "2024-2026")
+"""The periods the Summit decides (draft conclusions, paragraph 5: "CICA Chairmanships of
+Kazakhstan in 2022-2024 and ____ in 2024-2026"): opened on the day of its decisions, the chair
+of 2022-2024 by that decision (`CHAIRMANSHIP_KAZAKHSTAN`), the chair of 2024-2026 still open."""
+SUMMIT_DECIDES_ON = "2022-10-12"
 
 BODIES: dict[str, tuple[dict[str, str], str]] = {
-    "CICA": (ORGANISATION, FOUNDING_BASELINE.isoformat()),
-    **{code: (old, "2002-06-04") for code, (old, _new) in RENAMINGS.items()},
-    "SOC": (
-        {
-            "en": "Senior Officials Committee (SOC)",
-            "ru": "Комитет старших должностных лиц (КСДЛ)",
-            "kk": "Аға лауазымды тұлғалар комитеті (АЛТК)",
-        },
-        "2002-06-04",
-    ),
-    "SWG": ({"en": "Special Working Group (SWG)"}, "2002-06-04"),
+    "CICA": (ORGANISATION, sources.ORGANISATION),
+    **{code: (old, sources.OLD_NAMES) for code, (old, _new) in RENAMINGS.items()},
+    "SOC": (SOC_NAMES, sources.SOC),
+    "SWG": (SWG_NAMES, sources.SWG),
 }
-"""The organisation, its bodies and titles as they were before the Sixth Summit; the Summit
-renames three of them (OP5 of the Astana Statement, see `RENAMINGS`)."""
+"""The organisation, its bodies and titles as the seed names them on 7 October 2022 (since
+when, it does not say), with where each name comes from; the Summit renames three of them (OP5
+of the Astana Statement, see `RENAMINGS`)."""
 
-SWG_MEETING: dict[str, Any] = {
-    "body": "SWG",
-    "session": "SWG/2022-IX",
-    "title": "Meeting of the CICA Special Working Group (SWG)",
-    "venue": "Astana",
-    "starts_local": "2022-09-14T10:00:00",
-    "ends_local": "2022-09-14T18:00:00",
-    "time_zone": "Asia/Almaty",
+TRADE_AND_INVESTMENT: dict[str, Any] = {
+    "area": "trade-and-investment",
+    "dimension": "economic",
+    "names": {"en": "Trade and Investment"},
+    "effective_on": "2022-10-07",
 }
-"""The SWG session of 14 September 2022 whose recommendations the annotated agenda cites."""
+"""The priority area of item 4(a) ("Approval of Kyrgyzstan as Co-coordinator in the priority
+area "Trade and Investment""), as the annotated agenda names it on 7 October 2022; its
+dimension, economic, is the project's reading (the agenda names none)."""
+TRADE_AND_INVESTMENT_SOURCE = sources.inferred(
+    sources.AGENDA_2, "item 4(a)",
+    "The area as the agenda names it on its date; its dimension (economic) is the project's "
+    "reading: the agenda names none",
+)
 
-MEETINGS = (SWG_MEETING, SOC_MEETING, SUMMIT_MEETING)
+MEETINGS = ((SOC_MEETING, sources.SOC_MEETING), (SUMMIT_MEETING, sources.SUMMIT_MEETING))
 SOC = SOC_MEETING["session"].replace("/", "-")
 SUMMIT = SUMMIT_MEETING["session"].replace("/", "-")
 ASTANA = "SUM/2022/DRAFT/1/Rev.8"
 KUWAIT_DRAFT_DECISION = "SUM/2022/DRAFT/4"
 CONCLUSIONS = "SUM/2022/DRAFT/5"
 
-SUMMIT_AGENDA: dict[str, Any] = {
-    "symbol": "SUM/2022/Agenda/1",
-    "circulated_on": "2022-10-11",
-    "items": [
-        {"number": "1", "title": "Adoption of the agenda", "action": "adopt_agenda"},
-        {"number": "2", "title": "Accession of Kuwait to CICA as a Member State",
-         "action": "consider",
-         "considers": [{"symbol": KUWAIT_DRAFT_DECISION, "dated": "2022-10-05"}]},
-        {"number": "3", "title": "Documents of the Sixth CICA Summit", "action": "consider",
-         "sub_items": [
-             {"letter": "a", "title": "Astana Statement on CICA Transformation",
-              "action": "consider", "considers": [{"symbol": ASTANA, "dated": "2022-10-07"}]},
-             {"letter": "b", "title": "Conclusions of the Sixth CICA Summit",
-              "action": "consider",
-              "considers": [{"symbol": CONCLUSIONS, "dated": "2022-10-07"}]},
-         ]},
-    ],
-}  # fmt: skip
-
 
 def _decision_id(name: str) -> str:
     return str(uuid.uuid5(NAMESPACE, name))
 
-
-ADMIT_KUWAIT: dict[str, Any] = {
-    "decision_id": _decision_id("SUM/2022 admits Kuwait"),
-    "item": "2",
-    "outcome": "adopted",
-    "subject": {"kind": "membership_application", "state": "KWT"},
-    "decided_on": "2022-10-12",
-    "text": "The Sixth CICA Summit adopted the decision on accession of Kuwait to CICA as a "
-    "Member State (SUM/2022/DRAFT/4).",
-}
-ADOPT_ASTANA_STATEMENT: dict[str, Any] = {
-    "decision_id": _decision_id("SUM/2022 adopts the Astana Statement"),
-    "item": "3(a)",
-    "outcome": "adopted",
-    "subject": {"kind": "document", "symbol": ASTANA},
-    "decided_on": "2022-10-13",
-    "text": "The Sixth CICA Summit adopted the Astana Statement on CICA Transformation.",
-}
 
 DOCUMENT_TYPES = {
     "SUM/2022/DRAFT/1": "statement",
@@ -146,14 +129,17 @@ DOCUMENT_TYPES = {
     "SOC/2021/DRAFT/3": "plan_of_action",
 }
 TITLES = {KUWAIT_DRAFT_DECISION: "Draft decision on accession of Kuwait to CICA as a Member State"}
+"""A title the agenda gives in its words rather than as a heading: item 2's "the draft
+decision on accession of Kuwait to CICA as a Member State (document SUM/2022/DRAFT/4 of
+5 October 2022)"."""
 ORIGINATORS = {ASTANA: "Chairmanship of Kazakhstan", CONCLUSIONS: "Chairmanship of Kazakhstan"}
 """Who issued a text, where the seed names it: the heading of each of these two texts. The
 others' originators are not in the seed, and the demo states none."""
 CIRCULATED_BY_1280 = (ASTANA, CONCLUSIONS)
 """The texts note verbale SOC/OI/1280 of 7 October 2022 forwarded to the member states (its
 enclosures: "Draft Astana Statement on CICA Transformation (Revision 8); Draft Conclusions of
-the Sixth CICA Summit and Explanatory Note"; the Explanatory Note is not among the documents
-the demo records)."""
+the Sixth CICA Summit and Explanatory Note"; the Explanatory Note has no symbol of its own and
+is recorded as a companion text of SUM/2022/DRAFT/5)."""
 CIRCULATED_ON = "2022-10-07"
 CIRCULATED = f"{', '.join(CIRCULATED_BY_1280)} circulated by {NOTE_1280}"
 
@@ -162,15 +148,20 @@ def base_of(symbol: str) -> str:
     return symbol.split("/Rev.")[0]
 
 
-def agenda_documents() -> list[tuple[str, str, str]]:
-    """(symbol, title, date) of every document the SOC's annotated agenda considers, in its
+def agenda_documents() -> list[tuple[str, str, str, str]]:
+    """(symbol, title, date, item) of every document the SOC's agenda considers, in its
     order."""
     found = []
-    for item in SOC_AGENDA_ANNOTATED["items"]:
-        for entry in [item, *item.get("sub_items", [])]:
+    for item in SOC_AGENDA_DRAFT["items"]:
+        entries = [(item, item["number"])] + [
+            (sub, f"{item['number']}({sub['letter']})") for sub in item.get("sub_items", [])
+        ]
+        for entry, ref in entries:
             for document in entry.get("considers", []):
                 symbol = document["symbol"]
-                found.append((symbol, TITLES.get(symbol, entry["title"]), document["dated"]))
+                found.append(
+                    (symbol, TITLES.get(symbol, entry["title"]), document["dated"], ref)
+                )
     return found
 
 
@@ -182,6 +173,14 @@ def document_text(symbol: str, title: str) -> dict[str, Any]:
     if symbol == CONCLUSIONS:
         return conclusions_text()
     return {"title": {"en": title}}
+
+
+def document_source(symbol: str, item: str) -> str:
+    if symbol == ASTANA:
+        return sources.REV_8_TEXT
+    if symbol == CONCLUSIONS:
+        return sources.CONCLUSIONS_TEXT
+    return sources.document_listed(f"item {item}")
 
 
 # ------------------------------------------------------------------------------ the steps
@@ -199,49 +198,55 @@ def _done(recorded: list[str]) -> str:
     return "recorded " + ", ".join(recorded) if recorded else "already there"
 
 
-def founding_members(client: DemoClient) -> str:
-    listed = client.read("registry", "/member-states")
+def known_members(client: DemoClient) -> str:
+    listed = client.read("registry", "/member-states", params={"effective": MEMBERS_ON})
     known = {state["code"] for state in listed["member_states"]}
     missing = [code for code in MEMBER_STATES_2022 if code not in known]
     if not missing:
         return "already there (27)"
     body = {
         "members": [
-            {"state": code, "names": MEMBER_STATES_2022[code],
-             "member_since": FOUNDING_BASELINE.isoformat()}
+            {"state": code, "names": MEMBER_STATES_2022[code], "member_on": MEMBERS_ON.isoformat()}
             for code in missing
         ]
     }  # fmt: skip
-    client.post("registry", "/member-states/founding-members", body, step="founding-members")
-    return f"recorded {len(missing)} founding members (names in en, ru, kk)"
+    client.post("registry", "/member-states/known-members", body, step="known-members",
+                source=sources.MEMBERS_ON_7_OCTOBER)  # fmt: skip
+    return (
+        f"recorded {len(missing)} member states on {MEMBERS_ON} (joining days unknown; "
+        "names in en, ru, kk)"
+    )
 
 
 def bodies(client: DemoClient) -> str:
     recorded = []
-    for code, (names, since) in BODIES.items():
+    for code, (names, source) in BODIES.items():
         if client.find("registry", f"/bodies/{code}") is None:
-            body = {"code": code, "names": names, "effective_on": since}
-            client.post("registry", "/bodies", body, step=f"body-{code}")
+            body = {"code": code, "names": names, "effective_on": BODIES_NAMED_ON.isoformat()}
+            client.post("registry", "/bodies", body, step=f"body-{code}", source=source)
             recorded.append(code)
     return _done(recorded)
 
 
-def chairmanships(client: DemoClient) -> str:
+def chairmanship_periods(client: DemoClient) -> str:
     recorded = []
-    for period, effective in (
-        (KAZAKHSTAN_CHAIR["period"], KAZAKHSTAN_CHAIR["effective_on"]),
-        (OPEN_CHAIRMANSHIP["period"], OPEN_CHAIRMANSHIP["effective_on"]),
-    ):
+    for period in CHAIRMANSHIP_PERIODS:
         if client.find("registry", f"/chairmanships/{period}") is None:
-            body = {"period": period, "effective_on": effective}
-            client.post("registry", "/chairmanships", body, step=f"chairmanship-{period}")
+            body = {"period": period, "effective_on": SUMMIT_DECIDES_ON}
+            client.post("registry", "/chairmanships", body, step=f"chairmanship-{period}",
+                        source=sources.SUMMIT_DECIDES)  # fmt: skip
             recorded.append(f"period {period}")
-    period = KAZAKHSTAN_CHAIR["period"]
-    if client.read("registry", f"/chairmanships/{period}")["chair"] is None:
-        body = {"chair": "KAZ", "effective_on": KAZAKHSTAN_CHAIR["effective_on"]}
-        client.post("registry", f"/chairmanships/{period}/chair", body, step=f"chair-{period}")
-        recorded.append(f"Kazakhstan chairs {period}")
     return _done(recorded)
+
+
+def priority_area(client: DemoClient) -> str:
+    area = TRADE_AND_INVESTMENT["area"]
+    listed = client.read("registry", "/coordinators")["priority_areas"]
+    if any(a["area"] == area for a in listed):
+        return "already there"
+    client.post("registry", "/priority-areas", TRADE_AND_INVESTMENT, step=f"area-{area}",
+                source=TRADE_AND_INVESTMENT_SOURCE)  # fmt: skip
+    return f"recorded the priority area {TRADE_AND_INVESTMENT['names']['en']!r}"
 
 
 def kuwait_applies(client: DemoClient) -> str:
@@ -249,14 +254,15 @@ def kuwait_applies(client: DemoClient) -> str:
         return "already there"
     body = {"names": KUWAIT, "applied_on": KUWAIT_APPLICATION_NOTE["dated"],
             "application_note": KUWAIT_APPLICATION_NOTE}  # fmt: skip
-    client.post("registry", "/member-states/KWT/application", body, step="kuwait-applies")
+    client.post("registry", "/member-states/KWT/application", body, step="kuwait-applies",
+                source=sources.KUWAIT_APPLIES)  # fmt: skip
     return "recorded Kuwait's application (note verbale SOC/OI/88 of 3 February 2022)"
 
 
 def meetings_members(client: DemoClient) -> str:
-    """The meetings service learns the founding members from the registry's events (there is
-    no other way in): wait until it counts the 27."""
-    on = "2022-10-01"
+    """The meetings service learns the member states from the registry's events (there is
+    no other way in): wait until it counts the 27 on the day the sources show them."""
+    on = MEMBERS_ON.isoformat()
     waited = client.wait_for(
         "the meetings service counts the 27 member states the registry recorded",
         lambda: client.read("meetings", "/member-states", params={"on": on})["count"] >= 27,
@@ -266,10 +272,11 @@ def meetings_members(client: DemoClient) -> str:
 
 def schedule_meetings(client: DemoClient) -> str:
     recorded = []
-    for meeting in MEETINGS:
+    for meeting, source in MEETINGS:
         meeting_id = meeting["session"].replace("/", "-")
         if client.find("meetings", f"/meetings/{meeting_id}") is None:
-            client.post("meetings", "/meetings", meeting, step=f"meeting-{meeting_id}")
+            client.post("meetings", "/meetings", meeting, step=f"meeting-{meeting_id}",
+                        source=source)  # fmt: skip
             recorded.append(meeting_id)
     return _done(recorded)
 
@@ -283,19 +290,22 @@ def circulate_agenda(meeting_id: str, draft: dict[str, Any]) -> Callable[[DemoCl
         if _agenda(client, meeting_id) is not None:
             return "already there"
         client.post("meetings", f"/meetings/{meeting_id}/agenda", draft,
-                    step=f"agenda-{draft['symbol']}")  # fmt: skip
-        return f"circulated {draft['symbol']}"
+                    step=f"agenda-{draft['symbol']}", source=sources.AGENDA_1)  # fmt: skip
+        return f"circulated {draft['symbol']} on {draft['circulated_on']} (items inferred)"
 
     return run
 
 
 def annotate_soc_agenda(client: DemoClient) -> str:
+    """The draft annotated agenda, its own document: it annotates Agenda/1, which keeps its
+    items and its symbol ("was not revised")."""
     agenda = _agenda(client, SOC)
-    if agenda is not None and SOC_AGENDA_ANNOTATED["symbol"] in agenda["circulated"]:
+    symbol = SOC_AGENDA_ANNOTATED["symbol"]
+    if agenda is not None and any(a["symbol"] == symbol for a in agenda["annotated"]):
         return "already there"
-    client.post("meetings", f"/meetings/{SOC}/agenda/revisions", SOC_AGENDA_ANNOTATED,
-                step=f"agenda-{SOC_AGENDA_ANNOTATED['symbol']}")  # fmt: skip
-    return f"circulated {SOC_AGENDA_ANNOTATED['symbol']} (annotated)"
+    client.post("meetings", f"/meetings/{SOC}/agenda/annotations", SOC_AGENDA_ANNOTATED,
+                step=f"agenda-{symbol}", source=sources.ANNOTATIONS)  # fmt: skip
+    return f"circulated {symbol} on {SOC_AGENDA_ANNOTATED['circulated_on']}, annotating it"
 
 
 def adopt_agenda(meeting_id: str, adopted_on: str) -> Callable[[DemoClient], str]:
@@ -304,7 +314,8 @@ def adopt_agenda(meeting_id: str, adopted_on: str) -> Callable[[DemoClient], str
         if agenda is not None and agenda["status"] == "adopted":
             return "already there"
         client.post("meetings", f"/meetings/{meeting_id}/agenda/adoption",
-                    {"adopted_on": adopted_on}, step=f"adoption-{meeting_id}")  # fmt: skip
+                    {"adopted_on": adopted_on}, step=f"adoption-{meeting_id}",
+                    source=sources.AGENDA_ADOPTED)  # fmt: skip
         return f"adopted on {adopted_on}"
 
     return run
@@ -312,7 +323,7 @@ def adopt_agenda(meeting_id: str, adopted_on: str) -> Callable[[DemoClient], str
 
 def import_documents(client: DemoClient) -> str:
     recorded = []
-    for symbol, title, dated in agenda_documents():
+    for symbol, title, dated, item in agenda_documents():
         base = base_of(symbol)
         if client.find("documents", f"/documents/{base}") is not None:
             continue
@@ -322,9 +333,19 @@ def import_documents(client: DemoClient) -> str:
                 "distribution": {"kind": "member_states_only"}}  # fmt: skip
         if symbol in ORIGINATORS:
             body["originator"] = ORIGINATORS[symbol]
-        client.post("documents", "/documents", body, step=f"import-{symbol}")
+        client.post("documents", "/documents", body, step=f"import-{symbol}",
+                    source=document_source(symbol, item))  # fmt: skip
         recorded.append(symbol)
     return _done(recorded)
+
+
+def record_explanatory_note(client: DemoClient) -> str:
+    path = f"/documents/{CONCLUSIONS}/companions"
+    if client.find("documents", f"{path}/explanatory_note") is not None:
+        return "already there"
+    client.post("documents", path, explanatory_note(), step=f"explanatory-note-{CONCLUSIONS}",
+                source=sources.EXPLANATORY_NOTE)  # fmt: skip
+    return f"recorded the Explanatory Note with {CONCLUSIONS} (no symbol of its own)"
 
 
 def circulate_by_note_1280(client: DemoClient) -> str:
@@ -335,7 +356,8 @@ def circulate_by_note_1280(client: DemoClient) -> str:
         if any(c["symbol"] == symbol for c in document["circulations"]):
             continue
         client.post("documents", f"/documents/{symbol}/circulation",
-                    {"dated": CIRCULATED_ON, "note": NOTE_1280}, step=f"circulate-{symbol}")
+                    {"dated": CIRCULATED_ON, "note": NOTE_1280}, step=f"circulate-{symbol}",
+                    source=sources.CIRCULATED)  # fmt: skip
         recorded.append(symbol)
     return _done(recorded)
 
@@ -346,11 +368,14 @@ def translate_astana_statement(client: DemoClient) -> str:
     body = astana_rev8_russian()
     if any(v["language"] == "ru" and v["revision"] >= body["revision"] for v in versions):
         return "already there"
-    client.post("documents", f"/documents/{base}/translations", body, step=f"ru-{ASTANA}")
-    return f"recorded the Russian version of {ASTANA}"
+    client.post("documents", f"/documents/{base}/translations", body, step=f"ru-{ASTANA}",
+                source=sources.RUSSIAN_REV_8)  # fmt: skip
+    return f"recorded the project's unofficial Russian translation of {ASTANA}"
 
 
-def record_decisions(meeting_id: str, *decisions: dict[str, Any]) -> Callable[[DemoClient], str]:
+def record_decisions(
+    meeting_id: str, source: str, *decisions: dict[str, Any]
+) -> Callable[[DemoClient], str]:
     def run(client: DemoClient) -> str:
         taken = client.read("meetings", f"/meetings/{meeting_id}/decisions")["decisions"]
         ids = {d["decision_id"] for d in taken}
@@ -358,8 +383,12 @@ def record_decisions(meeting_id: str, *decisions: dict[str, Any]) -> Callable[[D
         for decision in decisions:
             if decision["decision_id"] not in ids:
                 client.post("meetings", f"/meetings/{meeting_id}/decisions", decision,
-                            step=f"decision-{decision['decision_id']}")  # fmt: skip
-                recorded.append(f"{decision['item']} {decision['outcome']}")
+                            step=f"decision-{decision['decision_id']}", source=source)  # fmt: skip
+                where = decision.get("item") or (
+                    f"paragraph {decision['recorded_in']['paragraph']} of "
+                    f"{decision['recorded_in']['symbol']}"
+                )
+                recorded.append(f"{where} {decision['outcome']}")
         return _done(recorded)
 
     return run
@@ -379,7 +408,8 @@ def rename_bodies(client: DemoClient) -> str:
             continue
         body = {"names": new, "effective_on": ADOPT_ASTANA_STATEMENT["decided_on"],
                 "decision": _summit_decision_ref(ADOPT_ASTANA_STATEMENT)}  # fmt: skip
-        client.post("registry", f"/bodies/{code}/renamings", body, step=f"rename-{code}")
+        client.post("registry", f"/bodies/{code}/renamings", body, step=f"rename-{code}",
+                    source=sources.RENAMED)  # fmt: skip
         recorded.append(f"{code} → {new['en']}")
     return _done(recorded)
 
@@ -388,13 +418,22 @@ def _members_of(client: DemoClient) -> set[str]:
     return {s["code"] for s in client.read("registry", "/members")["member_states"]}
 
 
+def _chair_of(client: DemoClient, period: str) -> str | None:
+    return client.read("registry", f"/chairmanships/{period}")["chair"]
+
+
 def reactions_followed(client: DemoClient) -> str:
-    """Wait (bounded) for what the decisions cause elsewhere: the registry admits Kuwait, the
-    meetings service counts it among the participants, the documents service follows the SOC's
-    recommendation and the Summit's adoption of the Astana Statement."""
+    """Wait (bounded) for what the decisions cause elsewhere: the registry admits Kuwait, makes
+    Kazakhstan chair of 2022-2024 and Kyrgyzstan co-coordinator; the meetings service counts
+    Kuwait among the participants; the documents service follows the SOC's recommendation and
+    the Summit's adoption of the Astana Statement."""
     waited = client.wait_for(
         "the registry admits Kuwait (MemberAdmitted, following the Summit's decision)",
         lambda: "KWT" in _members_of(client),
+    )
+    waited += client.wait_for(
+        "the registry records Kazakhstan's chairmanship 2022-2024 (the Summit's decision)",
+        lambda: _chair_of(client, "2022-2024") == "KAZ",
     )
     waited += client.wait_for(
         "the meetings service counts 28 member states",
@@ -419,36 +458,45 @@ def reactions_followed(client: DemoClient) -> str:
                 }
             ),
         )
-    return f"registry 28 members, meetings 28 participants, {ASTANA} adopted ({waited:.1f}s)"
+    return (
+        f"registry 28 members, Kazakhstan chair 2022-2024; meetings 28 participants; {ASTANA} "
+        f"adopted ({waited:.1f}s)"
+    )
 
 
-SOC_DECIDES = "the SOC recommends Kuwait's admission and the Astana Statement"
+SOC_DECIDES = (
+    "the SOC recommends Kuwait's admission and the drafts of item 3, approves Kyrgyzstan "
+    "(illustrative: the seed is of 7 October)"
+)
 
 STEPS: list[Step] = [
-    Step("registry", "27 member states of 2022 (names in English, Russian, Kazakh)",
-         founding_members),
-    Step("registry", "the organisation, its bodies and titles", bodies),
-    Step("registry", "chairmanships: Kazakhstan 2022-2024, 2024-2026 still open", chairmanships),
+    Step("registry", "27 member states on 7 October 2022 (joining days unknown)",
+         known_members),
+    Step("registry", "the organisation, its bodies and titles, as the seed names them", bodies),
+    Step("registry", "the chairmanship periods the Summit decides (2024-2026 still open)",
+         chairmanship_periods),
+    Step("registry", "the priority area of item 4(a)", priority_area),
     Step("registry", "Kuwait's application for membership", kuwait_applies),
     Step("meetings", "the 27 member states as the meetings service counts them",
          meetings_members),
-    Step("meetings", "the SWG, SOC and Summit sessions", schedule_meetings),
+    Step("meetings", "the SOC and Summit sessions, as the agenda dates them", schedule_meetings),
     Step("meetings", f"the SOC's draft agenda {SOC_AGENDA_DRAFT['symbol']}",
          circulate_agenda(SOC, SOC_AGENDA_DRAFT)),
-    Step("meetings", f"the SOC's annotated agenda {SOC_AGENDA_ANNOTATED['symbol']}",
+    Step("meetings", f"the SOC's draft annotated agenda {SOC_AGENDA_ANNOTATED['symbol']}",
          annotate_soc_agenda),
     Step("meetings", "the SOC adopts its agenda", adopt_agenda(SOC, "2022-10-10")),
     Step("documents", "the documents of the agenda, imported at their revisions",
          import_documents),
-    Step("documents", f"the Russian version of {ASTANA}", translate_astana_statement),
+    Step("documents", f"the Explanatory Note on {CONCLUSIONS}", record_explanatory_note),
+    Step("documents", f"the unofficial Russian translation of {ASTANA}",
+         translate_astana_statement),
     Step("documents", CIRCULATED, circulate_by_note_1280),
     Step("meetings", SOC_DECIDES,
-         record_decisions(SOC, RECOMMEND_KUWAIT, RECOMMEND_ASTANA_STATEMENT)),
-    Step("meetings", f"the Summit's agenda {SUMMIT_AGENDA['symbol']}",
-         circulate_agenda(SUMMIT, SUMMIT_AGENDA)),
-    Step("meetings", "the Summit adopts its agenda", adopt_agenda(SUMMIT, "2022-10-12")),
-    Step("meetings", "the Summit admits Kuwait and adopts the Astana Statement",
-         record_decisions(SUMMIT, ADMIT_KUWAIT, ADOPT_ASTANA_STATEMENT)),
+         record_decisions(SOC, sources.SOC_DECIDES, RECOMMEND_KUWAIT, RECOMMEND_CICA_FUND,
+                          RECOMMEND_ICT_STATEMENT, RECOMMEND_ASTANA_STATEMENT,
+                          APPROVE_KYRGYZSTAN)),
+    Step("meetings", "the Summit's decisions as its draft conclusions record them",
+         record_decisions(SUMMIT, sources.SUMMIT_DECIDES, *SUMMIT_DECISIONS)),
     Step("registry", "the Summit's renamings (OP5 of the Astana Statement)", rename_bodies),
     Step("all", "what follows in every service", reactions_followed),
 ]  # fmt: skip
@@ -533,7 +581,8 @@ def _register_ministry(
         earlier = [d for d in pending if d["attempts"] == 0]
     body = {"state": state, "url": url, "languages": ministry_languages(state),
             "kinds": ALL_KINDS, "endpoint_id": _decision_id(f"endpoint {state} {url}")}  # fmt: skip
-    registered = client.post("notifications", "/endpoints", body, step=f"endpoint-{state}")
+    registered = client.post("notifications", "/endpoints", body, step=f"endpoint-{state}",
+                             source=sources.MINISTRIES)
     if secrets_file is not None:
         save_secrets(secrets_file, {state: registered["secret"]})
     for delivery in earlier:
@@ -542,6 +591,7 @@ def _register_ministry(
             f"/deliveries/{delivery['delivery_id']}/redeliver",
             {"reason": "Sent before the ministry had an endpoint."},
             step=f"redeliver-{delivery['delivery_id']}",
+            source=sources.MINISTRIES,
         )
     return len(earlier)
 
@@ -589,13 +639,33 @@ def register_ministries(
     return run
 
 
-def note_series(client: DemoClient) -> str:
-    series = client.read("notifications", "/series")["series"]
-    if any(s["office"] == NOTE_OFFICE for s in series):
+def note_register(client: DemoClient) -> str:
+    registers = client.read("notifications", "/registers")["registers"]
+    if any(r["name"] == REGISTER_2022["name"] for r in registers):
         return "already there"
-    body = {"office": NOTE_OFFICE, "next_number": NOTE_FIRST_NUMBER}
-    client.post("notifications", "/series", body, step=f"series-{NOTE_OFFICE}")
-    return f"opened {NOTE_OFFICE} at {NOTE_FIRST_NUMBER}"
+    client.post("notifications", "/registers", REGISTER_2022,
+                step=f"register-{REGISTER_2022['name']}", source=sources.REGISTER)  # fmt: skip
+    return (
+        f"opened the register {REGISTER_2022['name']} ({', '.join(REGISTER_2022['prefixes'])}) "
+        f"at {REGISTER_2022['next_number']}"
+    )
+
+
+NOTE_SOURCES = {"SOC/OI/88": sources.NOTE_88, "IO/1256": sources.NOTE_1256}
+
+
+def notes_on_record(client: DemoClient) -> str:
+    """The notes the annotated agenda cites, which the record did not issue: by their number,
+    date and what the agenda says of them."""
+    recorded = []
+    for body in NOTES_ON_RECORD:
+        number = body["number"]
+        if client.find("notifications", f"/notes/{number.replace('/', '-')}") is not None:
+            continue
+        client.post("notifications", "/notes/on-record", body,
+                    step=f"on-record-{number}", source=NOTE_SOURCES[number])  # fmt: skip
+        recorded.append(number)
+    return _done(recorded)
 
 
 def note_1280(client: DemoClient) -> str:
@@ -603,13 +673,14 @@ def note_1280(client: DemoClient) -> str:
     if client.find("notifications", f"/notes/{key}") is not None:
         return "already there"
     body = {**ISSUE_1280, "note_id": _decision_id(NOTE_1280)}
-    note = client.post("notifications", "/notes", body, step=f"note-{NOTE_1280}")
+    note = client.post("notifications", "/notes", body, step=f"note-{NOTE_1280}",
+                       source=sources.NOTE_1280_ISSUED)  # fmt: skip
     if note["number"] != NOTE_1280:
         raise DemoError(f"the note was numbered {note['number']}, not {NOTE_1280}")
-    pages = sum(e["pages"] for e in note["enclosures"])
     return (
         f"issued {note['number']} to {len(note['recipients'])} member states in "
-        f"{', '.join(note['languages'])}, {len(note['enclosures'])} enclosures ({pages} p.)"
+        f"{', '.join(note['languages'])}, {len(note['enclosures'])} enclosures "
+        f"({note['pages']} p.)"
     )
 
 
@@ -680,7 +751,8 @@ def notifications_before_the_soc_decides(
         )  # fmt: skip
     return [
         *steps,
-        Step("notifications", f"the series {NOTE_OFFICE}", note_series),
+        Step("notifications", f"the register of notes {REGISTER_2022['name']}", note_register),
+        Step("notifications", "the notes the agenda cites, on record", notes_on_record),
         Step("notifications", f"note verbale {NOTE_1280} with its enclosures", note_1280),
     ]
 
@@ -729,6 +801,8 @@ def notifications_account(client: DemoClient) -> list[str]:
     shown = ", ".join(
         f"{n['number']} to {len(n['recipients'])} "
         f"({_receipts_count(client, '/notes/' + n['key'] + '/receipts')} receipts)"
+        if n["kind"] == "issued"
+        else f"{n['number']} (on record)"
         for n in notes
     )
     lines = [f"notifications: notes verbales: {shown or 'none'}"]
