@@ -134,6 +134,13 @@ def envelope_schema() -> dict[str, Any]:
                 "description": "Extension: the id of the event or command that caused it.",
             },
             "actor": {**text, "description": "Extension: who acted."},
+            "provenance": {
+                "type": "string",
+                "maxLength": 4096,
+                "description": "Extension: where the event's facts come from, the metadata's "
+                "`source` as compact JSON (an object of strings: status, cites, passage, "
+                "note; see the CICA-Source header of the HTTP APIs).",
+            },
         },
     }
 

@@ -4,13 +4,17 @@
      "type": "int.cica.<service>.<EventType>.v<N>", "subject": <stream id>,
      "time": <recorded_at>, "datacontenttype": "application/json", "data": {...},
      "sequence": <position>, "hash": <hex>, "prevhash": <hex>, "streamtype": ...,
-     "streamversion": <version>, "correlationid": ..., "causationid": ..., "actor": ...}
+     "streamversion": <version>, "correlationid": ..., "causationid": ..., "actor": ...,
+     "provenance": "<the metadata's source, as compact JSON>"}
 
 The extensions carry everything a consumer needs to place the event in its producer's log
 (`sequence` is the position: gapless, so a consumer notices what it has not received) and
 everything an auditor needs to recompute its hash. A consumer recomputes it (`link_break`)
 before applying a message: the producer's metadata is what the envelope carries (actor,
-correlation and causation ids), so the hash of a genuine message always comes out the same.
+correlation and causation ids, and the source of the facts, `shared.http.provenance`, in the
+``provenance`` extension: CloudEvents' own ``source`` names the producer, and an extension's
+value is a string, so the object travels as JSON), so the hash of a genuine message always
+comes out the same.
 """
 
 from __future__ import annotations
@@ -33,6 +37,11 @@ _METADATA_EXTENSIONS = {
     "causation_id": "causationid",
     "actor": "actor",
 }
+
+
+_PROVENANCE = "provenance"
+"""The extension that carries the metadata's ``source`` (an object of strings), as JSON."""
+_MAX_PROVENANCE = 4096
 
 
 class EnvelopeError(ValueError):
@@ -101,7 +110,28 @@ def to_cloudevent(record: RecordedEvent, service: str) -> dict[str, Any]:
         value = record.metadata.get(key)
         if value is not None:
             envelope[extension] = str(value)
+    source = record.metadata.get("source")
+    if source is not None:
+        envelope[_PROVENANCE] = json.dumps(source, separators=(",", ":"), ensure_ascii=False)
     return envelope
+
+
+def _provenance(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The metadata's ``source`` the envelope carries, if any: an object of strings."""
+    if _PROVENANCE not in envelope:
+        return {}
+    text = envelope[_PROVENANCE]
+    if not isinstance(text, str) or len(text) > _MAX_PROVENANCE:
+        raise EnvelopeError("a provenance that is not a bounded string")
+    try:
+        source = json.loads(text)
+    except json.JSONDecodeError:
+        raise EnvelopeError("a provenance that is not JSON") from None
+    if not isinstance(source, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in source.items()
+    ):
+        raise EnvelopeError("a provenance that is not an object of strings")
+    return {"source": source}
 
 
 def encode(record: RecordedEvent, service: str) -> bytes:
@@ -135,9 +165,12 @@ def from_cloudevent(envelope: Any) -> ForeignEvent:
             schema_version=int(match["v"]),
             data=dict(envelope.get("data") or {}),
             metadata={
-                key: envelope[extension]
-                for key, extension in _METADATA_EXTENSIONS.items()
-                if extension in envelope
+                **{
+                    key: envelope[extension]
+                    for key, extension in _METADATA_EXTENSIONS.items()
+                    if extension in envelope
+                },
+                **_provenance(envelope),
             },
             recorded_at=str(envelope["time"]),
             hash=str(envelope["hash"]),

@@ -34,6 +34,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from services.notifications import commands, domain, examples, queries
 from services.notifications.deps import (
@@ -269,7 +270,24 @@ NoteYear = Annotated[
 ]
 
 
-@router.get("/notes/{note}", tags=["notes verbales"])
+class NoteKeyConvertor(Convertor[str]):
+    """``{note:note_key}``: a note's number with ``-`` for ``/`` (``SOC-OI-1280``) and nothing
+    else, so that ``/notes/on-record`` is not a note's path: a GET there is a 405 that says
+    POST, not a 422 for a note ``on-record``."""
+
+    regex = domain.NOTE_KEY.removeprefix("^").removesuffix("$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("note_key", NoteKeyConvertor())
+
+
+@router.get("/notes/{note:note_key}", tags=["notes verbales"])
 @READERS
 async def get_note(
     note: NoteKey, store: Store, caller: Caller, languages: Languages = None, year: NoteYear = None
@@ -364,7 +382,9 @@ async def _receipts(request: Request, message_id: UUID, reference: str) -> Recei
     return ReceiptsOut.of(message_id, reference, rows)
 
 
-@router.post("/notes/{note}/receipt", status_code=201, tags=["receipts"], responses=FIRST_RECEIPT)
+@router.post(
+    "/notes/{note:note_key}/receipt", status_code=201, tags=["receipts"], responses=FIRST_RECEIPT
+)
 @ACKNOWLEDGERS
 async def acknowledge_note(
     note: NoteKey,
@@ -382,7 +402,7 @@ async def acknowledge_note(
     return await _acknowledge(store, caller, body, found, response)
 
 
-@router.get("/notes/{note}/receipts", tags=["receipts"])
+@router.get("/notes/{note:note_key}/receipts", tags=["receipts"])
 @OVERSEERS
 async def note_receipts(
     note: NoteKey, store: Store, request: Request, caller: Caller, year: NoteYear = None

@@ -128,6 +128,10 @@ class AmbiguousNumberError(
     restarted each year numbers a note of each year alike; name the year."""
 
 
+class NoteIdTakenError(NotificationsError, title="Note id taken", rule="note-id-taken"):
+    """A note to issue under the id of a note on record (409): an id names one note."""
+
+
 class NoteOnRecordOnlyError(
     NotificationsError, title="Note on record only", rule="note-on-record-only"
 ):
@@ -381,8 +385,16 @@ def issue_note(
     holds already is not issued again (a retried request). Its date keeps the register's order
     (`check_order`): no note is dated before one numbered below it, issued or on record."""
     _check_prefix(state, prefix, dated)
-    if state.note_by_id(note_id) is not None:
-        return []
+    held = state.note_by_id(note_id)
+    if isinstance(held, NoteVerbaleIssued):
+        return []  # the same note, issued by an earlier request
+    if held is not None:
+        raise NoteIdTakenError(
+            f"The id {note_id} is the note {held.number}'s, on record: a note issued has an id "
+            "of its own.",
+            note_id=str(note_id),
+            number=held.number,
+        )
     to_all = recipients is None
     chosen = membership.on(dated) if recipients is None else sorted(set(recipients))
     if to_all and not chosen:

@@ -80,6 +80,22 @@ async def test_the_seeds_three_notes_are_recorded_in_one_register_in_order(
     ]
 
 
+async def test_a_note_is_not_issued_under_the_id_of_a_note_on_record(database_url, servers):
+    """An id names one note: issuing under a note on record's id is a named 409 that records
+    nothing (it was a 500: the request was taken for a retry of an issued note)."""
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_register_of_2022(client)
+        mou = (await post(client, "/notes/on-record", NOTE_1256)).json()
+        head = await app.state.store.head_position()
+        refused = await post(client, "/notes", {**ISSUE_1280, "note_id": mou["note_id"]},
+                             status=409)
+        after = await app.state.store.head_position()
+
+    assert refused.json()["type"] == "/problems/note-id-taken"
+    assert refused.json()["number"] == "IO/1256"
+    assert after == head
+
+
 async def test_a_note_on_record_is_refused_out_of_the_registers_rules(database_url, servers):
     """Each rule, with its problem: a number at or past the register's next (the register
     issues it itself), a number taken, a date out of the register's order, a prefix no register

@@ -17,7 +17,7 @@ import nats
 import pytest
 from structlog.testing import capture_logs
 
-from shared.envelope import decode, link_break, subject, to_cloudevent
+from shared.envelope import EnvelopeError, decode, link_break, subject, to_cloudevent
 from shared.eventstore import RecordedEvent
 from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
 from tests.polling import eventually
@@ -169,14 +169,39 @@ def test_the_link_check_accepts_the_genuine_message_and_names_what_is_wrong_with
     assert (link_break(garbled, events[0].hash) or "").startswith("its hash cannot be recomputed")
 
 
-def _chain(datas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def test_a_sourced_events_message_carries_its_source_and_links_and_a_changed_source_does_not():
+    """The metadata's ``source`` (shared/http/provenance.py) is in the hash: the envelope carries
+    it (the ``provenance`` extension), so a genuine message links and one whose source was
+    changed on the way does not; one whose provenance is not an object of strings is no
+    message of this system."""
+    source = {"status": "record", "cites": "SOC/OI/1280", "passage": "enclosures"}
+    (event,) = [
+        RecordedEvent.from_feed_item(item)
+        for item in _chain([{"number": 1}], metadata={"actor": "secretariat", "source": source})
+    ]
+    envelope = to_cloudevent(event, "registry")
+    genuine = decode(json.dumps(envelope).encode())
+    assert genuine.metadata["source"] == source
+    assert link_break(genuine, GENESIS_HASH) is None
+    claimed = json.dumps({**source, "status": "inferred"})
+    changed = decode(json.dumps({**envelope, "provenance": claimed}).encode())
+    assert link_break(changed, GENESIS_HASH) == "its content does not give its hash"
+    for bad in ('["SOC/OI/1280"]', '{"cites": 1280}', "not json", "x" * 5000):
+        with pytest.raises(EnvelopeError):
+            decode(json.dumps({**envelope, "provenance": bad}).encode())
+
+
+def _chain(
+    datas: list[dict[str, Any]], metadata: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Feed items of a little chain, hashed as the store hashes."""
     items, prev = [], GENESIS_HASH
     for position, data in enumerate(datas, start=1):
         item = {
             "position": position, "event_id": str(uuid.uuid4()), "stream_id": "state-KWT",
             "stream_type": "member_state", "version": position, "event_type": "MemberAdmitted",
-            "schema_version": 1, "data": data, "metadata": {"actor": "secretariat"},
+            "schema_version": 1, "data": data,
+            "metadata": metadata or {"actor": "secretariat"},
             "recorded_at": "2022-10-13T09:00:00.000000Z",
         }  # fmt: skip
         record = RecordedEvent.from_feed_item({**item, "prev_hash": prev.hex(), "hash": "00"})
