@@ -43,7 +43,7 @@ REGISTRY_SEED = (
     "SOC/OI/88", "2022-02-03", "Кувейт", "Қазақстан", "2024-2026",
     "Council of Heads of State or Government (Summit)", "Secretary General",
     "Organization for Interaction and Cooperation in Asia (OICA)",
-    "Trade and Investment", "International Organization for Migration",
+    "Trade and Investment", "an example, not a partner of CICA",
 )  # fmt: skip
 MEETINGS_SEED = (
     "SOC/2022-III", "SOC/2022-III/Agenda/1", "SOC/2022-III/Agenda/2",

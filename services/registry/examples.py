@@ -86,24 +86,31 @@ WITHDRAWAL: Example = {
 
 # ------------------------------------------------------------------------------ observers, partners
 
+# The seed names no observer, and of the partners (PP4 of Rev.8: "which have signed to date
+# memoranda of understanding with CICA") no date of signing: these are examples of the shape,
+# named as examples, attributed to no real organisation.
 OBSERVER: Example = {
-    "kind": "organisation", "key": "UN", "names": {"en": "United Nations"},
-    "effective_on": "2002-06-04",
+    "kind": "organisation", "key": "EXAMPLE-ORG",
+    "names": {"en": "Example Organization (an example, not an observer of CICA)"},
+    "effective_on": "2022-10-07",
 }
 OBSERVERS: Example = {
     "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z",
-    "observers": [{"key": "UN", "kind": "organisation", "names": {"en": "United Nations"},
-                   "effective_on": "2002-06-04", "recorded_at": "2022-10-01T09:00:00Z"}],
+    "observers": [{"key": "EXAMPLE-ORG", "kind": "organisation",
+                   "names": {"en": "Example Organization (an example, not an observer of CICA)"},
+                   "effective_on": "2022-10-07", "recorded_at": "2022-10-08T09:00:00Z"}],
 }
 PARTNER: Example = {
-    "key": "IOM", "names": {"en": "International Organization for Migration"},
-    "agreement": "Memorandum of Understanding", "signed_on": "2021-06-01",
+    "key": "EXAMPLE-PARTNER",
+    "names": {"en": "Example Partner (an example, not a partner of CICA)"},
+    "agreement": "Memorandum of Understanding", "signed_on": "2022-10-07",
 }
 PARTNERS: Example = {
     "effective": "2022-10-12", "as_of": "2022-10-14T09:00:00Z",
-    "partners": [{"key": "IOM", "names": {"en": "International Organization for Migration"},
-                  "agreement": "Memorandum of Understanding", "signed_on": "2021-06-01",
-                  "recorded_at": "2022-10-01T09:00:00Z"}],
+    "partners": [{"key": "EXAMPLE-PARTNER",
+                  "names": {"en": "Example Partner (an example, not a partner of CICA)"},
+                  "agreement": "Memorandum of Understanding", "signed_on": "2022-10-07",
+                  "recorded_at": "2022-10-08T09:00:00Z"}],
 }
 
 # ------------------------------------------------------------------------------ chairmanships
