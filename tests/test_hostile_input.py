@@ -32,7 +32,7 @@ from tests.access import SECRET, bearer
 from tests.documents.helpers import documents_app, draft
 from tests.hostile_corpus import Attempt, attempts, operations, refused_request
 from tests.meetings.support import meetings, soc_meeting_with_adopted_agenda
-from tests.notifications.support import notifications, the_27_and_the_soc_oi_series
+from tests.notifications.support import notifications, the_27_and_the_register_of_2022
 from tests.polling import eventually
 from tests.registry.support import register_founding_members, registry
 
@@ -104,7 +104,7 @@ SERVICES = {
     "documents": seeded_documents,
     "meetings": seeded(meetings, soc_meeting_with_adopted_agenda, consumers_enabled=False),
     "notifications": seeded(
-        notifications, the_27_and_the_soc_oi_series, delivery_enabled=False, webhook_key="k" * 32
+        notifications, the_27_and_the_register_of_2022, delivery_enabled=False, webhook_key="k" * 32
     ),
 }
 
