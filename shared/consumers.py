@@ -79,6 +79,8 @@ from shared.http.problems import database_unavailable
 from shared.messaging import NatsConnection, durable_name
 from shared.retry import Backoff, RetryCallState, backoff, retrying
 
+UNSUBSCRIBE_WITHIN = 1.0
+"""Seconds a closing consumer waits for the server to hear that its pull inbox is gone."""
 log = structlog.get_logger(__name__)
 
 # Failures that say "the database is away", not "the handler is wrong": never parked.
@@ -321,9 +323,15 @@ class JetStreamConsumer:
 
     async def close(self) -> None:
         if self._task is not None:
-            # Cancel until it ends: on Python 3.11 a cancellation that lands as an inner wait
-            # completes (asyncio.wait_for, which nats-py's fetch uses) can be swallowed, and a
-            # single cancel() would then leave shutdown waiting forever.
+            # Cancel, and give the task's clean-up (unsubscribing its pull inbox, at most
+            # `UNSUBSCRIBE_WITHIN`) the time to run: cancelled again while it waits to start,
+            # the unsubscribe never ran and the inbox stayed open for the connection's drain to
+            # wait on (a flaky shutdown on a busy machine). Then cancel until it ends: on
+            # Python 3.11 a cancellation that lands as an inner wait completes
+            # (asyncio.wait_for, which nats-py's fetch uses) can be swallowed, and a single
+            # cancel() would then leave shutdown waiting forever.
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=UNSUBSCRIBE_WITHIN + 0.5)
             while not self._task.done():
                 self._task.cancel()
                 await asyncio.wait({self._task}, timeout=0.1)
@@ -412,7 +420,7 @@ class JetStreamConsumer:
             # open held every shutdown for the drain's whole timeout (5 s), then failed it.
             # The durable consumer stays on the server; only this inbox goes.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(subscription.unsubscribe(), 1.0)
+                await asyncio.wait_for(subscription.unsubscribe(), UNSUBSCRIBE_WITHIN)
 
     async def _process(self, messages: list[Any]) -> None:
         """Handle a fetched batch: first all together in one transaction (the fast path), then

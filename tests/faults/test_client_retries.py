@@ -11,6 +11,8 @@ import pytest
 from shared.system.demo.client import DemoClient, DemoError
 
 URLS = {"registry": "http://registry.test"}
+SOURCE = "status=example"
+"""Test requests: an example, which no source records."""
 
 
 def client_with(handler: object, retry_within: float = 5.0) -> DemoClient:
@@ -31,7 +33,8 @@ def test_a_503_is_sent_again_with_the_same_key_until_it_is_answered() -> None:
         return unavailable() if len(keys) < 3 else httpx.Response(201, json={"ok": True})
 
     with client_with(handler) as client:
-        assert client.post("registry", "/bodies", {"code": "X"}, step="s") == {"ok": True}
+        answer = client.post("registry", "/bodies", {"code": "X"}, step="s", source=SOURCE)
+        assert answer == {"ok": True}
 
     assert len(keys) == 3 and len(set(keys)) == 1
 
@@ -41,12 +44,12 @@ def test_a_key_still_in_progress_is_waited_for_and_other_409s_are_not() -> None:
                httpx.Response(201, json={"ok": True})]  # fmt: skip
 
     with client_with(lambda request: answers.pop(0)) as client:
-        assert client.post("registry", "/x", {}, step="s") == {"ok": True}
+        assert client.post("registry", "/x", {}, step="s", source=SOURCE) == {"ok": True}
 
     refused = httpx.Response(409, json={"type": "/problems/no-consensus"},
                              headers={"Retry-After": "0"})  # fmt: skip
     with client_with(lambda request: refused) as client, pytest.raises(DemoError):
-        client.post("registry", "/y", {}, step="r")
+        client.post("registry", "/y", {}, step="r", source=SOURCE)
 
 
 def test_a_service_that_stops_answering_is_tried_again_one_never_seen_is_not() -> None:

@@ -20,22 +20,37 @@ run's digests are checked against the log by the projections having caught up wi
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from shared.system.demo.scenario import (
+    circulate_by_note_1280,
+    import_documents,
+    kuwait_applies,
+    scenario,
+)
 from tests.faults import harness
 from tests.faults.harness import DemoRun, FaultSystem, Outcome
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(200)]
 
-# The steps of `cica demo --notifications` after which a fault is injected.
-AFTER_KUWAIT_APPLIES = 4
-AFTER_DOCUMENTS_IMPORTED = 10
-AFTER_THE_SOC_DECIDES = 15
-AFTER_THE_SUMMIT_DECIDES = 18
+# The steps of `cica demo --notifications` after which a fault is injected, found by their
+# titles (their numbers move when the scenario gains a step).
+STEPS = scenario(notifications=True)
+
+
+def after(step: Callable[..., object]) -> int:
+    """The number (from 1) of the step that runs `step`, as the demo prints it."""
+    return next(number for number, s in enumerate(STEPS, start=1) if s.run is step)
+
+
+AFTER_KUWAIT_APPLIES = after(kuwait_applies)
+AFTER_DOCUMENTS_IMPORTED = after(import_documents)
+AFTER_THE_SOC_DECIDES = after(circulate_by_note_1280)  # the SOC's decisions come next
+AFTER_THE_SUMMIT_DECIDES = AFTER_THE_SOC_DECIDES + 1  # the Summit's decisions come next
 
 OUTAGE = 1.5
 """Seconds a part stays down: long enough for requests and reactions to meet the outage."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from shared.envelope import stream_name
 from shared.eventstore.schema import relay_progress
+from shared.relay import ensure_stream
 from tests.polling import eventually
 from tests.shared.transport import Pair
 
@@ -61,6 +62,11 @@ async def test_closed_consumers_leave_nothing_for_the_connections_drain(database
         assert (await eventually_ready(client)).status_code == 200
         consumers = app.state.consumers
         nats_client = app.state.nats.client
+        # The producers' streams, which their relays create when they first lead: a consumer
+        # subscribes once its producer's stream exists (alone, with no other test's services
+        # before it on this NATS server, this test waited for them in vain).
+        for consumer in consumers:
+            await ensure_stream(app.state.nats, consumer.producer)
         # Besides the client's one request inbox (`_INBOX.<id>.*`), each consumer's pull inbox.
         await eventually(
             lambda: len(nats_client._subs),
