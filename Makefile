@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: up demo test bench lint install clean-data
+.PHONY: up demo test bench soak lint install clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ $(BENCH_STAMP): pyproject.toml | $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m tests.benchmarks.run $(BENCH_ARGS)
+
+# The scenario under random fault schedules (not part of `make test`): a report under
+# tests/soak/results/. `make soak SOAK_ARGS="--runs 3 --seed 7"` for fewer or a given draw.
+SOAK_ARGS ?=
+
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak.run $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,248 @@
+"""`make soak`: the October 2022 scenario under faults, N times (default 10), each run with a
+fault schedule drawn at random, compared with an undisturbed run (issue 23).
+
+    make soak                          # ten schedules
+    make soak SOAK_ARGS="--runs 3 --seed 7"
+
+Each run starts a system of its own (`tests/faults/harness.py`: PostgreSQL, NATS and the four
+services as processes on free ports), runs `cica demo --notifications`, and injects its
+schedule while the demo runs: two to four faults, each after a step drawn at random, each one
+of NATS killed (SIGKILL) and restarted, a service killed (SIGKILL) and restarted, or
+PostgreSQL stopped and restarted, each part down for a drawn 0.5 to 2.5 seconds. Then the
+harness waits until every consumer has handled its producers' logs to their heads, and the run
+is judged as `tests/faults/test_faults.py` judges one: the demo succeeded; no request answered
+500; nothing parked; no reaction recorded twice for one cause and no gap in any stream; every
+chain verifies; the same events of each type in every log, and the same read models, as the
+undisturbed run.
+
+The report (`tests/soak/results/soak.md` and `.json`) gives, for each run, its schedule, the
+events in every log, the reactions each service recorded (events with a cause), what was
+parked, the differences from the undisturbed run (none is the aim), and whether every chain
+verified. The exit code is 0 when every run ended as the undisturbed one, else 1.
+
+A run that fails keeps its system's logs and end states (``CICA_FAULTS_KEEP``) under
+`tests/soak/results/kept/<run>/` for the reader.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.system.demo.scenario import scenario
+from tests.faults import harness
+from tests.faults.harness import DemoRun, FaultSystem, Outcome
+
+RESULTS = Path(__file__).resolve().parent / "results"
+STEPS = len(scenario(notifications=True))
+SERVICES = ("registry", "documents", "meetings", "notifications")
+
+
+@dataclass(frozen=True)
+class Fault:
+    after_step: int
+    kind: str
+    """nats, postgres, or service:<name>"""
+    outage: float
+
+    def __str__(self) -> str:
+        return f"after step {self.after_step}: {self.kind} down {self.outage:.1f}s"
+
+    def inject(self, system: FaultSystem, demo: DemoRun) -> None:
+        demo.reached(self.after_step)
+        if self.kind == "nats":
+            system.kill_nats()
+            time.sleep(self.outage)
+            system.start_nats()
+        elif self.kind == "postgres":
+            system.stop_postgres()
+            time.sleep(self.outage)
+            system.start_postgres()
+        else:
+            name = self.kind.removeprefix("service:")
+            system.kill_service(name)
+            time.sleep(self.outage)
+            system.start_service(name)
+
+
+def draw_schedule(rng: random.Random) -> list[Fault]:
+    """Two to four faults after distinct steps, in the order of the steps (the first step
+    records the members; the last waits for the notice of Kuwait's admission)."""
+    steps = sorted(rng.sample(range(2, STEPS - 1), rng.randint(2, 4)))
+    kinds = ["nats", "postgres", *(f"service:{name}" for name in SERVICES)]
+    return [Fault(step, rng.choice(kinds), round(rng.uniform(0.5, 2.5), 1)) for step in steps]
+
+
+def differences(outcome: Outcome, baseline: Outcome) -> list[str]:
+    """What sets `outcome` apart from the undisturbed `baseline`, in words; none is the aim
+    (the judgement of `tests/faults/test_faults.py::assert_same_end_state`, as a list)."""
+    found = []
+    if outcome.demo_code != 0 or "Every chain verified." not in outcome.demo_output:
+        found.append(f"the demo exited {outcome.demo_code}: {outcome.demo_output[-300:]!r}")
+    found += [f"{name}: 500 to {paths}" for name, paths in outcome.answered_500.items() if paths]
+    found += [f"{name}: parked {items}" for name, items in outcome.parked.items() if items]
+    for name, events in outcome.logs.items():
+        twice = harness.duplicated_reactions(events)
+        if twice:
+            found.append(f"{name}: reactions recorded twice {twice[:5]}")
+        gaps = harness.gaps_in_versions(events)
+        if gaps:
+            found.append(f"{name}: gaps in streams {dict(list(gaps.items())[:5])}")
+    for name, chain in outcome.chains.items():
+        if not chain.get("ok"):
+            found.append(f"{name}: chain broken {chain}")
+    for name, summary in baseline.state["logs"].items():
+        got = outcome.state["logs"].get(name)
+        if got != summary:
+            found.append(f"{name}: log differs from the undisturbed run: {_delta(summary, got)}")
+    for model, answer in baseline.state["read_models"].items():
+        if outcome.state["read_models"].get(model) != answer:
+            found.append(f"read model {model} differs from the undisturbed run")
+    return found
+
+
+def _delta(expected: Any, got: Any) -> str:
+    if isinstance(expected, dict) and isinstance(got, dict):
+        keys = sorted(set(expected) | set(got), key=str)
+        return ", ".join(
+            f"{key}: {expected.get(key)!r} → {got.get(key)!r}"
+            for key in keys
+            if expected.get(key) != got.get(key)
+        )[:600]
+    return f"{expected!r} → {got!r}"[:600]
+
+
+@dataclass
+class RunReport:
+    run: int
+    schedule: list[str]
+    seconds: float
+    events: dict[str, int] = field(default_factory=dict)
+    reactions: dict[str, int] = field(default_factory=dict)
+    parked: dict[str, int] = field(default_factory=dict)
+    chains_verified: bool = False
+    differences: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def clean(self) -> bool:
+        return self.error is None and not self.differences
+
+
+def report_of(run: int, schedule: list[Fault], seconds: float, outcome: Outcome,
+              baseline: Outcome) -> RunReport:  # fmt: skip
+    return RunReport(
+        run=run,
+        schedule=[str(f) for f in schedule],
+        seconds=round(seconds, 1),
+        events={name: len(events) for name, events in outcome.logs.items()},
+        reactions={
+            name: sum(1 for e in events if "causation_id" in e.metadata)
+            for name, events in outcome.logs.items()
+        },
+        parked={name: len(items) for name, items in outcome.parked.items()},
+        chains_verified=all(chain.get("ok") for chain in outcome.chains.values()),
+        differences=differences(outcome, baseline),
+    )
+
+
+def run_once(root: Path, fault: Callable[[FaultSystem, DemoRun], None] | None) -> Outcome:
+    for system in harness.running_system(root):
+        return harness.run_scenario(system, fault)
+    raise AssertionError("unreachable")
+
+
+def write_report(reports: list[RunReport], baseline: Outcome, seed: int, started: str) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    clean = sum(r.clean for r in reports)
+    lines = [
+        "# Soak: the October 2022 scenario under random fault schedules",
+        "",
+        f"Started {started}; seed {seed}; {len(reports)} runs; "
+        f"**{clean} of {len(reports)} ended as the undisturbed run** (nothing lost, nothing "
+        "duplicated, nothing parked, every chain verified).",
+        "",
+        "Undisturbed run: "
+        + ", ".join(f"{name} {len(events)} events" for name, events in baseline.logs.items()),
+        "",
+        "| run | schedule | s | events (reg/doc/meet/notif) | reactions | parked | chains | "
+        "differences |",
+        "| ---: | --- | ---: | --- | --- | --- | --- | --- |",
+    ]
+    for r in reports:
+        per = "/".join(str(r.events.get(name, "-")) for name in SERVICES)
+        reacted = "/".join(str(r.reactions.get(name, "-")) for name in SERVICES)
+        parked = "/".join(str(r.parked.get(name, "-")) for name in SERVICES)
+        said = r.error or ("; ".join(r.differences) if r.differences else "none")
+        lines.append(
+            f"| {r.run} | {'<br>'.join(r.schedule)} | {r.seconds} | {per} | {reacted} | "
+            f"{parked} | {'verified' if r.chains_verified else 'NOT verified'} | {said} |"
+        )
+    markdown = RESULTS / "soak.md"
+    markdown.write_text("\n".join(lines) + "\n")
+    (RESULTS / "soak.json").write_text(json.dumps(
+        {"started": started, "seed": seed, "runs": [r.__dict__ for r in reports]}, indent=1
+    ) + "\n")  # fmt: skip
+    return markdown
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make soak", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the random schedules' seed (default: drawn, and reported)")
+    args = parser.parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
+    rng = random.Random(seed)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory(prefix="cica-soak-") as scratch:
+        root = Path(scratch)
+        print(f"soak: seed {seed}; the undisturbed run first", flush=True)
+        baseline = run_once(root / "baseline", None)
+        reports = []
+        for run in range(1, args.runs + 1):
+            schedule = draw_schedule(rng)
+            print(f"soak: run {run}/{args.runs}: " + "; ".join(map(str, schedule)), flush=True)
+            kept = RESULTS / "kept" / str(run)
+            os.environ["CICA_FAULTS_KEEP"] = str(kept)
+            kept.mkdir(parents=True, exist_ok=True)
+            began = time.monotonic()
+
+            def fault(system: FaultSystem, demo: DemoRun, schedule: list[Fault] = schedule) -> None:
+                for each in schedule:
+                    each.inject(system, demo)
+
+            try:
+                outcome = run_once(root / f"run-{run}", fault)
+                report = report_of(run, schedule, time.monotonic() - began, outcome, baseline)
+                if report.clean:
+                    shutil.rmtree(kept, ignore_errors=True)
+                else:
+                    harness.keep_for_inspection(outcome, baseline)
+            except Exception as error:  # a run that could not finish is reported, not hidden
+                report = RunReport(run, [str(f) for f in schedule],
+                                   round(time.monotonic() - began, 1),
+                                   error=f"{type(error).__name__}: {str(error)[:500]}")  # fmt: skip
+            reports.append(report)
+            verdict = "as undisturbed" if report.clean else "DIFFERS"
+            print(f"soak: run {run}: {verdict} ({report.seconds}s)", flush=True)
+        path = write_report(reports, baseline, seed, started)
+    counts = Counter(r.clean for r in reports)
+    print(f"soak: {counts[True]} of {len(reports)} runs as undisturbed; report {path}")
+    return 0 if counts[False] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

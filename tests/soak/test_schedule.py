@@ -1,0 +1,57 @@
+"""The soak's schedules and judgement (tests/soak/run.py), without running a system: the runs
+themselves are `make soak`'s, not the suite's."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+from tests.faults.harness import Event, Outcome
+from tests.soak.run import STEPS, differences, draw_schedule
+
+
+def test_a_schedule_is_two_to_four_faults_after_distinct_steps_inside_the_scenario():
+    for seed in range(200):
+        schedule = draw_schedule(random.Random(seed))
+        steps = [fault.after_step for fault in schedule]
+        assert 2 <= len(schedule) <= 4
+        assert steps == sorted(set(steps)), "in order, one fault a step"
+        assert all(2 <= step < STEPS - 1 for step in steps)
+        assert all(0.5 <= fault.outage <= 2.5 for fault in schedule)
+    assert draw_schedule(random.Random(7)) == draw_schedule(random.Random(7)), "a seed, a draw"
+    kinds = {f.kind for seed in range(200) for f in draw_schedule(random.Random(seed))}
+    assert kinds == {"nats", "postgres", "service:registry", "service:documents",
+                     "service:meetings", "service:notifications"}  # fmt: skip
+
+
+def _outcome() -> Outcome:
+    events = [
+        Event(1, "e1", "state-KAZ", "FoundingMemberRegistered", 1, {"source": {}}),
+        Event(2, "e2", "state-KWT", "MemberAdmitted", 1, {"causation_id": "c1"}),
+    ]
+    return Outcome(
+        demo_code=0, demo_output="Every chain verified.", logs={"registry": events},
+        state={"logs": {"registry": {"MemberAdmitted": 1}}, "read_models": {"members": 28}},
+        chains={"registry": {"ok": True, "head_position": 2}}, digests={},
+        parked={"registry": []}, answered_500={"registry": []},
+    )  # fmt: skip
+
+
+def test_a_run_like_the_undisturbed_one_has_no_difference_and_each_kind_of_loss_is_named():
+    baseline = _outcome()
+    assert differences(copy.deepcopy(baseline), baseline) == []
+
+    lost = copy.deepcopy(baseline)
+    lost.state["logs"]["registry"] = {"MemberAdmitted": 0}
+    parked = copy.deepcopy(baseline)
+    parked.parked["registry"] = [("meetings", 7, "outside-competence")]
+    twice = copy.deepcopy(baseline)
+    twice.logs["registry"].append(
+        Event(3, "e3", "state-KWT", "MemberAdmitted", 2, {"causation_id": "c1"}))
+    broken = copy.deepcopy(baseline)
+    broken.chains["registry"] = {"ok": False}
+
+    assert "log differs" in differences(lost, baseline)[0]
+    assert "parked" in differences(parked, baseline)[0]
+    assert any("twice" in said for said in differences(twice, baseline))
+    assert any("chain broken" in said for said in differences(broken, baseline))
