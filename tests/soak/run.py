@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=None,
                         help="the random schedules' seed (default: drawn, and reported)")
+    parser.add_argument("--only", type=int, action="append", default=[],
+                        help="run only these of the seed's runs (repeatable): to replay one")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     rng = random.Random(seed)
@@ -214,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         reports = []
         for run in range(1, args.runs + 1):
             schedule = draw_schedule(rng)
+            if args.only and run not in args.only:
+                continue
             print(f"soak: run {run}/{args.runs}: " + "; ".join(map(str, schedule)), flush=True)
             kept = RESULTS / "kept" / str(run)
             os.environ["CICA_FAULTS_KEEP"] = str(kept)
@@ -232,9 +236,12 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     harness.keep_for_inspection(outcome, baseline)
             except Exception as error:  # a run that could not finish is reported, not hidden
+                said = f"{type(error).__name__}: {error}"
+                (kept / "error.txt").write_text(said)
+                # The head says what failed; the tail (the demo's last steps) says where.
+                brief = said if len(said) <= 900 else f"{said[:300]} … {said[-600:]}"
                 report = RunReport(run, [str(f) for f in schedule],
-                                   round(time.monotonic() - began, 1),
-                                   error=f"{type(error).__name__}: {str(error)[:500]}")  # fmt: skip
+                                   round(time.monotonic() - began, 1), error=brief)  # fmt: skip
             reports.append(report)
             verdict = "as undisturbed" if report.clean else "DIFFERS"
             print(f"soak: run {run}: {verdict} ({report.seconds}s)", flush=True)

@@ -897,6 +897,15 @@ def run_demo(
             notifications=notifications, ministries=ministries, secrets_file=secrets_file
         )
     print("The October 2022 scenario: the Sixth CICA Summit in Astana", file=out, flush=True)
+    # Every service the steps call, once, before the first step: one that does not answer now
+    # is not running (said at once); one that answered and later stops (restarting) is waited
+    # for, within the client's bound.
+    for service in sorted({step.service for step in steps} & set(SERVICES)):
+        try:
+            client.get(service, "/healthz")
+        except DemoError as error:
+            print(f"    {error}", file=out, flush=True)
+            return 1
     for number, step in enumerate(steps, start=1):
         prefix = f"[{number:2}/{len(steps)}] {step.service:<13} {step.title}"
         try:
