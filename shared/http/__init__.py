@@ -48,8 +48,9 @@ def install_http_conventions(
     7. Idempotency-Key on POST (`idempotency`): only callers admitted, bodies within the limit
        and of text that can be stored, sources that can be read.
 
-    `idempotency_lease`: how long a claimed Idempotency-Key stays with a request that has not
-    answered yet before another request may take it over.
+    `idempotency_lease`: how long a claimed Idempotency-Key may go without its request's
+    heartbeat (a beat every third of it while the request runs) before another request may take
+    it over.
     """
     install_problem_handlers(app)
     install_openapi_conventions(app)

@@ -14,8 +14,34 @@ them. For a POST that carries the header:
 - the same key with another request: 422 (a request with another If-Match is another request:
   a 412 answered to a stale If-Match is never replayed to one that sends a fresh one); while
   the first request with the key is still running: 409 with ``Retry-After``;
-- a ``pending`` row older than the lease (its request's process died) is taken over by the
-  next request that has the same fingerprint.
+- a ``pending`` row that nothing has kept alive for a whole lease (its request's process died)
+  is taken over by the next request that has the same fingerprint.
+
+A claim must not be taken over while its request still runs, or the command runs twice. Two
+things see to it:
+
+- a heartbeat: while the request runs, a task tied to it refreshes the claim's ``updated_at``
+  every third of the lease (a short transaction each time, holding no connection in between),
+  and is stopped when the request answers, fails or is cancelled. A handler slower than the
+  lease keeps its key, and a retry meanwhile gets the 409; only a claim whose process no longer
+  beats (dead, or stopped for a whole lease) is ever taken over;
+- fencing: each claim has a token, the moment it was made (the row's ``created_at``, stamped
+  anew by a takeover; two claims of one key are at least a lease apart, so they never share
+  one). The heartbeat, the stored answer and the release are each an UPDATE or DELETE
+  conditional on the token, so a request that lost its claim (its process was paused past the
+  lease, or could not reach the database to beat) never stores its answer over the new claim's,
+  nor releases the new claim's key: it logs ``idempotency.claim_lost`` and its client still
+  gets its answer, which no retry will replay.
+
+What fencing cannot undo is the work of a request taken over anyway: it and the new claimant
+both ran the command. The event log then holds what the two runs decided, each on the state it
+read. Both appends state the version they decided on, so they never interleave. A command sent
+with If-Match (an expected version) appends once: the later run gets a conflict (412). One sent
+without it is decided again on the newer state, so its rules see the first run's events: a
+command they refuse the second time appends once, and one they allow twice is recorded twice.
+The answer kept for retries is the new claimant's either way, even when it is the conflict or
+the refusal and the events are the first run's. It takes a process stopped, or cut off from its
+database, for longer than the lease (60 s by default) to get there.
 
 A POST without the header passes through untouched. Keys belong to the caller: the same key
 sent by two callers (two principals, see `shared.access`) names two entries, so one client can
@@ -32,6 +58,7 @@ carries them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -41,7 +68,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
-from sqlalchemy import Interval, and_, delete, func, literal, select, update
+from sqlalchemy import ColumnElement, Interval, and_, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
@@ -204,10 +231,71 @@ class StoredAnswer:
 
 @dataclass
 class _Claimed:
-    """This request owns the key; `fence` (the row's updated_at when claimed) tells whether it
-    still does when it comes back to store or release its answer."""
+    """This request owns `key` under `token` (when it claimed it: the row's created_at), as
+    long as the row still has that token. `lost` once it found out that it no longer does."""
 
-    fence: datetime
+    key: str
+    token: datetime
+    lost: bool = False
+
+    def owned(self) -> ColumnElement[bool]:
+        """The condition of every write this claimant makes: its claim is still the key's."""
+        table = idempotency_keys
+        return and_(
+            table.c.key == self.key,
+            table.c.state == "pending",
+            table.c.created_at == self.token,
+        )
+
+    def found_lost(self, when: str) -> None:
+        """Log, once, that the key was taken over (or forgotten) under this claimant."""
+        if not self.lost:
+            self.lost = True
+            log.warning("idempotency.claim_lost", key=self.key, when=when)
+
+
+class _Heartbeat:
+    """Keeps a claim alive while its request runs: refreshes its ``updated_at`` every `every`
+    seconds, in a transaction of its own each time, until `stop`. A beat that cannot reach the
+    database is tried again at the next one (the lease has room for two missed beats); a beat
+    that finds the claim gone ends the heartbeat, since nothing can bring it back."""
+
+    def __init__(self, engine: AsyncEngine, claim: _Claimed, *, every: float) -> None:
+        self._engine = engine
+        self._claim = claim
+        self._every = every
+        self._stopped = asyncio.Event()
+        self._task = asyncio.create_task(self._beat(), name="idempotency-heartbeat")
+
+    async def _beat(self) -> None:
+        refresh = update(idempotency_keys).where(self._claim.owned()).values(updated_at=func.now())
+        while True:
+            try:
+                await asyncio.wait_for(self._stopped.wait(), self._every)
+            except TimeoutError:
+                pass  # time for a beat
+            else:
+                return
+            try:
+                async with self._engine.begin() as connection:
+                    kept = (await connection.execute(refresh)).rowcount
+            except (OSError, SQLAlchemyError) as error:
+                log.warning("idempotency.heartbeat_failed", key=self._claim.key, error=repr(error))
+                continue
+            if not kept:
+                self._claim.found_lost("keeping it alive")
+                return
+
+    async def stop(self) -> None:
+        """End the heartbeat: at once when it is waiting, after its beat when it is beating
+        (so that no beat is cut off in the middle of its transaction), or, should the database
+        hang, after one more period at most."""
+        self._stopped.set()
+        await asyncio.wait({self._task}, timeout=self._every)
+        if not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
 
 @dataclass
@@ -268,7 +356,7 @@ class IdempotencyMiddleware:
             await outcome.response()(scope, receive, send)
             return
 
-        await self._run_and_remember(scope, replaying(body, receive), send, engine, key, outcome)
+        await self._run_and_remember(scope, replaying(body, receive), send, engine, outcome)
 
     async def _run_and_remember(
         self,
@@ -276,11 +364,12 @@ class IdempotencyMiddleware:
         receive: Receive,
         send: Send,
         engine: AsyncEngine,
-        key: str,
         claim: _Claimed,
     ) -> None:
+        """Run the request with its claim kept alive, and keep its answer (or release the key)."""
         answer = _CapturedAnswer()
         stored = False
+        heartbeat = _Heartbeat(engine, claim, every=self.lease.total_seconds() / 3)
 
         async def remember_then_send(message: Message) -> None:
             nonlocal stored
@@ -299,18 +388,23 @@ class IdempotencyMiddleware:
                     # client makes as soon as it has it finds it.
                     kept = _keepable(scope, b"".join(answer.chunks))
                     if kept is not None:
-                        await self._store(engine, key, claim, answer.status, answer.headers, kept)
+                        # The heartbeat ends first: a beat after the answer is stored would
+                        # find the claim no longer pending, and take it for lost.
+                        await heartbeat.stop()
+                        await self._store(engine, claim, answer.status, answer.headers, kept)
                         stored = True
             await send(message)
 
         try:
             await self.app(scope, receive, remember_then_send)
         except BaseException:
+            await heartbeat.stop()
             if not stored:
-                await self._release(engine, key, claim)
+                await self._release(engine, claim)
             raise
+        await heartbeat.stop()
         if not stored:
-            await self._release(engine, key, claim)
+            await self._release(engine, claim)
 
     async def _claim(
         self, engine: AsyncEngine, key: str, fingerprint: bytes
@@ -324,24 +418,26 @@ class IdempotencyMiddleware:
             created_at=func.now(),
             updated_at=func.now(),
         )
+        # A takeover makes a new claim: a new token, so that the claimant it replaces can no
+        # longer keep it alive, store an answer in it, or release it.
         claim = claim.on_conflict_do_update(
             index_elements=[table.c.key],
-            set_={"updated_at": func.now()},
+            set_={"created_at": func.now(), "updated_at": func.now()},
             where=and_(
                 table.c.state == "pending",
                 table.c.fingerprint == claim.excluded.fingerprint,
                 table.c.updated_at < func.now() - literal(self.lease, Interval()),
             ),
-        ).returning(table.c.updated_at)
+        ).returning(table.c.created_at)
         find = select(
             table.c.fingerprint, table.c.state, table.c.status_code, table.c.headers, table.c.body
         ).where(table.c.key == key)
 
         for _ in range(_CLAIM_ATTEMPTS):
             async with engine.begin() as connection:
-                fence = (await connection.execute(claim)).scalar_one_or_none()
-            if fence is not None:
-                return _Claimed(fence=fence)
+                token = (await connection.execute(claim)).scalar_one_or_none()
+            if token is not None:
+                return _Claimed(key=key, token=token)
             async with engine.begin() as connection:
                 row = (await connection.execute(find)).one_or_none()
             if row is None:
@@ -360,18 +456,16 @@ class IdempotencyMiddleware:
     async def _store(
         self,
         engine: AsyncEngine,
-        key: str,
         claim: _Claimed,
         status: int,
         headers: list[tuple[str, str]],
         body: bytes,
     ) -> None:
-        table = idempotency_keys
+        """Keep the answer, if the claim is still this request's (else the new claimant's
+        answer, or its claim, stays: see the module's docstring)."""
         statement = (
-            update(table)
-            .where(
-                table.c.key == key, table.c.state == "pending", table.c.updated_at == claim.fence
-            )
+            update(idempotency_keys)
+            .where(claim.owned())
             .values(
                 state="done",
                 status_code=status,
@@ -383,15 +477,15 @@ class IdempotencyMiddleware:
         async with engine.begin() as connection:
             stored = (await connection.execute(statement)).rowcount
         if not stored:
-            log.warning("idempotency key taken over before its answer was stored", key=key)
+            claim.found_lost("storing its answer")
 
-    async def _release(self, engine: AsyncEngine, key: str, claim: _Claimed) -> None:
-        table = idempotency_keys
-        statement = delete(table).where(
-            table.c.key == key, table.c.state == "pending", table.c.updated_at == claim.fence
-        )
+    async def _release(self, engine: AsyncEngine, claim: _Claimed) -> None:
+        """Give the key up (no answer to keep), if the claim is still this request's."""
+        statement = delete(idempotency_keys).where(claim.owned())
         async with engine.begin() as connection:
-            await connection.execute(statement)
+            released = (await connection.execute(statement)).rowcount
+        if not released:
+            claim.found_lost("releasing its key")
 
 
 async def forget_idempotency_keys(engine: AsyncEngine, *, older_than: timedelta) -> int:
