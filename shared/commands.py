@@ -31,10 +31,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid5
 
-from sqlalchemy import select
-
 from shared.eventstore.errors import ConcurrencyError
-from shared.eventstore.schema import events as events_table
 from shared.eventstore.types import DomainEvent, NewEvent
 from shared.retry import retrying
 
@@ -89,25 +86,18 @@ async def read_history(
     connection: AsyncConnection, store: PostgresEventStore, stream_id: str
 ) -> History:
     """The stream's history, read on `connection` (so that a command sees what its own
-    transaction has appended)."""
-    query = (
-        select(
-            events_table.c.event_type,
-            events_table.c.schema_version,
-            events_table.c.data,
-            events_table.c.version,
-            events_table.c.recorded_at,
-        )
-        .where(events_table.c.stream_id == stream_id)
-        .order_by(events_table.c.version)
-    )
-    rows = (await connection.execute(query)).all()
-    decode = store.event_types.decode
+    transaction has appended, and every write committed before it).
+
+    Incremental: the store keeps the streams its commands have decoded and reads only the
+    events that follow them, checking that the log still holds the ones it kept
+    (`PostgresEventStore.read_decoded` says why that is always what a full read would give).
+    The lists are the caller's own."""
+    stream = await store.read_decoded(connection, stream_id)
     return History(
         stream_id=stream_id,
-        version=rows[-1].version if rows else 0,
-        events=[decode(r.event_type, r.schema_version, r.data) for r in rows],
-        recorded_at=[r.recorded_at for r in rows],
+        version=stream.version,
+        events=list(stream.events),
+        recorded_at=list(stream.recorded_at),
     )
 
 

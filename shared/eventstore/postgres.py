@@ -14,6 +14,13 @@ turns: the next gathers its group and queues for the lock while the current one 
 request that conflicts fails alone; the others in the batch commit. If the batch's transaction
 fails as a whole, each of its requests is retried in a transaction of its own, so one bad
 request cannot sink the others (a group queued behind it may then commit first).
+
+How commands read. Every command reads its stream, decoded to the current models, before it
+decides (`read_decoded`, under `shared.commands.read_history` and `load`). A long stream would
+cost a full read and a pydantic decode of every event on every command, so the store keeps the
+streams it has decoded (`StreamCache`: least recently used first out, bounded by the events it
+holds) and reads only what follows. The cache is never the record: see `read_decoded` for why
+what it returns is always what a full read would.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import asyncio
 import contextlib
 import json
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,6 +81,10 @@ NO_STREAM = 0
 """Pass as `expected_version` to append only if the stream does not exist yet."""
 _LANES = 2
 """Writers of one store: one commits while the next gathers its group and waits for the lock."""
+HISTORY_CACHE_EVENTS = 20_000
+"""Decoded events a store keeps for its commands by default (`StreamCache`): every stream of a
+small service, the busy streams of a large one; a decoded event of a few fields takes about a
+KiB (a draft's full text, some more), so some tens of MiB at most."""
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:
@@ -167,6 +180,21 @@ _READ_ALL = (
     "data::text, metadata::text, recorded_at, prev_hash, hash FROM events "
     "WHERE position > $1 ORDER BY position LIMIT $2"
 )
+# `read_stream` on the driver, for the same reasons ($1 stream, $2 first version, $3 last).
+_READ_STREAM = (
+    "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
+    "data::text, metadata::text, recorded_at, prev_hash, hash FROM events "
+    "WHERE stream_id = $1 AND version >= $2 AND version <= $3 ORDER BY version"
+)
+# What a command reads of its stream (`read_decoded`), on the caller's connection and in its
+# transaction: the events from version $2 on, with the hash of each, the first of which anchors
+# the cached prefix to the log. One index range scan on (stream_id, version).
+_READ_DECODED = (
+    "SELECT version, event_type, schema_version, data::text, recorded_at, hash FROM events "
+    "WHERE stream_id = $1 AND version >= $2 ORDER BY version"
+)
+_INT_MAX = 2**31 - 1
+"""The largest version (INTEGER): the bound of a read to a stream's end."""
 
 
 def _record_of_driver_row(row: Any) -> RecordedEvent:
@@ -194,6 +222,66 @@ def _record(row: Any) -> RecordedEvent:
     return RecordedEvent(*columns, bytes(prev_hash), bytes(hash_))
 
 
+@dataclass(frozen=True, slots=True)
+class DecodedStream:
+    """A stream as commands read it: its events decoded to their current models, when each was
+    recorded, its version (0: no such stream), and the hash of the event at that version, which
+    names that event and, through the chain, everything the log held before it."""
+
+    version: int
+    events: tuple[DomainEvent, ...]
+    recorded_at: tuple[datetime, ...]
+    last_hash: bytes
+
+
+_NO_EVENTS = DecodedStream(0, (), (), b"")
+
+
+class StreamCache:
+    """The decoded streams a store keeps for its commands, by stream id, least recently read
+    first out, holding at most `max_events` events in all (0: keep nothing). A stream longer
+    than that is not kept. Entries are immutable (`DecodedStream`, tuples), so a command that
+    holds one is never changed under it by another command extending it."""
+
+    def __init__(self, max_events: int) -> None:
+        if max_events < 0:
+            raise ValueError("a cache holds zero events or more")
+        self.max_events = max_events
+        self.events_held = 0
+        self._entries: OrderedDict[str, DecodedStream] = OrderedDict()
+
+    def __contains__(self, stream_id: str) -> bool:
+        return stream_id in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def peek(self, stream_id: str) -> DecodedStream | None:
+        """The entry, if any, without counting it as read."""
+        return self._entries.get(stream_id)
+
+    def get(self, stream_id: str) -> DecodedStream | None:
+        entry = self._entries.get(stream_id)
+        if entry is not None:
+            self._entries.move_to_end(stream_id)
+        return entry
+
+    def put(self, stream_id: str, entry: DecodedStream) -> None:
+        self.drop(stream_id)
+        if entry.version == 0 or len(entry.events) > self.max_events:
+            return
+        self._entries[stream_id] = entry
+        self.events_held += len(entry.events)
+        while self.events_held > self.max_events:
+            _, oldest = self._entries.popitem(last=False)
+            self.events_held -= len(oldest.events)
+
+    def drop(self, stream_id: str) -> None:
+        entry = self._entries.pop(stream_id, None)
+        if entry is not None:
+            self.events_held -= len(entry.events)
+
+
 class PostgresEventStore:
     def __init__(
         self,
@@ -201,9 +289,14 @@ class PostgresEventStore:
         event_types: EventTypes,
         *,
         max_batch_events: int = 2000,
+        history_cache_events: int = HISTORY_CACHE_EVENTS,
     ) -> None:
         self.engine = engine
         self.event_types = event_types
+        self.history_cache = StreamCache(history_cache_events)
+        # The streams each open transaction has appended to on a caller's connection
+        # (`append_in`), by the SQLAlchemy transaction: gone with it.
+        self._appended_in: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
         self._max_batch_events = max_batch_events
         self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
@@ -382,6 +475,10 @@ class PostgresEventStore:
         (outcome,) = await self._write(connection, [request])
         if isinstance(outcome, Exception):
             raise outcome
+        if not outcome.duplicate:
+            # Until this transaction ends, a read of the stream on it sees rows that may never
+            # commit: `read_decoded` keeps none of them.
+            self._appended_in.setdefault(_transaction_of(connection), set()).add(stream_id)
         return outcome
 
     async def _write(
@@ -493,15 +590,16 @@ class PostgresEventStore:
     async def read_stream(
         self, stream_id: str, *, from_version: int = 1, to_version: int | None = None
     ) -> list[RecordedEvent]:
-        """The events of one stream, from `from_version` to `to_version` inclusive."""
-        query = select(*_COLUMNS).where(
-            events.c.stream_id == stream_id, events.c.version >= from_version
-        )
-        if to_version is not None:
-            query = query.where(events.c.version <= to_version)
+        """The events of one stream, from `from_version` to `to_version` inclusive.
+
+        On the driver, as `read_all` (which see): the Core query spent most of its time in the
+        JSONB codec and in SQLAlchemy's row processing."""
+        last = _INT_MAX if to_version is None else to_version
         async with self.engine.connect() as connection:
-            result = await connection.execute(query.order_by(events.c.version))
-            return [_record(row) for row in result]
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            rows = await driver.fetch(_READ_STREAM, stream_id, from_version, last)  # type: ignore[union-attr]
+        return [_record_of_driver_row(row) for row in rows]
 
     async def read_stream_as_of(self, stream_id: str, instant: datetime) -> list[RecordedEvent]:
         """The events of one stream recorded at or before `instant`: the stream as it stood."""
@@ -544,9 +642,77 @@ class PostgresEventStore:
         return self.event_types.decode(record.event_type, record.schema_version, record.data)
 
     async def load(self, stream_id: str) -> tuple[list[DomainEvent], int]:
-        """A stream's events, decoded to their current models, and its version."""
-        records = await self.read_stream(stream_id)
-        return [self.decode(r) for r in records], (records[-1].version if records else 0)
+        """A stream's events, decoded to their current models, and its version (as committed
+        now: `read_decoded` on a connection of its own)."""
+        async with self.engine.connect() as connection:
+            stream = await self.read_decoded(connection, stream_id)
+        return list(stream.events), stream.version
+
+    async def read_decoded(self, connection: AsyncConnection, stream_id: str) -> DecodedStream:
+        """The stream as a full read on `connection` would give it now, decoded; what it gives
+        is the same, but only the events past the cached ones are read and decoded.
+
+        Why this is always what the database says:
+
+        - The read is on the caller's connection, in its transaction, every time: the events
+          past the cached version are read there, so a command sees every other replica's
+          commits and its own transaction's appends, and it appends expecting the version it
+          read (the append's check stays the guard against a write that gets in between).
+        - The cached prefix is anchored: the read starts *at* the cached version, and the row
+          found there must carry the hash the cache noted for it. The hash chains every event
+          before it in the log, so a match means the log still holds exactly the events cached.
+          No row there, or another hash (a database restored from a backup, a log emptied and
+          written again, as tests do, or anything else), and the entry is dropped and the
+          stream read whole. (A row edited in place behind the append-only trigger, its hash
+          kept, is tampering, which `verify_chain` finds; until the entry is evicted, commands
+          go on deciding on the event as it was recorded.)
+        - What is kept is committed. A transaction sees no other transaction's uncommitted
+          rows; it sees its own only after it appended, and every append on a caller's
+          connection goes through `append_in`, which notes the stream for that transaction.
+          `decide_and_append` reads before it appends, so a command's first read of a stream
+          is of committed rows; a second read of the same stream in the same transaction (a
+          command or a reaction that writes one stream twice) is given what it sees, but the
+          cache keeps nothing of it, as the transaction may yet roll back. (Were such rows kept
+          all the same, the anchor would find them gone at the next read.)
+        - Events are shared between the commands that read one stream, so they must not change:
+          `DomainEvent`s are frozen, and the services' folds build new state from them (the
+          events' own containers are tuples, or copied before any change). The entry's tuples
+          cannot be appended to; callers get lists of their own (`shared.commands.History`).
+        """
+        cached = self.history_cache.get(stream_id)
+        start = cached.version if cached is not None else 1
+        rows = (await connection.exec_driver_sql(_READ_DECODED, (stream_id, start))).all()
+        if cached is None:
+            stream = self._decoded(_NO_EVENTS, rows)
+        elif rows and rows[0][0] == cached.version and bytes(rows[0][5]) == cached.last_hash:
+            stream = self._decoded(cached, rows[1:])
+        else:
+            log.warning(
+                "event_store.cached_stream_gone", stream_id=stream_id, cached_version=cached.version
+            )
+            self.history_cache.drop(stream_id)
+            rows = (await connection.exec_driver_sql(_READ_DECODED, (stream_id, 1))).all()
+            stream = self._decoded(_NO_EVENTS, rows)
+        if not self._appended_here(connection, stream_id):
+            self.history_cache.put(stream_id, stream)
+        return stream
+
+    def _appended_here(self, connection: AsyncConnection, stream_id: str) -> bool:
+        """Whether the transaction `connection` is in has appended to the stream."""
+        transaction = _transaction_of(connection)
+        return transaction is not None and stream_id in self._appended_in.get(transaction, ())
+
+    def _decoded(self, prefix: DecodedStream, rows: Sequence[Any]) -> DecodedStream:
+        """`prefix` followed by `rows` of `_READ_DECODED`, decoded."""
+        if not rows:
+            return prefix
+        decode = self.event_types.decode
+        return DecodedStream(
+            version=rows[-1][0],
+            events=prefix.events + tuple(decode(r[1], r[2], from_json(r[3])) for r in rows),
+            recorded_at=prefix.recorded_at + tuple(r[4] for r in rows),
+            last_hash=bytes(rows[-1][5]),
+        )
 
     # ------------------------------------------------------------------------- verification
 
@@ -590,6 +756,13 @@ class PostgresEventStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         self._writer = None
+
+
+def _transaction_of(connection: AsyncConnection) -> Any:
+    """The SQLAlchemy transaction `connection` is in (None when in none): the same object from
+    its beginning to its end, and a new one for the next."""
+    sync = connection.sync_connection
+    return sync.get_transaction() if sync is not None else None
 
 
 def _settle(batch: list[_Request], outcomes: list[AppendResult | Exception]) -> None:

@@ -24,6 +24,11 @@ reads is a real one), then measured:
   baseline: an asyncpg INSERT and commit of the same row, sequential, interleaved too;
 - reading one stream of 10, 1,000 and 10,000 events from the big log (`read_stream`), against
   asyncpg fetching the same rows and decoding their JSON;
+- a command (`shared.commands.run_command`: read the stream, decide, append) on the stream of
+  10,000 events, against the same command on the stream of 10: COMMANDS of each, interleaved,
+  one at a time, p50 (it should not grow with the stream: a command reads and decodes only
+  what it has not seen; the first command on each stream, which reads it whole, is reported
+  apart);
 - rebuilding a projection over the first REBUILD_SMALL and all LOG_BIG events (the rebuild
   benchmark's batch-handler projection, and the one whose handlers write nothing): the rate
   should stay flat, i.e. the time grow linearly.
@@ -49,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from shared.commands import History, run_command
 from shared.eventstore import PostgresEventStore
 from shared.eventstore import create_engine as create_store_engine
 from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
@@ -83,6 +89,7 @@ REBUILD_SMALL = _size("CICA_BENCH_REBUILD_SMALL", 10_000, 100_000)
 LATENCY_APPENDS = _size("CICA_BENCH_LATENCY_APPENDS", 300, 1000)
 WARM_UP = 50
 READ_SIZES = (10, 1_000, 10_000)
+COMMANDS = _size("CICA_BENCH_COMMANDS", 100, 300)
 COPY_CHUNK = 20_000
 STREAM_TYPE = "member_state"
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -482,6 +489,25 @@ async def _read_times(
     return statistics.median(ours), statistics.median(plain)
 
 
+async def _command_latencies(store: PostgresEventStore, streams: list[str]) -> dict[str, Any]:
+    """COMMANDS commands on each stream, interleaved, one at a time: each renames the member
+    after reading the stream (the decision counts its events, so it folds them all)."""
+
+    def rename(history: History) -> BenchMemberRenamed:
+        return renamed(history.stream_id, len(history.events))
+
+    timings: dict[str, list[float]] = {stream: [] for stream in streams}
+    for _ in range(COMMANDS + 1):
+        for stream in streams:
+            started = time.perf_counter()
+            await run_command(store, stream, STREAM_TYPE, rename)
+            timings[stream].append(time.perf_counter() - started)
+    return {
+        stream: {"first": times[0], "p50": statistics.median(times[1:])}
+        for stream, times in timings.items()
+    }
+
+
 async def _rebuild_rates(store: PostgresEventStore, until: int) -> dict[str, float]:
     rates = {}
     for kind, make in (("batched", member_rows_batched), ("nothing", nothing)):
@@ -529,6 +555,7 @@ async def _growth(env: BenchEnvironment) -> list[Measurement]:
             await big_log.add(one_stream(f"read-{size}", size))
         for size in READ_SIZES:
             reads[size] = await _read_times(big, big_db, f"read-{size}", size)
+        commands = await _command_latencies(big, ["read-10", "read-10000"])
 
         gc.collect()
         gc.freeze()  # as `cica rebuild` runs
@@ -613,6 +640,24 @@ async def _growth(env: BenchEnvironment) -> list[Measurement]:
             aim_ratio=AIM_GROWTH,
             lower_is_better=True,
             details={"log head": head + sum(READ_SIZES)},
+        )
+    )
+    short, long = commands["read-10"], commands["read-10000"]
+    results.append(
+        Measurement(
+            name="a command (read, decide, append) on a stream of 10,000 events, p50",
+            unit="ms",
+            value=long["p50"] * ms,
+            baseline_name="the same on a stream of 10 events",
+            baseline_value=short["p50"] * ms,
+            aim_ratio=AIM_GROWTH,
+            lower_is_better=True,
+            details={
+                "commands": COMMANDS,
+                "first command, 10 / 10,000 events (ms)": (
+                    f"{short['first'] * ms:.1f} / {long['first'] * ms:.1f}"
+                ),
+            },
         )
     )
     titles = {
