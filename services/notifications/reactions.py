@@ -377,10 +377,12 @@ async def when_an_agenda_is_adopted_its_participants_are_told(
 
 AGENDA_CIRCULATED_SUBJECT = {"en": "Draft agenda {symbol} circulated on {circulated_on}"}
 AGENDA_CIRCULATED_TEXT = {
-    "en": "The Secretariat circulated the draft agenda {symbol} of the meeting {meeting} on "
+    "en": "The draft agenda {symbol} of the meeting {meeting} was circulated on "
     "{circulated_on}.",
 }
-"""English only (see the module's docstring)."""
+"""English only (see the module's docstring). In the passive, as the annotated agenda says of
+SOC/2022-III/Agenda/1 ("has been circulated ... on 7 September 2022"): the meetings service's
+event does not say who circulated it, and the notice attributes it to no one."""
 
 
 @reactions.on(MEETINGS, "AgendaRevised")

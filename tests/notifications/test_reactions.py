@@ -182,6 +182,9 @@ async def test_an_annotated_agenda_is_told_to_the_meetings_participants_as_its_o
         ("SOC/2022-III/Agenda/1", ["IND", "KAZ"]), ("SOC/2022-III/Agenda/2", ["IND", "KAZ"])]
     assert notices[1]["subject"]["en"] == (
         "Draft annotated agenda SOC/2022-III/Agenda/2 circulated on 2022-10-07")
+    assert notices[0]["text"]["en"] == (
+        "The draft agenda SOC/2022-III/Agenda/1 of the meeting SOC-2022-III was circulated on "
+        "2022-09-07."), "the seed says it was circulated, not by whom"
 
 
 async def test_kuwait_admitted_receives_the_next_note_to_all_28(database_url, servers):
