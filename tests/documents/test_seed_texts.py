@@ -33,9 +33,9 @@ from services.documents.seed import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-SEEDS = (REPOSITORY / "seed", REPOSITORY.parent / "shared" / "seed")
-"""Where the project's seed documents are: the repository's ``seed/``, else beside the
-repository (``../shared/seed/``)."""
+SEEDS = (REPOSITORY / "seed",)
+"""Where the project's seed documents are: the repository's ``seed/``, a copy of its sources
+(one place, so that every machine compares with the same file)."""
 REV8_MARK = "SUM/2022/DRAFT/1/Rev.8 7 October 2022"
 """How the seed file that holds Rev.8 (and the draft conclusions) is known."""
 
