@@ -31,15 +31,15 @@ import json
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from pydantic_core import from_json
-from sqlalchemy import Integer, and_, bindparam, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Integer, and_, bindparam, event, select
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared import context
@@ -88,11 +88,33 @@ KiB (a draft's full text, some more), so some tens of MiB at most."""
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:
-    """An asyncpg engine for `database_url` (a plain ``postgresql://`` URL is fine)."""
+    """An asyncpg engine for `database_url` (a plain ``postgresql://`` URL is fine).
+
+    A connection is checked as it leaves the pool without a round trip to the server
+    (`_refuse_closed`). SQLAlchemy's `pool_pre_ping` costs three on asyncpg (BEGIN, an empty
+    query, ROLLBACK: its ping runs in a transaction) on every checkout: profiled under the HTTP
+    benchmark, they were more than a third of all the statements a revision cost (its command,
+    the projections' batch and the relay's confirmation each check out a connection). A
+    connection the server has closed (a restart, a terminated backend) is known to the driver
+    as soon as the event loop reads the end of its socket, and the pool replaces it; one whose
+    server went away without a word fails its first statement, and SQLAlchemy invalidates it,
+    and on a disconnect every connection of the pool older than it, as it always has.
+    `pool_pre_ping=True` still asks for the ping."""
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
-    options.setdefault("pool_pre_ping", True)
-    return create_async_engine(asyncpg_url(database_url), **options)
+    options.setdefault("pool_pre_ping", False)
+    engine = create_async_engine(asyncpg_url(database_url), **options)
+    if not options["pool_pre_ping"]:
+        event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
+
+
+def _refuse_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection the server has closed is not handed out: raising
+    `DisconnectionError` at checkout makes the pool discard it and connect anew."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
 
 
 @dataclass(slots=True)
@@ -193,6 +215,8 @@ _READ_DECODED = (
     "SELECT version, event_type, schema_version, data::text, recorded_at, hash FROM events "
     "WHERE stream_id = $1 AND version >= $2 ORDER BY version"
 )
+_HEAD_POSITION = "SELECT coalesce(max(position), 0) FROM events"
+_STREAM_VERSION = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1"
 _INT_MAX = 2**31 - 1
 """The largest version (INTEGER): the bound of a read to a stream's end."""
 
@@ -626,16 +650,19 @@ class PostgresEventStore:
 
     async def stream_version(self, stream_id: str) -> int:
         """The stream's current version; 0 when it does not exist."""
-        query = select(func.coalesce(func.max(events.c.version), 0)).where(
-            events.c.stream_id == stream_id
-        )
-        async with self.engine.connect() as connection:
-            return int((await connection.execute(query)).scalar_one())
+        return int(await self._fetchval(_STREAM_VERSION, stream_id))
 
     async def head_position(self) -> int:
-        query = select(func.coalesce(func.max(events.c.position), 0))
+        """The position of the log's last event; 0 when it is empty. Asked on every read that
+        waits for the read models to catch up, so it is one statement on the driver, outside
+        any transaction: through SQLAlchemy, BEGIN and ROLLBACK made it three round trips."""
+        return int(await self._fetchval(_HEAD_POSITION))
+
+    async def _fetchval(self, query: str, *arguments: Any) -> Any:
         async with self.engine.connect() as connection:
-            return int((await connection.execute(query)).scalar_one())
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            return await driver.fetchval(query, *arguments)
 
     def decode(self, record: RecordedEvent) -> DomainEvent:
         """The record's event as the current model, through its upcasters."""
@@ -643,9 +670,8 @@ class PostgresEventStore:
 
     async def load(self, stream_id: str) -> tuple[list[DomainEvent], int]:
         """A stream's events, decoded to their current models, and its version (as committed
-        now: `read_decoded` on a connection of its own)."""
-        async with self.engine.connect() as connection:
-            stream = await self.read_decoded(connection, stream_id)
+        now: `read_committed`)."""
+        stream = await self.read_committed(stream_id)
         return list(stream.events), stream.version
 
     async def read_decoded(self, connection: AsyncConnection, stream_id: str) -> DecodedStream:
@@ -679,9 +705,42 @@ class PostgresEventStore:
           events' own containers are tuples, or copied before any change). The entry's tuples
           cannot be appended to; callers get lists of their own (`shared.commands.History`).
         """
+
+        async def fetch(start: int) -> Sequence[Any]:
+            return (await connection.exec_driver_sql(_READ_DECODED, (stream_id, start))).all()
+
+        return await self._read_through_cache(
+            stream_id, fetch, keep=not self._appended_here(connection, stream_id)
+        )
+
+    async def read_committed(self, stream_id: str) -> DecodedStream:
+        """`read_decoded` of what is committed now, in one statement outside any transaction:
+        no BEGIN and no ROLLBACK around it, one round trip in all (or two when the cached prefix
+        is gone). For a command in a transaction of its own (`shared.commands.run_command`),
+        whose append goes through the group commit expecting the version read here: that check,
+        under the log's lock, is the guard, as it is for `read_decoded`. Everything read is
+        committed, so the cache keeps it."""
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+
+            async def fetch(start: int) -> Sequence[Any]:
+                return await driver.fetch(_READ_DECODED, stream_id, start)  # type: ignore[no-any-return]
+
+            return await self._read_through_cache(stream_id, fetch, keep=True)
+
+    async def _read_through_cache(
+        self,
+        stream_id: str,
+        fetch: Callable[[int], Awaitable[Sequence[Any]]],
+        *,
+        keep: bool,
+    ) -> DecodedStream:
+        """The stream, read with `fetch(first_version)` from the cached version on (the whole
+        of it if the cached prefix is gone: see `read_decoded`); kept in the cache if `keep`."""
         cached = self.history_cache.get(stream_id)
         start = cached.version if cached is not None else 1
-        rows = (await connection.exec_driver_sql(_READ_DECODED, (stream_id, start))).all()
+        rows = await fetch(start)
         if cached is None:
             stream = self._decoded(_NO_EVENTS, rows)
         elif rows and rows[0][0] == cached.version and bytes(rows[0][5]) == cached.last_hash:
@@ -691,9 +750,8 @@ class PostgresEventStore:
                 "event_store.cached_stream_gone", stream_id=stream_id, cached_version=cached.version
             )
             self.history_cache.drop(stream_id)
-            rows = (await connection.exec_driver_sql(_READ_DECODED, (stream_id, 1))).all()
-            stream = self._decoded(_NO_EVENTS, rows)
-        if not self._appended_here(connection, stream_id):
+            stream = self._decoded(_NO_EVENTS, await fetch(1))
+        if keep:
             self.history_cache.put(stream_id, stream)
         return stream
 

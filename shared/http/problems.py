@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+import asyncpg
 import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
@@ -370,6 +371,9 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
+    # The same from the reads that go to the driver itself (`PostgresEventStore.read_all`,
+    # `read_committed`, ...), unwrapped: a connection lost in the middle of a statement.
+    asyncpg.exceptions.ConnectionDoesNotExistError,
 )
 # A server shutting down or starting up refuses with SQLSTATE class 57P (admin or crash
 # shutdown, "the database system is shutting down", "... is starting up") or 08 (connection
@@ -412,6 +416,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     for error in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, unavailable_handler)
     app.add_exception_handler(sqlalchemy.exc.DBAPIError, driver_error_handler)
+    app.add_exception_handler(asyncpg.PostgresError, driver_error_handler)
 
 
 def _phrase(status: int) -> str:

@@ -44,9 +44,18 @@ def app_raising(error: Exception) -> FastAPI:
     return app
 
 
-@pytest.mark.parametrize("cause", [SHUTTING_DOWN, TERMINATED], ids=["57P03", "57P01"])
-async def test_a_database_shutting_down_is_a_503_with_retry_after(cause: Exception) -> None:
-    transport = httpx.ASGITransport(app=app_raising(wrapped(cause)), raise_app_exceptions=False)
+LOST = asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [wrapped(SHUTTING_DOWN), wrapped(TERMINATED), SHUTTING_DOWN, TERMINATED, LOST],
+    ids=["57P03", "57P01", "57P03-from-the-driver", "57P01-from-the-driver", "lost-connection"],
+)
+async def test_a_database_shutting_down_is_a_503_with_retry_after(error: Exception) -> None:
+    """Through SQLAlchemy (wrapped) or from the reads the store sends to the driver itself
+    (`read_committed`, `read_all`, `head_position`: asyncpg's own errors)."""
+    transport = httpx.ASGITransport(app=app_raising(error), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         answer = await client.get("/in-a-route")
 
@@ -56,8 +65,9 @@ async def test_a_database_shutting_down_is_a_503_with_retry_after(cause: Excepti
     assert answer.json()["type"] == "/problems/unavailable"
 
 
-async def test_a_driver_error_about_the_statement_is_still_a_500() -> None:
-    transport = httpx.ASGITransport(app=app_raising(wrapped(DUPLICATE)), raise_app_exceptions=False)
+@pytest.mark.parametrize("error", [wrapped(DUPLICATE), DUPLICATE], ids=["wrapped", "driver"])
+async def test_a_driver_error_about_the_statement_is_still_a_500(error: Exception) -> None:
+    transport = httpx.ASGITransport(app=app_raising(error), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         answer = await client.get("/in-a-route")
 
