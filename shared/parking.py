@@ -57,11 +57,11 @@ class HandlerStillFailingError(
 ): ...
 
 
-def _store(request: Request) -> PostgresEventStore:
+async def _store(request: Request) -> PostgresEventStore:
     return request.app.state.store
 
 
-def _reactions(request: Request) -> Reactions:
+async def _reactions(request: Request) -> Reactions:
     return request.app.state.reactions
 
 

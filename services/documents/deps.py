@@ -197,7 +197,7 @@ class Reading:
         return requested(self.lang, self.accept_language)
 
 
-def reading(
+async def reading(
     revision: RevisionQuery = None,
     as_of: AsOfQuery = None,
     lang: LangQuery = None,

@@ -91,7 +91,7 @@ if TYPE_CHECKING:
 router = APIRouter()
 
 
-def _settings(request: Request) -> MeetingsSettings:
+async def _settings(request: Request) -> MeetingsSettings:
     return request.app.state.settings
 
 

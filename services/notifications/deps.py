@@ -18,7 +18,7 @@ from shared.access import Principal
 from shared.http.reads import caught_up
 
 
-def _settings(request: Request) -> NotificationsSettings:
+async def _settings(request: Request) -> NotificationsSettings:
     return request.app.state.settings
 
 

@@ -71,7 +71,7 @@ def expected_version_from_if_match(header: str | None) -> int | None:
     return int(match.group(1))
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[str | None, Header(description='The ETag you read, e.g. "3".')] = None,
 ) -> int | None:
     """Dependency: the version the request's If-Match expects (None: no expectation)."""

@@ -33,8 +33,10 @@ from shared.eventstore.postgres import PostgresEventStore
 from shared.http.etag import ExpectedVersion, set_etag
 
 
-def event_store(request: Request) -> PostgresEventStore:
-    """Dependency: the app's event store (opened by its lifespan)."""
+async def event_store(request: Request) -> PostgresEventStore:
+    """Dependency: the app's event store (opened by its lifespan). Async, as every dependency
+    of the kit and the services is: FastAPI runs a plain `def` one in a worker thread, a hop
+    to the thread pool and back on every request for what is an attribute read."""
     return request.app.state.store
 
 
@@ -88,7 +90,7 @@ class Writer:
         set_etag(self.response, version)
 
 
-def writer(
+async def writer(
     store: Store,
     response: Response,
     expected: ExpectedVersion,
