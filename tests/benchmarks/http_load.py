@@ -5,8 +5,9 @@ share an interpreter (and a core's worth of GIL) with the server under test.
 
 SPEC holds the base URL, the number of seconds to warm up and to measure, and one entry per
 client: the draft it revises (its symbol and current ETag) and the headers to send. Each client
-revises its own draft in a loop, sending the ETag of its last answer as If-Match, over one
-shared connection pool of as many connections as clients. Prints one JSON object: requests
+revises its own draft in a loop, sending the ETag of its last answer as If-Match, over a
+connection of its own. A client whose entry names a path to `get` instead (and its headers)
+reads that path in a loop, and only its 200s count. Prints one JSON object: requests
 answered within the measured window, their latencies' p50 and p99, the answers by status over
 the whole run (warm-up included), and this process's peak resident size and CPU time (if it
 is near its wall time, the generator, not the server, set the pace).
@@ -82,6 +83,21 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
                 if window_start <= sent_at and loop.time() <= window_end:
                     latencies.append(elapsed)
 
+    async def reader(http: httpx.AsyncClient, mine: dict[str, Any]) -> None:
+        while loop.time() < window_end:
+            started = time.perf_counter()
+            sent_at = loop.time()
+            try:
+                response = await http.get(mine["get"], headers=mine["headers"])
+            except httpx.TransportError as error:  # counted and reported, not fatal
+                statuses[type(error).__name__] += 1
+                continue
+            elapsed = time.perf_counter() - started
+            statuses[str(response.status_code)] += 1
+            answered_in_window = window_start <= sent_at and loop.time() <= window_end
+            if response.status_code == 200 and answered_in_window:
+                latencies.append(elapsed)
+
     # A client object (one connection) per client: httpx's shared pool spends CPU per request
     # that grows with its number of connections, which would make the generator the
     # bottleneck. One TLS context for all, made once (the URL is plain HTTP anyway).
@@ -91,7 +107,7 @@ async def main(spec: dict[str, Any]) -> dict[str, Any]:
         async with httpx.AsyncClient(
             base_url=spec["url"], limits=limits, timeout=httpx.Timeout(60.0), verify=tls
         ) as http:
-            await client(http, mine)
+            await (reader(http, mine) if "get" in mine else client(http, mine))
 
     await asyncio.gather(*(own_connection(mine) for mine in clients))
     latencies.sort()
