@@ -14,7 +14,6 @@ from collections.abc import Generator
 
 import pytest
 
-
 # The standard error the run started with, before pytest captures it: the stacks must reach the
 # log of a run that is about to end, not a capture file that goes with it. Taken when pytest
 # loads this plugin (`-p`), which is before its capture begins.
