@@ -20,7 +20,7 @@ from services.documents.domain import (
     RevisionNotFoundError,
     fold_until_revision,
 )
-from services.documents.events import STREAM_TYPE, DocumentType, Status
+from services.documents.events import STREAM_TYPE, DocumentType, DraftCreated, Status
 from services.documents.projections import amendments as amendments_table
 from services.documents.projections import documents as documents_table
 from services.documents.symbols import Series, parse_symbol
@@ -58,13 +58,16 @@ class Loaded:
 
 
 async def load(store: PostgresEventStore, stream_id: str) -> Loaded:
-    """The document in `stream_id`; 404 if there is none."""
-    records = [r for r in await store.read_stream(stream_id) if r.stream_type == STREAM_TYPE]
-    events = [(store.decode(r), r.recorded_at) for r in records]
-    document = Document.fold(events)
-    if document is None:
+    """The document in `stream_id`; 404 if there is none (nor for a stream that holds no
+    document). Read as the commands read it (`read_committed`): only the events past those the
+    store has decoded already are read and decoded."""
+    stream = await store.read_committed(stream_id)
+    if not stream.events or not isinstance(stream.events[0], DraftCreated):
         raise DocumentNotFoundError(stream_id)
-    return Loaded(document, records[-1].version, events)
+    events = list(zip(stream.events, stream.recorded_at, strict=True))
+    document = Document.fold(events)
+    assert document is not None
+    return Loaded(document, stream.version, events)
 
 
 async def taken_in_series(store: PostgresEventStore, series: Series) -> list[str]:

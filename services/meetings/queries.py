@@ -177,8 +177,9 @@ async def distributions_required_by_events(
 async def _history(
     store: PostgresEventStore, stream_id: str, as_of: datetime | None
 ) -> tuple[list[DomainEvent], int]:
-    records = (await store.read_stream(stream_id) if as_of is None
-               else await store.read_stream_as_of(stream_id, as_of))
+    if as_of is None:  # as the commands read it: only what the store has not decoded yet
+        return await store.load(stream_id)
+    records = await store.read_stream_as_of(stream_id, as_of)
     return [store.decode(r) for r in records], (records[-1].version if records else 0)
 
 
