@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import structlog
 from pydantic_core import from_json
 from sqlalchemy import Integer, and_, bindparam, event, select
@@ -85,6 +86,16 @@ HISTORY_CACHE_EVENTS = 20_000
 """Decoded events a store keeps for its commands by default (`StreamCache`): every stream of a
 small service, the busy streams of a large one; a decoded event of a few fields takes about a
 KiB (a draft's full text, some more), so some tens of MiB at most."""
+
+
+DRIVER_ERRORS: tuple[type[Exception], ...] = (asyncpg.PostgresError,)
+"""What the server's refusals raise from the statements the store sends to the driver itself
+(`read_all`, `read_committed`, `head_position`, ...), unwrapped by SQLAlchemy: the HTTP layer
+judges them as it judges SQLAlchemy's `DBAPIError` (by SQLSTATE)."""
+LOST_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+"""What those statements raise when the connection is lost in the middle of one."""
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-import asyncpg
 import sqlalchemy.exc
 from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
@@ -49,6 +48,7 @@ from shared.eventstore.errors import (
     InvalidEventError,
     StreamTypeMismatchError,
 )
+from shared.eventstore.postgres import DRIVER_ERRORS, LOST_CONNECTION_ERRORS
 from shared.http.routes import route_candidates
 
 PROBLEM_JSON = "application/problem+json"
@@ -371,9 +371,8 @@ UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
-    # The same from the reads that go to the driver itself (`PostgresEventStore.read_all`,
-    # `read_committed`, ...), unwrapped: a connection lost in the middle of a statement.
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    # The same from the statements the store sends to the driver itself, unwrapped.
+    *LOST_CONNECTION_ERRORS,
 )
 # A server shutting down or starting up refuses with SQLSTATE class 57P (admin or crash
 # shutdown, "the database system is shutting down", "... is starting up") or 08 (connection
@@ -416,7 +415,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     for error in UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, unavailable_handler)
     app.add_exception_handler(sqlalchemy.exc.DBAPIError, driver_error_handler)
-    app.add_exception_handler(asyncpg.PostgresError, driver_error_handler)
+    for error in DRIVER_ERRORS:
+        app.add_exception_handler(error, driver_error_handler)
 
 
 def _phrase(status: int) -> str:
