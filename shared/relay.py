@@ -42,7 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shared.envelope import encode, stream_name, subject
 from shared.eventstore.follow import LogNotifier, plain_dsn
-from shared.eventstore.postgres import PostgresEventStore
+from shared.eventstore.postgres import PostgresEventStore, on_the_driver
 from shared.eventstore.schema import relay_progress
 from shared.eventstore.types import RecordedEvent
 from shared.messaging import NatsConnection
@@ -436,7 +436,5 @@ class JetStreamRelay:
     async def _record(self, position: int) -> None:
         """Note `position` as published: one statement on the driver, outside any transaction
         (one round trip; BEGIN and COMMIT around it were two more, on every confirmation)."""
-        async with self.store.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
+        async with on_the_driver(self.store.engine) as driver:
             await driver.execute(_RECORD, self.stream, position, datetime.now(UTC))
