@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -152,6 +153,15 @@ def create_service_app(
         try:
             # The log's signed checkpoints, periodic and on demand (shared/checkpoints.py).
             async with checkpointing(app, settings, engine, nats):
+                # What start-up made (modules, routes, models, the apps' tables) lives as long
+                # as the process: out of the collector's way, so that its full passes, which
+                # projections' and commands' batches set off, no longer walk it every time
+                # (as `cica rebuild` does). Once a process: where several apps start one after
+                # the other (the tests), a later freeze would keep what the earlier ones leave
+                # behind for ever.
+                if gc.get_freeze_count() == 0:
+                    gc.collect()
+                    gc.freeze()
                 yield
         finally:
             # Live streams end first: under uvicorn they are gone already (sse-starlette ends
