@@ -40,6 +40,8 @@ CLIENTS = int(os.environ.get("CICA_BENCH_HTTP_CLIENTS", "100"))
 SECONDS = float(os.environ.get("CICA_BENCH_HTTP_SECONDS", "6" if QUICK else "30"))
 WARMUP = float(os.environ.get("CICA_BENCH_HTTP_WARMUP", "2" if QUICK else "5"))
 ROOT = Path(__file__).resolve().parents[2]
+AIM_THROUGHPUT = 0.3  # issue 22: at least 0.3 of the bare endpoint's throughput
+AIM_CPU = 5.0  # issue 22: at most 5 times its server CPU per request
 
 
 class Server:
@@ -230,6 +232,7 @@ async def run(env: BenchEnvironment) -> list[Measurement]:
             value=ours["throughput"],
             baseline_name="bare FastAPI endpoint, same load",
             baseline_value=baseline["throughput"],
+            aim_ratio=AIM_THROUGHPUT,
             details=common,
         ),
         Measurement(
@@ -239,6 +242,7 @@ async def run(env: BenchEnvironment) -> list[Measurement]:
             baseline_name="bare FastAPI endpoint, CPU per request",
             baseline_value=_cpu_per_request(baseline),
             lower_is_better=True,
+            aim_ratio=AIM_CPU,
             details={
                 "why": "the load generator's CPU nears its wall time in the baseline run, so "
                 "the bare endpoint's throughput is a floor; CPU per request is not capped so"
