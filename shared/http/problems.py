@@ -391,6 +391,8 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, sqlalchemy.exc.DBAPIError):
         seen.append(error.orig)
     seen += [candidate.__cause__ for candidate in list(seen) if candidate is not None]
+    if any(isinstance(candidate, LOST_CONNECTION_ERRORS) for candidate in seen):
+        return True  # the driver's own, under SQLAlchemy's wrapping
     states = [getattr(candidate, "sqlstate", None) for candidate in seen]
     return any(isinstance(s, str) and s.startswith(UNAVAILABLE_SQLSTATES) for s in states)
 

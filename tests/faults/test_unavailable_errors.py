@@ -45,13 +45,23 @@ def app_raising(error: Exception) -> FastAPI:
 
 
 LOST = asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle")
+# A connection told by a server shutting down that it ends, and not closed yet.
+BEING_LOST = asyncpg.exceptions.InternalClientError(
+    "cannot switch to state 12; another operation (2) is in progress"
+)
 
 
 @pytest.mark.parametrize(
     "error",
-    [wrapped(SHUTTING_DOWN), wrapped(TERMINATED), SHUTTING_DOWN, TERMINATED, LOST],
-    ids=["57P03", "57P01", "57P03-from-the-driver", "57P01-from-the-driver", "lost-connection"],
-)
+    [
+        wrapped(SHUTTING_DOWN), wrapped(TERMINATED), SHUTTING_DOWN, TERMINATED, LOST,
+        BEING_LOST, wrapped(BEING_LOST),
+    ],
+    ids=[
+        "57P03", "57P01", "57P03-from-the-driver", "57P01-from-the-driver", "lost-connection",
+        "being-lost-from-the-driver", "being-lost",
+    ],
+)  # fmt: skip
 async def test_a_database_shutting_down_is_a_503_with_retry_after(error: Exception) -> None:
     """Through SQLAlchemy (wrapped) or from the reads the store sends to the driver itself
     (`read_committed`, `read_all`, `head_position`: asyncpg's own errors)."""
