@@ -66,7 +66,6 @@ from typing import Annotated, Any, ClassVar
 import anyio
 import structlog
 from fastapi import APIRouter, FastAPI, Header, Query, Request
-from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.types import Receive, Scope, Send
 
@@ -81,6 +80,7 @@ from shared.access import (
 from shared.access.rules import FEED_READERS, QUERY_TOKEN, FeedRule
 from shared.envelope import to_cloudevent
 from shared.eventstore import PostgresEventStore
+from shared.eventstore.postgres import DATABASE_AWAY
 from shared.eventstore.schema import BIGINT_MAX
 from shared.http.problems import ProblemError
 from shared.ops import judged_up_to, shown_to
@@ -396,7 +396,7 @@ async def _follow(
                         event=record.event_type,
                         id=str(record.position),
                     )
-    except (OSError, SQLAlchemyError) as error:
+    except DATABASE_AWAY as error:
         # The database is away: end the stream; the client reconnects with Last-Event-ID.
         log.warning("live.database_unavailable", error=repr(error), position=position)
     finally:

@@ -55,13 +55,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.schema import sort_tables
 
 from shared.eventstore.follow import LogNotifier, follow
 from shared.eventstore.hashing import format_instant
-from shared.eventstore.postgres import PostgresEventStore
+from shared.eventstore.postgres import DATABASE_AWAY, PostgresEventStore
 from shared.eventstore.schema import NAMING_CONVENTION, metadata
 from shared.eventstore.types import DomainEvent, EventTypes, RecordedEvent
 from shared.http.problems import database_unavailable
@@ -814,7 +813,7 @@ class ProjectionRunner:
 
         if not self._prepared:
             async for attempt in retrying(
-                on=(OSError, SQLAlchemyError),
+                on=DATABASE_AWAY,
                 attempts=None,
                 wait=Backoff(base=self.retry_delay, cap=self.max_retry_delay),
                 before_sleep=before_sleep,
@@ -866,7 +865,7 @@ class ProjectionRunner:
                         self._advanced()
                     if self._stopping or restart or not group:
                         break
-            except (OSError, SQLAlchemyError) as error:
+            except DATABASE_AWAY as error:
                 log.warning("projections.read_failed", error=str(error))
                 restart = True
                 outage += 1

@@ -40,7 +40,7 @@ import asyncpg
 import structlog
 from pydantic_core import from_json
 from sqlalchemy import Integer, and_, bindparam, event, select
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared import context
@@ -102,6 +102,20 @@ before it closes it; asyncpg, which expects nothing while idle, then takes the c
 busy ("another operation is in progress", an `InternalClientError`) until the close arrives,
 and a statement sent in between fails so (seen by the PostgreSQL-restart fault test, once in
 seven runs: the pool had handed the connection out in that instant)."""
+
+
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    OSError,
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    *LOST_CONNECTION_ERRORS,
+)
+"""What reading the log raises when the database is away or going away, through SQLAlchemy or
+from the driver itself (`read_all`, `head_position`, ...): what a follower (the projections,
+a live stream) waits out and reads again after, rather than die of (the projection runner's
+task died so once, of a `ConnectionDoesNotExistError` from `read_all`, in the
+PostgreSQL-restart fault test, and the documents' read models stopped where they were)."""
 
 
 def create_engine(database_url: str, **options: Any) -> AsyncEngine:

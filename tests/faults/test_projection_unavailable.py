@@ -58,3 +58,43 @@ async def test_a_batch_meeting_the_database_away_is_retried_soon_and_is_no_failu
         assert runner.errors() == {}
     finally:
         await runner.stop()
+
+
+async def test_reads_of_the_log_meeting_the_database_gone_are_waited_out(
+    store,  # type: ignore[no-untyped-def]
+    notifier,  # type: ignore[no-untyped-def]
+) -> None:
+    """Regression (the same fault test, after the log's reads went to the driver itself): a
+    read of the log that met the connection lost raised asyncpg's own error, which the runner
+    did not take for the database away: its task died, and the read models stopped where they
+    were for good."""
+    projection = Projection("test_outage_reads", version=1, tables=[seen])
+
+    @projection.on(StateApplied)
+    async def note(connection, record, event) -> None:  # type: ignore[no-untyped-def]
+        await connection.execute(insert(seen).values(code=event.code, position=record.position))
+
+    async with store.engine.begin() as connection:
+        await connection.run_sync(seen.create)
+    lost = {"left": 3}
+    read_all = store.read_all
+
+    async def read_all_meeting_the_outage(**arguments):  # type: ignore[no-untyped-def]
+        if lost["left"] > 0:
+            lost["left"] -= 1
+            raise asyncpg.exceptions.ConnectionDoesNotExistError(
+                "connection was closed in the middle of operation"
+            )
+        return await read_all(**arguments)
+
+    store.read_all = read_all_meeting_the_outage
+    runner = ProjectionRunner(store, [projection], notifier=notifier)
+    await state_history(store, code(), renames=0)
+    head = await store.head_position()
+    runner.start()
+    try:
+        await runner.wait_for(head, within=15)
+        assert lost["left"] == 0
+        assert runner.errors() == {}
+    finally:
+        await runner.stop()
