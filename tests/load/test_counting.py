@@ -11,7 +11,7 @@ carrying a marker of its own in its `basis`. Among them:
   nothing.
 
 Afterwards the log must hold every accepted command exactly once, no refused one, and nothing
-else. 2,000 requests in the suite (under a minute on a 2-core machine, where the server
+else. 1,000 requests in the suite (under a minute on a 2-core machine, where the server
 answers some 80 revisions a second, most of it the documents projections' work: the suite
 keeps to its fifteen minutes); ``CICA_LOAD_COMMANDS=10000`` or more for a longer run by hand.
 """
@@ -40,7 +40,7 @@ from tests.access import SECRET, bearer
 from tests.documents.helpers import dated_today, draft, small_text
 from tests.polling import eventually
 
-COMMANDS = int(os.environ.get("CICA_LOAD_COMMANDS", "2000"))
+COMMANDS = int(os.environ.get("CICA_LOAD_COMMANDS", "1000"))
 CLIENTS = 50
 DOCUMENTS_PER_CLIENT = 2
 SECRETARIAT = bearer("secretariat")
