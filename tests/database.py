@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -9,7 +11,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData
 
-from shared.eventstore import create_engine
+from shared.eventstore import EventTypes, PostgresEventStore, create_engine
+
+
+@asynccontextmanager
+async def opened_store(
+    database_url: str, event_types: EventTypes
+) -> AsyncIterator[PostgresEventStore]:
+    """An event store of its own engine on `database_url`, closed with its engine after."""
+    engine = create_engine(database_url)
+    store = PostgresEventStore(engine, event_types)
+    try:
+        yield store
+    finally:
+        await store.close()
+        await engine.dispose()
 
 
 async def events_in(database_url: str) -> list[asyncpg.Record]:

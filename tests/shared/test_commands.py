@@ -11,7 +11,8 @@ import pytest
 
 from shared.commands import History, derived_event_ids, in_transaction, read_history, run_command
 from shared.eventstore import ConcurrencyError, DomainEvent, EventTypes
-from shared.eventstore.postgres import PostgresEventStore, create_engine
+from shared.eventstore.postgres import PostgresEventStore
+from tests.database import opened_store
 
 event_types = EventTypes()
 
@@ -23,11 +24,8 @@ class Numbered(DomainEvent):
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
-    engine = create_engine(database_url)
-    store = PostgresEventStore(engine, event_types)
-    yield store
-    await store.close()
-    await engine.dispose()
+    async with opened_store(database_url, event_types) as store:
+        yield store
 
 
 def next_number(history: History) -> Numbered:

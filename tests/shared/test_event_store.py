@@ -27,7 +27,7 @@ from shared.eventstore import (
     StreamTypeMismatchError,
     create_engine,
 )
-from tests.database import as_superuser_without_triggers
+from tests.database import as_superuser_without_triggers, opened_store
 
 event_types = EventTypes()
 
@@ -40,11 +40,8 @@ class ParagraphAdded(DomainEvent):
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
-    engine = create_engine(database_url)
-    store = PostgresEventStore(engine, event_types)
-    yield store
-    await store.close()
-    await engine.dispose()
+    async with opened_store(database_url, event_types) as store:
+        yield store
 
 
 async def replica(database_url: str) -> PostgresEventStore:

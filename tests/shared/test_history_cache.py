@@ -14,7 +14,7 @@ import pytest
 from shared.commands import History, decide_and_append, in_transaction, read_history, run_command
 from shared.eventstore import DomainEvent, EventTypes
 from shared.eventstore.postgres import PostgresEventStore, create_engine
-from tests.database import as_superuser_without_triggers
+from tests.database import as_superuser_without_triggers, opened_store
 
 event_types = EventTypes()
 
@@ -30,21 +30,15 @@ class RefusedError(Exception):
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[PostgresEventStore]:
-    engine = create_engine(database_url)
-    store = PostgresEventStore(engine, event_types)
-    yield store
-    await store.close()
-    await engine.dispose()
+    async with opened_store(database_url, event_types) as store:
+        yield store
 
 
 @pytest.fixture
 async def replica(database_url: str) -> AsyncIterator[PostgresEventStore]:
     """Another process's store on the same log."""
-    engine = create_engine(database_url)
-    store = PostgresEventStore(engine, event_types)
-    yield store
-    await store.close()
-    await engine.dispose()
+    async with opened_store(database_url, event_types) as store:
+        yield store
 
 
 def next_number(history: History) -> Counted:
