@@ -40,7 +40,7 @@ from shared.retry import retrying
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-    from shared.eventstore.postgres import PostgresEventStore
+    from shared.eventstore.postgres import DecodedStream, PostgresEventStore
 
 T = TypeVar("T")
 
@@ -94,7 +94,11 @@ async def read_history(
     events that follow them, checking that the log still holds the ones it kept
     (`PostgresEventStore.read_decoded` says why that is always what a full read would give).
     The lists are the caller's own."""
-    stream = await store.read_decoded(connection, stream_id)
+    return _history(stream_id, await store.read_decoded(connection, stream_id))
+
+
+def _history(stream_id: str, stream: DecodedStream) -> History:
+    """The command's view of a decoded stream, in lists of its own."""
     return History(
         stream_id=stream_id,
         version=stream.version,
@@ -164,13 +168,7 @@ async def run_command(
         on=ConcurrencyError, attempts=COMMAND_ATTEMPTS if expected is None else 1
     ):
         with attempt:
-            stream = await store.read_committed(stream_id)
-            history = History(
-                stream_id=stream_id,
-                version=stream.version,
-                events=list(stream.events),
-                recorded_at=list(stream.recorded_at),
-            )
+            history = _history(stream_id, await store.read_committed(stream_id))
             if expected is not None and expected != history.version:
                 raise ConcurrencyError(stream_id, expected, history.version)
             new = _as_list(decide(history))
