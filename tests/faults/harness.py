@@ -38,7 +38,7 @@ from shared.settings import read_secret_file
 from shared.system.devservers import LocalNats, LocalPostgres, _die_with_parent, free_port
 from shared.system.migrate import prepare_databases
 from shared.system.services import SERVICE_NAMES as SERVICES
-from tests.feed import read_feed, with_token
+from tests.feed import consumers_caught_up, projections_caught_up, read_feed, with_token
 
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE = 60.0
@@ -314,23 +314,6 @@ def read_log(client: httpx.Client, url: str, token: str) -> list[Event]:
     ]
 
 
-_APPLIED = re.compile(r'^cica_consumer_applied_position\{producer="([a-z]+)"\} ([0-9.e+]+)$')
-
-
-def _consumers_caught_up(
-    client: httpx.Client, urls: Mapping[str, str], token: str, heads: Mapping[str, int]
-) -> bool:
-    """Whether every service has handled every producer's log up to its head (its `/metrics`:
-    ``cica_consumer_applied_position``): a reaction still to come is not "nothing changed"."""
-    for url in urls.values():
-        text = client.get(f"{url}/metrics", headers=with_token(token)).text
-        for line in text.splitlines():
-            found = _APPLIED.match(line)
-            if found and int(float(found[2])) < heads.get(found[1], 0):
-                return False
-    return True
-
-
 def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[str, list[Event]]:
     """Every service's log once no reaction is still landing: every consumer has handled its
     producers' logs to their heads (not merely "nothing changed for a while": a consumer
@@ -343,13 +326,13 @@ def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[s
         while True:
             logs = {name: read_log(client, url, auditor) for name, url in system.urls.items()}
             caught_up = all(
-                _projections_caught_up(client, url, auditor) for url in system.urls.values()
+                projections_caught_up(client, url, auditor) for url in system.urls.values()
             )
             if (
                 last is not None
                 and caught_up
                 and _heads(logs) == _heads(last)
-                and _consumers_caught_up(client, system.urls, auditor, _heads(logs))
+                and consumers_caught_up(client, system.urls, auditor, _heads(logs))
             ):
                 return logs
             if time.monotonic() > deadline:
@@ -372,11 +355,6 @@ def settled_logs(system: FaultSystem, within: float = SETTLE_DEADLINE) -> dict[s
 
 def _heads(logs: Mapping[str, list[Event]]) -> dict[str, int]:
     return {name: (events[-1].position if events else 0) for name, events in logs.items()}
-
-
-def _projections_caught_up(client: httpx.Client, url: str, token: str) -> bool:
-    body = client.get(f"{url}/projections", headers=with_token(token)).json()
-    return all(p["position"] == body["head"] and p["error"] is None for p in body["projections"])
 
 
 def answered_500(system: FaultSystem) -> dict[str, list[str]]:

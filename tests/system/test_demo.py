@@ -29,7 +29,13 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
-from tests.feed import read_feed, with_token
+from tests.feed import (
+    applied_positions,
+    consumers_caught_up,
+    projections_caught_up,
+    read_feed,
+    with_token,
+)
 from tests.polling import eventually_sync
 from tests.seed_text import unsourced
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
@@ -145,18 +151,28 @@ def heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
     return found
 
 
-def settled_heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
-    """The heads once no reaction is still landing: the same in two reads half a second apart
-    (the demo waits for the reactions it can see; a service may still note others' events)."""
-    deadline = time.monotonic() + 30.0
+def settled_heads(
+    client: httpx.Client, system: CicaUp, token: str, *, within: float = 60.0
+) -> dict[str, int]:
+    """The heads once no reaction is still landing: every consumer has handled every
+    producer's log to the heads read, every read model has caught up with its log, and the
+    heads read again after that are the same (not "nothing changed for a while": a consumer
+    waiting for a redelivery changes nothing for seconds)."""
+    service = urls(system)
+    deadline = time.monotonic() + within
     last = heads(client, system, token)
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = heads(client, system, token)
-        if now == last:
-            return now
-        last = now
-    return last
+    while True:
+        if consumers_caught_up(client, service, token, last) and all(
+            projections_caught_up(client, url, token) for url in service.values()
+        ):
+            now = heads(client, system, token)
+            if now == last:
+                return now
+            last = now
+            continue
+        assert time.monotonic() < deadline, f"the logs did not settle in {within:g} s: {last}"
+        time.sleep(0.2)
+        last = heads(client, system, token)
 
 
 def member_state_token(system: CicaUp, state: str) -> str:
@@ -261,11 +277,8 @@ EXPECTED_TEXT_REFUSALS = {
 
 def applied_of(client: httpx.Client, url: str, token: str, producer: str) -> int | None:
     """The position of `producer`'s log the service at `url` has handled (its `/metrics`;
-    None when it does not follow that producer)."""
-    text = client.get(f"{url}/metrics", headers=with_token(token)).text
-    line = f'cica_consumer_applied_position{{producer="{producer}"}} '
-    values = [row.removeprefix(line) for row in text.splitlines() if row.startswith(line)]
-    return int(float(values[0])) if values else None
+    None when it does not follow that producer, or cannot say)."""
+    return (applied_positions(client, url, token) or {}).get(producer)
 
 
 def text_attempts_after_the_demo(
