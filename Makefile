@@ -30,7 +30,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 2 --dist loadfile
 
 # Benchmarks (not part of `make test`): one report under tests/benchmarks/results/.
 # `make bench BENCH_ARGS=--quick` for the small sizes (a few minutes).

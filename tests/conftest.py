@@ -8,6 +8,7 @@ never see each other's events.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -18,7 +19,8 @@ from sqlalchemy.engine import make_url
 from shared.system.migrate import ensure_database, upgrade
 from tests.servers import Servers, own_servers
 
-TEMPLATE = "cica_test_template"
+# One template per process of the run (pytest-xdist's workers share external servers).
+TEMPLATE = f"cica_test_template{os.environ.get('PYTEST_XDIST_WORKER', '')}"
 
 
 @pytest.fixture(scope="session")
