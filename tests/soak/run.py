@@ -1,8 +1,9 @@
 """`make soak`: the October 2022 scenario under faults, N times (default 10), each run with a
-fault schedule drawn at random, compared with an undisturbed run (issue 23).
+fault schedule drawn at random, compared with an undisturbed run; then M times (default 10) on
+two replicas of each service and three NATS nodes, each run struck once at random (issue 23).
 
-    make soak                          # ten schedules
-    make soak SOAK_ARGS="--runs 3 --seed 7"
+    make soak                          # ten schedules, ten strikes
+    make soak SOAK_ARGS="--runs 3 --replicated-runs 2 --seed 7"
 
 Each run starts a system of its own (`tests/faults/harness.py`: PostgreSQL, NATS and the four
 services as processes on free ports), runs `cica demo --notifications`, and injects its
@@ -15,13 +16,22 @@ is judged as `tests/faults/test_faults.py` judges one: the demo succeeded; no re
 chain verifies; the same events of each type in every log, and the same read models, as the
 undisturbed run.
 
+The replicated runs (`tests/system/test_replicas.py`'s system and judgement: `cica up
+--replicas 2 --nats-cluster 3` running `cica demo --notifications` with webhooks to three
+ministries and a silence procedure) each draw a strike: after a step drawn at random, NATS
+node 1, 2 or 3 or none, and of one to four of the services the replica whose relay publishes
+the log (the leader) or the other one, all killed with SIGKILL at once, the supervisor
+restarting them. Each ends as an undisturbed run on one replica and one node ends, or its
+report names the first check that does not hold.
+
 The report (`tests/soak/results/soak.md` and `.json`) gives, for each run, its schedule, the
 events in every log, the reactions each service recorded (events with a cause), what was
 parked, the differences from the undisturbed run (none is the aim), and whether every chain
 verified. The exit code is 0 when every run ended as the undisturbed one, else 1.
 
 A run that fails keeps its system's logs and end states (``CICA_FAULTS_KEEP``) under
-`tests/soak/results/kept/<run>/` for the reader.
+`tests/soak/results/kept/<run>/` for the reader; a replicated one, its services' logs, the
+outputs of `cica up` and of the demo, and both runs' events, under `kept/replicated-<run>/`.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +55,7 @@ from typing import Any
 from shared.system.demo.scenario import scenario
 from tests.faults import harness
 from tests.faults.harness import DemoRun, FaultSystem, Outcome
+from tests.system import test_replicas as replicas
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STEPS = len(scenario(notifications=True))
@@ -83,6 +95,17 @@ def draw_schedule(rng: random.Random) -> list[Fault]:
     steps = sorted(rng.sample(range(2, STEPS - 1), rng.randint(2, 4)))
     kinds = ["nats", "postgres", *(f"service:{name}" for name in SERVICES)]
     return [Fault(step, rng.choice(kinds), round(rng.uniform(0.5, 2.5), 1)) for step in steps]
+
+
+def draw_strike(rng: random.Random) -> replicas.Strike:
+    """A strike on the replicated system: after a step, NATS node 1, 2 or 3 or none, and of one
+    to four of the services their relay's leader or the other replica, all killed at once."""
+    step = rng.randrange(2, STEPS - 1)
+    node = rng.randint(0, 3)
+    struck = set(rng.sample(SERVICES, rng.randint(1, len(SERVICES))))
+    return replicas.Strike(
+        step, node, {s: rng.choice(("leader", "follower")) for s in SERVICES if s in struck}
+    )
 
 
 def differences(outcome: Outcome, baseline: Outcome) -> list[str]:
@@ -158,25 +181,61 @@ def report_of(run: int, schedule: list[Fault], seconds: float, outcome: Outcome,
     )
 
 
+def replicated_report(
+    run: int,
+    strike: replicas.Strike,
+    seconds: float,
+    outcome: replicas.Outcome,
+    baseline: replicas.Outcome,
+) -> RunReport:
+    """A replicated run judged as `tests/system/test_replicas.py` judges its own: the first
+    assertion that does not hold is its difference."""
+    found = []
+    try:
+        replicas.assert_ends_as(baseline, outcome)
+    except AssertionError as error:
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        found.append(f"line {frame.lineno} ({frame.line}) does not hold: {error}"[:900])
+    return RunReport(
+        run=run,
+        schedule=[str(strike)],
+        seconds=round(seconds, 1),
+        events={s: len(events) for s, events in outcome.events.items()},
+        reactions={
+            s: sum(1 for e in events if "causation_id" in e["metadata"])
+            for s, events in outcome.events.items()
+        },
+        parked={s: len(items) for s, items in outcome.parked.items()},
+        chains_verified=all(chain.get("ok") for chain in outcome.chains.values()),
+        differences=found,
+    )
+
+
+def keep_replicated(where: Path, kept: Path, outcomes: dict[str, replicas.Outcome]) -> None:
+    """A replicated run that differs or failed: its services' logs, `cica up`'s and the demo's
+    output, and the events of both runs, under `kept`."""
+    kept.mkdir(parents=True, exist_ok=True)
+    logs = where / "state" / "logs"
+    if logs.is_dir():
+        shutil.copytree(logs, kept / "logs", dirs_exist_ok=True)
+    for output in where.glob("*.out"):
+        shutil.copy(output, kept / output.name)
+    (kept / "events.json").write_text(json.dumps(
+        {name: {s: [[e["position"], e["stream_id"], e["event_type"], e["metadata"]]
+                    for e in events] for s, events in outcome.events.items()}
+         for name, outcome in outcomes.items()},
+        indent=1, default=str,
+    ))  # fmt: skip
+
+
 def run_once(root: Path, fault: Callable[[FaultSystem, DemoRun], None] | None) -> Outcome:
     for system in harness.running_system(root):
         return harness.run_scenario(system, fault)
     raise AssertionError("unreachable")
 
 
-def write_report(reports: list[RunReport], baseline: Outcome, seed: int, started: str) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    clean = sum(r.clean for r in reports)
+def _rows(reports: list[RunReport]) -> list[str]:
     lines = [
-        "# Soak: the October 2022 scenario under random fault schedules",
-        "",
-        f"Started {started}; seed {seed}; {len(reports)} runs; "
-        f"**{clean} of {len(reports)} ended as the undisturbed run** (nothing lost, nothing "
-        "duplicated, nothing parked, every chain verified).",
-        "",
-        "Undisturbed run: "
-        + ", ".join(f"{name} {len(events)} events" for name, events in baseline.logs.items()),
-        "",
         "| run | schedule | s | events (reg/doc/meet/notif) | reactions | parked | chains | "
         "differences |",
         "| ---: | --- | ---: | --- | --- | --- | --- | --- |",
@@ -186,14 +245,71 @@ def write_report(reports: list[RunReport], baseline: Outcome, seed: int, started
         reacted = "/".join(str(r.reactions.get(name, "-")) for name in SERVICES)
         parked = "/".join(str(r.parked.get(name, "-")) for name in SERVICES)
         said = r.error or ("; ".join(r.differences) if r.differences else "none")
+        said = said.replace("|", "\\|").replace("\n", " ")
         lines.append(
             f"| {r.run} | {'<br>'.join(r.schedule)} | {r.seconds} | {per} | {reacted} | "
             f"{parked} | {'verified' if r.chains_verified else 'NOT verified'} | {said} |"
         )
+    return lines
+
+
+def write_report(
+    reports: list[RunReport],
+    baseline: Outcome | None,
+    replicated: list[RunReport],
+    replicated_baseline: replicas.Outcome | None,
+    seed: int,
+    started: str,
+) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    clean = sum(r.clean for r in reports)
+    both = sum(r.clean for r in replicated)
+    lines = [
+        "# Soak: the October 2022 scenario under random fault schedules",
+        "",
+        f"Started {started}; seed {seed}.",
+        "",
+        "## One replica of each service, one NATS node",
+        "",
+        f"{len(reports)} runs; **{clean} of {len(reports)} ended as the undisturbed run** "
+        "(nothing lost, nothing duplicated, nothing parked, every chain verified).",
+        "",
+    ]
+    if baseline is not None:
+        lines += [
+            "Undisturbed run: "
+            + ", ".join(f"{name} {len(events)} events" for name, events in baseline.logs.items()),
+            "",
+        ]
+    lines += _rows(reports)
+    lines += [
+        "",
+        "## Two replicas of each service on three NATS nodes",
+        "",
+        "`cica up --replicas 2 --nats-cluster 3`, struck once during the demo (everything named "
+        "killed with SIGKILL at once, the supervisor restarting it), judged against an "
+        "undisturbed run on one replica and one node as `tests/system/test_replicas.py` judges "
+        "its own strike (delivery attempts aside: a replica killed mid-attempt leaves one "
+        "unanswered, attempted again).",
+        "",
+        f"{len(replicated)} runs; **{both} of {len(replicated)} ended as the undisturbed run**.",
+        "",
+    ]
+    if replicated_baseline is not None:
+        lines += [
+            "Undisturbed run: "
+            + ", ".join(
+                f"{name} {len(events)} events"
+                for name, events in replicated_baseline.events.items()
+            ),
+            "",
+        ]
+    lines += _rows(replicated)
     markdown = RESULTS / "soak.md"
     markdown.write_text("\n".join(lines) + "\n")
     (RESULTS / "soak.json").write_text(json.dumps(
-        {"started": started, "seed": seed, "runs": [r.__dict__ for r in reports]}, indent=1
+        {"started": started, "seed": seed, "runs": [r.__dict__ for r in reports],
+         "replicated_runs": [r.__dict__ for r in replicated]}, indent=1
     ) + "\n")  # fmt: skip
     return markdown
 
@@ -201,54 +317,105 @@ def write_report(reports: list[RunReport], baseline: Outcome, seed: int, started
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make soak", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--replicated-runs", type=int, default=10,
+                        help="runs on two replicas and three NATS nodes, each struck once")
     parser.add_argument("--seed", type=int, default=None,
                         help="the random schedules' seed (default: drawn, and reported)")
     parser.add_argument("--only", type=int, action="append", default=[],
                         help="run only these of the seed's runs (repeatable): to replay one")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
-    rng = random.Random(seed)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="cica-soak-") as scratch:
         root = Path(scratch)
-        print(f"soak: seed {seed}; the undisturbed run first", flush=True)
-        baseline = run_once(root / "baseline", None)
-        reports = []
-        for run in range(1, args.runs + 1):
-            schedule = draw_schedule(rng)
-            if args.only and run not in args.only:
-                continue
-            print(f"soak: run {run}/{args.runs}: " + "; ".join(map(str, schedule)), flush=True)
-            kept = RESULTS / "kept" / str(run)
-            os.environ["CICA_FAULTS_KEEP"] = str(kept)
-            kept.mkdir(parents=True, exist_ok=True)
-            began = time.monotonic()
-
-            def fault(system: FaultSystem, demo: DemoRun, schedule: list[Fault] = schedule) -> None:
-                for each in schedule:
-                    each.inject(system, demo)
-
-            try:
-                outcome = run_once(root / f"run-{run}", fault)
-                report = report_of(run, schedule, time.monotonic() - began, outcome, baseline)
-                if report.clean:
-                    shutil.rmtree(kept, ignore_errors=True)
-                else:
-                    harness.keep_for_inspection(outcome, baseline)
-            except Exception as error:  # a run that could not finish is reported, not hidden
-                said = f"{type(error).__name__}: {error}"
-                (kept / "error.txt").write_text(said)
-                # The head says what failed; the tail (the demo's last steps) says where.
-                brief = said if len(said) <= 900 else f"{said[:300]} … {said[-600:]}"
-                report = RunReport(run, [str(f) for f in schedule],
-                                   round(time.monotonic() - began, 1), error=brief)  # fmt: skip
-            reports.append(report)
-            verdict = "as undisturbed" if report.clean else "DIFFERS"
-            print(f"soak: run {run}: {verdict} ({report.seconds}s)", flush=True)
-        path = write_report(reports, baseline, seed, started)
+        baseline, reports = single_node_runs(root, args.runs, args.only, random.Random(seed))
+        replicated_baseline, replicated = replicated_runs(
+            root, args.replicated_runs, args.only, random.Random(f"{seed} replicated")
+        )
+        path = write_report(reports, baseline, replicated, replicated_baseline, seed, started)
     counts = Counter(r.clean for r in reports)
-    print(f"soak: {counts[True]} of {len(reports)} runs as undisturbed; report {path}")
-    return 0 if counts[False] == 0 else 1
+    both = Counter(r.clean for r in replicated)
+    print(f"soak: {counts[True]} of {len(reports)} runs as undisturbed, "
+          f"{both[True]} of {len(replicated)} replicated ones; report {path}")  # fmt: skip
+    return 0 if counts[False] == 0 and both[False] == 0 else 1
+
+
+def single_node_runs(
+    root: Path, runs: int, only: list[int], rng: random.Random
+) -> tuple[Outcome | None, list[RunReport]]:
+    if runs < 1:
+        return None, []
+    print(f"soak: {runs} runs; the undisturbed run first", flush=True)
+    baseline = run_once(root / "baseline", None)
+    reports = []
+    for run in range(1, runs + 1):
+        schedule = draw_schedule(rng)
+        if only and run not in only:
+            continue
+        print(f"soak: run {run}/{runs}: " + "; ".join(map(str, schedule)), flush=True)
+        kept = RESULTS / "kept" / str(run)
+        os.environ["CICA_FAULTS_KEEP"] = str(kept)
+        kept.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+
+        def fault(system: FaultSystem, demo: DemoRun, schedule: list[Fault] = schedule) -> None:
+            for each in schedule:
+                each.inject(system, demo)
+
+        try:
+            outcome = run_once(root / f"run-{run}", fault)
+            report = report_of(run, schedule, time.monotonic() - began, outcome, baseline)
+            if report.clean:
+                shutil.rmtree(kept, ignore_errors=True)
+            else:
+                harness.keep_for_inspection(outcome, baseline)
+        except Exception as error:  # a run that could not finish is reported, not hidden
+            report = RunReport(run, [str(f) for f in schedule],
+                               round(time.monotonic() - began, 1), error=_brief(error))  # fmt: skip
+            (kept / "error.txt").write_text(f"{type(error).__name__}: {error}")
+        reports.append(report)
+        verdict = "as undisturbed" if report.clean else "DIFFERS"
+        print(f"soak: run {run}: {verdict} ({report.seconds}s)", flush=True)
+    return baseline, reports
+
+
+def replicated_runs(
+    root: Path, runs: int, only: list[int], rng: random.Random
+) -> tuple[replicas.Outcome | None, list[RunReport]]:
+    if runs < 1:
+        return None, []
+    print(f"soak: {runs} replicated runs; the undisturbed run first", flush=True)
+    baseline = replicas.run_system(root / "replicated-baseline", replicas=1, nats_cluster=1,
+                                   strike=None)  # fmt: skip
+    reports = []
+    for run in range(1, runs + 1):
+        strike = draw_strike(rng)
+        if only and run not in only:
+            continue
+        print(f"soak: replicated run {run}/{runs}: {strike}", flush=True)
+        where = root / f"replicated-{run}"
+        kept = RESULTS / "kept" / f"replicated-{run}"
+        began = time.monotonic()
+        try:
+            outcome = replicas.run_system(where, replicas=2, nats_cluster=3, strike=strike)
+            report = replicated_report(run, strike, time.monotonic() - began, outcome, baseline)
+            if not report.clean:
+                keep_replicated(where, kept, {"struck": outcome, "undisturbed": baseline})
+        except Exception as error:  # a run that could not finish is reported, not hidden
+            report = RunReport(run, [str(strike)], round(time.monotonic() - began, 1),
+                               error=_brief(error))  # fmt: skip
+            keep_replicated(where, kept, {"undisturbed": baseline})
+            (kept / "error.txt").write_text(f"{type(error).__name__}: {error}")
+        reports.append(report)
+        verdict = "as undisturbed" if report.clean else "DIFFERS"
+        print(f"soak: replicated run {run}: {verdict} ({report.seconds}s)", flush=True)
+    return baseline, reports
+
+
+def _brief(error: BaseException) -> str:
+    """The head says what failed; the tail (the demo's last steps) says where."""
+    said = f"{type(error).__name__}: {error}"
+    return said if len(said) <= 900 else f"{said[:300]} … {said[-600:]}"
 
 
 if __name__ == "__main__":

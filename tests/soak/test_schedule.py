@@ -7,7 +7,8 @@ import copy
 import random
 
 from tests.faults.harness import Event, Outcome
-from tests.soak.run import STEPS, differences, draw_schedule
+from tests.soak.run import STEPS, differences, draw_schedule, draw_strike
+from tests.system.test_replicas import SERVICES, Strike
 
 
 def test_a_schedule_is_two_to_four_faults_after_distinct_steps_inside_the_scenario():
@@ -22,6 +23,22 @@ def test_a_schedule_is_two_to_four_faults_after_distinct_steps_inside_the_scenar
     kinds = {f.kind for seed in range(200) for f in draw_schedule(random.Random(seed))}
     assert kinds == {"nats", "postgres", "service:registry", "service:documents",
                      "service:meetings", "service:notifications"}  # fmt: skip
+
+
+def test_a_strike_kills_a_node_or_none_and_a_leader_or_follower_of_some_services():
+    strikes = [draw_strike(random.Random(seed)) for seed in range(300)]
+    for strike in strikes:
+        assert 2 <= strike.step < STEPS - 1
+        assert strike.nats_node in (0, 1, 2, 3)
+        assert 1 <= len(strike.replicas) <= len(SERVICES)
+        assert set(strike.replicas) <= set(SERVICES)
+        assert set(strike.replicas.values()) <= {"leader", "follower"}
+    assert draw_strike(random.Random(7)) == draw_strike(random.Random(7)), "a seed, a draw"
+    assert {s.nats_node for s in strikes} == {0, 1, 2, 3}
+    assert {w for s in strikes for w in s.replicas.values()} == {"leader", "follower"}
+    assert {len(s.replicas) for s in strikes} == {1, 2, 3, 4}
+    said = str(Strike(9, 0, {"documents": "follower"}))
+    assert said == "after step 9: follower of documents"
 
 
 def _outcome() -> Outcome:
