@@ -231,10 +231,14 @@ async def test_a_refused_reaction_is_parked_at_once_with_its_rule_and_a_waiting_
     await p.wait_until_tracked(4)
 
     parked, outcomes = await p.parked_and_outcomes()
-    assert [(r["position"], r["rule"], r["waiting"], r["attempts"]) for r in parked] == [
-        (2, "paragraph-refused", False, 1),  # a refusal is not retried: the same every time
-        (3, "paragraph-awaited", True, 1),
+    assert [(r["position"], r["rule"], r["waiting"]) for r in parked] == [
+        (2, "paragraph-refused", False),
+        (3, "paragraph-awaited", True),
     ]
+    assert parked[0]["attempts"] == 1  # a refusal is not retried: the same every time
+    # A waiting one is looked at again every `waiting_check_after` (0.2 s) until its
+    # prerequisite comes: on a loaded machine that may have happened already.
+    assert parked[1]["attempts"] >= 1
     assert parked[0]["error"] == "paragraph-refused: OP2 is refused by the rules"
     assert [r["outcome"] for r in outcomes] == ["applied", "parked", "parked", "applied"]
 
