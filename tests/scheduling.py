@@ -76,5 +76,29 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             return unit_of(nodeid)
 
+        def remove_node(self, node: Any) -> str | None:
+            """A worker that ended mid-unit (a test's deadline ends its process): the test it
+            was running is reported as its crash, once, and the rest of the unit goes to
+            another worker. xdist's own puts the whole unit back, that test included, which
+            then ended the next worker the same way, up to its limit of restarts (seen: the
+            same stalled test run nine times)."""
+            workload = self.assigned_work.pop(node)
+            pending = [
+                (scope, nodeid)
+                for scope, unit in workload.items()
+                for nodeid, done in unit.items()
+                if not done
+            ]
+            if not pending:
+                return None
+            scope, crashed = pending[0]
+            workload[scope][crashed] = True
+            for scope, unit in workload.items():
+                if not all(unit.values()):
+                    self.workqueue[scope] = unit
+            for other in self.assigned_work:
+                self._reschedule(other)
+            return crashed
+
     config.option.loadscopereorder = False  # the units in the order of the workers' collection
     return Scheduling(config, log)

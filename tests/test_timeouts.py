@@ -229,3 +229,41 @@ def test_a_stalled_test_is_ended_by_its_timeout(stall: Stall, runs: dict[str, Ru
             within=CHILD_GONE_WITHIN,
             what=f"the end of the child of {stall.test}",
         )
+
+
+TWO_WORKERS_STALLS = (
+    "test_awaits_what_never_comes_while_background_tasks_work",
+    "test_runs_a_child_process_that_never_exits",
+)
+
+
+def test_in_two_processes_a_stalled_test_ends_once_and_its_module_goes_on(tmp_path: Path) -> None:
+    """`make test`'s way (pytest-xdist, tests/scheduling.py): a stall's deadline ends its
+    worker's process; the stalled test is reported failed once, not run again on the worker
+    that replaces it (xdist's own scheduling ran it nine times, until its limit of restarts),
+    and the tests after it in its module still run."""
+    stalls = tmp_path / "test_stalls.py"
+    stalls.write_text(STALLS + "\n\ndef test_after_the_stalls():\n    pass\n")
+    pid_file = tmp_path / "child.pid"
+    chosen = [f"{stalls}::{test}" for test in (*TWO_WORKERS_STALLS, "test_after_the_stalls")]
+    process = subprocess.run(
+        [*PYTEST, f"--timeout={TIMEOUT}", "-n", "2", "--dist", "loadfile", *chosen],
+        cwd=ROOT,
+        env={**os.environ, "STALL_PID_FILE": str(pid_file), "CICA_TEST_DEADLINE_GRACE": str(GRACE)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=ENDED_WITHIN * 2,
+    )
+    output = process.stdout + process.stderr
+    assert process.returncode == 1, output
+    failed = [line for line in output.splitlines() if line.startswith("FAILED ")]
+    for test in TWO_WORKERS_STALLS:
+        assert sum(f"::{test}" in line for line in failed) == 1, output
+    assert "2 failed, 1 passed" in output, output
+    eventually_sync(
+        lambda: _running(pid_file),
+        until=lambda pid: pid is None,
+        within=CHILD_GONE_WITHIN,
+        what="the end of the stalled test's child",
+    )
