@@ -4,6 +4,7 @@ that drive `cica up` from outside."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,3 +68,36 @@ def projections_caught_up(client: httpx.Client, url: str, token: str) -> bool:
         return False
     body = answer.json()
     return all(p["position"] == body["head"] and p["error"] is None for p in body["projections"])
+
+
+def heads_of(client: httpx.Client, urls: Mapping[str, str], token: str) -> dict[str, int]:
+    """Each service's log head, by the name `urls` gives it."""
+    found = {}
+    for name, url in urls.items():
+        page = client.get(f"{url}/events", params={"limit": 1}, headers=with_token(token))
+        assert page.status_code == 200, page.text
+        found[name] = page.json()["head"]
+    return found
+
+
+def settled_heads(
+    client: httpx.Client, urls: Mapping[str, str], token: str, *, within: float = 60.0
+) -> dict[str, int]:
+    """The heads once no reaction is still landing: every consumer has handled every
+    producer's log to the heads read, every read model has caught up with its log, and the
+    heads read again after that are the same (not "nothing changed for a while": a consumer
+    waiting for a redelivery changes nothing for seconds). Fails after `within` seconds."""
+    deadline = time.monotonic() + within
+    last = heads_of(client, urls, token)
+    while True:
+        if consumers_caught_up(client, urls, token, last) and all(
+            projections_caught_up(client, url, token) for url in urls.values()
+        ):
+            now = heads_of(client, urls, token)
+            if now == last:
+                return now
+            last = now
+        else:
+            time.sleep(0.2)
+            last = heads_of(client, urls, token)
+        assert time.monotonic() < deadline, f"the logs did not settle in {within:g} s: {last}"

@@ -29,13 +29,8 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.notifications.seed import MEMBER_STATES_2022
-from tests.feed import (
-    applied_positions,
-    consumers_caught_up,
-    projections_caught_up,
-    read_feed,
-    with_token,
-)
+from tests.feed import applied_positions, heads_of, read_feed, with_token
+from tests.feed import settled_heads as settled_heads_of
 from tests.polling import eventually_sync
 from tests.seed_text import unsourced
 from tests.system.test_make_up import REPO, SERVICES, CicaUp, distinct_free_ports
@@ -143,36 +138,12 @@ def cica_demo(system: CicaUp, ministries: str, secrets: Path) -> subprocess.Comp
 
 
 def heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
-    found = {}
-    for service, url in urls(system).items():
-        page = client.get(f"{url}/events", params={"limit": 1}, headers=with_token(token))
-        assert page.status_code == 200, page.text
-        found[service] = page.json()["head"]
-    return found
+    return heads_of(client, urls(system), token)
 
 
-def settled_heads(
-    client: httpx.Client, system: CicaUp, token: str, *, within: float = 60.0
-) -> dict[str, int]:
-    """The heads once no reaction is still landing: every consumer has handled every
-    producer's log to the heads read, every read model has caught up with its log, and the
-    heads read again after that are the same (not "nothing changed for a while": a consumer
-    waiting for a redelivery changes nothing for seconds)."""
-    service = urls(system)
-    deadline = time.monotonic() + within
-    last = heads(client, system, token)
-    while True:
-        if consumers_caught_up(client, service, token, last) and all(
-            projections_caught_up(client, url, token) for url in service.values()
-        ):
-            now = heads(client, system, token)
-            if now == last:
-                return now
-            last = now
-            continue
-        assert time.monotonic() < deadline, f"the logs did not settle in {within:g} s: {last}"
-        time.sleep(0.2)
-        last = heads(client, system, token)
+def settled_heads(client: httpx.Client, system: CicaUp, token: str) -> dict[str, int]:
+    """The heads once no reaction is still landing (`tests.feed.settled_heads`)."""
+    return settled_heads_of(client, urls(system), token)
 
 
 def member_state_token(system: CicaUp, state: str) -> str:

@@ -46,7 +46,7 @@ from shared.system import supervisor as supervisor_module
 from shared.system.cli import build_parser, up_options
 from shared.system.devservers import LocalNatsCluster, _die_with_parent
 from shared.system.supervisor import Supervisor, UpOptions
-from tests.feed import consumers_caught_up, projections_caught_up, read_feed, with_token
+from tests.feed import read_feed, settled_heads, with_token
 from tests.polling import eventually_sync
 from tests.system.test_demo import Ministries
 from tests.system.test_make_up import REPO, SERVICES, pid_of, uvicorn_pid, wait_until_healthy
@@ -400,45 +400,15 @@ def run_scenario(system: System, receiver: Ministries, strike: Strike | None) ->
             # Every member state has a delivery; those with no endpoint stay pending.
             return [d for d in answer.json()["deliveries"] if d["state"] in RECEIVING]
 
-        heads: list[dict[str, int]] = []
-        caught_up: list[bool] = []  # whether the last look found every consumer caught up
-
-        def settled() -> tuple[bool, object]:
-            """Every delivery made and done, every consumer having handled every producer's log
-            to the heads read (its `/metrics`), every read model caught up, and the heads the
-            same when read again (and what was seen: the last heads and every delivery's state,
-            kind and status). Not "no log growing for a while": a consumer waiting for a
-            redelivery after NATS came back changes nothing for seconds."""
-            listed = deliveries()
-            done = len(listed) == len(RECEIVING) * NOTES_AND_NOTICES and all(
-                d["status"] == "succeeded" for d in listed
-            )
-            head = {
-                s: client.get(
-                    f"{url[s]}/events", params={"limit": 1}, headers=with_token(auditor)
-                ).json()["head"]
-                for s in SERVICES
-            }
-            # Settled when the last look found everything caught up with the heads it read and
-            # this look, made after that, reads the same heads: no reaction landed in between.
-            steady = caught_up == [True] and heads[-1] == head
-            heads.append(head)
-            caught_up[:] = [
-                done
-                and consumers_caught_up(client, url, auditor, head)
-                and all(projections_caught_up(client, url[s], auditor) for s in SERVICES)
-            ]
-            return steady and done, (
-                heads[-3:], [(d["state"], d["kind"], d["status"]) for d in listed]
-            )
-
         eventually_sync(
-            settled,
-            until=lambda seen: seen[0],
+            deliveries,
+            until=lambda listed: len(listed) == len(RECEIVING) * NOTES_AND_NOTICES
+            and all(d["status"] == "succeeded" for d in listed),
             within=SETTLE_DEADLINE,
             every=0.3,
-            what="every delivery succeeded and every log settled",
+            what="every delivery made and succeeded",
         )
+        settled_heads(client, url, auditor, within=SETTLE_DEADLINE)
 
         listed = deliveries()
         histories = {}
