@@ -19,6 +19,7 @@ import asyncpg
 import nats
 import pytest
 from cloudevents.core.formats.json import JSONFormat
+from nats.js.errors import NotFoundError
 
 from shared.envelope import stream_name
 from shared.system.devservers import LocalNats, free_port
@@ -56,7 +57,10 @@ async def stream_holds(js: Any, pair: Pair, count: int) -> None:
     name = stream_name(pair.producer_name)
 
     async def messages() -> int:
-        return (await js.stream_info(name)).state.messages
+        try:
+            return (await js.stream_info(name)).state.messages
+        except NotFoundError:  # the relay has not made the stream yet
+            return 0
 
     await eventually(messages, until=lambda held: held >= count, what=f"{name} holds {count}")
 
