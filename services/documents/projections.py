@@ -13,8 +13,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, Table, Text, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    Table,
+    Text,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.documents.domain import open_points
@@ -149,20 +162,20 @@ async def when_draft_revised_show_the_new_revision(
 ) -> None:
     if not _mine(record):
         return
-    language = (
-        await connection.execute(
-            select(documents.c.language).where(documents.c.stream_id == record.stream_id)
-        )
-    ).scalar_one()
+    # The row's title and open blanks are in the document's own language, which the row
+    # holds: the statement picks them from the revision's, one per language of its text, so
+    # that a revision is one round trip (reading the language first made it two).
+    titles = literal(dict(event.text.title), JSONB)
+    points = literal({lang: len(open_points(event.text, lang)) for lang in event.text.title}, JSONB)
     await _touch(
         connection,
         record,
         symbol=event.symbol,
-        title=event.text.title.get(language, ""),
+        title=func.coalesce(titles[documents.c.language].astext, ""),
         revision=event.revision,
         revision_languages=sorted(event.text.title),
         unofficial_languages=[],
-        open_points=len(open_points(event.text, language)),
+        open_points=func.coalesce(cast(points[documents.c.language].astext, Integer), 0),
         status=Status.DRAFT.value,  # the new text is the body's to consider afresh
         status_body=None,
     )

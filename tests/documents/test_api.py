@@ -252,6 +252,37 @@ async def test_the_secretariat_declines_an_amendment_and_an_open_blank_is_listed
     assert "______ in 2024-2026" in read["open_points"][0]["context"]
 
 
+async def test_the_list_shows_a_revisions_title_and_blanks_in_the_documents_own_language(
+    database_url, servers
+):
+    """The list's row of a revised document takes its title and its open blanks from the
+    revision's text in the document's own language, not the first or the English one."""
+
+    def text(ru_title: str, ru: str, en: str) -> dict[str, object]:
+        return {
+            "title": {"en": "Draft statement (English version)", "ru": ru_title},
+            "paragraphs": [{"id": "op-a", "part": "operative", "text": {"en": en, "ru": ru}}],
+        }
+
+    async with documents_app(database_url, servers.nats_url) as docs:
+        body = {**draft(text=text("Проект заявления", "Мы действуем", "We act")),
+                "language": "ru"}
+        symbol = (await docs.create(body)).json()["symbol"]
+        revised = await docs.revise(
+            symbol,
+            text("Проект заявления, ред. 1", "Председательство ____ в ____ годах", "We act"),
+            etag=await docs.etag(symbol),
+        )
+        await docs.caught_up()
+        listed = (await docs.http.get("/documents", headers=SECRETARIAT)).json()
+
+    assert revised.status_code == 201, revised.text
+    [row] = listed["documents"]
+    assert row["title"] == "Проект заявления, ред. 1"
+    assert row["open_points"] == 2
+    assert row["revision"] == 1
+
+
 async def test_a_retried_creation_with_its_idempotency_key_allocates_one_number(
     database_url, servers
 ):
