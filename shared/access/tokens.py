@@ -112,6 +112,8 @@ HMAC_ALGORITHM = "HS256"
 # (algorithm confusion) are never accepted.
 PUBLIC_KEY_ALGORITHMS = ("RS256", "EdDSA")
 _REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub", "role"]
+VERIFIED_TOKENS_KEPT = 1024
+"""Tokens a verifier keeps as verified until they expire (`TokenVerifier.verify_with_expiry`)."""
 
 
 # The variables that configure a key (or an identity provider that publishes keys); when none
@@ -203,12 +205,15 @@ class TokenVerifier:
         audience: str = DEFAULT_AUDIENCE,
         leeway: timedelta = timedelta(seconds=30),
         remote: RemoteJwks | None = None,
+        keep_verified: int = VERIFIED_TOKENS_KEPT,
     ) -> None:
         self.keys = tuple(keys)
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
         self.remote = remote
+        self.keep_verified = keep_verified
+        self._verified: dict[str, tuple[tuple[VerificationKey, ...], Principal, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: TokenSettings) -> TokenVerifier:
@@ -255,8 +260,31 @@ class TokenVerifier:
 
     def verify_with_expiry(self, token: str) -> tuple[Principal, float]:
         """The principal the token names, and when it expires (its ``exp``, a Unix time): a
-        live stream opened with it ends then (`shared.live`)."""
+        live stream opened with it ends then (`shared.live`).
+
+        A token verified a moment ago is not verified again while it has not expired and the
+        keys are the very ones that verified it: the answer would be the same (the token's
+        bytes, signature included, are the cache's key; claims cannot change under them). A
+        client sends the same token with every request, and each request asks up to three
+        times (the access gate, the idempotency middleware, the route). Past its ``exp`` it is
+        verified afresh (and refused, or admitted within the leeway as before); when a key
+        set is fetched again, every token is. Only verified tokens are kept, at most
+        `keep_verified`, the oldest dropped first: a flood of forged or distinct tokens costs
+        what it cost before and holds no more memory."""
         keys = self.keys if self.remote is None else self.keys + self.remote.keys
+        kept = self._verified.get(token)
+        if kept is not None and kept[0] == keys and time.time() < kept[2]:
+            return kept[1], kept[2]
+        principal, expires = self._verify(token, keys)
+        if self.keep_verified > 0:
+            if len(self._verified) >= self.keep_verified:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = (keys, principal, expires)
+        return principal, expires
+
+    def _verify(
+        self, token: str, keys: tuple[VerificationKey, ...]
+    ) -> tuple[Principal, float]:
         if not keys and self.remote is None:
             raise UnauthenticatedError(
                 "This service is configured with no token key and accepts no token.",

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -142,6 +143,60 @@ def test_a_token_signed_with_another_secret_or_no_signature_is_refused():
     unsigned = jwt.encode(claims(), None, algorithm="none")
     assert "algorithm" in refusal(HMAC, unsigned).detail
     assert "not a JWT" in refusal(HMAC, "not-a-token").detail
+
+
+def counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each token PyJWT is asked to verify, from now on."""
+    decoded: list[str] = []
+    real = jwt.decode
+
+    def decode(token: str, *args: object, **kwargs: object) -> object:
+        decoded.append(token)
+        return real(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", decode)
+    return decoded
+
+
+def test_a_token_verified_a_moment_ago_is_not_verified_again(monkeypatch):
+    decoded = counting_decodes(monkeypatch)
+    verifier = TokenVerifier.from_settings(token_settings())
+    secretariat, kaz = token("secretariat"), jwt.encode(claims(), SECRET, algorithm="HS256")
+
+    for _ in range(3):
+        assert verifier.verify(secretariat).role is Role.SECRETARIAT
+        assert verifier.verify(kaz).state == "KAZ"
+
+    assert decoded == [secretariat, kaz]
+
+
+def test_a_kept_token_is_verified_afresh_once_it_has_expired():
+    verifier = TokenVerifier(
+        keys_from_settings(token_settings()), leeway=timedelta(0)
+    )
+    expires = int(time.time()) + 2
+    short = jwt.encode(claims(exp=expires), SECRET, algorithm="HS256")
+    assert verifier.verify(short).state == "KAZ"
+
+    while time.time() <= expires:
+        time.sleep(0.05)
+
+    assert "expired" in refusal(verifier, short).detail
+
+
+def test_a_forged_token_is_never_kept_and_the_kept_ones_are_bounded(monkeypatch):
+    decoded = counting_decodes(monkeypatch)
+    verifier = TokenVerifier(keys_from_settings(token_settings()), keep_verified=4)
+    forged = token("secretariat", secret=OTHER_SECRET)
+    for _ in range(2):
+        refusal(verifier, forged)
+    tokens = [token("auditor", subject=f"auditor-{n}") for n in range(5)]
+    for each in tokens:
+        verifier.verify(each)
+    verifier.verify(tokens[4])  # kept
+    verifier.verify(tokens[0])  # the oldest, dropped for the fifth
+
+    assert decoded == [forged, forged, *tokens, tokens[0]]
 
 
 def test_a_service_without_keys_accepts_no_token():
