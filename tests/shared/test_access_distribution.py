@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Column, MetaData, Table, Text, select
 
+from shared import context
 from shared.access import (
     ANYONE,
     GENERAL,
@@ -496,6 +497,16 @@ async def test_the_caller_is_the_actor_of_the_events_it_appends(library):
         if r["stream_id"] == made.json()["stream_id"]
     ]
     assert json.loads(row["metadata"])["actor"] == "member_state:KAZ:delegation-kaz-01"
+
+
+async def test_the_callers_actor_ends_with_its_request(library):
+    """The app runs in this test's own task (httpx's ASGI transport): what the request named
+    as its actor is not the actor of what this task appends next."""
+    await library.http.post(
+        "/statements", json={"state": "KAZ", "text": "We agree."},
+        headers=bearer(Role.MEMBER_STATE, "KAZ", subject="delegation-kaz-01"),
+    )
+    assert context.actor.get() is None
 
 
 # ------------------------------------------------------------------ idempotency per caller
