@@ -97,15 +97,25 @@ def draw_schedule(rng: random.Random) -> list[Fault]:
     return [Fault(step, rng.choice(kinds), round(rng.uniform(0.5, 2.5), 1)) for step in steps]
 
 
-def draw_strike(rng: random.Random) -> replicas.Strike:
-    """A strike on the replicated system: after a step, NATS node 1, 2 or 3 or none, and of one
-    to four of the services their relay's leader or the other replica, all killed at once."""
+def draw_strike(rng: random.Random, node: int | None = None) -> replicas.Strike:
+    """A strike on the replicated system: after a step, NATS node `node` (1, 2 or 3, or 0 for
+    none; drawn when not given), and of one to four of the services their relay's leader or
+    the other replica, all killed at once."""
     step = rng.randrange(2, STEPS - 1)
-    node = rng.randint(0, 3)
+    node = rng.randint(0, 3) if node is None else node
     struck = set(rng.sample(SERVICES, rng.randint(1, len(SERVICES))))
     return replicas.Strike(
         step, node, {s: rng.choice(("leader", "follower")) for s in SERVICES if s in struck}
     )
+
+
+def struck_nodes(rng: random.Random, runs: int) -> list[int]:
+    """The NATS node each of `runs` replicated runs strikes (0: none), in a drawn order: each of
+    the four as often as the others, give or take one, so that ten runs strike every node at
+    least twice (drawn freely, ten runs of one seed had never struck node 2)."""
+    deck = [0, 1, 2, 3] * (runs // 4) + rng.sample([0, 1, 2, 3], runs % 4)
+    rng.shuffle(deck)
+    return deck
 
 
 def differences(outcome: Outcome, baseline: Outcome) -> list[str]:
@@ -388,8 +398,9 @@ def replicated_runs(
     baseline = replicas.run_system(root / "replicated-baseline", replicas=1, nats_cluster=1,
                                    strike=None)  # fmt: skip
     reports = []
+    nodes = struck_nodes(rng, runs)
     for run in range(1, runs + 1):
-        strike = draw_strike(rng)
+        strike = draw_strike(rng, nodes[run - 1])
         if only and run not in only:
             continue
         print(f"soak: replicated run {run}/{runs}: {strike}", flush=True)

@@ -7,7 +7,7 @@ import copy
 import random
 
 from tests.faults.harness import Event, Outcome
-from tests.soak.run import STEPS, differences, draw_schedule, draw_strike
+from tests.soak.run import STEPS, differences, draw_schedule, draw_strike, struck_nodes
 from tests.system.test_replicas import SERVICES, Strike
 
 
@@ -39,6 +39,17 @@ def test_a_strike_kills_a_node_or_none_and_a_leader_or_follower_of_some_services
     assert {len(s.replicas) for s in strikes} == {1, 2, 3, 4}
     said = str(Strike(9, 0, {"documents": "follower"}))
     assert said == "after step 9: follower of documents"
+
+
+def test_ten_replicated_runs_strike_every_nats_node_and_none_at_least_twice():
+    for seed in range(100):
+        rng = random.Random(seed)
+        nodes = struck_nodes(rng, 10)
+        assert len(nodes) == 10
+        assert all(nodes.count(node) >= 2 for node in (0, 1, 2, 3)), nodes
+    assert struck_nodes(random.Random(7), 10) == struck_nodes(random.Random(7), 10)
+    assert sorted(struck_nodes(random.Random(3), 4)) == [0, 1, 2, 3]
+    assert draw_strike(random.Random(5), 2).nats_node == 2
 
 
 def _outcome() -> Outcome:
