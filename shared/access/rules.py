@@ -231,10 +231,10 @@ def _verifier_of(app: Any) -> TokenVerifier:
 async def authenticate(request: Request) -> Principal:
     """The app-wide dependency: who is calling, and whether the route admits them. From here
     to the end of the request, the principal is the actor recorded in the metadata of the
-    events it appends; `shared.http.requests.RequestContextMiddleware` gives each request an
-    actor of its own and restores the one before when the request ends. (A plain function,
-    not a generator that resets it: FastAPI's exit stack and cancel scope for a generator
-    dependency cost about 5% of a service's CPU on every request, profiled.)"""
+    events it appends; `RequestActor`, which `install_access` installs with it, gives each
+    request an actor of its own and restores the one before when the request ends. (A plain
+    function, not a generator that resets it: FastAPI's exit stack and cancel scope for a
+    generator dependency cost about 5% of a service's CPU on every request, profiled.)"""
     route = request.scope.get("route")
     endpoint = getattr(route, "endpoint", None)
     rule = rule_of(endpoint) if endpoint is not None else None
@@ -244,6 +244,22 @@ async def authenticate(request: Request) -> Principal:
     request.state.token_expires_at = expires_at
     context.actor.set(actor_of(principal))
     return principal
+
+
+class RequestActor:
+    """Each request's actor is its own: none until `authenticate` names one, and the one before
+    is back when the request ends, so that it never outlives its request where the app runs
+    in its caller's task (an app called in process, through httpx's ASGI transport)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = context.actor.set(None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.actor.reset(token)
 
 
 def judge(principal: Principal, rule: AccessRule | None, app: Any, method: str) -> None:
@@ -370,6 +386,7 @@ def install_access(
     app.state.stream_distributions = stream_distributions
     app.state.idempotency_scope = idempotency_scope
     app.state.access_gate = refuse_before_the_body
+    app.add_middleware(RequestActor)
     app.router.dependencies.append(Depends(authenticate))
     generate = app.openapi
 

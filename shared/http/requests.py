@@ -72,10 +72,6 @@ class RequestContextMiddleware:
             await send(message)
 
         token = context.request_id.set(request_id)
-        # No actor until the request's authentication names one (`shared.access.authenticate`
-        # sets it without resetting it): the one before is back when the request ends, so
-        # that it never outlives its request where the app runs in its caller's task.
-        actor = context.actor.set(None)
         try:
             # The request id is the correlation id of what the request appends (and of what
             # other services do about it): its lines carry both, to be found by either.
@@ -109,5 +105,4 @@ class RequestContextMiddleware:
                         request_id=request_id,
                     )
         finally:
-            context.actor.reset(actor)
             context.request_id.reset(token)

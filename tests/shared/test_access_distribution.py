@@ -509,6 +509,27 @@ async def test_the_callers_actor_ends_with_its_request(library):
     assert context.actor.get() is None
 
 
+async def test_the_callers_actor_ends_with_its_request_under_access_control_alone():
+    """The same where the app has access control and none of the HTTP conventions (as a
+    test's feed served in process): what names the actor also bounds it."""
+    app = FastAPI()
+    install_access(app, TokenVerifier.from_settings(token_settings()))
+    seen: list[str | None] = []
+
+    @app.get("/whoami")
+    @ANYONE
+    async def whoami() -> None:
+        seen.append(context.actor.get())
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cica.test") as http:
+        answer = await http.get("/whoami", headers=bearer(Role.AUDITOR))
+
+    assert answer.status_code == 200, answer.text
+    assert seen == ["auditor:dev:auditor"]
+    assert context.actor.get() is None
+
+
 # ------------------------------------------------------------------ idempotency per caller
 
 
