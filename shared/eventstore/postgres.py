@@ -104,6 +104,17 @@ and a statement sent in between fails so (seen by the PostgreSQL-restart fault t
 seven runs: the pool had handed the connection out in that instant)."""
 
 
+_GROUP_FAILURES: tuple[type[Exception], ...] = (
+    DBAPIError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    OSError,
+    *LOST_CONNECTION_ERRORS,
+)
+"""What a group's transaction on the driver fails with when the server refuses it or the
+connection fails under it: each of its requests is then tried alone (`_retry_alone`)."""
+
+
 DATABASE_AWAY: tuple[type[BaseException], ...] = (
     OSError,
     SQLAlchemyError,
@@ -222,6 +233,9 @@ _COLUMNS = (
 # The appending statements, as driver SQL ($n parameters): under the log's lock an append costs
 # two statements and the commit, whatever the size of the group.
 _LOCK = "LOCK TABLE events IN EXCLUSIVE MODE"
+# The lanes' first message: a transaction and the lock, in one round trip (the simple query
+# protocol runs both; the transaction stays open after it).
+_BEGIN_AND_LOCK = f"BEGIN ISOLATION LEVEL READ COMMITTED; {_LOCK}"
 # What deciding a group needs, in one round trip: the head of the log (kind 0), the last
 # version and the type of each stream the group appends to (kind 1; one index probe a stream),
 # and where any of the group's event ids is recorded already (kind 2).
@@ -481,7 +495,13 @@ class PostgresEventStore:
         hands the turn on, and commits. The next lane gathers while this one commits, and its
         LOCK waits behind this one's, so groups still commit one after the other, in the order
         their requests arrived, while the next group forms (and the callers prepare their
-        events) during this one's round trips and WAL flush."""
+        events) during this one's round trips and WAL flush.
+
+        A group goes to the driver itself (`on_the_driver`): BEGIN and LOCK in one message,
+        the state, the insert, COMMIT, four round trips where SQLAlchemy's transaction took
+        five, and none of its layers around each statement. If the server refuses the group,
+        or the connection fails under it, the connection is dropped (the server rolls the
+        transaction back) and each request is tried alone, through SQLAlchemy, as before."""
         while True:
             batch: list[_Request] = []
             await self._turn.acquire()
@@ -492,14 +512,15 @@ class PostgresEventStore:
                     self._queue.put_nowait(None)
                     return
                 batch.append(first)
-                async with self.engine.begin() as connection:
-                    await connection.exec_driver_sql(_LOCK)
+                async with on_the_driver(self.engine) as driver:
+                    await driver.execute(_BEGIN_AND_LOCK)
                     self._gather(batch)
                     self._turn.release()
                     turn = False
-                    outcomes = await self._write(connection, batch, locked=True)
+                    outcomes = await self._write_on_driver(driver, batch)
+                    await driver.execute("COMMIT")
                 _settle(batch, outcomes)
-            except DBAPIError as error:
+            except _GROUP_FAILURES as error:
                 if turn:
                     self._turn.release()
                     turn = False
@@ -527,7 +548,7 @@ class PostgresEventStore:
             batch.append(request)
             size += len(request.rows)
 
-    async def _retry_alone(self, batch: list[_Request], error: DBAPIError) -> None:
+    async def _retry_alone(self, batch: list[_Request], error: Exception) -> None:
         if len(batch) == 1:
             _fail(batch[0], error)
             return
@@ -574,15 +595,33 @@ class PostgresEventStore:
     ) -> list[AppendResult | Exception]:
         """Lock the log (unless `locked`: the caller has), decide each request, insert the
         accepted events. Returns each request's outcome in order; commits nothing itself."""
-        outcomes: list[AppendResult | Exception] = []
-        stream_ids = list({request.stream_id for request in batch})
-        all_ids = [row.event_id for request in batch for row in request.rows]
         if not locked:
             await connection.exec_driver_sql(_LOCK)
+        state = await connection.exec_driver_sql(_STATE, _state_arguments(batch))
+        outcomes, insert = self._plan(batch, state)
+        if insert is not None:
+            await connection.exec_driver_sql(_INSERT, insert)
+        return outcomes
+
+    async def _write_on_driver(
+        self, driver: Any, batch: list[_Request]
+    ) -> list[AppendResult | Exception]:
+        """`_write` on an asyncpg connection whose transaction holds the log's lock."""
+        state = await driver.fetch(_STATE, *_state_arguments(batch))
+        outcomes, insert = self._plan(batch, state)
+        if insert is not None:
+            await driver.execute(_INSERT, *insert)
+        return outcomes
+
+    def _plan(
+        self, batch: list[_Request], state: Any
+    ) -> tuple[list[AppendResult | Exception], tuple[Any, ...] | None]:
+        """Each request's outcome, given the log's state (the rows of `_STATE`), and the
+        arguments of `_INSERT` for the accepted events (None if there are none)."""
+        outcomes: list[AppendResult | Exception] = []
         position, prev_hash, last_instant = 0, GENESIS_HASH, None
         streams: dict[str, tuple[int, str]] = {}
         known: dict[uuid.UUID, tuple[str, int, int]] = {}
-        state = await connection.exec_driver_sql(_STATE, (stream_ids, all_ids))
         for kind, stream_id, at, version, stream_type, event_id, hash_, instant in state:
             if kind == 0:
                 position, prev_hash, last_instant = at, bytes(hash_), instant
@@ -637,11 +676,10 @@ class PostgresEventStore:
             versions[request.stream_id] = version
             streams.setdefault(request.stream_id, (version, request.stream_type))
             outcomes.append(AppendResult(request.stream_id, first, position, version))
-        if positions:
-            await connection.exec_driver_sql(
-                _INSERT, (*columns[:9], recorded_at, prev_hashes, hashes, str(position))
-            )
-        return outcomes
+        if not positions:
+            return outcomes, None
+        return outcomes, (*columns[:9], recorded_at, prev_hashes, hashes, str(position))
+
 
     @staticmethod
     def _decide(
@@ -878,6 +916,12 @@ def _transaction_of(connection: AsyncConnection) -> Any:
     its beginning to its end, and a new one for the next."""
     sync = connection.sync_connection
     return sync.get_transaction() if sync is not None else None
+
+
+def _state_arguments(batch: list[_Request]) -> tuple[list[str], list[uuid.UUID]]:
+    """`_STATE`'s arguments for `batch`: the streams it appends to, the event ids it holds."""
+    stream_ids = list({request.stream_id for request in batch})
+    return stream_ids, [row.event_id for request in batch for row in request.rows]
 
 
 def _settle(batch: list[_Request], outcomes: list[AppendResult | Exception]) -> None:

@@ -124,6 +124,50 @@ async def test_a_conflicting_append_fails_alone_and_the_others_of_its_batch_comm
     assert await count_rows(database_url) == 11
 
 
+async def test_a_group_the_server_refuses_is_tried_request_by_request_on_a_clean_connection(
+    database_url,
+):
+    """A group goes to the driver in a transaction of its own. When the server refuses it as a
+    whole (here a trigger refuses one stream's rows, which no check of the store foresees),
+    each request is tried alone: the refused one fails, the others commit. The group's
+    connection, left in an aborted transaction, is not handed back to the pool: with a pool of
+    one connection, every append after it would fail "current transaction is aborted"."""
+    refused = f"refused-{uuid.uuid4()}"
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "CREATE FUNCTION refuse_one_stream() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.stream_id = '{refused}' THEN RAISE EXCEPTION 'refused by the test'; END IF; "
+            "RETURN NEW; END $$; "
+            "CREATE TRIGGER refuse_one_stream BEFORE INSERT ON events "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_one_stream()"
+        )
+    finally:
+        await connection.close()
+    lonely = PostgresEventStore(
+        create_engine(database_url, pool_size=1, max_overflow=0), event_types
+    )
+    try:
+        accepted = [stream() for _ in range(5)]
+        results = await asyncio.gather(
+            *(lonely.append(s, [paragraph()], stream_type="draft", expected_version=0)
+              for s in accepted[:2]),
+            lonely.append(refused, [paragraph()], stream_type="draft", expected_version=0),
+            *(lonely.append(s, [paragraph()], stream_type="draft", expected_version=0)
+              for s in accepted[2:]),
+            return_exceptions=True,
+        )
+        assert "refused by the test" in str(results[2])
+        assert all(not isinstance(r, BaseException) for r in results[:2] + results[3:])
+        after = stream()
+        await lonely.append(after, [paragraph()], stream_type="draft", expected_version=0)
+        assert await lonely.stream_version(after) == 1
+        assert await count_rows(database_url) == 6
+        assert (await lonely.verify_chain()).ok
+    finally:
+        await close(lonely)
+
+
 async def test_concurrent_appends_are_group_committed(store, database_url):
     streams = [stream() for _ in range(64)]
     await asyncio.gather(
