@@ -11,9 +11,13 @@ request's expected version and event ids, gives the accepted events the next pos
 their hashes and inserts the group in one more statement, so positions are gapless and in
 commit order: a reader that has seen position N has seen everything before it. Two writers take
 turns: the next gathers its group and queues for the lock while the current one commits. A
-request that conflicts fails alone; the others in the batch commit. If the batch's transaction
-fails as a whole, each of its requests is retried in a transaction of its own, so one bad
-request cannot sink the others (a group queued behind it may then commit first).
+store that committed the last group knows the head and its streams' versions, so its next group
+is planned on them and written in one statement without the lock, which the unique keys and
+the statement's own checks refuse if the log moved meanwhile (`_write_at_head`); the group
+then goes the locked way. A request that conflicts fails alone; the others in the batch
+commit. If the batch's transaction fails as a whole, each of its requests is retried in a
+transaction of its own, so one bad request cannot sink the others (a group queued behind it may
+then commit first).
 
 How commands read. Every command reads its stream, decoded to the current models, before it
 decides (`read_decoded`, under `shared.commands.read_history` and `load`). A long stream would
@@ -82,6 +86,9 @@ NO_STREAM = 0
 """Pass as `expected_version` to append only if the stream does not exist yet."""
 _LANES = 2
 """Writers of one store: one commits while the next gathers its group and waits for the lock."""
+STREAM_VERSIONS_KEPT = 10_000
+"""Streams whose last version a store keeps from its own appends, for requests that expect no
+version (`_write_at_head`); one it does not keep sends its group the locked way."""
 HISTORY_CACHE_EVENTS = 20_000
 """Decoded events a store keeps for its commands by default (`StreamCache`): every stream of a
 small service, the busy streams of a large one; a decoded event of a few fields takes about a
@@ -215,6 +222,18 @@ class _Request:
         self.event_ids = frozenset(row.event_id for row in self.rows)
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What deciding a group gives: each request's outcome in order, `_INSERT`'s arguments
+    (None: nothing to insert), the head the insert leaves (position, hash, instant) and each
+    appended stream's last version and type."""
+
+    outcomes: list[AppendResult | Exception]
+    insert: tuple[Any, ...] | None
+    head: tuple[int, bytes, datetime] | None
+    streams: dict[str, tuple[int, str]]
+
+
 _COLUMNS = (
     events.c.position,
     events.c.event_id,
@@ -266,6 +285,35 @@ _INSERT = (
     f"SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text)"
 )
 
+# The group in one statement, planned on the head this store last committed (`_write_at_head`):
+# `_INSERT`'s rows, written only if the head's hash is $17 (which names its position too: the
+# position is in what it hashes) and each stream $14 is at version $15 (0: no such stream) of
+# type $16; the number of rows written (0: refused), and the notice when there are some.
+_INSERT_AT_HEAD = (
+    "WITH head AS (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1), "
+    "refused AS ("
+    "SELECT 1 WHERE (SELECT hash FROM head) IS DISTINCT FROM $17::bytea "
+    "UNION ALL "
+    "SELECT 1 FROM unnest($14::text[], $15::integer[], $16::text[]) "
+    "AS wanted(stream_id, version, stream_type) LEFT JOIN LATERAL ("
+    "SELECT e.version, e.stream_type FROM events AS e "
+    "WHERE e.stream_id = wanted.stream_id ORDER BY e.version DESC LIMIT 1) AS last ON true "
+    "WHERE coalesce(last.version, 0) <> wanted.version "
+    "OR last.stream_type <> wanted.stream_type), "
+    "inserted AS (INSERT INTO events (position, event_id, stream_id, stream_type, version, "
+    "event_type, schema_version, data, metadata, recorded_at, prev_hash, hash) "
+    "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
+    "data::jsonb, metadata::jsonb, $10::timestamptz, prev_hash, hash "
+    "FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::text[], "
+    "$7::smallint[], $8::text[], $9::text[], $11::bytea[], $12::bytea[]) "
+    "AS new (position, event_id, stream_id, stream_type, version, "
+    "event_type, schema_version, data, metadata, prev_hash, hash) "
+    "WHERE NOT EXISTS (SELECT 1 FROM refused) RETURNING 1), "
+    "appended AS (SELECT count(*) AS n FROM inserted), "
+    f"notified AS (SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text) FROM appended "
+    "WHERE appended.n > 0) "
+    "SELECT n FROM appended WHERE (SELECT count(*) FROM notified) >= 0"
+)
 
 # `read_all` on the driver: the same columns as _COLUMNS, bound parameters ($1 after, $2 limit).
 # JSONB comes as text and is decoded here by pydantic-core's JSON parser: the driver's text
@@ -404,6 +452,10 @@ class PostgresEventStore:
         self._writer: asyncio.Task[None] | None = None
         self._turn = asyncio.Lock()
         self._closed = False
+        # The log as this store last committed to it (`_write_at_head`): its head (position,
+        # hash, instant) and the last version and type of the streams it wrote.
+        self._head: tuple[int, bytes, datetime] | None = None
+        self._versions: OrderedDict[str, tuple[int, str]] = OrderedDict()
 
     # ----------------------------------------------------------------------------- appending
 
@@ -497,11 +549,13 @@ class PostgresEventStore:
         their requests arrived, while the next group forms (and the callers prepare their
         events) during this one's round trips and WAL flush.
 
-        A group goes to the driver itself (`on_the_driver`): BEGIN and LOCK in one message,
-        the state, the insert, COMMIT, four round trips where SQLAlchemy's transaction took
-        five, and none of its layers around each statement. If the server refuses the group,
-        or the connection fails under it, the connection is dropped (the server rolls the
-        transaction back) and each request is tried alone, through SQLAlchemy, as before."""
+        A group goes to the driver itself (`on_the_driver`). When this store knows the log's
+        head (it committed the last group), the group is planned on it and written in one
+        statement (`_write_at_head`), the turn held until it commits. Otherwise, or when that
+        statement finds the log moved: BEGIN and LOCK in one message, the state, the insert,
+        COMMIT, with the turn handed on once the lock is held. If the server refuses the
+        group, or the connection fails under it, the connection is dropped (the server rolls
+        the transaction back) and each request is tried alone, through SQLAlchemy."""
         while True:
             batch: list[_Request] = []
             await self._turn.acquire()
@@ -513,13 +567,18 @@ class PostgresEventStore:
                     return
                 batch.append(first)
                 async with on_the_driver(self.engine) as driver:
-                    await driver.execute(_BEGIN_AND_LOCK)
                     self._gather(batch)
-                    self._turn.release()
-                    turn = False
-                    outcomes = await self._write_on_driver(driver, batch)
-                    await driver.execute("COMMIT")
-                _settle(batch, outcomes)
+                    plan = await self._write_at_head(driver, batch)
+                    if plan is None:
+                        self._head = None
+                        await driver.execute(_BEGIN_AND_LOCK)
+                        self._gather(batch)
+                        self._turn.release()
+                        turn = False
+                        plan = await self._write_locked(driver, batch)
+                        await driver.execute("COMMIT")
+                    self._committed(plan)
+                _settle(batch, plan.outcomes)
             except _GROUP_FAILURES as error:
                 if turn:
                     self._turn.release()
@@ -581,6 +640,7 @@ class PostgresEventStore:
         rows = self._rows(stream_id, stream_type, events_, metadata)
         future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
         request = _Request(stream_id, stream_type, expected_version, rows, future)
+        self._head = None  # this transaction moves the head, if it commits
         (outcome,) = await self._write(connection, [request])
         if isinstance(outcome, Exception):
             raise outcome
@@ -598,27 +658,87 @@ class PostgresEventStore:
         if not locked:
             await connection.exec_driver_sql(_LOCK)
         state = await connection.exec_driver_sql(_STATE, _state_arguments(batch))
-        outcomes, insert = self._plan(batch, state)
-        if insert is not None:
-            await connection.exec_driver_sql(_INSERT, insert)
-        return outcomes
+        plan = self._plan(batch, state)
+        if plan.insert is not None:
+            await connection.exec_driver_sql(_INSERT, plan.insert)
+        return plan.outcomes
 
-    async def _write_on_driver(
-        self, driver: Any, batch: list[_Request]
-    ) -> list[AppendResult | Exception]:
+    async def _write_locked(self, driver: Any, batch: list[_Request]) -> _Plan:
         """`_write` on an asyncpg connection whose transaction holds the log's lock."""
         state = await driver.fetch(_STATE, *_state_arguments(batch))
-        outcomes, insert = self._plan(batch, state)
-        if insert is not None:
-            await driver.execute(_INSERT, *insert)
-        return outcomes
+        plan = self._plan(batch, state)
+        if plan.insert is not None:
+            await driver.execute(_INSERT, *plan.insert)
+        return plan
 
-    def _plan(
-        self, batch: list[_Request], state: Any
-    ) -> tuple[list[AppendResult | Exception], tuple[Any, ...] | None]:
+    async def _write_at_head(self, driver: Any, batch: list[_Request]) -> _Plan | None:
+        """The group in one statement and its own transaction, without the log's lock, planned
+        on the log as this store left it: the head it last committed, each stream at the
+        version its first request expects (or, for a request that expects none, the version
+        this store last wrote). None, having written nothing, when that is not how the log
+        stands, or the server refuses the group: then the caller takes the lock and reads.
+
+        Why no lock is needed. Positions are gapless, so whoever wrote after the head this
+        store knows took the position after it, and the insert meets that row in the primary
+        key (committed, or waited for until it is) and fails. The statement itself refuses
+        when the head's hash is not the one this store committed (the log restored to an
+        earlier state, or that position written again) or a stream's version or type is not
+        the one assumed; an event id recorded already fails its unique index. So the group
+        commits only on the very head and versions it was planned on, in one round trip,
+        with its NOTIFY; commit order stays position order, since a writer learns of this
+        group's positions only from its commit (this store) or under the lock, which waits
+        for the insert's transaction."""
+        head = self._head
+        if head is None:
+            return None
+        position, head_hash, head_instant = head
+        assumed: dict[str, tuple[int, str]] = {}
+        for request in batch:
+            if request.stream_id in assumed:
+                continue
+            if request.expected_version is not None:
+                assumed[request.stream_id] = (request.expected_version, request.stream_type)
+            elif (last := self._versions.get(request.stream_id)) is not None:
+                assumed[request.stream_id] = last
+            else:
+                return None
+        state: list[tuple[Any, ...]] = [
+            (1, stream_id, None, version, stream_type, None, None, None)
+            for stream_id, (version, stream_type) in assumed.items()
+            if version > 0
+        ]
+        state.append((0, None, position, None, None, None, head_hash, head_instant))
+        plan = self._plan(batch, state)
+        if plan.insert is None:
+            return None
+        checks = (
+            list(assumed),
+            [version for version, _ in assumed.values()],
+            [stream_type for _, stream_type in assumed.values()],
+            head_hash,
+        )
+        try:
+            appended = await driver.fetchval(_INSERT_AT_HEAD, *plan.insert, *checks)
+        except asyncpg.PostgresError as error:
+            log.debug("event_store.head_moved", error=type(error).__name__)
+            return None
+        return plan if appended else None
+
+    def _committed(self, plan: _Plan) -> None:
+        """Remember the head and the streams' versions `plan` left the log at."""
+        if plan.head is not None:
+            self._head = plan.head
+        for stream_id, last in plan.streams.items():
+            self._versions.pop(stream_id, None)
+            self._versions[stream_id] = last
+        while len(self._versions) > STREAM_VERSIONS_KEPT:
+            self._versions.popitem(last=False)
+
+    def _plan(self, batch: list[_Request], state: Any) -> _Plan:
         """Each request's outcome, given the log's state (the rows of `_STATE`), and the
-        arguments of `_INSERT` for the accepted events (None if there are none)."""
+        arguments of `_INSERT` for the accepted events."""
         outcomes: list[AppendResult | Exception] = []
+        touched: set[str] = set()
         position, prev_hash, last_instant = 0, GENESIS_HASH, None
         streams: dict[str, tuple[int, str]] = {}
         known: dict[uuid.UUID, tuple[str, int, int]] = {}
@@ -675,11 +795,13 @@ class PostgresEventStore:
                 prev_hash = digest
             versions[request.stream_id] = version
             streams.setdefault(request.stream_id, (version, request.stream_type))
+            touched.add(request.stream_id)
             outcomes.append(AppendResult(request.stream_id, first, position, version))
+        written = {stream: (versions[stream], streams[stream][1]) for stream in touched}
         if not positions:
-            return outcomes, None
-        return outcomes, (*columns[:9], recorded_at, prev_hashes, hashes, str(position))
-
+            return _Plan(outcomes, None, None, written)
+        insert = (*columns[:9], recorded_at, prev_hashes, hashes, str(position))
+        return _Plan(outcomes, insert, (position, prev_hash, recorded_at), written)
 
     @staticmethod
     def _decide(

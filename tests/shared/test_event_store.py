@@ -168,6 +168,80 @@ async def test_a_group_the_server_refuses_is_tried_request_by_request_on_a_clean
         await close(lonely)
 
 
+# A store that committed the last group plans the next on the head and versions it left and
+# writes it in one statement, without the log's lock; the statement refuses when the log is
+# not as planned. Each of these fails without one of its checks.
+
+
+async def positions_and_chain(store: PostgresEventStore, database_url: str) -> list[int]:
+    assert (await store.verify_chain()).ok
+    connection = await asyncpg.connect(database_url)
+    try:
+        return [r["position"] for r in await connection.fetch("SELECT position FROM events")]
+    finally:
+        await connection.close()
+
+
+async def test_a_head_gone_back_is_not_written_after_with_a_gap(store, database_url):
+    """The log restored to an earlier state (here its last row taken away): the store's next
+    group goes at the position after the head as it is now, not after the one it knew."""
+    await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+    await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+    await as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 2")
+
+    result = await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+
+    assert result.first_position == 2
+    assert sorted(await positions_and_chain(store, database_url)) == [1, 2]
+
+
+async def test_a_head_rewritten_by_another_writer_is_chained_on_as_it_is(store, database_url):
+    """The head at the position the store knows, but another row there (the last row taken
+    away and the position written again by another process): the next group chains on the
+    hash that row has, not on the one the store remembers."""
+    await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+    await as_superuser_without_triggers(database_url, "DELETE FROM events WHERE position = 1")
+    other = await replica(database_url)
+    try:
+        await other.append(stream(), [paragraph(7)], stream_type="draft", expected_version=0)
+    finally:
+        await close(other)
+
+    result = await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+
+    assert result.first_position == 2
+    assert sorted(await positions_and_chain(store, database_url)) == [1, 2]
+
+
+async def test_a_version_expected_beyond_the_streams_is_refused(store, database_url):
+    stream_id = stream()
+    await store.append(stream_id, [paragraph()], stream_type="draft", expected_version=0)
+
+    with pytest.raises(ConcurrencyError):
+        await store.append(stream_id, [paragraph(2)], stream_type="draft", expected_version=5)
+
+    assert await store.stream_version(stream_id) == 1
+    assert await count_rows(database_url) == 1
+
+
+async def test_a_store_writes_on_after_another_process_moved_the_head(store, database_url):
+    """Another process of the service appends between two of this store's groups: this one's
+    next group still goes after the other's, and a stale expected version is refused."""
+    mine = stream()
+    await store.append(mine, [paragraph()], stream_type="draft", expected_version=0)
+    other = await replica(database_url)
+    try:
+        await other.append(mine, [paragraph(2)], stream_type="draft", expected_version=1)
+        with pytest.raises(ConcurrencyError):
+            await store.append(mine, [paragraph(3)], stream_type="draft", expected_version=1)
+        result = await store.append(mine, [paragraph(3)], stream_type="draft", expected_version=2)
+    finally:
+        await close(other)
+
+    assert (result.first_position, result.version) == (3, 3)
+    assert sorted(await positions_and_chain(store, database_url)) == [1, 2, 3]
+
+
 async def test_concurrent_appends_are_group_committed(store, database_url):
     streams = [stream() for _ in range(64)]
     await asyncio.gather(
