@@ -23,14 +23,17 @@ the events to record (none, one or several); the kit does the rest::
 - `event_ids` gives the appended events ids of the caller's choosing (derived from the event a
   reaction follows, say: `derived_event_ids`), so that doing the same work twice records it
   once.
+- `Folds` keeps what a service's `decide` functions fold their streams to, so that a command
+  folds only the events that follow the last one it folded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID, uuid5
 
 from shared.eventstore.errors import ConcurrencyError
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from shared.eventstore.postgres import DecodedStream, PostgresEventStore
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 COMMAND_ATTEMPTS = 5
 """Times a command with no stated version is decided in all, when other writes keep getting
@@ -78,6 +82,80 @@ class Recorded:
     version: int
     events: list[DomainEvent]
     duplicate: bool = field(default=False, kw_only=True)
+
+
+FOLDED_STREAMS_KEPT = 1024
+"""Streams whose folded state a `Folds` keeps by default, least recently used first out."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Folded(Generic[S]):
+    count: int
+    """How many of the stream's events, from its first, `state` folds."""
+    last: DomainEvent
+    state: S
+
+
+class Folds(Generic[S]):
+    """What a service's commands fold their streams to (a document, a meeting), kept between
+    commands, so that a command folds only the events after the last one folded, not the
+    stream's whole history.
+
+    `fold(state, events)` applies `events` (each with the instant it was recorded) to `state`
+    (None: from the stream's start), changing it in place, and returns the result; `copy(state)`
+    gives a state of its own to fold on, which folding does not change the original through.
+
+    An entry is the state folded from a stream's first events, with the last of those events
+    itself: the very object the store decoded. The store gives the same objects again
+    while the log holds them (`PostgresEventStore.read_decoded`), so a history whose event at
+    that version is that object extends what was folded, and only its later events are folded,
+    onto a copy of the state kept. Any other history folds from the start: the store read the
+    stream afresh, the log was restored, the event was its own transaction's and rolled back.
+    The state is derived data, never the record: each caller gets a copy of its own, decides on
+    the version it read, and the append expects that version."""
+
+    def __init__(
+        self,
+        fold: Callable[[S | None, Iterable[tuple[DomainEvent, datetime]]], S | None],
+        copy: Callable[[S], S],
+        *,
+        streams: int = FOLDED_STREAMS_KEPT,
+    ) -> None:
+        self._fold = fold
+        self._copy = copy
+        self.streams = streams
+        self._entries: OrderedDict[str, _Folded[S]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def state(self, history: History) -> S | None:
+        """The state `history`'s events fold to (None: the stream holds none), of the
+        caller's own."""
+        events = history.events
+        entry = self._entries.get(history.stream_id)
+        if (
+            entry is not None
+            and 0 < entry.count <= len(events)
+            and events[entry.count - 1] is entry.last
+        ):
+            self._entries.move_to_end(history.stream_id)
+            if entry.count == len(events):
+                return self._copy(entry.state)
+            start = entry.count
+            state = self._fold(
+                self._copy(entry.state),
+                zip(events[start:], history.recorded_at[start:], strict=True),
+            )
+        else:
+            state = self._fold(None, history.timed())
+        if state is None or not events:
+            return state
+        self._entries.pop(history.stream_id, None)
+        self._entries[history.stream_id] = _Folded(len(events), events[-1], state)
+        while len(self._entries) > self.streams:
+            self._entries.popitem(last=False)
+        return self._copy(state)
 
 
 Decision = Sequence[DomainEvent] | DomainEvent | None

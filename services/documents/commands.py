@@ -24,7 +24,7 @@ from services.documents.events import (
 from services.documents.queries import taken_in_series
 from services.documents.symbols import Series, Symbol, next_number
 from shared.access import Distribution
-from shared.commands import History, Recorded, run_command
+from shared.commands import Folds, History, Recorded, run_command
 from shared.eventstore import NO_STREAM, ConcurrencyError, DomainEvent, PostgresEventStore
 from shared.retry import retrying
 
@@ -44,9 +44,15 @@ class Changed(Recorded):
     document: Document
 
 
+FOLDS: Folds[Document] = Folds(
+    lambda document, events: Document.fold(events, document), Document.copy
+)
+"""The documents commands have folded, kept for the next command on each (`Folds`)."""
+
+
 def document_of(history: History) -> Document:
-    """The document the stream holds; 404 when it holds none."""
-    document = Document.fold(history.timed())
+    """The document the stream holds, of the caller's own; 404 when it holds none."""
+    document = FOLDS.state(history)
     if document is None:
         raise DocumentNotFoundError(history.stream_id)
     return document

@@ -11,6 +11,7 @@ import pytest
 from services.documents import domain
 from services.documents.domain import (
     AmendmentNotOpenError,
+    Document,
     DocumentNotEditableError,
     InvalidAmendmentError,
     InvalidStatusChangeError,
@@ -20,6 +21,7 @@ from services.documents.domain import (
 )
 from services.documents.events import (
     AmendmentAction,
+    AmendmentDeclined,
     AmendmentProposed,
     AmendmentWithdrawn,
     DistributionChanged,
@@ -241,6 +243,36 @@ def test_taking_amendments_in_builds_the_next_text():
     new = domain.apply_amendments(ORIGINAL, document.open_amendments(), "en")
     assert [(p.id, p.text["en"]) for p in new.paragraphs] == [
         ("pp-a", "Recognizing change"), ("pp-rus", "Noting"), ("op-a", "We act together")]
+
+
+# ------------------------------------------------------------------------ folding on a copy
+
+
+def test_a_copy_of_a_document_takes_events_without_changing_the_original():
+    """The commands keep folded documents and fold the next events onto a copy
+    (`shared.commands.Folds`): every event must leave the document copied from as it was."""
+    incorporated, withdrawn, declined, closed = (proposed(s) for s in ("KAZ", "RUS", "CHN", "IND"))
+    original = given(incorporated, withdrawn, declined, closed, translation(0))
+    before = repr(original)
+
+    copy = original.copy()
+    Document.fold(
+        [
+            AmendmentWithdrawn(amendment_id=withdrawn.amendment_id, state="RUS"),
+            AmendmentDeclined(amendment_id=declined.amendment_id, reason="Out of scope"),
+            revised(1, incorporates=(incorporated.amendment_id,)),
+            translation(0, official=False),
+            DistributionChanged(distribution=GENERAL),
+            adopted(1),
+        ],
+        copy,
+    )
+
+    assert repr(original) == before
+    assert [r.status for r in copy.revisions] == [Status.DRAFT, Status.ADOPTED]
+    assert copy.amendments[incorporated.amendment_id].incorporated_in == 1
+    assert copy.amendments[closed.amendment_id].status is not original.amendments[
+        closed.amendment_id].status
 
 
 # ------------------------------------------------------------------------ language versions

@@ -1,11 +1,16 @@
 """A document as its events make it: a fold of its stream into its revisions (each with its
 text in every language it has, its date, its originator and its own status), its amendments
-and the decisions taken on it."""
+and the decisions taken on it.
+
+A revision, an amendment and an entry of the status history are frozen: applying an event
+replaces them rather than changing them, so a copy of a document (`Document.copy`, which copies
+only its lists and dicts) can be folded on without touching the document it was copied from
+(the commands keep folded documents between commands: `shared.commands.Folds`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -45,7 +50,7 @@ class LanguageStatus(StrEnum):
     """A translation for information: never to be taken for the official text."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Revision:
     number: int
     symbol: str
@@ -110,7 +115,7 @@ class AmendmentStatus(StrEnum):
     """Still open when the document was adopted."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Amendment:
     id: UUID
     state: str
@@ -138,7 +143,7 @@ class Amendment:
         return self.paragraph_id
 
 
-@dataclass
+@dataclass(frozen=True)
 class StatusEntry:
     status: Status
     revision: int
@@ -235,12 +240,26 @@ class Document:
 
     # ------------------------------------------------------------------------- folding
 
+    def copy(self) -> Document:
+        """A document of its own to apply events to: its lists and dicts copied, what they
+        hold shared (frozen, or events)."""
+        return replace(
+            self,
+            revisions=list(self.revisions),
+            status_history=list(self.status_history),
+            amendments=dict(self.amendments),
+            circulations=list(self.circulations),
+            companions=dict(self.companions),
+        )
+
     @classmethod
     def fold(
-        cls, events: Iterable[DomainEvent | tuple[DomainEvent, datetime | None]]
+        cls,
+        events: Iterable[DomainEvent | tuple[DomainEvent, datetime | None]],
+        document: Document | None = None,
     ) -> Document | None:
-        """The document the events describe (None for no events)."""
-        document: Document | None = None
+        """The document the events describe (None for no events), or `document` with them
+        applied (changed in place: give it a copy of its own)."""
         for item in events:
             event, at = item if isinstance(item, tuple) else (item, None)
             if isinstance(event, DraftCreated):
@@ -295,16 +314,24 @@ class Document:
                 self._settle(ids, status, event.revision)
             for amendment_id in event.incorporates:
                 if amendment_id in self.amendments:
-                    self.amendments[amendment_id].incorporated_in = event.revision
+                    self.amendments[amendment_id] = replace(
+                        self.amendments[amendment_id], incorporated_in=event.revision
+                    )
         elif isinstance(event, TranslationAdded):
             revision = self.revisions[event.revision]
-            revision.text = with_translation(revision.text, event)
-            if event.official:
-                revision.unofficial = revision.unofficial - {event.language}
-            else:
-                revision.unofficial = revision.unofficial | {event.language}
+            self.revisions[event.revision] = replace(
+                revision,
+                text=with_translation(revision.text, event),
+                unofficial=(
+                    revision.unofficial - {event.language}
+                    if event.official
+                    else revision.unofficial | {event.language}
+                ),
+            )
         elif isinstance(event, DocumentStatusChanged):
-            self.revisions[event.revision].status = event.status
+            self.revisions[event.revision] = replace(
+                self.revisions[event.revision], status=event.status
+            )
             self.status_history.append(
                 StatusEntry(
                     event.status,
@@ -342,18 +369,23 @@ class Document:
                 event.new_paragraph_id,
             )
         elif isinstance(event, AmendmentWithdrawn):
-            self.amendments[event.amendment_id].status = AmendmentStatus.WITHDRAWN
+            self.amendments[event.amendment_id] = replace(
+                self.amendments[event.amendment_id], status=AmendmentStatus.WITHDRAWN
+            )
         elif isinstance(event, AmendmentDeclined):
-            amendment = self.amendments[event.amendment_id]
-            amendment.status = AmendmentStatus.DECLINED
-            amendment.reason = event.reason
+            self.amendments[event.amendment_id] = replace(
+                self.amendments[event.amendment_id],
+                status=AmendmentStatus.DECLINED,
+                reason=event.reason,
+            )
 
     def _settle(self, ids: Iterable[UUID], status: AmendmentStatus, revision: int) -> None:
         for amendment_id in ids:
             amendment = self.amendments.get(amendment_id)
             if amendment is not None:
-                amendment.status = status
-                amendment.settled_in = revision
+                self.amendments[amendment_id] = replace(
+                    amendment, status=status, settled_in=revision
+                )
 
 
 def fold_until_revision(
