@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -112,14 +113,24 @@ class RevisionStatusOut(BaseModel):
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionStatusOut:
-        return cls(
-            revision=revision.number,
-            symbol=revision.symbol,
-            status=revision.status,
-            dated=revision.day,
-            originator=revision.originator,
-            held=revision.held,
-        )
+        """Made once for each revision: a revision is frozen (a change of its status or its
+        languages makes another), and every answer about its document lists them all, so a
+        document revised often made the same ones again on every write."""
+        made = _REVISION_STATUS.get(revision)
+        if made is None:
+            made = _REVISION_STATUS[revision] = cls(
+                revision=revision.number,
+                symbol=revision.symbol,
+                status=revision.status,
+                dated=revision.day,
+                originator=revision.originator,
+                held=revision.held,
+            )
+        return made
+
+
+_REVISION_STATUS: WeakKeyDictionary[Revision, RevisionStatusOut] = WeakKeyDictionary()
+"""`RevisionStatusOut.of` of each revision alive (one is kept by the commands' `Folds`)."""
 
 
 class DocumentOut(BaseModel):

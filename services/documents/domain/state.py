@@ -50,8 +50,11 @@ class LanguageStatus(StrEnum):
     """A translation for information: never to be taken for the official text."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Revision:
+    """One revision of a document. Frozen, and the same only as itself (compared and hashed
+    by identity): a change makes another."""
+
     number: int
     symbol: str
     text: DocumentText
