@@ -27,6 +27,7 @@ from shared.eventstore import (
     StreamTypeMismatchError,
     create_engine,
 )
+from shared.eventstore.postgres import NOTIFY_CHANNEL
 from tests.database import as_superuser_without_triggers, opened_store
 
 event_types = EventTypes()
@@ -180,6 +181,23 @@ async def positions_and_chain(store: PostgresEventStore, database_url: str) -> l
         return [r["position"] for r in await connection.fetch("SELECT position FROM events")]
     finally:
         await connection.close()
+
+
+async def test_each_group_notifies_its_head_whichever_way_it_is_written(store, database_url):
+    """The followers (projections, the relay, live streams) wake on the log's notice: a group
+    written in one statement at the known head sends it as the locked way does."""
+    listener = await asyncpg.connect(database_url)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await listener.add_listener(NOTIFY_CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+    try:
+        await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+        mine = stream()
+        await store.append(mine, [paragraph()], stream_type="draft", expected_version=0)
+        await store.append(mine, [paragraph(2)], stream_type="draft", expected_version=1)
+        payloads = [await asyncio.wait_for(heard.get(), 5) for _ in range(3)]
+    finally:
+        await listener.close()
+    assert payloads == ["1", "2", "3"]
 
 
 async def test_a_head_gone_back_is_not_written_after_with_a_gap(store, database_url):
