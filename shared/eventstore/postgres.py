@@ -480,7 +480,9 @@ class PostgresEventStore:
         self._queue.put_nowait(request)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_forever(), name="event-store-writer")
-        return await asyncio.shield(request.future)
+        # Awaited as it is: a caller cancelled meanwhile cancels only its future, which the
+        # writer then leaves alone (`_settle`); the request is still written with its group.
+        return await request.future
 
     def _rows(
         self,

@@ -260,6 +260,29 @@ async def test_a_store_writes_on_after_another_process_moved_the_head(store, dat
     assert sorted(await positions_and_chain(store, database_url)) == [1, 2, 3]
 
 
+async def test_a_caller_cancelled_while_its_append_waits_leaves_the_others_answered(store):
+    """A caller that gives up (its request cancelled) does not withdraw what it queued: its
+    events are written with their group, every other caller gets its answer, and the store
+    goes on."""
+    streams = [stream() for _ in range(5)]
+    tasks = [
+        asyncio.create_task(
+            store.append(s, [paragraph()], stream_type="draft", expected_version=0)
+        )
+        for s in streams
+    ]
+    await asyncio.sleep(0)  # each has queued its request and waits for its answer
+    tasks[2].cancel()
+
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert isinstance(results[2], asyncio.CancelledError)
+    assert [r.version for r in results[:2] + results[3:]] == [1, 1, 1, 1]
+    assert await store.stream_version(streams[2]) == 1
+    after = await store.append(stream(), [paragraph()], stream_type="draft", expected_version=0)
+    assert after.version == 1
+
+
 async def test_concurrent_appends_are_group_committed(store, database_url):
     streams = [stream() for _ in range(64)]
     await asyncio.gather(
