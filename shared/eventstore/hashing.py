@@ -17,6 +17,7 @@ unchanged (NUL characters, non-finite numbers, numbers of magnitude 2**53 or mor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -249,10 +250,11 @@ def document_parts(
         (
             b'{"data":',
             canonical_json(data) if data_json is None else data_json,
-            b',"event_id":',
-            canonical_json(str(event_id)),
-            b',"event_type":',
-            canonical_json(event_type),
+            b',"event_id":"',
+            # An id's hyphenated hex needs no escape: JCS writes it as it is, in quotes.
+            str(event_id).encode("ascii"),
+            b'","event_type":',
+            _canonical_name(event_type),
             b',"metadata":',
             canonical_json(metadata) if metadata_json is None else metadata_json,
             b',"position":',
@@ -263,13 +265,20 @@ def document_parts(
             b',"schema_version":',
             _integer(schema_version),
             b',"stream_id":',
-            canonical_json(stream_id),
+            _canonical_name(stream_id),
             b',"stream_type":',
-            canonical_json(stream_type),
+            _canonical_name(stream_type),
             b',"version":',
         )
     )
     return head, tail
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_name(name: str) -> bytes:
+    """`canonical_json` of an event type, a stream id or a stream type, kept per name: every
+    event of a group says the same few again (the cache holds names, never data)."""
+    return canonical_json(name)
 
 
 def finish_document(

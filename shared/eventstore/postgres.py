@@ -508,23 +508,28 @@ class PostgresEventStore:
         event: DomainEvent | NewEvent,
         metadata: dict[str, Any] | None,
     ) -> _Row:
-        new = event if isinstance(event, NewEvent) else NewEvent(event)
-        payload = new.payload
-        if payload.event_type not in self.event_types:
+        if isinstance(event, NewEvent):
+            payload, event_id, extra = event.payload, event.event_id, event.metadata
+        else:
+            payload, event_id, extra = event, None, None
+        event_type, schema_version = payload.event_type, payload.schema_version
+        if event_type not in self.event_types:
             raise InvalidEventError(f"{type(payload).__name__} is not a registered event type")
         data = payload.model_dump(mode="json")
         meta = _context_metadata()
-        meta.update(metadata or {})
-        meta.update(new.metadata or {})
-        event_id = new.event_id or uuid.uuid4()
+        if metadata:
+            meta.update(metadata)
+        if extra:
+            meta.update(extra)
+        event_id = event_id or uuid.uuid4()
         data_text, data_plain = canonical_text(data, check_storable(data, "data"))
         meta_text, meta_plain = canonical_text(meta, check_storable(meta, "metadata"))
         document = document_parts(
             event_id=event_id,
             stream_id=stream_id,
             stream_type=stream_type,
-            event_type=payload.event_type,
-            schema_version=payload.schema_version,
+            event_type=event_type,
+            schema_version=schema_version,
             data=data,
             metadata=meta,
             data_json=data_text.encode("utf-8"),
@@ -532,8 +537,8 @@ class PostgresEventStore:
         )
         return _Row(
             event_id=event_id,
-            event_type=payload.event_type,
-            schema_version=payload.schema_version,
+            event_type=event_type,
+            schema_version=schema_version,
             # JSONB keeps values, not text: the canonical text stores the same value, except
             # that JCS writes a float such as 1.0 as 1, so a value with floats goes as JSON.
             data_text=data_text if data_plain else json.dumps(data, ensure_ascii=False),
