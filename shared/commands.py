@@ -108,7 +108,7 @@ class Folds(Generic[S]):
     An entry is the state folded from a stream's first events, with the last of those events
     itself: the very object the store decoded. The store gives the same objects again
     while the log holds them (`PostgresEventStore.read_decoded`), so a history whose event at
-    that version is that object extends what was folded, and only its later events are folded,
+    that place is that object extends what was folded, and only its later events are folded,
     onto a copy of the state kept. Any other history folds from the start: the store read the
     stream afresh, the log was restored, the event was its own transaction's and rolled back.
     The state is derived data, never the record: each caller gets a copy of its own, decides on

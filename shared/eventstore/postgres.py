@@ -85,7 +85,8 @@ MAX_NAME_LENGTH = 512
 NO_STREAM = 0
 """Pass as `expected_version` to append only if the stream does not exist yet."""
 _LANES = 2
-"""Writers of one store: one commits while the next gathers its group and waits for the lock."""
+"""Writers of one store: one commits while the next gathers its group and waits for the lock
+(or, when the one committing writes without the lock, for it to end: `_lane`)."""
 STREAM_VERSIONS_KEPT = 10_000
 """Streams whose last version a store keeps from its own appends, for requests that expect no
 version (`_write_at_head`); one it does not keep sends its group the locked way."""
@@ -271,17 +272,21 @@ _STATE = (
     "(SELECT 2, stream_id, position, version, NULL, event_id, NULL, NULL "
     "FROM events WHERE event_id = ANY($2::uuid[]))"
 )
-# The whole group in one statement, column arrays unnested, and the notice of the new head
-# (delivered at commit, like the rows).
-_INSERT = (
-    "WITH inserted AS (INSERT INTO events (position, event_id, stream_id, stream_type, version, "
+# The group's rows, column arrays unnested ($1-$12; $13 is the new head, for the notice).
+_INSERT_ROWS = (
+    "INSERT INTO events (position, event_id, stream_id, stream_type, version, "
     "event_type, schema_version, data, metadata, recorded_at, prev_hash, hash) "
     "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
     "data::jsonb, metadata::jsonb, $10::timestamptz, prev_hash, hash "
     "FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::text[], "
     "$7::smallint[], $8::text[], $9::text[], $11::bytea[], $12::bytea[]) "
     "AS new (position, event_id, stream_id, stream_type, version, "
-    "event_type, schema_version, data, metadata, prev_hash, hash) RETURNING 1) "
+    "event_type, schema_version, data, metadata, prev_hash, hash) "
+)
+# The whole group in one statement, and the notice of the new head (delivered at commit, like
+# the rows).
+_INSERT = (
+    f"WITH inserted AS ({_INSERT_ROWS}RETURNING 1) "
     f"SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text)"
 )
 
@@ -300,15 +305,7 @@ _INSERT_AT_HEAD = (
     "WHERE e.stream_id = wanted.stream_id ORDER BY e.version DESC LIMIT 1) AS last ON true "
     "WHERE coalesce(last.version, 0) <> wanted.version "
     "OR last.stream_type <> wanted.stream_type), "
-    "inserted AS (INSERT INTO events (position, event_id, stream_id, stream_type, version, "
-    "event_type, schema_version, data, metadata, recorded_at, prev_hash, hash) "
-    "SELECT position, event_id, stream_id, stream_type, version, event_type, schema_version, "
-    "data::jsonb, metadata::jsonb, $10::timestamptz, prev_hash, hash "
-    "FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::integer[], $6::text[], "
-    "$7::smallint[], $8::text[], $9::text[], $11::bytea[], $12::bytea[]) "
-    "AS new (position, event_id, stream_id, stream_type, version, "
-    "event_type, schema_version, data, metadata, prev_hash, hash) "
-    "WHERE NOT EXISTS (SELECT 1 FROM refused) RETURNING 1), "
+    f"inserted AS ({_INSERT_ROWS}WHERE NOT EXISTS (SELECT 1 FROM refused) RETURNING 1), "
     "appended AS (SELECT count(*) AS n FROM inserted), "
     f"notified AS (SELECT pg_notify('{NOTIFY_CHANNEL}', $13::text) FROM appended "
     "WHERE appended.n > 0) "
@@ -658,12 +655,11 @@ class PostgresEventStore:
         return outcome
 
     async def _write(
-        self, connection: AsyncConnection, batch: list[_Request], *, locked: bool = False
+        self, connection: AsyncConnection, batch: list[_Request]
     ) -> list[AppendResult | Exception]:
-        """Lock the log (unless `locked`: the caller has), decide each request, insert the
-        accepted events. Returns each request's outcome in order; commits nothing itself."""
-        if not locked:
-            await connection.exec_driver_sql(_LOCK)
+        """Lock the log, decide each request, insert the accepted events, in the transaction
+        of `connection`. Returns each request's outcome in order; commits nothing itself."""
+        await connection.exec_driver_sql(_LOCK)
         state = await connection.exec_driver_sql(_STATE, _state_arguments(batch))
         plan = self._plan(batch, state)
         if plan.insert is not None:

@@ -99,7 +99,8 @@ def test_a_fold_that_fails_midway_leaves_the_kept_state_as_it_was():
 
 
 def test_a_stream_with_no_state_is_not_kept_and_the_least_recent_go_first():
-    kept = folds(Counting(), streams=2)
+    fold = Counting()
+    kept = folds(fold, streams=2)
     assert kept.state(history("empty", [])) is None
     assert len(kept) == 0
     streams = {name: [Noted(n=1)] for name in ("a", "b", "c")}
@@ -108,8 +109,7 @@ def test_a_stream_with_no_state_is_not_kept_and_the_least_recent_go_first():
     kept.state(history("a", streams["a"]))  # a used last: b goes first
     kept.state(history("c", streams["c"]))
 
-    fold = Counting()
-    kept._fold = fold  # the next folds counted
+    fold.folded.clear()  # the next folds counted
     kept.state(history("a", streams["a"]))
     kept.state(history("b", streams["b"]))
     assert fold.folded == [1], "a was still kept, b had gone"
