@@ -15,7 +15,13 @@ them. For a POST that carries the header:
   a 412 answered to a stale If-Match is never replayed to one that sends a fresh one); while
   the first request with the key is still running: 409 with ``Retry-After``;
 - a ``pending`` row that nothing has kept alive for a whole lease (its request's process died)
-  is taken over by the next request that has the same fingerprint.
+  is taken over by the next request that has the same fingerprint;
+- an answer to keep, or a key to give up, that the database does not take because it is away
+  for a moment (a restart, a dropped connection) is written once it is back, within
+  `DEFERRED_OUTCOME_LIMIT`: the client has its answer meanwhile, and a retry with the key gets
+  the 409 until then, not for a whole lease (a 503 answered in the outage would otherwise hold
+  its key for up to the lease, 60 s by default; an answer not kept would be run again). A
+  process that stops before then leaves them to the lease, as one that dies does.
 
 A claim must not be taken over while its request still runs, or the command runs twice. Two
 things see to it:
@@ -62,6 +68,8 @@ import contextlib
 import hashlib
 import json
 import re
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,12 +79,13 @@ import structlog
 from sqlalchemy import ColumnElement, Interval, and_, delete, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.eventstore.schema import idempotency_keys
-from shared.http.problems import ProblemError, problem_response
+from shared.http.problems import ProblemError, database_unavailable, problem_response
 from shared.http.text import read_body, replaying
 
 if TYPE_CHECKING:
@@ -89,6 +98,13 @@ REPLAYED_HEADER = "idempotent-replayed"
 DEFAULT_LEASE = timedelta(seconds=60)
 # The headers of an answer that a replay repeats (with the status and the body).
 REPLAYED_RESPONSE_HEADERS = frozenset({"content-type", "etag", "location"})
+
+DEFERRED_OUTCOME_LIMIT = timedelta(minutes=10)
+"""How long an outcome the database missed (an answer to keep, a key to give up) is tried
+again; past it, the claim is left to its lease (a retry then takes it over and runs again)."""
+_DEFERRED_MOST = 10_000  # outcomes waiting at once (those of the requests in flight in an outage)
+_DEFERRED_FIRST_PAUSE = 0.1  # seconds before the next attempt, doubled after each failure...
+_DEFERRED_LONGEST_PAUSE = 1.0  # ...up to this: less than the 409's Retry-After
 
 _VALID_KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _CLAIM_ATTEMPTS = 3
@@ -254,6 +270,24 @@ class _Claimed:
             log.warning("idempotency.claim_lost", key=self.key, when=when)
 
 
+@dataclass
+class _Outcome:
+    """What became of a claimed request, to be written: its answer kept (an UPDATE) or its key
+    given up (a DELETE), `statement` conditional on the claim (`_Claimed.owned`)."""
+
+    engine: AsyncEngine
+    claim: _Claimed
+    statement: Executable
+    when: str  # "storing its answer", "releasing its key": what `found_lost` says
+    until: float = 0.0  # time.monotonic() past which it is no longer tried, once deferred
+
+    async def write(self) -> None:
+        async with self.engine.begin() as connection:
+            written = (await connection.execute(self.statement)).rowcount
+        if not written:
+            self.claim.found_lost(self.when)
+
+
 class _Heartbeat:
     """Keeps a claim alive while its request runs: refreshes its ``updated_at`` every `every`
     seconds, in a transaction of its own each time, until `stop`. A beat that cannot reach the
@@ -316,6 +350,8 @@ class IdempotencyMiddleware:
         self.app = app
         self.lease = lease
         self.methods = frozenset(method.upper() for method in methods)
+        self._deferred: deque[_Outcome] = deque()
+        self._deferred_writer: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in self.methods:
@@ -474,18 +510,71 @@ class IdempotencyMiddleware:
                 updated_at=func.now(),
             )
         )
-        async with engine.begin() as connection:
-            stored = (await connection.execute(statement)).rowcount
-        if not stored:
-            claim.found_lost("storing its answer")
+        await self._settle(_Outcome(engine, claim, statement, "storing its answer"))
 
     async def _release(self, engine: AsyncEngine, claim: _Claimed) -> None:
         """Give the key up (no answer to keep), if the claim is still this request's."""
         statement = delete(idempotency_keys).where(claim.owned())
-        async with engine.begin() as connection:
-            released = (await connection.execute(statement)).rowcount
-        if not released:
-            claim.found_lost("releasing its key")
+        await self._settle(_Outcome(engine, claim, statement, "releasing its key"))
+
+    async def _settle(self, outcome: _Outcome) -> None:
+        """Write `outcome` now; if the database does not answer, once it is back (deferred)."""
+        try:
+            await outcome.write()
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            self._defer(outcome, error)
+
+    def _defer(self, outcome: _Outcome, error: Exception) -> None:
+        """Queue `outcome` for `_write_deferred`, starting it if it is not running."""
+        log.warning(
+            "idempotency.outcome_deferred",
+            key=outcome.claim.key,
+            when=outcome.when,
+            error=repr(error),
+        )
+        if len(self._deferred) >= _DEFERRED_MOST:
+            self._abandon(self._deferred.popleft(), "too many waiting")
+        outcome.until = time.monotonic() + DEFERRED_OUTCOME_LIMIT.total_seconds()
+        self._deferred.append(outcome)
+        if self._deferred_writer is None or self._deferred_writer.done():
+            self._deferred_writer = asyncio.create_task(
+                self._write_deferred(), name="idempotency-deferred-outcomes"
+            )
+
+    async def _write_deferred(self) -> None:
+        """Write the deferred outcomes, oldest first: one attempt at a time while the database
+        is away (pausing twice as long after each failure, up to `_DEFERRED_LONGEST_PAUSE`),
+        the rest at once when one is written."""
+        pause = _DEFERRED_FIRST_PAUSE
+        while self._deferred:
+            await asyncio.sleep(pause)
+            outcome = self._deferred[0]
+            if time.monotonic() > outcome.until:
+                self._abandon(self._deferred.popleft(), "the database was away too long")
+                continue
+            try:
+                await outcome.write()
+            except Exception as error:
+                if database_unavailable(error):
+                    pause = min(max(2 * pause, _DEFERRED_FIRST_PAUSE), _DEFERRED_LONGEST_PAUSE)
+                    continue
+                self._abandon(self._deferred.popleft(), repr(error))
+                continue
+            self._deferred.popleft()
+            log.info("idempotency.outcome_written", key=outcome.claim.key, when=outcome.when)
+            pause = 0.0
+
+    @staticmethod
+    def _abandon(outcome: _Outcome, reason: str) -> None:
+        """Leave the claim to its lease: a retry with its fingerprint takes it over then."""
+        log.error(
+            "idempotency.outcome_abandoned",
+            key=outcome.claim.key,
+            when=outcome.when,
+            reason=reason,
+        )
 
 
 async def forget_idempotency_keys(engine: AsyncEngine, *, older_than: timedelta) -> int:

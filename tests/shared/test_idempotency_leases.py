@@ -1,7 +1,9 @@
 """Idempotency-Key claims and their lease, on real PostgreSQL: a claim is kept alive while its
 request runs, so a handler slower than the lease runs once; a claim whose process is gone is
-still taken over; and a request whose claim was taken over anyway (its process paused past
-the lease) neither stores its answer over the new claim's nor releases the new claim's key."""
+still taken over; a request whose claim was taken over anyway (its process paused past
+the lease) neither stores its answer over the new claim's nor releases the new claim's key;
+and an answer to keep or a key to give up that the database missed (it was away for a moment)
+is written once it is back, not left to the lease."""
 
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ from structlog.testing import capture_logs
 
 from shared.eventstore import create_engine
 from shared.eventstore.schema import idempotency_keys
-from shared.http import install_http_conventions
+from shared.http import idempotency, install_http_conventions
 from shared.http.idempotency import request_fingerprint
 from shared.http.problems import ProblemError
+from tests.cuttable_link import CuttableLink
 from tests.polling import eventually
 
 SHORT_LEASE = timedelta(seconds=2)
@@ -322,3 +325,121 @@ async def test_the_heartbeat_ends_with_its_request_even_a_cancelled_one(
     assert released is None, "a cancelled request releases its key"
     assert answered.status_code == 201
     assert heartbeats() == []
+
+
+# ------------------------------------------------------------ the database away at the end
+
+BACK_WITHIN = 15.0
+"""Seconds a retry may take to get through once the database is back: well within LONG_LEASE,
+which is what it took when the outcome was left to the lease."""
+
+
+@asynccontextmanager
+async def through_link(database_url: str) -> AsyncIterator[tuple[CuttableLink, AsyncEngine]]:
+    """An engine whose connections to the database go through a link the test can cut."""
+    async with CuttableLink(database_url) as link:
+        engine = create_engine(link.url)
+        try:
+            yield link, engine
+        finally:
+            await engine.dispose()
+
+
+async def retried_while_in_progress(client: httpx.AsyncClient, key: str) -> httpx.Response:
+    """The request with `key` sent again, as Retry-After says, while its key is in progress."""
+    deadline = asyncio.get_running_loop().time() + BACK_WITHIN
+    while True:
+        answer = await admit(client, key)
+        in_progress = answer.status_code == 409
+        if not in_progress or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(float(answer.headers["Retry-After"]))
+
+
+def logged(logs: list[dict[str, Any]], event: str) -> list[str]:
+    return [entry["when"] for entry in logs if entry["event"] == event]
+
+
+async def test_a_key_the_database_could_not_release_is_released_once_it_is_back(
+    database_url: str, runs: Runs
+) -> None:
+    """A 503 answered while the database is away, then a retry with the same key: it runs as
+    soon as the database is back, not a lease later (the release used to fail with it)."""
+    key, runs.failing = a_key(), {1}
+    async with through_link(database_url) as (link, engine), client_of(
+        engine, runs, LONG_LEASE
+    ) as client:
+        with capture_logs() as logs:
+            failing = admit(client, key)
+            await eventually(lambda: runs.started, what="the first request runs")
+            link.cut()
+            runs.open(1)
+            failed = await failing
+            claim_refused = await admit(client, a_key())  # a new key meanwhile
+            link.mend()
+            runs.open(2)
+            retried = await retried_while_in_progress(client, key)
+
+    assert failed.status_code == 503, failed.text
+    assert claim_refused.status_code == 503, claim_refused.text
+    assert retried.status_code == 201, retried.text
+    assert retried.json() == {"state": "KWT", "run": 2}
+    assert logged(logs, "idempotency.outcome_deferred") == ["releasing its key"]
+    assert logged(logs, "idempotency.outcome_written") == ["releasing its key"]
+
+
+async def test_an_answer_the_database_could_not_keep_is_kept_once_it_is_back(
+    database_url: str, runs: Runs
+) -> None:
+    """The command's answer reaches its client while the database is away; a retry with the
+    key gets that answer replayed once the database is back, and the command ran once."""
+    key = a_key()
+    async with through_link(database_url) as (link, engine), client_of(
+        engine, runs, LONG_LEASE
+    ) as client:
+        with capture_logs() as logs:
+            running = admit(client, key)
+            await eventually(lambda: runs.started, what="the request runs")
+            link.cut()
+            runs.open(1)
+            answered = await running
+            link.mend()
+            runs.open(2)
+            retried = await retried_while_in_progress(client, key)
+
+    assert answered.status_code == 201, answered.text
+    assert answered.json() == {"state": "KWT", "run": 1}
+    assert retried.status_code == 201, retried.text
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.json() == answered.json()
+    assert runs.started == ["KWT"]
+    assert logged(logs, "idempotency.outcome_written") == ["storing its answer"]
+
+
+async def test_an_outcome_the_database_missed_too_long_is_left_to_the_lease(
+    database_url: str, runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tried again for `DEFERRED_OUTCOME_LIMIT` only: then the claim stays pending, and the
+    lease (the takeover) is what frees it, as for a process that died."""
+    monkeypatch.setattr(idempotency, "DEFERRED_OUTCOME_LIMIT", timedelta(seconds=0.5))
+    key, runs.failing = a_key(), {1}
+    async with through_link(database_url) as (link, engine), client_of(
+        engine, runs, LONG_LEASE
+    ) as client:
+        with capture_logs() as logs:
+            failing = admit(client, key)
+            await eventually(lambda: runs.started, what="the first request runs")
+            link.cut()
+            runs.open(1)
+            failed = await failing
+            await eventually(
+                lambda: logged(logs, "idempotency.outcome_abandoned"), what="the release given up"
+            )
+            link.mend()
+            left = await row_of(engine, key)
+            retried = await admit(client, key)
+
+    assert failed.status_code == 503
+    assert left is not None and left.state == "pending", "left to its lease"
+    assert retried.status_code == 409
+    assert logged(logs, "idempotency.outcome_written") == []
