@@ -242,24 +242,46 @@ async def run_command(
     append joins the other commands' appends waiting at that moment in one transaction of the
     log (one lock, one insert, one flush for the group), where each is checked against the
     version its command read, as `append_in` checks it."""
-    async for attempt in retrying(
-        on=ConcurrencyError, attempts=COMMAND_ATTEMPTS if expected is None else 1
-    ):
+    attempts = COMMAND_ATTEMPTS if expected is None else 1
+    # The first attempt outside tenacity: its retrying state is a reference cycle that only
+    # the garbage collector frees, one a command, which under load set off full collections
+    # (the event log's history the service holds makes each a long one). Only a command that
+    # met another write goes through `retrying`, for the attempts it has left.
+    try:
+        return await _read_decide_append(store, stream_id, stream_type, decide, expected, event_ids)
+    except ConcurrencyError:
+        if attempts == 1:
+            raise
+    async for attempt in retrying(on=ConcurrencyError, attempts=attempts - 1):
         with attempt:
-            history = _history(stream_id, await store.read_committed(stream_id))
-            if expected is not None and expected != history.version:
-                raise ConcurrencyError(stream_id, expected, history.version)
-            new = _as_list(decide(history))
-            if not new:
-                return Recorded(stream_id, history.version, [])
-            result = await store.append(
-                stream_id,
-                _with_ids(new, history.version, event_ids),
-                stream_type=stream_type,
-                expected_version=history.version,
+            return await _read_decide_append(
+                store, stream_id, stream_type, decide, expected, event_ids
             )
-            return Recorded(stream_id, result.version, new, duplicate=result.duplicate)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def _read_decide_append(
+    store: PostgresEventStore,
+    stream_id: str,
+    stream_type: str,
+    decide: Decide,
+    expected: int | None,
+    event_ids: EventIds | None,
+) -> Recorded:
+    """One attempt of `run_command`."""
+    history = _history(stream_id, await store.read_committed(stream_id))
+    if expected is not None and expected != history.version:
+        raise ConcurrencyError(stream_id, expected, history.version)
+    new = _as_list(decide(history))
+    if not new:
+        return Recorded(stream_id, history.version, [])
+    result = await store.append(
+        stream_id,
+        _with_ids(new, history.version, event_ids),
+        stream_type=stream_type,
+        expected_version=history.version,
+    )
+    return Recorded(stream_id, result.version, new, duplicate=result.duplicate)
 
 
 def _with_ids(

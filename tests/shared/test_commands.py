@@ -9,7 +9,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shared.commands import History, derived_event_ids, in_transaction, read_history, run_command
+from shared.commands import (
+    COMMAND_ATTEMPTS,
+    History,
+    derived_event_ids,
+    in_transaction,
+    read_history,
+    run_command,
+)
 from shared.eventstore import ConcurrencyError, DomainEvent, EventTypes
 from shared.eventstore.postgres import PostgresEventStore
 from tests.database import opened_store
@@ -80,6 +87,59 @@ async def test_a_command_with_a_stated_version_gets_the_conflict_and_appends_not
 
     assert decided == [1]
     assert await numbers(store, stream_id) == [1], "only the other writer's event"
+
+
+def overtaken_after_reading(
+    store: PostgresEventStore, monkeypatch: pytest.MonkeyPatch, times: int
+) -> list[int]:
+    """Another writer appends to the stream right after each of the next `times` reads of
+    `run_command`, as a concurrent request would; returns the list of versions read."""
+    read = store.read_committed
+    versions: list[int] = []
+
+    async def read_then_overtaken(stream_id: str):  # type: ignore[no-untyped-def]
+        found = await read(stream_id)
+        versions.append(found.version)
+        if len(versions) <= times:
+            await store.append(stream_id, [Numbered(number=0)], stream_type="counter",
+                               expected_version=None)
+        return found
+
+    monkeypatch.setattr(store, "read_committed", read_then_overtaken)
+    return versions
+
+
+async def test_run_command_overtaken_decides_again_on_the_newer_state(store, monkeypatch):
+    stream_id = f"counter-{uuid.uuid4()}"
+    versions = overtaken_after_reading(store, monkeypatch, times=1)
+
+    recorded = await run_command(store, stream_id, "counter", next_number)
+
+    assert versions == [0, 1], "read, overtaken, read again"
+    assert recorded.version == 2
+    assert await numbers(store, stream_id) == [0, 2], "decided on the newer state"
+
+
+async def test_run_command_overtaken_every_time_gives_up_after_its_attempts(store, monkeypatch):
+    stream_id = f"counter-{uuid.uuid4()}"
+    versions = overtaken_after_reading(store, monkeypatch, times=COMMAND_ATTEMPTS)
+
+    with pytest.raises(ConcurrencyError):
+        await run_command(store, stream_id, "counter", next_number)
+
+    assert versions == list(range(COMMAND_ATTEMPTS)), "decided COMMAND_ATTEMPTS times in all"
+    assert await numbers(store, stream_id) == [0] * COMMAND_ATTEMPTS, "the others' only"
+
+
+async def test_run_command_with_a_stated_version_is_not_tried_again(store, monkeypatch):
+    stream_id = f"counter-{uuid.uuid4()}"
+    versions = overtaken_after_reading(store, monkeypatch, times=1)
+
+    with pytest.raises(ConcurrencyError):
+        await run_command(store, stream_id, "counter", next_number, expected=0)
+
+    assert versions == [0]
+    assert await numbers(store, stream_id) == [0]
 
 
 async def test_work_redone_under_derived_ids_is_recorded_once(store):
