@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,6 +18,7 @@ from shared.access import StreamDistributions, install_access
 from shared.access.tokens import ServiceCredentials, TokenVerifier
 from shared.checkpoints import checkpointing
 from shared.checkpoints import router as checkpoints_router
+from shared.collector import settle as settle_collector
 from shared.consumers import FeedClient, JetStreamConsumer, Reactions
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.eventstore.follow import LogNotifier
@@ -153,15 +153,9 @@ def create_service_app(
         try:
             # The log's signed checkpoints, periodic and on demand (shared/checkpoints.py).
             async with checkpointing(app, settings, engine, nats):
-                # What start-up made (modules, routes, models, the apps' tables) lives as long
-                # as the process: out of the collector's way, so that its full passes, which
-                # projections' and commands' batches set off, no longer walk it every time
-                # (as `cica rebuild` does). Once a process: where several apps start one after
-                # the other (the tests), a later freeze would keep what the earlier ones leave
-                # behind for ever.
-                if gc.get_freeze_count() == 0:
-                    gc.collect()
-                    gc.freeze()
+                # What start-up made frozen, and the young generation's threshold raised
+                # (`shared.collector`), once a process, as `cica rebuild` does.
+                settle_collector()
                 yield
         finally:
             # Live streams end first: under uvicorn they are gone already (sse-starlette ends

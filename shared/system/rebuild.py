@@ -10,13 +10,13 @@ apply an event twice, and the running service follows on from wherever the rebui
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from shared.collector import settle as settle_collector
 from shared.eventstore import EventTypes, PostgresEventStore, create_engine
 from shared.projections import Projection, RebuildReport, check_projections, rebuild
 from shared.settings import ServiceSettings, service_database_url
@@ -105,9 +105,9 @@ def rebuild_command(
         print(describe(service, report), file=stdout, flush=True)
 
     # A replay allocates a batch of records, dicts and models at a time, which outlive the
-    # young generations; spare the collector from rescanning everything imported so far.
-    gc.collect()
-    gc.freeze()
+    # young generations; spare the collector from rescanning everything imported so far, and
+    # from promoting each batch (`shared.collector`).
+    settle_collector()
     try:
         asyncio.run(
             rebuild_projections(database_url, load_event_types(service), chosen, report=show)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import statistics
@@ -518,7 +517,7 @@ async def _rebuild_rates(store: PostgresEventStore, until: int) -> dict[str, flo
 
 
 async def _growth(env: BenchEnvironment) -> list[Measurement]:
-    from tests.benchmarks.run import Measurement
+    from tests.benchmarks.run import Measurement, collector_as_the_services_run_it
 
     small_url = await env.new_database()
     big_url = await env.new_database()
@@ -557,13 +556,9 @@ async def _growth(env: BenchEnvironment) -> list[Measurement]:
             reads[size] = await _read_times(big, big_db, f"read-{size}", size)
         commands = await _command_latencies(big, ["read-10", "read-10000"])
 
-        gc.collect()
-        gc.freeze()  # as `cica rebuild` runs
-        try:
+        with collector_as_the_services_run_it():  # as `cica rebuild` runs
             small_rebuild = await _rebuild_rates(big, REBUILD_SMALL)
             big_rebuild = await _rebuild_rates(big, LOG_BIG)
-        finally:
-            gc.unfreeze()
     finally:
         for connection in (small_db, big_db):
             await connection.close()

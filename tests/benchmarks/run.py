@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import importlib
 import json
 import os
@@ -35,7 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -46,6 +48,7 @@ import asyncpg
 import nats
 from sqlalchemy.engine import make_url
 
+from shared.collector import YOUNG_THRESHOLD
 from shared.system.devservers import LocalNats, LocalPostgres
 from shared.system.migrate import prepare
 from tests.servers import own_servers
@@ -79,6 +82,22 @@ QUICK_SIZES = {
 def quick() -> bool:
     """Whether this run is the quick profile (small sizes)."""
     return os.environ.get("CICA_BENCH_PROFILE", "full") == "quick"
+
+
+@contextlib.contextmanager
+def collector_as_the_services_run_it() -> Iterator[None]:
+    """The garbage collector as `shared.collector.settle` leaves it in a service and in `cica
+    rebuild` (what the process made so far frozen, the young generation's threshold raised),
+    for a measurement of the kit in this process; undone after, for the next one."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def peak_rss_kib(pid: int) -> int | None:
