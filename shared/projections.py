@@ -420,7 +420,7 @@ class _Decoder:
     def _decode(self, record: RecordedEvent) -> DomainEvent:
         model = self._model(record.event_type)
         if record.schema_version == model.schema_version:
-            return model.model_validate(record.data)
+            return model.__pydantic_validator__.validate_python(record.data)  # type: ignore[no-any-return]
         return self._store.decode(record)
 
 

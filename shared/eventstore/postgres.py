@@ -73,6 +73,7 @@ from shared.eventstore.types import (
     EventTypes,
     NewEvent,
     RecordedEvent,
+    recorded_event,
 )
 from shared.settings import asyncpg_url
 
@@ -347,7 +348,7 @@ def _record_of_driver_row(row: Any) -> RecordedEvent:
     two alike) costs more than it saves. Parsing such a document took a third less time so."""
     position, event_id, stream_id, stream_type, version, event_type, schema_version = row[:7]
     data, metadata, recorded_at, prev_hash, hash_ = row[7:]
-    return RecordedEvent(
+    return recorded_event(
         position,
         event_id,
         stream_id,
@@ -366,7 +367,7 @@ def _record_of_driver_row(row: Any) -> RecordedEvent:
 def _record(row: Any) -> RecordedEvent:
     """A row of ``select(*_COLUMNS)``, whose columns are the record's fields in their order."""
     *columns, prev_hash, hash_ = row
-    return RecordedEvent(*columns, bytes(prev_hash), bytes(hash_))
+    return recorded_event(*columns, bytes(prev_hash), bytes(hash_))
 
 
 @dataclass(frozen=True, slots=True)

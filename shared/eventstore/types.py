@@ -92,7 +92,12 @@ class EventTypes:
         return data
 
     def decode(self, name: str, schema_version: int, data: dict[str, Any]) -> DomainEvent:
-        return self.model(name).model_validate(self.upcast(name, schema_version, data))
+        # The model's validator itself: `model_validate` is the same call with its defaults,
+        # and its wrapper cost a quarter of validating a small event.
+        model = self.model(name)
+        return model.__pydantic_validator__.validate_python(  # type: ignore[no-any-return]
+            self.upcast(name, schema_version, data)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +163,51 @@ class RecordedEvent:
             prev_hash=bytes.fromhex(item["prev_hash"]),
             hash=bytes.fromhex(item["hash"]),
         )
+
+
+# A frozen dataclass's __init__ sets each field through `object.__setattr__`, looked up again
+# for every field: 1.8 us for a record's twelve, on every row every read makes (a rebuild's,
+# a feed's, a stream's). `recorded_event` sets the slots through their descriptors, bound
+# once: the same object, a quarter of the time.
+_SLOT_SETTERS = tuple(getattr(RecordedEvent, name).__set__ for name in RecordedEvent.__slots__)
+(
+    _set_position, _set_event_id, _set_stream_id, _set_stream_type, _set_version,
+    _set_event_type, _set_schema_version, _set_data, _set_metadata, _set_recorded_at,
+    _set_prev_hash, _set_hash,
+) = _SLOT_SETTERS  # fmt: skip
+_new = object.__new__
+
+
+def recorded_event(
+    position: int,
+    event_id: UUID,
+    stream_id: str,
+    stream_type: str,
+    version: int,
+    event_type: str,
+    schema_version: int,
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    recorded_at: datetime,
+    prev_hash: bytes,
+    hash_: bytes,
+) -> RecordedEvent:
+    """``RecordedEvent(...)`` with its fields in their order, made faster (see above): for the
+    store's reads of rows."""
+    record = _new(RecordedEvent)
+    _set_position(record, position)
+    _set_event_id(record, event_id)
+    _set_stream_id(record, stream_id)
+    _set_stream_type(record, stream_type)
+    _set_version(record, version)
+    _set_event_type(record, event_type)
+    _set_schema_version(record, schema_version)
+    _set_data(record, data)
+    _set_metadata(record, metadata)
+    _set_recorded_at(record, recorded_at)
+    _set_prev_hash(record, prev_hash)
+    _set_hash(record, hash_)
+    return record
 
 
 @dataclass(frozen=True, slots=True)
