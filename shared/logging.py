@@ -72,6 +72,11 @@ def _is_credential_name(key: str) -> bool:
 
 def _redact_text(text: str) -> str:
     """`text` with every JWT and bearer credential in it replaced by `REDACTED`."""
+    if "eyJ" not in text and "bearer" not in text.lower():
+        # Neither alternative of the pattern can match (a JWT's "eyJ" is literal; "bearer" is
+        # matched ignoring case, which for its letters is what `lower` gives): most values of
+        # most lines, the access log's path, method and request id each time.
+        return text
     return _TOKEN_IN_TEXT.sub(lambda match: (match.group("before") or "") + REDACTED, text)
 
 
@@ -134,6 +139,12 @@ def configure_logging(*, service: str, level: str = "INFO") -> None:
     numeric_level = logging.getLevelNamesMapping().get(level.upper())
     if numeric_level is None:
         raise ValueError(f"unknown log level {level!r}")
+    # No line says where it was logged from, nor its thread or process: the standard library
+    # need not find them out for every record (the logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
     common: list[Processor] = [
         structlog.contextvars.merge_contextvars,

@@ -13,12 +13,20 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared import context
 from shared.context import caused_by
 from shared.http.problems import install_problem_handlers
 from shared.http.requests import RequestContextMiddleware
-from shared.logging import REDACTED, configure_logging, is_credential_key
+from shared.logging import (
+    _TOKEN_IN_TEXT,
+    REDACTED,
+    _redact_text,
+    configure_logging,
+    is_credential_key,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +112,27 @@ def test_a_token_quoted_inside_a_message_is_redacted(capsys: pytest.CaptureFixtu
     assert line["event"] == f"feed refused Authorization: {REDACTED}"
     assert line["error"] == f"401 for token {REDACTED} at /events"
     assert line["id_token"] == REDACTED
+
+
+@pytest.mark.parametrize("word", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_a_bearer_credential_is_redacted_whatever_the_case_of_its_word(word: str) -> None:
+    assert _redact_text(f"sent {word} opaque.service-token-42") == f"sent {REDACTED}"
+
+
+# Texts made of what the pattern looks for, and what is near it: the shortcut that skips the
+# pattern when a text cannot match must give what the pattern gives.
+_PIECES = st.sampled_from(
+    ["eyJ", "eyj", "EYJ", "bearer", "Bearer", "BEARER", "beare", "earer", " ", ".", "-", "_",
+     "abcdefghijklmnop", "0123456789", "\u0130", "\u017f", "/", "=", "\t"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_redacting_skips_the_pattern_only_where_it_cannot_match(text: str) -> None:
+    by_the_pattern = _TOKEN_IN_TEXT.sub(
+        lambda match: (match.group("before") or "") + REDACTED, text
+    )
+    assert _redact_text(text) == by_the_pattern
 
 
 @pytest.mark.parametrize(
