@@ -29,9 +29,11 @@ events in every log, the reactions each service recorded (events with a cause), 
 parked, the differences from the undisturbed run (none is the aim), and whether every chain
 verified. The exit code is 0 when every run ended as the undisturbed one, else 1.
 
-A run that fails keeps its system's logs and end states (``CICA_FAULTS_KEEP``) under
-`tests/soak/results/kept/<run>/` for the reader; a replicated one, its services' logs, the
-outputs of `cica up` and of the demo, and both runs' events, under `kept/replicated-<run>/`.
+A run that fails or differs keeps its services' logs and both end states (``CICA_FAULTS_KEEP``)
+under `tests/soak/results/kept/<run>/` for the reader; a replicated one, its services' logs, the
+outputs of `cica up` and of the demo, and both runs' events, under `kept/replicated-<run>/`. So
+does a run that ends as the undisturbed one but takes longer than `--keep-slower-than` seconds
+(45 by default), and the report says so in its row.
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ class RunReport:
     chains_verified: bool = False
     differences: list[str] = field(default_factory=list)
     error: str | None = None
+    kept: str | None = None  # why its logs were kept (it differed, failed or ran slow)
 
     @property
     def clean(self) -> bool:
@@ -221,6 +224,30 @@ def replicated_report(
     )
 
 
+SLOW_RUN_SECONDS = 45.0
+"""A run that takes longer keeps its logs though it ends as the undisturbed one: runs took
+10-19 s, and one that took 72.6 s (a minute more than its replay) left nothing to read."""
+
+
+def why_kept(report: RunReport, slow: float, where: Path) -> str | None:
+    """Why `report`'s run keeps its logs in `where`: it failed, it differs from the undisturbed
+    run, or it took longer than `slow` seconds; None: it keeps nothing."""
+    shown = f"{where.parent.name}/{where.name}"
+    if report.error is not None:
+        return f"failed: logs in {shown}"
+    if report.differences:
+        return f"differs: logs in {shown}"
+    if report.seconds > slow:
+        return f"slower than {slow:g} s: logs in {shown}"
+    return None
+
+
+def keep_logs(logs: Path, kept: Path) -> None:
+    """The services' own logs of a single-node run, next to its end states."""
+    if logs.is_dir():
+        shutil.copytree(logs, kept / "logs", dirs_exist_ok=True)
+
+
 def keep_replicated(where: Path, kept: Path, outcomes: dict[str, replicas.Outcome]) -> None:
     """A replicated run that differs or failed: its services' logs, `cica up`'s and the demo's
     output, and the events of both runs, under `kept`."""
@@ -255,6 +282,8 @@ def _rows(reports: list[RunReport]) -> list[str]:
         reacted = "/".join(str(r.reactions.get(name, "-")) for name in SERVICES)
         parked = "/".join(str(r.parked.get(name, "-")) for name in SERVICES)
         said = r.error or ("; ".join(r.differences) if r.differences else "none")
+        if r.kept:
+            said += f" ({r.kept})"
         said = said.replace("|", "\\|").replace("\n", " ")
         lines.append(
             f"| {r.run} | {'<br>'.join(r.schedule)} | {r.seconds} | {per} | {reacted} | "
@@ -333,14 +362,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="the random schedules' seed (default: drawn, and reported)")
     parser.add_argument("--only", type=int, action="append", default=[],
                         help="run only these of the seed's runs (repeatable): to replay one")
+    parser.add_argument("--keep-slower-than", type=float, default=SLOW_RUN_SECONDS,
+                        metavar="SECONDS",
+                        help="keep the logs of a run that ends as the undisturbed one but takes "
+                        f"longer than this (default {SLOW_RUN_SECONDS:g}); a run that differs "
+                        "or fails keeps them always")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     with tempfile.TemporaryDirectory(prefix="cica-soak-") as scratch:
         root = Path(scratch)
-        baseline, reports = single_node_runs(root, args.runs, args.only, random.Random(seed))
+        slow = args.keep_slower_than
+        baseline, reports = single_node_runs(
+            root, args.runs, args.only, random.Random(seed), slow
+        )
         replicated_baseline, replicated = replicated_runs(
-            root, args.replicated_runs, args.only, random.Random(f"{seed} replicated")
+            root, args.replicated_runs, args.only, random.Random(f"{seed} replicated"), slow
         )
         path = write_report(reports, baseline, replicated, replicated_baseline, seed, started)
     counts = Counter(r.clean for r in reports)
@@ -351,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def single_node_runs(
-    root: Path, runs: int, only: list[int], rng: random.Random
+    root: Path, runs: int, only: list[int], rng: random.Random, slow: float
 ) -> tuple[Outcome | None, list[RunReport]]:
     if runs < 1:
         return None, []
@@ -375,14 +412,18 @@ def single_node_runs(
         try:
             outcome = run_once(root / f"run-{run}", fault)
             report = report_of(run, schedule, time.monotonic() - began, outcome, baseline)
-            if report.clean:
+            report.kept = why_kept(report, slow, kept)
+            if report.kept is None:
                 shutil.rmtree(kept, ignore_errors=True)
             else:
                 harness.keep_for_inspection(outcome, baseline)
+                keep_logs(root / f"run-{run}" / "logs", kept)
         except Exception as error:  # a run that could not finish is reported, not hidden
             report = RunReport(run, [str(f) for f in schedule],
                                round(time.monotonic() - began, 1), error=_brief(error))  # fmt: skip
             (kept / "error.txt").write_text(f"{type(error).__name__}: {error}")
+            report.kept = why_kept(report, slow, kept)
+            keep_logs(root / f"run-{run}" / "logs", kept)
         reports.append(report)
         verdict = "as undisturbed" if report.clean else "DIFFERS"
         print(f"soak: run {run}: {verdict} ({report.seconds}s)", flush=True)
@@ -390,7 +431,7 @@ def single_node_runs(
 
 
 def replicated_runs(
-    root: Path, runs: int, only: list[int], rng: random.Random
+    root: Path, runs: int, only: list[int], rng: random.Random, slow: float
 ) -> tuple[replicas.Outcome | None, list[RunReport]]:
     if runs < 1:
         return None, []
@@ -410,13 +451,15 @@ def replicated_runs(
         try:
             outcome = replicas.run_system(where, replicas=2, nats_cluster=3, strike=strike)
             report = replicated_report(run, strike, time.monotonic() - began, outcome, baseline)
-            if not report.clean:
+            report.kept = why_kept(report, slow, kept)
+            if report.kept is not None:
                 keep_replicated(where, kept, {"struck": outcome, "undisturbed": baseline})
         except Exception as error:  # a run that could not finish is reported, not hidden
             report = RunReport(run, [str(strike)], round(time.monotonic() - began, 1),
                                error=_brief(error))  # fmt: skip
             keep_replicated(where, kept, {"undisturbed": baseline})
             (kept / "error.txt").write_text(f"{type(error).__name__}: {error}")
+            report.kept = why_kept(report, slow, kept)
         reports.append(report)
         verdict = "as undisturbed" if report.clean else "DIFFERS"
         print(f"soak: replicated run {run}: {verdict} ({report.seconds}s)", flush=True)

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import copy
 import random
+from pathlib import Path
 
 from tests.faults.harness import Event, Outcome
-from tests.soak.run import STEPS, differences, draw_schedule, draw_strike, struck_nodes
+from tests.soak.run import (
+    STEPS,
+    RunReport,
+    differences,
+    draw_schedule,
+    draw_strike,
+    struck_nodes,
+    why_kept,
+)
 from tests.system.test_replicas import SERVICES, Strike
 
 
@@ -83,3 +92,17 @@ def test_a_run_like_the_undisturbed_one_has_no_difference_and_each_kind_of_loss_
     assert "parked" in differences(parked, baseline)[0]
     assert any("twice" in said for said in differences(twice, baseline))
     assert any("chain broken" in said for said in differences(broken, baseline))
+
+
+def test_a_run_keeps_its_logs_when_it_fails_differs_or_runs_slow_and_only_then():
+    kept = Path("results") / "kept" / "replicated-4"
+    clean = RunReport(4, ["kill registry after step 3"], seconds=18.2)
+    slow = RunReport(4, [], seconds=72.6)
+    differs = RunReport(4, [], seconds=12.0, differences=["registry: 1 event lost"])
+    failed = RunReport(4, [], seconds=90.0, error="TimeoutError: the demo did not finish")
+
+    assert why_kept(clean, 45.0, kept) is None
+    assert why_kept(slow, 45.0, kept) == "slower than 45 s: logs in kept/replicated-4"
+    assert why_kept(slow, 80.0, kept) is None
+    assert why_kept(differs, 45.0, kept) == "differs: logs in kept/replicated-4"
+    assert why_kept(failed, 45.0, kept) == "failed: logs in kept/replicated-4"
