@@ -23,7 +23,7 @@ reads is a real one), then measured:
   of ten so both meet the same load on a shared machine (it should not grow with the log);
   baseline: an asyncpg INSERT and commit of the same row, sequential, interleaved too;
 - reading one stream of 10, 1,000 and 10,000 events from the big log (`read_stream`), against
-  asyncpg fetching the same rows and decoding their JSON;
+  asyncpg fetching the same rows and decoding their JSON (the mean time of a read);
 - a command (`shared.commands.run_command`: read the stream, decide, append) on the stream of
   10,000 events, against the same command on the stream of 10: COMMANDS of each, interleaved,
   one at a time, p50 (it should not grow with the stream: a command reads and decodes only
@@ -472,7 +472,11 @@ def _raw_rows_for_latency(block: int) -> list[tuple[Any, ...]]:
 
 async def _read_times(
     store: PostgresEventStore, raw: asyncpg.Connection, stream: str, size: int
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
+    """The mean time of a read of the stream, ours and asyncpg's, and the median of ours. The
+    mean, not the median: a read that sets the collector off pays for the reads before it, and
+    with a young generation of 50,000 objects one read of 1,000 events in ten does, every read
+    of 10,000 each time; a median would leave the first out and keep the second."""
     repeats = max(3, min(50, 20_000 // size))
     ours: list[float] = []
     plain: list[float] = []
@@ -488,7 +492,7 @@ async def _read_times(
             json.loads(row["metadata"])
         plain.append(time.perf_counter() - started)
         assert len(rows) == size
-    return statistics.median(ours), statistics.median(plain)
+    return statistics.mean(ours), statistics.mean(plain), statistics.median(ours)
 
 
 async def _command_latencies(store: PostgresEventStore, streams: list[str]) -> dict[str, Any]:
@@ -614,7 +618,7 @@ async def _growth(env: BenchEnvironment) -> list[Measurement]:
         ),
     ]
     for size in READ_SIZES:
-        ours, plain = reads[size]
+        ours, plain, _ = reads[size]
         results.append(
             Measurement(
                 name=f"read_stream, one stream of {size:,} events",
@@ -636,7 +640,13 @@ async def _growth(env: BenchEnvironment) -> list[Measurement]:
             baseline_value=per_event[1_000] * 1e6,
             aim_ratio=AIM_GROWTH,
             lower_is_better=True,
-            details={"log head": head + sum(READ_SIZES)},
+            details={
+                "log head": head + sum(READ_SIZES),
+                "measured": "mean time of a read, over its events",
+                "medians instead (µs per event, 1,000 / 10,000)": (
+                    f"{reads[1_000][2] / 1_000 * 1e6:.2f} / {reads[10_000][2] / 10_000 * 1e6:.2f}"
+                ),
+            },
         )
     )
     short, long = commands["read-10"], commands["read-10000"]
