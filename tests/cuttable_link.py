@@ -63,6 +63,10 @@ class CuttableLink:
         except OSError:
             writer.transport.abort()
             return
+        if self._cut:  # cut while the upstream connection was being made
+            writer.transport.abort()
+            upstream_writer.transport.abort()
+            return
         pair = {writer, upstream_writer}
         self._open |= pair
         try:

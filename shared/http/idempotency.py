@@ -552,7 +552,8 @@ class IdempotencyMiddleware:
             await asyncio.sleep(pause)
             outcome = self._deferred[0]
             if time.monotonic() > outcome.until:
-                self._abandon(self._deferred.popleft(), "the database was away too long")
+                self._taken_off(outcome)
+                self._abandon(outcome, "the database was away too long")
                 continue
             try:
                 await outcome.write()
@@ -560,11 +561,18 @@ class IdempotencyMiddleware:
                 if database_unavailable(error):
                     pause = min(max(2 * pause, _DEFERRED_FIRST_PAUSE), _DEFERRED_LONGEST_PAUSE)
                     continue
-                self._abandon(self._deferred.popleft(), repr(error))
+                self._taken_off(outcome)
+                self._abandon(outcome, repr(error))
                 continue
-            self._deferred.popleft()
+            self._taken_off(outcome)
             log.info("idempotency.outcome_written", key=outcome.claim.key, when=outcome.when)
             pause = 0.0
+
+    def _taken_off(self, outcome: _Outcome) -> None:
+        """`outcome` off the queue, unless `_defer` dropped it meanwhile (the queue was full
+        while it was being written): then the first is another, left where it is."""
+        if self._deferred and self._deferred[0] is outcome:
+            self._deferred.popleft()
 
     @staticmethod
     def _abandon(outcome: _Outcome, reason: str) -> None:

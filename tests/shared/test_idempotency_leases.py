@@ -443,3 +443,40 @@ async def test_an_outcome_the_database_missed_too_long_is_left_to_the_lease(
     assert left is not None and left.state == "pending", "left to its lease"
     assert retried.status_code == 409
     assert logged(logs, "idempotency.outcome_written") == []
+
+
+async def test_outcomes_past_the_most_kept_waiting_leave_the_oldest_to_the_lease(
+    database_url: str, runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most `_DEFERRED_MOST` outcomes wait for the database: the oldest gives way to a new
+    one, and its claim is left to its lease; the newer is written once the database is back."""
+    monkeypatch.setattr(idempotency, "_DEFERRED_MOST", 1)
+    older, newer = a_key(), a_key()
+    runs.failing = {1, 2}
+    async with through_link(database_url) as (link, engine), client_of(
+        engine, runs, LONG_LEASE
+    ) as client:
+        with capture_logs() as logs:
+            first = admit(client, older)
+            await eventually(lambda: runs.started, what="the older request runs (run 1)")
+            second = admit(client, newer)
+            await eventually(lambda: len(runs.started) == 2, what="the newer runs (run 2)")
+            link.cut()
+            runs.open(1)
+            failed_first = await first
+            runs.open(2)
+            failed_second = await second
+            link.mend()
+            runs.open(3)
+            retried_newer = await retried_while_in_progress(client, newer)
+            retried_older = await admit(client, older)
+            left = await row_of(engine, older)
+
+    assert (failed_first.status_code, failed_second.status_code) == (503, 503)
+    assert retried_newer.status_code == 201, retried_newer.text
+    assert retried_older.status_code == 409, "the older claim waits out its lease"
+    assert left is not None and left.state == "pending"
+    abandoned = [e for e in logs if e["event"] == "idempotency.outcome_abandoned"]
+    assert [(e["when"], e["reason"]) for e in abandoned] == [
+        ("releasing its key", "too many waiting")
+    ]
