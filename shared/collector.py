@@ -14,7 +14,9 @@ Two settings, each from a measurement, made once a process after start-up (`sett
   collector at 700: 1,850 young, 165 middle and 16 full collections in 15 s, 2.0 s in all; at
   50,000: 6 young collections, 0.12 s. CPU a revision, alternated runs: 2.17-2.29 -> 1.97-2.09
   ms. Reference cycles are still collected, a young generation later (and the kit makes few:
-  `run_command`'s first attempt keeps out of tenacity for that reason).
+  `run_command`'s first attempt keeps out of tenacity for that reason). The price: a young
+  pass walks up to 50,000 objects at once, about 20 ms here, where the full passes it spares
+  took 80-150 ms each.
 """
 
 from __future__ import annotations
