@@ -89,6 +89,12 @@ _LANES = 2
 """Writers of one store: one commits while the next gathers its group and waits for the lock
 (or, when the one committing writes without the lock, for it to end: `_lane`)."""
 STREAM_VERSIONS_KEPT = 10_000
+LOCKED_GROUPS_AFTER_REFUSAL = 8
+"""After a one-statement write is refused (another process wrote since this one's last group),
+this many groups take the lock at once: a replica writing in turn with another would otherwise
+plan each group twice and pay a refused round trip each time. Two stores on one log, 32
+writers each, in one process: 8,500-8,700 events/s without, 10,300-11,500 with (one store
+alone: 13,000-15,200, either way)."""
 """Streams whose last version a store keeps from its own appends, for requests that expect no
 version (`_write_at_head`); one it does not keep sends its group the locked way."""
 HISTORY_CACHE_EVENTS = 20_000
@@ -454,6 +460,7 @@ class PostgresEventStore:
         # hash, instant) and the last version and type of the streams it wrote.
         self._head: tuple[int, bytes, datetime] | None = None
         self._versions: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._locked_groups_left = 0  # see LOCKED_GROUPS_AFTER_REFUSAL
 
     # ----------------------------------------------------------------------------- appending
 
@@ -695,6 +702,9 @@ class PostgresEventStore:
         head = self._head
         if head is None:
             return None
+        if self._locked_groups_left:
+            self._locked_groups_left -= 1
+            return None
         position, head_hash, head_instant = head
         assumed: dict[str, tuple[int, str]] = {}
         for request in batch:
@@ -724,9 +734,13 @@ class PostgresEventStore:
         try:
             appended = await driver.fetchval(_INSERT_AT_HEAD, *plan.insert, *checks)
         except asyncpg.PostgresError as error:
-            log.debug("event_store.head_moved", error=type(error).__name__)
-            return None
-        return plan if appended else None
+            return self._refused(type(error).__name__)
+        return plan if appended else self._refused(None)
+
+    def _refused(self, error: str | None) -> None:
+        """The one-statement write found the log moved: the next groups take the lock."""
+        log.debug("event_store.head_moved", error=error)
+        self._locked_groups_left = LOCKED_GROUPS_AFTER_REFUSAL
 
     def _committed(self, plan: _Plan) -> None:
         """Remember the head and the streams' versions `plan` left the log at."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from structlog.testing import capture_logs
 
 from shared import context
 from shared.eventstore import (
@@ -27,7 +28,7 @@ from shared.eventstore import (
     StreamTypeMismatchError,
     create_engine,
 )
-from shared.eventstore.postgres import NOTIFY_CHANNEL
+from shared.eventstore.postgres import LOCKED_GROUPS_AFTER_REFUSAL, NOTIFY_CHANNEL
 from tests.database import as_superuser_without_triggers, opened_store
 
 event_types = EventTypes()
@@ -258,6 +259,32 @@ async def test_a_store_writes_on_after_another_process_moved_the_head(store, dat
 
     assert (result.first_position, result.version) == (3, 3)
     assert sorted(await positions_and_chain(store, database_url)) == [1, 2, 3]
+
+
+async def test_after_a_refused_write_at_the_head_the_next_groups_take_the_lock_at_once(
+    store, database_url
+):
+    """Another process writing in turn with this store: once this store's one-statement write
+    is refused (the other wrote since its last group), its next LOCKED_GROUPS_AFTER_REFUSAL
+    groups take the lock without trying it again; the group after those tries it again."""
+    mine, theirs = stream(), stream()
+    await store.append(mine, [paragraph()], stream_type="draft", expected_version=0)
+    other = await replica(database_url)
+    groups = LOCKED_GROUPS_AFTER_REFUSAL + 3
+    try:
+        with capture_logs() as logs:
+            for n in range(1, groups + 1):
+                async with other.engine.begin() as connection:  # the locked way, always
+                    await other.append_in(connection, theirs, [paragraph(n)],
+                                          stream_type="draft", expected_version=n - 1)  # fmt: skip
+                await store.append(mine, [paragraph(n + 1)], stream_type="draft",
+                                   expected_version=n)  # fmt: skip
+    finally:
+        await close(other)
+
+    refused = [entry for entry in logs if entry["event"] == "event_store.head_moved"]
+    assert len(refused) == 2, "the first group after the other's, then the tenth"
+    assert sorted(await positions_and_chain(store, database_url)) == list(range(1, 2 * groups + 2))
 
 
 async def test_a_caller_cancelled_while_its_append_waits_leaves_the_others_answered(store):
