@@ -92,11 +92,12 @@ STREAM_VERSIONS_KEPT = 10_000
 """Streams whose last version a store keeps from its own appends, for requests that expect no
 version (`_write_at_head`); one it does not keep sends its group the locked way."""
 LOCKED_GROUPS_AFTER_REFUSAL = 8
-"""After a one-statement write is refused (another process wrote since this one's last group),
-this many groups take the lock at once: a replica writing in turn with another would otherwise
-plan each group twice and pay a refused round trip each time. Two stores on one log, 32
-writers each, in one process: 8,500-8,700 events/s without, 10,300-11,500 with (one store
-alone: 13,000-15,200, either way)."""
+"""After a one-statement write is refused (another process wrote since this one's last group;
+or, rarely, a request repeats an event id recorded already), this many groups take the lock at
+once: a replica writing in turn with another would otherwise plan each group twice and pay a
+refused round trip each time. Two stores on one log, 32 writers each, in one process:
+8,500-8,700 events/s without, 10,300-11,500 with (one store alone: 13,000-15,200, either
+way)."""
 HISTORY_CACHE_EVENTS = 20_000
 """Decoded events a store keeps for its commands by default (`StreamCache`): every stream of a
 small service, the busy streams of a large one; a decoded event of a few fields takes about a

@@ -175,8 +175,13 @@ def heartbeats() -> list[asyncio.Task[Any]]:
     ]  # fmt: skip
 
 
+def logged(logs: list[dict[str, Any]], event: str) -> list[str]:
+    """When (`when`) each `event` of the middleware's was logged, in order."""
+    return [entry["when"] for entry in logs if entry["event"] == event]
+
+
 def claims_lost(logs: list[dict[str, Any]]) -> list[str]:
-    return [entry["when"] for entry in logs if entry["event"] == "idempotency.claim_lost"]
+    return logged(logs, "idempotency.claim_lost")
 
 
 async def test_a_handler_slower_than_the_lease_keeps_its_key_and_runs_once(
@@ -356,8 +361,14 @@ async def retried_while_in_progress(client: httpx.AsyncClient, key: str) -> http
         await asyncio.sleep(float(answer.headers["Retry-After"]))
 
 
-def logged(logs: list[dict[str, Any]], event: str) -> list[str]:
-    return [entry["when"] for entry in logs if entry["event"] == event]
+async def running(
+    client: httpx.AsyncClient, runs: Runs, key: str
+) -> tuple[asyncio.Task[httpx.Response], int]:
+    """The request with `key`, once its handler runs, and the number of its run."""
+    before = len(runs.started)
+    request = admit(client, key)
+    await eventually(lambda: len(runs.started) > before, what=f"run {before + 1} starts")
+    return request, before + 1
 
 
 async def test_a_key_the_database_could_not_release_is_released_once_it_is_back(
@@ -370,10 +381,9 @@ async def test_a_key_the_database_could_not_release_is_released_once_it_is_back(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            failing = admit(client, key)
-            await eventually(lambda: runs.started, what="the first request runs")
+            failing, run = await running(client, runs, key)
             link.cut()
-            runs.open(1)
+            runs.open(run)
             failed = await failing
             claim_refused = await admit(client, a_key())  # a new key meanwhile
             link.mend()
@@ -398,11 +408,10 @@ async def test_an_answer_the_database_could_not_keep_is_kept_once_it_is_back(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            running = admit(client, key)
-            await eventually(lambda: runs.started, what="the request runs")
+            answering, run = await running(client, runs, key)
             link.cut()
-            runs.open(1)
-            answered = await running
+            runs.open(run)
+            answered = await answering
             link.mend()
             runs.open(2)
             retried = await retried_while_in_progress(client, key)
@@ -427,10 +436,9 @@ async def test_an_outcome_the_database_missed_too_long_is_left_to_the_lease(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            failing = admit(client, key)
-            await eventually(lambda: runs.started, what="the first request runs")
+            failing, run = await running(client, runs, key)
             link.cut()
-            runs.open(1)
+            runs.open(run)
             failed = await failing
             await eventually(
                 lambda: logged(logs, "idempotency.outcome_abandoned"), what="the release given up"
@@ -457,14 +465,12 @@ async def test_outcomes_past_the_most_kept_waiting_leave_the_oldest_to_the_lease
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            first = admit(client, older)
-            await eventually(lambda: runs.started, what="the older request runs (run 1)")
-            second = admit(client, newer)
-            await eventually(lambda: len(runs.started) == 2, what="the newer runs (run 2)")
+            first, first_run = await running(client, runs, older)
+            second, second_run = await running(client, runs, newer)
             link.cut()
-            runs.open(1)
+            runs.open(first_run)
             failed_first = await first
-            runs.open(2)
+            runs.open(second_run)
             failed_second = await second
             link.mend()
             runs.open(3)
