@@ -74,6 +74,7 @@ from shared.eventstore.types import (
     NewEvent,
     RecordedEvent,
     recorded_event,
+    stored_event,
 )
 from shared.settings import asyncpg_url
 
@@ -349,13 +350,15 @@ _INT_MAX = 2**31 - 1
 
 
 def _record_of_driver_row(row: Any) -> RecordedEvent:
-    """A row of `_READ_ALL` or `_READ_STREAM`. Its JSON is parsed caching the keys' strings
-    only (`cache_strings="keys"`): pydantic-core's default looks every string of up to 64
-    characters up in its cache, which for an event's values (names, texts, identifiers: seldom
-    two alike) costs more than it saves. Parsing such a document took a third less time so."""
+    """A row of `_READ_ALL` or `_READ_STREAM`, its data kept as the stored text until asked for
+    (`stored_event`): decoding an event validates that text into its model in one pass. The
+    metadata's JSON is parsed caching the keys' strings only (`cache_strings="keys"`):
+    pydantic-core's default looks every string of up to 64 characters up in its cache, which
+    for an event's values (names, texts, identifiers: seldom two alike) costs more than it
+    saves. Parsing such a document took a third less time so."""
     position, event_id, stream_id, stream_type, version, event_type, schema_version = row[:7]
     data, metadata, recorded_at, prev_hash, hash_ = row[7:]
-    return recorded_event(
+    return stored_event(
         position,
         event_id,
         stream_id,
@@ -363,7 +366,7 @@ def _record_of_driver_row(row: Any) -> RecordedEvent:
         version,
         event_type,
         schema_version,
-        from_json(data, cache_strings="keys"),
+        data,
         from_json(metadata, cache_strings="keys") if metadata != "{}" else {},
         recorded_at,
         prev_hash,
@@ -904,7 +907,7 @@ class PostgresEventStore:
 
     def decode(self, record: RecordedEvent) -> DomainEvent:
         """The record's event as the current model, through its upcasters."""
-        return self.event_types.decode(record.event_type, record.schema_version, record.data)
+        return self.event_types.decode_record(record)
 
     async def load(self, stream_id: str) -> tuple[list[DomainEvent], int]:
         """A stream's events, decoded to their current models, and its version (as committed
@@ -1000,10 +1003,10 @@ class PostgresEventStore:
         """`prefix` followed by `rows` of `_READ_DECODED`, decoded."""
         if not rows:
             return prefix
-        decode = self.event_types.decode
+        decode = self.event_types.decode_text
         return DecodedStream(
             version=rows[-1][0],
-            events=prefix.events + tuple(decode(r[1], r[2], from_json(r[3])) for r in rows),
+            events=prefix.events + tuple(decode(r[1], r[2], r[3]) for r in rows),
             recorded_at=prefix.recorded_at + tuple(r[4] for r in rows),
             last_hash=bytes(rows[-1][5]),
         )

@@ -1,15 +1,28 @@
 """`recorded_event`, the store's fast way to make a `RecordedEvent` from a row: the very record
-the dataclass's constructor makes, each field in its place, frozen as ever."""
+the dataclass's constructor makes, each field in its place, frozen as ever. `stored_event`, the
+same with the data as its stored JSON text, parsed when first asked for, and decoded from the
+text in one pass."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from shared.eventstore.types import RecordedEvent, recorded_event
+from shared.eventstore import types
+from shared.eventstore.types import (
+    DomainEvent,
+    EventTypes,
+    RecordedEvent,
+    recorded_event,
+    stored_event,
+)
 
 
 def test_recorded_event_makes_what_the_constructor_makes() -> None:
@@ -36,3 +49,88 @@ def test_recorded_event_makes_what_the_constructor_makes() -> None:
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.position = 8  # type: ignore[misc]
+
+
+# -------------------------------------------------- `stored_event`: the data as stored, parsed late
+
+TYPES = EventTypes()
+
+
+@TYPES.register("PlaceRenamed", version=2)
+class PlaceRenamed(DomainEvent):
+    place: str
+    names: dict[str, str]
+
+
+@TYPES.upcaster("PlaceRenamed", from_version=1)
+def _names_by_language(data: dict[str, Any]) -> dict[str, Any]:
+    return {"place": data["place"], "names": {"en": data["name"]}}
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts `shared.eventstore.types` parses as JSON, from now on."""
+    seen: list[str] = []
+    real = types.from_json
+
+    def parse(text: str, **options: Any) -> Any:
+        seen.append(text)
+        return real(text, **options)
+
+    monkeypatch.setattr(types, "from_json", parse)
+    return seen
+
+
+def _stored(data_text: str, schema_version: int = 2) -> RecordedEvent:
+    return stored_event(
+        9,
+        uuid.UUID(int=9),
+        "place-1",
+        "place",
+        2,
+        "PlaceRenamed",
+        schema_version,
+        data_text,
+        {"correlation_id": "c-9"},
+        datetime(2022, 10, 13, 9, 30, tzinfo=UTC),
+        b"\x03" * 32,
+        b"\x04" * 32,
+    )
+
+
+def test_a_stored_event_is_the_record_with_its_data_parsed_once_when_first_asked_for(
+    parses: list[str],
+) -> None:
+    text = '{"names": {"en": "Astana", "kk": "Астана"}, "place": "KZ-AST"}'
+    made = _stored(text)
+    assert parses == [], "made without parsing its data"
+
+    data = made.data
+
+    assert data == {"place": "KZ-AST", "names": {"en": "Astana", "kk": "Астана"}}
+    assert made.data is data and parses == [text], "parsed once, then kept"
+    plain = RecordedEvent(
+        **{field.name: getattr(made, field.name) for field in dataclasses.fields(RecordedEvent)}
+    )
+    assert made == plain and plain == made, "equal to the record the constructor makes"
+    assert made != dataclasses.replace(plain, version=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.data = {}  # type: ignore[misc]
+    changed = dataclasses.replace(made, metadata={})
+    assert changed.data == data and changed.metadata == {}
+    assert copy.deepcopy(made) == made and pickle.loads(pickle.dumps(made)) == made
+
+
+def test_decoding_a_stored_event_validates_its_text_without_parsing_it_first(
+    parses: list[str],
+) -> None:
+    current = _stored('{"place": "KZ-AST", "names": {"en": "Astana"}}')
+    older = _stored('{"place": "KZ-AST", "name": "Astana"}', schema_version=1)
+    expected = PlaceRenamed(place="KZ-AST", names={"en": "Astana"})
+
+    assert TYPES.decode_record(current) == expected
+    assert parses == [], "the current version's text goes to the model as it is"
+    assert TYPES.decode_record(older) == expected, "an older one through its upcaster"
+    assert TYPES.decode_record(dataclasses.replace(current)) == expected, "a record made plain"
+    with pytest.raises(ValidationError):
+        TYPES.decode_record(_stored('{"place": "KZ-AST", "names": {"en": 7}}'))
