@@ -23,8 +23,8 @@ How commands read. Every command reads its stream, decoded to the current models
 decides (`read_decoded`, under `shared.commands.read_history` and `load`). A long stream would
 cost a full read and a pydantic decode of every event on every command, so the store keeps the
 streams it has decoded (`StreamCache`: least recently used first out, bounded by the events it
-holds) and reads only what follows. The cache is never the record: see `read_decoded` for why
-what it returns is always what a full read would.
+holds and by the length of their stored data) and reads only what follows. The cache is never
+the record: see `read_decoded` for why what it returns is always what a full read would.
 """
 
 from __future__ import annotations
@@ -101,8 +101,13 @@ refused round trip each time. Two stores on one log, 32 writers each, in one pro
 way)."""
 HISTORY_CACHE_EVENTS = 20_000
 """Decoded events a store keeps for its commands by default (`StreamCache`): every stream of a
-small service, the busy streams of a large one; a decoded event of a few fields takes about a
-KiB (a draft's full text, some more), so some tens of MiB at most."""
+small service, the busy streams of a large one. A decoded event of a few fields takes about a
+KiB; a draft's revision (`DraftRevised`, a whole text of a few paragraphs) about 4 KiB and a
+byte or so more for each character of its text."""
+HISTORY_CACHE_CHARACTERS = 32 * 1024 * 1024
+"""The characters of stored JSON whose decoded events a store keeps by default, however few
+events they are: a revision may carry a text of megabytes (up to the body limit), and 20,000
+of them would hold tens of GiB."""
 
 
 DRIVER_ERRORS: tuple[type[Exception], ...] = (asyncpg.PostgresError,)
@@ -390,6 +395,8 @@ class DecodedStream:
     events: tuple[DomainEvent, ...]
     recorded_at: tuple[datetime, ...]
     last_hash: bytes
+    characters: int = 0
+    """The length of its events' data as stored (JSON text): what the cache bounds them by."""
 
 
 _NO_EVENTS = DecodedStream(0, (), (), b"")
@@ -397,15 +404,20 @@ _NO_EVENTS = DecodedStream(0, (), (), b"")
 
 class StreamCache:
     """The decoded streams a store keeps for its commands, by stream id, least recently read
-    first out, holding at most `max_events` events in all (0: keep nothing). A stream longer
-    than that is not kept. Entries are immutable (`DecodedStream`, tuples), so a command that
-    holds one is never changed under it by another command extending it."""
+    first out, holding at most `max_events` events and `max_characters` characters of their
+    stored data in all (0: keep nothing). A stream bigger than that is not kept. Entries are
+    immutable (`DecodedStream`, tuples), so a command that holds one is never changed under it
+    by another command extending it."""
 
-    def __init__(self, max_events: int) -> None:
-        if max_events < 0:
-            raise ValueError("a cache holds zero events or more")
+    def __init__(
+        self, max_events: int, max_characters: int = HISTORY_CACHE_CHARACTERS
+    ) -> None:
+        if max_events < 0 or max_characters < 0:
+            raise ValueError("a cache holds zero events or more, and zero characters or more")
         self.max_events = max_events
+        self.max_characters = max_characters
         self.events_held = 0
+        self.characters_held = 0
         self._entries: OrderedDict[str, DecodedStream] = OrderedDict()
 
     def __contains__(self, stream_id: str) -> bool:
@@ -426,18 +438,27 @@ class StreamCache:
 
     def put(self, stream_id: str, entry: DecodedStream) -> None:
         self.drop(stream_id)
-        if entry.version == 0 or len(entry.events) > self.max_events:
+        if (
+            entry.version == 0
+            or len(entry.events) > self.max_events
+            or entry.characters > self.max_characters
+        ):
             return
         self._entries[stream_id] = entry
         self.events_held += len(entry.events)
-        while self.events_held > self.max_events:
+        self.characters_held += entry.characters
+        while self.events_held > self.max_events or self.characters_held > self.max_characters:
             _, oldest = self._entries.popitem(last=False)
-            self.events_held -= len(oldest.events)
+            self._forget(oldest)
 
     def drop(self, stream_id: str) -> None:
         entry = self._entries.pop(stream_id, None)
         if entry is not None:
-            self.events_held -= len(entry.events)
+            self._forget(entry)
+
+    def _forget(self, entry: DecodedStream) -> None:
+        self.events_held -= len(entry.events)
+        self.characters_held -= entry.characters
 
 
 class PostgresEventStore:
@@ -448,10 +469,11 @@ class PostgresEventStore:
         *,
         max_batch_events: int = 2000,
         history_cache_events: int = HISTORY_CACHE_EVENTS,
+        history_cache_characters: int = HISTORY_CACHE_CHARACTERS,
     ) -> None:
         self.engine = engine
         self.event_types = event_types
-        self.history_cache = StreamCache(history_cache_events)
+        self.history_cache = StreamCache(history_cache_events, history_cache_characters)
         # The streams each open transaction has appended to on a caller's connection
         # (`append_in`), by the SQLAlchemy transaction: gone with it.
         self._appended_in: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
@@ -1009,6 +1031,7 @@ class PostgresEventStore:
             events=prefix.events + tuple(decode(r[1], r[2], r[3]) for r in rows),
             recorded_at=prefix.recorded_at + tuple(r[4] for r in rows),
             last_hash=bytes(rows[-1][5]),
+            characters=prefix.characters + sum(len(r[3]) for r in rows),
         )
 
     # ------------------------------------------------------------------------- verification

@@ -155,6 +155,33 @@ async def test_the_cache_holds_no_more_events_than_it_is_allowed(database_url):
         await engine.dispose()
 
 
+async def test_the_cache_holds_no_more_stored_data_than_it_is_allowed(database_url):
+    """However few their events, the streams kept hold no more characters of stored JSON than
+    the bound: one large revision can weigh what thousands of small events do."""
+    engine = create_engine(database_url)
+    each = len('{"number": 1}')  # a Counted event as JSONB writes it (numbers below 10)
+    small = PostgresEventStore(engine, event_types, history_cache_characters=3 * each)
+    try:
+        first, second, long = (f"counter-{uuid.uuid4()}" for _ in range(3))
+        await count(small, first, 2)
+        await count(small, second, 1)
+        await count(small, long, 4)
+        for stream_id in (first, second, long):
+            await history(small, stream_id)
+
+        assert small.history_cache.characters_held == 3 * each
+        assert (first in small.history_cache, second in small.history_cache) == (True, True)
+        assert long not in small.history_cache, "more stored data than the whole cache"
+        await count(small, second, 1)
+        await history(small, second)  # read at 2 events: the first, read longest ago, goes
+        assert (first in small.history_cache, second in small.history_cache) == (False, True)
+        assert small.history_cache.characters_held == 2 * each
+        assert await history(small, long) == await full_read(small, long)
+    finally:
+        await small.close()
+        await engine.dispose()
+
+
 async def test_a_log_emptied_and_written_again_is_read_whole(store, replica, database_url):
     shorter, same_length = f"counter-{uuid.uuid4()}", f"counter-{uuid.uuid4()}"
     await count(store, shorter, 3)
