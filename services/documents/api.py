@@ -25,6 +25,7 @@ from services.documents.deps import (
     InvalidSymbolError,
     Read,
     Reading,
+    ReadModels,
     SeriesQuery,
     SymbolPath,
     as_it_stood,
@@ -123,7 +124,7 @@ async def create_draft(
 @router.get("/documents", response_model=DocumentList)
 @ANYONE
 async def list_documents(
-    store: Store,
+    store: ReadModels,
     viewer: CallerView,
     status: Status | None = None,
     series: SeriesQuery = None,
@@ -297,7 +298,7 @@ async def render_akoma_ntoso(
 )
 @ANYONE
 async def read_document(
-    symbol: SymbolPath, store: Store, viewer: CallerView, response: Response, read: Read
+    symbol: SymbolPath, store: ReadModels, viewer: CallerView, response: Response, read: Read
 ) -> DocumentOut:
     """A document, at its newest revision or as it stood (`?revision=`, `?as_of=`, or a
     `/Rev.N` symbol), in the language asked for (`?lang=`, else `Accept-Language`), with the

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Path, Query
+from fastapi import Depends, Header, Path, Query, Request
 from starlette.convertors import Convertor, register_url_convertor
 
 from services.documents.commands import Changed
@@ -44,7 +44,8 @@ from shared.access import Viewer
 from shared.eventstore import PostgresEventStore
 from shared.http.params import BIGINT_MAX, Instant
 from shared.http.problems import PROBLEM_JSON, ProblemError
-from shared.http.writes import Writer
+from shared.http.reads import caught_up
+from shared.http.writes import Store, Writer
 
 T = TypeVar("T")
 
@@ -207,6 +208,18 @@ async def reading(
 
 
 Read = Annotated[Reading, Depends(reading)]
+
+
+async def read_models(request: Request, store: Store) -> PostgresEventStore:
+    """The store, once the read models (the list of documents, the open amendments) show what
+    was written before this request, when that is quick (`caught_up`): for the endpoints that
+    answer from them rather than from the log. Without it, a list read just after a write
+    could leave the write out (a document derestricted a moment before, not yet listed)."""
+    await caught_up(request)
+    return store
+
+
+ReadModels = Annotated[PostgresEventStore, Depends(read_models)]
 
 
 # ------------------------------------------------------------------------------- reading

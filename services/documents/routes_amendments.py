@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Query
 from services.documents import commands, queries
 from services.documents.deps import (
     AsOfQuery,
+    ReadModels,
     SymbolPath,
     document_at,
     stream_of,
@@ -103,7 +104,7 @@ async def propose_amendment(
 @ANYONE
 async def list_open_amendments(
     symbol: SymbolPath,
-    store: Store,
+    store: ReadModels,
     viewer: CallerView,
     as_of: AsOfQuery = None,
     status: Annotated[

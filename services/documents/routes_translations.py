@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from services.documents import commands, queries
-from services.documents.deps import AsOfQuery, SymbolPath, document_at, stream_of, written
+from services.documents.deps import (
+    AsOfQuery,
+    ReadModels,
+    SymbolPath,
+    document_at,
+    stream_of,
+    written,
+)
 from services.documents.events import Status
 from services.documents.examples import TRANSLATION_EXAMPLES
 from services.documents.schemas_translations import (
@@ -24,7 +31,7 @@ router = APIRouter(tags=["documents"])
 @router.get("/translations/needed", response_model=list[PendingTranslation])
 @ANYONE
 async def translations_needed(
-    store: Store, viewer: CallerView, status: Status | None = Status.DRAFT
+    store: ReadModels, viewer: CallerView, status: Status | None = Status.DRAFT
 ) -> list[PendingTranslation]:
     """Across the documents the caller may read: each whose latest revision lacks one of the
     official languages (English, Russian, Kazakh). Per document, `GET

@@ -1,9 +1,13 @@
 """The documents service's read models, replayed from the log, give the same digest as the live
-ones (and a rebuild in place gives it too)."""
+ones (and a rebuild in place gives it too); a read from them shows the writes made before it."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from services.documents.projections import PROJECTIONS
+from shared import projections
 from shared.projections import projection_state, rebuild, replay_digest
 from tests.documents.helpers import (
     SECRETARIAT,
@@ -11,6 +15,7 @@ from tests.documents.helpers import (
     draft,
     member,
     small_text,
+    supplement,
     today,
 )
 
@@ -54,3 +59,34 @@ async def test_the_projections_rebuilt_from_the_log_match_the_live_ones(database
         assert replayed[name] == state.digest
         assert rebuilt[name].digest_after == state.digest
     assert {p["name"] for p in served["projections"]} >= set(live)
+
+
+async def test_a_read_from_the_read_models_shows_the_writes_made_before_it(
+    database_url, servers, monkeypatch
+):
+    """The list of documents, a document's addenda, its open amendments and the translations
+    needed are read from read models, applied moments after each write. A read waits (briefly:
+    `CAUGHT_UP_WITHIN`) until they show what was written before it. Here every batch reaches
+    the read models half a second late, and each read comes straight after its write."""
+    real = projections.apply_batch
+
+    async def late(*args: Any, **kwargs: Any) -> int:
+        await asyncio.sleep(0.5)
+        return await real(*args, **kwargs)
+
+    async with documents_app(database_url, servers.nats_url) as docs:
+        await docs.caught_up()
+        monkeypatch.setattr(projections, "apply_batch", late)
+        symbol = (await docs.create(draft())).json()["symbol"]
+        listed = (await docs.http.get("/documents", headers=SECRETARIAT)).json()["documents"]
+        needed = (await docs.http.get("/translations/needed", headers=SECRETARIAT)).json()
+        amendment = (await docs.amend(symbol, "KAZ", revision=0)).json()["amendment_id"]
+        amendments = (await docs.http.get(f"/documents/{symbol}/amendments",
+                                          headers=SECRETARIAT)).json()
+        addendum = (await docs.issue(symbol, "addenda", supplement("Addendum one"))).json()
+        read = (await docs.read(symbol)).json()
+
+    assert symbol in [d["symbol"] for d in listed]
+    assert symbol in [d["symbol"] for d in needed]
+    assert [a["amendment_id"] for a in amendments] == [amendment]
+    assert [s["symbol"] for s in read["supplements"]] == [addendum["symbol"]]
