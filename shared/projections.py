@@ -709,6 +709,9 @@ class SharedRead(Generic[T]):
             future, self._next = self._next, None
             try:
                 result = await self._read()
+            except asyncio.CancelledError:  # the loop ending: its callers are not left waiting
+                future.cancel()
+                raise
             except Exception as error:  # each of its callers gets the error instead
                 future.set_exception(error)
             else:

@@ -93,3 +93,17 @@ async def test_a_cancelled_caller_leaves_the_read_to_the_others() -> None:
     assert await staying == 4
     with pytest.raises(asyncio.CancelledError):
         await leaving
+
+
+async def test_a_read_cancelled_under_its_callers_does_not_leave_them_waiting() -> None:
+    head = Head()
+    shared = SharedRead(head.read)
+    waiting = asyncio.create_task(shared())
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # the read is out, its task waiting at the gate
+    reading = shared._reading
+    assert reading is not None and not reading.done()
+    reading.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, timeout=5)
