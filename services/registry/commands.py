@@ -26,10 +26,14 @@ from services.registry.events import (
     Dimension,
     FoundingMemberRegistered,
     MemberAdmitted,
+    MembershipReinstated,
+    MembershipSuspended,
+    MemberWithdrew,
     NoteRef,
     ObserverKind,
 )
-from shared.access import record_admission
+from shared.access import record_admission, record_membership_change
+from shared.access.membership import REGISTRY_MEMBERSHIP_EVENTS
 from shared.commands import (
     Decide,
     Decision,
@@ -109,19 +113,29 @@ async def count_members(
 ) -> None:
     """Count the states `recorded` made members (registered as members, or admitted) among the
     admitted member states (shared.access) from the day they joined (for a registered member
-    whose joining day is unknown, from the day a source shows it a member), in the transaction
-    that recorded them; `event_ids` as they were appended, when derived."""
+    whose joining day is unknown, from the day a source shows it a member), and record the
+    suspensions, reinstatements and withdrawals it holds from their effective days, in the
+    transaction that recorded them; `event_ids` as they were appended, when derived. The other
+    services record the same changes from these events (`record_membership_event`); the
+    registry's own reads (a pending application, for member states only) follow them so."""
     before = recorded.version - len(recorded.events)
     for index, event in enumerate(recorded.events):
+        event_id = event_ids(before, index) if event_ids is not None else None
         if isinstance(event, FoundingMemberRegistered):
             joined = event.member_since or event.member_on
         elif isinstance(event, MemberAdmitted):
             joined = event.admitted_on
+        elif isinstance(event, MembershipSuspended | MembershipReinstated | MemberWithdrew):
+            change, _ = REGISTRY_MEMBERSHIP_EVENTS[event.event_type]
+            await record_membership_change(
+                connection, state=event.state, change=change,
+                effective_at=admitted_at(event.effective_on), event_id=event_id,
+            )
+            continue
         else:
             continue
         await record_admission(
-            connection, state=event.state, admitted_at=admitted_at(joined),
-            event_id=event_ids(before, index) if event_ids is not None else None,
+            connection, state=event.state, admitted_at=admitted_at(joined), event_id=event_id
         )
 
 
@@ -206,11 +220,33 @@ async def admit_member(
     return await in_transaction(store, work, again=expected is None)
 
 
+async def _change_membership(
+    store: PostgresEventStore,
+    state: str,
+    rule: Callable[..., Decision],
+    *,
+    expected: int | None,
+    **facts: Any,
+) -> Recorded:
+    """`rule` on the state's stream, and the change it records counted (`count_members`), in
+    one transaction (decided again on a newer state when another write got in first and the
+    client stated no version)."""
+
+    async def work(connection: AsyncConnection) -> Recorded:
+        recorded = await decide_and_append(
+            connection, store, *MEMBER_STATES.command(state, rule, **facts), expected=expected
+        )
+        await count_members(connection, recorded)
+        return recorded
+
+    return await in_transaction(store, work, again=expected is None)
+
+
 async def suspend_membership(
     *, store: PostgresEventStore, state: str, effective_on: date, reason: str,
     decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
-    return await MEMBER_STATES.run(
+    return await _change_membership(
         store, state, domain.suspend, expected=expected, effective_on=effective_on,
         reason=reason, decision=decision,
     )
@@ -220,7 +256,7 @@ async def reinstate_membership(
     *, store: PostgresEventStore, state: str, effective_on: date,
     decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
-    return await MEMBER_STATES.run(
+    return await _change_membership(
         store, state, domain.reinstate, expected=expected, effective_on=effective_on,
         decision=decision,
     )
@@ -230,7 +266,7 @@ async def withdraw_membership(
     *, store: PostgresEventStore, state: str, effective_on: date, note: NoteRef | None = None,
     expected: int | None = None,
 ) -> Recorded:
-    return await MEMBER_STATES.run(
+    return await _change_membership(
         store, state, domain.withdraw, expected=expected, effective_on=effective_on, note=note
     )
 

@@ -541,6 +541,43 @@ async def test_a_pending_application_is_for_member_states_and_the_applicant_only
     assert public_feed.status_code == 401, "the registry's log is for its log readers"
 
 
+async def test_a_suspended_or_withdrawn_members_token_reads_the_registry_as_the_public(
+    database_url, servers
+):
+    """A hypothetical history (no member has been suspended or has withdrawn). The registry's
+    own reads follow each change of membership as the other services' do: a suspended state
+    no longer sees a pending application until it is reinstated, a withdrawn one not from its
+    withdrawal on."""
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (_app, client):
+        await register_known_members(client)
+        await kuwait_applies(client)
+
+        async def sees_the_application(state: str) -> tuple[list[str], int]:
+            headers = bearer("member_state", state)
+            listed = (await client.get("/member-states", params={"status": "applicant"},
+                                       headers=headers)).json()
+            single = await client.get("/member-states/KWT", headers=headers)
+            return [s["code"] for s in listed["member_states"]], single.status_code
+
+        async def change(state: str, path: str, body: dict[str, object]) -> None:
+            response = await client.post(f"/member-states/{state}/{path}", json=body,
+                                         headers=SECRETARIAT)
+            assert response.status_code == 201, (path, response.text)
+
+        before = await sees_the_application("KAZ")
+        await change("KAZ", "suspension", {"effective_on": "2022-11-01", "reason": "hypothetical"})
+        suspended = await sees_the_application("KAZ")
+        await change("KAZ", "reinstatement", {"effective_on": "2023-01-01"})
+        reinstated = await sees_the_application("KAZ")
+        await change("IND", "withdrawal", {"effective_on": "2023-01-01"})
+        withdrawn = await sees_the_application("IND")
+
+    assert before == (["KWT"], 200)
+    assert suspended == ([], 404)
+    assert reinstated == (["KWT"], 200)
+    assert withdrawn == ([], 404)
+
+
 async def test_a_decision_without_the_contracts_fields_is_parked_and_the_next_goes_on(
     database_url, servers, new_database
 ):
