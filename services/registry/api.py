@@ -83,7 +83,6 @@ async def _moment(
               "time zone; now when absent).", examples=["2022-10-01T00:00:00Z"]),
     ] = None,
 ) -> Moment:
-    await caught_up(request)  # read what was written before this request, when it is quick
     now = datetime.now(UTC)
     return Moment(effective=effective or now.date(), as_of=as_of or now)
 
@@ -92,12 +91,14 @@ At = Annotated[Moment, Depends(_moment)]
 
 
 async def _read_models(request: Request) -> AsyncIterator[AsyncConnection]:
+    await caught_up(request)  # read what was written before this request, when it is quick
     async with request.app.state.engine.connect() as connection:
         yield connection
 
 
 ReadModels = Annotated[AsyncConnection, Depends(_read_models)]
-"""A connection to the registry's read models (`services.registry.queries` reads them)."""
+"""A connection to the registry's read models (`services.registry.queries` reads them), once
+they show what was written before the request (`caught_up`): whatever endpoint takes it."""
 
 
 async def _found(

@@ -1,10 +1,15 @@
 """The registry's read models rebuilt from its log give the same digest as the live ones: into a
-scratch schema (`replay_digest`) and in place (`rebuild`)."""
+scratch schema (`replay_digest`) and in place (`rebuild`); a read from them shows the writes
+made before it."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from services.registry.projections import projections
 from services.registry.seed import MOU_PARTNERS, RENAMINGS
+from shared import projections as kit
 from shared.projections import rebuild, replay_digest
 from tests.registry.support import (
     SECRETARIAT,
@@ -84,3 +89,28 @@ async def test_projections_rebuilt_from_the_log_give_the_live_digests(
         assert report.digest_after == report.digest_before == digests[report.name]
     assert {p["name"]: p["digest"] for p in after["projections"]} == digests
     assert len(set(digests.values())) == len(projections), "each holds rows of its own"
+
+
+async def test_a_read_from_the_read_models_shows_the_writes_made_before_it(
+    database_url, servers, monkeypatch
+):
+    """Every read that takes the registry's read models waits (briefly) until they show what
+    was written before it. Here every batch reaches them half a second late, and the reads come
+    straight after the writes."""
+    real = kit.apply_batch
+
+    async def late(*args: Any, **kwargs: Any) -> int:
+        await asyncio.sleep(0.5)
+        return await real(*args, **kwargs)
+
+    async with registry(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await app.state.projection_runner.wait_until_caught_up()
+        monkeypatch.setattr(kit, "apply_batch", late)
+        await register_known_members(client)
+        listed = await members(client, effective="2022-10-12")
+        await kuwait_applies(client)
+        applicants = (await client.get("/member-states", params={"status": "applicant"},
+                                       headers=SECRETARIAT)).json()
+
+    assert len(listed) == 27
+    assert [s["code"] for s in applicants["member_states"]] == ["KWT"]
