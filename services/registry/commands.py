@@ -108,16 +108,17 @@ def admitted_at(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-async def count_members(
+async def record_membership_changes(
     connection: AsyncConnection, recorded: Recorded, *, event_ids: EventIds | None = None
 ) -> None:
-    """Count the states `recorded` made members (registered as members, or admitted) among the
-    admitted member states (shared.access) from the day they joined (for a registered member
-    whose joining day is unknown, from the day a source shows it a member), and record the
-    suspensions, reinstatements and withdrawals it holds from their effective days, in the
-    transaction that recorded them; `event_ids` as they were appended, when derived. The other
-    services record the same changes from these events (`record_membership_event`); the
-    registry's own reads (a pending application, for member states only) follow them so."""
+    """Record the membership changes `recorded` holds (shared.access): count the states it made
+    members (registered as members, or admitted) among the admitted member states from the day
+    they joined (for a registered member whose joining day is unknown, from the day a source
+    shows it a member), and the suspensions, reinstatements and withdrawals from their
+    effective days, in the transaction that recorded them; `event_ids` as they were appended,
+    when derived. The other services record the same changes from these events
+    (`record_membership_event`); the registry's own reads (a pending application, for member
+    states only) follow them so."""
     before = recorded.version - len(recorded.events)
     for index, event in enumerate(recorded.events):
         event_id = event_ids(before, index) if event_ids is not None else None
@@ -171,7 +172,7 @@ async def register_known_members(
                 member_on=member.member_on, member_since=member.member_since,
             )
             registered = await decide_and_append(connection, store, *command)
-            await count_members(connection, registered)
+            await record_membership_changes(connection, registered)
             recorded.append(registered)
     return recorded
 
@@ -199,7 +200,7 @@ async def recommend_admission(
 
 def admission(state: str, decision: DecisionRef) -> Command:
     """The Summit's admission of the state (the same decision again: nothing); record it with
-    `count_members` in the same transaction."""
+    `record_membership_changes` in the same transaction."""
     return MEMBER_STATES.command(state, domain.admit, decision=decision)
 
 
@@ -207,36 +208,23 @@ async def admit_member(
     *, store: PostgresEventStore, state: str, decision: DecisionRef, expected: int | None = None
 ) -> Recorded:
     """Record the state's admission by `decision` and count it among the admitted member
-    states (shared.access) from the decision's date, in one transaction (decided again on a
-    newer state when another write got in first and the client stated no version)."""
-
-    async def work(connection: AsyncConnection) -> Recorded:
-        recorded = await decide_and_append(
-            connection, store, *admission(state, decision), expected=expected
-        )
-        await count_members(connection, recorded)
-        return recorded
-
-    return await in_transaction(store, work, again=expected is None)
+    states (shared.access) from the decision's date, in one transaction."""
+    return await _change_membership(store, *admission(state, decision), expected=expected)
 
 
 async def _change_membership(
-    store: PostgresEventStore,
-    state: str,
-    rule: Callable[..., Decision],
-    *,
+    store: PostgresEventStore, stream_id: str, stream_type: str, decide: Decide, *,
     expected: int | None,
-    **facts: Any,
 ) -> Recorded:
-    """`rule` on the state's stream, and the change it records counted (`count_members`), in
-    one transaction (decided again on a newer state when another write got in first and the
-    client stated no version)."""
+    """A command on a member state's stream, and the membership change it records
+    (`record_membership_changes`), in one transaction (decided again on a newer state when
+    another write got in first and the client stated no version)."""
 
     async def work(connection: AsyncConnection) -> Recorded:
         recorded = await decide_and_append(
-            connection, store, *MEMBER_STATES.command(state, rule, **facts), expected=expected
+            connection, store, stream_id, stream_type, decide, expected=expected
         )
-        await count_members(connection, recorded)
+        await record_membership_changes(connection, recorded)
         return recorded
 
     return await in_transaction(store, work, again=expected is None)
@@ -247,8 +235,9 @@ async def suspend_membership(
     decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
     return await _change_membership(
-        store, state, domain.suspend, expected=expected, effective_on=effective_on,
-        reason=reason, decision=decision,
+        store, *MEMBER_STATES.command(
+            state, domain.suspend, effective_on=effective_on, reason=reason, decision=decision
+        ), expected=expected,
     )
 
 
@@ -257,8 +246,9 @@ async def reinstate_membership(
     decision: DecisionRef | None = None, expected: int | None = None,
 ) -> Recorded:
     return await _change_membership(
-        store, state, domain.reinstate, expected=expected, effective_on=effective_on,
-        decision=decision,
+        store, *MEMBER_STATES.command(
+            state, domain.reinstate, effective_on=effective_on, decision=decision
+        ), expected=expected,
     )
 
 
@@ -267,7 +257,8 @@ async def withdraw_membership(
     expected: int | None = None,
 ) -> Recorded:
     return await _change_membership(
-        store, state, domain.withdraw, expected=expected, effective_on=effective_on, note=note
+        store, *MEMBER_STATES.command(state, domain.withdraw, effective_on=effective_on, note=note),
+        expected=expected,
     )
 
 

@@ -103,7 +103,7 @@ async def when_a_decision_is_recorded_follow_it_in_the_registry(
         check_competence(body, subject, outcome)  # refused (and parked) if no body takes it
         return  # a body may take it, and the registry records nothing of it
     recorded = await ctx.decide_and_append(*follow(subject, decision), ids=IDS, actor=ACTOR)
-    await commands.count_members(ctx.connection, recorded, event_ids=ctx.event_ids(IDS))
+    await commands.record_membership_changes(ctx.connection, recorded, event_ids=ctx.event_ids(IDS))
     log.info(
         "registry.decision_followed",
         decision_id=str(decision.decision_id),

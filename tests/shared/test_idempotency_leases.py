@@ -371,6 +371,17 @@ async def running(
     return request, before + 1
 
 
+async def answered_while_cut(
+    client: httpx.AsyncClient, runs: Runs, link: CuttableLink, key: str
+) -> httpx.Response:
+    """The answer to a request with `key` whose handler runs on, and answers, while the link
+    to the database is cut (it stays cut)."""
+    request, run = await running(client, runs, key)
+    link.cut()
+    runs.open(run)
+    return await request
+
+
 async def test_a_key_the_database_could_not_release_is_released_once_it_is_back(
     database_url: str, runs: Runs
 ) -> None:
@@ -381,10 +392,7 @@ async def test_a_key_the_database_could_not_release_is_released_once_it_is_back(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            failing, run = await running(client, runs, key)
-            link.cut()
-            runs.open(run)
-            failed = await failing
+            failed = await answered_while_cut(client, runs, link, key)
             claim_refused = await admit(client, a_key())  # a new key meanwhile
             link.mend()
             runs.open(2)
@@ -408,10 +416,7 @@ async def test_an_answer_the_database_could_not_keep_is_kept_once_it_is_back(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            answering, run = await running(client, runs, key)
-            link.cut()
-            runs.open(run)
-            answered = await answering
+            answered = await answered_while_cut(client, runs, link, key)
             link.mend()
             runs.open(2)
             retried = await retried_while_in_progress(client, key)
@@ -436,10 +441,7 @@ async def test_an_outcome_the_database_missed_too_long_is_left_to_the_lease(
         engine, runs, LONG_LEASE
     ) as client:
         with capture_logs() as logs:
-            failing, run = await running(client, runs, key)
-            link.cut()
-            runs.open(run)
-            failed = await failing
+            failed = await answered_while_cut(client, runs, link, key)
             await eventually(
                 lambda: logged(logs, "idempotency.outcome_abandoned"), what="the release given up"
             )

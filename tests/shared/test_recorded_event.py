@@ -16,13 +16,8 @@ import pytest
 from pydantic import ValidationError
 
 from shared.eventstore import types
-from shared.eventstore.types import (
-    DomainEvent,
-    EventTypes,
-    RecordedEvent,
-    recorded_event,
-    stored_event,
-)
+from shared.eventstore.types import RecordedEvent, recorded_event, stored_event
+from tests.shared.test_projection_rebuild_decoding import CountryNamed, event_types
 
 
 def test_recorded_event_makes_what_the_constructor_makes() -> None:
@@ -53,20 +48,6 @@ def test_recorded_event_makes_what_the_constructor_makes() -> None:
 
 # -------------------------------------------------- `stored_event`: the data as stored, parsed late
 
-TYPES = EventTypes()
-
-
-@TYPES.register("PlaceRenamed", version=2)
-class PlaceRenamed(DomainEvent):
-    place: str
-    names: dict[str, str]
-
-
-@TYPES.upcaster("PlaceRenamed", from_version=1)
-def _names_by_language(data: dict[str, Any]) -> dict[str, Any]:
-    return {"place": data["place"], "names": {"en": data["name"]}}
-
-
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts `shared.eventstore.types` parses as JSON, from now on."""
@@ -85,10 +66,10 @@ def _stored(data_text: str, schema_version: int = 2) -> RecordedEvent:
     return stored_event(
         9,
         uuid.UUID(int=9),
-        "place-1",
-        "place",
+        "country-9",
+        "country",
         2,
-        "PlaceRenamed",
+        "CountryNamed",
         schema_version,
         data_text,
         {"correlation_id": "c-9"},
@@ -101,13 +82,13 @@ def _stored(data_text: str, schema_version: int = 2) -> RecordedEvent:
 def test_a_stored_event_is_the_record_with_its_data_parsed_once_when_first_asked_for(
     parses: list[str],
 ) -> None:
-    text = '{"names": {"en": "Astana", "kk": "Астана"}, "place": "KZ-AST"}'
+    text = '{"code": "KAZ", "names": {"en": "Kazakhstan", "kk": "Қазақстан"}}'
     made = _stored(text)
     assert parses == [], "made without parsing its data"
 
     data = made.data
 
-    assert data == {"place": "KZ-AST", "names": {"en": "Astana", "kk": "Астана"}}
+    assert data == {"code": "KAZ", "names": {"en": "Kazakhstan", "kk": "Қазақстан"}}
     assert made.data is data and parses == [text], "parsed once, then kept"
     plain = RecordedEvent(
         **{field.name: getattr(made, field.name) for field in dataclasses.fields(RecordedEvent)}
@@ -124,13 +105,13 @@ def test_a_stored_event_is_the_record_with_its_data_parsed_once_when_first_asked
 def test_decoding_a_stored_event_validates_its_text_without_parsing_it_first(
     parses: list[str],
 ) -> None:
-    current = _stored('{"place": "KZ-AST", "names": {"en": "Astana"}}')
-    older = _stored('{"place": "KZ-AST", "name": "Astana"}', schema_version=1)
-    expected = PlaceRenamed(place="KZ-AST", names={"en": "Astana"})
+    current = _stored('{"code": "KAZ", "names": {"en": "Kazakhstan"}}')
+    older = _stored('{"code": "KAZ", "name": "Kazakhstan"}', schema_version=1)
+    expected = CountryNamed(code="KAZ", names={"en": "Kazakhstan"})
 
-    assert TYPES.decode_record(current) == expected
+    assert event_types.decode_record(current) == expected
     assert parses == [], "the current version's text goes to the model as it is"
-    assert TYPES.decode_record(older) == expected, "an older one through its upcaster"
-    assert TYPES.decode_record(dataclasses.replace(current)) == expected, "a record made plain"
+    assert event_types.decode_record(older) == expected, "an older one through its upcaster"
+    assert event_types.decode_record(dataclasses.replace(current)) == expected, "made plain"
     with pytest.raises(ValidationError):
-        TYPES.decode_record(_stored('{"place": "KZ-AST", "names": {"en": 7}}'))
+        event_types.decode_record(_stored('{"code": "KAZ", "names": {"en": 7}}'))
