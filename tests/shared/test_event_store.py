@@ -28,7 +28,7 @@ from shared.eventstore import (
     StreamTypeMismatchError,
     create_engine,
 )
-from shared.eventstore.postgres import LOCKED_GROUPS_AFTER_REFUSAL, NOTIFY_CHANNEL
+from shared.eventstore.postgres import ANY_VERSION, LOCKED_GROUPS_AFTER_REFUSAL, NOTIFY_CHANNEL
 from tests.database import as_superuser_without_triggers, opened_store
 
 event_types = EventTypes()
@@ -259,6 +259,47 @@ async def test_a_store_writes_on_after_another_process_moved_the_head(store, dat
 
     assert (result.first_position, result.version) == (3, 3)
     assert sorted(await positions_and_chain(store, database_url)) == [1, 2, 3]
+
+
+async def test_a_stream_written_by_another_process_before_the_head_is_not_appended_twice(
+    store, database_url
+):
+    """The store wrote a stream, another process wrote it after, then the store wrote other
+    streams: its head is the log's again, but what it remembers of that stream is stale. The
+    one-statement write does not check streams the store left itself (the (stream_id,
+    version) index refuses a version written already): a stale expected version is still
+    refused, an append at any version goes after the other's, and nothing is written twice."""
+    mine, others = stream(), stream()
+    await store.append(mine, [paragraph()], stream_type="draft", expected_version=0)
+    other = await replica(database_url)
+    try:
+        await other.append(mine, [paragraph(2)], stream_type="draft", expected_version=1)
+    finally:
+        await close(other)
+    # The store's next groups find the head moved, take the lock, and leave the store at the
+    # log's head again, having written only `others`.
+    for n in range(LOCKED_GROUPS_AFTER_REFUSAL + 1):
+        await store.append(others, [paragraph(n)], stream_type="draft", expected_version=n)
+
+    with capture_logs() as logs:
+        with pytest.raises(ConcurrencyError) as refused:
+            await store.append(mine, [paragraph(3)], stream_type="draft", expected_version=1)
+        # The groups after a refusal take the lock; the refused group wrote nothing, so the
+        # one after it does too without counting (the store learns the head from it).
+        for n in range(LOCKED_GROUPS_AFTER_REFUSAL + 1):
+            await store.append(others, [paragraph(n)], stream_type="draft",
+                               expected_version=LOCKED_GROUPS_AFTER_REFUSAL + 1 + n)  # fmt: skip
+        appended = await store.append(mine, [paragraph(3)], stream_type="draft",
+                                      expected_version=ANY_VERSION)  # fmt: skip
+
+    assert refused.value.actual_version == 2
+    assert appended.version == 3
+    moved = [entry.get("error") for entry in logs if entry["event"] == "event_store.head_moved"]
+    assert moved == ["UniqueViolationError", "UniqueViolationError"], "tried at the head, twice"
+    events_of_mine = await store.read_stream(mine)
+    assert [e.version for e in events_of_mine] == [1, 2, 3]
+    total = 3 + 2 * (LOCKED_GROUPS_AFTER_REFUSAL + 1)
+    assert sorted(await positions_and_chain(store, database_url)) == list(range(1, total + 1))
 
 
 async def test_after_a_refused_write_at_the_head_the_next_groups_take_the_lock_at_once(
