@@ -60,6 +60,7 @@ WRONGLY_TYPED_TOKENS: dict[str, dict[str, str]] = {
     "a state that is a list": _signed({"role": "member_state", "state": ["KAZ"]}),
     "a subject holding a NUL": _signed({"role": "secretariat", "sub": "a\x00b"}),
     "a subject holding a lone surrogate": _signed({"role": "secretariat", "sub": "\ud800"}),
+    "an expiry beyond any float": _signed({"role": "secretariat", "exp": 10**400}),
 }
 """Sent once per route each: every one of them is refused (401) before the route runs."""
 

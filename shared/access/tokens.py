@@ -341,7 +341,13 @@ class TokenVerifier:
                 raise UnauthenticatedError(
                     "The token is malformed or its claims are invalid.", invalid_token=True
                 ) from None
-            return principal_of_claims(claims), float(claims["exp"])
+            try:
+                expires = float(claims["exp"])
+            except OverflowError:  # PyJWT compares it as an integer; no instant is that late
+                raise UnauthenticatedError(
+                    "The token's expiry (exp) is beyond any instant.", invalid_token=True
+                ) from None
+            return principal_of_claims(claims), expires
         raise UnauthenticatedError(
             "The token's signature does not verify with this service's keys.",
             invalid_token=True,

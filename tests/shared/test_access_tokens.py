@@ -119,6 +119,7 @@ def _claims_json(**overrides: object) -> bytes:
         (dict(iss=["cica"]), "another issuer"),
         (dict(aud={"cica": 1}), "another audience"),
         (dict(exp="tomorrow"), "malformed"),
+        (dict(exp=10**400), "beyond any instant"),  # PyJWT takes it; a float cannot
         (dict(iat=[1]), "malformed"),
         (None, "malformed"),  # not an object at all
     ],
