@@ -407,9 +407,9 @@ class DocumentDistributionNoted(DomainEvent):
 
 @event_types.register("MeetingParticipantsNoted", version=1)
 class MeetingParticipantsNoted(DomainEvent):
-    """The meetings service scheduled a meeting or added a participant to it (its
-    ``MeetingScheduled`` or ``ParticipantAdded`` is the cause): who takes part, so that the
-    adoption of its agenda is told to them."""
+    """The meetings service scheduled a meeting, or added a participant to it or removed one
+    (its ``MeetingScheduled``, ``ParticipantAdded`` or ``ParticipantRemoved`` is the cause):
+    who takes part, so that the adoption of its agenda is told to them."""
 
     meeting_id: str
     participants: tuple[StateCode, ...]

@@ -19,8 +19,9 @@ redelivered event records nothing new (a notice's id, too, is derived from its c
 - The documents service recorded a circulation (`DocumentCirculated`) → a notice
   ``document_circulated`` to exactly its addressees: every member state on the day it was
   circulated (general, member states only), or the states listed (restricted).
-- The meetings service scheduled a meeting or added a participant (`MeetingScheduled`,
-  `ParticipantAdded`) → the service notes who takes part (`MeetingParticipantsNoted`).
+- The meetings service scheduled a meeting, added a participant or removed one (a state
+  suspended or withdrawn before the meeting starts) (`MeetingScheduled`, `ParticipantAdded`,
+  `ParticipantRemoved`) → the service notes who takes part (`MeetingParticipantsNoted`).
 - The meetings service circulated a draft agenda, first or revised (`AgendaDrafted`,
   `AgendaRevised`) → a notice ``agenda_circulated`` to the meeting's participants (to the
   member states on the day it was circulated when the service never heard of the meeting).
@@ -335,6 +336,20 @@ async def when_a_participant_is_added_it_is_noted(
         ctx,
         event.stream_id.removeprefix("meeting-"),
         lambda known: None if known is None else [*known, state],
+    )
+
+
+@reactions.on(MEETINGS, "ParticipantRemoved")
+async def when_a_participant_is_removed_it_is_noted(
+    ctx: ReactionContext, event: ForeignEvent
+) -> None:
+    """A state suspended or withdrawn by the meeting's first day no longer takes part: it is
+    no longer told of the meeting's agendas (nothing is noted of a meeting never heard of)."""
+    state = event.data["state"]
+    await _note_participants(
+        ctx,
+        event.stream_id.removeprefix("meeting-"),
+        lambda known: None if known is None else [p for p in known if p != state],
     )
 
 

@@ -121,6 +121,49 @@ async def test_an_adopted_agenda_is_told_to_the_meetings_participants(database_u
     assert unknown_meeting == [], "a participant of a meeting never heard of is not noted"
 
 
+def participant_removed(meeting_id: str, state: str, change: str, on: str) -> object:
+    """The meetings service's `ParticipantRemoved`: `state` suspended or withdrawn on `on`,
+    before the meeting starts."""
+    return foreign(
+        "meetings",
+        f"meeting-{meeting_id}",
+        "ParticipantRemoved",
+        {"state": state, "change": change, "effective_on": on},
+        stream_type="meeting",
+    )
+
+
+async def test_a_participant_removed_is_not_told_of_the_agenda(database_url, servers):
+    """India, suspended before the meeting starts, is removed from it by the meetings service:
+    the agenda's adoption goes to China and Kazakhstan only, and India cannot read it. A
+    removal delivered twice, or from a meeting never heard of, notes nothing more."""
+    removed = participant_removed("SWG-2022-5", "IND", "suspended", "2022-10-01")
+    agenda = adopted("SWG-2022-5", "SWG/A/1")
+    async with notifications(database_url, servers.nats_url) as (app, client):
+        await the_27_and_the_register_of_2022(client)
+        await deliver(app, scheduled("SWG-2022-5", ["CHN", "IND", "KAZ"]))
+        await deliver(app, removed)
+        await deliver(app, removed)
+        await react_again(app, removed)
+        await deliver(app, participant_removed("SUM-2022", "IND", "suspended", "2022-10-01"))
+        await deliver(app, agenda)
+        notices = (await get(client, "/notices", kind="agenda_adopted"))["notices"]
+        notice = f"/notices/{notices[0]['notice_id']}"
+        read = {state: await get(client, notice, member(state), status=200 if ok else 404)
+                for state, ok in (("CHN", True), ("KAZ", True), ("IND", False))}
+        india = (await get(client, "/notices", member("IND"), kind="agenda_adopted"))["notices"]
+        noted = await app.state.store.read_stream("meeting-SWG-2022-5")
+        unknown_meeting = await app.state.store.read_stream("meeting-SUM-2022")
+
+    assert [n["reference"] for n in notices] == ["SWG/A/1"]
+    assert notices[0]["recipients"] == ["CHN", "KAZ"]
+    assert read["CHN"]["reference"] == read["KAZ"]["reference"] == "SWG/A/1"
+    assert india == [], "a removed participant is not told"
+    assert [r.data["participants"] for r in noted] == [["CHN", "IND", "KAZ"], ["CHN", "KAZ"]]
+    assert noted[1].metadata["causation_id"] == str(removed.event_id)
+    assert unknown_meeting == [], "a removal from a meeting never heard of is not noted"
+
+
 def circulated_agenda(meeting_id: str, event_type: str, symbol: str, on: str) -> object:
     return foreign(
         "meetings",
