@@ -333,11 +333,12 @@ async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write)
     (`recorded_in`; 422 `decision-without-source` with neither, 422 `decision-outside-agenda`
     with no item where the agenda is held). One that follows a recommendation names the body
     (`on_recommendation_of`: one whose recommendations go to this body, made by the day of the
-    decision, 422 `not-recommended-by` otherwise). The same `decision_id` is recorded once. A
-    draft put to the meeting is recorded as it was put (409 `decision-not-as-proposed`
-    otherwise); a decision recorded with no draft is the draft taken at once, every
-    participant present. A standing objection to a draft on the same subject under the same
-    item refuses it, whatever its id (409 `no-consensus`)."""
+    decision, 422 `not-recommended-by` otherwise). The same `decision_id` is recorded once: the
+    same decision again records nothing, other content under its id is refused (409
+    `decision-id-taken`). A draft put to the meeting is recorded as it was put (409
+    `decision-not-as-proposed` otherwise); a decision recorded with no draft is the draft taken
+    at once, every participant present. A standing objection to a draft on the same subject
+    under the same item refuses it, whatever its id (409 `no-consensus`)."""
     return await write(commands.record_decision, meeting_id=meeting_id, **dict(body))
 
 
@@ -455,8 +456,9 @@ async def start_silence_procedure(
     states on the day at the seat (409 `no-recipients` if there are none). The session is the
     body's (as its schema says: 422 otherwise), the meeting the body's in that session (404, 422
     `meeting-of-another-session`), the draft within the body's competence (409
-    `outside-competence`). At the deadline the service concludes it by itself: adopted if no
-    objection stands, the decision dated at the seat."""
+    `outside-competence`). The same procedure started again records nothing; another one under
+    its `procedure_id` is refused (409 `procedure-id-taken`). At the deadline the service
+    concludes it by itself: adopted if no objection stands, the decision dated at the seat."""
     written = await write(commands.start_silence_procedure, **dict(body), now=datetime.now(UTC),
                           seat_time_zone=settings.seat_time_zone)
     write.response.headers["Location"] = f"/silence-procedures/{body.procedure_id}"

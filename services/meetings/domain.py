@@ -214,7 +214,8 @@ class DecidedItemRemovedError(
 
 
 class DecisionIdTakenError(MeetingsError, title="Decision id taken", rule="decision-id-taken"):
-    """A decision id names one decision in the service: another meeting holds it."""
+    """A decision id names one decision in the service: another meeting holds it, or its
+    meeting recorded another decision under it (the same decision again records nothing)."""
 
 
 class NotAsProposedError(
@@ -635,11 +636,21 @@ def record_decision(
     meeting whose agenda the record does not hold, as the document that records it says
     (`recorded_in`: the Summit's decisions known from its draft conclusions). Within the
     body's competence, on one of the meeting's days, and on the recommendation of a body whose
-    recommendations go to it when it says it follows one."""
+    recommendations go to it when it says it follows one. The same decision again records
+    nothing; other content under its id is refused (`DecisionIdTakenError`)."""
     scheduled = _must_exist(state)
     subject = _SUBJECT.validate_python(subject)
-    if any(d.decision_id == decision_id for d in state.decisions):
-        return []  # the same decision, recorded once
+    recorded = next((d for d in state.decisions if d.decision_id == decision_id), None)
+    if recorded is not None:
+        if _as_recorded(recorded, item=item, outcome=outcome, subject=subject,
+                        decided_on=decided_on, text=text, recorded_in=recorded_in,
+                        on_recommendation_of=on_recommendation_of):
+            return []  # the same decision, recorded once
+        raise DecisionIdTakenError(
+            f"The decision {decision_id} was taken already with other content; a decision is "
+            "recorded once, as taken: another decision takes a new id.",
+            decision_id=str(decision_id), meeting_id=state.meeting_id,
+        )
     competence.check_competence(scheduled.body, subject.model_dump(mode="json"), outcome)
     if item is None:
         _check_outside_agenda(state, recorded_in=recorded_in, subject=subject)
@@ -660,6 +671,19 @@ def record_decision(
         subject=subject, text=text, item=item, recorded_in=recorded_in,
         on_recommendation_of=on_recommendation_of,
     )]
+
+
+def _as_recorded(
+    decision: Decision, *, item: str | None, outcome: str, subject: Subject,
+    decided_on: date, text: str | None, recorded_in: RecordedIn | None,
+    on_recommendation_of: Recommendation | None,
+) -> bool:
+    """Whether a decision says what the decision recorded under its id says."""
+    return (decision.item, decision.outcome, decision.subject, decision.decided_on,
+            decision.text, decision.recorded_in, decision.on_recommendation_of) == (
+        item, outcome, _SUBJECT.validate_python(subject).model_dump(mode="json"), decided_on,
+        text, recorded_in, on_recommendation_of,
+    )
 
 
 def _check_outside_agenda(

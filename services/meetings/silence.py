@@ -71,6 +71,11 @@ class NoRecipientsError(MeetingsError, title="No recipients", rule="no-recipient
     silence."""
 
 
+class ProcedureIdTakenError(MeetingsError, title="Procedure id taken", rule="procedure-id-taken"):
+    """A procedure id names one silence procedure: started again as it was started, nothing is
+    recorded; with another body, session, meeting, draft or deadline, it is refused."""
+
+
 class MeetingOfAnotherSessionError(
     kinds.InvalidError, title="Meeting of another session", rule="meeting-of-another-session"
 ):
@@ -147,9 +152,20 @@ def start_silence_procedure(
 ) -> list[SilenceProcedureStarted]:
     """Circulate `draft` under silence until `deadline`, to the participants of `meeting` (the
     meeting it is tied to, if any) or to the member states of `members` on the day it starts at
-    the seat."""
+    the seat. The same procedure started again records nothing; another body, session,
+    meeting, draft or deadline under its id is refused (`ProcedureIdTakenError`)."""
     if state.started is not None:
-        return []  # started once; a retry records nothing
+        earlier = state.started
+        same = (earlier.body, earlier.session, earlier.meeting_id, earlier.draft,
+                earlier.deadline) == (
+            body, session, meeting.meeting_id if meeting else None, draft, deadline)
+        if same:
+            return []  # started once; a retry records nothing
+        raise ProcedureIdTakenError(
+            f"The silence procedure {state.procedure_id} was started already with another "
+            "body, session, meeting, draft or deadline; another procedure takes a new id.",
+            procedure_id=str(state.procedure_id),
+        )
     if deadline.tzinfo is None:
         raise InvalidRequestError("The deadline is an exact instant: give its offset.")
     if deadline <= now:

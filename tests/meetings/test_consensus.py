@@ -1,6 +1,7 @@
 """Decisions by consensus, through the API on the real PostgreSQL: a draft decision that a
-participating state objected to is not taken under a fresh id either, and a draft is taken as
-it was put or not at all; each refusal names its rule and records nothing."""
+participating state objected to is not taken under a fresh id either, a draft is taken as it
+was put or not at all, and a decision taken is recorded again only as taken; each refusal
+names its rule and records nothing."""
 
 from __future__ import annotations
 
@@ -98,3 +99,33 @@ async def test_a_decision_id_names_one_decision_in_the_service(database_url, ser
     ids = [d["decision_id"] for d in decisions.json()["decisions"]]
     assert ids.count(RECOMMEND_KUWAIT["decision_id"]) == 1
     assert [p["name"] for p in projections if p["error"]] == []
+
+
+async def test_a_decision_taken_is_recorded_again_only_as_taken(database_url, servers):
+    """The same decision again answers 201 and records nothing; another outcome or text under
+    its id, once taken, is another decision under a taken id: refused, the log unchanged."""
+    decisions = f"/meetings/{SOC}/decisions"
+    async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
+        await soc_meeting_with_adopted_agenda(client)
+        await post(client, decisions, RECOMMEND_KUWAIT)
+        before = await app.state.store.read_stream(f"meeting-{SOC}")
+        again = await client.post(decisions, json=RECOMMEND_KUWAIT, headers=SECRETARIAT)
+        other_outcome = await client.post(
+            decisions, json={**RECOMMEND_KUWAIT, "outcome": "deferred"}, headers=SECRETARIAT)
+        other_text = await client.post(
+            decisions, json={**RECOMMEND_KUWAIT, "text": "Kuwait is recommended."},
+            headers=SECRETARIAT)
+        after = await app.state.store.read_stream(f"meeting-{SOC}")
+        listed = await client.get(decisions, headers=SECRETARIAT)
+
+    assert again.status_code == 201, again.text
+    assert again.json()["recorded"] == []
+    for answer in (other_outcome, other_text):
+        assert answer.status_code == 409, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["type"] == "/problems/decision-id-taken"
+        assert answer.json()["decision_id"] == RECOMMEND_KUWAIT["decision_id"]
+    assert [r.event_id for r in after] == [r.event_id for r in before], "nothing recorded"
+    (kuwait,) = [d for d in listed.json()["decisions"]
+                 if d["decision_id"] == RECOMMEND_KUWAIT["decision_id"]]
+    assert (kuwait["outcome"], kuwait["text"]) == ("recommended_for_adoption", None)

@@ -248,10 +248,14 @@ def test_decisions_are_on_items_of_the_adopted_agenda():
         outcome="recommended_for_adoption", subject=subject, decided_on=date(2022, 10, 11))
     assert isinstance(event, DecisionRecorded)
     assert (event.body, event.session, event.item) == ("SOC", "SOC/2022-III", "2")
+    taken = domain.meeting(MEETING, [*adopted(), event])
     assert domain.record_decision(
-        domain.meeting(MEETING, [*adopted(), event]), decision_id=event.decision_id, item="2",
-        outcome="recommended_for_adoption", subject=subject, text="again",
-        decided_on=date(2022, 10, 11)) == []
+        taken, decision_id=event.decision_id, item="2", outcome="recommended_for_adoption",
+        subject=subject, decided_on=date(2022, 10, 11)) == []  # the same decision again
+    with pytest.raises(domain.DecisionIdTakenError):
+        domain.record_decision(
+            taken, decision_id=event.decision_id, item="2", outcome="recommended_for_adoption",
+            subject=subject, text="again", decided_on=date(2022, 10, 11))
     with pytest.raises(domain.InvalidRequestError, match="no item"):
         domain.record_decision(state, decision_id=uuid4(), item="6", outcome="noted",
                                subject=subject, text="x", decided_on=date(2022, 10, 11))
@@ -488,6 +492,31 @@ def test_a_decision_id_is_taken_once_for_one_meeting():
     assert domain.assign_decision_id([taken], decision_id=decision_id, meeting_id=MEETING) == []
     with pytest.raises(domain.DecisionIdTakenError, match=MEETING):
         domain.assign_decision_id([taken], decision_id=decision_id, meeting_id="SUM-2022")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"outcome": "deferred"}, {"text": "Another text"}, {"decided_on": date(2022, 10, 12)},
+     {"subject": {"kind": "membership_application", "state": "BHR"}}],
+)
+@pytest.mark.parametrize("proposed", [False, True], ids=["taken at once", "taken as proposed"])
+def test_a_decision_taken_is_recorded_again_as_taken_or_refused(change: dict, proposed: bool):
+    """The same decision again records nothing; other content under its id, once it is taken,
+    is another decision under a taken id, refused as it would be at another meeting."""
+    history = adopted()
+    decision_id = uuid4()
+    decision = {"decision_id": decision_id, "item": "2", "outcome": "recommended_for_adoption",
+                "subject": {"kind": "membership_application", "state": "KWT"},
+                "text": "Kuwait", "decided_on": date(2022, 10, 11)}
+    if proposed:
+        history += _proposed_kuwait(history, decision_id)
+    history += domain.record_decision(domain.meeting(MEETING, history), **decision)
+    taken = domain.meeting(MEETING, history)
+    assert domain.record_decision(taken, **decision) == []  # the same decision again
+    with pytest.raises(domain.DecisionIdTakenError, match=str(decision_id)) as refused:
+        domain.record_decision(taken, **{**decision, **change})
+    assert refused.value.rule == "decision-id-taken"
+    assert refused.value.members == {"decision_id": str(decision_id), "meeting_id": MEETING}
 
 
 def _agenda_decision(history: list, *, item: str = "1") -> list:

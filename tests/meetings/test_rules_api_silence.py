@@ -115,6 +115,31 @@ async def test_a_procedure_is_the_bodys_in_its_session_at_its_meeting_within_its
     assert recorded == [[]] * len(cases), "nothing recorded"
 
 
+async def test_a_procedure_started_again_records_nothing_and_another_under_its_id_is_refused(
+    database_url, servers
+):
+    started = procedure()
+    other_draft = {**started["draft"], "text": "The SOC approves another text."}
+    async with meetings(
+        database_url, servers.nats_url, consumers_enabled=False, silence_check_interval=3600
+    ) as (app, client):
+        await founding_members(app)
+        await post(client, "/silence-procedures", started)
+        before = await _recorded(app, started)
+        again = await client.post("/silence-procedures", json=started, headers=SECRETARIAT)
+        redrafted = await client.post(
+            "/silence-procedures", json={**started, "draft": other_draft}, headers=SECRETARIAT)
+        after = await _recorded(app, started)
+        status = await status_of(client, started["procedure_id"])
+
+    assert again.status_code == 201, again.text
+    assert again.json()["recorded"] == []
+    _refused(redrafted, 409, "procedure-id-taken")
+    assert redrafted.json()["procedure_id"] == started["procedure_id"]
+    assert before == after == ["SilenceProcedureStarted"], "nothing recorded"
+    assert status["draft"]["text"] == started["draft"]["text"]
+
+
 # ------------------------------------------------------------------------------ withdrawals
 
 

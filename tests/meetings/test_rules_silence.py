@@ -169,6 +169,33 @@ def test_a_deadline_in_the_past_is_refused():
         start(now=DEADLINE, deadline=STARTED_AT)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: {"draft": DRAFT.model_copy(update={"text": "The SOC approves another text."})},
+        lambda: {"draft": DRAFT.model_copy(update={"outcome": "continue_consideration"})},
+        lambda: {"deadline": DEADLINE + timedelta(days=1)},
+        lambda: {"session": "SOC/2022-IV"},
+        lambda: {"meeting": soc_meeting()},
+    ],
+    ids=["text", "outcome", "deadline", "session", "meeting"],
+)
+def test_a_procedure_started_again_records_nothing_and_another_under_its_id_is_refused(change):
+    """The same procedure again, later, records nothing (the instant differs, the draft does
+    not); another draft, deadline, session or meeting under a procedure id taken is refused."""
+    state, _ = started()
+    again = {"body": "SOC", "session": "SOC/2022-III", "meeting": None, "members": MEMBERS,
+             "draft": DRAFT, "now": STARTED_AT + timedelta(hours=1), "deadline": DEADLINE,
+             "seat_time_zone": SEAT}
+    assert silence.start_silence_procedure(state, **again) == []
+    at_the_seat = DEADLINE.astimezone(domain.zone(SEAT))  # the same instant, another offset
+    assert silence.start_silence_procedure(state, **(again | {"deadline": at_the_seat})) == []
+    with pytest.raises(silence.ProcedureIdTakenError, match=str(state.procedure_id)) as refused:
+        silence.start_silence_procedure(state, **(again | change()))
+    assert refused.value.rule == "procedure-id-taken"
+    assert refused.value.members == {"procedure_id": str(state.procedure_id)}
+
+
 # ------------------------------------------------------------------------------ objections
 
 
