@@ -308,8 +308,10 @@ class JetStreamConsumer:
         self.durable = durable_name(service, producer)
         self.position = 0
         self.known_head = 0
-        """The highest position of the producer's log this replica has heard of (a message or
-        the feed): with `position`, the consumer's lag as far as it knows (shared/metrics)."""
+        """The highest position of the producer's log this replica has heard of (an event that
+        continued the chain, or the feed): with `position`, the consumer's lag as far as it
+        knows (shared/metrics). What a message claims moves nothing: a forgery may claim any
+        position."""
         self.after_commit: Callable[[ForeignEvent], Awaitable[None] | None] | None = None
         """Called after each event's transaction commits and before its ack (for tests and
         instrumentation)."""
@@ -440,7 +442,6 @@ class JetStreamConsumer:
             if event.producer != self.producer:
                 await message.ack()
                 continue
-            self.known_head = max(self.known_head, event.position)
             pending.append((message, event))
         try:
             await self._apply_run([event for _, event in pending])
@@ -479,6 +480,7 @@ class JetStreamConsumer:
                     continue
                 if event.position != last + 1 or link_break(event, last_hash) is not None:
                     break  # a gap, or a broken link: the slow path heals it
+                self._heard(event.position)
                 await self._run_handler(connection, event)
                 applied.append(event)
                 last, last_hash = event.position, _hash_of(event)
@@ -500,6 +502,7 @@ class JetStreamConsumer:
             events = await self.feed.events(self.producer, after=last, limit=self.batch_size)
             if not events:
                 return handled
+            self._heard(max(event.position for event in events))
             for event in events:
                 await self._handle(event, None, _Source.FEED)
                 handled += 1
@@ -528,7 +531,6 @@ class JetStreamConsumer:
         on_retry: Callable[[], Awaitable[Any]] | None,
         source: _Source,
     ) -> bool:
-        self.known_head = max(self.known_head, event.position)
         if event.position <= self.position:
             return True  # committed already (tracked positions never go back)
         # Its retries, parking and gap healing are logged with its ids.
@@ -563,6 +565,9 @@ class JetStreamConsumer:
                     self._forged(event, forged.reason)
                     return False
 
+    def _heard(self, position: int) -> None:
+        self.known_head = max(self.known_head, position)
+
     def _forged(self, event: ForeignEvent, reason: str) -> None:
         log.error(
             "consumer.forged_message",
@@ -587,6 +592,7 @@ class JetStreamConsumer:
         missing = [m for m in missing if m.position < until]
         if not missing:
             raise _NotInLog(last)
+        self._heard(max(m.position for m in missing))
         for event in missing:
             await self._apply_healed(event)
 
@@ -668,6 +674,7 @@ class JetStreamConsumer:
                 raise _Gap(last)
             if check and (reason := link_break(event, last_hash)) is not None:
                 raise _Forged(last, reason)
+            self._heard(event.position)
             await self._run_handler(connection, event)
             await connection.execute(
                 insert(tracking).values(self._tracking_values(event, "applied"))

@@ -41,7 +41,18 @@ _METADATA_EXTENSIONS = {
 
 _PROVENANCE = "provenance"
 """The extension that carries the metadata's ``source`` (an object of strings), as JSON."""
-_MAX_PROVENANCE = 4096
+_MAX_EXTENSION = 4096
+"""The longest text a metadata extension may hold: ids and actors are short, a provenance a
+small object; anything longer would only be copied into every log line of its handling."""
+MAX_DEPTH = 64
+"""How deep a message may nest arrays and objects. Python's JSON decoder and the hash's
+canonical encoder recurse for each level, against a stack limit of about a thousand frames: a
+message a few hundred levels deep raises RecursionError there, where nothing says "not a
+message of this system". The producers' events are a few levels deep."""
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+"""A JSON string, or an unterminated one up to the end (so that no match fails and is tried
+again from a later quote: the search stays linear in the text)."""
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class EnvelopeError(ValueError):
@@ -121,11 +132,11 @@ def _provenance(envelope: dict[str, Any]) -> dict[str, Any]:
     if _PROVENANCE not in envelope:
         return {}
     text = envelope[_PROVENANCE]
-    if not isinstance(text, str) or len(text) > _MAX_PROVENANCE:
+    if not isinstance(text, str) or len(text) > _MAX_EXTENSION:
         raise EnvelopeError("a provenance that is not a bounded string")
     try:
         source = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         raise EnvelopeError("a provenance that is not JSON") from None
     if not isinstance(source, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in source.items()
@@ -134,16 +145,55 @@ def _provenance(envelope: dict[str, Any]) -> dict[str, Any]:
     return {"source": source}
 
 
+def _metadata_extensions(envelope: dict[str, Any]) -> dict[str, str]:
+    """The correlation id, causation id and actor the envelope carries: short strings, as
+    `to_cloudevent` writes them (they are bound into the log lines of the event's handling)."""
+    metadata: dict[str, str] = {}
+    for key, extension in _METADATA_EXTENSIONS.items():
+        if extension not in envelope:
+            continue
+        value = envelope[extension]
+        if not isinstance(value, str) or len(value) > _MAX_EXTENSION:
+            raise EnvelopeError(f"a {extension} that is not a bounded string")
+        metadata[key] = value
+    return metadata
+
+
 def encode(record: RecordedEvent, service: str) -> bytes:
     return json.dumps(to_cloudevent(record, service), separators=(",", ":")).encode()
 
 
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether the JSON `text` nests arrays and objects more than `limit` deep, counted
+    without parsing it (brackets within strings are no structure)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.finditer(_JSON_STRING.sub("", text)):
+        if bracket[0] in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def decode(payload: bytes) -> ForeignEvent:
+    """The event a message carries; EnvelopeError for anything else, whatever its bytes: the
+    consumer terminates such a message as poison, and any other exception would abort its
+    whole batch and bring the message back for ever."""
     try:
-        envelope = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        text = payload.decode("utf-8")
+        if _nested_deeper_than(text, MAX_DEPTH):
+            raise EnvelopeError(f"nested more than {MAX_DEPTH} deep")
+        return from_cloudevent(json.loads(text))
+    except EnvelopeError:
+        raise
+    except ValueError as error:  # not UTF-8, not JSON, an integer too long to convert
         raise EnvelopeError(f"not JSON: {error}") from None
-    return from_cloudevent(envelope)
+    except Exception as error:  # what else hostile bytes make a parser raise
+        raise EnvelopeError(f"unreadable: {type(error).__name__}") from None
 
 
 def from_cloudevent(envelope: Any) -> ForeignEvent:
@@ -164,19 +214,12 @@ def from_cloudevent(envelope: Any) -> ForeignEvent:
             event_type=match["event_type"],
             schema_version=int(match["v"]),
             data=dict(envelope.get("data") or {}),
-            metadata={
-                **{
-                    key: envelope[extension]
-                    for key, extension in _METADATA_EXTENSIONS.items()
-                    if extension in envelope
-                },
-                **_provenance(envelope),
-            },
+            metadata={**_metadata_extensions(envelope), **_provenance(envelope)},
             recorded_at=str(envelope["time"]),
             hash=str(envelope["hash"]),
             prev_hash=str(envelope.get("prevhash", "")),
         )
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, OverflowError) as error:  # Overflow: Infinity
         raise EnvelopeError(f"incomplete envelope: {error}") from None
 
 
@@ -191,13 +234,16 @@ def link_break(event: ForeignEvent, previous_hash: bytes | None) -> str | None:
     || canonical bytes)``) after the event before it, whose hash the consumer recorded as
     `previous_hash` (the genesis hash before position 1; None where it is not known, as for
     positions tracked before hashes were, and then only the event's own hash is checked).
-    None when it does; else why not, in a few words."""
+    None when it does; else why not, in a few words. A link that cannot be checked is broken:
+    whatever recomputing the hash raises (RecursionError for content nested too deep for the
+    encoder, among others) says the message is not the producer's, never that the consumer
+    should try again, park it, or stop."""
     try:
         record = RecordedEvent.from_feed_item(event.as_feed_item())
         expected = record.prev_hash if previous_hash is None else previous_hash
         broken = chain_break(record, event.position, expected)
-    except (KeyError, ValueError, TypeError, OverflowError) as error:
-        return f"its hash cannot be recomputed: {error}"
+    except Exception as error:
+        return f"its hash cannot be recomputed: {error!r}"
     match broken:
         case None:
             return None
