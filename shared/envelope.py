@@ -30,7 +30,12 @@ from shared.eventstore.hashing import ChainBreak, chain_break, format_instant
 from shared.eventstore.types import RecordedEvent
 
 SPEC_VERSION = "1.0"
-_TYPE = re.compile(r"^int\.cica\.(?P<service>[a-z]+)\.(?P<event_type>[A-Za-z0-9_]+)\.v(?P<v>\d+)$")
+_TYPE = re.compile(
+    r"^int\.cica\.(?P<service>[a-z]{1,64})\.(?P<event_type>[A-Za-z0-9_]{1,128})\.v(?P<v>\d{1,6})$"
+)
+"""An event type of this system: bounded, as every part of a message that reaches a log line."""
+_QUOTED = 200
+"""How much of a refused value an EnvelopeError quotes."""
 _SUBJECT_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 _METADATA_EXTENSIONS = {
     "correlation_id": "correlationid",
@@ -202,7 +207,9 @@ def from_cloudevent(envelope: Any) -> ForeignEvent:
     match = _TYPE.match(str(envelope.get("type", "")))
     source = str(envelope.get("source", ""))
     if match is None or source != f"/cica/{match['service']}":
-        raise EnvelopeError(f"not an event of this system: {envelope.get('type')!r}")
+        raise EnvelopeError(
+            f"not an event of this system: {str(envelope.get('type'))[:_QUOTED]!r}"
+        )
     try:
         return ForeignEvent(
             producer=match["service"],

@@ -67,6 +67,9 @@ POISONS: dict[str, Poison] = {
         e, correlationid=json.dumps("c" * 5000)
     ),
     "an actor that is no string": lambda e: _envelope_text(e, actor='["secretariat"]'),
+    "an event type of 10,000 characters": lambda e: _envelope_text(
+        e, type=json.dumps(e["type"].replace(".v", "X" * 10_000 + ".v"))
+    ),
 }
 
 
@@ -232,8 +235,9 @@ def test_nesting_is_bounded_by_structure_and_not_by_brackets_within_strings() ->
 @pytest.mark.parametrize("poison", POISONS.values(), ids=POISONS.keys())
 def test_every_hostile_payload_is_an_envelope_error(poison: Poison) -> None:
     (event,) = [RecordedEvent.from_feed_item(item) for item in _chain([{"number": 1}])]
-    with pytest.raises(EnvelopeError):
+    with pytest.raises(EnvelopeError) as refused:
         decode(poison(to_cloudevent(event, "registry")))
+    assert len(str(refused.value)) < 1000, "what the poison's log line says is bounded"
 
 
 def test_a_link_that_cannot_be_recomputed_is_broken_rather_than_an_error() -> None:
