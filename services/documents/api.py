@@ -22,7 +22,6 @@ from services.documents.deps import (
     AcceptLanguage,
     AsOfQuery,
     IfMatch,
-    InvalidSymbolError,
     Read,
     Reading,
     ReadModels,
@@ -40,7 +39,6 @@ from services.documents.deps import (
 from services.documents.domain import (
     Document,
     Revision,
-    SymbolNotInSeriesError,
     incorporated_between,
 )
 from services.documents.events import DocumentType, LanguageTag, Status
@@ -67,7 +65,6 @@ from services.documents.schemas import (
     SymbolOut,
 )
 from services.documents.schemas_circulation import SupplementOut
-from services.documents.symbols import SymbolError
 from shared.access import ANYONE, SECRETARIAT_ONLY, CallerView, Viewer
 from shared.eventstore import PostgresEventStore
 from shared.http.etag import set_etag
@@ -107,15 +104,9 @@ async def create_draft(
     if body.symbol is None:
         changed = await commands.create_draft(store=store, series=series, **draft)
     else:
-        imported = symbol_of(body.symbol)
-        if imported.add is not None or imported.corr is not None:
-            raise InvalidSymbolError(SymbolError(
-                body.symbol, "an addendum or a corrigendum is not imported: it is issued to its "
-                "document (POST /documents/{symbol}/addenda or /corrigenda)"
-            ))
-        if imported.series != series:
-            raise SymbolNotInSeriesError(str(imported), str(series))
-        changed = await commands.import_draft(store=store, symbol=imported, **draft)
+        changed = await commands.import_draft(
+            store=store, symbol=symbol_of(body.symbol), series=series, **draft
+        )
     set_etag(response, changed.version)
     response.headers["Location"] = f"/documents/{changed.document.stream_id}"
     return DocumentOut.of(changed.document)

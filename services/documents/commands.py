@@ -133,6 +133,7 @@ async def import_draft(
     *,
     store: PostgresEventStore,
     symbol: Symbol,
+    series: Series,
     document_type: DocumentType,
     language: str,
     text: DocumentText,
@@ -145,6 +146,7 @@ async def import_draft(
     originator if the source names one. 409 if the symbol is taken."""
     event = domain.import_draft(
         symbol=symbol,
+        series=series,
         document_type=document_type,
         language=language,
         text=text,

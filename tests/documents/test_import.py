@@ -98,7 +98,7 @@ async def test_an_import_of_a_taken_symbol_or_outside_its_series_changes_nothing
     assert again.status_code == 409
     assert elsewhere.status_code == addendum.status_code == undated.status_code == 422
     assert elsewhere.json()["type"] == "/problems/symbol-not-in-series"
-    assert addendum.json()["type"] == "/problems/invalid-symbol"
+    assert addendum.json()["type"] == "/problems/supplement-not-imported"
     assert undated.json()["type"] == "/problems/import-needs-its-date"
     assert anonymous.status_code == 401
     assert len(revisions.json()) == 9

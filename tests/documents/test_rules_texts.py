@@ -20,8 +20,9 @@ from services.documents.domain import (
     UndatedImportError,
 )
 from services.documents.events import DocumentType
-from services.documents.symbols import parse_symbol
+from services.documents.symbols import parse_series, parse_symbol
 from shared.access import MEMBER_STATES_ONLY
+from shared.domain import DomainError
 from shared.http.problems import domain_status
 from tests.database import events_in
 from tests.documents.helpers import (
@@ -86,18 +87,38 @@ def test_a_draft_made_here_is_dated_the_day_it_is_made_unless_it_says():
 
 
 def test_an_import_bears_its_date_and_names_no_originator_its_source_does_not():
-    imported = domain.import_draft(symbol=parse_symbol("SUM/2022/DRAFT/2/Rev.3"),
+    imported = domain.import_draft(symbol=parse_symbol("SUM/2022/DRAFT/2/Rev.3"), series=SUMMIT,
                                    document_type=DocumentType.REGULATIONS, language="en",
                                    text=ORIGINAL, distribution=MEMBER_STATES_ONLY,
                                    dated=date(2022, 9, 14), today=TODAY)
     assert (imported.revision, imported.dated, imported.originator) == (
         3, date(2022, 9, 14), None)
     with pytest.raises(UndatedImportError) as error:
-        domain.import_draft(symbol=parse_symbol("SUM/2022/DRAFT/2/Rev.3"),
+        domain.import_draft(symbol=parse_symbol("SUM/2022/DRAFT/2/Rev.3"), series=SUMMIT,
                             document_type=DocumentType.REGULATIONS, language="en",
                             text=ORIGINAL, distribution=MEMBER_STATES_ONLY, dated=None,
                             today=TODAY)
     assert error.value.rule == "import-needs-its-date"
+
+
+SUMMIT = parse_series("SUM/2022/DRAFT")
+
+
+@pytest.mark.parametrize(
+    ("symbol", "rule"),
+    [("SUM/2022/DRAFT/2/Add.1", "supplement-not-imported"),
+     ("SUM/2022/DRAFT/2/Rev.3/Corr.1", "supplement-not-imported"),
+     ("SOC/2021/DRAFT/3/Rev.6", "symbol-not-in-series")],
+)
+def test_an_import_is_a_document_of_its_series_and_no_supplement(symbol, rule):
+    """Whoever calls the domain: an addendum or a corrigendum is issued to its document, and a
+    document imported into a series is one of that series."""
+    with pytest.raises(DomainError) as refused:
+        domain.import_draft(symbol=parse_symbol(symbol), series=SUMMIT,
+                            document_type=DocumentType.REGULATIONS, language="en",
+                            text=ORIGINAL, distribution=MEMBER_STATES_ONLY,
+                            dated=date(2022, 9, 14), today=TODAY)
+    assert (refused.value.rule, domain_status(refused.value)) == (rule, 422)
 
 
 # ------------------------------------------------------------------------------------- API

@@ -112,6 +112,19 @@ class DatedBeforePreviousRevisionError(
         )
 
 
+class SupplementNotImportedError(
+    InvalidError, title="A supplement is not imported", rule="supplement-not-imported"
+):
+    """An addendum or a corrigendum is issued to its document, never imported on its own."""
+
+    def __init__(self, symbol: str) -> None:
+        super().__init__(
+            f"{symbol} is an addendum or a corrigendum: it is not imported, it is issued to its "
+            "document (POST /documents/{symbol}/addenda or /corrigenda).",
+            symbol=symbol,
+        )
+
+
 class UndatedImportError(
     InvalidError, title="Import without its date", rule="import-needs-its-date"
 ):

@@ -19,6 +19,8 @@ from services.documents.domain.errors import (
     InvalidAmendmentError,
     InvalidOriginatorError,
     InvalidTextError,
+    SupplementNotImportedError,
+    SymbolNotInSeriesError,
     UndatedImportError,
 )
 from services.documents.domain.state import AmendmentStatus, Document
@@ -32,7 +34,7 @@ from services.documents.events import (
     Paragraph,
     Part,
 )
-from services.documents.symbols import Symbol
+from services.documents.symbols import Series, Symbol
 from shared.access import Distribution
 
 PLACEHOLDER = re.compile(r"_{3,}|\\_(?:\\_)+|\[\s*(?:\.\.\.|…)\s*\]")
@@ -163,6 +165,7 @@ def create_draft(
 def import_draft(
     *,
     symbol: Symbol,
+    series: Series,
     document_type: DocumentType,
     language: str,
     text: DocumentText,
@@ -173,7 +176,12 @@ def import_draft(
 ) -> DraftCreated:
     """A document from before the system, at the revision its symbol names (the earlier ones
     recorded as not held), with the date it bears; its originator when the source says who
-    issued it (None: it does not, and none is invented)."""
+    issued it (None: it does not, and none is invented). It is a document of `series`, the one
+    asked for, and neither an addendum nor a corrigendum (those are issued to their document)."""
+    if symbol.add is not None or symbol.corr is not None:
+        raise SupplementNotImportedError(str(symbol))
+    if symbol.series != series:
+        raise SymbolNotInSeriesError(str(symbol), str(series))
     check_text(text, language)
     if dated is None:
         raise UndatedImportError(
