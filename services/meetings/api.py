@@ -192,7 +192,10 @@ def _created(what: str, example: str) -> dict[int | str, dict[str, Any]]:
 async def schedule_meeting(body: MeetingIn, write: Write) -> Written:
     """Schedule a body's session at a venue, as its sources date it: its first and last days,
     and the local time of its start or end (in an IANA zone) only when a source gives it. The
-    meeting's id is its session symbol with `-` for `/` (`SOC-2022-III`)."""
+    meeting's id is its session symbol with `-` for `/` (`SOC-2022-III`). A session is
+    scheduled once (409 `session-scheduled`), ends on or after it starts (422
+    `meeting-ends-before-it-starts`), and has participants (409 `no-participants` while no
+    member state has reached the service and the request names none)."""
     written = await write(commands.schedule_meeting, **dict(body))
     write.response.headers["Location"] = f"/meetings/{written.stream_id.removeprefix('meeting-')}"
     return written
@@ -236,7 +239,8 @@ async def draft_agenda(meeting_id: MeetingId, body: AgendaIn, write: Write) -> W
 @SECRETARIAT_ONLY
 async def revise_agenda(meeting_id: MeetingId, body: AgendaRevisionIn, write: Write) -> Written:
     """Circulate a revision of the draft agenda, with its own items, under a new symbol;
-    refused (409) once the agenda is adopted, or under a symbol circulated already (409
+    refused with no draft agenda circulated (409 `agenda-not-circulated`), once the agenda is
+    adopted (409 `agenda-adopted`), or under a symbol circulated already (409
     `symbol-circulated`). An annotated agenda that does not revise the agenda is not a
     revision: `/agenda/annotations`."""
     return await write(commands.revise_agenda, meeting_id=meeting_id, **dict(body))
@@ -269,7 +273,8 @@ async def adopt_agenda(meeting_id: MeetingId, body: AdoptionIn, write: Write) ->
 async def amend_adopted_agenda(meeting_id: MeetingId, body: AmendmentIn, write: Write) -> Written:
     """Change an adopted agenda by a decision the meeting recorded under the agenda's own item
     (adoption of the agenda), once (the same amendment again changes nothing), and never so as
-    to lose an item that carries a decision; 409 naming the rule otherwise."""
+    to lose an item that carries a decision; 409 naming the rule otherwise (409
+    `agenda-not-adopted` before the agenda is adopted: a draft is revised)."""
     return await write(commands.amend_adopted_agenda, meeting_id=meeting_id, **dict(body))
 
 
@@ -326,9 +331,12 @@ async def find_agenda_items(
 @router.post("/meetings/{meeting_id}/decisions", status_code=201, tags=["decisions"])
 @SECRETARIAT_ONLY
 async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
-    """Record a decision taken by consensus under an item of the adopted agenda: on a
-    document (by symbol and revision), a membership application, a chairmanship, a
-    coordinator, the next meeting of a body or the item itself. At a meeting whose agenda the
+    """Record a decision taken by consensus under an item of the adopted agenda (409
+    `agenda-not-adopted` before its adoption; 422 `no-such-agenda-item` for an item it does
+    not have), on one of the meeting's days (422 `decided-outside-the-meeting`): on a
+    document the item considers (by symbol and revision; 422 `document-not-considered`), a
+    membership application, a chairmanship, a coordinator, the next meeting of a body or the
+    item itself (422 `decision-not-under-its-item` for another item). At a meeting whose agenda the
     record does not hold, a decision has no item and names the document that records it
     (`recorded_in`; 422 `decision-without-source` with neither, 422 `decision-outside-agenda`
     with no item where the agenda is held). One that follows a recommendation names the body
@@ -345,11 +353,12 @@ async def record_decision(meeting_id: MeetingId, body: DecisionIn, write: Write)
 @router.post("/meetings/{meeting_id}/decision-proposals", status_code=201, tags=["decisions"])
 @SECRETARIAT_ONLY
 async def propose_decision(meeting_id: MeetingId, body: DecisionIn, write: Write) -> Written:
-    """Put a draft decision to the meeting, under an item of its agenda (422 with none).
-    Decisions are by consensus: once any participant
-    objects, recording it, or any decision on the same subject under the same item, is refused
-    (409). The same draft put again changes nothing; other content under its id is refused
-    (409): a new text is a new draft."""
+    """Put a draft decision to the meeting, under an item of its agenda (422
+    `draft-without-item` with none), checked as a decision is. Decisions are by consensus:
+    once any participant objects, recording it, or any decision on the same subject under the
+    same item, is refused (409). The same draft put again changes nothing; other content under
+    its id is refused (409): a new text is a new draft; a draft under the id of a decision
+    taken is refused (409 `decision-taken`)."""
     return await write(commands.propose_decision, meeting_id=meeting_id, **dict(body))
 
 
@@ -362,7 +371,8 @@ async def object_to_decision(
 ) -> Written:
     """A participating member state objects to a draft decision, in its own name only (403
     for another state's, or for a state that does not take part in the meeting), while it is a
-    member state (403 `not-a-member-state` while suspended or once withdrawn)."""
+    member state (403 `not-a-member-state` while suspended or once withdrawn), until the
+    decision is taken (409 `decision-taken`)."""
     return await write(commands.object_to_decision, meeting_id=meeting_id,
                        decision_id=decision_id, state=act_for(caller, body.state),
                        reason=body.reason, now=datetime.now(UTC))
@@ -451,9 +461,10 @@ async def find_decisions(
 async def start_silence_procedure(
     body: SilenceProcedureIn, write: Write, settings: Settings
 ) -> Written:
-    """Circulate a body's draft decision under the silence procedure until an exact deadline,
-    to the body's members: the participants of its meeting (`meeting_id`), or the member
-    states on the day at the seat (409 `no-recipients` if there are none). The session is the
+    """Circulate a body's draft decision under the silence procedure until an exact deadline
+    still to come (422 `deadline-in-the-past` otherwise), to the body's members: the
+    participants of its meeting (`meeting_id`), or the member states on the day at the seat
+    (409 `no-recipients` if there are none). The session is the
     body's (as its schema says: 422 otherwise), the meeting the body's in that session (404, 422
     `meeting-of-another-session`), the draft within the body's competence (409
     `outside-competence`). The same procedure started again records nothing; another one under

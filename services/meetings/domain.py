@@ -95,8 +95,9 @@ class NotFoundError(kinds.NotFoundError):
 
 
 class InvalidRequestError(kinds.InvalidError):
-    """What the request says cannot be: a zone that does not exist, a meeting that ends before
-    it starts, a decision under an item the agenda does not have."""
+    """What the request says cannot be: a zone that does not exist, a clock time without its
+    zone, agenda items out of their order. A rule of the Organization that a request
+    breaks has a subclass of its own, naming it (`NoSuchAgendaItemError`...)."""
 
 
 class AgendaAdoptedError(MeetingsError, title="Agenda already adopted", rule="agenda-adopted"): ...
@@ -144,8 +145,23 @@ class NoConsensusError(MeetingsError, title="No consensus", rule="no-consensus")
 class AgendaNotCirculatedError(
     MeetingsError, title="Agenda not circulated", rule="agenda-not-circulated"
 ):
-    """An annotated agenda annotates an agenda circulated before it: with none on record,
-    there is nothing to annotate."""
+    """An agenda is revised, annotated or adopted once its draft is circulated: with none on
+    record, there is nothing to revise, annotate or adopt."""
+
+
+class AgendaCirculatedError(
+    MeetingsError, title="Agenda circulated already", rule="agenda-circulated"
+):
+    """A meeting's draft agenda is circulated once; what changes it then is a revision, under
+    a new symbol."""
+
+
+class AgendaNotAdoptedError(
+    MeetingsError, title="Agenda not adopted", rule="agenda-not-adopted"
+):
+    """A meeting decides under its adopted agenda, and only an adopted agenda is amended (by a
+    decision): before its adoption there is no item to decide under, and a draft is revised
+    instead."""
 
 
 class AnnotatedBeforeCirculatedError(
@@ -156,10 +172,10 @@ class AnnotatedBeforeCirculatedError(
 
 
 class NoSuchAgendaItemError(
-    kinds.InvalidError, title="No such agenda item", rule="no-such-agenda-item"
+    InvalidRequestError, title="No such agenda item", rule="no-such-agenda-item"
 ):
-    """An annotation is on an item or sub-item the agenda has (``3(c)``): one on an item it
-    does not have annotates nothing."""
+    """An annotation, or a decision, is on an item or sub-item the agenda has (``3(c)``): one
+    on an item it does not have annotates nothing, and is taken under nothing."""
 
 
 class SymbolCirculatedError(
@@ -197,8 +213,9 @@ class NotRecommendedByError(
 class NotAnAgendaDecisionError(
     MeetingsError, title="Not a decision on the agenda", rule="not-an-agenda-decision"
 ):
-    """An adopted agenda is amended by a decision taken under its own item (adoption of the
-    agenda), not by any decision of the meeting."""
+    """An adopted agenda is amended by a decision the meeting recorded under its own item
+    (adoption of the agenda), not by any decision of the meeting, nor by one it did not
+    record."""
 
 
 class AgendaDecisionUsedError(
@@ -223,6 +240,55 @@ class NotAsProposedError(
 ):
     """A decision differs from the draft put to the meeting under its id: consensus was
     sought on the draft, so only the draft is taken."""
+
+
+class DecisionTakenError(MeetingsError, title="Decision taken already", rule="decision-taken"):
+    """A decision taken is on record as taken: no draft is put to the meeting under its id,
+    and no state objects to it any more."""
+
+
+class EndsBeforeItStartsError(
+    InvalidRequestError, title="Ends before it starts", rule="meeting-ends-before-it-starts"
+):
+    """A meeting ends on or after its first day, and after the time it starts."""
+
+
+class SessionScheduledError(
+    MeetingsError, title="Session scheduled already", rule="session-scheduled"
+):
+    """A session is one meeting, scheduled once."""
+
+
+class NoParticipantsError(MeetingsError, title="No participants", rule="no-participants"):
+    """A meeting's participants are the member states on its first day (unless the request
+    names them): with none known (the registry's member states have not reached the service
+    yet), no one would take part in it."""
+
+
+class DecidedOutsideTheMeetingError(
+    InvalidRequestError, title="Decided outside the meeting", rule="decided-outside-the-meeting"
+):
+    """A meeting acts on its own days: its decisions, and the adoption of its agenda, are
+    dated from its first day to its last."""
+
+
+class DocumentNotConsideredError(
+    InvalidRequestError, title="Document not considered", rule="document-not-considered"
+):
+    """A decision on a document, under an item, is on a document that item considers."""
+
+
+class NotUnderItsItemError(
+    InvalidRequestError, title="Not under its item", rule="decision-not-under-its-item"
+):
+    """A decision on an agenda item is taken under that item, not under another, nor under
+    none."""
+
+
+class DraftWithoutItemError(
+    InvalidRequestError, title="Draft without an item", rule="draft-without-item"
+):
+    """A draft decision is put to the meeting under an item of its agenda."""
 
 
 # ------------------------------------------------------------------------------ time
@@ -422,7 +488,8 @@ def schedule(
     only when a source gives them (the Summit of "12-13 October 2022" has none). A clock time
     is read in a zone, so a time takes one; a zone with no time is kept as given."""
     if state.exists:
-        raise MeetingsError(f"The session {session} is scheduled already.", session=session)
+        raise SessionScheduledError(f"The session {session} is scheduled already.",
+                                    session=session)
     check_session(body, session)
     if any(t is not None and t.tzinfo is not None for t in (starts_at_local, ends_at_local)):
         raise InvalidRequestError(
@@ -430,11 +497,11 @@ def schedule(
             "zone is time_zone."
         )
     if ends_on < starts_on:
-        raise InvalidRequestError(
+        raise EndsBeforeItStartsError(
             f"A meeting ends on or after its first day: {ends_on} is before {starts_on}.")
     if (starts_at_local is not None and ends_at_local is not None and ends_on == starts_on
             and ends_at_local <= starts_at_local):
-        raise InvalidRequestError("A meeting ends after it starts.")
+        raise EndsBeforeItStartsError("A meeting ends after it starts.")
     if time_zone is None and (starts_at_local is not None or ends_at_local is not None):
         raise InvalidRequestError(
             "A clock time is read in a time zone: give time_zone with starts_at_local or "
@@ -442,7 +509,7 @@ def schedule(
     if time_zone is not None and time_zone not in TIME_ZONES:
         raise InvalidRequestError(f"{time_zone!r} is not an IANA time zone.", time_zone=time_zone)
     if not participants:
-        raise InvalidRequestError(
+        raise NoParticipantsError(
             "A meeting has participants: name them, or let the registry's member states reach "
             "the meetings service first."
         )
@@ -482,7 +549,7 @@ def draft_agenda(
 ) -> list[AgendaDrafted]:
     _must_exist(state)
     if state.circulated is not None:
-        raise MeetingsError(
+        raise AgendaCirculatedError(
             f"The draft agenda was circulated already as {state.circulated.symbol}; revise it.",
             symbol=state.circulated.symbol,
         )
@@ -496,7 +563,7 @@ def revise_agenda(
 ) -> list[AgendaRevised]:
     _must_exist(state)
     if state.circulated is None:
-        raise MeetingsError("There is no draft agenda to revise; draft it first.")
+        raise AgendaNotCirculatedError("There is no draft agenda to revise; draft it first.")
     if state.adopted is not None:
         raise AgendaAdoptedError(
             "The agenda is adopted: it changes only by a decision the meeting records."
@@ -567,11 +634,11 @@ def adopt_agenda(
 ) -> list[AgendaAdopted]:
     scheduled = _must_exist(state)
     if state.circulated is None:
-        raise MeetingsError("There is no draft agenda to adopt.")
+        raise AgendaNotCirculatedError("There is no draft agenda to adopt.")
     if state.adopted is not None:
         raise AgendaAdoptedError(f"The agenda was adopted on {state.adopted.adopted_on}.")
     if not scheduled.starts_on <= adopted_on <= scheduled.ends_on:
-        raise InvalidRequestError(
+        raise DecidedOutsideTheMeetingError(
             f"The agenda is adopted at the meeting ({scheduled.starts_on} to "
             f"{scheduled.ends_on}), not on {adopted_on}."
         )
@@ -586,10 +653,10 @@ def amend_adopted_agenda(
 ) -> list[AgendaAmendedByDecision]:
     _must_exist(state)
     if state.adopted is None:
-        raise MeetingsError("The agenda is not adopted: revise the draft instead.")
+        raise AgendaNotAdoptedError("The agenda is not adopted: revise the draft instead.")
     decision = next((d for d in state.decisions if d.decision_id == decision_id), None)
     if decision is None:
-        raise MeetingsError(
+        raise NotAnAgendaDecisionError(
             f"An adopted agenda changes only by a decision this meeting recorded; {decision_id} "
             "is not one.", decision_id=str(decision_id),
         )
@@ -659,7 +726,7 @@ def record_decision(
                           subject=subject, text=text, recorded_in=recorded_in,
                           on_recommendation_of=on_recommendation_of)
     if not scheduled.starts_on <= decided_on <= scheduled.ends_on:
-        raise InvalidRequestError(
+        raise DecidedOutsideTheMeetingError(
             f"The meeting sits from {scheduled.starts_on} to {scheduled.ends_on}; a decision "
             f"on {decided_on} is not its own."
         )
@@ -700,7 +767,7 @@ def _check_outside_agenda(
             f"The meeting's agenda {state.agenda_symbol} is on record: a decision of it is "
             "taken under one of its items.", agenda=state.agenda_symbol)
     if isinstance(subject, AgendaItemSubject):
-        raise InvalidRequestError(
+        raise NotUnderItsItemError(
             "A decision on an agenda item is taken under that item: this one has none.")
 
 
@@ -712,7 +779,8 @@ def _check_under_item(
     """A decision under `item`: of the adopted agenda, as the draft put to the meeting (if any)
     said, with no standing objection, on what the item considers."""
     if state.adopted is None:
-        raise MeetingsError("A meeting decides under its adopted agenda: adopt the agenda first.")
+        raise AgendaNotAdoptedError(
+            "A meeting decides under its adopted agenda: adopt the agenda first.")
     proposed = state.proposals.get(decision_id)
     if proposed is not None and not _as_proposed(
         proposed, item=item, outcome=outcome, subject=subject, text=text,
@@ -732,16 +800,16 @@ def _check_under_item(
         )
     on = state.item(item)
     if on is None:
-        raise InvalidRequestError(f"The agenda has no item {item}.", item=item)
+        raise NoSuchAgendaItemError(f"The agenda has no item {item}.", item=item)
     if isinstance(subject, DocumentSubject):
         considered = {d.symbol for d in on.considers}
         if subject.symbol not in considered:
-            raise InvalidRequestError(
+            raise DocumentNotConsideredError(
                 f"Item {item} considers {sorted(considered) or 'no document'}, not "
                 f"{subject.symbol}.", item=item, symbol=subject.symbol,
             )
     if isinstance(subject, AgendaItemSubject) and subject.item != item:
-        raise InvalidRequestError(f"A decision under item {item} is on item {item}.")
+        raise NotUnderItsItemError(f"A decision under item {item} is on item {item}.")
 
 
 def _check_recommendation(body: str, recommendation: Recommendation, decided_on: date) -> None:
@@ -810,8 +878,8 @@ def propose_decision(
     `record_decision` checks it. The same draft put again changes nothing; other content under
     the same id is refused (a draft is put once; a new text is a new draft)."""
     if item is None:
-        raise InvalidRequestError("A draft decision is put to the meeting under an item of its "
-                                  "agenda: name the item.")
+        raise DraftWithoutItemError("A draft decision is put to the meeting under an item of "
+                                    "its agenda: name the item.")
     facts: dict[str, Any] = {"item": item, "outcome": outcome, "subject": subject, "text": text,
                              "recorded_in": recorded_in,
                              "on_recommendation_of": on_recommendation_of}
@@ -826,8 +894,8 @@ def propose_decision(
     (checked,) = record_decision(state, decision_id=decision_id, decided_on=decided_on,
                                  **facts) or [None]
     if checked is None:
-        raise MeetingsError(f"The decision {decision_id} is recorded already.",
-                            decision_id=str(decision_id))
+        raise DecisionTakenError(f"The decision {decision_id} is recorded already.",
+                                 decision_id=str(decision_id))
     return [DecisionProposed(decision_id=decision_id, item=item, outcome=checked.outcome,
                              subject=checked.subject, text=text, recorded_in=recorded_in,
                              on_recommendation_of=on_recommendation_of)]
@@ -843,8 +911,8 @@ def object_to_decision(
     if decision_id not in state.proposals:
         raise NotFoundError(f"The draft decision {decision_id}", decision_id=str(decision_id))
     if any(d.decision_id == decision_id for d in state.decisions):
-        raise MeetingsError(f"The decision {decision_id} is taken already.",
-                            decision_id=str(decision_id))
+        raise DecisionTakenError(f"The decision {decision_id} is taken already.",
+                                 decision_id=str(decision_id))
     if member_state not in state.participants:
         raise NotParticipantError(
             f"{member_state} does not take part in this meeting; only participants object.",

@@ -65,6 +65,13 @@ class DeadlineNotReachedError(
 ): ...
 
 
+class DeadlineInThePastError(
+    InvalidRequestError, title="Deadline in the past", rule="deadline-in-the-past"
+):
+    """A silence procedure starts with its deadline still to come: the states it is sent to
+    have until then to break the silence."""
+
+
 class NoRecipientsError(MeetingsError, title="No recipients", rule="no-recipients"):
     """A silence procedure goes to the body's members: with none known that day (none followed
     from the registry yet, or all suspended or withdrawn), there is no one to keep or break the
@@ -169,7 +176,8 @@ def start_silence_procedure(
     if deadline.tzinfo is None:
         raise InvalidRequestError("The deadline is an exact instant: give its offset.")
     if deadline <= now:
-        raise InvalidRequestError(f"The deadline {deadline.isoformat()} has passed already.")
+        raise DeadlineInThePastError(
+            f"The deadline {deadline.isoformat()} has passed already.")
     check_session(body, session)
     competence.check_competence(body, draft.subject.model_dump(mode="json"), draft.outcome)
     if meeting is None:

@@ -1,7 +1,7 @@
 """Decisions by consensus, through the API on the real PostgreSQL: a draft decision that a
 participating state objected to is not taken under a fresh id either, a draft is taken as it
-was put or not at all, and a decision taken is recorded again only as taken; each refusal
-names its rule and records nothing."""
+was put or not at all, and a decision taken is recorded again only as taken (and neither
+drafted nor objected to any more); each refusal names its rule and records nothing."""
 
 from __future__ import annotations
 
@@ -64,12 +64,21 @@ async def test_a_draft_is_recorded_as_put_or_not_at_all(database_url, servers):
         )
         after = await _events(app)
         taken = await client.post(f"/meetings/{SOC}/decisions", json=PROPOSAL, headers=SECRETARIAT)
+        before_late = await _events(app)
+        late = await client.post(
+            f"{proposals}/{PROPOSAL['decision_id']}/objections",
+            json={"state": "IND", "reason": "OP5"}, headers=bearer(Role.MEMBER_STATE, "IND"),
+        )
+        after_late = await _events(app)
 
     for answer in (other_text, redrafted):
         assert answer.status_code == 409, answer.text
         assert answer.json()["type"] == "/problems/decision-not-as-proposed"
     assert after == before, "nothing recorded"
     assert taken.status_code == 201, taken.text
+    assert late.status_code == 409, "an objection once the draft is taken: " + late.text
+    assert late.json()["type"] == "/problems/decision-taken"
+    assert after_late == before_late, "nothing recorded"
 
 
 async def test_a_decision_id_names_one_decision_in_the_service(database_url, servers):
@@ -115,6 +124,8 @@ async def test_a_decision_taken_is_recorded_again_only_as_taken(database_url, se
         other_text = await client.post(
             decisions, json={**RECOMMEND_KUWAIT, "text": "Kuwait is recommended."},
             headers=SECRETARIAT)
+        drafted = await client.post(f"/meetings/{SOC}/decision-proposals", json=RECOMMEND_KUWAIT,
+                                    headers=SECRETARIAT)
         after = await app.state.store.read_stream(f"meeting-{SOC}")
         listed = await client.get(decisions, headers=SECRETARIAT)
 
@@ -125,6 +136,8 @@ async def test_a_decision_taken_is_recorded_again_only_as_taken(database_url, se
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["type"] == "/problems/decision-id-taken"
         assert answer.json()["decision_id"] == RECOMMEND_KUWAIT["decision_id"]
+    assert drafted.status_code == 409, "a draft of a decision taken: " + drafted.text
+    assert drafted.json()["type"] == "/problems/decision-taken"
     assert [r.event_id for r in after] == [r.event_id for r in before], "nothing recorded"
     (kuwait,) = [d for d in listed.json()["decisions"]
                  if d["decision_id"] == RECOMMEND_KUWAIT["decision_id"]]

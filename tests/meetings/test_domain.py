@@ -121,19 +121,22 @@ def test_a_meeting_scheduled_before_its_days_and_times_were_apart_still_folds():
 
 
 def test_a_session_is_scheduled_once_and_in_a_real_zone():
-    with pytest.raises(domain.MeetingsError):
+    with pytest.raises(domain.MeetingsError) as refused:
         domain.schedule(domain.meeting(MEETING, scheduled()), participants=["KAZ"],
                         **as_scheduled(SOC_MEETING))
+    assert refused.value.rule == "session-scheduled"
     with pytest.raises(domain.InvalidRequestError):
         domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
                         **{**as_scheduled(SOC_MEETING), "time_zone": "Asia/Nowhere"})
-    with pytest.raises(domain.InvalidRequestError, match="ends on or after"):
+    with pytest.raises(domain.InvalidRequestError, match="ends on or after") as refused:
         domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
                         **{**as_scheduled(SOC_MEETING), "starts_on": date(2022, 10, 12)})
-    with pytest.raises(domain.InvalidRequestError, match="ends after it starts"):
+    assert refused.value.rule == "meeting-ends-before-it-starts"
+    with pytest.raises(domain.InvalidRequestError, match="ends after it starts") as refused:
         domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
                         **{**as_scheduled(SOC_MEETING), "ends_on": date(2022, 10, 10),
                            "ends_at_local": time(9)})
+    assert refused.value.rule == "meeting-ends-before-it-starts"
     with pytest.raises(domain.InvalidRequestError, match="read in a time zone"):
         domain.schedule(domain.meeting(MEETING, []), participants=["KAZ"],
                         **{**as_scheduled(SOC_MEETING), "time_zone": None})
@@ -164,6 +167,17 @@ def test_an_annotation_is_on_an_item_the_agenda_has():
 def test_an_agenda_is_annotated_once_it_is_circulated_and_not_before_its_day():
     with pytest.raises(domain.AgendaNotCirculatedError):
         annotated(scheduled())
+    with pytest.raises(domain.MeetingsError) as unrevised:
+        domain.revise_agenda(domain.meeting(MEETING, scheduled()), symbol="SOC/2022-III/Agenda/1",
+                             circulated_on=date(2022, 9, 7), items=items(SOC_AGENDA_DRAFT["items"]))
+    with pytest.raises(domain.MeetingsError) as unadopted:
+        domain.adopt_agenda(domain.meeting(MEETING, scheduled()), adopted_on=date(2022, 10, 10))
+    assert unrevised.value.rule == unadopted.value.rule == "agenda-not-circulated"
+    with pytest.raises(domain.MeetingsError) as again:
+        domain.draft_agenda(domain.meeting(MEETING, drafted_and_revised()),
+                            symbol="SOC/2022-III/Agenda/3", circulated_on=date(2022, 9, 8),
+                            items=items(SOC_AGENDA_DRAFT["items"]))
+    assert again.value.rule == "agenda-circulated"
     history = drafted_and_revised()[:-1]
     with pytest.raises(domain.AnnotatedBeforeCirculatedError):
         annotated(history, circulated_on="2022-09-06")
@@ -218,8 +232,13 @@ def test_an_adopted_agenda_changes_only_by_a_recorded_decision():
     with pytest.raises(domain.AgendaAdoptedError):
         domain.revise_agenda(state, symbol="SOC/2022-III/Agenda/3",
                              circulated_on=date(2022, 10, 10), items=state.items)
-    with pytest.raises(domain.MeetingsError, match="only by a decision"):
+    with pytest.raises(domain.MeetingsError, match="only by a decision") as unrecorded:
         domain.amend_adopted_agenda(state, decision_id=uuid4(), items=state.items)
+    assert unrecorded.value.rule == "not-an-agenda-decision"
+    with pytest.raises(domain.MeetingsError, match="revise the draft") as unadopted:
+        domain.amend_adopted_agenda(domain.meeting(MEETING, drafted_and_revised()),
+                                    decision_id=uuid4(), items=state.items)
+    assert unadopted.value.rule == "agenda-not-adopted"
     decision = domain.record_decision(
         state, decision_id=uuid4(), item="1", outcome="adopted",
         subject={"kind": "agenda_item", "item": "1"}, text="Agenda amended", decided_on=date(
@@ -236,6 +255,13 @@ def test_an_agenda_adopted_with_amendments_says_so():
     state = domain.meeting(MEETING, history)
     (event,) = domain.adopt_agenda(state, adopted_on=date(2022, 10, 10), items=state.items[:4])
     assert event.amended is True
+
+
+def test_an_agenda_is_adopted_at_the_meeting():
+    state = domain.meeting(MEETING, drafted_and_revised())
+    with pytest.raises(domain.InvalidRequestError, match="adopted at the meeting") as refused:
+        domain.adopt_agenda(state, adopted_on=date(2022, 10, 9))
+    assert refused.value.rule == "decided-outside-the-meeting"
 
 
 def test_decisions_are_on_items_of_the_adopted_agenda():
@@ -256,20 +282,24 @@ def test_decisions_are_on_items_of_the_adopted_agenda():
         domain.record_decision(
             taken, decision_id=event.decision_id, item="2", outcome="recommended_for_adoption",
             subject=subject, text="again", decided_on=date(2022, 10, 11))
-    with pytest.raises(domain.InvalidRequestError, match="no item"):
+    with pytest.raises(domain.InvalidRequestError, match="no item") as no_item:
         domain.record_decision(state, decision_id=uuid4(), item="6", outcome="noted",
                                subject=subject, text="x", decided_on=date(2022, 10, 11))
-    with pytest.raises(domain.InvalidRequestError, match="considers"):
+    assert no_item.value.rule == "no-such-agenda-item"
+    with pytest.raises(domain.InvalidRequestError, match="considers") as not_considered:
         domain.record_decision(state, decision_id=uuid4(), item="3(c)", outcome="approved",
                                subject={"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.7"},
                                text="x", decided_on=date(2022, 10, 11))
-    with pytest.raises(domain.InvalidRequestError, match="sits"):
+    assert not_considered.value.rule == "document-not-considered"
+    with pytest.raises(domain.InvalidRequestError, match="sits") as outside:
         domain.record_decision(state, decision_id=uuid4(), item="2", outcome="noted",
                                subject=subject, text="x", decided_on=date(2022, 10, 12))
-    with pytest.raises(domain.MeetingsError, match="adopt the agenda"):
+    assert outside.value.rule == "decided-outside-the-meeting"
+    with pytest.raises(domain.MeetingsError, match="adopt the agenda") as unadopted:
         domain.record_decision(domain.meeting(MEETING, drafted_and_revised()),
                                decision_id=uuid4(), item="2", outcome="noted", subject=subject,
                                text="x", decided_on=date(2022, 10, 11))
+    assert unadopted.value.rule == "agenda-not-adopted"
 
 
 def test_a_revised_draft_moves_the_item_to_its_newest_revision_and_keeps_the_history():

@@ -119,7 +119,8 @@ async def test_founding_members_come_from_the_registrys_events_alone(database_ur
         unseen = await client.get(f"/meetings/{SUMMIT}", headers=member("RUS"))
         noted = await app.state.store.read_stream("member-states")
 
-    assert unknown.status_code == 422, "no member states known: no participants"
+    assert unknown.status_code == 409, "no member states known: no participants"
+    assert unknown.json()["type"] == "/problems/no-participants"
     assert set_up.status_code == 405, "the only way in is the registry's events"
     assert listed == summit == ["CHN", "IND", "KAZ"]
     assert (read.status_code, unseen.status_code) == (200, 404)

@@ -165,8 +165,9 @@ def test_a_body_decides_by_silence_what_it_may_decide_at_a_meeting():
 
 
 def test_a_deadline_in_the_past_is_refused():
-    with pytest.raises(domain.InvalidRequestError):
+    with pytest.raises(domain.InvalidRequestError) as refused:
         start(now=DEADLINE, deadline=STARTED_AT)
+    assert refused.value.rule == "deadline-in-the-past"
 
 
 @pytest.mark.parametrize(

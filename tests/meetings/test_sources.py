@@ -180,7 +180,8 @@ async def test_the_summits_decisions_are_recorded_as_its_draft_conclusions_recor
     database_url, servers
 ):
     """No agenda of the Summit is on record: its decisions have no item and name paragraph 1 or
-    5 of SUM/2022/DRAFT/5; one with neither an item nor a source is refused."""
+    5 of SUM/2022/DRAFT/5; one with neither an item nor a source is refused, and so is one on an
+    agenda item, which is taken under that item."""
     decisions = [ADMIT_KUWAIT, CHAIRMANSHIP_KAZAKHSTAN, NEXT_SUMMIT, NEXT_MINISTERIAL_COUNCIL,
                  ADOPT_ASTANA_STATEMENT]
     async with meetings(database_url, servers.nats_url, consumers_enabled=False) as (app, client):
@@ -188,6 +189,9 @@ async def test_the_summits_decisions_are_recorded_as_its_draft_conclusions_recor
         await post(client, "/meetings", SUMMIT_MEETING)
         unsourced = await client.post(f"/meetings/{SUMMIT}/decisions", headers=SECRETARIAT,
                                       json={**ADMIT_KUWAIT, "recorded_in": None})
+        on_an_item = await client.post(
+            f"/meetings/{SUMMIT}/decisions", headers=SECRETARIAT,
+            json={**ADMIT_KUWAIT, "subject": {"kind": "agenda_item", "item": "1"}})
         for decision in decisions:
             await post(client, f"/meetings/{SUMMIT}/decisions", decision)
         taken = (await client.get(f"/meetings/{SUMMIT}/decisions", headers=SECRETARIAT)).json()
@@ -196,6 +200,7 @@ async def test_the_summits_decisions_are_recorded_as_its_draft_conclusions_recor
         summit = (await client.get(f"/meetings/{SUMMIT}", headers=SECRETARIAT)).json()
 
     _refused(unsourced, 422, "decision-without-source")
+    _refused(on_an_item, 422, "decision-not-under-its-item")
     for shown in (taken["decisions"], listed["decisions"]):
         assert [(d["item"], d["text"], d["recorded_in"]) for d in shown] == [
             (None, None, d["recorded_in"]) for d in decisions]

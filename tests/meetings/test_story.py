@@ -108,30 +108,47 @@ async def test_refusals_are_problems_and_record_nothing(database_url, servers):
         version = (await client.get(f"/meetings/{SOC}", headers=SECRETARIAT)).headers["etag"]
 
         cases = [
-            ("/meetings", SOC_MEETING, 409),  # the session is scheduled already
+            ("/meetings", SOC_MEETING, 409, "session-scheduled"),
             ("/meetings", {**SOC_MEETING, "session": "SOC/2023-I", "time_zone": "Mars/Base"},
-             422),
-            ("/meetings", {**SOC_MEETING, "session": "SUM/2023"}, 422),
+             422, "validation-error"),
+            ("/meetings", {**SOC_MEETING, "session": "SUM/2023"}, 422, "validation-error"),
+            (f"/meetings/{SOC}/agenda", {**SOC_AGENDA_DRAFT, "symbol": "SOC/2022-III/Agenda/3"},
+             409, "agenda-circulated"),
             (f"/meetings/{SOC}/agenda/revisions",
-             {**SOC_AGENDA_DRAFT, "symbol": "SOC/2022-III/Agenda/3"}, 409),  # adopted
+             {**SOC_AGENDA_DRAFT, "symbol": "SOC/2022-III/Agenda/3"}, 409, "agenda-adopted"),
             (f"/meetings/{SOC}/agenda/annotations",
-             {**SOC_AGENDA_ANNOTATED, "annotations": [{"ref": "6", "text": "x"}]}, 409),
-            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "item": None}, 422),
-            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "item": "9"}, 422),
-            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "outcome": "vetoed"}, 422),
+             {**SOC_AGENDA_ANNOTATED, "annotations": [{"ref": "6", "text": "x"}]}, 409,
+             "symbol-circulated"),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "item": None}, 422,
+             "decision-without-source"),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "item": "9"}, 422,
+             "no-such-agenda-item"),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "outcome": "vetoed"}, 422,
+             "validation-error"),
             (f"/meetings/{SOC}/decisions", {**RECOMMEND_ASTANA_STATEMENT,
-             "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.7"}}, 422),
+             "subject": {"kind": "document", "symbol": "SUM/2022/DRAFT/1/Rev.7"}}, 422,
+             "document-not-considered"),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "decided_on": "2022-10-12"}, 422,
+             "decided-outside-the-meeting"),
+            (f"/meetings/{SOC}/decisions", {**RECOMMEND_KUWAIT, "outcome": "adopted",
+             "subject": {"kind": "agenda_item", "item": "1"}}, 422,
+             "decision-not-under-its-item"),  # under item 2
+            (f"/meetings/{SOC}/decision-proposals", {**RECOMMEND_KUWAIT, "item": None}, 422,
+             "draft-without-item"),
             (f"/meetings/{SOC}/agenda/amendments",
              {"decision_id": RECOMMEND_KUWAIT["decision_id"],
-              "items": SOC_AGENDA_DRAFT["items"]}, 409),  # not a recorded decision
+              "items": SOC_AGENDA_DRAFT["items"]}, 409,
+             "not-an-agenda-decision"),  # not a recorded decision
             ("/meetings/SOC-2099-I/agenda", {"symbol": "SOC/2099-I/Agenda/1",
                                              "circulated_on": "2099-01-01",
-                                             "items": SOC_AGENDA_DRAFT["items"]}, 404),
+                                             "items": SOC_AGENDA_DRAFT["items"]}, 404,
+             "not-found"),
         ]
-        for path, body, status in cases:
+        for path, body, status, rule in cases:
             response = await client.post(path, json=body, headers=SECRETARIAT)
             assert response.status_code == status, (path, response.text)
             assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["type"] == f"/problems/{rule}", (path, response.text)
             assert response.json()["detail"]
 
         kaz = await client.post(f"/meetings/{SOC}/decisions", json=RECOMMEND_KUWAIT,
