@@ -150,7 +150,8 @@ async def issue_note(body: NoteIn, write: Write, response: Response) -> NoteOut:
     all the member states on the day it is dated, or to the states named. It is dated in the
     register's order (409 `register-order`: never before a note numbered below it). Every
     recipient must be able to read every enclosure whose distribution the service knows (409
-    otherwise). A correction is a new note whose `corrects` names a note that exists. The same
+    otherwise). A correction is a new note whose `corrects` names a note that exists (422
+    `corrects-no-note` otherwise). The same
     `note_id` again issues nothing and answers the note issued under it. The ETag is the
     register's version: with `If-Match`, the note is issued only if nothing was recorded in
     the register since (412 otherwise)."""

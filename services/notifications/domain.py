@@ -110,6 +110,12 @@ class RegisterOrderError(
     numbers follow its notes' dates."""
 
 
+class CorrectsNoNoteError(
+    InvalidError, title="Corrects no note", rule="corrects-no-note"
+):
+    """A correction refers to a note the register issued or holds on record (422)."""
+
+
 class NumberTakenError(NotificationsError, title="Number taken", rule="number-taken"):
     """A register's number belongs to one note, whatever its prefix (409)."""
 
@@ -417,7 +423,7 @@ def issue_note(
         )
     in_all = enclosed_pages(enclosures, pages)
     if corrects is not None and not corrected_exists:
-        raise InvalidRequestError(
+        raise CorrectsNoNoteError(
             f"{corrects} was never issued: a correction refers to a note that exists.",
             corrects=corrects,
         )

@@ -143,7 +143,7 @@ async def test_a_correction_refers_to_a_note_that_exists(database_url, servers):
         malformed = await post(client, "/notes", {**correction, "corrects": "1280"}, status=422)
         version = await app.state.store.stream_version("register-2022")
 
-    assert refused.json()["type"] == "/problems/invalid-request"
+    assert refused.json()["type"] == "/problems/corrects-no-note"
     assert "SOC/OI/1280 was never issued" in refused.json()["detail"]
     assert corrected.json()["number"] == "SOC/OI/1281"
     assert corrected.json()["corrects"] == "SOC/OI/1280"
