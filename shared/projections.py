@@ -615,7 +615,8 @@ async def replay_digest(
     store: PostgresEventStore, projection: Projection, *, until: int, batch_size: int = 1000
 ) -> str:
     """The digest the projection would have at position `until`, replayed from position 0
-    into a scratch schema: the live tables are neither read nor written."""
+    into a scratch schema: the live tables are neither read nor written. ProjectionError if
+    the log ends before `until` (the digest of a shorter fold is not the one at `until`)."""
     schema = f"cica_scratch_{uuid.uuid4().hex[:16]}"
     engine = store.engine.execution_options(schema_translate_map={None: schema})
     async with engine.begin() as connection:
@@ -631,6 +632,10 @@ async def replay_digest(
             async with engine.begin() as connection:
                 await projection.apply(connection, records, _Decoder(store, [projection]))
             after = records[-1].position
+        if after < until:
+            raise ProjectionError(
+                f"{projection.name}: cannot replay to position {until}, the log ends at {after}"
+            )
         async with engine.connect() as connection:
             return await projection.digest(connection)
     finally:

@@ -6,7 +6,8 @@ the history, over HTTP with an auditor token and no access to the Secretariat's 
   the log loaded verbatim (positions, ids, hashes) into a scratch database migrated for that
   service, and each read model folded afresh, by the service's own projection code, up to the
   live one's position (`shared.projections.replay_digest`). Identical digests mean the live
-  read model is exactly what the log says; exit 1 when one differs. The scratch database is on
+  read model is exactly what the log says; exit 1 when one differs. A log that does not reach
+  that position is refused, as a broken chain is (exit 2). The scratch database is on
   a PostgreSQL server of the auditor's own (``--scratch-database-url``), else on one started
   here in a temporary directory and removed after.
 - ``state --as-of INSTANT``: what the organisation knew at that instant, folded here from every
@@ -18,6 +19,9 @@ the history, over HTTP with an auditor token and no access to the Secretariat's 
   recursively, across services) of one event, as a tree. Deliveries and receipts do not carry
   a ``causation_id``; they are linked to their message by the ``message_id`` their delivery
   stream carries (see `_message_links`).
+
+Every command recomputes the hash chain of each log it fetches (`fetch_checked`) and answers
+nothing if one breaks: AuditError (exit 2) naming the service and the position.
 """
 
 from __future__ import annotations
@@ -61,10 +65,30 @@ PAGE = 1000
 # ----------------------------------------------------------------------------- fetching
 
 
+async def fetch_checked(
+    service: str, client: httpx.AsyncClient, progress: Progress, *, until: int | None = None
+) -> list[dict[str, Any]]:
+    """A service's log from position 1 (up to `until` if given), its hash chain recomputed
+    here; AuditError naming the service and position where the chain breaks, or, with
+    `until`, the position the log reached when it stops short of `until`."""
+    events = await fetch_events(service, client, progress, until=until)
+    _, failure = check_chain(ServiceLog(service, events))
+    if failure is not None:
+        raise AuditError(f"{failure} (run `cica audit verify`)")
+    reached = len(events)  # a chain that holds runs from position 1 without a gap
+    if until is not None and reached < until:
+        raise AuditError(
+            f"{service}: FAILED: the log served ends at position {reached}, short of position "
+            f"{until} asked for (where its read models claim to be)"
+        )
+    return events
+
+
 async def fetch_all(
     clients: dict[str, httpx.AsyncClient], progress: Progress
 ) -> dict[str, list[dict[str, Any]]]:
-    return {s: await fetch_events(s, c, progress) for s, c in clients.items()}
+    """Every service's whole log, each chain checked (see `fetch_checked`)."""
+    return {s: await fetch_checked(s, c, progress) for s, c in clients.items()}
 
 
 # ------------------------------------------------------------------------------- replay
@@ -134,10 +158,7 @@ async def replay_service(
     served = await get_json(client, "/projections")
     live = {p["name"]: p for p in served["projections"]}
     until = max((p["position"] for p in live.values()), default=0)
-    events = await fetch_events(service, client, progress, until=until)
-    _, failure = check_chain(ServiceLog(service, events))
-    if failure is not None:
-        raise AuditError(f"{failure} (run `cica audit verify`)")
+    events = await fetch_checked(service, client, progress, until=until)
     declared = {p.name: p for p in service_projections(service)}
     url = service_database_url(server_url, f"audit_{service}_{secrets.token_hex(4)}")
     await ensure_database(url)

@@ -12,7 +12,8 @@ on; the command line is `shared.system.audit.command`.
   use and pinned after; a new key is refused unless ``--accept-new-keys``.
 - ``cica audit export --out FILE``: every service's history as JSON lines: its keys, its
   checkpoints, its events as CloudEvents.
-- ``cica audit verify --file FILE``: the same checks on an export, with no server at all.
+- ``cica audit verify --file FILE``: the same checks on an export, with no server at all; every
+  service the kept file holds checkpoints or keys for must be in it.
 
 Exit status: 0 when everything holds, 1 when something fails (the message names the service
 and the first position that fails), 2 when the audit could not run (no token, no answer).
@@ -231,15 +232,18 @@ def check_log(
             failures.append(first_divergence(log.service, problem, kept, tree))
             break
     newest = max(log.checkpoints, key=lambda c: c.tree_size, default=None)
-    if newest is not None and kept:
+    if kept:
+        # No checkpoint served while the auditor kept some is a rollback too: they were taken
+        # away (served size 0), not "nothing signed yet".
         older = max(kept, key=lambda c: c.tree_size)
-        if older.tree_size > newest.tree_size:
+        served = newest.tree_size if newest is not None else 0
+        if older.tree_size > served:
             failures.append(
                 Failure(
                     log.service,
-                    newest.tree_size + 1,
-                    f"the newest checkpoint ({newest.tree_size}) is older than one the auditor "
-                    f"kept ({older.tree_size})",
+                    served + 1,
+                    f"the newest checkpoint ({served if newest is not None else 'none served'}) "
+                    f"is older than one the auditor kept ({older.tree_size})",
                 )
             )
     return (Checked(tree, newest) if not failures else None), failures
@@ -582,7 +586,21 @@ def verify_export(
     out = out or sys.stdout
     kept = load_kept(kept_file) if kept_file is not None else {}
     failures: list[Failure] = []
-    for log in read_export(path):
+    logs = read_export(path)
+    # Every service the auditor kept checkpoints or pinned keys for must be in the export: one
+    # left out (or its whole history dropped) is not a service with nothing to check.
+    exported = {log.service for log in logs}
+    for service, entry in sorted(kept.items()):
+        if service not in exported and (entry.checkpoints or entry.keys):
+            failure = Failure(
+                service,
+                None,
+                f"not in the export, though the auditor kept {len(entry.checkpoints)} "
+                f"checkpoint(s) and {len(entry.keys)} key(s) for it",
+            )
+            print(failure, file=out)
+            failures.append(failure)
+    for log in logs:
         entry = kept.get(log.service, Kept())
         problem = pin_keys(log.service, Kept(dict(entry.keys)), log.keys, accept_new=False)
         keys = {**log.keys, **entry.keys}
