@@ -111,7 +111,7 @@ class RegisterOrderError(
 
 
 class CorrectsNoNoteError(
-    InvalidError, title="Corrects no note", rule="corrects-no-note"
+    InvalidRequestError, title="Corrects no note", rule="corrects-no-note"
 ):
     """A correction refers to a note the register issued or holds on record (422)."""
 

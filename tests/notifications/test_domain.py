@@ -94,8 +94,9 @@ def test_a_register_numbers_the_notes_of_its_prefixes_in_one_count():
     assert {n.register_name for n in (*first, *second)} == {"2022"}
     assert domain.issue_note(state, **note_kwargs(note_id=first[0].note_id)) == []
     assert state.note(1280) == first[0] and state.note(1281) is None
-    with pytest.raises(domain.InvalidRequestError, match="never issued"):
+    with pytest.raises(domain.InvalidRequestError, match="never issued") as refused:
         domain.issue_note(state, **note_kwargs(corrects="SOC/OI/1279"))
+    assert refused.value.rule == "corrects-no-note"
 
 
 def test_a_register_is_opened_once_and_its_prefixes_are_its_own_for_its_year():
