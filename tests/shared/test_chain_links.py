@@ -13,11 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-import nats
 import pytest
 from structlog.testing import capture_logs
 
-from shared.envelope import EnvelopeError, decode, link_break, subject, to_cloudevent
+from shared.envelope import EnvelopeError, decode, link_break, to_cloudevent
 from shared.eventstore import RecordedEvent
 from shared.eventstore.hashing import GENESIS_HASH, canonical_document, chain_hash
 from tests.polling import eventually
@@ -61,28 +60,15 @@ async def pair(new_database, servers):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("forge", [altered, relinked, from_the_future])
 async def test_a_forged_message_with_the_next_sequence_is_not_applied_and_the_genuine_one_is_once(
-    pair: Pair, servers: Any, forge: Forgery
+    pair: Pair, forge: Forgery
 ) -> None:
     p = pair
     await p.start_consumer()
-    relay = await p.start_relay()
-    await p.append_paragraphs("draft-1", 2)
-    await p.wait_until_tracked(2)
-    await relay.close()  # the genuine third is recorded, not published yet
-    await p.append_paragraphs("draft-1", 1)
-    (third,) = await p.producer.read_all(after=2, limit=1)
+    third = await p.third_recorded_unpublished()
     forged = forge(to_cloudevent(third, p.producer_name))
 
     with capture_logs() as logs:
-        client = await nats.connect(servers.nats_url)
-        try:
-            await client.jetstream().publish(
-                subject(p.producer_name, third.stream_type, third.event_type),
-                json.dumps(forged).encode(),
-                headers={"Nats-Msg-Id": f"forged-{uuid.uuid4()}"},
-            )
-        finally:
-            await client.close()
+        await p.publish_as_producer(third, json.dumps(forged).encode())
         await eventually(
             lambda: [e for e in logs if e["event"] == "consumer.forged_message"],
             what="the consumer names the forgery",
@@ -100,7 +86,7 @@ async def test_a_forged_message_with_the_next_sequence_is_not_applied_and_the_ge
 
 
 async def test_a_forgery_that_links_is_found_at_the_next_genuine_event_and_the_consumer_stops(
-    pair: Pair, servers: Any
+    pair: Pair,
 ) -> None:
     """Whoever may publish as the producer can forge a message that continues the chain (the
     hashes are no signature); it is applied. The next genuine event then does not continue
@@ -108,24 +94,11 @@ async def test_a_forgery_that_links_is_found_at_the_next_genuine_event_and_the_c
     and applies nothing more, for a person to look at, rather than build on the forgery."""
     p = pair
     await p.start_consumer()
-    relay = await p.start_relay()
-    await p.append_paragraphs("draft-1", 2)
-    await p.wait_until_tracked(2)
-    await relay.close()
-    await p.append_paragraphs("draft-1", 1)
-    (third,) = await p.producer.read_all(after=2, limit=1)
+    third = await p.third_recorded_unpublished()
     linked = relinked_after(altered(to_cloudevent(third, p.producer_name)), third.prev_hash)
 
     with capture_logs() as logs:
-        client = await nats.connect(servers.nats_url)
-        try:
-            await client.jetstream().publish(
-                subject(p.producer_name, third.stream_type, third.event_type),
-                json.dumps(linked).encode(),
-                headers={"Nats-Msg-Id": f"forged-{uuid.uuid4()}"},
-            )
-        finally:
-            await client.close()
+        await p.publish_as_producer(third, json.dumps(linked).encode())
         await p.wait_until_tracked(3)  # the forgery, applied
         await p.start_relay()
         await p.append_paragraphs("draft-1", 1)

@@ -23,7 +23,6 @@ from shared.envelope import (
     decode,
     encode,
     link_break,
-    subject,
     to_cloudevent,
 )
 from shared.eventstore import RecordedEvent
@@ -80,31 +79,6 @@ async def pair(new_database, servers):  # type: ignore[no-untyped-def]
     await p.close()
 
 
-async def publish(nats_url: str, p: Pair, record: RecordedEvent, payload: bytes) -> None:
-    """`payload` on the subject of `record`, as anyone who may publish as the producer can."""
-    client = await nats.connect(nats_url)
-    try:
-        await client.jetstream().publish(
-            subject(p.producer_name, record.stream_type, record.event_type),
-            payload,
-            headers={"Nats-Msg-Id": f"hostile-{uuid.uuid4()}"},
-        )
-    finally:
-        await client.close()
-
-
-async def two_applied_and_a_third_recorded(p: Pair) -> RecordedEvent:
-    """The consumer has applied the producer's first two events; the third is recorded and
-    not published yet. The third."""
-    relay = await p.start_relay()
-    await p.append_paragraphs("draft-1", 2)
-    await p.wait_until_tracked(2)
-    await relay.close()
-    await p.append_paragraphs("draft-1", 1)
-    (third,) = await p.producer.read_all(after=2, limit=1)
-    return third
-
-
 def named(logs: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
     return [e for e in logs if e["event"] == event]
 
@@ -125,7 +99,7 @@ async def test_a_poison_message_is_terminated_and_the_rest_of_its_batch_is_appli
         await relay.close()
         await p.append_paragraphs("draft-1", 2)
         (third,) = await p.producer.read_all(after=2, limit=1)
-        await publish(servers.nats_url, p, third, poison(to_cloudevent(third, p.producer_name)))
+        await p.publish_as_producer(third, poison(to_cloudevent(third, p.producer_name)))
         await p.start_relay()
         await stream_holds(client.jetstream(), p, 5)
     finally:
@@ -141,16 +115,16 @@ async def test_a_poison_message_is_terminated_and_the_rest_of_its_batch_is_appli
 
 
 async def test_a_forgery_nested_too_deep_to_hash_is_refused_and_the_genuine_event_applied(
-    pair: Pair, servers: Any
+    pair: Pair,
 ) -> None:
     p = pair
     await p.start_consumer()
-    third = await two_applied_and_a_third_recorded(p)
+    third = await p.third_recorded_unpublished()
     envelope = to_cloudevent(third, p.producer_name)
     forged = {**envelope, "data": {"number": 3, "notes": nested(TOO_DEEP_TO_HASH)}}
 
     with capture_logs() as logs:
-        await publish(servers.nats_url, p, third, json.dumps(forged).encode())
+        await p.publish_as_producer(third, json.dumps(forged).encode())
         await eventually(
             lambda: named(logs, "consumer.poison_message"), what="the consumer refuses it"
         )
@@ -172,7 +146,7 @@ async def test_a_message_whose_link_cannot_be_checked_is_a_forgery_and_never_par
     parked, nor applied; the genuine event at its position is."""
     p = pair
     consumer = await p.start_consumer()
-    third = await two_applied_and_a_third_recorded(p)
+    third = await p.third_recorded_unpublished()
     await consumer.close()  # nothing but this test's call handles the third
     genuine = decode(encode(third, p.producer_name))
     forged = dataclasses.replace(genuine, data={"number": 3, "notes": nested(TOO_DEEP_TO_HASH)})
@@ -193,7 +167,7 @@ async def test_a_message_whose_link_cannot_be_checked_is_a_forgery_and_never_par
 
 
 async def test_a_forged_far_future_sequence_does_not_move_the_known_head(
-    pair: Pair, servers: Any
+    pair: Pair,
 ) -> None:
     p = pair
     consumer = await p.start_consumer()
@@ -206,7 +180,7 @@ async def test_a_forged_far_future_sequence_does_not_move_the_known_head(
     forged = {**to_cloudevent(second, p.producer_name), "id": str(uuid.uuid4()), "sequence": far}
 
     with capture_logs() as logs:
-        await publish(servers.nats_url, p, second, json.dumps(forged).encode())
+        await p.publish_as_producer(second, json.dumps(forged).encode())
         (named_forgery,) = await eventually(
             lambda: named(logs, "consumer.forged_message"), what="the consumer names the forgery"
         )

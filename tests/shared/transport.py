@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import random
 import string
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -198,6 +199,30 @@ class Pair:
                 stream_id, batch, stream_type="draft", expected_version=version + start
             )
             assert result.version == version + start + len(batch)
+
+    async def third_recorded_unpublished(self) -> RecordedEvent:
+        """The consumer (started) has applied the producer's first two events of draft-1; the
+        third is recorded and not published. The third."""
+        relay = await self.start_relay()
+        await self.append_paragraphs("draft-1", 2)
+        await self.wait_until_tracked(2)
+        await relay.close()
+        await self.append_paragraphs("draft-1", 1)
+        (third,) = await self.producer.read_all(after=2, limit=1)
+        return third
+
+    async def publish_as_producer(self, record: RecordedEvent, payload: bytes) -> None:
+        """`payload` on the subject of `record`, as anyone who may publish as the producer
+        can (a forgery, say): the relay is not involved."""
+        client = await nats.connect(self.nats_url)
+        try:
+            await client.jetstream().publish(
+                subject(self.producer_name, record.stream_type, record.event_type),
+                payload,
+                headers={"Nats-Msg-Id": f"published-{uuid.uuid4()}"},
+            )
+        finally:
+            await client.close()
 
     async def tracked(self) -> int:
         assert self.consumer_task is not None
